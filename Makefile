@@ -1,0 +1,88 @@
+# ft — fine-tune transformers as Unix pipelines.
+#   make            build lib/libft.a and bin/ft-*
+#   make test       build and run every test (calls `make deps` if headers are missing)
+#   make demo       case 1 end to end on an embedded default data set
+#   make bench      side-by-side benchmarks against the Python peers
+#   make sanitize   build and run the tests under ASan+UBSan
+#   make install PREFIX=/usr/local
+#   make deps       install the Debian packages ft needs (apt-get, as root)
+
+PREFIX  ?= /usr/local
+CC      ?= cc
+OPT     ?= -O2 -march=native
+CFLAGS  ?= $(OPT) -g
+BUILD   ?= build
+BIN     ?= bin
+BLAS_INC = $(firstword $(wildcard /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/$(shell gcc -dumpmachine)/openblas-openmp))
+ALL_CFLAGS = -std=gnu11 -Wall -Wextra -fopenmp -Ilib $(if $(BLAS_INC),-I$(BLAS_INC)) $(CFLAGS)
+LDLIBS  = -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lm -lpthread -fopenmp
+
+# Build dependencies (headers + libraries) and test-only references.
+DEB_BUILD = build-essential pkg-config libcsv-dev libopenblas-openmp-dev \
+            libmsgpack-dev libzstd-dev libjansson-dev libutf8proc-dev libxxhash-dev zstd
+DEB_TEST  = python3 python3-torch python3-numpy python3-sklearn python3-pandas nodejs npm jq
+DEP_HEADERS = /usr/include/csv.h /usr/include/msgpack.h /usr/include/zstd.h \
+              /usr/include/jansson.h /usr/include/utf8proc.h /usr/include/xxhash.h
+
+LIB_SRC   = $(sort $(wildcard lib/*.c))
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
+TOOL_SRC  = $(sort $(wildcard tools/*.c))
+TOOLS     = $(TOOL_SRC:tools/%.c=$(BIN)/%)
+TEST_SRC  = $(sort $(wildcard tests/unit/test_*.c))
+TESTS     = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: $(TOOLS) $(TESTS)
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libft.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/%: tools/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BIN)
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c tests/test.h $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Itests $< $(BUILD)/libft.a $(LDLIBS) -o $@
+
+$(BUILD)/lib $(BUILD)/tests $(BIN):
+	mkdir -p $@
+
+# Headers missing means a fresh machine: install what we need first.
+deps-check:
+	@for h in $(DEP_HEADERS); do [ -e $$h ] || { $(MAKE) --no-print-directory deps; break; }; done
+	@[ -n "$(BLAS_INC)" ] || [ -e /usr/include/x86_64-linux-gnu/cblas.h ] || $(MAKE) --no-print-directory deps
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST) || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST); }; \
+	else echo "run as root: apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST)"; exit 1; fi
+
+test: deps-check
+	$(MAKE) all
+	tests/run
+
+sanitize: deps-check
+	$(MAKE) BUILD=build-san BIN=build-san/bin OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	        LDLIBS="$(LDLIBS) -fsanitize=address,undefined" all
+	ASAN_OPTIONS=detect_leaks=0 FT_BUILD=build-san tests/run
+
+demo: deps-check
+	$(MAKE) all
+	pipelines/demo.sh
+
+bench: deps-check
+	$(MAKE) all
+	bench/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1
+
+clean:
+	rm -rf build build-san bin
+
+.PHONY: all deps deps-check test sanitize demo bench install clean
+.SECONDARY:

@@ -1,0 +1,198 @@
+#define _GNU_SOURCE
+#include "util.h"
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+const char *ft_prog = "ft";
+
+/* Uncommitted output files, removed on any abnormal exit. */
+#define FT_MAX_OUT 64
+static ft_outfile *open_outs[FT_MAX_OUT];
+
+static void on_signal(int sig)
+{
+    ft_out_abort_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void ft_set_prog(const char *argv0)
+{
+    const char *slash = strrchr(argv0, '/');
+    ft_prog = slash ? slash + 1 : argv0;
+}
+
+void ft_out_abort_all(void)
+{
+    for (int i = 0; i < FT_MAX_OUT; i++)
+        if (open_outs[i] && open_outs[i]->tmp) unlink(open_outs[i]->tmp);
+}
+
+void ft_die(const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr, "%s: ", ft_prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    ft_out_abort_all();
+    exit(1);
+}
+
+void ft_warn(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", ft_prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void *ft_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) ft_die("out of memory (%zu bytes)", n);
+    return p;
+}
+
+void *ft_xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p) ft_die("out of memory (%zu x %zu bytes)", count, size);
+    return p;
+}
+
+void *ft_xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p) ft_die("out of memory (%zu bytes)", n);
+    return p;
+}
+
+char *ft_xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(ft_xmalloc(n), s, n);
+}
+
+char *ft_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    va_start(ap, fmt);
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0) ft_die("out of memory");
+    return s;
+}
+
+ft_outfile *ft_out_open(const char *path, int refuse_tty_binary)
+{
+    ft_outfile *o = ft_xcalloc(1, sizeof *o);
+    if (!path || strcmp(path, "-") == 0) {
+        if (refuse_tty_binary && isatty(STDOUT_FILENO))
+            ft_die("refusing to write binary output to a terminal; "
+                   "redirect it (> file), pass -o FILE, or pipe it to ft-cat");
+        o->fp = stdout;
+        return o;
+    }
+    o->path = ft_xstrdup(path);
+    o->tmp = ft_xasprintf("%s.tmp.%ld", path, (long)getpid());
+    o->fp = fopen(o->tmp, "wb");
+    if (!o->fp) ft_die("%s: cannot create: %s", path, strerror(errno));
+    int slot = -1;
+    for (int i = 0; i < FT_MAX_OUT; i++)
+        if (!open_outs[i]) { slot = i; break; }
+    if (slot < 0) ft_die("too many open output files");
+    open_outs[slot] = o;
+    static int handlers;
+    if (!handlers) {
+        handlers = 1;
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        signal(SIGPIPE, on_signal);
+        signal(SIGHUP, on_signal);
+    }
+    return o;
+}
+
+void ft_out_commit(ft_outfile *o)
+{
+    if (fflush(o->fp) != 0 || ferror(o->fp))
+        ft_die("%s: write error: %s", o->path ? o->path : "stdout", strerror(errno));
+    if (o->fp == stdout) { free(o); return; }
+    if (fclose(o->fp) != 0)
+        ft_die("%s: write error: %s", o->path, strerror(errno));
+    if (rename(o->tmp, o->path) != 0)
+        ft_die("%s: cannot rename into place: %s", o->path, strerror(errno));
+    for (int i = 0; i < FT_MAX_OUT; i++)
+        if (open_outs[i] == o) open_outs[i] = NULL;
+    free(o->tmp);
+    free(o->path);
+    free(o);
+}
+
+char *ft_read_file(const char *path, size_t *len)
+{
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!fp) ft_die("%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *buf = ft_xmalloc(cap + 1);
+    for (;;) {
+        size_t got = fread(buf + n, 1, cap - n, fp);
+        n += got;
+        if (n < cap) break;
+        cap *= 2;
+        buf = ft_xrealloc(buf, cap + 1);
+    }
+    if (ferror(fp)) ft_die("%s: read error: %s", path, strerror(errno));
+    if (fp != stdin) fclose(fp);
+    buf[n] = 0;
+    if (len) *len = n;
+    return buf;
+}
+
+long ft_parse_long(const char *flag, const char *s, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno)
+        ft_die("%s: '%s' is not an integer", flag, s);
+    if (v < min || v > max)
+        ft_die("%s: %ld is out of range [%ld, %ld]", flag, v, min, max);
+    return v;
+}
+
+double ft_parse_double(const char *flag, const char *s, double min, double max)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!*s || *end || errno || v != v)
+        ft_die("%s: '%s' is not a number", flag, s);
+    if (v < min || v > max)
+        ft_die("%s: %g is out of range [%g, %g]", flag, v, min, max);
+    return v;
+}
+
+double ft_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+uint64_t ft_hash64(const void *data, size_t n, uint64_t seed)
+{
+    return XXH3_64bits_withSeed(data, n, seed);
+}

@@ -1,0 +1,49 @@
+/* util: errors, checked allocation, atomic output files.  libc only. */
+#ifndef FT_UTIL_H
+#define FT_UTIL_H
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+/* Name printed before every message ("ft-split"); set once by main. */
+extern const char *ft_prog;
+void ft_set_prog(const char *argv0);
+
+/* Print "prog: message" to stderr and exit(1).  Every fatal error goes through
+   here so that half-written outputs registered below are removed first. */
+__attribute__((noreturn, format(printf, 1, 2))) void ft_die(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void ft_warn(const char *fmt, ...);
+
+void *ft_xmalloc(size_t n);
+void *ft_xcalloc(size_t count, size_t size);
+void *ft_xrealloc(void *p, size_t n);
+char *ft_xstrdup(const char *s);
+char *ft_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Atomic output: data goes to "PATH.tmp.PID" and is renamed onto PATH only by
+   ft_out_commit().  If the process dies through ft_die() or a signal first,
+   the temp file is unlinked, so no reader ever sees a half-written file.
+   path "-" or NULL means stdout (nothing to rename). */
+typedef struct ft_outfile {
+    FILE *fp;
+    char *path;     /* final name, NULL for stdout */
+    char *tmp;      /* temp name while open */
+} ft_outfile;
+ft_outfile *ft_out_open(const char *path, int refuse_tty_binary);
+void ft_out_commit(ft_outfile *o);   /* fflush, fsync-free close, rename */
+void ft_out_abort_all(void);         /* unlink every uncommitted temp file */
+
+/* Read a whole file ("-" = stdin) into memory; dies with the name on error. */
+char *ft_read_file(const char *path, size_t *len);
+
+/* Strict number parsing for flags: dies naming the flag on bad input. */
+long ft_parse_long(const char *flag, const char *s, long min, long max);
+double ft_parse_double(const char *flag, const char *s, double min, double max);
+
+/* Monotonic seconds, for progress and throughput. */
+double ft_now(void);
+
+/* XXH3 64-bit hash, used for stream checksums and cache keys. */
+uint64_t ft_hash64(const void *data, size_t n, uint64_t seed);
+
+#endif
