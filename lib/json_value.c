@@ -133,14 +133,14 @@ static int numeric_shape(json_t *j, int64_t *shape, int dim, int *is_float)
 {
     if (json_is_integer(j)) return dim;
     if (json_is_real(j)) { *is_float = 1; return dim; }
-    if (!json_is_array(j) || dim >= FT_MAX_DIMS) return -1;
+    if (!json_is_array(j) || dim >= FT_TENSOR_MAX_DIMS) return -1;
     size_t n = json_array_size(j);
     if (n == 0) return -1;
     shape[dim] = (int64_t)n;
     int nd = numeric_shape(json_array_get(j, 0), shape, dim + 1, is_float);
     if (nd < 0) return -1;
     for (size_t i = 1; i < n; i++) {
-        int64_t sub[FT_MAX_DIMS];
+        int64_t sub[FT_TENSOR_MAX_DIMS];
         memcpy(sub, shape, sizeof sub);
         if (numeric_shape(json_array_get(j, i), sub, dim + 1, is_float) != nd) return -1;
         if (memcmp(sub + dim + 1, shape + dim + 1, (nd - dim - 1) * sizeof *sub)) return -1;
@@ -190,11 +190,11 @@ static ft_value *typed_tensor(ft_arena *a, json_t *j, const char **err)
     ft_value *v = ft_value_new(a, FT_TENSOR);
     v->t.dtype = (ft_dtype)d;
     v->t.ndim = (int)json_array_size(sh);
-    if (v->t.ndim > FT_MAX_DIMS) { *err = "tensor has too many dimensions"; return NULL; }
+    if (v->t.ndim > FT_TENSOR_MAX_DIMS) { *err = "tensor has too many dimensions"; return NULL; }
     for (int i = 0; i < v->t.ndim; i++) v->t.shape[i] = json_integer_value(json_array_get(sh, i));
     int64_t n = ft_tensor_numel(&v->t), idx = 0;
     v->t.data = ft_arena_alloc(a, n * ft_dtype_size(v->t.dtype));
-    int64_t count_shape[FT_MAX_DIMS];
+    int64_t count_shape[FT_TENSOR_MAX_DIMS];
     int is_float = 0;
     int nd = json_array_size(data) ? numeric_shape(data, count_shape, 0, &is_float) : 1;
     int64_t got = 1;
@@ -228,7 +228,7 @@ ft_value *ft_value_from_json(ft_arena *a, json_t *j, const char **err)
         v->str.s = ft_arena_strdup(a, json_string_value(j), v->str.len);
         return v;
     case JSON_ARRAY: {
-        int64_t shape[FT_MAX_DIMS];
+        int64_t shape[FT_TENSOR_MAX_DIMS];
         int is_float = 0;
         int nd = numeric_shape(j, shape, 0, &is_float);
         if (nd > 0) {

@@ -105,7 +105,7 @@ static int unpack_tensor(ft_arena *a, const msgpack_object *o, ft_value *v, cons
     }
     int d = ft_dtype_parse(dt->via.str.ptr, dt->via.str.size);
     if (d < 0) { *err = "tensor with an unknown dtype"; return -1; }
-    if (sh->via.array.size > FT_MAX_DIMS) { *err = "tensor with too many dimensions"; return -1; }
+    if (sh->via.array.size > FT_TENSOR_MAX_DIMS) { *err = "tensor with too many dimensions"; return -1; }
     v->type = FT_TENSOR;
     v->t.dtype = (ft_dtype)d;
     v->t.ndim = (int)sh->via.array.size;
