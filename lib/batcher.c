@@ -157,7 +157,7 @@ void ft_batch_to_record(const ft_batch_data *b, ft_record *rec)
 static int int_tensor(const ft_record *rec, const char *key, int ndim, const ft_value **v)
 {
     *v = ft_record_get(rec, key);
-    return *v && (*v)->type == FT_TENSOR && (*v)->t.ndim == ndim &&
+    return *v && (*v)->type == FT_V_TENSOR && (*v)->t.ndim == ndim &&
            ((*v)->t.dtype == FT_I32 || (*v)->t.dtype == FT_I64);
 }
 
@@ -182,7 +182,7 @@ int ft_batch_from_record(const ft_record *rec, ft_batch_data *b, const char **er
     }
     int Tl = 0;
     lab = ft_record_get(rec, "labels");
-    if (lab && lab->type == FT_TENSOR && lab->t.ndim == 2) Tl = (int)lab->t.shape[1];
+    if (lab && lab->type == FT_V_TENSOR && lab->t.ndim == 2) Tl = (int)lab->t.shape[1];
     reserve(b, B, T, Tl, has_tt);
     b->B = B;
     b->T = T;
@@ -192,14 +192,14 @@ int ft_batch_from_record(const ft_record *rec, ft_batch_data *b, const char **er
     else for (int i = 0; i < B * T; i++) b->attention_mask[i] = 1;
     if (has_tt) copy_i32(&tt->t, b->token_type_ids);
 
-    if (lab && lab->type == FT_TENSOR && lab->t.shape[0] == B &&
+    if (lab && lab->type == FT_V_TENSOR && lab->t.shape[0] == B &&
         (lab->t.dtype == FT_I32 || lab->t.dtype == FT_I64))
         copy_i32(&lab->t, b->labels);
     else if (lab) { *err = "labels is not a [B] or [B,T] integer tensor"; return 0; }
     else for (int i = 0; i < B; i++) b->labels[i] = -100;
     id = ft_record_get(rec, "id");
     for (int i = 0; i < B; i++)
-        b->ids[i] = id && id->type == FT_TENSOR && id->t.shape[0] == B ? (int64_t)ft_tensor_get(&id->t, i) : i;
+        b->ids[i] = id && id->type == FT_V_TENSOR && id->t.shape[0] == B ? (int64_t)ft_tensor_get(&id->t, i) : i;
     for (int i = 0; i < B; i++) b->tasks[i] = 0;
     return 1;
 }

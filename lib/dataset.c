@@ -21,7 +21,7 @@ static int32_t *int_field(ft_reader *r, const ft_record *rec, const char *key, i
         if (required) ft_reader_die(r, "field \"%s\" missing (not token records? run ft-tokenize first)", key);
         return NULL;
     }
-    if (v->type != FT_TENSOR || v->t.ndim != 1 ||
+    if (v->type != FT_V_TENSOR || v->t.ndim != 1 ||
         (v->t.dtype != FT_I32 && v->t.dtype != FT_I64 && v->t.dtype != FT_U8))
         ft_reader_die(r, "field \"%s\" is not a 1-D integer tensor", key);
     *len = (int32_t)v->t.shape[0];
@@ -104,17 +104,17 @@ ft_dataset *ft_dataset_load(const char *path)
         const ft_value *lab = ft_record_get(&rec, "labels");
         if (!lab) lab = ft_record_get(&rec, "label");
         enum ft_label_kind kind = FT_LABELS_NONE;
-        if (lab && lab->type == FT_INT) {
+        if (lab && lab->type == FT_V_INT) {
             kind = FT_LABELS_CLASS;
             e->label = (int32_t)lab->i;
-        } else if (lab && lab->type == FT_STR) {
+        } else if (lab && lab->type == FT_V_STR) {
             char *end;
             kind = FT_LABELS_CLASS;
             e->label = (int32_t)strtol(lab->str.s, &end, 10);
             if (!lab->str.len || *end)
                 ft_reader_die(r, "label \"%.*s\" is not an integer (ft-tokenize --labels maps names)",
                               (int)lab->str.len, lab->str.s);
-        } else if (lab && lab->type == FT_TENSOR) {
+        } else if (lab && lab->type == FT_V_TENSOR) {
             int32_t llen;
             const int32_t *l = int_field(r, &rec, ft_record_get(&rec, "labels") ? "labels" : "label", &llen, 1);
             kind = FT_LABELS_SEQUENCE;
@@ -123,20 +123,20 @@ ft_dataset *ft_dataset_load(const char *path)
             e->lab = (int64_t)ds->nlab;
             e->lab_len = llen;
             ds->nlab += llen;
-        } else if (lab && lab->type != FT_NIL)
+        } else if (lab && lab->type != FT_V_NIL)
             ft_reader_die(r, "field \"labels\" is neither an integer nor an integer tensor");
         if (first) ds->label_kind = kind;
         else if (kind != ds->label_kind)
             ft_reader_die(r, "labels differ in kind from the first record's");
 
         const ft_value *task = ft_record_get(&rec, "task");
-        if (task && task->type == FT_STR) {
+        if (task && task->type == FT_V_STR) {
             char *name = ft_xasprintf("%.*s", (int)task->str.len, task->str.s);
             e->task = ft_dataset_task_index(ds, name, 1);
             free(name);
         }
         const ft_value *id = ft_record_get(&rec, "id");
-        e->id = id && id->type == FT_INT ? id->i : (int64_t)ds->n;
+        e->id = id && id->type == FT_V_INT ? id->i : (int64_t)ds->n;
         ds->n++;
         first = 0;
     }
