@@ -17,12 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- linear: out[N,O] = in[N,I] · W[O,I]^T + b[O]  (b may be NULL) ---- */
+/* ---- linear: out[N,Cout] = in[N,Cin] · W[Cout,Cin]^T + b[Cout]  (b may be NULL) ---- */
 void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,
-                   int N, int I, int O);
-/* din[N,I] += dout·W ; dW[O,I] += dout^T·in ; db[O] += Σ_n dout */
+                   int N, int Cin, int Cout);
+/* din[N,Cin] += dout·W ; dW[Cout,Cin] += dout^T·in ; db[Cout] += Σ_n dout */
 void ft_linear_bwd(float *din, float *dW, float *db, const float *dout,
-                   const float *in, const float *W, int N, int I, int O);
+                   const float *in, const float *W, int N, int Cin, int Cout);
 
 /* ---- embedding: out[N,C] (+)= table[ids[n]] ----
    accumulate=0 overwrites out, 1 adds (word + position + token type). */

@@ -8,6 +8,7 @@
  * regenerated independently of thread order (dropout masks). */
 #ifndef FT_RNG_H
 #define FT_RNG_H
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct ft_rng { uint64_t s[4]; } ft_rng;
