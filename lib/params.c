@@ -23,6 +23,7 @@ int ft_params_add(ft_params *ps, const char *name, int ndim, const int64_t *shap
         ps->cap = ps->cap ? 2 * ps->cap : 64;
         ps->p = ft_xrealloc(ps->p, ps->cap * sizeof *ps->p);
     }
+    if (!ps->packing) ps->total = (ps->total + 15) & ~(size_t)15;
     ft_param *p = &ps->p[ps->n];
     memset(p, 0, sizeof *p);
     p->name = ft_xstrdup(name);
@@ -33,7 +34,7 @@ int ft_params_add(ft_params *ps, const char *name, int ndim, const int64_t *shap
     p->trainable = 1;
     p->no_decay = no_decay;
     /* 64-byte alignment keeps every tensor friendly to AVX-512 loads. */
-    ps->total += (p->numel + 15) & ~(size_t)15;
+    ps->total += ps->packing ? p->numel : (p->numel + 15) & ~(size_t)15;
     return ps->n++;
 }
 

@@ -15,7 +15,7 @@ typedef struct ft_param {
     int ndim;
     int64_t shape[FT_MAX_DIMS];
     size_t numel;
-    size_t offset;              /* into data / grad, in floats, 16-float aligned */
+    size_t offset;              /* into data / grad, in floats; 16-float aligned unless packed */
     int trainable;              /* 0: frozen */
     int no_decay;               /* 1: bias or norm weight, excluded from weight decay */
 } ft_param;
@@ -26,12 +26,16 @@ typedef struct ft_params {
     size_t total;               /* floats in data (and grad) */
     float *data;                /* NULL until ft_params_alloc */
     float *grad;
+    int packing;                /* see ft_params_pack */
 } ft_params;
 
 void ft_params_init(ft_params *ps);
 void ft_params_free(ft_params *ps);
 /* Append a tensor to the table; returns its index.  shape has ndim entries. */
 int ft_params_add(ft_params *ps, const char *name, int ndim, const int64_t *shape, int no_decay);
+/* While packing is on, tensors are added back to back without alignment
+   padding, so a group (q, k, v weights) is one matrix for one GEMM. */
+static inline void ft_params_pack(ft_params *ps, int on) { ps->packing = on; }
 /* Allocate data (zeroed) and grad once the table is complete. */
 void ft_params_alloc(ft_params *ps);
 int ft_params_find(const ft_params *ps, const char *name);   /* -1 if absent */
