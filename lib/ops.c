@@ -7,6 +7,10 @@
 #include <omp.h>
 #include <string.h>
 
+/* Below this many elements an OpenMP fork costs more than it saves (waking
+   an idle thread in a VM can take hundreds of microseconds). */
+#define FT_PAR_MIN 32768
+
 /* Split [0, n) evenly over the threads of the current team. */
 static inline void my_range(size_t n, size_t *lo, size_t *hi)
 {
@@ -22,7 +26,7 @@ void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,
 {
     if (b) {
         /* Seed the output with the bias so one sgemm (beta = 1) adds in·W^T. */
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) if ((size_t)N * Cout > FT_PAR_MIN)
         for (int n = 0; n < N; n++) memcpy(out + (size_t)n * Cout, b, Cout * sizeof(float));
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, Cout, Cin,
@@ -33,7 +37,7 @@ void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,
    needed; the inner loop over columns vectorises. */
 static void colsum_acc(float *acc, const float *x, int N, int C)
 {
-    #pragma omp parallel
+    #pragma omp parallel if ((size_t)N * C > FT_PAR_MIN)
     {
         size_t lo, hi;
         my_range((size_t)C, &lo, &hi);
@@ -64,7 +68,7 @@ void ft_linear_bwd(float *din, float *dW, float *db, const float *dout,
 void ft_embedding_fwd(float *out, const int32_t *ids, const float *table,
                       int N, int C, int accumulate)
 {
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
     for (int n = 0; n < N; n++) {
         float *o = out + (size_t)n * C;
         const float *r = table + (size_t)ids[n] * C;
@@ -76,7 +80,7 @@ void ft_embedding_fwd(float *out, const int32_t *ids, const float *table,
 void ft_embedding_bwd(float *dtable, const int32_t *ids, const float *dout, int N, int C)
 {
     /* Columns split over threads: repeated ids never race. */
-    #pragma omp parallel
+    #pragma omp parallel if ((size_t)N * C > FT_PAR_MIN)
     {
         size_t lo, hi;
         my_range((size_t)C, &lo, &hi);
@@ -93,7 +97,7 @@ void ft_embedding_bwd(float *dtable, const int32_t *ids, const float *dout, int 
 void ft_layernorm_fwd(float *out, float *mean, float *rstd, const float *in,
                       const float *gamma, const float *beta, int N, int C, float eps)
 {
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
     for (int n = 0; n < N; n++) {
         const float *x = in + (size_t)n * C;
         float *o = out + (size_t)n * C;
@@ -113,7 +117,7 @@ void ft_layernorm_bwd(float *din, float *dgamma, float *dbeta, const float *dout
                       const float *gamma, int N, int C)
 {
     if (din) {
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
         for (int n = 0; n < N; n++) {
             const float *x = in + (size_t)n * C, *g = dout + (size_t)n * C;
             float *d = din + (size_t)n * C, m = mean[n], r = rstd[n];
@@ -131,7 +135,7 @@ void ft_layernorm_bwd(float *din, float *dgamma, float *dbeta, const float *dout
         }
     }
     if (dgamma || dbeta) {
-        #pragma omp parallel
+        #pragma omp parallel if ((size_t)N * C > FT_PAR_MIN)
         {
             size_t lo, hi;
             my_range((size_t)C, &lo, &hi);
@@ -150,7 +154,7 @@ void ft_layernorm_bwd(float *din, float *dgamma, float *dbeta, const float *dout
 void ft_rmsnorm_fwd(float *out, float *rstd, const float *in, const float *gamma,
                     int N, int C, float eps)
 {
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
     for (int n = 0; n < N; n++) {
         const float *x = in + (size_t)n * C;
         float *o = out + (size_t)n * C, s = 0;
@@ -165,7 +169,7 @@ void ft_rmsnorm_bwd(float *din, float *dgamma, const float *dout, const float *i
                     const float *rstd, const float *gamma, int N, int C)
 {
     if (din) {
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
         for (int n = 0; n < N; n++) {
             const float *x = in + (size_t)n * C, *g = dout + (size_t)n * C;
             float *d = din + (size_t)n * C, r = rstd[n], s = 0;
@@ -175,7 +179,7 @@ void ft_rmsnorm_bwd(float *din, float *dgamma, const float *dout, const float *i
         }
     }
     if (dgamma) {
-        #pragma omp parallel
+        #pragma omp parallel if ((size_t)N * C > FT_PAR_MIN)
         {
             size_t lo, hi;
             my_range((size_t)C, &lo, &hi);
@@ -195,13 +199,13 @@ void ft_rmsnorm_bwd(float *din, float *dgamma, const float *dout, const float *i
 
 void ft_gelu_fwd(float *out, const float *in, size_t n)
 {
-    #pragma omp parallel for simd schedule(static)
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++) out[i] = 0.5f * in[i] * (1.0f + erff(in[i] * SQRT1_2));
 }
 
 void ft_gelu_bwd(float *din, const float *dout, const float *in, size_t n)
 {
-    #pragma omp parallel for simd schedule(static)
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         float x = in[i];
         float cdf = 0.5f * (1.0f + erff(x * SQRT1_2));
@@ -214,7 +218,7 @@ void ft_gelu_bwd(float *din, const float *dout, const float *in, size_t n)
 #define GELU_K 0.79788456080286535588f
 void ft_gelu_tanh_fwd(float *out, const float *in, size_t n)
 {
-    #pragma omp parallel for simd schedule(static)
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         float x = in[i];
         out[i] = 0.5f * x * (1.0f + tanhf(GELU_K * (x + 0.044715f * x * x * x)));
@@ -223,7 +227,7 @@ void ft_gelu_tanh_fwd(float *out, const float *in, size_t n)
 
 void ft_gelu_tanh_bwd(float *din, const float *dout, const float *in, size_t n)
 {
-    #pragma omp parallel for simd schedule(static)
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         float x = in[i];
         float u = GELU_K * (x + 0.044715f * x * x * x);
@@ -235,13 +239,13 @@ void ft_gelu_tanh_bwd(float *din, const float *dout, const float *in, size_t n)
 
 void ft_relu_fwd(float *out, const float *in, size_t n)
 {
-    #pragma omp parallel for simd schedule(static)
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++) out[i] = in[i] > 0 ? in[i] : 0;
 }
 
 void ft_relu_bwd(float *din, const float *dout, const float *in, size_t n)
 {
-    #pragma omp parallel for simd schedule(static)
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++) din[i] += in[i] > 0 ? dout[i] : 0;
 }
 
@@ -257,13 +261,13 @@ void ft_tanh_bwd(float *din, const float *dout, const float *out, size_t n)
 
 void ft_add_fwd(float *out, const float *a, const float *b, size_t n)
 {
-    #pragma omp parallel for simd schedule(static)
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
 void ft_accumulate(float *y, const float *x, size_t n)
 {
-    #pragma omp parallel for simd schedule(static)
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }
 
@@ -280,7 +284,7 @@ void ft_dropout_fwd(float *out, const float *in, size_t n, float p, uint64_t key
     if (p <= 0) { if (out != in) memcpy(out, in, n * sizeof(float)); return; }
     uint32_t th = drop_threshold(p);
     float scale = 1.0f / (1.0f - p);
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++)
         out[i] = ft_hash_u32(key, i) >= th ? in[i] * scale : 0.0f;
 }
@@ -290,7 +294,7 @@ void ft_dropout_bwd(float *din, const float *dout, size_t n, float p, uint64_t k
     if (p <= 0) { ft_accumulate(din, dout, n); return; }
     uint32_t th = drop_threshold(p);
     float scale = 1.0f / (1.0f - p);
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++)
         if (ft_hash_u32(key, i) >= th) din[i] += dout[i] * scale;
 }
@@ -301,7 +305,7 @@ void ft_dropout_add_fwd(float *out, const float *x, const float *res, size_t n,
     if (p <= 0) { ft_add_fwd(out, x, res, n); return; }
     uint32_t th = drop_threshold(p);
     float scale = 1.0f / (1.0f - p);
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++)
         out[i] = (ft_hash_u32(key, i) >= th ? x[i] * scale : 0.0f) + res[i];
 }

@@ -38,7 +38,7 @@ void ft_attention_fwd(float *out, float *probs, const float *qkv, const float *m
     int D = C / H;
     size_t ld = 3 * (size_t)C, TT = (size_t)T * T;
     float scale = 1.0f / sqrtf((float)D);
-    #pragma omp parallel for collapse(2) schedule(static)
+    #pragma omp parallel for collapse(2) schedule(static) if ((size_t)B * H * TT * D > 65536)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < H; h++) {
             const float *q = qkv + (size_t)b * T * ld + (size_t)h * D;
@@ -79,7 +79,7 @@ void ft_attention_bwd(float *dqkv, const float *dout, const float *qkv,
     float scale = 1.0f / sqrtf((float)D);
     uint32_t th = drop_threshold(p);
     float pscale = p > 0 ? 1.0f / (1.0f - p) : 1.0f;
-    #pragma omp parallel for collapse(2) schedule(static)
+    #pragma omp parallel for collapse(2) schedule(static) if ((size_t)B * H * TT * D > 65536)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < H; h++) {
             size_t boff = (size_t)b * T * ld + (size_t)h * D;

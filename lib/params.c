@@ -62,10 +62,13 @@ int ft_params_find(const ft_params *ps, const char *name)
 
 void ft_params_zero_grad(ft_params *ps)
 {
-    #pragma omp parallel for schedule(static)
-    for (int i = 0; i < ps->n; i++)
-        if (ps->p[i].trainable)
-            memset(ps->grad + ps->p[i].offset, 0, ps->p[i].numel * sizeof(float));
+    for (int i = 0; i < ps->n; i++) {
+        if (!ps->p[i].trainable) continue;
+        float *g = ps->grad + ps->p[i].offset;
+        size_t n = ps->p[i].numel;
+        #pragma omp parallel for simd schedule(static) if (n > 32768)
+        for (size_t j = 0; j < n; j++) g[j] = 0;
+    }
 }
 
 size_t ft_params_count(const ft_params *ps, int trainable_only)

@@ -13,7 +13,7 @@ typedef double (*gc_loss_fn)(void *ctx);
 /* Central differences on every element of x (n ≤ a few thousand).  Float
    forward passes make FD noisy, so the bound is abs + rel·|fd|; returns the
    worst violation ratio (≤ 1 passes). */
-static double gradcheck(const char *what, float *x, size_t n, const float *analytic,
+__attribute__((unused)) static double gradcheck(const char *what, float *x, size_t n, const float *analytic,
                         gc_loss_fn loss, void *ctx, float h, double abs_tol, double rel_tol)
 {
     double worst = 0;
@@ -34,14 +34,14 @@ static double gradcheck(const char *what, float *x, size_t n, const float *analy
     return worst;
 }
 
-static void fill_normal(float *x, size_t n, uint64_t seed, float std)
+__attribute__((unused)) static void fill_normal(float *x, size_t n, uint64_t seed, float std)
 {
     ft_rng r;
     ft_rng_seed(&r, seed);
     ft_rng_normal_fill(&r, x, n, 0.0f, std);
 }
 
-static double dot_d(const float *a, const float *b, size_t n)
+__attribute__((unused)) static double dot_d(const float *a, const float *b, size_t n)
 {
     double s = 0;
     for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
