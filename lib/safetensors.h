@@ -9,8 +9,8 @@
 #define FT_SAFETENSORS_H
 #include <stddef.h>
 #include <stdint.h>
+#include "tensor.h"
 
-enum ft_dtype { FT_F32, FT_F16, FT_BF16, FT_F64, FT_I64, FT_I32, FT_I16, FT_I8, FT_U8, FT_BOOL, FT_DTYPE_OTHER };
 
 typedef struct ft_st_tensor {
     char *name;
@@ -51,10 +51,5 @@ void ft_st_writer_meta(ft_st_writer *w, const char *key, const char *val);
 void ft_st_writer_write(ft_st_writer *w, const char *path);
 void ft_st_writer_free(ft_st_writer *w);
 
-/* float16 / bfloat16 conversions (round to nearest even). */
-float ft_f16_to_f32(uint16_t h);
-float ft_bf16_to_f32(uint16_t h);
-uint16_t ft_f32_to_f16(float f);
-uint16_t ft_f32_to_bf16(float f);
 
 #endif
