@@ -504,6 +504,34 @@ static int special(ld *L, ft_tokenizer *t, const char *tok)
     return id;
 }
 
+/* Legacy files: tokenizer_config.json's "added_tokens_decoder" (id -> token
+   with its flags) adds tokens, or sets the flags of those already known. */
+static int config_added(ld *L, ft_tokenizer *t, const char *dir)
+{
+    size_t n; char *s = read_opt(dir, "tokenizer_config.json", &n);
+    if (!s) return 0;
+    json_t *j = json_loadb(s, n, 0, NULL);
+    free(s);
+    json_t *dec = json_object_get(j, "added_tokens_decoder");
+    const char *key; json_t *x;
+    json_object_foreach(dec, key, x) {
+        const char *c = jstr(x, "content");
+        char *end; long id = strtol(key, &end, 10);
+        if (!c || !*c || *end || id < 0) { json_decref(j); return fail(L, "tokenizer_config.json: added_tokens_decoder[\"%s\"] is not an id with a content", key); }
+        tok_added a = { NULL, strlen(c), id, jbool(x, "special", 0), jbool(x, "lstrip", 0),
+                        jbool(x, "rstrip", 0), jbool(x, "single_word", 0), jbool(x, "normalized", 0) };
+        int k;
+        for (k = 0; k < t->n_added; k++) if (!strcmp(t->added[k].s, c)) break;
+        if (k < t->n_added) { a.s = t->added[k].s; t->added[k] = a; continue; }
+        a.s = ft_xstrdup(c);
+        t->added = ft_xrealloc(t->added, (t->n_added + 1) * sizeof *t->added);
+        t->added[t->n_added++] = a;
+        vocab_add(&t->vocab, a.s, a.n, a.id, NULL);
+    }
+    json_decref(j);
+    return 0;
+}
+
 static int load_bert_files(ld *L, ft_tokenizer *t, const char *dir, const char *s, size_t n)
 {
     int lower = 1, strip = -1, chinese = 1;
@@ -522,7 +550,7 @@ static int load_bert_files(ld *L, ft_tokenizer *t, const char *dir, const char *
     t->unk_id = unk;
     bert_template(t, cls, sep, 0);
     t->dec_wordpiece = 1; t->dec_cleanup = 1;
-    return 0;
+    return config_added(L, t, dir);
 }
 
 static int load_gpt2_files(ld *L, ft_tokenizer *t, const char *dir, const char *vj, size_t vn,
@@ -565,7 +593,7 @@ static int load_gpt2_files(ld *L, ft_tokenizer *t, const char *dir, const char *
         bert_template(t, vocab_get(&t->vocab, "<s>", 3), vocab_get(&t->vocab, "</s>", 4), 1);
     } else if (vocab_get(&t->vocab, "<|endoftext|>", 13) >= 0) special(L, t, "<|endoftext|>");
     t->dec_bytelevel = 1;
-    return 0;
+    return config_added(L, t, dir);
 }
 
 ft_tokenizer *ft_tok_load(const char *dir, char **err)

@@ -172,9 +172,15 @@ static int truncate(ft_trunc how, size_t max, size_t *n1, size_t *n2, int pair, 
     if (how == FT_TRUNC_LONGEST_FIRST) {
         if (!pair) { *n1 = max; return 0; }
         size_t a = *n1, b = *n2;
-        int swap = a > b;
+        if (a > max && b > max) {
+            /* both too long: the crate (0.23, unlike its older source) gives
+               the first max/2 and the second the rest, whichever is longer */
+            *n1 = max / 2; *n2 = max - max / 2;
+            return 0;
+        }
+        int swap = a > b;                   /* a: the shorter */
         if (swap) { size_t x = a; a = b; b = x; }
-        b = a > max ? a : (a > max - a ? a : max - a);
+        b = a > max - a ? a : max - a;
         if (a + b > max) { a = max / 2; b = a + max % 2; }
         if (swap) { size_t x = a; a = b; b = x; }
         if (a < *n1) *n1 = a;
@@ -223,10 +229,11 @@ int ft_tok_encode(const ft_tokenizer *t, ft_tok_scratch *s,
     }
     e->n = 0;
     enc_reserve(e, n1 + n2 + (special ? n_special(tp) : 0));
-    if (special) {
+    if (t->has_post) {
+        /* without special tokens the template still gives the type ids */
         for (int i = 0; i < tp->n; i++) {
             const tok_item *it = &tp->items[i];
-            if (it->seq < 0) { for (int k = 0; k < it->nids; k++) enc_push(e, it->ids[k], it->type_id, 1); continue; }
+            if (it->seq < 0) { if (special) for (int k = 0; k < it->nids; k++) enc_push(e, it->ids[k], it->type_id, 1); continue; }
             size_t cnt = it->seq ? n2 : n1;
             const int32_t *ids = s->ids[it->seq];
             for (size_t k = 0; k < cnt; k++) enc_push(e, ids[k], it->type_id, 0);

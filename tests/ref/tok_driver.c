@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     while ((len = getline(&line, &cap, stdin)) > 0) {
         lineno++;
         json_error_t je;
-        json_t *j = json_loadb(line, len, 0, &je);
+        json_t *j = json_loadb(line, len, JSON_ALLOW_NUL, &je);
         if (!j) ft_die("stdin:%ld: %s", lineno, je.text);
         json_t *ja = json_object_get(j, "a"), *jb = json_object_get(j, "b");
         ft_tok_opts o = { .add_special_tokens = !json_is_false(json_object_get(j, "special")) };
