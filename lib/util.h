@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 /* Name printed before every message ("ft-split"); set once by main. */
 extern const char *ft_prog;

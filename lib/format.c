@@ -1,0 +1,52 @@
+#include "format.h"
+#include "util.h"
+#include <string.h>
+
+static const char *names[] = {"auto", "ft", "jsonl", "csv", "tsv"};
+
+const char *ft_format_name(ft_format f) { return names[f]; }
+
+ft_format ft_format_parse(const char *s)
+{
+    for (int i = 1; i < 5; i++)
+        if (strcmp(s, names[i]) == 0) return (ft_format)i;
+    if (strcmp(s, "json") == 0) return FT_FMT_JSONL;
+    ft_die("--format: unknown format '%s' (ft, jsonl, csv, tsv)", s);
+}
+
+static int ends_with(const char *s, size_t n, const char *suf)
+{
+    size_t k = strlen(suf);
+    return n >= k && memcmp(s + n - k, suf, k) == 0;
+}
+
+ft_format ft_format_from_name(const char *path, int *zstd)
+{
+    size_t n = strlen(path);
+    *zstd = 0;
+    if (ends_with(path, n, ".zst")) { *zstd = 1; n -= 4; }
+    if (ends_with(path, n, ".ftz")) { *zstd = 1; return FT_FMT_FT; }
+    if (ends_with(path, n, ".ft") || ends_with(path, n, ".tok")) return FT_FMT_FT;
+    if (ends_with(path, n, ".jsonl") || ends_with(path, n, ".json") ||
+        ends_with(path, n, ".ndjson")) return FT_FMT_JSONL;
+    if (ends_with(path, n, ".csv")) return FT_FMT_CSV;
+    if (ends_with(path, n, ".tsv")) return FT_FMT_TSV;
+    return FT_FMT_AUTO;
+}
+
+ft_format ft_format_sniff(const char *p, size_t n)
+{
+    /* An ft stream starts with a msgpack map whose first key is "format". */
+    if (n >= 8 && ((unsigned char)p[0] & 0xf0) == 0x80 && (unsigned char)p[1] == 0xa6 &&
+        memcmp(p + 2, "format", 6) == 0)
+        return FT_FMT_FT;
+    size_t i = 0;
+    if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) i = 3;       /* UTF-8 BOM */
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) i++;
+    if (i < n && p[i] == '{') return FT_FMT_JSONL;
+    /* Text with a header line: tabs and no commas in it means TSV. */
+    const char *nl = memchr(p, '\n', n);
+    size_t line = nl ? (size_t)(nl - p) : n;
+    int tabs = memchr(p, '\t', line) != NULL, commas = memchr(p, ',', line) != NULL;
+    return tabs && !commas ? FT_FMT_TSV : FT_FMT_CSV;
+}
