@@ -249,18 +249,40 @@ int ft_tok_encode(const ft_tokenizer *t, ft_tok_scratch *s,
     return 0;
 }
 
-int ft_tok_encode_batch(const ft_tokenizer *t, size_t n,
+struct ft_tok_team { int n; ft_tok_scratch **s; };
+
+ft_tok_team *ft_tok_team_new(int nthreads)
+{
+    ft_tok_team *team = ft_xcalloc(1, sizeof *team);
+    team->n = nthreads < 1 ? 1 : nthreads;
+    team->s = ft_xcalloc(team->n, sizeof *team->s);
+    for (int i = 0; i < team->n; i++) team->s[i] = ft_tok_scratch_new();
+    return team;
+}
+
+void ft_tok_team_free(ft_tok_team *team)
+{
+    if (!team) return;
+    for (int i = 0; i < team->n; i++) ft_tok_scratch_free(team->s[i]);
+    free(team->s);
+    free(team);
+}
+
+int ft_tok_encode_batch(const ft_tokenizer *t, ft_tok_team *team, size_t n,
                         const char *const *a, const size_t *alen,
                         const char *const *b, const size_t *blen,
-                        const ft_tok_opts *o, ft_encoding *out, int nthreads,
+                        const ft_tok_opts *o, ft_encoding *out,
                         size_t *bad, const char **err)
 {
     size_t first_bad = n;
     const char *bad_err = NULL;
-    if (nthreads < 1) nthreads = 1;
-    #pragma omp parallel num_threads(nthreads)
+    #pragma omp parallel num_threads(team->n) if (team->n > 1 && n > 1)
     {
-        ft_tok_scratch *s = ft_tok_scratch_new();
+#ifdef _OPENMP
+        ft_tok_scratch *s = team->s[omp_get_thread_num()];
+#else
+        ft_tok_scratch *s = team->s[0];
+#endif
         #pragma omp for schedule(dynamic, 16)
         for (size_t i = 0; i < n; i++) {
             const char *e = NULL;
@@ -270,7 +292,6 @@ int ft_tok_encode_batch(const ft_tokenizer *t, size_t n,
                 if (i < first_bad) { first_bad = i; bad_err = e; }
             }
         }
-        ft_tok_scratch_free(s);
     }
     if (first_bad < n) { *bad = first_bad; *err = bad_err; return -1; }
     if (o->padding == FT_PAD_LONGEST) {

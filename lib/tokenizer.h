@@ -68,14 +68,20 @@ int ft_tok_encode(const ft_tokenizer *t, ft_tok_scratch *s,
 /* Pad e on the right to length len with the pad token (attention 0). */
 void ft_tok_pad(const ft_tokenizer *t, ft_encoding *e, size_t len);
 
-/* Encode n texts (b may be NULL, or hold NULL entries) on nthreads threads;
+/* A team: one scratch per thread, kept across batches so that each thread's
+   BPE word cache stays warm. */
+typedef struct ft_tok_team ft_tok_team;
+ft_tok_team *ft_tok_team_new(int nthreads);
+void ft_tok_team_free(ft_tok_team *team);
+
+/* Encode n texts (b may be NULL, or hold NULL entries) on the team's threads;
    out[i] belongs to input i whatever thread did it.  Applies FT_PAD_LONGEST
    across the batch.  Returns -1 and sets *bad to the first failing index and
    *err to its message, else 0. */
-int ft_tok_encode_batch(const ft_tokenizer *t, size_t n,
+int ft_tok_encode_batch(const ft_tokenizer *t, ft_tok_team *team, size_t n,
                         const char *const *a, const size_t *alen,
                         const char *const *b, const size_t *blen,
-                        const ft_tok_opts *o, ft_encoding *out, int nthreads,
+                        const ft_tok_opts *o, ft_encoding *out,
                         size_t *bad, const char **err);
 
 /* Ids back to text, as the tokenizer's decoder does (WordPiece "##" joining
