@@ -302,3 +302,78 @@ int ft_tok_encode_batch(const ft_tokenizer *t, ft_tok_team *team, size_t n,
     }
     return 0;
 }
+
+/* ---- decoding ---- */
+
+static void put(char **buf, size_t *cap, size_t *n, const char *s, size_t k)
+{
+    if (*n + k + 1 > *cap) {
+        size_t c = *cap ? *cap : 256;
+        while (c < *n + k + 1) c *= 2;
+        *buf = ft_xrealloc(*buf, c); *cap = c;
+    }
+    memcpy(*buf + *n, s, k);
+    *n += k;
+}
+
+/* The WordPiece decoder's clean-up, on one token with its leading space. */
+static size_t wp_cleanup(char *s, size_t n)
+{
+    static const struct { const char *from, *to; } rules[] = {
+        {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"}, {" n't", "n't"},
+        {" 'm", "'m"}, {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"} };
+    for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
+        size_t fl = strlen(rules[r].from), tl = strlen(rules[r].to), o = 0;
+        for (size_t i = 0; i < n;) {
+            if (i + fl <= n && !memcmp(s + i, rules[r].from, fl)) { memmove(s + o, rules[r].to, tl); o += tl; i += fl; }
+            else s[o++] = s[i++];
+        }
+        n = o;
+    }
+    return n;
+}
+
+size_t ft_tok_decode(const ft_tokenizer *t, const int32_t *ids, size_t n,
+                     int skip_special, char **buf, size_t *cap)
+{
+    size_t len = 0, ntok = 0;
+    char tmp[1024];
+    for (size_t i = 0; i < n; i++) {
+        int id = ids[i];
+        size_t k;
+        const char *s = vocab_str(&t->vocab, id, &k);
+        if (!s) continue;
+        if (skip_special && id < t->vocab.n_ids && t->is_special[id]) continue;
+        if (t->dec_wordpiece) {
+            size_t m = 0;
+            if (ntok && k >= t->cont_prefix_len && !memcmp(s, t->cont_prefix, t->cont_prefix_len)) {
+                s += t->cont_prefix_len; k -= t->cont_prefix_len;
+            } else if (ntok) tmp[m++] = ' ';
+            if (k > sizeof tmp - 2) { put(buf, cap, &len, tmp, m); put(buf, cap, &len, s, k); ntok++; continue; }
+            memcpy(tmp + m, s, k); m += k;
+            if (t->dec_cleanup) m = wp_cleanup(tmp, m);
+            put(buf, cap, &len, tmp, m);
+        } else put(buf, cap, &len, s, k);
+        ntok++;
+    }
+    if (t->dec_metaspace) {
+        /* U+2581 back to spaces; the first token's prefix space goes */
+        size_t o = 0;
+        for (size_t i = 0; i < len;) {
+            if (i + 3 <= len && !memcmp(*buf + i, "\xe2\x96\x81", 3)) { if (o || i) (*buf)[o++] = ' '; i += 3; }
+            else (*buf)[o++] = (*buf)[i++];
+        }
+        len = o;
+    }
+    if (t->dec_bytelevel && ft_utf8_check(*buf ? *buf : "", len) != len) {
+        /* bytes that are not UTF-8 become U+FFFD, as from_utf8_lossy does */
+        char *fixed = ft_xmalloc(len * 3 + 1);
+        size_t m = ft_utf8_repair(*buf, len, fixed);
+        len = 0;
+        put(buf, cap, &len, fixed, m);
+        free(fixed);
+    }
+    put(buf, cap, &len, "", 0);
+    (*buf)[len] = 0;
+    return len;
+}

@@ -1,6 +1,6 @@
 /* Test driver for tests/ref/tokenizer_parity.sh: reads JSON lines
    {"a":TEXT, "b":TEXT?, "special":BOOL, "max_length":N, "truncation":S,
-   "padding":S} and prints one JSON line per input with ids, type_ids and
+   "padding":S} or {"decode":[IDS],"skip":BOOL} and prints one JSON line per input with ids, type_ids and
    attention_mask, or {"error":...}, in the same shape as tok_oracle.js.
    Usage: tok_driver MODEL_DIR < cases.jsonl */
 #include "tokenizer.h"
@@ -24,11 +24,25 @@ int main(int argc, char **argv)
     ft_encoding e = {0};
     char *line = NULL; size_t cap = 0; ssize_t len;
     long lineno = 0;
+    char *dec = NULL; size_t deccap = 0;
     while ((len = getline(&line, &cap, stdin)) > 0) {
         lineno++;
         json_error_t je;
         json_t *j = json_loadb(line, len, JSON_ALLOW_NUL, &je);
         if (!j) ft_die("stdin:%ld: %s", lineno, je.text);
+        json_t *jd = json_object_get(j, "decode");
+        if (jd) {   /* {"decode":[ids],"skip":BOOL} -> {"hex": UTF-8 bytes in hex} */
+            size_t n = json_array_size(jd);
+            int32_t *ids = ft_xmalloc((n + 1) * sizeof *ids);
+            for (size_t i = 0; i < n; i++) ids[i] = json_integer_value(json_array_get(jd, i));
+            size_t len = ft_tok_decode(t, ids, n, json_is_true(json_object_get(j, "skip")), &dec, &deccap);
+            printf("{\"hex\":\"");
+            for (size_t i = 0; i < len; i++) printf("%02x", (unsigned char)dec[i]);
+            printf("\"}\n");
+            free(ids);
+            json_decref(j);
+            continue;
+        }
         json_t *ja = json_object_get(j, "a"), *jb = json_object_get(j, "b");
         ft_tok_opts o = { .add_special_tokens = !json_is_false(json_object_get(j, "special")) };
         o.max_length = json_integer_value(json_object_get(j, "max_length"));
@@ -51,6 +65,7 @@ int main(int argc, char **argv)
         json_decref(j);
     }
     free(line);
+    free(dec);
     ft_encoding_free(&e);
     ft_tok_scratch_free(s);
     ft_tok_free(t);

@@ -11,6 +11,11 @@ const strategies = { longest_first: 'LongestFirst', only_first: 'OnlyFirst', onl
   for (const l of lines) {
     const c = JSON.parse(l);
     try {
+      if (c.decode) {
+        const text = await tok.decode(c.decode, !!c.skip);
+        out.push(JSON.stringify({ hex: Buffer.from(text, 'utf8').toString('hex') }));
+        continue;
+      }
       if (c.truncation && c.max_length) tok.setTruncation(c.max_length, { strategy: strategies[c.truncation] });
       else tok.disableTruncation();
       if (c.padding === 'max_length' && c.max_length) tok.setPadding({ maxLength: c.max_length });
