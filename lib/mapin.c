@@ -12,7 +12,7 @@
 
 /* An anonymous temp file: unlinked at once, so nothing is left behind however
    the process ends. */
-static int temp_fd(void)
+int ft_temp_fd(void)
 {
     const char *dir = getenv("TMPDIR");
     char *tmpl = ft_xasprintf("%s/ft-spool.XXXXXX", dir && *dir ? dir : "/tmp");
@@ -50,7 +50,7 @@ const char *ft_input_make_seekable(const char *path)
     }
     int in = is_stdin ? 0 : open(path, O_RDONLY);
     if (in < 0) ft_die("%s: cannot open: %s", path, strerror(errno));
-    int fd = temp_fd();
+    int fd = ft_temp_fd();
     char buf[1 << 16];
     for (;;) {
         ssize_t got = read(in, buf, sizeof buf);
@@ -94,7 +94,7 @@ ft_mapped *ft_map_input(const char *path)
     ft_input *in = ft_input_open(path);
     m->name = ft_xstrdup(ft_input_name(in));
     if (ft_input_is_zstd(in)) {
-        m->fd = temp_fd();
+        m->fd = ft_temp_fd();
         char buf[1 << 16];
         size_t got;
         while ((got = ft_input_read(in, buf, sizeof buf)) > 0) write_all(m->fd, buf, got);
@@ -109,12 +109,17 @@ ft_mapped *ft_map_input(const char *path)
     struct stat st;
     if (fstat(m->fd, &st) != 0) ft_die("%s: stat: %s", m->name, strerror(errno));
     m->len = (size_t)st.st_size;
-    if (m->len == 0) { m->data = ""; return m; }
-    void *p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, m->fd, 0);
-    if (p == MAP_FAILED) ft_die("%s: cannot map: %s", m->name, strerror(errno));
-    madvise(p, m->len, MADV_WILLNEED);
-    m->data = p;
+    m->data = ft_map_fd(m->fd, m->len, m->name);
     return m;
+}
+
+const char *ft_map_fd(int fd, size_t len, const char *name)
+{
+    if (len == 0) return "";
+    void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) ft_die("%s: cannot map: %s", name, strerror(errno));
+    madvise(p, len, MADV_WILLNEED);
+    return p;
 }
 
 void ft_unmap_input(ft_mapped *m)

@@ -18,6 +18,10 @@ const char *ft_input_make_seekable(const char *path);
    the input is left unread.  Dies on empty input. */
 ft_format ft_input_sniff(const char *path);
 
+/* An unlinked temp file in $TMPDIR (or /tmp), open for reading and writing:
+   nothing is left behind however the process ends. */
+int ft_temp_fd(void);
+
 typedef struct ft_mapped {
     const char *data;   /* decoded bytes, read-only */
     size_t len;
@@ -29,4 +33,6 @@ typedef struct ft_mapped {
    input after decoding it to an unlinked temp file. */
 ft_mapped *ft_map_input(const char *path);
 void ft_unmap_input(ft_mapped *m);
+/* Maps an open file's first len bytes read-only (NULL-safe for len 0). */
+const char *ft_map_fd(int fd, size_t len, const char *name);
 #endif
