@@ -11,6 +11,7 @@ typedef struct scan {
     size_t n, pos;
     long line;              /* physical line (counting \n) at pos */
     char delim;
+    int check_utf8;
     unsigned char stop[256];/* bytes that end an unquoted field */
     char *buf;              /* unquoted copy of a field */
     size_t bufcap;
@@ -73,7 +74,7 @@ static size_t parse_row(scan *s, long *row_line, field_fn fn, void *ctx)
         }
         while (i < n && !s->stop[(unsigned char)p[i]]) i++;   /* unquoted (rest of) field */
         size_t bad;
-        if (!ft_utf8_valid(p + f0, i - f0, &bad))
+        if (s->check_utf8 && !ft_utf8_valid(p + f0, i - f0, &bad))
             ft_die("%s:%ld: invalid UTF-8 in column %zu (byte %zu of the field)", s->name,
                    *row_line, nf + 1, bad + 1 - (p[f0] == '"'));
         if (fn) fn(s, nf, p + f0, i - f0, ctx);
@@ -117,11 +118,12 @@ static void key_field(scan *s, size_t idx, const char *f, size_t n, void *ctx)
 }
 
 void ft_csv_index(ft_csvindex *ix, const char *name, const char *p, size_t n, char delim,
-                  const char *key_col, ft_csv_key_fn key, void *ctx)
+                  const char *key_col, ft_csv_key_fn key, void *ctx, int check_utf8)
 {
     memset(ix, 0, sizeof *ix);
     ix->name = name;
-    scan s = {.p = p, .name = name, .n = n, .line = 1, .delim = delim};
+    scan s = {.p = p, .name = name, .n = n, .line = 1, .delim = delim,
+              .check_utf8 = check_utf8};
     s.stop[(unsigned char)delim] = s.stop['\n'] = s.stop['\r'] = 1;
     if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) s.pos = 3;
 

@@ -26,8 +26,10 @@ typedef struct ft_csvindex {
 typedef void (*ft_csv_key_fn)(void *ctx, size_t row, const char *s, size_t len, long line);
 
 /* Indexes text p[0..n).  key_col: a header name whose values go to key (or
-   NULL); dies 'NAME:1: column "X" missing' if the header lacks it. */
+   NULL); dies 'NAME:1: column "X" missing' if the header lacks it.
+   check_utf8 0 skips UTF-8 validation, for a caller that validates the whole
+   text on another thread (and indexes again with it on to name the place). */
 void ft_csv_index(ft_csvindex *ix, const char *name, const char *p, size_t n, char delim,
-                  const char *key_col, ft_csv_key_fn key, void *ctx);
+                  const char *key_col, ft_csv_key_fn key, void *ctx, int check_utf8);
 void ft_csv_index_free(ft_csvindex *ix);
 #endif

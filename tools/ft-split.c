@@ -6,6 +6,7 @@
 #include "recspool.h"
 #include "splitplan.h"
 #include "stream.h"
+#include "utf8.h"
 #include "util.h"
 #include <getopt.h>
 #include <string.h>
@@ -33,6 +34,7 @@ static const char usage[] =
 "  -f, --format F       output format for both parts: csv, tsv, jsonl, ft\n"
 "  -z, --zstd           compress both outputs with zstd\n"
 "      --input-format F read the input as F (csv, tsv, jsonl, ft), no detection\n"
+"  -v, --verbose        report rows, parts, time and memory on stderr\n"
 "  -h, --help           show this help\n"
 "CSV to CSV copies each row's bytes verbatim (header, column order and quoting\n"
 "kept); both outputs appear only once both are completely written.\n";
@@ -41,7 +43,7 @@ typedef struct opts {
     const char *train, *test, *input, *stratify;
     ft_split_size test_size, train_size;
     long long seed;
-    int shuffle, zstd;
+    int shuffle, zstd, verbose;
     ft_format out_fmt, in_fmt;
 } opts;
 
@@ -85,6 +87,33 @@ static void strat_record(strat *s, ft_reader *r, const ft_record *rec, size_t ro
     strat_add(s, row, buf, strlen(buf), 0);
 }
 
+/* ---- --verbose ---- */
+static double t_start;
+
+/* kB of a /proc/self/status line ("VmHWM", "RssAnon", "RssFile"). */
+static long status_kb(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    size_t k = strlen(key);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, key, k) == 0 && line[k] == ':') v = atol(line + k + 1);
+    if (f) fclose(f);
+    return v;
+}
+
+/* Peak RSS counts the pages of a mapped input, which are the kernel's page
+   cache (clean, shared, droppable); private memory is what ft-split allocates. */
+static void report(const opts *o, const char *name, size_t n, const ft_split_plan *p)
+{
+    if (!o->verbose) return;
+    fprintf(stderr, "%s: %s: %zu rows: %zu train, %zu test; %.2f s; peak RSS %ld MB "
+            "(private %ld MB, mapped input %ld MB)\n", ft_prog, name, n, p->n_train, p->n_test,
+            ft_now() - t_start, status_kb("VmHWM") / 1024, status_kb("RssAnon") / 1024,
+            status_kb("RssFile") / 1024);
+}
+
 /* ---- the plan: sizes and row order, as sklearn ---- */
 static void make_plan(ft_split_plan *plan, const opts *o, const char *name, size_t n, strat *s)
 {
@@ -110,18 +139,37 @@ static void make_plan(ft_split_plan *plan, const opts *o, const char *name, size
 }
 
 /* ---- CSV to CSV: rows copied by byte range from the mapped input ---- */
+typedef struct outbuf { ft_outfile *out; char *buf; size_t len, cap; } outbuf;
+
+static void ob_put(outbuf *b, const char *p, size_t n)
+{
+    if (b->len + n > b->cap) {
+        if (b->len && fwrite(b->buf, 1, b->len, b->out->fp) != b->len) return;  /* commit reports it */
+        b->len = 0;
+        if (n > b->cap) { fwrite(p, 1, n, b->out->fp); return; }
+    }
+    memcpy(b->buf + b->len, p, n);
+    b->len += n;
+}
+
+/* Header, then the rows in plan order.  Our own buffer rather than one fwrite
+   a row: a million small locked calls cost more than the copy. */
 static void put_rows(ft_outfile *out, const ft_mapped *m, const ft_csvindex *ix,
                      const uint64_t *rows, size_t k)
 {
-    fwrite(m->data, 1, ix->header_len, out->fp);
+    outbuf b = {out, ft_xmalloc(4 << 20), 0, 4 << 20};
+    size_t eol = strlen(ix->eol);
+    ob_put(&b, m->data, ix->header_len);
     if (ix->header_len && m->data[ix->header_len - 1] != '\n' && m->data[ix->header_len - 1] != '\r')
-        fputs(ix->eol, out->fp);                       /* header-only file without a line end */
+        ob_put(&b, ix->eol, eol);                     /* header-only file without a line end */
     for (size_t i = 0; i < k; i++) {
         const char *p = m->data + ix->start[rows[i]];
         size_t len = ix->len[rows[i]];
-        fwrite(p, 1, len, out->fp);
-        if (p[len - 1] != '\n' && p[len - 1] != '\r') fputs(ix->eol, out->fp);  /* last row */
+        ob_put(&b, p, len);
+        if (p[len - 1] != '\n' && p[len - 1] != '\r') ob_put(&b, ix->eol, eol);  /* last row */
     }
+    if (b.len) fwrite(b.buf, 1, b.len, out->fp);
+    free(b.buf);
 }
 
 static void split_text(const opts *o, const char *path, char delim)
@@ -130,16 +178,37 @@ static void split_text(const opts *o, const char *path, char delim)
     if (m->len == 0) ft_die("%s: empty input", m->name);
     ft_csvindex ix;
     strat s = {.labels = o->stratify ? ft_labels_new() : NULL, .name = m->name, .col = o->stratify};
-    ft_csv_index(&ix, m->name, m->data, m->len, delim, o->stratify, strat_csv_key, &s);
+    /* UTF-8 validation of the whole text runs beside the row scan (a quote, a
+       delimiter or a line end is ASCII, so whole-text validity is field
+       validity); only if it fails is the text scanned again, validating field
+       by field, to name the line and column. */
+    int utf8_ok = 1;
+    #pragma omp parallel sections num_threads(2)
+    {
+        #pragma omp section
+        utf8_ok = ft_utf8_valid(m->data, m->len, NULL);
+        #pragma omp section
+        ft_csv_index(&ix, m->name, m->data, m->len, delim, o->stratify, strat_csv_key, &s, 0);
+    }
+    if (!utf8_ok) {
+        ft_csv_index_free(&ix);
+        ft_csv_index(&ix, m->name, m->data, m->len, delim, NULL, NULL, NULL, 1);
+        ft_die("%s: invalid UTF-8", m->name);   /* not reached: the scan names the place */
+    }
     ft_split_plan plan;
     make_plan(&plan, o, m->name, ix.n, &s);
     ft_outfile *tr = ft_out_open(o->train, 0), *te = ft_out_open(o->test, 0);
-    setvbuf(tr->fp, NULL, _IOFBF, 1 << 20);
-    setvbuf(te->fp, NULL, _IOFBF, 1 << 20);
-    put_rows(tr, m, &ix, plan.train, plan.n_train);
-    put_rows(te, m, &ix, plan.test, plan.n_test);
+    /* The two outputs are independent files: write them at the same time. */
+    #pragma omp parallel sections num_threads(2)
+    {
+        #pragma omp section
+        put_rows(tr, m, &ix, plan.train, plan.n_train);
+        #pragma omp section
+        put_rows(te, m, &ix, plan.test, plan.n_test);
+    }
     ft_out_commit(tr);
     ft_out_commit(te);
+    report(o, m->name, ix.n, &plan);
     ft_split_plan_free(&plan);
     ft_csv_index_free(&ix);
     ft_labels_free(s.labels);
@@ -180,6 +249,7 @@ static void split_records(const opts *o, const char *path, int argc, char **argv
     ft_outfile *a = ft_writer_finish(wtr), *b = ft_writer_finish(wte);
     ft_out_commit(a);
     ft_out_commit(b);
+    report(o, ft_reader_name(r), n, &plan);
     ft_record_free(&rec);
     ft_split_plan_free(&plan);
     ft_recspool_free(sp);
@@ -201,6 +271,7 @@ static ft_format out_format(const opts *o, const char *path, int *zstd)
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
+    t_start = ft_now();
     enum { O_TRAIN = 256, O_TEST, O_TEST_SIZE, O_TRAIN_SIZE, O_SEED, O_NO_SHUFFLE, O_STRATIFY, O_INFMT };
     static const struct option lopts[] = {
         {"train", required_argument, 0, O_TRAIN}, {"test", required_argument, 0, O_TEST},
@@ -208,10 +279,11 @@ int main(int argc, char **argv)
         {"train-size", required_argument, 0, O_TRAIN_SIZE}, {"seed", required_argument, 0, O_SEED},
         {"no-shuffle", no_argument, 0, O_NO_SHUFFLE}, {"stratify", required_argument, 0, O_STRATIFY},
         {"format", required_argument, 0, 'f'}, {"zstd", no_argument, 0, 'z'},
-        {"input-format", required_argument, 0, O_INFMT}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"input-format", required_argument, 0, O_INFMT}, {"help", no_argument, 0, 'h'},
+        {"verbose", no_argument, 0, 'v'}, {0, 0, 0, 0}};
     opts o = {.seed = -1, .shuffle = 1};
     int c;
-    while ((c = getopt_long(argc, argv, "f:zh", lopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:zhv", lopts, NULL)) != -1) {
         switch (c) {
         case O_TRAIN: o.train = optarg; break;
         case O_TEST: o.test = optarg; break;
@@ -223,6 +295,7 @@ int main(int argc, char **argv)
         case 'f': o.out_fmt = ft_format_parse(optarg); break;
         case 'z': o.zstd = 1; break;
         case O_INFMT: o.in_fmt = ft_format_parse(optarg); break;
+        case 'v': o.verbose = 1; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
