@@ -124,3 +124,12 @@ expect_fail missing_file 'nope.csv: cannot open' ft-split --train o1.csv --test 
 sed 's/\\-/-/g' "$FT_ROOT/docs/man/ft-split.1" | grep -o -- '--[a-z][a-z-]*' | sort -u > man.opts
 ft-split --help | grep -o -- '--[a-z][a-z-]*' | sort -u > help.opts
 check help_matches_man cmp -s man.opts help.opts
+printf 'a,b\n1,2\n3\n' | expect_fail stdin_named 'stdin:3: row has 1 fields' ft-split --train o1.csv --test o2.csv
+
+# without --seed: every row exactly once, a different order each run
+ft-split --train r1.csv --test r2.csv med.csv
+ft-split --train r3.csv --test r4.csv med.csv
+check unseeded_all_rows sh -c '[ "$(cat r1.csv r2.csv | sort | uniq -c | grep -vc "^ *1 ")" = 1 ] && [ "$(cat r1.csv r2.csv | wc -l)" = 4535 ]'
+check unseeded_differs sh -c '! cmp -s r1.csv r3.csv'
+# a stream keeps its header (kind, producer) through the split
+check stream_header_kept sh -c 'ft-cat --header s.ftz | head -1 | jq -e ".ft_header.kind == \"records\"" > /dev/null'
