@@ -21,6 +21,7 @@ LDLIBS  = -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lm -
 DEB_BUILD = build-essential pkg-config libcsv-dev libopenblas-openmp-dev \
             libmsgpack-dev libzstd-dev libjansson-dev libutf8proc-dev libxxhash-dev zstd
 DEB_TEST  = python3 python3-torch python3-numpy python3-sklearn python3-pandas nodejs npm jq time
+DEB_DEMO  = fortunes-zh
 DEP_HEADERS = /usr/include/csv.h /usr/include/msgpack.h /usr/include/zstd.h \
               /usr/include/jansson.h /usr/include/utf8proc.h /usr/include/xxhash.h
 
@@ -55,9 +56,9 @@ deps-check:
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST) || \
-	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST); }; \
-	else echo "run as root: apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST)"; exit 1; fi
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO) || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO); }; \
+	else echo "run as root: apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO)"; exit 1; fi
 
 test: deps-check
 	$(MAKE) all
@@ -69,6 +70,7 @@ sanitize: deps-check
 	ASAN_OPTIONS=detect_leaks=0 FT_BUILD=build-san tests/run
 
 demo: deps-check
+	@[ -r /usr/share/games/fortunes/tang300 ] || $(MAKE) --no-print-directory deps
 	$(MAKE) all
 	pipelines/demo.sh
 
