@@ -1,6 +1,6 @@
 #!/bin/sh
 # Exactness of lib/tokenizer against Hugging Face's own Rust `tokenizers`
-# (npm package, installed once into build/node_modules): ids, type ids and
+# (npm package, installed once into build/node_modules by scripts/npm-oracles): ids, type ids and
 # attention masks for ~4600 cases per model (hand-written traps, seeded
 # random strings over many scripts, real lines of shared/data; single texts,
 # pairs, all truncation strategies, padding), for every model directory in
@@ -9,16 +9,12 @@
 . "$FT_ROOT/tests/lib.sh"
 cd "$FT_ROOT" || exit 1
 build=${FT_BUILD:-build}
-ORACLE_VERSION=0.23.2
-if [ ! -e build/node_modules/tokenizers/package.json ]; then
-    mkdir -p build
-    if ! npm install --silent --no-audit --no-fund --prefix build "tokenizers@$ORACLE_VERSION" >"$TMP/npm.log" 2>&1; then
-        cat "$TMP/npm.log" | tail -5
-        fail "tokenizer_oracle_install (npm install tokenizers@$ORACLE_VERSION failed)"
-        exit 1
-    fi
+if ! NODE_PATH=$(scripts/npm-oracles 2>"$TMP/npm.log"); then
+    tail -5 "$TMP/npm.log"
+    fail "tokenizer_oracle_install (scripts/npm-oracles: npm install failed)"
+    exit 1
 fi
-export NODE_PATH=$FT_ROOT/build/node_modules
+export NODE_PATH
 cc -std=gnu11 -O2 -Ilib tests/ref/tok_driver.c "$build/libft.a" -ljansson -lutf8proc -lxxhash -lm -lpthread -fopenmp \
    -o "$TMP/tok_driver" 2>"$TMP/cc.log" || { cat "$TMP/cc.log"; fail tokenizer_driver_build; exit 1; }
 node tests/ref/tok_cases.js "$SHARED" > "$TMP/cases.jsonl" || { fail tokenizer_cases; exit 1; }
