@@ -79,7 +79,7 @@ void ft_value_write_json(FILE *fp, const ft_value *v)
         int plain = (t->dtype == FT_I32 || t->dtype == FT_F32) && t->ndim > 0 &&
                     ft_tensor_numel(t) > 0;
         if (plain) { write_tensor_data(fp, t, 0, &idx); break; }
-        fprintf(fp, "{\"dtype\":\"%s\",\"shape\":[", ft_dtype_name(t->dtype));
+        fprintf(fp, "{\"dtype\":\"%s\",\"shape\":[", ft_dtype_stream_name(t->dtype));
         for (int i = 0; i < t->ndim; i++) fprintf(fp, i ? ",%lld" : "%lld", (long long)t->shape[i]);
         fputs("],\"data\":", fp);
         if (t->ndim == 0) {
@@ -185,7 +185,7 @@ static ft_value *typed_tensor(ft_arena *a, json_t *j, const char **err)
            *data = json_object_get(j, "data");
     if (json_object_size(j) != 3 || !json_is_string(dt) || !json_is_array(sh) || !data)
         return NULL;
-    int d = ft_dtype_parse(json_string_value(dt), json_string_length(dt));
+    int d = ft_dtype_stream_parse(json_string_value(dt), json_string_length(dt));
     if (d < 0) { *err = "unknown tensor dtype"; return NULL; }
     ft_value *v = ft_value_new(a, FT_V_TENSOR);
     v->t.dtype = (ft_dtype)d;

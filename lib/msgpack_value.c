@@ -20,7 +20,7 @@ void ft_pack_value(msgpack_packer *pk, const ft_value *v)
         const ft_tensor *t = &v->t;
         msgpack_pack_map(pk, 3);
         pack_cstr(pk, "dtype", 5);
-        const char *dn = ft_dtype_name(t->dtype);
+        const char *dn = ft_dtype_stream_name(t->dtype);
         pack_cstr(pk, dn, strlen(dn));
         pack_cstr(pk, "shape", 5);
         msgpack_pack_array(pk, t->ndim);
@@ -103,7 +103,7 @@ static int unpack_tensor(ft_arena *a, const msgpack_object *o, ft_value *v, cons
         *err = "tensor with a malformed dtype or shape";
         return -1;
     }
-    int d = ft_dtype_parse(dt->via.str.ptr, dt->via.str.size);
+    int d = ft_dtype_stream_parse(dt->via.str.ptr, dt->via.str.size);
     if (d < 0) { *err = "tensor with an unknown dtype"; return -1; }
     if (sh->via.array.size > FT_TENSOR_MAX_DIMS) { *err = "tensor with too many dimensions"; return -1; }
     v->type = FT_V_TENSOR;
