@@ -53,21 +53,26 @@ typedef struct strat {
     uint32_t *y;
     size_t n, cap;
     const char *name, *col;
+    char msg[256];
 } strat;
 
-static void strat_add(strat *s, size_t row, const char *v, size_t len, long line)
+static void strat_add(strat *s, size_t row, const char *v, size_t len)
 {
-    if (len == 0)
-        ft_die("%s:%ld: column \"%s\" is empty (every row needs a class to stratify)", s->name,
-               line, s->col);
     if (row >= s->cap) s->y = ft_xrealloc(s->y, (s->cap = 2 * row + 1024) * sizeof *s->y);
     s->y[row] = ft_labels_intern(s->labels, v, len);
     s->n = row + 1;
 }
 
-static void strat_csv_key(void *ctx, size_t row, const char *v, size_t len, long line)
+static const char *strat_csv_key(void *ctx, size_t row, const char *v, size_t len)
 {
-    strat_add(ctx, row, v, len, line);
+    strat *s = ctx;
+    if (len == 0) {
+        snprintf(s->msg, sizeof s->msg,
+                 "column \"%s\" is empty (every row needs a class to stratify)", s->col);
+        return s->msg;
+    }
+    strat_add(s, row, v, len);
+    return NULL;
 }
 
 /* A record's label as text, the way pandas would show the value. */
@@ -77,14 +82,18 @@ static void strat_record(strat *s, ft_reader *r, const ft_record *rec, size_t ro
     char buf[64];
     if (!v) ft_reader_die(r, "column \"%s\" missing", s->col);
     switch (v->type) {
-    case FT_STR: strat_add(s, row, v->str.s, v->str.len, 0); return;
+    case FT_STR:
+        if (!v->str.len)
+            ft_reader_die(r, "column \"%s\" is empty (every row needs a class to stratify)", s->col);
+        strat_add(s, row, v->str.s, v->str.len);
+        return;
     case FT_INT: snprintf(buf, sizeof buf, "%lld", (long long)v->i); break;
     case FT_FLOAT: snprintf(buf, sizeof buf, "%.17g", v->f); break;
     case FT_BOOL: snprintf(buf, sizeof buf, "%s", v->b ? "True" : "False"); break;
     case FT_NIL: ft_reader_die(r, "column \"%s\" is null (every row needs a class to stratify)", s->col);
     default: ft_reader_die(r, "column \"%s\" is not a scalar, cannot stratify on it", s->col);
     }
-    strat_add(s, row, buf, strlen(buf), 0);
+    strat_add(s, row, buf, strlen(buf));
 }
 
 /* ---- --verbose ---- */
@@ -180,20 +189,22 @@ static void split_text(const opts *o, const char *path, char delim)
     strat s = {.labels = o->stratify ? ft_labels_new() : NULL, .name = m->name, .col = o->stratify};
     /* UTF-8 validation of the whole text runs beside the row scan (a quote, a
        delimiter or a line end is ASCII, so whole-text validity is field
-       validity); only if it fails is the text scanned again, validating field
-       by field, to name the line and column. */
-    int utf8_ok = 1;
+       validity).  If either finds a fault, the text is scanned again with
+       every check on, which stops at the first fault in reading order and
+       names it as lib/reader.c would. */
+    int utf8_ok = 1, rc = 0;
     #pragma omp parallel sections num_threads(2)
     {
         #pragma omp section
         utf8_ok = ft_utf8_valid(m->data, m->len, NULL);
         #pragma omp section
-        ft_csv_index(&ix, m->name, m->data, m->len, delim, o->stratify, strat_csv_key, &s, 0);
+        rc = ft_csv_index(&ix, m->name, m->data, m->len, delim, o->stratify, strat_csv_key, &s, 0, 1);
     }
-    if (!utf8_ok) {
+    if (!utf8_ok || rc != 0) {
+        char *err = ix.error ? ft_xstrdup(ix.error) : NULL;
         ft_csv_index_free(&ix);
-        ft_csv_index(&ix, m->name, m->data, m->len, delim, NULL, NULL, NULL, 1);
-        ft_die("%s: invalid UTF-8", m->name);   /* not reached: the scan names the place */
+        ft_csv_index(&ix, m->name, m->data, m->len, delim, o->stratify, strat_csv_key, &s, 1, 0);
+        ft_die("%s", err ? err : "invalid UTF-8");   /* not reached: the scan dies first */
     }
     ft_split_plan plan;
     make_plan(&plan, o, m->name, ix.n, &s);
