@@ -223,6 +223,7 @@ int ft_csv_index(ft_csvindex *ix, const char *name, const char *p, size_t n, cha
 {
     memset(ix, 0, sizeof *ix);
     ix->name = name;
+    ix->delim = delim;
     scan s = {.p = p, .name = name, .n = n, .line = 1, .delim = delim,
               .check_utf8 = check_utf8, .key_col = SIZE_MAX};
     s.stop[(unsigned char)delim] = s.stop['\n'] = s.stop['\r'] = 1;
@@ -238,6 +239,32 @@ int ft_csv_index(ft_csvindex *ix, const char *name, const char *p, size_t n, cha
     index_rows(ix, &s, key_col, key, ctx);
     free(s.buf);
     return 0;
+}
+
+typedef struct record_ctx { const ft_csvindex *ix; ft_record *rec; } record_ctx;
+
+static void record_field(scan *s, size_t idx, const char *f, size_t n, void *ctx)
+{
+    record_ctx *c = ctx;
+    size_t len;
+    const char *v = field_value(s, f, n, &len);
+    const char *key = c->ix->cols[idx];
+    ft_value *val = ft_record_add(c->rec, key, strlen(key));
+    val->type = FT_STR;
+    val->str.len = len;
+    val->str.s = ft_arena_strdup(&c->rec->arena, v, len);
+}
+
+void ft_csv_row_record(const ft_csvindex *ix, const char *text, size_t i, ft_record *rec)
+{
+    scan s = {.p = text, .name = ix->name, .n = ix->start[i] + ix->len[i], .pos = ix->start[i],
+              .line = 1, .delim = ix->delim, .key_col = SIZE_MAX};
+    s.stop[(unsigned char)ix->delim] = s.stop['\n'] = s.stop['\r'] = 1;
+    record_ctx c = {ix, rec};
+    long line;
+    ft_record_clear(rec);
+    parse_row(&s, &line, record_field, &c);   /* indexed already: cannot fail */
+    free(s.buf);
 }
 
 void ft_csv_index_free(ft_csvindex *ix)

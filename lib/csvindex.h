@@ -10,6 +10,7 @@
    feeds libcsv whole \n-lines, would join such rows.) */
 #ifndef FT_CSVINDEX_H
 #define FT_CSVINDEX_H
+#include "record.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,7 @@ typedef struct ft_csvindex {
     size_t n, cap;
     const char *eol;        /* the header's line end, for a last row without one */
     char *error;            /* "NAME:LINE: what is wrong", when indexing was deferred */
+    char delim;
 } ft_csvindex;
 
 /* Called with each row's value of the key column (unquoted as the reader
@@ -39,5 +41,8 @@ typedef const char *(*ft_csv_key_fn)(void *ctx, size_t row, const char *s, size_
    with every check on to find the first error in reading order). */
 int ft_csv_index(ft_csvindex *ix, const char *name, const char *p, size_t n, char delim,
                  const char *key_col, ft_csv_key_fn key, void *ctx, int check_utf8, int defer);
+/* Fills rec with data row i of the indexed text, as lib/reader.c would: one
+   string field per header column.  Safe to call from several threads. */
+void ft_csv_row_record(const ft_csvindex *ix, const char *text, size_t i, ft_record *rec);
 void ft_csv_index_free(ft_csvindex *ix);
 #endif

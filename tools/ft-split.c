@@ -45,6 +45,8 @@ typedef struct opts {
     long long seed;
     int shuffle, zstd, verbose;
     ft_format out_fmt, in_fmt;
+    int argc;               /* for the producer in an ft stream's header */
+    char **argv;
 } opts;
 
 /* ---- class labels of --stratify, one per row ---- */
@@ -181,7 +183,21 @@ static void put_rows(ft_outfile *out, const ft_mapped *m, const ft_csvindex *ix,
     free(b.buf);
 }
 
-static void split_text(const opts *o, const char *path, char delim)
+/* Rows as records, for a change of format: each parsed from its byte range. */
+static void put_records(ft_writer *w, const ft_mapped *m, const ft_csvindex *ix,
+                        const uint64_t *rows, size_t k)
+{
+    ft_record rec = {0};
+    for (size_t i = 0; i < k; i++) {
+        ft_csv_row_record(ix, m->data, rows[i], &rec);
+        ft_writer_put(w, &rec);
+    }
+    ft_record_free(&rec);
+}
+
+/* CSV or TSV input: indexed by byte range; rows copied verbatim when both
+   outputs are of the input's format, else converted row by row. */
+static void split_text(const opts *o, const char *path, char delim, int copy_bytes)
 {
     ft_mapped *m = ft_map_input(path);
     if (m->len == 0) ft_die("%s: empty input", m->name);
@@ -208,17 +224,34 @@ static void split_text(const opts *o, const char *path, char delim)
     }
     ft_split_plan plan;
     make_plan(&plan, o, m->name, ix.n, &s);
-    ft_outfile *tr = ft_out_open(o->train, 0), *te = ft_out_open(o->test, 0);
-    /* The two outputs are independent files: write them at the same time. */
-    #pragma omp parallel sections num_threads(2)
-    {
-        #pragma omp section
-        put_rows(tr, m, &ix, plan.train, plan.n_train);
-        #pragma omp section
-        put_rows(te, m, &ix, plan.test, plan.n_test);
+    if (copy_bytes) {
+        ft_outfile *tr = ft_out_open(o->train, 0), *te = ft_out_open(o->test, 0);
+        /* The two outputs are independent files: write them at the same time. */
+        #pragma omp parallel sections num_threads(2)
+        {
+            #pragma omp section
+            put_rows(tr, m, &ix, plan.train, plan.n_train);
+            #pragma omp section
+            put_rows(te, m, &ix, plan.test, plan.n_test);
+        }
+        ft_out_commit(tr);
+        ft_out_commit(te);
+    } else {
+        ft_writer *tr = ft_writer_open(o->train, o->out_fmt, o->zstd,
+                                       ft_header_new("records", o->argc, o->argv));
+        ft_writer *te = ft_writer_open(o->test, o->out_fmt, o->zstd,
+                                       ft_header_new("records", o->argc, o->argv));
+        #pragma omp parallel sections num_threads(2)
+        {
+            #pragma omp section
+            put_records(tr, m, &ix, plan.train, plan.n_train);
+            #pragma omp section
+            put_records(te, m, &ix, plan.test, plan.n_test);
+        }
+        ft_outfile *a = ft_writer_finish(tr), *b = ft_writer_finish(te);
+        ft_out_commit(a);
+        ft_out_commit(b);
     }
-    ft_out_commit(tr);
-    ft_out_commit(te);
     report(o, m->name, ix.n, &plan);
     ft_split_plan_free(&plan);
     ft_csv_index_free(&ix);
@@ -227,8 +260,8 @@ static void split_text(const opts *o, const char *path, char delim)
     ft_unmap_input(m);
 }
 
-/* ---- any other combination: records spooled to disk, then written in order ---- */
-static void split_records(const opts *o, const char *path, int argc, char **argv)
+/* ---- JSONL or ft stream input: records spooled to disk, then written in order ---- */
+static void split_records(const opts *o, const char *path)
 {
     ft_reader *r = ft_reader_open(path, o->in_fmt);
     strat s = {.labels = o->stratify ? ft_labels_new() : NULL, .name = ft_reader_name(r),
@@ -246,9 +279,9 @@ static void split_records(const opts *o, const char *path, int argc, char **argv
 
     json_t *hdr = ft_reader_header(r);
     ft_writer *wtr = ft_writer_open(o->train, o->out_fmt, o->zstd,
-                                    hdr ? json_deep_copy(hdr) : ft_header_new("records", argc, argv));
+                                    hdr ? json_deep_copy(hdr) : ft_header_new("records", o->argc, o->argv));
     ft_writer *wte = ft_writer_open(o->test, o->out_fmt, o->zstd,
-                                    hdr ? json_deep_copy(hdr) : ft_header_new("records", argc, argv));
+                                    hdr ? json_deep_copy(hdr) : ft_header_new("records", o->argc, o->argv));
     for (size_t i = 0; i < plan.n_train; i++) {
         ft_recspool_get(sp, plan.train[i], &rec);
         ft_writer_put(wtr, &rec);
@@ -292,7 +325,7 @@ int main(int argc, char **argv)
         {"format", required_argument, 0, 'f'}, {"zstd", no_argument, 0, 'z'},
         {"input-format", required_argument, 0, O_INFMT}, {"help", no_argument, 0, 'h'},
         {"verbose", no_argument, 0, 'v'}, {0, 0, 0, 0}};
-    opts o = {.seed = -1, .shuffle = 1};
+    opts o = {.seed = -1, .shuffle = 1, .argc = argc, .argv = argv};
     int c;
     while ((c = getopt_long(argc, argv, "f:zhv", lopts, NULL)) != -1) {
         switch (c) {
@@ -328,9 +361,9 @@ int main(int argc, char **argv)
     if (o.in_fmt != FT_FMT_AUTO) in = o.in_fmt;
     int ztr, zte;
     ft_format ftr = out_format(&o, o.train, &ztr), fte = out_format(&o, o.test, &zte);
-    if ((in == FT_FMT_CSV || in == FT_FMT_TSV) && ftr == in && fte == in && !ztr && !zte)
-        split_text(&o, path, in == FT_FMT_TSV ? '\t' : ',');
+    if (in == FT_FMT_CSV || in == FT_FMT_TSV)
+        split_text(&o, path, in == FT_FMT_TSV ? '\t' : ',', ftr == in && fte == in && !ztr && !zte);
     else
-        split_records(&o, path, argc, argv);
+        split_records(&o, path);
     return 0;
 }
