@@ -1,7 +1,8 @@
 # ft-split's own CSV scanner against lib/reader.c (libcsv), on random CSV full
 # of quotes, blanks, CRLF, quoted line breaks, ragged rows and bad UTF-8: the
 # rows it copies must read back as the same records, and what it refuses it
-# must refuse with the reader's message, place included.
+# must refuse with the reader's message, place included; converted to JSONL,
+# they must be the records ft-cat shows.
 . "$FT_ROOT/tests/lib.sh"
 cd "$TMP"
 /usr/bin/python3 - "${FUZZ_CASES:-150}" <<'P'
@@ -39,7 +40,9 @@ for case in range(int(sys.argv[1])):
         same = ref.stderr.split(b": ", 1)[-1] == got.stderr.split(b": ", 1)[-1]
     else:
         back = subprocess.run(["ft-cat", "a.csv", "b.csv"], capture_output=True)
-        same = back.stdout == ref.stdout
+        conv = subprocess.run(["ft-split", "--no-shuffle", "--test-size", "1", "--train", "a.jsonl",
+                               "--test", "b.jsonl", "in.csv"], capture_output=True)
+        same = back.stdout == ref.stdout and open("a.jsonl", "rb").read() + open("b.jsonl", "rb").read() == ref.stdout
     if not same:
         fails += 1
         if fails <= 3:
