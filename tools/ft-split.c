@@ -40,7 +40,7 @@ static const char usage[] =
 "kept); both outputs appear only once both are completely written.\n";
 
 typedef struct opts {
-    const char *train, *test, *input, *stratify;
+    const char *train, *test, *stratify;
     ft_split_size test_size, train_size;
     long long seed;
     int shuffle, zstd, verbose;
