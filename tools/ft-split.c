@@ -20,7 +20,7 @@ static const char usage[] =
 "train_test_split(df, test_size=, train_size=, random_state=, shuffle=, stratify=)\n"
 "does: with --seed S the same rows land in each part, in the same order.\n"
 "  --train FILE         write the train part to FILE (format from its name:\n"
-"                       .csv .tsv .jsonl .ft .ftz)\n"
+"                       .csv .tsv .jsonl .ft .ftz; \"-\": stdout, input's format)\n"
 "  --test FILE          write the test part to FILE\n"
 "  --test-size N        a fraction in (0, 1), or an integer count of rows;\n"
 "                       default 0.25, or the complement of --train-size\n"
@@ -45,6 +45,7 @@ typedef struct opts {
     long long seed;
     int shuffle, zstd, verbose;
     ft_format out_fmt, in_fmt;
+    ft_format train_fmt, test_fmt;   /* resolved by out_format */
     int argc;               /* for the producer in an ft stream's header */
     char **argv;
 } opts;
@@ -237,9 +238,9 @@ static void split_text(const opts *o, const char *path, char delim, int copy_byt
         ft_out_commit(tr);
         ft_out_commit(te);
     } else {
-        ft_writer *tr = ft_writer_open(o->train, o->out_fmt, o->zstd,
+        ft_writer *tr = ft_writer_open(o->train, o->train_fmt, o->zstd,
                                        ft_header_new("records", o->argc, o->argv));
-        ft_writer *te = ft_writer_open(o->test, o->out_fmt, o->zstd,
+        ft_writer *te = ft_writer_open(o->test, o->test_fmt, o->zstd,
                                        ft_header_new("records", o->argc, o->argv));
         #pragma omp parallel sections num_threads(2)
         {
@@ -278,9 +279,9 @@ static void split_records(const opts *o, const char *path)
     make_plan(&plan, o, ft_reader_name(r), n, &s);
 
     json_t *hdr = ft_reader_header(r);
-    ft_writer *wtr = ft_writer_open(o->train, o->out_fmt, o->zstd,
+    ft_writer *wtr = ft_writer_open(o->train, o->train_fmt, o->zstd,
                                     hdr ? json_deep_copy(hdr) : ft_header_new("records", o->argc, o->argv));
-    ft_writer *wte = ft_writer_open(o->test, o->out_fmt, o->zstd,
+    ft_writer *wte = ft_writer_open(o->test, o->test_fmt, o->zstd,
                                     hdr ? json_deep_copy(hdr) : ft_header_new("records", o->argc, o->argv));
     for (size_t i = 0; i < plan.n_train; i++) {
         ft_recspool_get(sp, plan.train[i], &rec);
@@ -302,14 +303,16 @@ static void split_records(const opts *o, const char *path)
     ft_reader_close(r);
 }
 
-/* The format a writer would choose for path, and whether it compresses. */
-static ft_format out_format(const opts *o, const char *path, int *zstd)
+/* The format of an output: --format, else its name's, else (stdout) the
+   input's, else an ft stream; and whether it is compressed. */
+static ft_format out_format(const opts *o, const char *path, ft_format in, int *zstd)
 {
-    int z = 0;
-    ft_format f = path && strcmp(path, "-") != 0 ? ft_format_from_name(path, &z) : FT_FMT_AUTO;
+    int z = 0, is_stdout = strcmp(path, "-") == 0;
+    ft_format f = is_stdout ? FT_FMT_AUTO : ft_format_from_name(path, &z);
     *zstd = z || o->zstd;
     if (o->out_fmt != FT_FMT_AUTO) return o->out_fmt;
-    return f != FT_FMT_AUTO ? f : FT_FMT_FT;
+    if (f != FT_FMT_AUTO) return f;
+    return is_stdout ? in : FT_FMT_FT;
 }
 
 int main(int argc, char **argv)
@@ -360,7 +363,9 @@ int main(int argc, char **argv)
                ft_format_name(o.in_fmt));
     if (o.in_fmt != FT_FMT_AUTO) in = o.in_fmt;
     int ztr, zte;
-    ft_format ftr = out_format(&o, o.train, &ztr), fte = out_format(&o, o.test, &zte);
+    ft_format ftr = out_format(&o, o.train, in, &ztr), fte = out_format(&o, o.test, in, &zte);
+    o.train_fmt = ftr;
+    o.test_fmt = fte;
     if (in == FT_FMT_CSV || in == FT_FMT_TSV)
         split_text(&o, path, in == FT_FMT_TSV ? '\t' : ',', ftr == in && fte == in && !ztr && !zte);
     else
