@@ -85,4 +85,3 @@ clean:
 	rm -rf build build-san bin
 
 .PHONY: all deps deps-check test sanitize demo bench install clean
-.SECONDARY:

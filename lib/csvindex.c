@@ -250,7 +250,7 @@ static void record_field(scan *s, size_t idx, const char *f, size_t n, void *ctx
     const char *v = field_value(s, f, n, &len);
     const char *key = c->ix->cols[idx];
     ft_value *val = ft_record_add(c->rec, key, strlen(key));
-    val->type = FT_STR;
+    val->type = FT_V_STR;
     val->str.len = len;
     val->str.s = ft_arena_strdup(&c->rec->arena, v, len);
 }

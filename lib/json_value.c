@@ -68,18 +68,18 @@ static void write_tensor_data(FILE *fp, const ft_tensor *t, int dim, int64_t *id
 void ft_value_write_json(FILE *fp, const ft_value *v)
 {
     switch (v->type) {
-    case FT_NIL: fputs("null", fp); break;
-    case FT_BOOL: fputs(v->b ? "true" : "false", fp); break;
-    case FT_INT: fprintf(fp, "%lld", (long long)v->i); break;
-    case FT_FLOAT: write_number(fp, v->f, 0); break;
-    case FT_STR: ft_json_write_string(fp, v->str.s, v->str.len); break;
-    case FT_TENSOR: {
+    case FT_V_NIL: fputs("null", fp); break;
+    case FT_V_BOOL: fputs(v->b ? "true" : "false", fp); break;
+    case FT_V_INT: fprintf(fp, "%lld", (long long)v->i); break;
+    case FT_V_FLOAT: write_number(fp, v->f, 0); break;
+    case FT_V_STR: ft_json_write_string(fp, v->str.s, v->str.len); break;
+    case FT_V_TENSOR: {
         const ft_tensor *t = &v->t;
         int64_t idx = 0;
         int plain = (t->dtype == FT_I32 || t->dtype == FT_F32) && t->ndim > 0 &&
                     ft_tensor_numel(t) > 0;
         if (plain) { write_tensor_data(fp, t, 0, &idx); break; }
-        fprintf(fp, "{\"dtype\":\"%s\",\"shape\":[", ft_dtype_name(t->dtype));
+        fprintf(fp, "{\"dtype\":\"%s\",\"shape\":[", ft_dtype_stream_name(t->dtype));
         for (int i = 0; i < t->ndim; i++) fprintf(fp, i ? ",%lld" : "%lld", (long long)t->shape[i]);
         fputs("],\"data\":", fp);
         if (t->ndim == 0) {
@@ -92,7 +92,7 @@ void ft_value_write_json(FILE *fp, const ft_value *v)
         putc('}', fp);
         break;
     }
-    case FT_ARRAY:
+    case FT_V_ARRAY:
         putc('[', fp);
         for (size_t i = 0; i < v->arr.n; i++) {
             if (i) putc(',', fp);
@@ -100,7 +100,7 @@ void ft_value_write_json(FILE *fp, const ft_value *v)
         }
         putc(']', fp);
         break;
-    case FT_MAP:
+    case FT_V_MAP:
         putc('{', fp);
         for (size_t i = 0; i < v->map.n; i++) {
             if (i) putc(',', fp);
@@ -133,14 +133,14 @@ static int numeric_shape(json_t *j, int64_t *shape, int dim, int *is_float)
 {
     if (json_is_integer(j)) return dim;
     if (json_is_real(j)) { *is_float = 1; return dim; }
-    if (!json_is_array(j) || dim >= FT_MAX_DIMS) return -1;
+    if (!json_is_array(j) || dim >= FT_TENSOR_MAX_DIMS) return -1;
     size_t n = json_array_size(j);
     if (n == 0) return -1;
     shape[dim] = (int64_t)n;
     int nd = numeric_shape(json_array_get(j, 0), shape, dim + 1, is_float);
     if (nd < 0) return -1;
     for (size_t i = 1; i < n; i++) {
-        int64_t sub[FT_MAX_DIMS];
+        int64_t sub[FT_TENSOR_MAX_DIMS];
         memcpy(sub, shape, sizeof sub);
         if (numeric_shape(json_array_get(j, i), sub, dim + 1, is_float) != nd) return -1;
         if (memcmp(sub + dim + 1, shape + dim + 1, (nd - dim - 1) * sizeof *sub)) return -1;
@@ -185,16 +185,16 @@ static ft_value *typed_tensor(ft_arena *a, json_t *j, const char **err)
            *data = json_object_get(j, "data");
     if (json_object_size(j) != 3 || !json_is_string(dt) || !json_is_array(sh) || !data)
         return NULL;
-    int d = ft_dtype_parse(json_string_value(dt), json_string_length(dt));
+    int d = ft_dtype_stream_parse(json_string_value(dt), json_string_length(dt));
     if (d < 0) { *err = "unknown tensor dtype"; return NULL; }
-    ft_value *v = ft_value_new(a, FT_TENSOR);
+    ft_value *v = ft_value_new(a, FT_V_TENSOR);
     v->t.dtype = (ft_dtype)d;
     v->t.ndim = (int)json_array_size(sh);
-    if (v->t.ndim > FT_MAX_DIMS) { *err = "tensor has too many dimensions"; return NULL; }
+    if (v->t.ndim > FT_TENSOR_MAX_DIMS) { *err = "tensor has too many dimensions"; return NULL; }
     for (int i = 0; i < v->t.ndim; i++) v->t.shape[i] = json_integer_value(json_array_get(sh, i));
     int64_t n = ft_tensor_numel(&v->t), idx = 0;
     v->t.data = ft_arena_alloc(a, n * ft_dtype_size(v->t.dtype));
-    int64_t count_shape[FT_MAX_DIMS];
+    int64_t count_shape[FT_TENSOR_MAX_DIMS];
     int is_float = 0;
     int nd = json_array_size(data) ? numeric_shape(data, count_shape, 0, &is_float) : 1;
     int64_t got = 1;
@@ -209,30 +209,30 @@ ft_value *ft_value_from_json(ft_arena *a, json_t *j, const char **err)
 {
     ft_value *v;
     switch (json_typeof(j)) {
-    case JSON_NULL: return ft_value_new(a, FT_NIL);
+    case JSON_NULL: return ft_value_new(a, FT_V_NIL);
     case JSON_TRUE: case JSON_FALSE:
-        v = ft_value_new(a, FT_BOOL);
+        v = ft_value_new(a, FT_V_BOOL);
         v->b = json_is_true(j);
         return v;
     case JSON_INTEGER:
-        v = ft_value_new(a, FT_INT);
+        v = ft_value_new(a, FT_V_INT);
         v->i = json_integer_value(j);
         return v;
     case JSON_REAL:
-        v = ft_value_new(a, FT_FLOAT);
+        v = ft_value_new(a, FT_V_FLOAT);
         v->f = json_real_value(j);
         return v;
     case JSON_STRING:
-        v = ft_value_new(a, FT_STR);
+        v = ft_value_new(a, FT_V_STR);
         v->str.len = json_string_length(j);
         v->str.s = ft_arena_strdup(a, json_string_value(j), v->str.len);
         return v;
     case JSON_ARRAY: {
-        int64_t shape[FT_MAX_DIMS];
+        int64_t shape[FT_TENSOR_MAX_DIMS];
         int is_float = 0;
         int nd = numeric_shape(j, shape, 0, &is_float);
         if (nd > 0) {
-            v = ft_value_new(a, FT_TENSOR);
+            v = ft_value_new(a, FT_V_TENSOR);
             v->t.dtype = is_float ? FT_F32 : fits_i32(j) ? FT_I32 : FT_I64;
             v->t.ndim = nd;
             memcpy(v->t.shape, shape, nd * sizeof *shape);
@@ -241,7 +241,7 @@ ft_value *ft_value_from_json(ft_arena *a, json_t *j, const char **err)
             fill_tensor(j, &v->t, &idx);
             return v;
         }
-        v = ft_value_new(a, FT_ARRAY);
+        v = ft_value_new(a, FT_V_ARRAY);
         v->arr.n = json_array_size(j);
         v->arr.items = ft_arena_alloc(a, v->arr.n * sizeof *v->arr.items);
         for (size_t i = 0; i < v->arr.n; i++)
@@ -251,7 +251,7 @@ ft_value *ft_value_from_json(ft_arena *a, json_t *j, const char **err)
     case JSON_OBJECT: {
         if ((v = typed_tensor(a, j, err))) return v;
         if (*err) return NULL;
-        v = ft_value_new(a, FT_MAP);
+        v = ft_value_new(a, FT_V_MAP);
         v->map.n = json_object_size(j);
         v->map.fields = ft_arena_alloc(a, v->map.n * sizeof *v->map.fields);
         const char *key;

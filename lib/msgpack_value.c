@@ -11,16 +11,16 @@ static void pack_cstr(msgpack_packer *pk, const char *s, size_t n)
 void ft_pack_value(msgpack_packer *pk, const ft_value *v)
 {
     switch (v->type) {
-    case FT_NIL: msgpack_pack_nil(pk); break;
-    case FT_BOOL: if (v->b) msgpack_pack_true(pk); else msgpack_pack_false(pk); break;
-    case FT_INT: msgpack_pack_int64(pk, v->i); break;
-    case FT_FLOAT: msgpack_pack_double(pk, v->f); break;
-    case FT_STR: pack_cstr(pk, v->str.s, v->str.len); break;
-    case FT_TENSOR: {
+    case FT_V_NIL: msgpack_pack_nil(pk); break;
+    case FT_V_BOOL: if (v->b) msgpack_pack_true(pk); else msgpack_pack_false(pk); break;
+    case FT_V_INT: msgpack_pack_int64(pk, v->i); break;
+    case FT_V_FLOAT: msgpack_pack_double(pk, v->f); break;
+    case FT_V_STR: pack_cstr(pk, v->str.s, v->str.len); break;
+    case FT_V_TENSOR: {
         const ft_tensor *t = &v->t;
         msgpack_pack_map(pk, 3);
         pack_cstr(pk, "dtype", 5);
-        const char *dn = ft_dtype_name(t->dtype);
+        const char *dn = ft_dtype_stream_name(t->dtype);
         pack_cstr(pk, dn, strlen(dn));
         pack_cstr(pk, "shape", 5);
         msgpack_pack_array(pk, t->ndim);
@@ -31,11 +31,11 @@ void ft_pack_value(msgpack_packer *pk, const ft_value *v)
         msgpack_pack_bin_body(pk, t->data, bytes);   /* little-endian hosts only */
         break;
     }
-    case FT_ARRAY:
+    case FT_V_ARRAY:
         msgpack_pack_array(pk, v->arr.n);
         for (size_t i = 0; i < v->arr.n; i++) ft_pack_value(pk, v->arr.items[i]);
         break;
-    case FT_MAP:
+    case FT_V_MAP:
         msgpack_pack_map(pk, v->map.n);
         for (size_t i = 0; i < v->map.n; i++) {
             pack_cstr(pk, v->map.fields[i].key, v->map.fields[i].klen);
@@ -103,10 +103,10 @@ static int unpack_tensor(ft_arena *a, const msgpack_object *o, ft_value *v, cons
         *err = "tensor with a malformed dtype or shape";
         return -1;
     }
-    int d = ft_dtype_parse(dt->via.str.ptr, dt->via.str.size);
+    int d = ft_dtype_stream_parse(dt->via.str.ptr, dt->via.str.size);
     if (d < 0) { *err = "tensor with an unknown dtype"; return -1; }
-    if (sh->via.array.size > FT_MAX_DIMS) { *err = "tensor with too many dimensions"; return -1; }
-    v->type = FT_TENSOR;
+    if (sh->via.array.size > FT_TENSOR_MAX_DIMS) { *err = "tensor with too many dimensions"; return -1; }
+    v->type = FT_V_TENSOR;
     v->t.dtype = (ft_dtype)d;
     v->t.ndim = (int)sh->via.array.size;
     for (int i = 0; i < v->t.ndim; i++) {
@@ -123,20 +123,20 @@ static int unpack_tensor(ft_arena *a, const msgpack_object *o, ft_value *v, cons
 
 ft_value *ft_unpack_value(ft_arena *a, const msgpack_object *o, const char **err)
 {
-    ft_value *v = ft_value_new(a, FT_NIL);
+    ft_value *v = ft_value_new(a, FT_V_NIL);
     switch (o->type) {
     case MSGPACK_OBJECT_NIL: break;
-    case MSGPACK_OBJECT_BOOLEAN: v->type = FT_BOOL; v->b = o->via.boolean; break;
-    case MSGPACK_OBJECT_POSITIVE_INTEGER: v->type = FT_INT; v->i = (int64_t)o->via.u64; break;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: v->type = FT_INT; v->i = o->via.i64; break;
-    case MSGPACK_OBJECT_FLOAT32: case MSGPACK_OBJECT_FLOAT64: v->type = FT_FLOAT; v->f = o->via.f64; break;
+    case MSGPACK_OBJECT_BOOLEAN: v->type = FT_V_BOOL; v->b = o->via.boolean; break;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER: v->type = FT_V_INT; v->i = (int64_t)o->via.u64; break;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER: v->type = FT_V_INT; v->i = o->via.i64; break;
+    case MSGPACK_OBJECT_FLOAT32: case MSGPACK_OBJECT_FLOAT64: v->type = FT_V_FLOAT; v->f = o->via.f64; break;
     case MSGPACK_OBJECT_STR: case MSGPACK_OBJECT_BIN:
-        v->type = FT_STR;
+        v->type = FT_V_STR;
         v->str.len = o->via.str.size;
         v->str.s = ft_arena_strdup(a, o->via.str.ptr, o->via.str.size);
         break;
     case MSGPACK_OBJECT_ARRAY:
-        v->type = FT_ARRAY;
+        v->type = FT_V_ARRAY;
         v->arr.n = o->via.array.size;
         v->arr.items = ft_arena_alloc(a, v->arr.n * sizeof *v->arr.items);
         for (size_t i = 0; i < v->arr.n; i++)
@@ -146,7 +146,7 @@ ft_value *ft_unpack_value(ft_arena *a, const msgpack_object *o, const char **err
         int t = unpack_tensor(a, o, v, err);
         if (t < 0) return NULL;
         if (t > 0) break;
-        v->type = FT_MAP;
+        v->type = FT_V_MAP;
         v->map.n = o->via.map.size;
         v->map.fields = ft_arena_alloc(a, v->map.n * sizeof *v->map.fields);
         for (size_t i = 0; i < v->map.n; i++) {

@@ -319,7 +319,7 @@ static int next_csv_record(ft_reader *r, ft_record *rec)
     r->count++;
     for (size_t i = 0; i < r->nf; i++) {
         ft_value *v = ft_record_add(rec, r->cols[i], strlen(r->cols[i]));
-        v->type = FT_STR;
+        v->type = FT_V_STR;
         v->str.len = field_len(r, i);
         v->str.s = ft_arena_strdup(&rec->arena, r->rowbuf + r->foff[i], v->str.len);
     }

@@ -81,7 +81,7 @@ ft_value *ft_record_add(ft_record *r, const char *key, size_t klen)
     ft_field *f = &r->fields[r->n++];
     f->key = ft_arena_strdup(&r->arena, key, klen);
     f->klen = klen;
-    f->val = ft_value_new(&r->arena, FT_NIL);
+    f->val = ft_value_new(&r->arena, FT_V_NIL);
     return f->val;
 }
 
@@ -97,7 +97,7 @@ const ft_value *ft_record_get(const ft_record *r, const char *key)
 void ft_record_set_str(ft_record *r, const char *key, const char *s, size_t len)
 {
     ft_value *v = ft_record_add(r, key, strlen(key));
-    v->type = FT_STR;
+    v->type = FT_V_STR;
     v->str.s = ft_arena_strdup(&r->arena, s, len);
     v->str.len = len;
 }
@@ -105,14 +105,14 @@ void ft_record_set_str(ft_record *r, const char *key, const char *s, size_t len)
 void ft_record_set_int(ft_record *r, const char *key, int64_t x)
 {
     ft_value *v = ft_record_add(r, key, strlen(key));
-    v->type = FT_INT;
+    v->type = FT_V_INT;
     v->i = x;
 }
 
 void ft_record_set_float(ft_record *r, const char *key, double x)
 {
     ft_value *v = ft_record_add(r, key, strlen(key));
-    v->type = FT_FLOAT;
+    v->type = FT_V_FLOAT;
     v->f = x;
 }
 
@@ -120,7 +120,7 @@ ft_tensor *ft_record_set_tensor(ft_record *r, const char *key, ft_dtype dt,
                                 int ndim, const int64_t *shape, const void *data)
 {
     ft_value *v = ft_record_add(r, key, strlen(key));
-    v->type = FT_TENSOR;
+    v->type = FT_V_TENSOR;
     v->t.dtype = dt;
     v->t.ndim = ndim;
     memcpy(v->t.shape, shape, ndim * sizeof *shape);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { FT_NIL, FT_BOOL, FT_INT, FT_FLOAT, FT_STR, FT_TENSOR, FT_ARRAY, FT_MAP } ft_vtype;
+typedef enum { FT_V_NIL, FT_V_BOOL, FT_V_INT, FT_V_FLOAT, FT_V_STR, FT_V_TENSOR, FT_V_ARRAY, FT_V_MAP } ft_vtype;
 
 typedef struct ft_value ft_value;
 typedef struct ft_field { const char *key; size_t klen; ft_value *val; } ft_field;

@@ -4,26 +4,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { FT_I32, FT_I64, FT_F32, FT_F16, FT_BF16, FT_U8, FT_NDTYPES } ft_dtype;
+/* Element types of tensors in streams and in safetensors files.  Streams carry
+   i32, i64, f32, f16, bf16 and u8 (ft_dtype_stream_name is NULL for others). */
+typedef enum ft_dtype {
+    FT_F32, FT_F16, FT_BF16, FT_F64, FT_I64, FT_I32, FT_I16, FT_I8, FT_U8, FT_BOOL, FT_DTYPE_OTHER
+} ft_dtype;
 
-#define FT_MAX_DIMS 8
+#define FT_TENSOR_MAX_DIMS 8
 typedef struct ft_tensor {
     ft_dtype dtype;
     int ndim;
-    int64_t shape[FT_MAX_DIMS];
+    int64_t shape[FT_TENSOR_MAX_DIMS];
     void *data;          /* little-endian element bytes, row-major */
 } ft_tensor;
 
-const char *ft_dtype_name(ft_dtype d);      /* "i32", "bf16", ... */
-int ft_dtype_parse(const char *s, size_t n); /* -1 if unknown */
+const char *ft_dtype_stream_name(ft_dtype d); /* "i32", "bf16", ...; NULL if not a stream dtype */
+int ft_dtype_stream_parse(const char *s, size_t n); /* -1 if unknown */
 size_t ft_dtype_size(ft_dtype d);
 int64_t ft_tensor_numel(const ft_tensor *t);
 
 /* Element i as a double (any dtype); used by printers and converters. */
 double ft_tensor_get(const ft_tensor *t, int64_t i);
 
+/* float16 / bfloat16 conversions, round to nearest even (defined in safetensors.c). */
 float ft_f16_to_f32(uint16_t h);
 float ft_bf16_to_f32(uint16_t h);
-uint16_t ft_f32_to_f16(float f);     /* round to nearest even */
-uint16_t ft_f32_to_bf16(float f);    /* round to nearest even, as torch */
+uint16_t ft_f32_to_f16(float f);
+uint16_t ft_f32_to_bf16(float f);
 #endif

@@ -109,8 +109,8 @@ static void csv_field(ft_writer *w, const char *s, size_t n, FILE *fp)
 
 static void csv_value(ft_writer *w, const ft_value *v, FILE *fp)
 {
-    if (v->type == FT_STR) { csv_field(w, v->str.s, v->str.len, fp); return; }
-    if (v->type == FT_NIL) return;
+    if (v->type == FT_V_STR) { csv_field(w, v->str.s, v->str.len, fp); return; }
+    if (v->type == FT_V_NIL) return;
     /* anything else is written as its JSON text */
     char *buf = NULL;
     size_t len = 0;

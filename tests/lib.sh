@@ -2,6 +2,8 @@
 set -u
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 SHARED=${FT_SHARED:-$FT_ROOT/../shared}
+# the reference tools are Debian packages for the system interpreter
+PY=/usr/bin/python3
 ok()   { echo "ok $1"; }
 fail() { echo "FAIL $1"; }
 check() { name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }

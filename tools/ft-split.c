@@ -85,15 +85,15 @@ static void strat_record(strat *s, ft_reader *r, const ft_record *rec, size_t ro
     char buf[64];
     if (!v) ft_reader_die(r, "column \"%s\" missing", s->col);
     switch (v->type) {
-    case FT_STR:
+    case FT_V_STR:
         if (!v->str.len)
             ft_reader_die(r, "column \"%s\" is empty (every row needs a class to stratify)", s->col);
         strat_add(s, row, v->str.s, v->str.len);
         return;
-    case FT_INT: snprintf(buf, sizeof buf, "%lld", (long long)v->i); break;
-    case FT_FLOAT: snprintf(buf, sizeof buf, "%.17g", v->f); break;
-    case FT_BOOL: snprintf(buf, sizeof buf, "%s", v->b ? "True" : "False"); break;
-    case FT_NIL: ft_reader_die(r, "column \"%s\" is null (every row needs a class to stratify)", s->col);
+    case FT_V_INT: snprintf(buf, sizeof buf, "%lld", (long long)v->i); break;
+    case FT_V_FLOAT: snprintf(buf, sizeof buf, "%.17g", v->f); break;
+    case FT_V_BOOL: snprintf(buf, sizeof buf, "%s", v->b ? "True" : "False"); break;
+    case FT_V_NIL: ft_reader_die(r, "column \"%s\" is null (every row needs a class to stratify)", s->col);
     default: ft_reader_die(r, "column \"%s\" is not a scalar, cannot stratify on it", s->col);
     }
     strat_add(s, row, buf, strlen(buf));

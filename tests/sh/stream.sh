@@ -43,9 +43,9 @@ check tsv_detected sh -c '[ "$(ft-cat d.tsv | jq -r .text)" = "hello, world" ]'
 # Bad input: a clear message naming the place, non-zero exit, no output left.
 head -c 300000 m.ft > trunc.ft
 expect_fail truncated_stream 'truncated stream after [0-9]* records' ft-cat trunc.ft
-python3 -c "import sys; d=open('m.ft','rb').read(); i=d.find('2008'.encode()); open('corrupt.ft','wb').write(d[:i]+b'3'+d[i+1:])"
+$PY -c "import sys; d=open('m.ft','rb').read(); i=d.find('2008'.encode()); open('corrupt.ft','wb').write(d[:i]+b'3'+d[i+1:])"
 expect_fail checksum_mismatch 'checksum mismatch' ft-cat corrupt.ft
-python3 -c "import sys; d=open('m.ft','rb').read(); open('v2.ft','wb').write(d.replace(b'\xa7version\x01', b'\xa7version\x02', 1))"
+$PY -c "import sys; d=open('m.ft','rb').read(); open('v2.ft','wb').write(d.replace(b'\xa7version\x01', b'\xa7version\x02', 1))"
 expect_fail wrong_version 'unsupported ft stream version 2' ft-cat v2.ft
 head -c 300000 m.ftz > trunc.ftz
 expect_fail truncated_zstd 'truncated' ft-cat trunc.ftz

@@ -1,0 +1,205 @@
+#include "batcher.h"
+#include "rng.h"
+#include "util.h"
+#include <string.h>
+
+long ft_batches_per_epoch(const ft_dataset *ds, const ft_batch_opts *o)
+{
+    long n = (long)ds->n, b = o->batch_size;
+    return o->drop_last ? n / b : (n + b - 1) / b;
+}
+
+/* Fisher-Yates with an unbiased bounded draw (Lemire's multiply-shift with
+   rejection), so the order depends only on (seed, epoch). */
+static void shuffle(int64_t *a, size_t n, ft_rng *rng)
+{
+    for (size_t i = n; i > 1; i--) {
+        uint64_t bound = i, x = ft_rng_u64(rng);
+        __uint128_t m = (__uint128_t)x * bound;
+        uint64_t low = (uint64_t)m;
+        if (low < bound) {
+            uint64_t t = -bound % bound;
+            while (low < t) {
+                x = ft_rng_u64(rng);
+                m = (__uint128_t)x * bound;
+                low = (uint64_t)m;
+            }
+        }
+        size_t j = (size_t)(m >> 64);
+        int64_t tmp = a[i - 1];
+        a[i - 1] = a[j];
+        a[j] = tmp;
+    }
+}
+
+static const ft_dataset *sort_ds;
+static int by_len_desc(const void *x, const void *y)
+{
+    int32_t a = sort_ds->ex[*(const int64_t *)x].len, b = sort_ds->ex[*(const int64_t *)y].len;
+    return (a < b) - (a > b);
+}
+
+void ft_epoch_order(const ft_dataset *ds, const ft_batch_opts *o, int epoch, int64_t *order)
+{
+    for (size_t i = 0; i < ds->n; i++) order[i] = (int64_t)i;
+    if (!o->shuffle && !o->group_by_length) return;
+    ft_rng rng;
+    ft_rng_seed(&rng, o->seed * 0x100000001b3ull + (uint64_t)epoch);
+    shuffle(order, ds->n, &rng);
+    if (!o->group_by_length) return;
+    /* LengthGroupedSampler: megabatches of 50 batches, each sorted by length
+       (longest first), and the longest example of all moved to the very
+       first batch so an out-of-memory shows up at once. */
+    size_t mega = (size_t)o->batch_size * 50;
+    sort_ds = ds;
+    size_t longest = 0;
+    for (size_t s = 0; s < ds->n; s += mega) {
+        size_t len = ds->n - s < mega ? ds->n - s : mega;
+        qsort(order + s, len, sizeof *order, by_len_desc);
+        if (ds->ex[order[s]].len > ds->ex[order[longest]].len) longest = s;
+    }
+    int64_t t = order[0];
+    order[0] = order[longest];
+    order[longest] = t;
+}
+
+static void reserve(ft_batch_data *b, int B, int T, int Tl, int has_tt)
+{
+    size_t tok = (size_t)B * T, lab = (size_t)B * (Tl > 0 ? Tl : 1);
+    if (tok > b->cap_tok) {
+        b->cap_tok = tok;
+        b->input_ids = ft_xrealloc(b->input_ids, tok * sizeof(int32_t));
+        b->attention_mask = ft_xrealloc(b->attention_mask, tok * sizeof(int32_t));
+        b->cap_tt = 0;
+    }
+    if (has_tt && b->cap_tt < b->cap_tok) {
+        b->cap_tt = b->cap_tok;
+        b->tt_buf = ft_xrealloc(b->tt_buf, b->cap_tt * sizeof(int32_t));
+    }
+    b->token_type_ids = has_tt ? b->tt_buf : NULL;
+    if ((size_t)B > b->cap_rows) {
+        b->cap_rows = B;
+        b->ids = ft_xrealloc(b->ids, B * sizeof *b->ids);
+        b->tasks = ft_xrealloc(b->tasks, B * sizeof *b->tasks);
+    }
+    if (lab > b->cap_lab) {
+        b->cap_lab = lab;
+        b->labels = ft_xrealloc(b->labels, lab * sizeof *b->labels);
+    }
+}
+
+void ft_batch_fill(const ft_dataset *ds, const ft_batch_opts *o, const int64_t *idx, int count,
+                   ft_batch_data *out)
+{
+    int T = 0, Tl = 0;
+    for (int i = 0; i < count; i++) {
+        const ft_example *e = &ds->ex[idx[i]];
+        if (o->max_length && e->len > o->max_length)
+            ft_die("record %lld has %d tokens, more than --max-length %d (tokenize with --max-length to truncate)",
+                   (long long)e->id, e->len, o->max_length);
+        if (e->len > T) T = e->len;
+        if (e->lab_len > Tl) Tl = e->lab_len;
+    }
+    if (o->max_length) T = o->max_length;
+    if (ds->label_kind == FT_LABELS_SEQUENCE) {
+        /* causal-LM labels (one per input token) follow the inputs' padding */
+        int same = 1;
+        for (int i = 0; i < count && same; i++) same = ds->ex[idx[i]].lab_len == ds->ex[idx[i]].len;
+        if (same) Tl = T;
+    }
+    reserve(out, count, T, Tl, ds->type_ids != NULL);
+    out->B = count;
+    out->T = T;
+    out->Tl = ds->label_kind == FT_LABELS_SEQUENCE ? Tl : 0;
+    for (int i = 0; i < count; i++) {
+        const ft_example *e = &ds->ex[idx[i]];
+        int32_t *row = out->input_ids + (size_t)i * T, *mrow = out->attention_mask + (size_t)i * T;
+        memcpy(row, ds->ids + e->tok, e->len * sizeof *row);
+        memcpy(mrow, ds->mask + e->tok, e->len * sizeof *mrow);
+        for (int t = e->len; t < T; t++) { row[t] = ds->pad_id; mrow[t] = 0; }
+        if (ds->type_ids) {
+            int32_t *trow = out->token_type_ids + (size_t)i * T;
+            memcpy(trow, ds->type_ids + e->tok, e->len * sizeof *trow);
+            for (int t = e->len; t < T; t++) trow[t] = 0;
+        }
+        if (ds->label_kind == FT_LABELS_SEQUENCE) {
+            int32_t *lrow = out->labels + (size_t)i * Tl;
+            memcpy(lrow, ds->seq_labels + e->lab, e->lab_len * sizeof *lrow);
+            for (int t = e->lab_len; t < Tl; t++) lrow[t] = -100;
+        } else out->labels[i] = e->label;
+        out->ids[i] = e->id;
+        out->tasks[i] = e->task;
+    }
+}
+
+void ft_batch_data_free(ft_batch_data *b)
+{
+    free(b->input_ids);
+    free(b->attention_mask);
+    free(b->tt_buf);
+    free(b->labels);
+    free(b->ids);
+    free(b->tasks);
+    memset(b, 0, sizeof *b);
+}
+
+void ft_batch_to_record(const ft_batch_data *b, ft_record *rec)
+{
+    int64_t shape[2] = {b->B, b->T};
+    ft_record_set_tensor(rec, "input_ids", FT_I32, 2, shape, b->input_ids);
+    ft_record_set_tensor(rec, "attention_mask", FT_I32, 2, shape, b->attention_mask);
+    if (b->token_type_ids) ft_record_set_tensor(rec, "token_type_ids", FT_I32, 2, shape, b->token_type_ids);
+    int64_t lshape[2] = {b->B, b->Tl};
+    ft_record_set_tensor(rec, "labels", FT_I32, b->Tl ? 2 : 1, lshape, b->labels);
+    ft_record_set_tensor(rec, "id", FT_I64, 1, shape, b->ids);
+}
+
+static int int_tensor(const ft_record *rec, const char *key, int ndim, const ft_value **v)
+{
+    *v = ft_record_get(rec, key);
+    return *v && (*v)->type == FT_V_TENSOR && (*v)->t.ndim == ndim &&
+           ((*v)->t.dtype == FT_I32 || (*v)->t.dtype == FT_I64);
+}
+
+static void copy_i32(const ft_tensor *t, int32_t *dst)
+{
+    int64_t n = ft_tensor_numel(t);
+    if (t->dtype == FT_I32) memcpy(dst, t->data, n * 4);
+    else for (int64_t i = 0; i < n; i++) dst[i] = (int32_t)ft_tensor_get(t, i);
+}
+
+int ft_batch_from_record(const ft_record *rec, ft_batch_data *b, const char **err)
+{
+    const ft_value *ids, *mask, *tt, *lab, *id;
+    if (!int_tensor(rec, "input_ids", 2, &ids)) { *err = "input_ids is not a [B,T] integer tensor"; return 0; }
+    int B = (int)ids->t.shape[0], T = (int)ids->t.shape[1];
+    int has_mask = int_tensor(rec, "attention_mask", 2, &mask);
+    int has_tt = int_tensor(rec, "token_type_ids", 2, &tt);
+    if ((has_mask && (mask->t.shape[0] != B || mask->t.shape[1] != T)) ||
+        (has_tt && (tt->t.shape[0] != B || tt->t.shape[1] != T))) {
+        *err = "attention_mask/token_type_ids shape differs from input_ids";
+        return 0;
+    }
+    int Tl = 0;
+    lab = ft_record_get(rec, "labels");
+    if (lab && lab->type == FT_V_TENSOR && lab->t.ndim == 2) Tl = (int)lab->t.shape[1];
+    reserve(b, B, T, Tl, has_tt);
+    b->B = B;
+    b->T = T;
+    b->Tl = Tl;
+    copy_i32(&ids->t, b->input_ids);
+    if (has_mask) copy_i32(&mask->t, b->attention_mask);
+    else for (int i = 0; i < B * T; i++) b->attention_mask[i] = 1;
+    if (has_tt) copy_i32(&tt->t, b->token_type_ids);
+
+    if (lab && lab->type == FT_V_TENSOR && lab->t.shape[0] == B &&
+        (lab->t.dtype == FT_I32 || lab->t.dtype == FT_I64))
+        copy_i32(&lab->t, b->labels);
+    else if (lab) { *err = "labels is not a [B] or [B,T] integer tensor"; return 0; }
+    else for (int i = 0; i < B; i++) b->labels[i] = -100;
+    id = ft_record_get(rec, "id");
+    for (int i = 0; i < B; i++)
+        b->ids[i] = id && id->type == FT_V_TENSOR && id->t.shape[0] == B ? (int64_t)ft_tensor_get(&id->t, i) : i;
+    for (int i = 0; i < B; i++) b->tasks[i] = 0;
+    return 1;
+}

@@ -1,0 +1,41 @@
+/* batcher: epochs of padded batches from a dataset, as the HF Trainer's
+   DataLoader makes them (random order each epoch when shuffling, the last
+   partial batch kept unless drop_last, optional length grouping). */
+#ifndef FT_BATCHER_H
+#define FT_BATCHER_H
+#include "dataset.h"
+#include "record.h"
+
+typedef struct ft_batch_opts {
+    int batch_size;
+    int shuffle;
+    uint64_t seed;
+    int drop_last;
+    int max_length;        /* pad every batch to this; 0 = to its longest row */
+    int group_by_length;   /* HF LengthGroupedSampler: similar lengths together */
+} ft_batch_opts;
+
+/* A padded batch, row-major.  Buffers are reused between fills. */
+typedef struct ft_batch_data {
+    int B, T, Tl;                 /* rows, tokens per row, label length (seq labels) */
+    int32_t *input_ids, *attention_mask, *token_type_ids;  /* [B,T]; type ids NULL if none */
+    int32_t *labels;              /* [B] class ids or [B,Tl] token labels (-100 = ignore) */
+    int64_t *ids;                 /* [B] source record ids */
+    int32_t *tasks;               /* [B] task index */
+    int32_t *tt_buf;              /* storage behind token_type_ids */
+    size_t cap_tok, cap_tt, cap_rows, cap_lab;
+} ft_batch_data;
+
+long ft_batches_per_epoch(const ft_dataset *ds, const ft_batch_opts *o);
+/* The order of examples in an epoch (0-based): n = ds->n indices. */
+void ft_epoch_order(const ft_dataset *ds, const ft_batch_opts *o, int epoch, int64_t *order);
+/* Pads examples idx[0..count) into out.  Dies if a row exceeds max_length. */
+void ft_batch_fill(const ft_dataset *ds, const ft_batch_opts *o, const int64_t *idx, int count,
+                   ft_batch_data *out);
+void ft_batch_data_free(ft_batch_data *b);
+
+/* Batch <-> record (fields input_ids, attention_mask, token_type_ids, labels, id). */
+void ft_batch_to_record(const ft_batch_data *b, ft_record *rec);
+/* Returns 0 with *err set if the record is not a batch. */
+int ft_batch_from_record(const ft_record *rec, ft_batch_data *b, const char **err);
+#endif

@@ -1,0 +1,470 @@
+/* bert: BertForSequenceClassification on the ops (HF modeling_bert, eager
+ * attention, absolute positions).
+ *
+ *   x   = word[ids] + pos[t] + type[tt]          emb_in  [N,C]
+ *   h0  = dropout(LN(x))                         hs[0]   [N,C]
+ *   per layer l (h = hs[l]):
+ *     qkv  = h·Wqkv^T + bqkv                     [N,3C]  (q,k,v weights packed)
+ *     ctx  = attention(qkv, pad mask)            [N,C]   probs [B,H,T,T]
+ *     r1   = dropout(ctx·Wo^T + bo) + h;  h1 = LN(r1)
+ *     f    = h1·Wi^T + bi;  g = act(f)           [N,F]
+ *     r2   = dropout(g·Wd^T + bd) + h1;   hs[l+1] = LN(r2)
+ *   pooled = tanh(hs[L][:,0]·Wp^T + bp)          [B,C]
+ *   logits = dropout(pooled)·Wc^T + bc           [B,L]
+ * Activations live in one arena sized for B×T tokens up front; the backward
+ * walks the same list in reverse, accumulating into params.grad. */
+#include "bert.h"
+#include "ops.h"
+#include "rng.h"
+#include "util.h"
+#include <float.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int qkv_w, qkv_b, ao_w, ao_b, ln1_w, ln1_b, i_w, i_b, o_w, o_b, ln2_w, ln2_b;
+} layer_ix;
+
+typedef struct {
+    float *qkv, *probs, *ctx, *r1, *mean1, *rstd1, *h1, *f, *g, *r2, *mean2, *rstd2;
+} layer_act;
+
+typedef struct bert {
+    ft_bert_config c;
+    int word, pos, type, eln_w, eln_b, pool_w, pool_b, cls_w, cls_b;
+    layer_ix *L;
+    /* arena */
+    float *arena;
+    size_t arena_floats;
+    int capN, capB, capT;
+    float *emb_in, *emb_mean, *emb_rstd, **hs, *mask, *cls, *pooled, *pooled_d, *logits, *dlogits;
+    layer_act *A;
+    int32_t *pos_ids, *zero_ids;
+    float *g_out, *g_in, *g_h1, *g_tmp, *g_ctx, *g_f1, *g_f2, *g_qkv, *g_pool, *g_pool2, *g_cls, *scratch;
+    /* last forward */
+    int B, T, train, have_grad;
+    uint64_t key;
+} bert;
+
+static const char *act_names[] = { "gelu", "gelu_new", "relu" };
+
+void ft_bert_config_read(const ft_config *cfg, ft_bert_config *bc)
+{
+    memset(bc, 0, sizeof *bc);
+    bc->vocab_size = (int)ft_config_req_int(cfg, "vocab_size");
+    bc->hidden_size = (int)ft_config_int(cfg, "hidden_size", 768);
+    bc->num_layers = (int)ft_config_int(cfg, "num_hidden_layers", 12);
+    bc->num_heads = (int)ft_config_int(cfg, "num_attention_heads", 12);
+    bc->intermediate_size = (int)ft_config_int(cfg, "intermediate_size", 3072);
+    bc->max_position = (int)ft_config_int(cfg, "max_position_embeddings", 512);
+    bc->type_vocab_size = (int)ft_config_int(cfg, "type_vocab_size", 2);
+    bc->pad_token_id = (int)ft_config_int(cfg, "pad_token_id", 0);
+    bc->layer_norm_eps = (float)ft_config_num(cfg, "layer_norm_eps", 1e-12);
+    bc->initializer_range = (float)ft_config_num(cfg, "initializer_range", 0.02);
+    bc->hidden_dropout = (float)ft_config_num(cfg, "hidden_dropout_prob", 0.1);
+    bc->attention_dropout = (float)ft_config_num(cfg, "attention_probs_dropout_prob", 0.1);
+    bc->classifier_dropout = (float)ft_config_num(cfg, "classifier_dropout", bc->hidden_dropout);
+    const char *act = ft_config_str(cfg, "hidden_act", "gelu");
+    bc->act = -1;
+    for (int i = 0; i < 3; i++) if (strcmp(act, act_names[i]) == 0) bc->act = i;
+    if (bc->act < 0) ft_die("%s: hidden_act \"%s\" not supported (gelu, gelu_new, relu)", cfg->path, act);
+    const char *pe = ft_config_str(cfg, "position_embedding_type", "absolute");
+    if (strcmp(pe, "absolute") != 0) ft_die("%s: position_embedding_type \"%s\" not supported", cfg->path, pe);
+    if (bc->hidden_size <= 0 || bc->num_heads <= 0 || bc->hidden_size % bc->num_heads)
+        ft_die("%s: hidden_size %d is not a multiple of num_attention_heads %d", cfg->path,
+               bc->hidden_size, bc->num_heads);
+    if (bc->num_layers < 0 || bc->intermediate_size <= 0 || bc->vocab_size <= 0 ||
+        bc->max_position <= 0 || bc->type_vocab_size <= 0)
+        ft_die("%s: bad BERT dimensions", cfg->path);
+}
+
+/* ---- parameters ---- */
+
+static int add(ft_params *ps, const char *name, int64_t d0, int64_t d1)
+{
+    int64_t shape[2] = { d0, d1 };
+    size_t n = strlen(name);
+    int no_decay = (n > 5 && strcmp(name + n - 5, ".bias") == 0) || strstr(name, "LayerNorm.") != NULL;
+    return ft_params_add(ps, name, d1 ? 2 : 1, shape, no_decay);
+}
+
+static void build_params(ft_model *m, bert *bt)
+{
+    ft_bert_config *c = &bt->c;
+    ft_params *ps = &m->params;
+    int C = c->hidden_size, F = c->intermediate_size;
+    char nm[256];
+    bt->word = add(ps, "bert.embeddings.word_embeddings.weight", c->vocab_size, C);
+    bt->pos = add(ps, "bert.embeddings.position_embeddings.weight", c->max_position, C);
+    bt->type = add(ps, "bert.embeddings.token_type_embeddings.weight", c->type_vocab_size, C);
+    bt->eln_w = add(ps, "bert.embeddings.LayerNorm.weight", C, 0);
+    bt->eln_b = add(ps, "bert.embeddings.LayerNorm.bias", C, 0);
+    bt->L = ft_xcalloc(c->num_layers + 1, sizeof *bt->L);
+    static const char *qkv[3] = { "query", "key", "value" };
+    for (int l = 0; l < c->num_layers; l++) {
+        layer_ix *L = &bt->L[l];
+        const char *pre = "bert.encoder.layer";
+        ft_params_pack(ps, 1);                  /* Wq|Wk|Wv = one [3C,C] matrix */
+        for (int j = 0; j < 3; j++) {
+            snprintf(nm, sizeof nm, "%s.%d.attention.self.%s.weight", pre, l, qkv[j]);
+            int i = add(ps, nm, C, C);
+            if (j == 0) L->qkv_w = i;
+        }
+        ft_params_pack(ps, 0);
+        ft_params_pack(ps, 1);
+        for (int j = 0; j < 3; j++) {
+            snprintf(nm, sizeof nm, "%s.%d.attention.self.%s.bias", pre, l, qkv[j]);
+            int i = add(ps, nm, C, 0);
+            if (j == 0) L->qkv_b = i;
+        }
+        ft_params_pack(ps, 0);
+#define P(field, suffix, d0, d1) snprintf(nm, sizeof nm, "%s.%d.%s", pre, l, suffix); L->field = add(ps, nm, d0, d1)
+        P(ao_w, "attention.output.dense.weight", C, C);
+        P(ao_b, "attention.output.dense.bias", C, 0);
+        P(ln1_w, "attention.output.LayerNorm.weight", C, 0);
+        P(ln1_b, "attention.output.LayerNorm.bias", C, 0);
+        P(i_w, "intermediate.dense.weight", F, C);
+        P(i_b, "intermediate.dense.bias", F, 0);
+        P(o_w, "output.dense.weight", C, F);
+        P(o_b, "output.dense.bias", C, 0);
+        P(ln2_w, "output.LayerNorm.weight", C, 0);
+        P(ln2_b, "output.LayerNorm.bias", C, 0);
+#undef P
+    }
+    bt->pool_w = add(ps, "bert.pooler.dense.weight", C, C);
+    bt->pool_b = add(ps, "bert.pooler.dense.bias", C, 0);
+    bt->cls_w = add(ps, "classifier.weight", m->num_labels, C);
+    bt->cls_b = add(ps, "classifier.bias", m->num_labels, 0);
+    ft_params_alloc(ps);
+    /* The packed groups must really be contiguous. */
+    for (int l = 0; l < c->num_layers; l++)
+        if (ps->p[bt->L[l].qkv_w + 2].offset != ps->p[bt->L[l].qkv_w].offset + 2 * (size_t)C * C ||
+            ps->p[bt->L[l].qkv_b + 2].offset != ps->p[bt->L[l].qkv_b].offset + 2 * (size_t)C)
+            ft_die("internal: q/k/v parameters not packed");
+}
+
+/* HF BertPreTrainedModel._init_weights: Linear and Embedding ~ N(0, range),
+   biases 0, the word embedding's padding row 0, LayerNorm 1/0.  Each tensor
+   draws from its own stream (seed, name) so a head initialised alone gets the
+   same values as in a full init. */
+void ft_bert_init_param(ft_model *m, int i, uint64_t seed)
+{
+    bert *bt = m->impl;
+    ft_param *p = &m->params.p[i];
+    float *x = m->params.data + p->offset;
+    size_t n = strlen(p->name);
+    if (strstr(p->name, "LayerNorm.")) {
+        float v = strcmp(p->name + n - 7, ".weight") == 0 ? 1.0f : 0.0f;
+        for (size_t j = 0; j < p->numel; j++) x[j] = v;
+    } else if (n > 5 && strcmp(p->name + n - 5, ".bias") == 0) {
+        memset(x, 0, p->numel * sizeof *x);
+    } else {
+        ft_rng r;
+        ft_rng_seed(&r, ft_key_mix(seed, ft_hash64(p->name, n, 0)));
+        ft_rng_normal_fill(&r, x, p->numel, 0.0f, bt->c.initializer_range);
+        if (i == bt->word && bt->c.pad_token_id >= 0 && bt->c.pad_token_id < bt->c.vocab_size)
+            memset(x + (size_t)bt->c.pad_token_id * p->shape[1], 0, p->shape[1] * sizeof *x);
+    }
+}
+
+/* ---- arena ---- */
+
+static void bert_reserve(ft_model *m, int B, int T)
+{
+    bert *bt = m->impl;
+    if (B <= bt->capB && T <= bt->capT) return;
+    if (B < bt->capB) B = bt->capB;
+    if (T < bt->capT) T = bt->capT;
+    ft_bert_config *c = &bt->c;
+    size_t N = (size_t)B * T, C = c->hidden_size, F = c->intermediate_size, H = c->num_heads;
+    size_t Lb = c->num_layers, nl = m->num_labels, TT = (size_t)T * T;
+    size_t per_layer = 3 * N * C + B * H * TT + N * C + N * C + 2 * N + N * C + 2 * N * F + N * C + 2 * N;
+    size_t total = N * C + 2 * N + (Lb + 1) * N * C + N + 3 * (size_t)B * C + 2 * B * nl
+                 + Lb * per_layer
+                 + 6 * N * C + 2 * N * F + 3 * N * C + 3 * (size_t)B * C
+                 + ft_attention_scratch(T);
+    /* every sub-array 16-float aligned */
+    size_t slots = 64 + 16 * Lb;
+    total += slots * 16;
+    free(bt->arena);
+    if (posix_memalign((void **)&bt->arena, 64, total * sizeof(float)))
+        ft_die("out of memory: activations for %d×%d tokens need %.1f GiB", B, T,
+               total * 4.0 / (1 << 30));
+    bt->arena_floats = total;
+    float *p = bt->arena;
+#define TAKE(n) (p += (((size_t)(n) + 15) & ~(size_t)15), p - (((size_t)(n) + 15) & ~(size_t)15))
+    bt->emb_in = TAKE(N * C);
+    bt->emb_mean = TAKE(N);
+    bt->emb_rstd = TAKE(N);
+    free(bt->hs);
+    bt->hs = ft_xcalloc(Lb + 1, sizeof *bt->hs);
+    for (size_t l = 0; l <= Lb; l++) bt->hs[l] = TAKE(N * C);
+    bt->mask = TAKE(N);
+    bt->cls = TAKE(B * C);
+    bt->pooled = TAKE(B * C);
+    bt->pooled_d = TAKE(B * C);
+    bt->logits = TAKE(B * nl);
+    bt->dlogits = TAKE(B * nl);
+    free(bt->A);
+    bt->A = ft_xcalloc(Lb + 1, sizeof *bt->A);
+    for (size_t l = 0; l < Lb; l++) {
+        layer_act *a = &bt->A[l];
+        a->qkv = TAKE(3 * N * C);
+        a->probs = TAKE(B * H * TT);
+        a->ctx = TAKE(N * C);
+        a->r1 = TAKE(N * C);
+        a->mean1 = TAKE(N);
+        a->rstd1 = TAKE(N);
+        a->h1 = TAKE(N * C);
+        a->f = TAKE(N * F);
+        a->g = TAKE(N * F);
+        a->r2 = TAKE(N * C);
+        a->mean2 = TAKE(N);
+        a->rstd2 = TAKE(N);
+    }
+    bt->g_out = TAKE(N * C);
+    bt->g_in = TAKE(N * C);
+    bt->g_h1 = TAKE(N * C);
+    bt->g_tmp = TAKE(N * C);
+    bt->g_ctx = TAKE(N * C);
+    bt->g_qkv = TAKE(3 * N * C);
+    bt->g_f1 = TAKE(N * F);
+    bt->g_f2 = TAKE(N * F);
+    bt->g_pool = TAKE(B * C);
+    bt->g_pool2 = TAKE(B * C);
+    bt->g_cls = TAKE(B * C);
+    bt->scratch = TAKE(ft_attention_scratch(T));
+#undef TAKE
+    if ((size_t)(p - bt->arena) > total) ft_die("internal: arena overflow");
+    free(bt->pos_ids);
+    free(bt->zero_ids);
+    bt->pos_ids = ft_xcalloc(N, sizeof(int32_t));
+    bt->zero_ids = ft_xcalloc(N, sizeof(int32_t));
+    bt->capB = B;
+    bt->capT = T;
+    bt->capN = (int)N;
+}
+
+/* ---- forward ---- */
+
+static void act_fwd(int act, float *out, const float *in, size_t n)
+{
+    if (act == 0) ft_gelu_fwd(out, in, n);
+    else if (act == 1) ft_gelu_tanh_fwd(out, in, n);
+    else ft_relu_fwd(out, in, n);
+}
+
+static void act_bwd(int act, float *din, const float *dout, const float *in, size_t n)
+{
+    if (act == 0) ft_gelu_bwd(din, dout, in, n);
+    else if (act == 1) ft_gelu_tanh_bwd(din, dout, in, n);
+    else ft_relu_bwd(din, dout, in, n);
+}
+
+static uint64_t site(uint64_t key, int layer, int which) { return ft_key_mix(key, (uint64_t)layer * 8 + which); }
+
+static float compute_loss(ft_model *m, bert *bt, const ft_batch *b, float *dlogits)
+{
+    int B = b->B, nl = m->num_labels;
+    if (m->problem == FT_PROBLEM_SINGLE_LABEL) {
+        if (!b->labels) return NAN;
+        for (int i = 0; i < B; i++)
+            if (b->labels[i] != -100 && (b->labels[i] < 0 || b->labels[i] >= nl))
+                ft_die("label %d out of range for %d labels", b->labels[i], nl);
+        return ft_cross_entropy(dlogits, bt->logits, b->labels, B, nl, -100, 1.0f);
+    }
+    if (!b->float_labels) return NAN;
+    if (m->problem == FT_PROBLEM_REGRESSION)
+        return ft_mse(dlogits, bt->logits, b->float_labels, (size_t)B * nl, 1.0f);
+    return ft_bce_logits(dlogits, bt->logits, b->float_labels, (size_t)B * nl, 1.0f);
+}
+
+static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, float *logits_out)
+{
+    bert *bt = m->impl;
+    ft_bert_config *c = &bt->c;
+    ft_params *ps = &m->params;
+    int B = b->B, T = b->T, C = c->hidden_size, F = c->intermediate_size, H = c->num_heads;
+    size_t N = (size_t)B * T;
+    if (B <= 0 || T <= 0) ft_die("empty batch");
+    if (T > c->max_position) ft_die("sequence length %d exceeds max_position_embeddings %d", T, c->max_position);
+    bert_reserve(m, B, T);
+    for (size_t i = 0; i < N; i++) {
+        if (b->input_ids[i] < 0 || b->input_ids[i] >= c->vocab_size)
+            ft_die("token id %d out of range for vocab_size %d", b->input_ids[i], c->vocab_size);
+        if (b->token_type_ids && (b->token_type_ids[i] < 0 || b->token_type_ids[i] >= c->type_vocab_size))
+            ft_die("token type id %d out of range for type_vocab_size %d", b->token_type_ids[i], c->type_vocab_size);
+        bt->pos_ids[i] = (int32_t)(i % T);
+    }
+    memset(bt->zero_ids, 0, N * sizeof(int32_t));
+    if (train) m->step++;
+    bt->key = ft_key_mix(m->seed, m->step);
+    bt->B = B; bt->T = T; bt->train = train; bt->have_grad = grad;
+    float ph = train ? c->hidden_dropout : 0, pa = train ? c->attention_dropout : 0;
+    float pc = train ? c->classifier_dropout : 0;
+
+    /* HF extended mask: (1 − mask) · finfo(float32).min, added to the scores. */
+    for (size_t i = 0; i < N; i++)
+        bt->mask[i] = b->attention_mask && !b->attention_mask[i] ? -FLT_MAX : 0.0f;
+
+    ft_embedding_fwd(bt->emb_in, b->input_ids, ft_param_data(ps, bt->word), (int)N, C, 0);
+    ft_embedding_fwd(bt->emb_in, bt->pos_ids, ft_param_data(ps, bt->pos), (int)N, C, 1);
+    ft_embedding_fwd(bt->emb_in, b->token_type_ids ? b->token_type_ids : bt->zero_ids,
+                     ft_param_data(ps, bt->type), (int)N, C, 1);
+    ft_layernorm_fwd(bt->hs[0], bt->emb_mean, bt->emb_rstd, bt->emb_in, ft_param_data(ps, bt->eln_w),
+                     ft_param_data(ps, bt->eln_b), (int)N, C, c->layer_norm_eps);
+    ft_dropout_fwd(bt->hs[0], bt->hs[0], N * C, ph, site(bt->key, 0, 0));
+
+    for (int l = 0; l < c->num_layers; l++) {
+        layer_ix *L = &bt->L[l];
+        layer_act *a = &bt->A[l];
+        float *h = bt->hs[l];
+        ft_linear_fwd(a->qkv, h, ft_param_data(ps, L->qkv_w), ft_param_data(ps, L->qkv_b), (int)N, C, 3 * C);
+        ft_attention_fwd(a->ctx, a->probs, a->qkv, bt->mask, B, T, C, H, 0, pa, site(bt->key, l + 1, 1), bt->scratch);
+        ft_linear_fwd(bt->g_tmp, a->ctx, ft_param_data(ps, L->ao_w), ft_param_data(ps, L->ao_b), (int)N, C, C);
+        ft_dropout_add_fwd(a->r1, bt->g_tmp, h, N * C, ph, site(bt->key, l + 1, 2));
+        ft_layernorm_fwd(a->h1, a->mean1, a->rstd1, a->r1, ft_param_data(ps, L->ln1_w),
+                         ft_param_data(ps, L->ln1_b), (int)N, C, c->layer_norm_eps);
+        ft_linear_fwd(a->f, a->h1, ft_param_data(ps, L->i_w), ft_param_data(ps, L->i_b), (int)N, C, F);
+        act_fwd(c->act, a->g, a->f, N * F);
+        ft_linear_fwd(bt->g_tmp, a->g, ft_param_data(ps, L->o_w), ft_param_data(ps, L->o_b), (int)N, F, C);
+        ft_dropout_add_fwd(a->r2, bt->g_tmp, a->h1, N * C, ph, site(bt->key, l + 1, 3));
+        ft_layernorm_fwd(bt->hs[l + 1], a->mean2, a->rstd2, a->r2, ft_param_data(ps, L->ln2_w),
+                         ft_param_data(ps, L->ln2_b), (int)N, C, c->layer_norm_eps);
+    }
+
+    float *last = bt->hs[c->num_layers];
+    for (int i = 0; i < B; i++) memcpy(bt->cls + (size_t)i * C, last + (size_t)i * T * C, C * sizeof(float));
+    ft_linear_fwd(bt->pooled, bt->cls, ft_param_data(ps, bt->pool_w), ft_param_data(ps, bt->pool_b), B, C, C);
+    ft_tanh_fwd(bt->pooled, bt->pooled, (size_t)B * C);
+    ft_dropout_fwd(bt->pooled_d, bt->pooled, (size_t)B * C, pc, site(bt->key, 0, 4));
+    ft_linear_fwd(bt->logits, bt->pooled_d, ft_param_data(ps, bt->cls_w), ft_param_data(ps, bt->cls_b),
+                  B, C, m->num_labels);
+    if (logits_out) memcpy(logits_out, bt->logits, (size_t)B * m->num_labels * sizeof(float));
+    float loss = compute_loss(m, bt, b, grad ? bt->dlogits : NULL);
+    if (grad && isnan(loss)) ft_die("training batch has no labels");
+    return loss;
+}
+
+/* ---- backward ---- */
+
+#define ZERO(p, n) memset((p), 0, (size_t)(n) * sizeof(float))
+#define G(i) (ps->p[i].trainable ? ft_param_grad(ps, i) : NULL)
+
+static void bert_backward(ft_model *m, const ft_batch *b)
+{
+    bert *bt = m->impl;
+    ft_bert_config *c = &bt->c;
+    ft_params *ps = &m->params;
+    if (!bt->have_grad || b->B != bt->B || b->T != bt->T) ft_die("internal: backward without its forward");
+    int B = bt->B, T = bt->T, C = c->hidden_size, F = c->intermediate_size, H = c->num_heads;
+    size_t N = (size_t)B * T;
+    float ph = bt->train ? c->hidden_dropout : 0, pa = bt->train ? c->attention_dropout : 0;
+    float pc = bt->train ? c->classifier_dropout : 0;
+
+    /* classifier and pooler */
+    ZERO(bt->g_pool, B * C);
+    ft_linear_bwd(bt->g_pool, G(bt->cls_w), G(bt->cls_b), bt->dlogits, bt->pooled_d,
+                  ft_param_data(ps, bt->cls_w), B, C, m->num_labels);
+    ZERO(bt->g_pool2, B * C);
+    ft_dropout_bwd(bt->g_pool2, bt->g_pool, (size_t)B * C, pc, site(bt->key, 0, 4));
+    ZERO(bt->g_pool, B * C);
+    ft_tanh_bwd(bt->g_pool, bt->g_pool2, bt->pooled, (size_t)B * C);
+    ZERO(bt->g_cls, B * C);
+    ft_linear_bwd(bt->g_cls, G(bt->pool_w), G(bt->pool_b), bt->g_pool, bt->cls,
+                  ft_param_data(ps, bt->pool_w), B, C, C);
+    ZERO(bt->g_out, N * C);
+    for (int i = 0; i < B; i++)
+        memcpy(bt->g_out + (size_t)i * T * C, bt->g_cls + (size_t)i * C, C * sizeof(float));
+
+    for (int l = c->num_layers - 1; l >= 0; l--) {
+        layer_ix *L = &bt->L[l];
+        layer_act *a = &bt->A[l];
+        float *h = bt->hs[l];
+        /* hs[l+1] = LN(r2), r2 = dropout(g·Wd^T + bd) + h1 */
+        ZERO(bt->g_h1, N * C);
+        ft_layernorm_bwd(bt->g_h1, G(L->ln2_w), G(L->ln2_b), bt->g_out, a->r2, a->mean2, a->rstd2,
+                         ft_param_data(ps, L->ln2_w), (int)N, C);
+        ZERO(bt->g_tmp, N * C);
+        ft_dropout_bwd(bt->g_tmp, bt->g_h1, N * C, ph, site(bt->key, l + 1, 3));
+        ZERO(bt->g_f1, N * F);
+        ft_linear_bwd(bt->g_f1, G(L->o_w), G(L->o_b), bt->g_tmp, a->g, ft_param_data(ps, L->o_w), (int)N, F, C);
+        ZERO(bt->g_f2, N * F);
+        act_bwd(c->act, bt->g_f2, bt->g_f1, a->f, N * F);
+        ft_linear_bwd(bt->g_h1, G(L->i_w), G(L->i_b), bt->g_f2, a->h1, ft_param_data(ps, L->i_w), (int)N, C, F);
+        /* h1 = LN(r1), r1 = dropout(ctx·Wo^T + bo) + h */
+        ZERO(bt->g_in, N * C);
+        ft_layernorm_bwd(bt->g_in, G(L->ln1_w), G(L->ln1_b), bt->g_h1, a->r1, a->mean1, a->rstd1,
+                         ft_param_data(ps, L->ln1_w), (int)N, C);
+        ZERO(bt->g_tmp, N * C);
+        ft_dropout_bwd(bt->g_tmp, bt->g_in, N * C, ph, site(bt->key, l + 1, 2));
+        ZERO(bt->g_ctx, N * C);
+        ft_linear_bwd(bt->g_ctx, G(L->ao_w), G(L->ao_b), bt->g_tmp, a->ctx, ft_param_data(ps, L->ao_w), (int)N, C, C);
+        ZERO(bt->g_qkv, 3 * N * C);
+        ft_attention_bwd(bt->g_qkv, bt->g_ctx, a->qkv, a->probs, B, T, C, H, pa, site(bt->key, l + 1, 1), bt->scratch);
+        ft_linear_bwd(bt->g_in, G(L->qkv_w), G(L->qkv_b), bt->g_qkv, h, ft_param_data(ps, L->qkv_w), (int)N, C, 3 * C);
+        float *t = bt->g_out; bt->g_out = bt->g_in; bt->g_in = t;
+    }
+
+    /* embeddings: hs[0] = dropout(LN(word + pos + type)) */
+    ZERO(bt->g_tmp, N * C);
+    ft_dropout_bwd(bt->g_tmp, bt->g_out, N * C, ph, site(bt->key, 0, 0));
+    ZERO(bt->g_in, N * C);
+    ft_layernorm_bwd(bt->g_in, G(bt->eln_w), G(bt->eln_b), bt->g_tmp, bt->emb_in, bt->emb_mean, bt->emb_rstd,
+                     ft_param_data(ps, bt->eln_w), (int)N, C);
+    if (G(bt->word)) ft_embedding_bwd(G(bt->word), b->input_ids, bt->g_in, (int)N, C);
+    if (G(bt->pos)) ft_embedding_bwd(G(bt->pos), bt->pos_ids, bt->g_in, (int)N, C);
+    if (G(bt->type)) ft_embedding_bwd(G(bt->type), b->token_type_ids ? b->token_type_ids : bt->zero_ids,
+                                      bt->g_in, (int)N, C);
+    bt->have_grad = 0;
+}
+
+static double bert_flops(const ft_model *m, int B, int T)
+{
+    const bert *bt = m->impl;
+    double C = bt->c.hidden_size, F = bt->c.intermediate_size, N = (double)B * T;
+    /* matmuls: 2 flops per MAC, ×3 for forward + two backward GEMMs */
+    double layer = 6 * N * (4 * C * C + 2 * C * F) + 3 * 2 * 2 * N * T * C;
+    double head = 6 * B * (C * C + C * m->num_labels);
+    return bt->c.num_layers * layer + head;
+}
+
+static void bert_free(ft_model *m)
+{
+    bert *bt = m->impl;
+    free(bt->arena); free(bt->hs); free(bt->A); free(bt->L);
+    free(bt->pos_ids); free(bt->zero_ids);
+    free(bt);
+}
+
+static const ft_model_vt bert_vt = { bert_forward, bert_backward, bert_reserve, bert_flops, bert_free };
+
+ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
+{
+    if (task != FT_TASK_SEQ_CLS) ft_die("%s: BERT supports only sequence classification", cfg->path);
+    if (num_labels > 0 && num_labels != cfg->num_labels) ft_config_set_labels(cfg, num_labels, NULL);
+    ft_model *m = ft_xcalloc(1, sizeof *m);
+    bert *bt = ft_xcalloc(1, sizeof *bt);
+    m->vt = &bert_vt;
+    m->impl = bt;
+    m->arch = "BertForSequenceClassification";
+    m->base_prefix = "bert.";
+    m->task = task;
+    m->cfg = cfg;
+    m->num_labels = cfg->num_labels;
+    m->seed = seed;
+    m->threads = omp_get_max_threads();
+    if (m->num_labels < 1) ft_die("%s: num_labels must be at least 1", cfg->path);
+    const char *pt = cfg->problem_type;
+    if (!pt) m->problem = m->num_labels == 1 ? FT_PROBLEM_REGRESSION : FT_PROBLEM_SINGLE_LABEL;
+    else if (strcmp(pt, "regression") == 0) m->problem = FT_PROBLEM_REGRESSION;
+    else if (strcmp(pt, "single_label_classification") == 0) m->problem = FT_PROBLEM_SINGLE_LABEL;
+    else if (strcmp(pt, "multi_label_classification") == 0) m->problem = FT_PROBLEM_MULTI_LABEL;
+    else ft_die("%s: unknown problem_type \"%s\"", cfg->path, pt);
+    ft_bert_config_read(cfg, &bt->c);
+    ft_params_init(&m->params);
+    build_params(m, bt);
+    return m;
+}

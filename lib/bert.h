@@ -1,0 +1,23 @@
+/* bert: BertForSequenceClassification (HF modeling_bert) on the ops.
+ * Parameter names are HF's ("bert.embeddings.word_embeddings.weight", ...,
+ * "classifier.weight").  Not normally used directly: go through model.h. */
+#ifndef FT_BERT_H
+#define FT_BERT_H
+#include "model.h"
+
+typedef struct ft_bert_config {
+    int vocab_size, hidden_size, num_layers, num_heads, intermediate_size;
+    int max_position, type_vocab_size, pad_token_id;
+    float layer_norm_eps, initializer_range;
+    float hidden_dropout, attention_dropout, classifier_dropout;
+    int act;                    /* 0 gelu (erf), 1 gelu_new (tanh), 2 relu */
+} ft_bert_config;
+
+void ft_bert_config_read(const ft_config *cfg, ft_bert_config *bc);
+/* Build the model (params allocated, zero); init=1 also initialises every
+   weight as HF's BertPreTrainedModel._init_weights from seed. */
+ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
+/* HF init of one parameter (by its name) — used for heads missing from a checkpoint. */
+void ft_bert_init_param(ft_model *m, int idx, uint64_t seed);
+
+#endif

@@ -1,0 +1,123 @@
+#include "evaluate.h"
+#include "batcher.h"
+#include "metrics.h"
+#include "util.h"
+#include <math.h>
+#include <string.h>
+
+void ft_check_dataset_fits(const ft_model *m, const ft_dataset *ds, const char *what)
+{
+    long vocab = ft_config_int(m->cfg, "vocab_size", 0);
+    for (size_t i = 0; i < ds->ntok; i++)
+        if (vocab && (ds->ids[i] < 0 || ds->ids[i] >= vocab))
+            ft_die("%s: token id %d is outside the model's vocabulary of %ld "
+                   "(tokenized with another tokenizer?)", what, ds->ids[i], vocab);
+    if (m->task == FT_TASK_SEQ_CLS && m->problem == FT_PROBLEM_SINGLE_LABEL)
+        for (size_t i = 0; i < ds->n; i++)
+            if (ds->ex[i].label != -100 && (ds->ex[i].label < 0 || ds->ex[i].label >= m->num_labels))
+                ft_die("%s: record %lld has label %d, but the model has %d labels (--num-labels)",
+                       what, (long long)ds->ex[i].id, ds->ex[i].label, m->num_labels);
+}
+
+void ft_check_batches_fit(const ft_model *m, const ft_batch_data *b, long n, const char *what)
+{
+    long vocab = ft_config_int(m->cfg, "vocab_size", 0);
+    for (long k = 0; k < n; k++) {
+        for (int i = 0; i < b[k].B * b[k].T; i++)
+            if (vocab && (b[k].input_ids[i] < 0 || b[k].input_ids[i] >= vocab))
+                ft_die("%s: batch %ld: token id %d is outside the model's vocabulary of %ld "
+                       "(tokenized with another tokenizer?)", what, k + 1, b[k].input_ids[i], vocab);
+        if (m->task == FT_TASK_SEQ_CLS && !b[k].Tl)
+            for (int i = 0; i < b[k].B; i++)
+                if (b[k].labels[i] != -100 && (b[k].labels[i] < 0 || b[k].labels[i] >= m->num_labels))
+                    ft_die("%s: batch %ld has label %d, but the model has %d labels (--num-labels)",
+                           what, k + 1, b[k].labels[i], m->num_labels);
+    }
+}
+
+static void softmax(const float *x, int k, float *p)
+{
+    float mx = x[0], s = 0;
+    for (int i = 1; i < k; i++) mx = x[i] > mx ? x[i] : mx;
+    for (int i = 0; i < k; i++) s += p[i] = expf(x[i] - mx);
+    for (int i = 0; i < k; i++) p[i] /= s;
+}
+
+json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const char *prefix,
+                    ft_writer *preds)
+{
+    ft_batch_opts o = {.batch_size = batch_size};
+    int k = m->num_labels;
+    int64_t *order = ft_xmalloc(ds->n * sizeof *order);
+    ft_epoch_order(ds, &o, 0, order);
+    ft_batch_data b = {0};
+    float *logits = ft_xmalloc((size_t)batch_size * (k > 0 ? k : 1) * sizeof *logits);
+    float *prob = ft_xmalloc((k > 0 ? k : 1) * sizeof *prob);
+    ft_cls_metrics *cm = m->task == FT_TASK_SEQ_CLS && k > 1 ? ft_cls_metrics_new(k) : NULL;
+    double loss_sum = 0;
+    long loss_n = 0;
+    ft_record rec = {0};
+    double t0 = ft_now();
+    for (size_t s = 0; s < ds->n; s += batch_size) {
+        int count = (int)(ds->n - s < (size_t)batch_size ? ds->n - s : (size_t)batch_size);
+        ft_batch_fill(ds, &o, order + s, count, &b);
+        ft_batch fb = {.B = b.B, .T = b.T, .input_ids = b.input_ids,
+                       .attention_mask = b.attention_mask, .token_type_ids = b.token_type_ids,
+                       .labels = ds->label_kind != FT_LABELS_NONE ? b.labels : NULL};
+        float loss = ft_model_forward(m, &fb, m->task == FT_TASK_SEQ_CLS ? logits : NULL);
+        if (!isnan(loss)) {
+            /* HF averages per-example losses: weight each batch by its size */
+            loss_sum += (double)loss * count;
+            loss_n += count;
+        }
+        if (!cm && !preds) continue;
+        for (int i = 0; i < count; i++) {
+            const float *row = logits + (size_t)i * k;
+            int pred = 0;
+            for (int c = 1; c < k; c++) if (row[c] > row[pred]) pred = c;
+            if (cm && b.labels[i] != -100) ft_cls_metrics_add(cm, b.labels[i], pred);
+            if (!preds) continue;
+            softmax(row, k, prob);
+            ft_record_clear(&rec);
+            ft_record_set_int(&rec, "id", b.ids[i]);
+            if (b.labels[i] != -100) ft_record_set_int(&rec, "label", b.labels[i]);
+            ft_record_set_int(&rec, "prediction", pred);
+            const char *name = ft_model_label_name(m, pred);
+            if (name) ft_record_set_str(&rec, "predicted_label", name, strlen(name));
+            int64_t shape[1] = {k};
+            ft_record_set_tensor(&rec, "probabilities", FT_F32, 1, shape, prob);
+            ft_writer_put(preds, &rec);
+        }
+    }
+    double secs = ft_now() - t0;
+    json_t *out = json_object();
+    char key[64];
+    if (loss_n) {
+        snprintf(key, sizeof key, "%sloss", prefix);
+        json_object_set_new(out, key, json_real(loss_sum / loss_n));
+        if (m->task == FT_TASK_CAUSAL_LM || m->task == FT_TASK_SEQ2SEQ) {
+            snprintf(key, sizeof key, "%sperplexity", prefix);
+            json_object_set_new(out, key, json_real(exp(loss_sum / loss_n)));
+        }
+    }
+    if (cm) {
+        ft_cls_metrics_finish(cm);
+        const char **names = ft_xcalloc(k, sizeof *names);
+        for (int c = 0; c < k; c++) names[c] = ft_model_label_name(m, c);
+        json_t *cj = ft_cls_metrics_json(cm, names, prefix);
+        json_object_update(out, cj);
+        json_decref(cj);
+        free(names);
+        ft_cls_metrics_free(cm);
+    }
+    snprintf(key, sizeof key, "%sruntime", prefix);
+    json_object_set_new(out, key, json_real(secs));
+    snprintf(key, sizeof key, "%ssamples_per_second", prefix);
+    json_object_set_new(out, key, json_real(secs > 0 ? ds->n / secs : 0));
+    ft_record_free(&rec);
+    ft_batch_data_free(&b);
+    free(logits);
+    free(prob);
+    free(order);
+    return out;
+}

@@ -1,0 +1,21 @@
+/* evaluate: run a model over a dataset and compute the metrics of its task
+   (eval_loss always; accuracy, precision/recall/F1 and the confusion matrix
+   for classification; perplexity for language modelling). */
+#ifndef FT_EVALUATE_H
+#define FT_EVALUATE_H
+#include "batcher.h"
+#include "dataset.h"
+#include "model.h"
+#include "stream.h"
+#include <jansson.h>
+
+/* Metrics as HF's evaluate() names them: keys prefixed with `prefix`
+   ("eval_").  preds, if not NULL, receives one record per example
+   (id, label, predicted label, probabilities). */
+json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const char *prefix,
+                    ft_writer *preds);
+/* Refuse token ids outside the model's vocabulary or labels outside its range
+   (tokens from another tokenizer, a wrong --num-labels). */
+void ft_check_dataset_fits(const ft_model *m, const ft_dataset *ds, const char *what);
+void ft_check_batches_fit(const ft_model *m, const ft_batch_data *b, long n, const char *what);
+#endif

@@ -1,0 +1,135 @@
+/* model: architecture dispatch, loading and saving in HF layout.  See model.h. */
+#define _GNU_SOURCE
+#include "model.h"
+#include "bert.h"
+#include "checkpoint.h"
+#include "util.h"
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int ft_task_parse(const char *s)
+{
+    if (!strcmp(s, "seq-cls") || !strcmp(s, "sequence-classification")) return FT_TASK_SEQ_CLS;
+    if (!strcmp(s, "causal-lm")) return FT_TASK_CAUSAL_LM;
+    if (!strcmp(s, "seq2seq")) return FT_TASK_SEQ2SEQ;
+    return -1;
+}
+
+static enum ft_task task_or_die(const char *s)
+{
+    int t = ft_task_parse(s ? s : "seq-cls");
+    if (t < 0) ft_die("unknown task \"%s\" (seq-cls, causal-lm, seq2seq)", s);
+    return (enum ft_task)t;
+}
+
+ft_model *ft_model_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
+{
+    const char *mt = ft_config_str(cfg, "model_type", NULL);
+    if (!mt) ft_die("%s: no model_type", cfg->path);
+    if (!strcmp(mt, "bert")) return ft_bert_new(cfg, task, num_labels, seed);
+    ft_die("%s: model_type \"%s\" is not supported yet (bert)", cfg->path, mt);
+}
+
+static void init_all(ft_model *m)
+{
+    for (int i = 0; i < m->params.n; i++) ft_bert_init_param(m, i, m->seed);
+}
+
+ft_model *ft_model_new_from_config(const char *config_path, const char *task, int num_labels, uint64_t seed)
+{
+    ft_model *m = ft_model_new(ft_config_load(config_path), task_or_die(task), num_labels, seed);
+    init_all(m);
+    return m;
+}
+
+ft_model *ft_model_load(const char *name_or_dir, const char *task, int num_labels, uint64_t seed)
+{
+    char *dir = ft_resolve_model_dir(name_or_dir);
+    char *cp = ft_xasprintf("%s/config.json", dir);
+    ft_model *m = ft_model_new(ft_config_load(cp), task_or_die(task), num_labels, seed);
+    free(cp);
+    ft_checkpoint *ck = ft_checkpoint_open(dir);
+    if (!ck) {
+        char *bin = ft_xasprintf("%s/pytorch_model.bin", dir);
+        struct stat st;
+        if (stat(bin, &st) == 0)
+            ft_die("%s: only pytorch_model.bin; ft reads safetensors (convert it with "
+                   "transformers: model.save_pretrained(dir, safe_serialization=True))", dir);
+        ft_die("%s: no model.safetensors or model.safetensors.index.json", dir);
+    }
+    /* Initialise everything as HF does, then overwrite what the file has:
+       each tensor has its own init stream, so the result equals initialising
+       only the missing ones. */
+    init_all(m);
+    int *loaded = ft_xcalloc(m->params.n, sizeof *loaded);
+    ft_checkpoint_load(ck, &m->params, m->base_prefix, m->arch, loaded, 0);
+    /* A classifier of another size (num_labels changed) cannot be loaded;
+       ft_checkpoint_load dies on the shape mismatch, like from_pretrained. */
+    free(loaded);
+    ft_checkpoint_close(ck);
+    free(dir);
+    return m;
+}
+
+void ft_model_free(ft_model *m)
+{
+    if (!m) return;
+    m->vt->free(m);
+    ft_params_free(&m->params);
+    ft_config_free(m->cfg);
+    free(m);
+}
+
+float ft_model_forward_backward(ft_model *m, const ft_batch *b, int train)
+{
+    float loss = m->vt->forward(m, b, train, 1, NULL);
+    m->vt->backward(m, b);
+    return loss;
+}
+
+float ft_model_forward(ft_model *m, const ft_batch *b, float *logits_out)
+{
+    return m->vt->forward(m, b, 0, 0, logits_out);
+}
+
+void ft_model_reserve(ft_model *m, int B, int T) { m->vt->reserve(m, B, T); }
+double ft_model_flops(const ft_model *m, int B, int T) { return m->vt->flops(m, B, T); }
+
+const char *ft_model_label_name(const ft_model *m, int i)
+{
+    return i >= 0 && i < m->cfg->num_labels ? m->cfg->id2label[i] : NULL;
+}
+
+void ft_model_set_label_names(ft_model *m, int n, const char *const *names)
+{
+    if (n != m->num_labels) ft_die("%d label names for a model with %d labels", n, m->num_labels);
+    ft_config_set_labels(m->cfg, n, names);
+}
+
+static void mkdir_p(const char *dir)
+{
+    char *p = ft_xstrdup(dir);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') { *s = 0; mkdir(p, 0777); *s = '/'; }
+    if (mkdir(p, 0777) != 0 && errno != EEXIST) ft_die("%s: %s", dir, strerror(errno));
+    free(p);
+}
+
+void ft_model_save(ft_model *m, const char *dir)
+{
+    mkdir_p(dir);
+    if (!m->cfg->problem_type && m->task == FT_TASK_SEQ_CLS) {
+        static const char *names[] = { "single_label_classification", "multi_label_classification", "regression" };
+        ft_config_set_str(m->cfg, "problem_type", names[m->problem]);
+    }
+    json_object_set_new(m->cfg->json, "torch_dtype", json_string("float32"));
+    char *p = ft_xasprintf("%s/model.safetensors", dir);
+    ft_checkpoint_save_params(&m->params, p);
+    free(p);
+    p = ft_xasprintf("%s/config.json", dir);
+    ft_config_save(m->cfg, m->arch, p);
+    free(p);
+}

@@ -1,0 +1,311 @@
+/* ops: linear, embedding, norms, activations, dropout.  See ops.h.
+ * Attention is in ops_attn.c, losses in ops_loss.c. */
+#include "ops.h"
+#include "rng.h"
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+/* Below this many elements an OpenMP fork costs more than it saves (waking
+   an idle thread in a VM can take hundreds of microseconds). */
+#define FT_PAR_MIN 32768
+
+/* Split [0, n) evenly over the threads of the current team. */
+static inline void my_range(size_t n, size_t *lo, size_t *hi)
+{
+    size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+    *lo = n * t / nt;
+    *hi = n * (t + 1) / nt;
+}
+
+/* ---- linear ---- */
+
+void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,
+                   int N, int Cin, int Cout)
+{
+    if (b) {
+        /* Seed the output with the bias so one sgemm (beta = 1) adds in·W^T. */
+        #pragma omp parallel for schedule(static) if ((size_t)N * Cout > FT_PAR_MIN)
+        for (int n = 0; n < N; n++) memcpy(out + (size_t)n * Cout, b, Cout * sizeof(float));
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, Cout, Cin,
+                1.0f, in, Cin, W, Cin, b ? 1.0f : 0.0f, out, Cout);
+}
+
+/* acc[C] += Σ_n x[n,:]: each thread owns a column range so no reduction is
+   needed; the inner loop over columns vectorises. */
+static void colsum_acc(float *acc, const float *x, int N, int C)
+{
+    #pragma omp parallel if ((size_t)N * C > FT_PAR_MIN)
+    {
+        size_t lo, hi;
+        my_range((size_t)C, &lo, &hi);
+        lo &= ~(size_t)15;  /* keep chunks cache-line aligned */
+        if (omp_get_thread_num() == omp_get_num_threads() - 1) hi = C;
+        else hi &= ~(size_t)15;
+        for (int n = 0; n < N; n++) {
+            const float *r = x + (size_t)n * C;
+            for (size_t c = lo; c < hi; c++) acc[c] += r[c];
+        }
+    }
+}
+
+void ft_linear_bwd(float *din, float *dW, float *db, const float *dout,
+                   const float *in, const float *W, int N, int Cin, int Cout)
+{
+    if (din)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, Cin, Cout,
+                    1.0f, dout, Cout, W, Cin, 1.0f, din, Cin);
+    if (dW)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Cout, Cin, N,
+                    1.0f, dout, Cout, in, Cin, 1.0f, dW, Cin);
+    if (db) colsum_acc(db, dout, N, Cout);
+}
+
+/* ---- embedding ---- */
+
+void ft_embedding_fwd(float *out, const int32_t *ids, const float *table,
+                      int N, int C, int accumulate)
+{
+    #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
+    for (int n = 0; n < N; n++) {
+        float *o = out + (size_t)n * C;
+        const float *r = table + (size_t)ids[n] * C;
+        if (accumulate) for (int c = 0; c < C; c++) o[c] += r[c];
+        else memcpy(o, r, C * sizeof(float));
+    }
+}
+
+void ft_embedding_bwd(float *dtable, const int32_t *ids, const float *dout, int N, int C)
+{
+    /* Columns split over threads: repeated ids never race. */
+    #pragma omp parallel if ((size_t)N * C > FT_PAR_MIN)
+    {
+        size_t lo, hi;
+        my_range((size_t)C, &lo, &hi);
+        for (int n = 0; n < N; n++) {
+            float *d = dtable + (size_t)ids[n] * C;
+            const float *g = dout + (size_t)n * C;
+            for (size_t c = lo; c < hi; c++) d[c] += g[c];
+        }
+    }
+}
+
+/* ---- layer norm ---- */
+
+void ft_layernorm_fwd(float *out, float *mean, float *rstd, const float *in,
+                      const float *gamma, const float *beta, int N, int C, float eps)
+{
+    #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
+    for (int n = 0; n < N; n++) {
+        const float *x = in + (size_t)n * C;
+        float *o = out + (size_t)n * C;
+        float s = 0;
+        for (int c = 0; c < C; c++) s += x[c];
+        float m = s / C, v = 0;
+        for (int c = 0; c < C; c++) { float d = x[c] - m; v += d * d; }
+        float r = 1.0f / sqrtf(v / C + eps);
+        for (int c = 0; c < C; c++) o[c] = (x[c] - m) * r * gamma[c] + beta[c];
+        if (mean) mean[n] = m;
+        if (rstd) rstd[n] = r;
+    }
+}
+
+void ft_layernorm_bwd(float *din, float *dgamma, float *dbeta, const float *dout,
+                      const float *in, const float *mean, const float *rstd,
+                      const float *gamma, int N, int C)
+{
+    if (din) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
+        for (int n = 0; n < N; n++) {
+            const float *x = in + (size_t)n * C, *g = dout + (size_t)n * C;
+            float *d = din + (size_t)n * C, m = mean[n], r = rstd[n];
+            float sum_dy = 0, sum_dy_xh = 0;
+            for (int c = 0; c < C; c++) {
+                float dy = g[c] * gamma[c];
+                sum_dy += dy;
+                sum_dy_xh += dy * (x[c] - m) * r;
+            }
+            sum_dy /= C; sum_dy_xh /= C;
+            for (int c = 0; c < C; c++) {
+                float xh = (x[c] - m) * r;
+                d[c] += r * (g[c] * gamma[c] - sum_dy - xh * sum_dy_xh);
+            }
+        }
+    }
+    if (dgamma || dbeta) {
+        #pragma omp parallel if ((size_t)N * C > FT_PAR_MIN)
+        {
+            size_t lo, hi;
+            my_range((size_t)C, &lo, &hi);
+            for (int n = 0; n < N; n++) {
+                const float *x = in + (size_t)n * C, *g = dout + (size_t)n * C;
+                float m = mean[n], r = rstd[n];
+                if (dgamma) for (size_t c = lo; c < hi; c++) dgamma[c] += g[c] * (x[c] - m) * r;
+                if (dbeta) for (size_t c = lo; c < hi; c++) dbeta[c] += g[c];
+            }
+        }
+    }
+}
+
+/* ---- RMS norm (T5) ---- */
+
+void ft_rmsnorm_fwd(float *out, float *rstd, const float *in, const float *gamma,
+                    int N, int C, float eps)
+{
+    #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
+    for (int n = 0; n < N; n++) {
+        const float *x = in + (size_t)n * C;
+        float *o = out + (size_t)n * C, s = 0;
+        for (int c = 0; c < C; c++) s += x[c] * x[c];
+        float r = 1.0f / sqrtf(s / C + eps);
+        for (int c = 0; c < C; c++) o[c] = x[c] * r * gamma[c];
+        if (rstd) rstd[n] = r;
+    }
+}
+
+void ft_rmsnorm_bwd(float *din, float *dgamma, const float *dout, const float *in,
+                    const float *rstd, const float *gamma, int N, int C)
+{
+    if (din) {
+        #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
+        for (int n = 0; n < N; n++) {
+            const float *x = in + (size_t)n * C, *g = dout + (size_t)n * C;
+            float *d = din + (size_t)n * C, r = rstd[n], s = 0;
+            for (int c = 0; c < C; c++) s += g[c] * gamma[c] * x[c] * r;
+            s /= C;
+            for (int c = 0; c < C; c++) d[c] += r * (g[c] * gamma[c] - x[c] * r * s);
+        }
+    }
+    if (dgamma) {
+        #pragma omp parallel if ((size_t)N * C > FT_PAR_MIN)
+        {
+            size_t lo, hi;
+            my_range((size_t)C, &lo, &hi);
+            for (int n = 0; n < N; n++) {
+                const float *x = in + (size_t)n * C, *g = dout + (size_t)n * C;
+                float r = rstd[n];
+                for (size_t c = lo; c < hi; c++) dgamma[c] += g[c] * x[c] * r;
+            }
+        }
+    }
+}
+
+/* ---- activations ---- */
+
+#define SQRT1_2 0.70710678118654752440f
+#define INV_SQRT_2PI 0.39894228040143267794f
+
+void ft_gelu_fwd(float *out, const float *in, size_t n)
+{
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
+    for (size_t i = 0; i < n; i++) out[i] = 0.5f * in[i] * (1.0f + erff(in[i] * SQRT1_2));
+}
+
+void ft_gelu_bwd(float *din, const float *dout, const float *in, size_t n)
+{
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
+    for (size_t i = 0; i < n; i++) {
+        float x = in[i];
+        float cdf = 0.5f * (1.0f + erff(x * SQRT1_2));
+        float pdf = INV_SQRT_2PI * expf(-0.5f * x * x);
+        din[i] += dout[i] * (cdf + x * pdf);
+    }
+}
+
+/* gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) */
+#define GELU_K 0.79788456080286535588f
+void ft_gelu_tanh_fwd(float *out, const float *in, size_t n)
+{
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
+    for (size_t i = 0; i < n; i++) {
+        float x = in[i];
+        out[i] = 0.5f * x * (1.0f + tanhf(GELU_K * (x + 0.044715f * x * x * x)));
+    }
+}
+
+void ft_gelu_tanh_bwd(float *din, const float *dout, const float *in, size_t n)
+{
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
+    for (size_t i = 0; i < n; i++) {
+        float x = in[i];
+        float u = GELU_K * (x + 0.044715f * x * x * x);
+        float t = tanhf(u);
+        float du = GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
+        din[i] += dout[i] * (0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du);
+    }
+}
+
+void ft_relu_fwd(float *out, const float *in, size_t n)
+{
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
+    for (size_t i = 0; i < n; i++) out[i] = in[i] > 0 ? in[i] : 0;
+}
+
+void ft_relu_bwd(float *din, const float *dout, const float *in, size_t n)
+{
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
+    for (size_t i = 0; i < n; i++) din[i] += in[i] > 0 ? dout[i] : 0;
+}
+
+void ft_tanh_fwd(float *out, const float *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++) out[i] = tanhf(in[i]);
+}
+
+void ft_tanh_bwd(float *din, const float *dout, const float *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) din[i] += dout[i] * (1.0f - out[i] * out[i]);
+}
+
+void ft_add_fwd(float *out, const float *a, const float *b, size_t n)
+{
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
+    for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
+void ft_accumulate(float *y, const float *x, size_t n)
+{
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
+    for (size_t i = 0; i < n; i++) y[i] += x[i];
+}
+
+/* ---- dropout ---- */
+
+static inline uint32_t drop_threshold(float p)
+{
+    double t = (double)p * 4294967296.0;
+    return t >= 4294967295.0 ? 0xffffffffu : (uint32_t)t;
+}
+
+void ft_dropout_fwd(float *out, const float *in, size_t n, float p, uint64_t key)
+{
+    if (p <= 0) { if (out != in) memcpy(out, in, n * sizeof(float)); return; }
+    uint32_t th = drop_threshold(p);
+    float scale = 1.0f / (1.0f - p);
+    #pragma omp parallel for schedule(static) if (n > FT_PAR_MIN)
+    for (size_t i = 0; i < n; i++)
+        out[i] = ft_hash_u32(key, i) >= th ? in[i] * scale : 0.0f;
+}
+
+void ft_dropout_bwd(float *din, const float *dout, size_t n, float p, uint64_t key)
+{
+    if (p <= 0) { ft_accumulate(din, dout, n); return; }
+    uint32_t th = drop_threshold(p);
+    float scale = 1.0f / (1.0f - p);
+    #pragma omp parallel for schedule(static) if (n > FT_PAR_MIN)
+    for (size_t i = 0; i < n; i++)
+        if (ft_hash_u32(key, i) >= th) din[i] += dout[i] * scale;
+}
+
+void ft_dropout_add_fwd(float *out, const float *x, const float *res, size_t n,
+                        float p, uint64_t key)
+{
+    if (p <= 0) { ft_add_fwd(out, x, res, n); return; }
+    uint32_t th = drop_threshold(p);
+    float scale = 1.0f / (1.0f - p);
+    #pragma omp parallel for schedule(static) if (n > FT_PAR_MIN)
+    for (size_t i = 0; i < n; i++)
+        out[i] = (ft_hash_u32(key, i) >= th ? x[i] * scale : 0.0f) + res[i];
+}

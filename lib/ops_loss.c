@@ -1,0 +1,58 @@
+/* ops_loss: cross-entropy (ignore_index), MSE, BCE-with-logits.  See ops.h.
+ * Sums run in double: losses are small reductions and parity wants 1e-5. */
+#include "ops.h"
+#include <math.h>
+#include <string.h>
+
+float ft_cross_entropy(float *dlogits, const float *logits, const int32_t *labels,
+                       int N, int V, int ignore_index, float dscale)
+{
+    double total = 0;
+    int count = 0;
+    for (int n = 0; n < N; n++) if (labels[n] != ignore_index) count++;
+    for (int n = 0; n < N; n++) {
+        const float *x = logits + (size_t)n * V;
+        float *d = dlogits ? dlogits + (size_t)n * V : NULL;
+        if (labels[n] == ignore_index) {
+            if (d) memset(d, 0, V * sizeof(float));
+            continue;
+        }
+        float mx = x[0];
+        for (int v = 1; v < V; v++) if (x[v] > mx) mx = x[v];
+        double s = 0;
+        for (int v = 0; v < V; v++) s += exp((double)x[v] - mx);
+        double lse = mx + log(s);
+        total += lse - x[labels[n]];
+        if (d) {
+            float k = dscale / count;
+            for (int v = 0; v < V; v++) d[v] = (float)(exp((double)x[v] - lse)) * k;
+            d[labels[n]] -= k;
+        }
+    }
+    /* torch returns nan when every label is ignored; a 0 loss with 0 grads is
+       what a trainer wants from a batch with nothing to learn. */
+    return count ? (float)(total / count) : 0.0f;
+}
+
+float ft_mse(float *dpred, const float *pred, const float *target, size_t n, float dscale)
+{
+    double total = 0;
+    for (size_t i = 0; i < n; i++) {
+        double e = (double)pred[i] - target[i];
+        total += e * e;
+        if (dpred) dpred[i] = (float)(2.0 * e / n) * dscale;
+    }
+    return (float)(total / n);
+}
+
+float ft_bce_logits(float *dlogits, const float *logits, const float *target, size_t n,
+                    float dscale)
+{
+    double total = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = logits[i], y = target[i];
+        total += (x > 0 ? x : 0) - x * y + log1p(exp(-fabs(x)));
+        if (dlogits) dlogits[i] = (float)((1.0 / (1.0 + exp(-x)) - y) / n) * dscale;
+    }
+    return (float)(total / n);
+}

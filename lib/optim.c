@@ -1,0 +1,117 @@
+/* optim: AdamW as torch.optim.AdamW (single-tensor path, amsgrad off),
+ * HF schedules, global-norm clipping.  See optim.h. */
+#include "optim.h"
+#include "util.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+ft_adamw *ft_adamw_new(const ft_params *ps, float weight_decay)
+{
+    ft_adamw *o = ft_xcalloc(1, sizeof *o);
+    o->beta1 = 0.9f; o->beta2 = 0.999f; o->eps = 1e-8f;
+    o->weight_decay = weight_decay;
+    o->n = ps->total;
+    /* State for the whole buffer keeps offsets shared; frozen ranges stay 0
+       (a LoRA run could pack trainables first if this memory matters). */
+    o->m = ft_xcalloc(o->n ? o->n : 1, sizeof(float));
+    o->v = ft_xcalloc(o->n ? o->n : 1, sizeof(float));
+    return o;
+}
+
+void ft_adamw_free(ft_adamw *o)
+{
+    if (!o) return;
+    free(o->m); free(o->v); free(o);
+}
+
+void ft_adamw_step(ft_adamw *o, ft_params *ps, float lr)
+{
+    if (ps->total != o->n) ft_die("internal: optimiser built for another parameter set");
+    o->t++;
+    /* torch computes these in Python floats (double) then uses them as scalars. */
+    double bc1 = 1.0 - pow(o->beta1, (double)o->t), bc2 = 1.0 - pow(o->beta2, (double)o->t);
+    float step_size = (float)(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
+    float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
+    for (int i = 0; i < ps->n; i++) {
+        const ft_param *p = &ps->p[i];
+        if (!p->trainable) continue;
+        float *w = ps->data + p->offset, *g = ps->grad + p->offset;
+        float *m = o->m + p->offset, *v = o->v + p->offset;
+        float decay = p->no_decay ? 1.0f : 1.0f - lr * o->weight_decay;
+        size_t n = p->numel;
+        #pragma omp parallel for simd schedule(static) if (n > 32768)
+        for (size_t j = 0; j < n; j++) {
+            float gj = g[j];
+            w[j] *= decay;
+            m[j] = m[j] * b1 + (1.0f - b1) * gj;         /* torch 1.13: mul_(β1).add_(g, 1-β1) */
+            v[j] = v[j] * b2 + (1.0f - b2) * gj * gj;
+            float denom = sqrtf(v[j]) / bc2_sqrt + eps;
+            w[j] -= step_size * m[j] / denom;
+        }
+    }
+}
+
+void ft_grad_scale(ft_params *ps, float scale)
+{
+    if (scale == 1.0f) return;
+    for (int i = 0; i < ps->n; i++) {
+        if (!ps->p[i].trainable) continue;
+        float *g = ps->grad + ps->p[i].offset;
+        size_t n = ps->p[i].numel;
+        #pragma omp parallel for simd schedule(static) if (n > 32768)
+        for (size_t j = 0; j < n; j++) g[j] *= scale;
+    }
+}
+
+float ft_clip_grad_norm(ft_params *ps, float max_norm)
+{
+    /* torch: norm of the per-tensor norms; accumulate in double here. */
+    double total = 0;
+    for (int i = 0; i < ps->n; i++) {
+        if (!ps->p[i].trainable) continue;
+        const float *g = ps->grad + ps->p[i].offset;
+        size_t n = ps->p[i].numel;
+        double s = 0;
+        #pragma omp parallel for reduction(+:s) schedule(static) if (n > 32768)
+        for (size_t j = 0; j < n; j++) s += (double)g[j] * g[j];
+        total += s;
+    }
+    float norm = (float)sqrt(total);
+    if (max_norm > 0) {
+        float coef = max_norm / (norm + 1e-6f);
+        if (coef < 1.0f) ft_grad_scale(ps, coef);
+    }
+    return norm;
+}
+
+int ft_sched_parse(const char *s)
+{
+    if (!strcmp(s, "linear")) return FT_SCHED_LINEAR;
+    if (!strcmp(s, "cosine")) return FT_SCHED_COSINE;
+    if (!strcmp(s, "constant")) return FT_SCHED_CONSTANT;
+    if (!strcmp(s, "constant_with_warmup")) return FT_SCHED_CONSTANT_WARMUP;
+    return -1;
+}
+
+long ft_warmup_steps(long warmup_steps, double warmup_ratio, long total_steps)
+{
+    return warmup_steps > 0 ? warmup_steps : (long)ceil(warmup_ratio * total_steps);
+}
+
+/* The lambdas of transformers.optimization, evaluated at current_step = step
+   (LambdaLR starts at 0 and is stepped after each optimiser step). */
+double ft_lr_at(enum ft_sched s, double base_lr, long step, long warmup, long total)
+{
+    if (s == FT_SCHED_CONSTANT) return base_lr;
+    if (step < warmup) return base_lr * (double)step / (double)(warmup > 1 ? warmup : 1);
+    if (s == FT_SCHED_CONSTANT_WARMUP) return base_lr;
+    long span = total - warmup > 1 ? total - warmup : 1;
+    if (s == FT_SCHED_LINEAR) {
+        double f = (double)(total - step) / (double)span;
+        return base_lr * (f > 0 ? f : 0);
+    }
+    double progress = (double)(step - warmup) / (double)span;   /* cosine, 0.5 cycles */
+    double f = 0.5 * (1.0 + cos(M_PI * 0.5 * 2.0 * progress));
+    return base_lr * (f > 0 ? f : 0);
+}

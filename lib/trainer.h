@@ -1,0 +1,65 @@
+/* trainer: the Hugging Face Trainer's loop, step for step: epochs of shuffled
+   batches, gradient accumulation, clipping, AdamW with a schedule, logging,
+   evaluation and checkpoints (checkpoint-N/ with trainer_state.json), the best
+   model kept, resumable bit for bit. */
+#ifndef FT_TRAINER_H
+#define FT_TRAINER_H
+#include "batcher.h"
+#include "dataset.h"
+#include "model.h"
+
+enum ft_interval { FT_IV_NO, FT_IV_STEPS, FT_IV_EPOCH };
+
+/* TrainingArguments, with HF's defaults (ft_train_args_default). */
+typedef struct ft_train_args {
+    const char *output_dir;
+    double num_train_epochs;            /* 3 */
+    long max_steps;                     /* -1: from epochs */
+    int train_batch_size, eval_batch_size;   /* 8, 8 */
+    double learning_rate;               /* 5e-5 */
+    long warmup_steps;                  /* 0 */
+    double warmup_ratio;                /* 0 */
+    double weight_decay;                /* 0 */
+    double adam_beta1, adam_beta2, adam_epsilon;   /* 0.9, 0.999, 1e-8 */
+    double max_grad_norm;               /* 1.0; 0 = no clipping */
+    int lr_scheduler;                   /* enum ft_sched; linear */
+    int grad_accum;                     /* 1 */
+    enum ft_interval eval_strategy, save_strategy, logging_strategy;  /* no, steps, steps */
+    long eval_steps, save_steps, logging_steps;     /* -, 500, 500 (eval_steps 0 = logging_steps) */
+    int save_total_limit;               /* 0 = keep all */
+    int load_best_model_at_end;
+    const char *metric_for_best_model;  /* "loss" */
+    int greater_is_better;              /* -1 = from the metric name */
+    int early_stopping_patience;        /* 0 = off */
+    double early_stopping_threshold;
+    const char *logging_dir;            /* NULL: output_dir */
+    uint64_t seed;                      /* 42 */
+    int drop_last, group_by_length;
+    int max_length;                     /* pad batches to this; 0 = longest */
+    const char *resume_from_checkpoint;
+    int quiet;                          /* no progress bar */
+} ft_train_args;
+
+void ft_train_args_default(ft_train_args *a);
+
+/* What ft-train trains on: token records that it batches itself (ds), or
+   batches that ft-batch made (used in their order: their header fixes the
+   epochs and steps per epoch). */
+typedef struct ft_train_data {
+    ft_dataset *ds;
+    ft_batch_data *batches;
+    long nbatches, batches_per_epoch;
+    int max_len;                        /* longest row, for reserving memory */
+} ft_train_data;
+ft_train_data *ft_train_data_load(const char *path);
+void ft_train_data_free(ft_train_data *d);
+
+/* Trains m on train (eval may be NULL) and writes the final (or best) model to
+   output_dir.  Returns the process exit status (0, or 128+signal when
+   interrupted after saving a checkpoint). */
+int ft_train(ft_model *m, const ft_train_data *train, const ft_dataset *eval, const ft_train_args *a,
+             int argc, char **argv);
+/* Copies the tokenizer files found in src_dir (tokenizer.json, vocab.txt, …)
+   into dst_dir, so that the trained model directory is complete. */
+void ft_copy_tokenizer_files(const char *src_dir, const char *dst_dir);
+#endif

@@ -1,0 +1,257 @@
+/* Every op's backward against central finite differences of its forward. */
+#include "test.h"
+#include "gradcheck.h"
+#include "ops.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define FD_H 1e-2f
+#define ABS 2e-3
+#define REL 1e-2
+#define GC(name, x, n, g, fn, ctx) CHECK(gradcheck(name, x, n, g, fn, ctx, FD_H, ABS, REL) <= 1)
+
+static float *randv(size_t n, uint64_t seed, float std)
+{
+    float *x = malloc(n * sizeof *x);
+    fill_normal(x, n, seed, std);
+    return x;
+}
+static float *zeros(size_t n) { return calloc(n, sizeof(float)); }
+
+/* ---- linear ---- */
+typedef struct { float *in, *W, *b, *out, *R; int N, I, O; } lin_ctx;
+static double lin_loss(void *p)
+{
+    lin_ctx *c = p;
+    ft_linear_fwd(c->out, c->in, c->W, c->b, c->N, c->I, c->O);
+    return dot_d(c->out, c->R, (size_t)c->N * c->O);
+}
+static void test_linear(void)
+{
+    lin_ctx c = { .N = 5, .I = 7, .O = 4 };
+    c.in = randv(35, 1, 1); c.W = randv(28, 2, 0.5f); c.b = randv(4, 3, 1);
+    c.out = zeros(20); c.R = randv(20, 4, 1);
+    float *din = zeros(35), *dW = zeros(28), *db = zeros(4);
+    ft_linear_bwd(din, dW, db, c.R, c.in, c.W, c.N, c.I, c.O);
+    GC("linear din", c.in, 35, din, lin_loss, &c);
+    GC("linear dW", c.W, 28, dW, lin_loss, &c);
+    GC("linear db", c.b, 4, db, lin_loss, &c);
+    /* accumulation: a second backward doubles the gradient */
+    float d0 = dW[3];
+    ft_linear_bwd(NULL, dW, NULL, c.R, c.in, c.W, c.N, c.I, c.O);
+    CHECK_NEAR(dW[3], 2 * d0, 1e-5);
+}
+
+/* ---- layer norm / rms norm ---- */
+typedef struct { float *in, *g, *b, *out, *mean, *rstd, *R; int N, C, rms; } ln_ctx;
+static double ln_loss(void *p)
+{
+    ln_ctx *c = p;
+    if (c->rms) ft_rmsnorm_fwd(c->out, c->rstd, c->in, c->g, c->N, c->C, 1e-6f);
+    else ft_layernorm_fwd(c->out, c->mean, c->rstd, c->in, c->g, c->b, c->N, c->C, 1e-5f);
+    return dot_d(c->out, c->R, (size_t)c->N * c->C);
+}
+static void norm_case(int rms)
+{
+    ln_ctx c = { .N = 4, .C = 37, .rms = rms };
+    size_t n = 4 * 37;
+    c.in = randv(n, 5, 2); c.g = randv(37, 6, 1); c.b = randv(37, 7, 1);
+    c.out = zeros(n); c.mean = zeros(4); c.rstd = zeros(4); c.R = randv(n, 8, 1);
+    for (int i = 0; i < 37; i++) c.in[i] += 3;   /* a row with a large mean */
+    ln_loss(&c);
+    float *din = zeros(n), *dg = zeros(37), *db = zeros(37);
+    if (rms) ft_rmsnorm_bwd(din, dg, c.R, c.in, c.rstd, c.g, c.N, c.C);
+    else ft_layernorm_bwd(din, dg, db, c.R, c.in, c.mean, c.rstd, c.g, c.N, c.C);
+    GC(rms ? "rmsnorm din" : "layernorm din", c.in, n, din, ln_loss, &c);
+    GC("norm dgamma", c.g, 37, dg, ln_loss, &c);
+    if (!rms) GC("layernorm dbeta", c.b, 37, db, ln_loss, &c);
+}
+static void test_layernorm(void) { norm_case(0); }
+static void test_rmsnorm(void) { norm_case(1); }
+
+/* ---- elementwise ---- */
+typedef struct { float *in, *out, *R; size_t n; int kind; } ew_ctx;
+static void ew_fwd(ew_ctx *c)
+{
+    switch (c->kind) {
+    case 0: ft_gelu_fwd(c->out, c->in, c->n); break;
+    case 1: ft_gelu_tanh_fwd(c->out, c->in, c->n); break;
+    case 2: ft_relu_fwd(c->out, c->in, c->n); break;
+    case 3: ft_tanh_fwd(c->out, c->in, c->n); break;
+    case 4: ft_dropout_fwd(c->out, c->in, c->n, 0.3f, 42); break;
+    }
+}
+static double ew_loss(void *p) { ew_ctx *c = p; ew_fwd(c); return dot_d(c->out, c->R, c->n); }
+static void ew_case(int kind, const char *name)
+{
+    ew_ctx c = { .n = 200, .kind = kind };
+    c.in = randv(200, 9, 2); c.out = zeros(200); c.R = randv(200, 10, 1);
+    if (kind == 2) for (int i = 0; i < 200; i++) if (fabsf(c.in[i]) < 0.05f) c.in[i] = 0.5f;
+    ew_fwd(&c);
+    float *din = zeros(200);
+    switch (kind) {
+    case 0: ft_gelu_bwd(din, c.R, c.in, c.n); break;
+    case 1: ft_gelu_tanh_bwd(din, c.R, c.in, c.n); break;
+    case 2: ft_relu_bwd(din, c.R, c.in, c.n); break;
+    case 3: ft_tanh_bwd(din, c.R, c.out, c.n); break;
+    case 4: ft_dropout_bwd(din, c.R, c.n, 0.3f, 42); break;
+    }
+    GC(name, c.in, 200, din, ew_loss, &c);
+}
+static void test_gelu(void)
+{
+    ew_case(0, "gelu");
+    /* exact-erf GELU values (torch.nn.functional.gelu) */
+    float x[3] = { -1.0f, 0.5f, 2.0f }, y[3];
+    ft_gelu_fwd(y, x, 3);
+    CHECK_NEAR(y[0], -0.15865525393145707, 1e-7);
+    CHECK_NEAR(y[1], 0.34573123063700656, 1e-7);
+    CHECK_NEAR(y[2], 1.9544997361036416, 1e-6);
+}
+static void test_gelu_tanh(void) { ew_case(1, "gelu_tanh"); }
+static void test_relu(void) { ew_case(2, "relu"); }
+static void test_tanh(void) { ew_case(3, "tanh"); }
+static void test_dropout(void)
+{
+    ew_case(4, "dropout");
+    size_t n = 100000;
+    float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *y2 = malloc(n * sizeof *y2);
+    for (size_t i = 0; i < n; i++) x[i] = 1;
+    ft_dropout_fwd(y, x, n, 0.1f, 7);
+    ft_dropout_fwd(y2, x, n, 0.1f, 7);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) { kept += y[i] != 0; CHECK(y[i] == y2[i]); }
+    CHECK(fabs(kept / (double)n - 0.9) < 0.005);
+    CHECK_NEAR(y[0] == 0 ? 1.0f / 0.9f : y[0], 1.0f / 0.9f, 1e-6);
+    ft_dropout_fwd(y2, x, n, 0.1f, 8);           /* another key, another mask */
+    CHECK(memcmp(y, y2, n * sizeof *y) != 0);
+    ft_dropout_add_fwd(y2, x, x, n, 0.1f, 7);    /* fused form matches */
+    for (size_t i = 0; i < n; i++) CHECK(y2[i] == y[i] + 1);
+}
+
+/* ---- embedding ---- */
+typedef struct { float *table, *out, *R; int32_t *ids; int N, C; } emb_ctx;
+static double emb_loss(void *p)
+{
+    emb_ctx *c = p;
+    ft_embedding_fwd(c->out, c->ids, c->table, c->N, c->C, 0);
+    return dot_d(c->out, c->R, (size_t)c->N * c->C);
+}
+static void test_embedding(void)
+{
+    int32_t ids[6] = { 3, 1, 3, 0, 4, 3 };          /* repeated ids accumulate */
+    emb_ctx c = { .N = 6, .C = 9, .ids = ids };
+    c.table = randv(45, 11, 1); c.out = zeros(54); c.R = randv(54, 12, 1);
+    float *d = zeros(45);
+    ft_embedding_bwd(d, ids, c.R, 6, 9);
+    GC("embedding", c.table, 45, d, emb_loss, &c);
+    CHECK(d[2 * 9] == 0);                            /* unused row */
+}
+
+/* ---- attention ---- */
+typedef struct { float *qkv, *out, *probs, *mask, *R, *scratch; int B, T, C, H, causal; float p; } att_ctx;
+static double att_loss(void *p)
+{
+    att_ctx *c = p;
+    ft_attention_fwd(c->out, c->probs, c->qkv, c->mask, c->B, c->T, c->C, c->H, c->causal,
+                     c->p, 99, c->scratch);
+    return dot_d(c->out, c->R, (size_t)c->B * c->T * c->C);
+}
+static void att_case(int causal, float p, const char *name)
+{
+    att_ctx c = { .B = 2, .T = 5, .C = 8, .H = 2, .causal = causal, .p = p };
+    size_t nq = 2 * 5 * 24, no = 2 * 5 * 8;
+    c.qkv = randv(nq, 13, 1); c.out = zeros(no); c.probs = zeros(2 * 2 * 25);
+    c.R = randv(no, 14, 1); c.scratch = zeros(ft_attention_scratch(5));
+    float mask[10] = { 0, 0, 0, 0, 0, 0, 0, 0, -1e30f, -1e30f };   /* batch 1 padded */
+    c.mask = mask;
+    att_loss(&c);
+    float *dqkv = zeros(nq);
+    ft_attention_bwd(dqkv, c.R, c.qkv, c.probs, c.B, c.T, c.C, c.H, c.p, 99, c.scratch);
+    GC(name, c.qkv, nq, dqkv, att_loss, &c);
+    /* padded keys get no attention; softmax rows sum to 1 */
+    for (int h = 0; h < 2; h++)
+        for (int i = 0; i < 5; i++) {
+            const float *row = c.probs + ((1 * 2 + h) * 5 + i) * 5;
+            CHECK(row[3] == 0 && row[4] == 0);
+            CHECK_NEAR(row[0] + row[1] + row[2], 1.0, 1e-6);
+            if (causal) for (int j = i + 1; j < 5; j++) CHECK(row[j] == 0);
+        }
+}
+static void test_attention(void) { att_case(0, 0, "attention"); }
+static void test_attention_causal(void) { att_case(1, 0, "attention causal"); }
+static void test_attention_dropout(void) { att_case(0, 0.2f, "attention dropout"); }
+
+/* attention against a naive double-precision reference */
+static void test_attention_values(void)
+{
+    int B = 1, T = 4, C = 6, H = 3, D = 2;
+    float *qkv = randv(T * 3 * C, 15, 1), out[24], probs[48];
+    float *scratch = zeros(ft_attention_scratch(T));
+    ft_attention_fwd(out, probs, qkv, NULL, B, T, C, H, 0, 0, 0, scratch);
+    for (int h = 0; h < H; h++)
+        for (int i = 0; i < T; i++) {
+            double s[4], mx = -1e300, z = 0;
+            for (int j = 0; j < T; j++) {
+                s[j] = 0;
+                for (int d = 0; d < D; d++)
+                    s[j] += (double)qkv[i * 18 + h * D + d] * qkv[j * 18 + C + h * D + d];
+                s[j] /= sqrt(D);
+                if (s[j] > mx) mx = s[j];
+            }
+            for (int j = 0; j < T; j++) z += (s[j] = exp(s[j] - mx));
+            for (int d = 0; d < D; d++) {
+                double o = 0;
+                for (int j = 0; j < T; j++) o += s[j] / z * qkv[j * 18 + 2 * C + h * D + d];
+                CHECK_NEAR(out[i * C + h * D + d], o, 1e-5);
+            }
+        }
+}
+
+/* ---- losses ---- */
+typedef struct { float *x, *dummy; const int32_t *lab; const float *t; int N, V, kind; } loss_ctx;
+static double loss_loss(void *p)
+{
+    loss_ctx *c = p;
+    if (c->kind == 0) return ft_cross_entropy(NULL, c->x, c->lab, c->N, c->V, -100, 1);
+    if (c->kind == 1) return ft_mse(NULL, c->x, c->t, (size_t)c->N * c->V, 1);
+    return ft_bce_logits(NULL, c->x, c->t, (size_t)c->N * c->V, 1);
+}
+static void test_losses(void)
+{
+    int32_t lab[4] = { 2, -100, 0, 1 };
+    float *t = randv(12, 16, 1);
+    for (int kind = 0; kind < 3; kind++) {
+        loss_ctx c = { .x = randv(12, 17, 2), .lab = lab, .t = t, .N = 4, .V = 3, .kind = kind };
+        float d[12];
+        if (kind == 0) ft_cross_entropy(d, c.x, lab, 4, 3, -100, 1);
+        else if (kind == 1) ft_mse(d, c.x, t, 12, 1);
+        else { for (int i = 0; i < 12; i++) t[i] = t[i] > 0; ft_bce_logits(d, c.x, t, 12, 1); }
+        CHECK(gradcheck(kind == 0 ? "cross-entropy" : kind == 1 ? "mse" : "bce",
+                        c.x, 12, d, loss_loss, &c, 1e-2f, 1e-4, 1e-3) <= 1);
+        if (kind == 0) for (int v = 0; v < 3; v++) CHECK(d[3 + v] == 0);  /* ignored row */
+    }
+    /* a known value: uniform logits → log V */
+    float z[3] = { 0, 0, 0 };
+    int32_t l1 = 1;
+    CHECK_NEAR(ft_cross_entropy(NULL, z, &l1, 1, 3, -100, 1), log(3.0), 1e-7);
+}
+
+int main(void)
+{
+    RUN(test_linear);
+    RUN(test_layernorm);
+    RUN(test_rmsnorm);
+    RUN(test_gelu);
+    RUN(test_gelu_tanh);
+    RUN(test_relu);
+    RUN(test_tanh);
+    RUN(test_dropout);
+    RUN(test_embedding);
+    RUN(test_attention);
+    RUN(test_attention_causal);
+    RUN(test_attention_dropout);
+    RUN(test_attention_values);
+    RUN(test_losses);
+    TEST_MAIN_END();
+}

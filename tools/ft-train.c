@@ -1,0 +1,206 @@
+/* ft-train: fine-tune a model on token records, as HF Trainer.train() does. */
+#include "checkpoint.h"
+#include "dataset.h"
+#include "evaluate.h"
+#include "model.h"
+#include "optim.h"
+#include "trainer.h"
+#include "util.h"
+#include <getopt.h>
+#include <omp.h>
+#include <string.h>
+
+static const char usage[] =
+"usage: ft-train --model DIR --output-dir DIR [options] [TRAIN]\n"
+"Fine-tunes the model in DIR (a Hugging Face directory: config.json, and\n"
+"model.safetensors unless training from scratch) on TRAIN (token records from\n"
+"ft-tokenize, or batches from ft-batch; default stdin) and writes the result to\n"
+"--output-dir in HF layout.  Flags are TrainingArguments in kebab-case.\n"
+"Model and task:\n"
+"  --model DIR                   model directory, HF cache entry or name\n"
+"  --task seq-cls                what to train (seq-cls; causal-lm, seq2seq with their models)\n"
+"  --num-labels N                classes for seq-cls (a missing head is initialised as HF does)\n"
+"  --labels FILE                 class names, one a line (sets id2label)\n"
+"  --from-scratch                ignore weights in DIR: initialise from config.json alone\n"
+"Data and schedule:\n"
+"  --eval-data FILE              token records to evaluate on\n"
+"  --num-train-epochs X          (3)      --max-steps N              (-1: from epochs)\n"
+"  --per-device-train-batch-size N (8)    --per-device-eval-batch-size N (8)\n"
+"  --gradient-accumulation-steps N (1)    --dataloader-drop-last     --group-by-length\n"
+"  --max-length N                pad batches to N tokens (default: the longest row)\n"
+"Optimiser:\n"
+"  --learning-rate X (5e-5)  --weight-decay X (0)  --adam-beta1 X (0.9)  --adam-beta2 X (0.999)\n"
+"  --adam-epsilon X (1e-8)   --max-grad-norm X (1.0; 0 = no clipping)\n"
+"  --lr-scheduler-type linear|cosine|constant|constant_with_warmup (linear)\n"
+"  --warmup-steps N (0)      --warmup-ratio X (0)\n"
+"Evaluation, saving, logging:\n"
+"  --eval-strategy no|steps|epoch (no)     --eval-steps N (logging steps)\n"
+"  --save-strategy no|steps|epoch (steps)  --save-steps N (500)  --save-total-limit N\n"
+"  --load-best-model-at-end  --metric-for-best-model NAME (loss)  --greater-is-better true|false\n"
+"  --early-stopping-patience N  --early-stopping-threshold X\n"
+"  --logging-strategy no|steps|epoch (steps)  --logging-steps N (500)  --logging-dir DIR\n"
+"  --resume-from-checkpoint DIR  --seed N (42)  --threads N  --quiet\n"
+"Log lines (JSON, one per logging step and evaluation) go to stdout and to\n"
+"train_log.jsonl in the logging dir; a progress bar goes to stderr on a terminal.\n";
+
+enum {
+    O_MODEL = 256, O_TASK, O_NUM_LABELS, O_LABELS, O_SCRATCH, O_OUT, O_EVAL_DATA, O_EPOCHS,
+    O_MAX_STEPS, O_TBS, O_EBS, O_LR, O_WARMUP_STEPS, O_WARMUP_RATIO, O_WD, O_B1, O_B2, O_EPS,
+    O_MGN, O_SCHED, O_ACCUM, O_EVAL_STRAT, O_EVAL_STEPS, O_SAVE_STRAT, O_SAVE_STEPS,
+    O_SAVE_LIMIT, O_LOAD_BEST, O_METRIC, O_GIB, O_PATIENCE, O_THRESH, O_LOG_DIR, O_LOG_STEPS,
+    O_LOG_STRAT, O_SEED, O_THREADS, O_RESUME, O_DROP_LAST, O_GROUP, O_MAX_LEN, O_QUIET, O_HELP
+};
+
+static enum ft_interval interval(const char *flag, const char *s)
+{
+    if (!strcmp(s, "no")) return FT_IV_NO;
+    if (!strcmp(s, "steps")) return FT_IV_STEPS;
+    if (!strcmp(s, "epoch")) return FT_IV_EPOCH;
+    ft_die("%s: '%s' is not one of no, steps, epoch", flag, s);
+}
+
+static char **read_lines(const char *path, int *n)
+{
+    size_t len;
+    char *text = ft_read_file(path, &len);
+    char **lines = NULL;
+    *n = 0;
+    for (char *p = text; *p;) {
+        char *nl = strchr(p, '\n');
+        if (nl) *nl = 0;
+        size_t l = strlen(p);
+        if (l && p[l - 1] == '\r') p[l - 1] = 0;
+        if (*p) {
+            lines = ft_xrealloc(lines, (*n + 1) * sizeof *lines);
+            lines[(*n)++] = ft_xstrdup(p);
+        }
+        if (!nl) break;
+        p = nl + 1;
+    }
+    free(text);
+    if (!*n) ft_die("%s: no label names", path);
+    return lines;
+}
+
+int main(int argc, char **argv)
+{
+    ft_set_prog(argv[0]);
+    static const struct option opts[] = {
+        {"model", 1, 0, O_MODEL}, {"task", 1, 0, O_TASK}, {"num-labels", 1, 0, O_NUM_LABELS},
+        {"labels", 1, 0, O_LABELS}, {"from-scratch", 0, 0, O_SCRATCH}, {"output-dir", 1, 0, O_OUT},
+        {"eval-data", 1, 0, O_EVAL_DATA}, {"num-train-epochs", 1, 0, O_EPOCHS},
+        {"max-steps", 1, 0, O_MAX_STEPS}, {"per-device-train-batch-size", 1, 0, O_TBS},
+        {"per-device-eval-batch-size", 1, 0, O_EBS}, {"learning-rate", 1, 0, O_LR},
+        {"warmup-steps", 1, 0, O_WARMUP_STEPS}, {"warmup-ratio", 1, 0, O_WARMUP_RATIO},
+        {"weight-decay", 1, 0, O_WD}, {"adam-beta1", 1, 0, O_B1}, {"adam-beta2", 1, 0, O_B2},
+        {"adam-epsilon", 1, 0, O_EPS}, {"max-grad-norm", 1, 0, O_MGN},
+        {"lr-scheduler-type", 1, 0, O_SCHED}, {"gradient-accumulation-steps", 1, 0, O_ACCUM},
+        {"eval-strategy", 1, 0, O_EVAL_STRAT}, {"evaluation-strategy", 1, 0, O_EVAL_STRAT},
+        {"eval-steps", 1, 0, O_EVAL_STEPS}, {"save-strategy", 1, 0, O_SAVE_STRAT},
+        {"save-steps", 1, 0, O_SAVE_STEPS}, {"save-total-limit", 1, 0, O_SAVE_LIMIT},
+        {"load-best-model-at-end", 0, 0, O_LOAD_BEST}, {"metric-for-best-model", 1, 0, O_METRIC},
+        {"greater-is-better", 1, 0, O_GIB}, {"early-stopping-patience", 1, 0, O_PATIENCE},
+        {"early-stopping-threshold", 1, 0, O_THRESH}, {"logging-dir", 1, 0, O_LOG_DIR},
+        {"logging-steps", 1, 0, O_LOG_STEPS}, {"logging-strategy", 1, 0, O_LOG_STRAT},
+        {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS},
+        {"resume-from-checkpoint", 1, 0, O_RESUME}, {"dataloader-drop-last", 0, 0, O_DROP_LAST},
+        {"group-by-length", 0, 0, O_GROUP}, {"max-length", 1, 0, O_MAX_LEN},
+        {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+    ft_train_args a;
+    ft_train_args_default(&a);
+    const char *model = NULL, *task = "seq-cls", *labels_file = NULL, *eval_path = NULL;
+    int num_labels = 0, scratch = 0, c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case O_MODEL: model = optarg; break;
+        case O_TASK: task = optarg; break;
+        case O_NUM_LABELS: num_labels = (int)ft_parse_long("--num-labels", optarg, 1, 1 << 20); break;
+        case O_LABELS: labels_file = optarg; break;
+        case O_SCRATCH: scratch = 1; break;
+        case O_OUT: a.output_dir = optarg; break;
+        case O_EVAL_DATA: eval_path = optarg; break;
+        case O_EPOCHS: a.num_train_epochs = ft_parse_double("--num-train-epochs", optarg, 1e-9, 1e9); break;
+        case O_MAX_STEPS: a.max_steps = ft_parse_long("--max-steps", optarg, -1, __LONG_MAX__); break;
+        case O_TBS: a.train_batch_size = (int)ft_parse_long("--per-device-train-batch-size", optarg, 1, 1 << 20); break;
+        case O_EBS: a.eval_batch_size = (int)ft_parse_long("--per-device-eval-batch-size", optarg, 1, 1 << 20); break;
+        case O_LR: a.learning_rate = ft_parse_double("--learning-rate", optarg, 0, 10); break;
+        case O_WARMUP_STEPS: a.warmup_steps = ft_parse_long("--warmup-steps", optarg, 0, __LONG_MAX__); break;
+        case O_WARMUP_RATIO: a.warmup_ratio = ft_parse_double("--warmup-ratio", optarg, 0, 1); break;
+        case O_WD: a.weight_decay = ft_parse_double("--weight-decay", optarg, 0, 1e3); break;
+        case O_B1: a.adam_beta1 = ft_parse_double("--adam-beta1", optarg, 0, 0.999999); break;
+        case O_B2: a.adam_beta2 = ft_parse_double("--adam-beta2", optarg, 0, 0.999999999); break;
+        case O_EPS: a.adam_epsilon = ft_parse_double("--adam-epsilon", optarg, 0, 1); break;
+        case O_MGN: a.max_grad_norm = ft_parse_double("--max-grad-norm", optarg, 0, 1e9); break;
+        case O_SCHED:
+            if ((a.lr_scheduler = ft_sched_parse(optarg)) < 0)
+                ft_die("--lr-scheduler-type: '%s' is not linear, cosine, constant or constant_with_warmup", optarg);
+            break;
+        case O_ACCUM: a.grad_accum = (int)ft_parse_long("--gradient-accumulation-steps", optarg, 1, 1 << 20); break;
+        case O_EVAL_STRAT: a.eval_strategy = interval("--eval-strategy", optarg); break;
+        case O_EVAL_STEPS: a.eval_steps = ft_parse_long("--eval-steps", optarg, 1, __LONG_MAX__); break;
+        case O_SAVE_STRAT: a.save_strategy = interval("--save-strategy", optarg); break;
+        case O_SAVE_STEPS: a.save_steps = ft_parse_long("--save-steps", optarg, 1, __LONG_MAX__); break;
+        case O_SAVE_LIMIT: a.save_total_limit = (int)ft_parse_long("--save-total-limit", optarg, 1, 1 << 20); break;
+        case O_LOAD_BEST: a.load_best_model_at_end = 1; break;
+        case O_METRIC: a.metric_for_best_model = optarg; break;
+        case O_GIB:
+            if (!strcmp(optarg, "true") || !strcmp(optarg, "True") || !strcmp(optarg, "1")) a.greater_is_better = 1;
+            else if (!strcmp(optarg, "false") || !strcmp(optarg, "False") || !strcmp(optarg, "0")) a.greater_is_better = 0;
+            else ft_die("--greater-is-better: '%s' is not true or false", optarg);
+            break;
+        case O_PATIENCE: a.early_stopping_patience = (int)ft_parse_long("--early-stopping-patience", optarg, 1, 1 << 20); break;
+        case O_THRESH: a.early_stopping_threshold = ft_parse_double("--early-stopping-threshold", optarg, 0, 1e9); break;
+        case O_LOG_DIR: a.logging_dir = optarg; break;
+        case O_LOG_STEPS: a.logging_steps = ft_parse_long("--logging-steps", optarg, 1, __LONG_MAX__); break;
+        case O_LOG_STRAT: a.logging_strategy = interval("--logging-strategy", optarg); break;
+        case O_SEED: a.seed = (uint64_t)ft_parse_long("--seed", optarg, 0, __LONG_MAX__); break;
+        case O_THREADS: omp_set_num_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
+        case O_RESUME: a.resume_from_checkpoint = optarg; break;
+        case O_DROP_LAST: a.drop_last = 1; break;
+        case O_GROUP: a.group_by_length = 1; break;
+        case O_MAX_LEN: a.max_length = (int)ft_parse_long("--max-length", optarg, 1, 1 << 24); break;
+        case O_QUIET: a.quiet = 1; break;
+        case O_HELP: case 'h': fputs(usage, stdout); return 0;
+        default: fputs(usage, stderr); return 2;
+        }
+    }
+    if (!model) ft_die("--model DIR is required (see --help)");
+    if (!a.output_dir) ft_die("--output-dir DIR is required");
+    if (optind + 1 < argc) ft_die("one training file at most (got %d)", argc - optind);
+    if (ft_task_parse(task) < 0) ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq)", task);
+    const char *train_path = optind < argc ? argv[optind] : "-";
+
+    int nnames = 0;
+    char **names = labels_file ? read_lines(labels_file, &nnames) : NULL;
+    if (names && num_labels && num_labels != nnames)
+        ft_die("--num-labels %d but %s names %d labels", num_labels, labels_file, nnames);
+    if (names) num_labels = nnames;
+
+    ft_train_data *train = ft_train_data_load(train_path);
+    ft_dataset *eval = eval_path ? ft_dataset_load(eval_path) : NULL;
+
+    char *dir = ft_resolve_model_dir(model);
+    ft_model *m;
+    if (scratch) {
+        char *cfg = ft_xasprintf("%s/config.json", dir);
+        m = ft_model_new_from_config(cfg, task, num_labels, a.seed);
+        free(cfg);
+    } else m = ft_model_load(dir, task, num_labels, a.seed);
+    if (names) ft_model_set_label_names(m, nnames, (const char *const *)names);
+    if (train->ds) ft_check_dataset_fits(m, train->ds, train_path);
+    else ft_check_batches_fit(m, train->batches, train->nbatches, train_path);
+    if (eval) ft_check_dataset_fits(m, eval, eval_path);
+
+    int rc = ft_train(m, train, eval, &a, argc, argv);
+    if (rc == 0) {
+        ft_copy_tokenizer_files(dir, a.output_dir);
+        ft_warn("model written to %s", a.output_dir);
+    }
+    for (int i = 0; i < nnames; i++) free(names[i]);
+    free(names);
+    free(dir);
+    ft_model_free(m);
+    ft_train_data_free(train);
+    ft_dataset_free(eval);
+    return rc;
+}
