@@ -19,6 +19,17 @@ static inline void my_range(size_t n, size_t *lo, size_t *hi)
     *hi = n * (t + 1) / nt;
 }
 
+void openblas_set_num_threads(int);   /* cblas.h of some builds lacks it */
+
+void ft_set_threads(int n)
+{
+    if (n <= 0) return;
+    omp_set_num_threads(n);
+    openblas_set_num_threads(n);
+}
+
+int ft_get_threads(void) { return omp_get_max_threads(); }
+
 /* ---- linear ---- */
 
 void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,

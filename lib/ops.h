@@ -17,6 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Threads for every op and BLAS call (OpenMP + OpenBLAS-openmp share one
+   pool).  n <= 0 keeps the default (OMP_NUM_THREADS, else all cores).
+   Use as many threads as cores, never more: oversubscribed OpenMP spins. */
+void ft_set_threads(int n);
+int ft_get_threads(void);
+
 /* ---- linear: out[N,Cout] = in[N,Cin] · W[Cout,Cin]^T + b[Cout]  (b may be NULL) ---- */
 void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,
                    int N, int Cin, int Cout);

@@ -24,6 +24,7 @@ import json, math, os, struct, subprocess, sys
 import numpy as np
 import torch
 from torch import nn
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 torch.set_num_threads(1)
 
@@ -55,99 +56,7 @@ def st_read(path):
         out[k] = np.frombuffer(data[8 + n + b:8 + n + e], dtype="<f4").reshape(v["shape"])
     return out, meta
 
-# ---- the reference model: transformers' BertForSequenceClassification, eager ----
-class Embeddings(nn.Module):
-    def __init__(s, c):
-        super().__init__()
-        s.word_embeddings = nn.Embedding(c["vocab_size"], c["hidden_size"], padding_idx=c["pad_token_id"])
-        s.position_embeddings = nn.Embedding(c["max_position_embeddings"], c["hidden_size"])
-        s.token_type_embeddings = nn.Embedding(c["type_vocab_size"], c["hidden_size"])
-        s.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
-    def forward(s, ids, tt):
-        pos = torch.arange(ids.shape[1]).unsqueeze(0)
-        e = s.word_embeddings(ids) + s.token_type_embeddings(tt)
-        e = e + s.position_embeddings(pos)
-        return s.LayerNorm(e)
-
-class SelfAttention(nn.Module):
-    def __init__(s, c):
-        super().__init__()
-        h = c["hidden_size"]; s.H = c["num_attention_heads"]; s.D = h // s.H
-        s.query, s.key, s.value = nn.Linear(h, h), nn.Linear(h, h), nn.Linear(h, h)
-    def split(s, x):
-        B, T, _ = x.shape
-        return x.view(B, T, s.H, s.D).permute(0, 2, 1, 3)
-    def forward(s, x, mask):
-        q, k, v = s.split(s.query(x)), s.split(s.key(x)), s.split(s.value(x))
-        scores = q @ k.transpose(-1, -2) / math.sqrt(s.D) + mask
-        p = torch.softmax(scores, dim=-1)
-        ctx = (p @ v).permute(0, 2, 1, 3).contiguous()
-        return ctx.view(x.shape)
-
-class AddNorm(nn.Module):
-    def __init__(s, c, fin):
-        super().__init__()
-        s.dense = nn.Linear(fin, c["hidden_size"])
-        s.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
-    def forward(s, x, res):
-        return s.LayerNorm(s.dense(x) + res)
-
-class Attention(nn.Module):
-    def __init__(s, c):
-        super().__init__()
-        s.self = SelfAttention(c); s.output = AddNorm(c, c["hidden_size"])
-    def forward(s, x, mask): return s.output(s.self(x, mask), x)
-
-class Intermediate(nn.Module):
-    def __init__(s, c):
-        super().__init__()
-        s.dense = nn.Linear(c["hidden_size"], c["intermediate_size"])
-    def forward(s, x): return nn.functional.gelu(s.dense(x))      # exact erf
-
-class Layer(nn.Module):
-    def __init__(s, c):
-        super().__init__()
-        s.attention = Attention(c); s.intermediate = Intermediate(c)
-        s.output = AddNorm(c, c["intermediate_size"])
-    def forward(s, x, mask):
-        a = s.attention(x, mask)
-        return s.output(s.intermediate(a), a)
-
-class Encoder(nn.Module):
-    def __init__(s, c):
-        super().__init__()
-        s.layer = nn.ModuleList([Layer(c) for _ in range(c["num_hidden_layers"])])
-
-class Pooler(nn.Module):
-    def __init__(s, c):
-        super().__init__()
-        s.dense = nn.Linear(c["hidden_size"], c["hidden_size"])
-    def forward(s, x): return torch.tanh(s.dense(x[:, 0]))
-
-class BertModel(nn.Module):
-    def __init__(s, c):
-        super().__init__()
-        s.embeddings = Embeddings(c); s.encoder = Encoder(c); s.pooler = Pooler(c)
-    def forward(s, ids, am, tt):
-        dtype = s.pooler.dense.weight.dtype
-        mask = (1.0 - am[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
-        x = s.embeddings(ids, tt)
-        for l in s.encoder.layer: x = l(x, mask)
-        return s.pooler(x)
-
-class BertForSequenceClassification(nn.Module):
-    def __init__(s, c):
-        super().__init__()
-        s.num_labels = c["num_labels"]; s.problem = c.get("problem_type")
-        s.bert = BertModel(c)
-        s.classifier = nn.Linear(c["hidden_size"], c["num_labels"])
-    def forward(s, ids, am, tt, labels):
-        logits = s.classifier(s.bert(ids, am, tt))
-        if s.problem == "regression":
-            loss = nn.functional.mse_loss(logits.squeeze(), labels.squeeze())
-        else:
-            loss = nn.functional.cross_entropy(logits.view(-1, s.num_labels), labels.view(-1))
-        return logits, loss
+from bert_ref import BertForSequenceClassification
 
 # ---- the experiment ----
 def main():
@@ -194,6 +103,7 @@ def main():
         r = BertForSequenceClassification(cfg)
         r.load_state_dict(m.state_dict())
         r = r.to(dtype)
+        r.eval()                    # dropout off for parity
         lab = labels.to(dtype) if problem == "regression" else labels
         logits, loss = r(ids, am, tt, lab)
         loss.backward()
