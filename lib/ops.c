@@ -1,6 +1,10 @@
 /* ops: linear, embedding, norms, activations, dropout.  See ops.h.
  * Attention is in ops_attn.c, losses in ops_loss.c. */
+/* No FP traps or errno to preserve here: lets GCC if-convert and vectorise
+   the exp/erf loops (see ops_math.h) without -ffast-math's reassociation. */
+#pragma GCC optimize ("no-trapping-math", "no-math-errno")
 #include "ops.h"
+#include "ops_math.h"
 #include "rng.h"
 #include <cblas.h>
 #include <math.h>
@@ -208,20 +212,24 @@ void ft_rmsnorm_bwd(float *din, float *dgamma, const float *dout, const float *i
 #define SQRT1_2 0.70710678118654752440f
 #define INV_SQRT_2PI 0.39894228040143267794f
 
+/* GELU(x) = x·Φ(x) = 0.5·x·(1 + erf(x/√2));  GELU'(x) = Φ(x) + x·φ(x),
+   φ(x) = exp(−x²/2)/√(2π) — the same exponential erf needs. */
 void ft_gelu_fwd(float *out, const float *in, size_t n)
 {
     #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
-    for (size_t i = 0; i < n; i++) out[i] = 0.5f * in[i] * (1.0f + erff(in[i] * SQRT1_2));
+    for (size_t i = 0; i < n; i++) {
+        float x = in[i], z = x * SQRT1_2;
+        out[i] = 0.5f * x * (1.0f + ft_erf_g(z, ft_expf(-z * z)));
+    }
 }
 
 void ft_gelu_bwd(float *din, const float *dout, const float *in, size_t n)
 {
     #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
-        float x = in[i];
-        float cdf = 0.5f * (1.0f + erff(x * SQRT1_2));
-        float pdf = INV_SQRT_2PI * expf(-0.5f * x * x);
-        din[i] += dout[i] * (cdf + x * pdf);
+        float x = in[i], z = x * SQRT1_2, g = ft_expf(-z * z);
+        float cdf = 0.5f * (1.0f + ft_erf_g(z, g));
+        din[i] += dout[i] * (cdf + x * INV_SQRT_2PI * g);
     }
 }
 

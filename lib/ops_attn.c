@@ -3,7 +3,11 @@
  * for BLAS to thread well, so an OpenMP loop spreads pairs over threads and
  * each sgemm runs single-threaded (OpenBLAS-openmp does so inside a parallel
  * region).  Softmax, mask, bias and dropout are fused into one pass per row. */
+/* No FP traps or errno to preserve here: lets GCC if-convert and vectorise
+   the exp/erf loops (see ops_math.h) without -ffast-math's reassociation. */
+#pragma GCC optimize ("no-trapping-math", "no-math-errno")
 #include "ops.h"
+#include "ops_math.h"
 #include "rng.h"
 #include <cblas.h>
 #include <math.h>
@@ -60,7 +64,8 @@ static void fwd_block(const ft_attn *a, int b, int h, float *out, float *probs, 
         float mx = -INFINITY;
         for (int j = 0; j < jmax; j++) mx = row[j] > mx ? row[j] : mx;
         float s = 0;
-        for (int j = 0; j < jmax; j++) { row[j] = expf(row[j] - mx); s += row[j]; }
+        #pragma omp simd reduction(+:s)
+        for (int j = 0; j < jmax; j++) { row[j] = ft_expf(row[j] - mx); s += row[j]; }
         float inv = jmax ? 1.0f / s : 0.0f;
         for (int j = 0; j < jmax; j++) row[j] *= inv;
         for (int j = jmax; j < Tk; j++) row[j] = 0.0f;

@@ -108,6 +108,26 @@ static void test_gelu(void)
     CHECK_NEAR(y[1], 0.34573123063700656, 1e-7);
     CHECK_NEAR(y[2], 1.9544997361036416, 1e-6);
 }
+/* the vectorised erf/exp stay within float rounding of the exact functions */
+static void test_gelu_accuracy(void)
+{
+    enum { n = 20001 };
+    static float x[n], y[n], d[n], one[n];
+    for (int i = 0; i < n; i++) { x[i] = -10.0f + i * 1e-3f; one[i] = 1; d[i] = 0; }
+    ft_gelu_fwd(y, x, n);
+    ft_gelu_bwd(d, one, x, n);
+    double worst = 0, worst_d = 0;
+    for (int i = 0; i < n; i++) {
+        double xv = x[i], cdf = 0.5 * (1 + erf(xv / sqrt(2.0)));
+        double e = fabs(y[i] - xv * cdf) / (fabs(xv) > 1 ? fabs(xv) : 1);
+        double ed = fabs(d[i] - (cdf + xv * exp(-0.5 * xv * xv) / sqrt(2 * M_PI)));
+        if (e > worst) worst = e;
+        if (ed > worst_d) worst_d = ed;
+    }
+    CHECK(worst < 3e-7);
+    CHECK(worst_d < 5e-7);
+}
+
 static void test_gelu_tanh(void) { ew_case(1, "gelu_tanh"); }
 static void test_relu(void) { ew_case(2, "relu"); }
 static void test_tanh(void) { ew_case(3, "tanh"); }
@@ -280,6 +300,7 @@ int main(void)
     RUN(test_layernorm);
     RUN(test_rmsnorm);
     RUN(test_gelu);
+    RUN(test_gelu_accuracy);
     RUN(test_gelu_tanh);
     RUN(test_relu);
     RUN(test_tanh);
