@@ -34,6 +34,19 @@ void ft_set_threads(int n)
 
 int ft_get_threads(void) { return omp_get_max_threads(); }
 
+static uint64_t gemm_flops;
+
+double ft_gemm_flops(void) { return (double)__atomic_load_n(&gemm_flops, __ATOMIC_RELAXED); }
+void ft_gemm_flops_reset(void) { __atomic_store_n(&gemm_flops, 0, __ATOMIC_RELAXED); }
+
+void ft_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, size_t lda,
+              const float *B, size_t ldb, float beta, float *C, size_t ldc)
+{
+    __atomic_fetch_add(&gemm_flops, 2 * (uint64_t)M * N * K, __ATOMIC_RELAXED);
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                M, N, K, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+}
+
 /* ---- linear ---- */
 
 void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,
@@ -44,7 +57,7 @@ void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,
         #pragma omp parallel for schedule(static) if ((size_t)N * Cout > FT_PAR_MIN)
         for (int n = 0; n < N; n++) memcpy(out + (size_t)n * Cout, b, Cout * sizeof(float));
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, Cout, Cin,
+    ft_sgemm(0, 1, N, Cout, Cin,
                 1.0f, in, Cin, W, Cin, b ? 1.0f : 0.0f, out, Cout);
 }
 
@@ -70,10 +83,10 @@ void ft_linear_bwd(float *din, float *dW, float *db, const float *dout,
                    const float *in, const float *W, int N, int Cin, int Cout)
 {
     if (din)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, Cin, Cout,
+        ft_sgemm(0, 0, N, Cin, Cout,
                     1.0f, dout, Cout, W, Cin, 1.0f, din, Cin);
     if (dW)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Cout, Cin, N,
+        ft_sgemm(1, 0, Cout, Cin, N,
                     1.0f, dout, Cout, in, Cin, 1.0f, dW, Cin);
     if (db) colsum_acc(db, dout, N, Cout);
 }

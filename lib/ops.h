@@ -23,6 +23,14 @@
 void ft_set_threads(int n);
 int ft_get_threads(void);
 
+/* Floating-point operations issued to sgemm since the last reset (2·M·N·K
+   per call), so benchmarks can show the work really done. */
+double ft_gemm_flops(void);
+void ft_gemm_flops_reset(void);
+/* sgemm (row-major) that counts its FLOPs; every op's GEMM goes through it. */
+void ft_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, size_t lda,
+              const float *B, size_t ldb, float beta, float *C, size_t ldc);
+
 /* ---- linear: out[N,Cout] = in[N,Cin] · W[Cout,Cin]^T + b[Cout]  (b may be NULL) ---- */
 void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,
                    int N, int Cin, int Cout);

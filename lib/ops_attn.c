@@ -52,7 +52,7 @@ static void fwd_block(const ft_attn *a, int b, int h, float *out, float *probs, 
     const float *kb = k + (size_t)b * Tk * a->ldk + (size_t)h * D;
     const float *vb = v + (size_t)b * Tk * a->ldv + (size_t)h * D;
     float *P = probs + ((size_t)b * a->H + h) * blk;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tq, Tk, D,
+    ft_sgemm(0, 1, Tq, Tk, D,
                 a->scale, qb, a->ldq, kb, a->ldk, 0.0f, P, Tk);
     const float *mk = a->mask ? a->mask + (size_t)b * Tk : NULL;
     const float *bias = a->bias ? a->bias + (size_t)h * blk : NULL;
@@ -75,7 +75,7 @@ static void fwd_block(const ft_attn *a, int b, int h, float *out, float *probs, 
         drop_block(scratch, P, blk, ((size_t)b * a->H + h) * blk, a->p, a->key);
         Pd = scratch;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tq, D, Tk,
+    ft_sgemm(0, 0, Tq, D, Tk,
                 1.0f, Pd, Tk, vb, a->ldv, 0.0f, out + (size_t)b * Tq * a->ldo + (size_t)h * D, a->ldo);
 }
 
@@ -103,13 +103,13 @@ static void bwd_block(const ft_attn *a, int b, int h, float *dq, float *dk, floa
     const float *P = probs + base;
     float *dP = scratch, *Pd = scratch + blk;
     /* dPd = dO·V^T */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tq, Tk, D,
+    ft_sgemm(0, 1, Tq, Tk, D,
                 1.0f, dO, a->ldo, v + vo, a->ldv, 0.0f, dP, Tk);
     /* dV += Pd^T·dO */
     if (dv) {
         const float *Pv = P;
         if (a->p > 0) { drop_block(Pd, P, blk, base, a->p, a->key); Pv = Pd; }
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Tk, D, Tq,
+        ft_sgemm(1, 0, Tk, D, Tq,
                     1.0f, Pv, Tk, dO, a->ldo, 1.0f, dv + vo, a->ldv);
     }
     /* back through dropout, then softmax: dS = P ∘ (dP − Σ_j dP·P) */
@@ -136,10 +136,10 @@ static void bwd_block(const ft_attn *a, int b, int h, float *dq, float *dk, floa
     }
     /* S = scale·Q·K^T: dQ += scale·dS·K, dK += scale·dS^T·Q */
     if (dq)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tq, D, Tk,
+        ft_sgemm(0, 0, Tq, D, Tk,
                     a->scale, dP, Tk, k + ko, a->ldk, 1.0f, dq + qo, a->ldq);
     if (dk)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Tk, D, Tq,
+        ft_sgemm(1, 0, Tk, D, Tq,
                     a->scale, dP, Tk, q + qo, a->ldq, 1.0f, dk + ko, a->ldk);
 }
 
