@@ -31,8 +31,12 @@ TOOL_SRC  = $(sort $(wildcard tools/*.c))
 TOOLS     = $(TOOL_SRC:tools/%.c=$(BIN)/%)
 TEST_SRC  = $(sort $(wildcard tests/unit/test_*.c))
 TESTS     = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+REF_SRC   = $(sort $(wildcard tests/ref/*.c))
+REFS      = $(REF_SRC:tests/ref/%.c=$(BUILD)/ref/%)
+BENCH_SRC = $(sort $(wildcard bench/*.c))
+BENCHES   = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-all: $(TOOLS) $(TESTS)
+all: $(TOOLS) $(TESTS) $(REFS) $(BENCHES)
 
 $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -46,7 +50,14 @@ $(BIN)/%: tools/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BIN)
 $(BUILD)/tests/%: tests/unit/%.c tests/test.h $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Itests $< $(BUILD)/libft.a $(LDLIBS) -o $@
 
-$(BUILD)/lib $(BUILD)/tests $(BIN):
+# Drivers for the PyTorch parity tests (run by tests/ref/*.sh, not directly).
+$(BUILD)/ref/%: tests/ref/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/ref
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
+
+$(BUILD)/lib $(BUILD)/tests $(BUILD)/ref $(BUILD)/bench $(BIN):
 	mkdir -p $@
 
 # Headers missing means a fresh machine: install what we need first.
