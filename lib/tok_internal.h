@@ -80,6 +80,8 @@ struct ft_tokenizer {
     /* Unigram */
     double *scores; double min_score;
     uint32_t max_piece;             /* longest piece in bytes */
+    struct uni_prefix { uint64_t h; uint32_t len; int32_t id, witness; } *pref;  /* prefix trie as a hash */
+    uint32_t pref_mask;
     /* pipeline */
     tok_norm *norms; int n_norms;
     tok_pre *pres; int n_pres;
@@ -129,6 +131,7 @@ const char *tok_pretokenize(const ft_tokenizer *t, ft_tok_scratch *s, const char
 /* tok_models.c: append the ids of one pre-token to s->ids[seq]. */
 void tok_model_word(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w, size_t n);
 void tok_cache_free(struct bpe_cache *c);
+void tok_unigram_build(ft_tokenizer *t);
 /* tok_load.c: byte-level alphabet (byte -> code point) */
 uint32_t tok_byte_to_cp(int b);
 

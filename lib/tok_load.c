@@ -447,6 +447,7 @@ static void finish(ft_tokenizer *t)
                 vocab_add(&t->cont, s + t->cont_prefix_len, n - t->cont_prefix_len, id, NULL);
         }
     } else if (t->model == MODEL_BPE) finish_bpe(t);
+    else tok_unigram_build(t);
     t->pad_id = -1;
     static const char *pads[] = { "[PAD]", "<pad>", NULL };
     for (int i = 0; pads[i]; i++) {
@@ -701,7 +702,7 @@ void ft_tok_free(ft_tokenizer *t)
     for (int i = 0; i < t->n_norms; i++) {
         free(t->norms[i].pat); free(t->norms[i].content); free(t->norms[i].trie); free(t->norms[i].pool);
     }
-    free(t->scores);
+    free(t->scores); free(t->pref);
     free(t->norms); free(t->pres);
     free_template(&t->single); free_template(&t->pair);
     for (int i = 0; i < t->n_added; i++) free(t->added[i].s);

@@ -132,19 +132,6 @@ static void bpe(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w
         int id = vocab_get(&t->vocab, w, n);
         if (id >= 0) { tok_push_id(s, seq, id); return; }
     }
-    uint32_t slot = 0;
-    if (n <= CW) {
-        if (!s->cache) s->cache = ft_xcalloc(1, sizeof *s->cache);
-        slot = (uint32_t)tok_hash_bytes(w, n) & (CACHE_SLOTS - 1);
-        if (s->cache->e[slot].wlen == n && s->cache->e[slot].nids &&
-            memcmp(s->cache->e[slot].w, w, n) == 0) {
-            size_t k = s->cache->e[slot].nids;
-            GROW(s->ids[seq], s->ids_cap[seq], s->nids[seq] + k);
-            memcpy(s->ids[seq] + s->nids[seq], s->cache->e[slot].ids, k * sizeof(int32_t));
-            s->nids[seq] += k;
-            return;
-        }
-    }
     size_t k = bpe_symbols(t, s, w, n), nh = 0;
     for (size_t i = 0; i + 1 < k; i++) try_pair(t, s, &nh, i);
     while (nh) {
@@ -159,14 +146,50 @@ static void bpe(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w
         if (a->prev >= 0) try_pair(t, s, &nh, a->prev);
         try_pair(t, s, &nh, p.pos);
     }
-    size_t first = s->nids[seq];
     for (int32_t i = k ? 0 : -1; i >= 0; i = s->syms[i].next)
         if (s->syms[i].id >= 0) tok_push_id(s, seq, s->syms[i].id);
-    size_t got = s->nids[seq] - first;
-    if (n <= CW && got <= CI && got > 0) {
-        s->cache->e[slot].wlen = n; s->cache->e[slot].nids = got;
-        memcpy(s->cache->e[slot].w, w, n);
-        memcpy(s->cache->e[slot].ids, s->ids[seq] + first, got * sizeof(int32_t));
+}
+
+/* ---- Unigram prefix trie: every prefix of every piece, hashed
+   incrementally (one multiply per byte), so that walking from a position
+   costs one probe per byte and stops as soon as no piece continues. ---- */
+static inline uint64_t pstep(uint64_t h, unsigned char b) { return (h ^ b) * 0x100000001b3ull; }
+#define PSEED 0xcbf29ce484222325ull
+
+static struct uni_prefix *pfind(const ft_tokenizer *t, uint64_t h, uint32_t len)
+{
+    uint32_t i = (uint32_t)(h ^ h >> 29) & t->pref_mask;
+    for (;;) {
+        struct uni_prefix *e = &t->pref[i];
+        if (!e->len) return NULL;
+        if (e->h == h && e->len == len) return e;
+        i = (i + 1) & t->pref_mask;
+    }
+}
+
+void tok_unigram_build(ft_tokenizer *t)
+{
+    size_t total = 0;
+    for (int id = 0; id < t->vocab.n_ids; id++) { size_t n; if (vocab_str(&t->vocab, id, &n)) total += n; }
+    uint32_t cap = 1024;
+    while (cap < total * 2) cap *= 2;
+    t->pref = ft_xcalloc(cap, sizeof *t->pref);
+    t->pref_mask = cap - 1;
+    for (int id = 0; id < t->vocab.n_ids; id++) {
+        size_t n; const char *p = vocab_str(&t->vocab, id, &n);
+        if (!p) continue;
+        uint64_t h = PSEED;
+        for (size_t l = 1; l <= n; l++) {
+            h = pstep(h, (unsigned char)p[l - 1]);
+            struct uni_prefix *e = pfind(t, h, l);
+            if (!e) {
+                uint32_t i = (uint32_t)(h ^ h >> 29) & t->pref_mask;
+                while (t->pref[i].len) i = (i + 1) & t->pref_mask;
+                e = &t->pref[i];
+                e->h = h; e->len = l; e->id = -1; e->witness = id;
+            }
+            if (l == n && vocab_get(&t->vocab, p, n) == id) e->id = id;
+        }
     }
 }
 
@@ -186,14 +209,17 @@ static void unigram(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const cha
         while (i + mb < n && (u[i + mb] & 0xC0) == 0x80) mb++;
         double here = lat[i].score;
         int single = 0;
-        size_t maxl = n - i < t->max_piece ? n - i : t->max_piece;
-        for (size_t l = 1; l <= maxl; l++) {
-            if (i + l < n && (u[i + l] & 0xC0) == 0x80) continue;   /* inside a character */
-            int id = vocab_get(&t->vocab, w + i, l);
-            if (id < 0) continue;
-            double sc = here + t->scores[id];
+        uint64_t h = PSEED;
+        for (size_t l = 1; i + l <= n; l++) {
+            h = pstep(h, u[i + l - 1]);
+            const struct uni_prefix *e = pfind(t, h, l);
+            if (!e) break;                              /* no piece goes on */
+            if (e->id < 0) continue;
+            size_t pl; const char *p = vocab_str(&t->vocab, e->id, &pl);
+            if (memcmp(p, w + i, l)) continue;          /* hash collision */
+            double sc = here + t->scores[e->id];
             struct uni_node *nd = &lat[i + l];
-            if (nd->start < 0 || sc > nd->score) { nd->score = sc; nd->start = i; nd->id = id; }
+            if (nd->start < 0 || sc > nd->score) { nd->score = sc; nd->start = i; nd->id = e->id; }
             if (l == mb) single = 1;
         }
         if (!single) {
@@ -217,7 +243,28 @@ static void unigram(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const cha
 void tok_model_word(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w, size_t n)
 {
     if (!n) return;
-    if (t->model == MODEL_WORDPIECE) wordpiece(t, s, seq, w, n);
-    else if (t->model == MODEL_UNIGRAM) unigram(t, s, seq, w, n);
+    /* WordPiece is cheaper than the cache (mostly one lookup a CJK char) */
+    if (t->model == MODEL_WORDPIECE) { wordpiece(t, s, seq, w, n); return; }
+    uint32_t slot = 0;
+    if (n <= CW) {
+        if (!s->cache) s->cache = ft_xcalloc(1, sizeof *s->cache);
+        slot = (uint32_t)tok_hash_bytes(w, n) & (CACHE_SLOTS - 1);
+        if (s->cache->e[slot].wlen == n && s->cache->e[slot].nids &&
+            memcmp(s->cache->e[slot].w, w, n) == 0) {
+            size_t k = s->cache->e[slot].nids;
+            GROW(s->ids[seq], s->ids_cap[seq], s->nids[seq] + k);
+            memcpy(s->ids[seq] + s->nids[seq], s->cache->e[slot].ids, k * sizeof(int32_t));
+            s->nids[seq] += k;
+            return;
+        }
+    }
+    size_t first = s->nids[seq];
+    if (t->model == MODEL_UNIGRAM) unigram(t, s, seq, w, n);
     else bpe(t, s, seq, w, n);
+    size_t got = s->nids[seq] - first;
+    if (n <= CW && got <= CI && got > 0) {
+        s->cache->e[slot].wlen = n; s->cache->e[slot].nids = got;
+        memcpy(s->cache->e[slot].w, w, n);
+        memcpy(s->cache->e[slot].ids, s->ids[seq] + first, got * sizeof(int32_t));
+    }
 }
