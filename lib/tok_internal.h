@@ -35,6 +35,7 @@ typedef struct tok_norm {
     uint32_t *trie; uint32_t trie_n; char *pool; size_t pool_n;   /* PRECOMPILED */
 } tok_norm;
 int tok_precompiled_load(tok_norm *nm, const char *b64);
+int tok_precompiled_load_raw(tok_norm *nm, const unsigned char *bin, size_t n);
 size_t tok_precompiled_apply(const tok_norm *nm, const char *in, size_t n, char **out, size_t *cap);
 
 /* ---- pre-tokenizers: a flat list applied in order ---- */
@@ -132,6 +133,8 @@ const char *tok_pretokenize(const ft_tokenizer *t, ft_tok_scratch *s, const char
 void tok_model_word(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w, size_t n);
 void tok_cache_free(struct bpe_cache *c);
 void tok_unigram_build(ft_tokenizer *t);
+/* tok_spiece.c: NULL, or an error message to free */
+char *tok_spiece_load(ft_tokenizer *t, const unsigned char *data, size_t n, int extra_ids);
 /* tok_load.c: byte-level alphabet (byte -> code point) */
 uint32_t tok_byte_to_cp(int b);
 

@@ -538,6 +538,23 @@ static int special(ld *L, ft_tokenizer *t, const char *tok)
     return id;
 }
 
+/* spiece.model: T5Tokenizer's extra_ids (100 unless the config says). */
+static void read_config_extra(ft_tokenizer *t, const char *dir, int *extra)
+{
+    size_t n; char *s = read_opt(dir, "tokenizer_config.json", &n);
+    if (!s) return;
+    t->hash ^= tok_hash_bytes(s, n) * 3;
+    json_t *j = json_loadb(s, n, 0, NULL);
+    free(s);
+    json_t *m = json_object_get(j, "model_max_length");
+    if (json_is_integer(m) && json_integer_value(m) < 1000000000) t->model_max_length = json_integer_value(m);
+    const char *cls = jstr(j, "tokenizer_class");
+    json_t *x = json_object_get(j, "extra_ids");
+    if (json_is_integer(x)) *extra = json_integer_value(x);
+    else if (cls && !strncmp(cls, "T5Tokenizer", 11)) *extra = 100;
+    json_decref(j);
+}
+
 /* Legacy files: tokenizer_config.json's "added_tokens_decoder" (id -> token
    with its flags) adds tokens, or sets the flags of those already known. */
 static int config_added(ld *L, ft_tokenizer *t, const char *dir)
@@ -667,12 +684,21 @@ ft_tokenizer *ft_tok_load(const char *dir, char **err)
         }
         t->describe = ft_xasprintf("BPE vocab.json+merges.txt %016llx", (unsigned long long)t->hash);
         free(s);
+    } else if ((s = read_opt(dir, "spiece.model", &n))) {
+        files[0] = ft_xasprintf("%s/spiece.model", dir); L.file = files[0];
+        t->hash = tok_hash_bytes(s, n);
+        int extra = 0;
+        read_config_extra(t, dir, &extra);
+        char *e = tok_spiece_load(t, (const unsigned char *)s, n, extra);
+        if (e) { fail(&L, "%s", e); free(e); }
+        else config_added(&L, t, dir);
+        t->describe = ft_xasprintf("Unigram spiece.model %016llx", (unsigned long long)t->hash);
+        free(s);
     } else {
         struct stat st;
         L.file = dir;
         if (stat(dir, &st) != 0) fail(&L, "%s", strerror(errno));
-        else if (read_opt(dir, "spiece.model", &n)) fail(&L, "spiece.model (SentencePiece) without tokenizer.json is not supported yet");
-        else fail(&L, "no tokenizer.json, vocab.txt or vocab.json+merges.txt");
+        else fail(&L, "no tokenizer.json, vocab.txt, vocab.json+merges.txt or spiece.model");
     }
     free(files[0]); free(files[1]);
     if (L.err) { *err = L.err; ft_tok_free(t); return NULL; }

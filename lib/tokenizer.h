@@ -2,7 +2,7 @@
    library's ids, special tokens, truncation and padding.
 
    Load once from a model directory (tokenizer.json first, as AutoTokenizer
-   does, else vocab.txt / vocab.json+merges.txt); the loaded tokenizer is
+   does, else vocab.txt / vocab.json+merges.txt / spiece.model); the loaded tokenizer is
    read-only, so any number of threads may encode with it at once, each with
    its own ft_tok_scratch.  Encoding allocates nothing per token: buffers live
    in the scratch and in the ft_encoding and only grow.

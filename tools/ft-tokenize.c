@@ -18,7 +18,7 @@ static const char usage[] =
 "usage: ft-tokenize --model DIR [options] [FILE...]\n"
 "Tokenizes the text column of each record (CSV, TSV, JSONL or ft stream) with\n"
 "the model's tokenizer (tokenizer.json, else vocab.txt, else vocab.json +\n"
-"merges.txt) and writes token records: input_ids, attention_mask,\n"
+"merges.txt, else spiece.model) and writes token records: input_ids, attention_mask,\n"
 "token_type_ids (models that take them), labels, task.  Ids, special tokens,\n"
 "truncation and padding equal Hugging Face tokenizers'.  FILE defaults to stdin.\n"
 "  -m, --model DIR            model directory holding the tokenizer files\n"

@@ -4,8 +4,8 @@
 # attention masks for ~4600 cases per model (hand-written traps, seeded
 # random strings over many scripts, real lines of shared/data; single texts,
 # pairs, all truncation strategies, padding) and decoding, for bert-base-chinese,
-# gpt2, codet5-base and t5-small, from tokenizer.json and (but T5) from the
-# legacy files (vocab.txt, vocab.json + merges.txt).
+# gpt2, codet5-base and t5-small, from tokenizer.json and from the legacy
+# files (vocab.txt, vocab.json + merges.txt, spiece.model).
 . "$FT_ROOT/tests/lib.sh"
 cd "$FT_ROOT" || exit 1
 build=${FT_BUILD:-build}
@@ -53,11 +53,9 @@ for m in bert-base-chinese gpt2 codet5-base t5-small; do
         paste -d '\t' "$TMP/dec_cases.jsonl" "$TMP/dec_ref.jsonl" "$TMP/dec_ft.jsonl" | awk -F'\t' '$2 != $3 { n++; if (n <= 3) printf "  case %s\n  want %s\n  got  %s\n", substr($1, 1, 200), substr($2, 1, 200), substr($3, 1, 200) } END { printf "  %d of %d differ\n", n, NR }'
         fail "tokenizer_decode_$m"
     fi
-    # the same tokenizer from the legacy files alone (links, nothing copied);
-    # spiece.model (T5 without tokenizer.json) is not read yet
-    [ "$m" = t5-small ] && continue
+    # the same tokenizer from the legacy files alone (links, nothing copied)
     mkdir -p "$TMP/legacy_$m"
-    for f in vocab.txt vocab.json merges.txt tokenizer_config.json; do
+    for f in vocab.txt vocab.json merges.txt spiece.model tokenizer_config.json; do
         [ -e "$d/$f" ] && ln -s "$d/$f" "$TMP/legacy_$m/$f"
     done
     compare "tokenizer_parity_${m}_legacy_files" "$TMP/legacy_$m" "$TMP/ref_$m.jsonl" "$m"
