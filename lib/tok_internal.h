@@ -104,6 +104,7 @@ struct ft_tok_scratch {
     tok_span *spans; size_t nspans, spans_cap;
     tok_span *spans2; size_t spans2_cap;
     char *pre; size_t pre_cap;              /* rewritten text for Metaspace */
+    size_t piece_off;                       /* where the text being split starts in the input */
     int32_t *ids[2]; size_t nids[2], ids_cap[2];
     /* BPE work */
     struct bpe_sym { int32_t id, prev, next; } *syms; size_t syms_cap;

@@ -434,6 +434,24 @@ static int added_cmp(const void *x, const void *y)
 
 static void finish(ft_tokenizer *t)
 {
+    /* a normalized added token is looked for in normalized text, in its own
+       normalized form (the crate normalizes the token's content too) */
+    if (t->n_norms) {
+        ft_tok_scratch *sc = ft_tok_scratch_new();
+        int k = 0;
+        for (int i = 0; i < t->n_added; i++) {
+            tok_added a = t->added[i];
+            if (a.normalized) {
+                size_t m = tok_normalize(t, sc, a.s, a.n);
+                free(a.s);
+                if (!m) continue;             /* normalizes to nothing: never matched */
+                a.s = ft_xasprintf("%.*s", (int)m, sc->norm); a.n = m;
+            }
+            t->added[k++] = a;
+        }
+        t->n_added = k;
+        ft_tok_scratch_free(sc);
+    }
     qsort(t->added, t->n_added, sizeof *t->added, added_cmp);
     for (int i = 0; i < t->n_added; i++) t->added_first[(unsigned char)t->added[i].s[0]] = 1;
     t->is_special = ft_xcalloc(t->vocab.n_ids + 1, 1);

@@ -109,6 +109,7 @@ static void encode_piece(const ft_tokenizer *t, ft_tok_scratch *s, int seq, cons
         encode_plain(t, s, seq, buf + w, a - w);
         tok_push_id(s, seq, t->added[k].id);
         w = b; i = b - 1;
+        s->piece_off += 1;      /* later parts do not start the input */
     }
     encode_plain(t, s, seq, buf + w, m - w);
     free(buf);
@@ -129,10 +130,12 @@ static void encode_text(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const
             if (!t->added_first[(unsigned char)text[i]]) continue;
             int k = added_at(t, text, n, i, t->n_norms ? 0 : -1, &a, &b);
             if (k < 0 || a < w) continue;
+            s->piece_off = w;
             encode_piece(t, s, seq, text + w, a - w, has_norm);
             tok_push_id(s, seq, t->added[k].id);
             w = b; i = b - 1;
         }
+    s->piece_off = w;
     encode_piece(t, s, seq, text + w, n - w, has_norm);
 }
 

@@ -61,6 +61,14 @@ for m in bert-base-chinese gpt2 codet5-base t5-small; do
     compare "tokenizer_parity_${m}_legacy_files" "$TMP/legacy_$m" "$TMP/ref_$m.jsonl" "$m"
 done
 
+# variants of the real tokenizer.json files exercise the normalizers and
+# pre-tokenizers the four models lack (lower-casing, accents, NFKC, Digits ...)
+node tests/ref/tok_variants.js "$SHARED" "$TMP/variants" > "$TMP/variant_names" || fail tokenizer_variants
+while read -r v; do
+    node tests/ref/tok_oracle.js "$TMP/variants/$v" < "$TMP/cases.jsonl" > "$TMP/ref_v.jsonl" || { fail "tokenizer_oracle_$v"; continue; }
+    compare "tokenizer_parity_variant_$v" "$TMP/variants/$v" "$TMP/ref_v.jsonl" "$v"
+done < "$TMP/variant_names"
+
 # the probed class table is what this oracle version says
 if scripts/gen_unicode_tables.sh "$TMP/tables.c" && cmp -s "$TMP/tables.c" lib/tok_unicode_tables.c; then
     ok tokenizer_unicode_tables_current
