@@ -13,6 +13,7 @@ typedef struct tok_vocab {
     char *pool; size_t pool_len, pool_cap;
     uint32_t *off, *len;          /* per id: bytes in pool; len UINT32_MAX = unused id */
     int n_ids;                    /* highest id + 1 */
+    size_t ids_cap;               /* room in off/len */
     int32_t *slots; uint32_t mask; uint32_t used;
     uint32_t max_len;             /* longest entry, bounds WordPiece's search */
 } tok_vocab;
@@ -75,6 +76,9 @@ struct ft_tokenizer {
     int max_chars_per_word;
     /* BPE */
     tok_merge *merges; uint32_t merge_mask;
+    /* the same table in 8 bytes an entry when ids and ranks fit 16 bits
+       (GPT-2, RoBERTa): half the cache misses on the hot path */
+    struct tok_cmerge { uint32_t key; uint16_t rank, id; } *cmerges; uint32_t cmerge_mask;
     int byte_level;                 /* vocab keys are raw bytes (ByteLevel alphabet undone) */
     int byte_fallback, fuse_unk, ignore_merges;
     int32_t byte_id[256];           /* id of each single byte token, -1 if absent */
@@ -134,6 +138,7 @@ const char *tok_pretokenize(const ft_tokenizer *t, ft_tok_scratch *s, const char
 void tok_model_word(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w, size_t n);
 void tok_cache_free(struct bpe_cache *c);
 void tok_unigram_build(ft_tokenizer *t);
+void tok_compact_merges(ft_tokenizer *t);
 /* tok_spiece.c: NULL, or an error message to free */
 char *tok_spiece_load(ft_tokenizer *t, const unsigned char *data, size_t n, int extra_ids);
 /* tok_load.c: byte-level alphabet (byte -> code point) */

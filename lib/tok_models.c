@@ -36,15 +36,47 @@ static void wordpiece(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const c
 }
 
 /* ---- BPE ---- */
-static inline const tok_merge *merge_find(const ft_tokenizer *t, int32_t l, int32_t r)
+/* The merge of (l, r): 1 with its rank and new id, or 0. */
+static inline int merge_find(const ft_tokenizer *t, int32_t l, int32_t r, int32_t *rank, int32_t *id)
 {
+    if (t->cmerges) {
+        uint32_t key = (uint32_t)l << 16 | (uint32_t)r;
+        uint32_t h = (key * 0x9E3779B1u) >> 8 & t->cmerge_mask;
+        for (;;) {
+            const struct tok_cmerge *m = &t->cmerges[h];
+            if (m->key == key) { *rank = m->rank; *id = m->id; return 1; }
+            if (m->key == UINT32_MAX) return 0;
+            h = (h + 1) & t->cmerge_mask;
+        }
+    }
     uint64_t key = (uint64_t)(uint32_t)l << 32 | (uint32_t)r;
     uint32_t h = (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & t->merge_mask;
     for (;;) {
         const tok_merge *m = &t->merges[h];
-        if (m->rank < 0) return NULL;
-        if (m->key == key) return m;
+        if (m->rank < 0) return 0;
+        if (m->key == key) { *rank = m->rank; *id = m->id; return 1; }
         h = (h + 1) & t->merge_mask;
+    }
+}
+
+void tok_compact_merges(ft_tokenizer *t)
+{
+    if (t->vocab.n_ids > 65535) return;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i <= t->merge_mask; i++)
+        if (t->merges[i].rank >= 0) { if (t->merges[i].rank > 65535) return; n++; }
+    uint32_t cap = 1024;
+    while (cap < n * 2) cap *= 2;
+    t->cmerges = ft_xmalloc(cap * sizeof *t->cmerges);
+    for (uint32_t i = 0; i < cap; i++) t->cmerges[i].key = UINT32_MAX;
+    t->cmerge_mask = cap - 1;
+    for (uint32_t i = 0; i <= t->merge_mask; i++) {
+        const tok_merge *m = &t->merges[i];
+        if (m->rank < 0) continue;
+        uint32_t key = (uint32_t)(m->key >> 32) << 16 | (uint32_t)(m->key & 0xFFFF);
+        uint32_t h = (key * 0x9E3779B1u) >> 8 & t->cmerge_mask;
+        while (t->cmerges[h].key != UINT32_MAX) h = (h + 1) & t->cmerge_mask;
+        t->cmerges[h] = (struct tok_cmerge){ key, (uint16_t)m->rank, (uint16_t)m->id };
     }
 }
 
@@ -82,10 +114,10 @@ static struct bpe_pair heap_pop(ft_tok_scratch *s, size_t *n)
 
 static void try_pair(const ft_tokenizer *t, ft_tok_scratch *s, size_t *nh, int32_t pos)
 {
-    int32_t nx = s->syms[pos].next;
+    int32_t nx = s->syms[pos].next, rank, id;
     if (nx < 0) return;
-    const tok_merge *m = merge_find(t, s->syms[pos].id, s->syms[nx].id);
-    if (m) heap_push(s, nh, (struct bpe_pair){ m->rank, pos, s->syms[pos].id, s->syms[nx].id });
+    if (merge_find(t, s->syms[pos].id, s->syms[nx].id, &rank, &id))
+        heap_push(s, nh, (struct bpe_pair){ rank, pos, s->syms[pos].id, s->syms[nx].id });
 }
 
 /* Initial symbols: bytes for byte-level models; otherwise characters, with
@@ -139,7 +171,9 @@ static void bpe(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w
         struct bpe_sym *a = &s->syms[p.pos];
         if (a->id != p.left || a->next < 0 || s->syms[a->next].id != p.right) continue;  /* stale */
         int32_t b = a->next;
-        a->id = merge_find(t, p.left, p.right)->id;
+        int32_t rank = 0, id = 0;
+        merge_find(t, p.left, p.right, &rank, &id);
+        a->id = id;
         a->next = s->syms[b].next;
         if (a->next >= 0) s->syms[a->next].prev = p.pos;
         s->syms[b].id = -1;                         /* dead */

@@ -158,12 +158,16 @@ static void enc_reserve(ft_encoding *e, size_t n)
     e->cap = c;
 }
 
-static void enc_push(ft_encoding *e, int32_t id, int32_t type, int32_t special)
+/* Appends k ids with one type; room must have been reserved. */
+static void enc_append(ft_encoding *e, const int32_t *ids, size_t k, int32_t type, int32_t special)
 {
-    enc_reserve(e, e->n + 1);
-    e->ids[e->n] = id; e->type_ids[e->n] = type;
-    e->attention_mask[e->n] = 1; e->special_mask[e->n] = special;
-    e->n++;
+    memcpy(e->ids + e->n, ids, k * sizeof *ids);
+    for (size_t i = 0; i < k; i++) {
+        e->type_ids[e->n + i] = type;
+        e->attention_mask[e->n + i] = 1;
+        e->special_mask[e->n + i] = special;
+    }
+    e->n += k;
 }
 
 /* truncate_encodings of the Rust crate, on lengths (direction right). */
@@ -237,14 +241,12 @@ int ft_tok_encode(const ft_tokenizer *t, ft_tok_scratch *s,
         /* without special tokens the template still gives the type ids */
         for (int i = 0; i < tp->n; i++) {
             const tok_item *it = &tp->items[i];
-            if (it->seq < 0) { if (special) for (int k = 0; k < it->nids; k++) enc_push(e, it->ids[k], it->type_id, 1); continue; }
-            size_t cnt = it->seq ? n2 : n1;
-            const int32_t *ids = s->ids[it->seq];
-            for (size_t k = 0; k < cnt; k++) enc_push(e, ids[k], it->type_id, 0);
+            if (it->seq < 0) { if (special) enc_append(e, it->ids, it->nids, it->type_id, 1); continue; }
+            enc_append(e, s->ids[it->seq], it->seq ? n2 : n1, it->type_id, 0);
         }
     } else {
-        for (size_t k = 0; k < n1; k++) enc_push(e, s->ids[0][k], 0, 0);
-        for (size_t k = 0; k < n2; k++) enc_push(e, s->ids[1][k], 1, 0);
+        enc_append(e, s->ids[0], n1, 0, 0);
+        enc_append(e, s->ids[1], n2, 1, 0);
     }
     if (o->padding == FT_PAD_MAX_LENGTH && o->max_length > 0 && e->n < (size_t)o->max_length) {
         if (t->pad_id < 0) { *err = "padding requested but the tokenizer has no pad token"; return -1; }
