@@ -79,6 +79,9 @@ struct ft_tokenizer {
     /* the same table in 8 bytes an entry when ids and ranks fit 16 bits
        (GPT-2, RoBERTa): half the cache misses on the hot path */
     struct tok_cmerge { uint32_t key; uint16_t rank, id; } *cmerges; uint32_t cmerge_mask;
+    /* byte-level: the merge of every pair of single bytes, by direct index,
+       for a word's first pass (rank, id; rank -1 when none) */
+    struct tok_bpair { int32_t rank, id; } *bytepair;
     int byte_level;                 /* vocab keys are raw bytes (ByteLevel alphabet undone) */
     int byte_fallback, fuse_unk, ignore_merges;
     int32_t byte_id[256];           /* id of each single byte token, -1 if absent */
@@ -139,6 +142,7 @@ void tok_model_word(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const cha
 void tok_cache_free(struct bpe_cache *c);
 void tok_unigram_build(ft_tokenizer *t);
 void tok_compact_merges(ft_tokenizer *t);
+void tok_byte_pairs(ft_tokenizer *t);
 /* tok_spiece.c: NULL, or an error message to free */
 char *tok_spiece_load(ft_tokenizer *t, const unsigned char *data, size_t n, int extra_ids);
 /* tok_load.c: byte-level alphabet (byte -> code point) */

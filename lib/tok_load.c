@@ -464,7 +464,7 @@ static void finish(ft_tokenizer *t)
             if (s && n > t->cont_prefix_len && !memcmp(s, t->cont_prefix, t->cont_prefix_len))
                 vocab_add(&t->cont, s + t->cont_prefix_len, n - t->cont_prefix_len, id, NULL);
         }
-    } else if (t->model == MODEL_BPE) { finish_bpe(t); tok_compact_merges(t); }
+    } else if (t->model == MODEL_BPE) { finish_bpe(t); tok_compact_merges(t); tok_byte_pairs(t); }
     else tok_unigram_build(t);
     t->pad_id = -1;
     static const char *pads[] = { "[PAD]", "<pad>", NULL };
@@ -742,7 +742,7 @@ void ft_tok_free(ft_tokenizer *t)
 {
     if (!t) return;
     vocab_free(&t->vocab); vocab_free(&t->cont);
-    free(t->cont_prefix); free(t->merges); free(t->cmerges); free(t->describe);
+    free(t->cont_prefix); free(t->merges); free(t->cmerges); free(t->bytepair); free(t->describe);
     for (int i = 0; i < t->n_norms; i++) {
         free(t->norms[i].pat); free(t->norms[i].content); free(t->norms[i].trie); free(t->norms[i].pool);
     }

@@ -41,7 +41,7 @@ static inline int merge_find(const ft_tokenizer *t, int32_t l, int32_t r, int32_
 {
     if (t->cmerges) {
         uint32_t key = (uint32_t)l << 16 | (uint32_t)r;
-        uint32_t h = (key * 0x9E3779B1u) >> 8 & t->cmerge_mask;
+        uint32_t h = (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) & t->cmerge_mask;
         for (;;) {
             const struct tok_cmerge *m = &t->cmerges[h];
             if (m->key == key) { *rank = m->rank; *id = m->id; return 1; }
@@ -56,6 +56,18 @@ static inline int merge_find(const ft_tokenizer *t, int32_t l, int32_t r, int32_
         if (m->rank < 0) return 0;
         if (m->key == key) { *rank = m->rank; *id = m->id; return 1; }
         h = (h + 1) & t->merge_mask;
+    }
+}
+
+void tok_byte_pairs(ft_tokenizer *t)
+{
+    if (!t->byte_level) return;
+    for (int b = 0; b < 256; b++) if (t->byte_id[b] < 0) return;
+    t->bytepair = ft_xmalloc(65536 * sizeof *t->bytepair);
+    for (int i = 0; i < 65536; i++) {
+        int32_t rank, id;
+        if (merge_find(t, t->byte_id[i >> 8], t->byte_id[i & 255], &rank, &id)) t->bytepair[i] = (struct tok_bpair){ rank, id };
+        else t->bytepair[i] = (struct tok_bpair){ -1, -1 };
     }
 }
 
@@ -74,7 +86,7 @@ void tok_compact_merges(ft_tokenizer *t)
         const tok_merge *m = &t->merges[i];
         if (m->rank < 0) continue;
         uint32_t key = (uint32_t)(m->key >> 32) << 16 | (uint32_t)(m->key & 0xFFFF);
-        uint32_t h = (key * 0x9E3779B1u) >> 8 & t->cmerge_mask;
+        uint32_t h = (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) & t->cmerge_mask;
         while (t->cmerges[h].key != UINT32_MAX) h = (h + 1) & t->cmerge_mask;
         t->cmerges[h] = (struct tok_cmerge){ key, (uint16_t)m->rank, (uint16_t)m->id };
     }
@@ -165,7 +177,16 @@ static void bpe(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w
         if (id >= 0) { tok_push_id(s, seq, id); return; }
     }
     size_t k = bpe_symbols(t, s, w, n), nh = 0;
-    for (size_t i = 0; i + 1 < k; i++) try_pair(t, s, &nh, i);
+    if (t->bytepair && k == n) {
+        /* the symbols are the bytes themselves: first pairs by direct index */
+        const unsigned char *u = (const unsigned char *)w;
+        for (size_t i = 0; i + 1 < k; i++) {
+            const struct tok_bpair *bp = &t->bytepair[u[i] << 8 | u[i + 1]];
+            if (bp->rank >= 0)
+                heap_push(s, &nh, (struct bpe_pair){ bp->rank, (int32_t)i, s->syms[i].id, s->syms[i + 1].id });
+        }
+    } else
+        for (size_t i = 0; i + 1 < k; i++) try_pair(t, s, &nh, i);
     while (nh) {
         struct bpe_pair p = heap_pop(s, &nh);
         struct bpe_sym *a = &s->syms[p.pos];
