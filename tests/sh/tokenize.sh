@@ -66,3 +66,8 @@ check cache_stdin_same_key sh -c 'grep -q "from cache" c4.err && [ -z "$(ls cach
 
 # the output feeds ft-batch
 check feeds_ft_batch sh -c 'ft-batch -b 8 m1.ft | ft-cat | head -1 | jq -e ".input_ids | length == 8" > /dev/null'
+
+# --truncation without --max-length uses model_max_length, as transformers does
+python3 -c "print('text'); print('x ' * 1500)" > long.csv
+check truncation_model_max_length sh -c '[ "$(ft-tokenize -m "$1" --truncation longest_first long.csv | ft-cat | jq ".input_ids | length")" = 1024 ]' _ "$GPT2"
+expect_fail truncation_needs_length 'gives no model_max_length' ft-tokenize -m "$BERT" --truncation longest_first long.csv
