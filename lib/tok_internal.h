@@ -41,7 +41,9 @@ size_t tok_precompiled_apply(const tok_norm *nm, const char *in, size_t n, char 
 
 /* ---- pre-tokenizers: a flat list applied in order ---- */
 enum { PRE_BERT, PRE_BYTELEVEL, PRE_WHITESPACE, PRE_WHITESPACE_SPLIT,
-       PRE_METASPACE, PRE_DIGITS, PRE_PUNCT };
+       PRE_METASPACE, PRE_DIGITS, PRE_PUNCT, PRE_SPLIT_GPT2, PRE_SPLIT_LITERAL };
+/* Split behaviours (SplitDelimiterBehavior) for literal patterns */
+enum { SPLIT_REMOVED, SPLIT_ISOLATED, SPLIT_MERGED_PREV, SPLIT_MERGED_NEXT, SPLIT_CONTIGUOUS };
 typedef struct tok_pre {
     int kind;
     int add_prefix_space, use_regex;     /* BYTELEVEL */
@@ -49,6 +51,7 @@ typedef struct tok_pre {
     char repl[8]; int repl_len;          /* METASPACE replacement (UTF-8) */
     int prepend;                         /* METASPACE: 0 never, 1 always, 2 first */
     int split;                           /* METASPACE */
+    char *lit; size_t lit_len; int behavior;  /* SPLIT_LITERAL */
 } tok_pre;
 
 /* ---- models ---- */

@@ -176,6 +176,21 @@ static int load_pre(ld *L, ft_tokenizer *t, json_t *n, const char *path)
         p.prepend = scheme ? (!strcmp(scheme, "always") ? 1 : !strcmp(scheme, "first") ? 2 : 0)
                            : jbool(n, "add_prefix_space", 1);
         p.split = jbool(n, "split", 1);
+    } else if (!strcmp(type, "Split")) {
+        /* literal patterns with any behaviour; of regexes, the GPT-2 pattern
+           (isolated), which the hand-written scanner implements */
+        static const char gpt2_re[] =
+            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+        json_t *pat = json_object_get(n, "pattern");
+        const char *lit = jstr(pat, "String"), *re = jstr(pat, "Regex"), *beh = jstr(n, "behavior");
+        static const char *behs[] = { "Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous" };
+        int b = -1;
+        for (int i = 0; i < 5; i++) if (beh && !strcmp(beh, behs[i])) b = i;
+        if (b < 0) return fail(L, "%s: Split behavior \"%s\" unknown", path, beh ? beh : "(none)");
+        if (jbool(n, "invert", 0)) return fail(L, "%s: Split with invert is not supported", path);
+        if (re && !strcmp(re, gpt2_re) && b == SPLIT_ISOLATED) p.kind = PRE_SPLIT_GPT2;
+        else if (lit && *lit) { p.kind = PRE_SPLIT_LITERAL; p.lit = ft_xstrdup(lit); p.lit_len = strlen(lit); p.behavior = b; }
+        else return fail(L, "%s: Split with regex \"%s\" is not supported (only the GPT-2 pattern)", path, re ? re : "?");
     } else return fail(L, "%s: pre-tokenizer type \"%s\" is not supported", path, type);
     t->pres = ft_xrealloc(t->pres, (t->n_pres + 1) * sizeof *t->pres);
     t->pres[t->n_pres++] = p;
@@ -747,7 +762,9 @@ void ft_tok_free(ft_tokenizer *t)
         free(t->norms[i].pat); free(t->norms[i].content); free(t->norms[i].trie); free(t->norms[i].pool);
     }
     free(t->scores); free(t->pref);
-    free(t->norms); free(t->pres);
+    free(t->norms);
+    for (int i = 0; i < t->n_pres; i++) free(t->pres[i].lit);
+    free(t->pres);
     free_template(&t->single); free_template(&t->pair);
     for (int i = 0; i < t->n_added; i++) free(t->added[i].s);
     free(t->added); free(t->is_special);

@@ -133,6 +133,31 @@ static void split_digits(ft_tok_scratch *s, const unsigned char *u, size_t a, si
     emit(s, w, b);
 }
 
+/* Split on a literal delimiter with one of the crate's behaviours. */
+static void split_literal(ft_tok_scratch *s, const tok_pre *p, const unsigned char *u, size_t a, size_t b)
+{
+    const size_t L = p->lit_len;
+    size_t w = a, i = a, pend = a;      /* pend: start of a MergedWithNext delimiter */
+    int have_pend = 0;
+    while (i + L <= b) {
+        if (memcmp(u + i, p->lit, L)) { i++; continue; }
+        switch (p->behavior) {
+        case SPLIT_REMOVED: emit(s, w, i); w = i + L; break;
+        case SPLIT_ISOLATED: emit(s, w, i); emit(s, i, i + L); w = i + L; break;
+        case SPLIT_MERGED_PREV: emit(s, w, i + L); w = i + L; break;
+        case SPLIT_MERGED_NEXT: emit(s, have_pend ? pend : w, i); pend = i; have_pend = 1; w = i; break;
+        case SPLIT_CONTIGUOUS: {
+            size_t j = i + L;
+            while (j + L <= b && !memcmp(u + j, p->lit, L)) j += L;
+            emit(s, w, i); emit(s, i, j); w = j; i = j; continue;
+        }
+        }
+        i += L;
+    }
+    emit(s, w, b);
+    (void)pend;
+}
+
 static void split_punct(ft_tok_scratch *s, const unsigned char *u, size_t a, size_t b)
 {
     size_t w = a, i = a;
@@ -206,6 +231,8 @@ const char *tok_pretokenize(const ft_tokenizer *t, ft_tok_scratch *s, const char
             case PRE_WHITESPACE_SPLIT: split_ws(s, u, a, b); break;
             case PRE_DIGITS: split_digits(s, u, a, b, p->individual_digits); break;
             case PRE_PUNCT: split_punct(s, u, a, b); break;
+            case PRE_SPLIT_GPT2: split_gpt2(s, u, a, b); break;
+            case PRE_SPLIT_LITERAL: split_literal(s, p, u, a, b); break;
             }
         }
     swap:;

@@ -24,6 +24,16 @@ const variants = {
       { type: 'Strip', strip_left: true, strip_right: true }] }; }],
   'gpt2-prefix-space': ['gpt2', j => { j.pre_tokenizer.add_prefix_space = true; }],
   'gpt2-no-regex': ['gpt2', j => { j.pre_tokenizer.use_regex = false; }],
+  'gpt2-split-regex': ['gpt2', j => { j.pre_tokenizer = { type: 'Sequence', pretokenizers: [
+      { type: 'Split', pattern: { Regex: "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+" },
+        behavior: 'Isolated', invert: false },
+      { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false }] }; }],
+  'bert-split-literals': ['bert-base-chinese', j => { j.pre_tokenizer = { type: 'Sequence', pretokenizers: [
+      { type: 'Split', pattern: { String: ' ' }, behavior: 'Removed', invert: false },
+      { type: 'Split', pattern: { String: '，' }, behavior: 'Isolated', invert: false },
+      { type: 'Split', pattern: { String: 'e' }, behavior: 'MergedWithPrevious', invert: false },
+      { type: 'Split', pattern: { String: 'a' }, behavior: 'MergedWithNext', invert: false },
+      { type: 'Split', pattern: { String: '的' }, behavior: 'Contiguous', invert: false }] }; }],
   't5-metaspace-first': ['t5-small', j => { const m = j.pre_tokenizer.pretokenizers[1];
       delete m.add_prefix_space; m.prepend_scheme = 'first'; m.split = true; }],
 };
