@@ -102,9 +102,23 @@ struct ft_tokenizer {
     uint8_t added_first[256];       /* bytes an added token may start with */
     int pad_id, has_type_ids, model_max_length;
     /* decoder */
-    int dec_wordpiece, dec_cleanup, dec_bytelevel, dec_metaspace;
+    struct tok_dec *decs; int n_decs;   /* decoder chain, in order */
     uint8_t *is_special;            /* per id */
+    uint8_t *is_bytes; size_t is_bytes_cap;  /* per id: stored as raw bytes (byte-level alphabet undone) */
 };
+
+/* ---- decoders: a flat chain, each turning the token strings into new ones ---- */
+enum { DEC_WORDPIECE, DEC_BYTELEVEL, DEC_METASPACE, DEC_BPE, DEC_BYTEFALLBACK, DEC_FUSE,
+       DEC_STRIP, DEC_REPLACE };
+typedef struct tok_dec {
+    int kind;
+    char *a, *b;            /* WORDPIECE prefix; METASPACE replacement; BPE suffix;
+                               STRIP content; REPLACE pattern (a) and content (b) */
+    int cleanup;            /* WORDPIECE */
+    int prepend;            /* METASPACE: strip the first token's space */
+    int start, stop;        /* STRIP */
+} tok_dec;
+void tok_add_decoder(ft_tokenizer *t, tok_dec d);
 
 /* Per-thread growable buffers. */
 typedef struct tok_span { uint32_t start, end; } tok_span;
@@ -150,6 +164,7 @@ void tok_byte_pairs(ft_tokenizer *t);
 char *tok_spiece_load(ft_tokenizer *t, const unsigned char *data, size_t n, int extra_ids);
 /* tok_load.c: byte-level alphabet (byte -> code point) */
 uint32_t tok_byte_to_cp(int b);
+int tok_cp_to_byte(uint32_t cp);    /* -1: not in the alphabet */
 
 static inline void tok_push_id(ft_tok_scratch *s, int seq, int32_t id)
 {

@@ -43,6 +43,8 @@ static void init_byte_map(void)
     for (int b = 0; b < 256; b++) cp_to_byte[tok_byte_to_cp(b)] = b;
 }
 
+int tok_cp_to_byte(uint32_t cp) { return cp < 324 ? cp_to_byte[cp] : -1; }
+
 /* Undo the byte-level alphabet: "Ġthe" -> " the".  Returns the new length,
    or -1 when s holds a character outside the alphabet (an added token). */
 static long unbyte(const char *s, size_t n, char *out)
@@ -70,6 +72,16 @@ static int add_vocab_entry(ld *L, ft_tokenizer *t, const char *key, size_t n, in
     if (vocab_add(&t->vocab, key, n, id, &old) < 0 && old != id) {
         free(buf);
         return fail(L, "%s: token \"%s\" has ids %d and %d", where, key, old, id);
+    }
+    if (buf && key == buf) {            /* remember which ids hold raw bytes, for decoding */
+        if ((size_t)id >= t->is_bytes_cap) {
+            size_t c = t->is_bytes_cap ? t->is_bytes_cap : 1024;
+            while (c <= (size_t)id) c *= 2;
+            t->is_bytes = ft_xrealloc(t->is_bytes, c);
+            memset(t->is_bytes + t->is_bytes_cap, 0, c - t->is_bytes_cap);
+            t->is_bytes_cap = c;
+        }
+        t->is_bytes[id] = 1;
     }
     free(buf);
     return 0;
@@ -278,16 +290,50 @@ static int load_post(ld *L, ft_tokenizer *t, json_t *n, const char *path)
     return fail(L, "%s: post-processor type \"%s\" is not supported", path, type);
 }
 
-static void load_decoder(ft_tokenizer *t, json_t *n)
+void tok_add_decoder(ft_tokenizer *t, tok_dec d)
 {
+    t->decs = ft_xrealloc(t->decs, (t->n_decs + 1) * sizeof *t->decs);
+    t->decs[t->n_decs++] = d;
+}
+
+static int load_decoder(ld *L, ft_tokenizer *t, json_t *n, const char *path)
+{
+    if (!n || json_is_null(n)) return 0;
     const char *type = jstr(n, "type");
-    if (!type) return;
+    if (!type) return fail(L, "%s: no \"type\"", path);
+    tok_dec d = {0};
     if (!strcmp(type, "Sequence")) {
         size_t i; json_t *x;
-        json_array_foreach(json_object_get(n, "decoders"), i, x) load_decoder(t, x);
-    } else if (!strcmp(type, "WordPiece")) { t->dec_wordpiece = 1; t->dec_cleanup = jbool(n, "cleanup", 1); }
-    else if (!strcmp(type, "ByteLevel")) t->dec_bytelevel = 1;
-    else if (!strcmp(type, "Metaspace")) t->dec_metaspace = 1;
+        json_array_foreach(json_object_get(n, "decoders"), i, x) {
+            char p[256]; snprintf(p, sizeof p, "%s.decoders[%zu]", path, i);
+            if (load_decoder(L, t, x, p)) return -1;
+        }
+        return 0;
+    } else if (!strcmp(type, "WordPiece")) {
+        const char *pre = jstr(n, "prefix");
+        d = (tok_dec){ .kind = DEC_WORDPIECE, .a = ft_xstrdup(pre ? pre : "##"), .cleanup = jbool(n, "cleanup", 1) };
+    } else if (!strcmp(type, "ByteLevel")) d.kind = DEC_BYTELEVEL;
+    else if (!strcmp(type, "Metaspace")) {
+        const char *r = jstr(n, "replacement"), *scheme = jstr(n, "prepend_scheme");
+        d = (tok_dec){ .kind = DEC_METASPACE, .a = ft_xstrdup(r ? r : "\xe2\x96\x81"),
+                       .prepend = scheme ? strcmp(scheme, "never") != 0 : jbool(n, "add_prefix_space", 1) };
+    } else if (!strcmp(type, "BPEDecoder")) {
+        const char *suf = jstr(n, "suffix");
+        d = (tok_dec){ .kind = DEC_BPE, .a = ft_xstrdup(suf ? suf : "</w>") };
+    } else if (!strcmp(type, "ByteFallback")) d.kind = DEC_BYTEFALLBACK;
+    else if (!strcmp(type, "Fuse")) d.kind = DEC_FUSE;
+    else if (!strcmp(type, "Strip")) {
+        const char *c = jstr(n, "content");
+        d = (tok_dec){ .kind = DEC_STRIP, .a = ft_xstrdup(c ? c : " "),
+                       .start = (int)json_integer_value(json_object_get(n, "start")),
+                       .stop = (int)json_integer_value(json_object_get(n, "stop")) };
+    } else if (!strcmp(type, "Replace")) {
+        const char *lit = jstr(json_object_get(n, "pattern"), "String"), *c = jstr(n, "content");
+        if (!lit || !c) return fail(L, "%s: Replace decoder needs a String pattern and a content", path);
+        d = (tok_dec){ .kind = DEC_REPLACE, .a = ft_xstrdup(lit), .b = ft_xstrdup(c) };
+    } else return fail(L, "%s: decoder type \"%s\" is not supported", path, type);
+    tok_add_decoder(t, d);
+    return 0;
 }
 
 static int build_merges(ld *L, ft_tokenizer *t, size_t n)
@@ -536,7 +582,7 @@ static int load_json(ld *L, ft_tokenizer *t, const char *text, size_t n)
         load_model(L, t, json_object_get(j, "model")) ||
         load_added(L, t, json_object_get(j, "added_tokens")) ||
         load_post(L, t, json_object_get(j, "post_processor"), "post_processor")) { json_decref(j); return -1; }
-    load_decoder(t, json_object_get(j, "decoder"));
+    if (load_decoder(L, t, json_object_get(j, "decoder"), "decoder")) { json_decref(j); return -1; }
     json_decref(j);
     return 0;
 }
@@ -633,7 +679,7 @@ static int load_bert_files(ld *L, ft_tokenizer *t, const char *dir, const char *
     if (pad < 0 || unk < 0 || cls < 0 || sep < 0 || mask < 0) return -1;
     t->unk_id = unk;
     bert_template(t, cls, sep, 0);
-    t->dec_wordpiece = 1; t->dec_cleanup = 1;
+    tok_add_decoder(t, (tok_dec){ .kind = DEC_WORDPIECE, .a = ft_xstrdup("##"), .cleanup = 1 });
     return config_added(L, t, dir);
 }
 
@@ -676,7 +722,7 @@ static int load_gpt2_files(ld *L, ft_tokenizer *t, const char *dir, const char *
         for (int i = 0; sp[i]; i++) if (vocab_get(&t->vocab, sp[i], strlen(sp[i])) >= 0 && special(L, t, sp[i]) < 0) return -1;
         bert_template(t, vocab_get(&t->vocab, "<s>", 3), vocab_get(&t->vocab, "</s>", 4), 1);
     } else if (vocab_get(&t->vocab, "<|endoftext|>", 13) >= 0) special(L, t, "<|endoftext|>");
-    t->dec_bytelevel = 1;
+    tok_add_decoder(t, (tok_dec){ .kind = DEC_BYTELEVEL });
     return config_added(L, t, dir);
 }
 
@@ -767,6 +813,8 @@ void ft_tok_free(ft_tokenizer *t)
     free(t->pres);
     free_template(&t->single); free_template(&t->pair);
     for (int i = 0; i < t->n_added; i++) free(t->added[i].s);
-    free(t->added); free(t->is_special);
+    free(t->added); free(t->is_special); free(t->is_bytes);
+    for (int i = 0; i < t->n_decs; i++) { free(t->decs[i].a); free(t->decs[i].b); }
+    free(t->decs);
     free(t);
 }

@@ -121,7 +121,7 @@ char *tok_spiece_load(ft_tokenizer *t, const unsigned char *data, size_t n, int 
     t->pres[0].kind = PRE_WHITESPACE_SPLIT;
     t->pres[1] = (tok_pre){ .kind = PRE_METASPACE, .repl = "\xe2\x96\x81", .repl_len = 3, .prepend = 1, .split = 1 };
     t->n_pres = 2;
-    t->dec_metaspace = 1;
+    tok_add_decoder(t, (tok_dec){ .kind = DEC_METASPACE, .a = ft_xstrdup("\xe2\x96\x81"), .prepend = 1 });
     int eos = vocab_get(&t->vocab, "</s>", 4);
     if (eos >= 0) {
         /* A </s>, A </s> B </s>, all type 0 */

@@ -34,6 +34,11 @@ const variants = {
       { type: 'Split', pattern: { String: 'e' }, behavior: 'MergedWithPrevious', invert: false },
       { type: 'Split', pattern: { String: 'a' }, behavior: 'MergedWithNext', invert: false },
       { type: 'Split', pattern: { String: '的' }, behavior: 'Contiguous', invert: false }] }; }],
+  't5-llama-decoders': ['t5-small', j => { j.decoder = { type: 'Sequence', decoders: [
+      { type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' },
+      { type: 'Strip', content: ' ', start: 1, stop: 0 }] }; }],
+  'gpt2-bpe-decoder': ['gpt2', j => { j.decoder = { type: 'Sequence', decoders: [
+      { type: 'BPEDecoder', suffix: 'e' }, { type: 'Strip', content: 'a', start: 2, stop: 0 }] }; }],
   't5-metaspace-first': ['t5-small', j => { const m = j.pre_tokenizer.pretokenizers[1];
       delete m.add_prefix_space; m.prepend_scheme = 'first'; m.split = true; }],
 };

@@ -36,23 +36,28 @@ compare() {
     else echo "  $nbad of $ncases differ"; fail "$1"; fi
 }
 
+# decode_check NAME DIR ENCODED: the oracle's own ids in ENCODED back to text,
+# with and without special tokens, must read the same from ft
+decode_check() {
+    node -e 'const l=require("fs").readFileSync(0,"utf8").split("\n").filter(x=>x);
+        l.forEach((x,i)=>{const j=JSON.parse(x); if(j.ids) console.log(JSON.stringify({decode:j.ids,skip:i%2==1}))})' \
+        < "$3" > "$TMP/dec_cases.jsonl"
+    node tests/ref/tok_oracle.js "$2" < "$TMP/dec_cases.jsonl" > "$TMP/dec_ref.jsonl"
+    "$TMP/tok_driver" "$2" < "$TMP/dec_cases.jsonl" > "$TMP/dec_ft.jsonl"
+    ndec=$(wc -l < "$TMP/dec_cases.jsonl")
+    if cmp -s "$TMP/dec_ref.jsonl" "$TMP/dec_ft.jsonl"; then ok "$1 ($ndec cases)"
+    else
+        paste -d '\t' "$TMP/dec_cases.jsonl" "$TMP/dec_ref.jsonl" "$TMP/dec_ft.jsonl" | awk -F'\t' '$2 != $3 { n++; if (n <= 3) printf "  case %s\n  want %s\n  got  %s\n", substr($1, 1, 200), substr($2, 1, 200), substr($3, 1, 200) } END { printf "  %d of %d differ\n", n, NR }'
+        fail "$1"
+    fi
+}
+
 for m in bert-base-chinese gpt2 codet5-base t5-small; do
     d=$SHARED/models/$m
     [ -e "$d/tokenizer.json" ] || { fail "tokenizer_parity_$m (no $d/tokenizer.json)"; continue; }
     node tests/ref/tok_oracle.js "$d" < "$TMP/cases.jsonl" > "$TMP/ref_$m.jsonl" || { fail "tokenizer_oracle_$m"; continue; }
     compare "tokenizer_parity_$m" "$d" "$TMP/ref_$m.jsonl" "$m"
-    # decoding: the oracle's own ids back to text, with and without specials
-    node -e 'const l=require("fs").readFileSync(0,"utf8").split("\n").filter(x=>x);
-        l.forEach((x,i)=>{const j=JSON.parse(x); if(j.ids) console.log(JSON.stringify({decode:j.ids,skip:i%2==1}))})' \
-        < "$TMP/ref_$m.jsonl" > "$TMP/dec_cases.jsonl"
-    node tests/ref/tok_oracle.js "$d" < "$TMP/dec_cases.jsonl" > "$TMP/dec_ref.jsonl"
-    "$TMP/tok_driver" "$d" < "$TMP/dec_cases.jsonl" > "$TMP/dec_ft.jsonl"
-    ndec=$(wc -l < "$TMP/dec_cases.jsonl")
-    if cmp -s "$TMP/dec_ref.jsonl" "$TMP/dec_ft.jsonl"; then ok "tokenizer_decode_$m ($ndec cases)"
-    else
-        paste -d '\t' "$TMP/dec_cases.jsonl" "$TMP/dec_ref.jsonl" "$TMP/dec_ft.jsonl" | awk -F'\t' '$2 != $3 { n++; if (n <= 3) printf "  case %s\n  want %s\n  got  %s\n", substr($1, 1, 200), substr($2, 1, 200), substr($3, 1, 200) } END { printf "  %d of %d differ\n", n, NR }'
-        fail "tokenizer_decode_$m"
-    fi
+    decode_check "tokenizer_decode_$m" "$d" "$TMP/ref_$m.jsonl"
     # the same tokenizer from the legacy files alone (links, nothing copied)
     mkdir -p "$TMP/legacy_$m"
     for f in vocab.txt vocab.json merges.txt spiece.model tokenizer_config.json; do
@@ -67,6 +72,7 @@ node tests/ref/tok_variants.js "$SHARED" "$TMP/variants" > "$TMP/variant_names" 
 while read -r v; do
     node tests/ref/tok_oracle.js "$TMP/variants/$v" < "$TMP/cases.jsonl" > "$TMP/ref_v.jsonl" || { fail "tokenizer_oracle_$v"; continue; }
     compare "tokenizer_parity_variant_$v" "$TMP/variants/$v" "$TMP/ref_v.jsonl" "$v"
+    case $v in *decoder*) decode_check "tokenizer_decode_variant_$v" "$TMP/variants/$v" "$TMP/ref_v.jsonl" ;; esac
 done < "$TMP/variant_names"
 
 # the probed class table is what this oracle version says
