@@ -225,9 +225,12 @@ int ft_checkpoint_load(const ft_checkpoint *ck, ft_params *ps, const char *prefi
     char **missing = ft_xcalloc(ps->n + 1, sizeof *missing);
     int nmiss = 0;
     for (int i = 0; i < ps->n; i++) if (!loaded[i]) missing[nmiss++] = ps->p[i].name;
-    if (!quiet && nmiss)
+    if (!quiet && nmiss) {
         print_list(ft_xasprintf("Some weights of %s were not initialized from the model checkpoint "
                                 "at %s and are newly initialized", arch, ck->dir), missing, nmiss);
+        fprintf(stderr, "%s: You should probably TRAIN this model on a down-stream task to be able "
+                "to use it for predictions and inference.\n", ft_prog);
+    }
     free(missing);
     free(unexpected);
     return count;
