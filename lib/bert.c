@@ -33,7 +33,8 @@ typedef struct {
 
 typedef struct bert {
     ft_bert_config c;
-    int word, pos, type, eln_w, eln_b, pool_w, pool_b, cls_w, cls_b;
+    int word, pos, type, eln_w, eln_b, pool_w, pool_b;
+    int *cls_w, *cls_b;                /* per head: [max(ntasks,1)] */
     layer_ix *L;
     /* arena */
     float *arena;
@@ -135,8 +136,19 @@ static void build_params(ft_model *m, bert *bt)
     }
     bt->pool_w = add(ps, "bert.pooler.dense.weight", C, C);
     bt->pool_b = add(ps, "bert.pooler.dense.bias", C, 0);
-    bt->cls_w = add(ps, "classifier.weight", m->num_labels, C);
-    bt->cls_b = add(ps, "classifier.bias", m->num_labels, 0);
+    int nh = m->ntasks ? m->ntasks : 1;
+    bt->cls_w = ft_xcalloc(nh, sizeof *bt->cls_w);
+    bt->cls_b = ft_xcalloc(nh, sizeof *bt->cls_b);
+    if (!m->ntasks) {
+        bt->cls_w[0] = add(ps, "classifier.weight", m->num_labels, C);
+        bt->cls_b[0] = add(ps, "classifier.bias", m->num_labels, 0);
+    }
+    for (int t = 0; t < m->ntasks; t++) {      /* multi-task: classifier.<task>.* */
+        snprintf(nm, sizeof nm, "classifier.%s.weight", m->heads[t].name);
+        bt->cls_w[t] = add(ps, nm, m->heads[t].num_labels, C);
+        snprintf(nm, sizeof nm, "classifier.%s.bias", m->heads[t].name);
+        bt->cls_b[t] = add(ps, nm, m->heads[t].num_labels, 0);
+    }
     ft_params_alloc(ps);
     /* The packed groups must really be contiguous. */
     for (int l = 0; l < c->num_layers; l++)
@@ -273,20 +285,36 @@ static void act_bwd(int act, float *din, const float *dout, const float *in, siz
 
 static uint64_t site(uint64_t key, int layer, int which) { return ft_key_mix(key, (uint64_t)layer * 8 + which); }
 
+/* The head a batch uses and its label count. */
+static int head_of(const ft_model *m, const ft_batch *b, int *nl)
+{
+    if (!m->ntasks) {
+        if (b->task) ft_die("batch for task %d, but the model has one head", b->task);
+        *nl = m->num_labels;
+        return 0;
+    }
+    if (b->task < 0 || b->task >= m->ntasks)
+        ft_die("batch for task %d, but the model has %d task heads", b->task, m->ntasks);
+    *nl = m->heads[b->task].num_labels;
+    return b->task;
+}
+
 static float compute_loss(ft_model *m, bert *bt, const ft_batch *b, float *dlogits)
 {
-    int B = b->B, nl = m->num_labels;
+    int B = b->B, nl;
+    head_of(m, b, &nl);
+    float w = b->loss_weight > 0 ? b->loss_weight : 1.0f;
     if (m->problem == FT_PROBLEM_SINGLE_LABEL) {
         if (!b->labels) return NAN;
         for (int i = 0; i < B; i++)
             if (b->labels[i] != -100 && (b->labels[i] < 0 || b->labels[i] >= nl))
                 ft_die("label %d out of range for %d labels", b->labels[i], nl);
-        return ft_cross_entropy(dlogits, bt->logits, b->labels, B, nl, -100, 1.0f);
+        return w * ft_cross_entropy(dlogits, bt->logits, b->labels, B, nl, -100, w);
     }
     if (!b->float_labels) return NAN;
     if (m->problem == FT_PROBLEM_REGRESSION)
-        return ft_mse(dlogits, bt->logits, b->float_labels, (size_t)B * nl, 1.0f);
-    return ft_bce_logits(dlogits, bt->logits, b->float_labels, (size_t)B * nl, 1.0f);
+        return w * ft_mse(dlogits, bt->logits, b->float_labels, (size_t)B * nl, w);
+    return w * ft_bce_logits(dlogits, bt->logits, b->float_labels, (size_t)B * nl, w);
 }
 
 static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, float *logits_out)
@@ -349,9 +377,10 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     ft_linear_fwd(bt->pooled, bt->cls, ft_param_data(ps, bt->pool_w), ft_param_data(ps, bt->pool_b), B, C, C);
     ft_tanh_fwd(bt->pooled, bt->pooled, (size_t)B * C);
     ft_dropout_fwd(bt->pooled_d, bt->pooled, (size_t)B * C, pc, site(bt->key, 0, 4));
-    ft_linear_fwd(bt->logits, bt->pooled_d, ft_param_data(ps, bt->cls_w), ft_param_data(ps, bt->cls_b),
-                  B, C, m->num_labels);
-    if (logits_out) memcpy(logits_out, bt->logits, (size_t)B * m->num_labels * sizeof(float));
+    int nl, h = head_of(m, b, &nl);
+    ft_linear_fwd(bt->logits, bt->pooled_d, ft_param_data(ps, bt->cls_w[h]), ft_param_data(ps, bt->cls_b[h]),
+                  B, C, nl);
+    if (logits_out) memcpy(logits_out, bt->logits, (size_t)B * nl * sizeof(float));
     float loss = compute_loss(m, bt, b, grad ? bt->dlogits : NULL);
     if (grad && isnan(loss)) ft_die("training batch has no labels");
     return loss;
@@ -374,9 +403,10 @@ static void bert_backward(ft_model *m, const ft_batch *b)
     float pc = bt->train ? c->classifier_dropout : 0;
 
     /* classifier and pooler */
+    int nl, hd = head_of(m, b, &nl);
     ZERO(bt->g_pool, B * C);
-    ft_linear_bwd(bt->g_pool, G(bt->cls_w), G(bt->cls_b), bt->dlogits, bt->pooled_d,
-                  ft_param_data(ps, bt->cls_w), B, C, m->num_labels);
+    ft_linear_bwd(bt->g_pool, G(bt->cls_w[hd]), G(bt->cls_b[hd]), bt->dlogits, bt->pooled_d,
+                  ft_param_data(ps, bt->cls_w[hd]), B, C, nl);
     ZERO(bt->g_pool2, B * C);
     ft_dropout_bwd(bt->g_pool2, bt->g_pool, (size_t)B * C, pc, site(bt->key, 0, 4));
     ZERO(bt->g_pool, B * C);
@@ -443,7 +473,7 @@ static double bert_flops(const ft_model *m, int B, int T)
 static void bert_free(ft_model *m)
 {
     bert *bt = m->impl;
-    free(bt->arena); free(bt->hs); free(bt->A); free(bt->L);
+    free(bt->arena); free(bt->hs); free(bt->A); free(bt->L); free(bt->cls_w); free(bt->cls_b);
     free(bt->pos_ids); free(bt->zero_ids);
     free(bt);
 }
@@ -465,9 +495,12 @@ ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_
     m->num_labels = cfg->num_labels;
     m->seed = seed;
     m->threads = omp_get_max_threads();
+    ft_model_read_tasks(m);
+    if (m->ntasks && cfg->problem_type && strcmp(cfg->problem_type, "single_label_classification"))
+        ft_die("%s: several tasks (ft_tasks) need single-label classification", cfg->path);
     if (m->num_labels < 1) ft_die("%s: num_labels must be at least 1", cfg->path);
     const char *pt = cfg->problem_type;
-    if (!pt) m->problem = m->num_labels == 1 ? FT_PROBLEM_REGRESSION : FT_PROBLEM_SINGLE_LABEL;
+    if (!pt) m->problem = m->num_labels == 1 && !m->ntasks ? FT_PROBLEM_REGRESSION : FT_PROBLEM_SINGLE_LABEL;
     else if (strcmp(pt, "regression") == 0) m->problem = FT_PROBLEM_REGRESSION;
     else if (strcmp(pt, "single_label_classification") == 0) m->problem = FT_PROBLEM_SINGLE_LABEL;
     else if (strcmp(pt, "multi_label_classification") == 0) m->problem = FT_PROBLEM_MULTI_LABEL;

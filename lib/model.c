@@ -38,19 +38,20 @@ static void init_all(ft_model *m)
     for (int i = 0; i < m->params.n; i++) ft_bert_init_param(m, i, m->seed);
 }
 
-ft_model *ft_model_new_from_config(const char *config_path, const char *task, int num_labels, uint64_t seed)
+ft_model *ft_model_open(const char *name_or_dir, const char *task, int num_labels, json_t *tasks,
+                        int scratch, uint64_t seed)
 {
-    ft_model *m = ft_model_new(ft_config_load(config_path), task_or_die(task), num_labels, seed);
-    init_all(m);
-    return m;
-}
-
-ft_model *ft_model_load(const char *name_or_dir, const char *task, int num_labels, uint64_t seed)
-{
-    char *dir = ft_resolve_model_dir(name_or_dir);
-    char *cp = ft_xasprintf("%s/config.json", dir);
-    ft_model *m = ft_model_new(ft_config_load(cp), task_or_die(task), num_labels, seed);
+    char *dir = scratch ? NULL : ft_resolve_model_dir(name_or_dir);
+    char *cp = scratch ? ft_xstrdup(name_or_dir) : ft_xasprintf("%s/config.json", dir);
+    ft_config *cfg = ft_config_load(cp);
     free(cp);
+    if (tasks) json_object_set(cfg->json, "ft_tasks", tasks);
+    ft_model *m = ft_model_new(cfg, task_or_die(task), num_labels, seed);
+    /* Initialise everything as HF does, then overwrite what the file has:
+       each tensor has its own init stream, so the result equals initialising
+       only the missing ones. */
+    init_all(m);
+    if (scratch) return m;
     ft_checkpoint *ck = ft_checkpoint_open(dir);
     if (!ck) {
         char *bin = ft_xasprintf("%s/pytorch_model.bin", dir);
@@ -60,10 +61,6 @@ ft_model *ft_model_load(const char *name_or_dir, const char *task, int num_label
                    "transformers: model.save_pretrained(dir, safe_serialization=True))", dir);
         ft_die("%s: no model.safetensors or model.safetensors.index.json", dir);
     }
-    /* Initialise everything as HF does, then overwrite what the file has:
-       each tensor has its own init stream, so the result equals initialising
-       only the missing ones. */
-    init_all(m);
     int *loaded = ft_xcalloc(m->params.n, sizeof *loaded);
     ft_checkpoint_load(ck, &m->params, m->base_prefix, m->arch, loaded, 0);
     /* A classifier of another size (num_labels changed) cannot be loaded;
@@ -74,10 +71,65 @@ ft_model *ft_model_load(const char *name_or_dir, const char *task, int num_label
     return m;
 }
 
+ft_model *ft_model_new_from_config(const char *config_path, const char *task, int num_labels, uint64_t seed)
+{
+    return ft_model_open(config_path, task, num_labels, NULL, 1, seed);
+}
+
+ft_model *ft_model_load(const char *name_or_dir, const char *task, int num_labels, uint64_t seed)
+{
+    return ft_model_open(name_or_dir, task, num_labels, NULL, 0, seed);
+}
+
+void ft_model_read_tasks(ft_model *m)
+{
+    json_t *a = json_object_get(m->cfg->json, "ft_tasks");
+    if (!a || json_is_null(a)) return;
+    const char *path = m->cfg->path ? m->cfg->path : "config";
+    if (!json_is_array(a) || json_array_size(a) == 0) ft_die("%s: ft_tasks is not a list of tasks", path);
+    m->ntasks = (int)json_array_size(a);
+    m->heads = ft_xcalloc(m->ntasks, sizeof *m->heads);
+    m->num_labels = 0;
+    for (int t = 0; t < m->ntasks; t++) {
+        json_t *o = json_array_get(a, t);
+        const char *name = json_string_value(json_object_get(o, "name"));
+        json_t *nl = json_object_get(o, "num_labels"), *names = json_object_get(o, "id2label");
+        if (!name || !*name || strchr(name, '.') || !json_is_integer(nl) || json_integer_value(nl) < 2 ||
+            json_integer_value(nl) > 1 << 20)
+            ft_die("%s: ft_tasks[%d] needs a name (no dots) and num_labels >= 2", path, t);
+        for (int u = 0; u < t; u++)
+            if (!strcmp(m->heads[u].name, name)) ft_die("%s: task \"%s\" twice in ft_tasks", path, name);
+        ft_head *h = &m->heads[t];
+        h->name = ft_xstrdup(name);
+        h->num_labels = (int)json_integer_value(nl);
+        h->id2label = ft_xcalloc(h->num_labels, sizeof *h->id2label);
+        for (int i = 0; i < h->num_labels; i++) {
+            char k[32];
+            snprintf(k, sizeof k, "%d", i);
+            const char *v = json_string_value(json_object_get(names, k));
+            h->id2label[i] = v ? ft_xstrdup(v) : ft_xasprintf("LABEL_%d", i);
+        }
+        if (h->num_labels > m->num_labels) m->num_labels = h->num_labels;
+    }
+}
+
+int ft_model_head(const ft_model *m, const char *name)
+{
+    for (int t = 0; t < m->ntasks; t++)
+        if (!strcmp(m->heads[t].name, name)) return t;
+    return -1;
+}
+
 void ft_model_free(ft_model *m)
 {
     if (!m) return;
     m->vt->free(m);
+    for (int t = 0; t < m->ntasks; t++) {
+        for (int i = 0; i < m->heads[t].num_labels; i++) free(m->heads[t].id2label[i]);
+        free(m->heads[t].id2label);
+        free(m->heads[t].name);
+    }
+    free(m->heads);
     ft_params_free(&m->params);
     ft_config_free(m->cfg);
     free(m);

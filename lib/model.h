@@ -34,7 +34,19 @@ typedef struct ft_batch {
     const int32_t *token_type_ids;   /* [B,T]; NULL = all 0 */
     const int32_t *labels;           /* single-label: [B] class ids, -100 = ignore */
     const float *float_labels;       /* regression / multi-label: [B, num_labels] */
+    int task;                        /* multi-task models: the head (index into
+                                        ft_model.heads) every row of the batch uses */
+    float loss_weight;               /* scales the loss and its gradient; 0 = 1 */
 } ft_batch;
+
+/* One classification head of a multi-task model: config.json's "ft_tasks"
+   entry {"name", "num_labels", "id2label"}; its weights are
+   classifier.<name>.weight / .bias. */
+typedef struct ft_head {
+    char *name;
+    int num_labels;
+    char **id2label;             /* num_labels names ("LABEL_i" when unnamed) */
+} ft_head;
 
 typedef struct ft_model ft_model;
 typedef struct ft_model_vt {
@@ -57,7 +69,9 @@ struct ft_model {
     const char *base_prefix;     /* "bert." ... for checkpoint quirks */
     enum ft_task task;
     enum ft_problem problem;
-    int num_labels;
+    int num_labels;              /* multi-task: the largest head's */
+    int ntasks;                  /* 0: one HF head "classifier"; else one head per task */
+    ft_head *heads;              /* [ntasks] */
     ft_config *cfg;              /* labels live here (cfg->id2label) */
     ft_params params;            /* weights + grads, HF names */
     uint64_t seed;               /* dropout stream root */
@@ -70,6 +84,16 @@ struct ft_model {
    num_labels <= 0 keeps the config's labels.  Missing heads are initialised
    as HF does (normal(0, initializer_range), bias 0) from seed. */
 ft_model *ft_model_load(const char *name_or_dir, const char *task, int num_labels, uint64_t seed);
+/* Either of the two above (scratch=1: from config.json alone), with
+   tasks (a JSON array of {"name", "num_labels", "id2label"?}, borrowed) set
+   as the config's "ft_tasks" first: one shared encoder, one head per task.
+   tasks NULL keeps what the config has. */
+ft_model *ft_model_open(const char *name_or_dir, const char *task, int num_labels, json_t *tasks,
+                        int scratch, uint64_t seed);
+/* The head of the task called name, or -1. */
+int ft_model_head(const ft_model *m, const char *name);
+/* Reads cfg's "ft_tasks" into m->heads (architectures call it). */
+void ft_model_read_tasks(ft_model *m);
 /* A fresh model from a config alone, initialised as HF's _init_weights. */
 ft_model *ft_model_new_from_config(const char *config_path, const char *task,
                                    int num_labels, uint64_t seed);

@@ -51,7 +51,8 @@ int main(int argc, char **argv)
         ft_st_read_f32(bf, ft_st_find(bf, "labels"), flab);
     }
     int L = m->num_labels;
-    ft_batch b = { B, T, ids, am, tt, flab ? NULL : lab, flab };
+    ft_batch b = { .B = B, .T = T, .input_ids = ids, .attention_mask = am, .token_type_ids = tt,
+                   .labels = flab ? NULL : lab, .float_labels = flab };
 
     ft_params *ps = ft_model_params(m);
     float *logits = ft_xmalloc((size_t)B * L * sizeof *logits);
@@ -79,8 +80,9 @@ int main(int argc, char **argv)
         ft_params_zero_grad(ps);
         for (int a = 0; a < accum; a++) {
             size_t off = (size_t)a * rows * T;
-            ft_batch mb = { rows, T, ids + off, am + off, tt + off,
-                            flab ? NULL : lab + a * rows, flab ? flab + (size_t)a * rows * L : NULL };
+            ft_batch mb = { .B = rows, .T = T, .input_ids = ids + off, .attention_mask = am + off,
+                            .token_type_ids = tt + off, .labels = flab ? NULL : lab + a * rows,
+                            .float_labels = flab ? flab + (size_t)a * rows * L : NULL };
             ft_model_forward_backward(m, &mb, 0);
         }
         ft_grad_scale(ps, 1.0f / accum);
