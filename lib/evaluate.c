@@ -6,6 +6,17 @@
 #include <math.h>
 #include <string.h>
 
+int *ft_task_heads(const ft_model *m, const ft_dataset *ds, const char *what)
+{
+    if (!ds->ntasks) ft_die("%s: the records name no task, but the model has %d task heads "
+                            "(ft-tokenize --task NAME)", what, m->ntasks);
+    int *h = ft_xmalloc(ds->ntasks * sizeof *h);
+    for (int t = 0; t < ds->ntasks; t++)
+        if ((h[t] = ft_model_head(m, ds->tasks[t])) < 0)
+            ft_die("%s: task \"%s\" has no head in the model", what, ds->tasks[t]);
+    return h;
+}
+
 void ft_check_dataset_fits(const ft_model *m, const ft_dataset *ds, const char *what)
 {
     long vocab = ft_config_int(m->cfg, "vocab_size", 0);
@@ -13,7 +24,16 @@ void ft_check_dataset_fits(const ft_model *m, const ft_dataset *ds, const char *
         if (vocab && (ds->ids[i] < 0 || ds->ids[i] >= vocab))
             ft_die("%s: token id %d is outside the model's vocabulary of %ld "
                    "(tokenized with another tokenizer?)", what, ds->ids[i], vocab);
-    if (m->task == FT_TASK_SEQ_CLS && m->problem == FT_PROBLEM_SINGLE_LABEL)
+    if (m->ntasks) {
+        int *heads = ft_task_heads(m, ds, what);
+        for (size_t i = 0; i < ds->n; i++) {
+            const ft_head *h = &m->heads[heads[ds->ex[i].task]];
+            if (ds->ex[i].label != -100 && (ds->ex[i].label < 0 || ds->ex[i].label >= h->num_labels))
+                ft_die("%s: record %lld of task \"%s\" has label %d, but its head has %d labels",
+                       what, (long long)ds->ex[i].id, h->name, ds->ex[i].label, h->num_labels);
+        }
+        free(heads);
+    } else if (m->task == FT_TASK_SEQ_CLS && m->problem == FT_PROBLEM_SINGLE_LABEL)
         for (size_t i = 0; i < ds->n; i++)
             if (ds->ex[i].label != -100 && (ds->ex[i].label < 0 || ds->ex[i].label >= m->num_labels))
                 ft_die("%s: record %lld has label %d, but the model has %d labels (--num-labels)",
@@ -44,13 +64,14 @@ static void softmax(const float *x, int k, float *p)
     for (int i = 0; i < k; i++) p[i] /= s;
 }
 
-json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const char *prefix,
-                    ft_writer *preds)
+/* Metrics over the examples idx[0..n) with head `head` (0 for a one-head
+   model); adds the summed loss and its count to *loss_sum, *loss_n. */
+static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *order, size_t n,
+                             int head, int batch_size, const char *prefix, ft_writer *preds,
+                             double *loss_sum_out, long *loss_n_out)
 {
     ft_batch_opts o = {.batch_size = batch_size};
-    int k = m->num_labels;
-    int64_t *order = ft_xmalloc(ds->n * sizeof *order);
-    ft_epoch_order(ds, &o, 0, order);
+    int k = m->ntasks ? m->heads[head].num_labels : m->num_labels;
     ft_batch_data b = {0};
     float *logits = ft_xmalloc((size_t)batch_size * (k > 0 ? k : 1) * sizeof *logits);
     float *prob = ft_xmalloc((k > 0 ? k : 1) * sizeof *prob);
@@ -58,13 +79,12 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
     double loss_sum = 0;
     long loss_n = 0;
     ft_record rec = {0};
-    double t0 = ft_now();
-    for (size_t s = 0; s < ds->n; s += batch_size) {
-        int count = (int)(ds->n - s < (size_t)batch_size ? ds->n - s : (size_t)batch_size);
+    for (size_t s = 0; s < n; s += batch_size) {
+        int count = (int)(n - s < (size_t)batch_size ? n - s : (size_t)batch_size);
         ft_batch_fill(ds, &o, order + s, count, &b);
         ft_batch fb = {.B = b.B, .T = b.T, .input_ids = b.input_ids,
                        .attention_mask = b.attention_mask, .token_type_ids = b.token_type_ids,
-                       .labels = ds->label_kind != FT_LABELS_NONE ? b.labels : NULL};
+                       .labels = ds->label_kind != FT_LABELS_NONE ? b.labels : NULL, .task = head};
         float loss = ft_model_forward(m, &fb, m->task == FT_TASK_SEQ_CLS ? logits : NULL);
         if (!isnan(loss)) {
             /* HF averages per-example losses: weight each batch by its size */
@@ -81,18 +101,18 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
             softmax(row, k, prob);
             ft_record_clear(&rec);
             ft_record_set_int(&rec, "id", b.ids[i]);
+            if (m->ntasks) ft_record_set_str(&rec, "task", m->heads[head].name, strlen(m->heads[head].name));
             if (b.labels[i] != -100) ft_record_set_int(&rec, "label", b.labels[i]);
             ft_record_set_int(&rec, "prediction", pred);
-            const char *name = ft_model_label_name(m, pred);
+            const char *name = m->ntasks ? m->heads[head].id2label[pred] : ft_model_label_name(m, pred);
             if (name) ft_record_set_str(&rec, "predicted_label", name, strlen(name));
             int64_t shape[1] = {k};
             ft_record_set_tensor(&rec, "probabilities", FT_F32, 1, shape, prob);
             ft_writer_put(preds, &rec);
         }
     }
-    double secs = ft_now() - t0;
     json_t *out = json_object();
-    char key[64];
+    char key[256];
     if (loss_n) {
         snprintf(key, sizeof key, "%sloss", prefix);
         json_object_set_new(out, key, json_real(loss_sum / loss_n));
@@ -104,21 +124,79 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
     if (cm) {
         ft_cls_metrics_finish(cm);
         const char **names = ft_xcalloc(k, sizeof *names);
-        for (int c = 0; c < k; c++) names[c] = ft_model_label_name(m, c);
+        for (int c = 0; c < k; c++) names[c] = m->ntasks ? m->heads[head].id2label[c] : ft_model_label_name(m, c);
         json_t *cj = ft_cls_metrics_json(cm, names, prefix);
         json_object_update(out, cj);
         json_decref(cj);
         free(names);
         ft_cls_metrics_free(cm);
     }
-    snprintf(key, sizeof key, "%sruntime", prefix);
-    json_object_set_new(out, key, json_real(secs));
-    snprintf(key, sizeof key, "%ssamples_per_second", prefix);
-    json_object_set_new(out, key, json_real(secs > 0 ? ds->n / secs : 0));
+    *loss_sum_out += loss_sum;
+    *loss_n_out += loss_n;
     ft_record_free(&rec);
     ft_batch_data_free(&b);
     free(logits);
     free(prob);
+    return out;
+}
+
+json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const char *prefix,
+                    ft_writer *preds)
+{
+    int64_t *order = ft_xmalloc((ds->n ? ds->n : 1) * sizeof *order);
+    double t0 = ft_now(), loss_sum = 0;
+    long loss_n = 0;
+    json_t *out;
+    char key[256];
+    if (!m->ntasks) {
+        ft_batch_opts o = {.batch_size = batch_size};
+        ft_epoch_order(ds, &o, 0, order);
+        out = evaluate_part(m, ds, order, ds->n, 0, batch_size, prefix, preds, &loss_sum, &loss_n);
+    } else {
+        /* one part per task: <prefix><task>_<metric>, then the overall loss
+           and each metric's mean over the tasks (<prefix>average_<metric>) */
+        out = json_object();
+        int *heads = ft_task_heads(m, ds, "evaluation data");
+        json_t *avg = json_object();
+        int parts = 0;
+        for (int h = 0; h < m->ntasks; h++) {
+            size_t n = 0;
+            for (size_t i = 0; i < ds->n; i++) if (heads[ds->ex[i].task] == h) order[n++] = (int64_t)i;
+            if (!n) continue;
+            char *pre = ft_xasprintf("%s%s_", prefix, m->heads[h].name);
+            json_t *r = evaluate_part(m, ds, order, n, h, batch_size, pre, preds, &loss_sum, &loss_n);
+            const char *k;
+            json_t *v;
+            size_t pl = strlen(pre);
+            json_object_foreach(r, k, v) {
+                if (!json_is_number(v)) continue;
+                json_t *acc = json_object_get(avg, k + pl);
+                double sum = (acc ? json_number_value(acc) : 0) + json_number_value(v);
+                json_object_set_new(avg, k + pl, json_real(sum));
+            }
+            json_object_update(out, r);
+            json_decref(r);
+            free(pre);
+            parts++;
+        }
+        const char *k;
+        json_t *v;
+        json_object_foreach(avg, k, v) {
+            snprintf(key, sizeof key, "%saverage_%s", prefix, k);
+            json_object_set_new(out, key, json_real(json_number_value(v) / parts));
+        }
+        json_decref(avg);
+        free(heads);
+        if (loss_n) {
+            snprintf(key, sizeof key, "%sloss", prefix);
+            json_object_set_new(out, key, json_real(loss_sum / loss_n));
+        }
+    }
+    double secs = ft_now() - t0;
+    snprintf(key, sizeof key, "%sruntime", prefix);
+    json_object_set_new(out, key, json_real(secs));
+    snprintf(key, sizeof key, "%ssamples_per_second", prefix);
+    json_object_set_new(out, key, json_real(secs > 0 ? ds->n / secs : 0));
     free(order);
     return out;
 }

@@ -10,10 +10,15 @@
 #include <jansson.h>
 
 /* Metrics as HF's evaluate() names them: keys prefixed with `prefix`
-   ("eval_").  preds, if not NULL, receives one record per example
+   ("eval_").  A multi-task model is evaluated per task: <prefix><task>_<metric>
+   for each task in ds, <prefix>average_<metric> their mean, <prefix>loss over
+   all records.  preds, if not NULL, receives one record per example
    (id, label, predicted label, probabilities). */
 json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const char *prefix,
                     ft_writer *preds);
+/* Multi-task models: the head (index into m->heads) of each of ds's tasks,
+   matched by name; dies naming `what` when a task has no head.  Free it. */
+int *ft_task_heads(const ft_model *m, const ft_dataset *ds, const char *what);
 /* Refuse token ids outside the model's vocabulary or labels outside its range
    (tokens from another tokenizer, a wrong --num-labels). */
 void ft_check_dataset_fits(const ft_model *m, const ft_dataset *ds, const char *what);

@@ -35,6 +35,15 @@ void ft_train_args_default(ft_train_args *a)
     a->metric_for_best_model = "loss";
     a->greater_is_better = -1;
     a->seed = 42;
+    a->task_temperature = 2;
+}
+
+int ft_task_sampling_parse(const char *s)
+{
+    if (!strcmp(s, "proportional")) return FT_TS_PROPORTIONAL;
+    if (!strcmp(s, "temperature")) return FT_TS_TEMPERATURE;
+    if (!strcmp(s, "round-robin")) return FT_TS_ROUND_ROBIN;
+    return -1;
 }
 
 static volatile sig_atomic_t stop_signal;
@@ -282,8 +291,17 @@ static int evaluate(run_state *st, const ft_dataset *eval)
     json_object_set_new(r, "epoch", json_real(st->epoch));
     json_object_set_new(r, "step", json_integer(st->global_step));
     /* the per-class report and matrix are for ft-eval; keep the log lines flat */
-    json_object_del(r, "eval_per_class");
-    json_object_del(r, "eval_confusion_matrix");
+    {   /* (per task too: eval_<task>_per_class) */
+        const char *k;
+        void *tmp;
+        json_t *v;
+        json_object_foreach_safe(r, tmp, k, v) {
+            size_t n = strlen(k);
+            if ((n >= 9 && !strcmp(k + n - 9, "per_class")) ||
+                (n >= 16 && !strcmp(k + n - 16, "confusion_matrix")))
+                json_object_del(r, k);
+        }
+    }
     char key[128];
     json_t *mv = json_object_get(r, metric_key(st->a, key, sizeof key));
     if (!mv && (st->a->load_best_model_at_end || st->a->early_stopping_patience))
@@ -401,6 +419,64 @@ static size_t epoch_order(const ft_train_data *d, const ft_batch_opts *bo, int e
     return d->n_new + k;
 }
 
+/* ---------- multi-task epochs: per-task batches, interleaved ---------- */
+
+typedef struct mt_batch { size_t start; int count, head; } mt_batch;
+
+/* Batches of one epoch: order[] receives each head's examples (shuffled,
+   reproducible from (seed, epoch)), plan[] the batches in training order.
+   Returns the number of batches; with plan NULL only counts them. */
+static long mt_plan(const ft_dataset *ds, const int *head, int nheads, const ft_train_args *a,
+                    long ep, int64_t *order, mt_batch *plan)
+{
+    int bs = a->train_batch_size;
+    size_t *size = ft_xcalloc(nheads, sizeof *size), *first = ft_xcalloc(nheads, sizeof *first);
+    long *nb = ft_xcalloc(nheads, sizeof *nb), *used = ft_xcalloc(nheads, sizeof *used), total = 0;
+    for (size_t i = 0; i < ds->n; i++) size[head[ds->ex[i].task]]++;
+    for (int h = 0; h < nheads; h++) {
+        nb[h] = a->drop_last ? (long)(size[h] / bs) : (long)((size[h] + bs - 1) / bs);
+        total += nb[h];
+        if (h) first[h] = first[h - 1] + size[h - 1];
+    }
+    if (plan) {
+        ft_rng rng;
+        ft_rng_seed(&rng, ft_key_mix(a->seed, 0x6d756c7469ull + (uint64_t)ep));   /* "multi" */
+        size_t *fill = ft_xmalloc(nheads * sizeof *fill);
+        memcpy(fill, first, nheads * sizeof *fill);
+        for (size_t i = 0; i < ds->n; i++) order[fill[head[ds->ex[i].task]]++] = (int64_t)i;
+        free(fill);
+        for (int h = 0; h < nheads; h++) ft_shuffle_i64(order + first[h], size[h], &rng);
+        double *w = ft_xmalloc(nheads * sizeof *w);
+        double inv_t = a->task_sampling == FT_TS_TEMPERATURE ? 1.0 / a->task_temperature : 1.0;
+        for (int h = 0; h < nheads; h++) w[h] = size[h] ? pow((double)size[h], inv_t) : 0;
+        int rr = 0;
+        for (long k = 0; k < total; k++) {
+            int h = 0;
+            if (a->task_sampling == FT_TS_ROUND_ROBIN) {
+                while (used[rr % nheads] >= nb[rr % nheads]) rr++;
+                h = rr++ % nheads;
+            } else {
+                double sum = 0;
+                for (int j = 0; j < nheads; j++) if (used[j] < nb[j]) sum += w[j];
+                double u = ft_rng_uniform(&rng) * sum;
+                for (h = 0; h < nheads; h++) {
+                    if (used[h] >= nb[h]) continue;
+                    if (u < w[h]) break;
+                    u -= w[h];
+                }
+                if (h == nheads)            /* rounding: the last task left */
+                    for (h = nheads - 1; used[h] >= nb[h]; h--) ;
+            }
+            size_t start = first[h] + (size_t)used[h] * bs, left = size[h] - (size_t)used[h] * bs;
+            plan[k] = (mt_batch){ start, (int)(left < (size_t)bs ? left : (size_t)bs), h };
+            used[h]++;
+        }
+        free(w);
+    }
+    free(size); free(first); free(nb); free(used);
+    return total;
+}
+
 void ft_train_data_free(ft_train_data *d)
 {
     if (!d) return;
@@ -421,7 +497,17 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
                         .group_by_length = a->group_by_length};
     const ft_dataset *train = data->ds;
     size_t epoch_n = train ? (data->n_new ? data->n_new + replay_count(data) : train->n) : 0;
-    st.batches_per_epoch = !train ? data->batches_per_epoch
+    int *heads = NULL;                  /* multi-task: the head of each dataset task */
+    mt_batch *plan = NULL;
+    if (m->ntasks) {
+        if (!train) ft_die("a multi-task model trains on token records, not ready batches");
+        if (data->n_new) ft_die("--replay does not mix with several tasks");
+        if (a->task_sampling == FT_TS_TEMPERATURE && !(a->task_temperature > 0))
+            ft_die("--task-temperature must be positive");
+        heads = ft_task_heads(m, train, "training data");
+    }
+    st.batches_per_epoch = heads ? mt_plan(train, heads, m->ntasks, a, 0, NULL, NULL)
+                         : !train ? data->batches_per_epoch
                          : a->drop_last ? (long)(epoch_n / a->train_batch_size)
                          : (long)((epoch_n + a->train_batch_size - 1) / a->train_batch_size);
     if (st.batches_per_epoch == 0) ft_die("the training data make no batch");
@@ -475,13 +561,18 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     char *last_ckpt = NULL;
 
     for (long ep = first_epoch; st.global_step < st.total_steps && !stopped_early; ep++) {
-        if (train) epoch_order(data, &bo, (int)ep, order);
+        if (heads) {
+            if (!plan) plan = ft_xmalloc(st.batches_per_epoch * sizeof *plan);
+            mt_plan(train, heads, m->ntasks, a, ep, order, plan);
+        } else if (train) epoch_order(data, &bo, (int)ep, order);
         long micro_done = (st.global_step - ep * st.steps_per_epoch) * a->grad_accum;
         long in_step = 0;
         double step_loss = 0;
         for (long mb = micro_done; mb < st.batches_per_epoch; mb++) {
             const ft_batch_data *bd = &b;
-            if (train) {
+            if (heads) {
+                ft_batch_fill(train, &bo, order + plan[mb].start, plan[mb].count, &b);
+            } else if (train) {
                 size_t start = (size_t)mb * a->train_batch_size;
                 int count = (int)(epoch_n - start < (size_t)a->train_batch_size ? epoch_n - start
                                                                                 : (size_t)a->train_batch_size);
@@ -494,6 +585,10 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
             ft_batch fb = {.B = bd->B, .T = bd->T, .input_ids = bd->input_ids,
                            .attention_mask = bd->attention_mask, .token_type_ids = bd->token_type_ids,
                            .labels = bd->labels};
+            if (heads) {
+                fb.task = plan[mb].head;
+                fb.loss_weight = a->task_weights ? (float)a->task_weights[fb.task] : 0;
+            }
             float loss = ft_model_forward_backward(m, &fb, 1);
             if (!isfinite(loss))
                 ft_die("loss became %s at step %ld (epoch %.2f, learning rate %g); "
@@ -606,6 +701,8 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
 out:
     free(last_ckpt);
     free(order);
+    free(plan);
+    free(heads);
     ft_batch_data_free(&b);
     ft_adamw_free(st.opt);
     ft_penalty_free(st.penalty);

@@ -9,6 +9,13 @@
 #include "model.h"
 
 enum ft_interval { FT_IV_NO, FT_IV_STEPS, FT_IV_EPOCH };
+/* Multi-task models: the order of the per-task batches in an epoch.  Every
+   batch of every task is used once per epoch; the next batch comes from a
+   task drawn with probability ∝ its size (proportional), ∝ size^(1/T)
+   (temperature; T=1 is proportional, large T tends to uniform), or from
+   each task in turn (round-robin; exhausted tasks drop out). */
+enum ft_task_sampling { FT_TS_PROPORTIONAL, FT_TS_TEMPERATURE, FT_TS_ROUND_ROBIN };
+int ft_task_sampling_parse(const char *s);  /* -1 if unknown */
 
 /* TrainingArguments, with HF's defaults (ft_train_args_default). */
 typedef struct ft_train_args {
@@ -40,6 +47,9 @@ typedef struct ft_train_args {
     double l2sp, ewc;                   /* continual learning penalties (0 = off) */
     const char *fisher;                 /* diagonal Fisher for EWC */
     int quiet;                          /* no progress bar */
+    int task_sampling;                  /* enum ft_task_sampling (proportional) */
+    double task_temperature;            /* T for temperature sampling (2) */
+    const double *task_weights;         /* multi-task: loss weight per head; NULL = all 1 */
 } ft_train_args;
 
 void ft_train_args_default(ft_train_args *a);

@@ -22,6 +22,12 @@ static const char usage[] =
 "  --num-labels N                classes for seq-cls (a missing head is initialised as HF does)\n"
 "  --labels FILE                 class names, one a line (sets id2label)\n"
 "  --from-scratch                ignore weights in DIR: initialise from config.json alone\n"
+"Several tasks (records with a task name, ft-tokenize --task): one shared encoder, one\n"
+"classification head per task (classifier.<task>.*, listed in config.json's ft_tasks):\n"
+"  --task-labels NAME=N[:FILE]   labels of task NAME (repeatable; default: max label + 1)\n"
+"  --task-sampling proportional|temperature|round-robin  order of the per-task batches (proportional)\n"
+"  --task-temperature T          temperature sampling: task drawn ∝ size^(1/T) (2)\n"
+"  --task-weights NAME=W,...     loss weight per task (1)\n"
 "Data and schedule:\n"
 "  --eval-data FILE              token records to evaluate on\n"
 "  --num-train-epochs X          (3)      --max-steps N              (-1: from epochs)\n"
@@ -53,7 +59,8 @@ enum {
     O_MGN, O_SCHED, O_ACCUM, O_EVAL_STRAT, O_EVAL_STEPS, O_SAVE_STRAT, O_SAVE_STEPS,
     O_SAVE_LIMIT, O_LOAD_BEST, O_METRIC, O_GIB, O_PATIENCE, O_THRESH, O_LOG_DIR, O_LOG_STEPS,
     O_LOG_STRAT, O_SEED, O_THREADS, O_RESUME, O_DROP_LAST, O_GROUP, O_MAX_LEN, O_QUIET, O_HELP,
-    O_L2SP, O_EWC, O_FISHER, O_REPLAY, O_REPLAY_RATIO
+    O_L2SP, O_EWC, O_FISHER, O_REPLAY, O_REPLAY_RATIO, O_TASK_LABELS, O_TASK_SAMPLING, O_TASK_TEMP,
+    O_TASK_WEIGHTS
 };
 
 static enum ft_interval interval(const char *flag, const char *s)
@@ -87,6 +94,97 @@ static char **read_lines(const char *path, int *n)
     return lines;
 }
 
+/* --task-labels NAME=N[:FILE] → (name, n, names file). */
+static const char *task_labels_for(const char **spec, int n, const char *name, int *count, const char **file)
+{
+    size_t l = strlen(name);
+    for (int i = 0; i < n; i++) {
+        if (strncmp(spec[i], name, l) || spec[i][l] != '=') continue;
+        char *end;
+        long v = strtol(spec[i] + l + 1, &end, 10);
+        if (end == spec[i] + l + 1 || v < 2 || v > 1 << 20 || (*end && *end != ':'))
+            ft_die("--task-labels %s: expected NAME=N[:FILE] with N >= 2", spec[i]);
+        *count = (int)v;
+        *file = *end == ':' ? end + 1 : NULL;
+        return spec[i];
+    }
+    return NULL;
+}
+
+/* The "ft_tasks" of a multi-task model for these records, or NULL when they
+   hold one task (or none).  A model that has ft_tasks already keeps them
+   (NULL is returned: ft_model_open keeps the config's). */
+static json_t *multi_task(const ft_dataset *train, const ft_dataset *eval, const char *cfgpath,
+                          const char **spec, int nspec)
+{
+    if (!train || train->ntasks < 2) {
+        if (!train || !train->ntasks) return NULL;
+        if (!nspec) return NULL;
+    }
+    ft_config *cfg = ft_config_load(cfgpath);
+    int has = json_object_get(cfg->json, "ft_tasks") != NULL;
+    ft_config_free(cfg);
+    if (has && !nspec) return NULL;
+    for (int i = 0; i < nspec; i++) {
+        int found = 0;
+        for (int t = 0; t < train->ntasks; t++) {
+            size_t l = strlen(train->tasks[t]);
+            found |= !strncmp(spec[i], train->tasks[t], l) && spec[i][l] == '=';
+        }
+        if (!found) ft_die("--task-labels %s: no such task in the training records", spec[i]);
+    }
+    json_t *arr = json_array();
+    for (int t = 0; t < train->ntasks; t++) {
+        const char *name = train->tasks[t], *file = NULL;
+        int n = 0;
+        if (!task_labels_for(spec, nspec, name, &n, &file)) {
+            /* from the data: the largest label + 1 (train and eval records) */
+            for (size_t i = 0; i < train->n; i++)
+                if (train->ex[i].task == t && train->ex[i].label >= n) n = train->ex[i].label + 1;
+            if (eval)
+                for (size_t i = 0; i < eval->n; i++)
+                    if (eval->ex[i].task < eval->ntasks && !strcmp(eval->tasks[eval->ex[i].task], name) &&
+                        eval->ex[i].label >= n) n = eval->ex[i].label + 1;
+            if (n < 2) n = 2;
+        }
+        json_t *o = json_pack("{s:s, s:i}", "name", name, "num_labels", n);
+        if (file) {
+            int nn;
+            char **lines = read_lines(file, &nn);
+            if (nn != n) ft_die("--task-labels %s=%d: %s names %d labels", name, n, file, nn);
+            json_t *id2 = json_object();
+            for (int i = 0; i < nn; i++) {
+                char k[32];
+                snprintf(k, sizeof k, "%d", i);
+                json_object_set_new(id2, k, json_string(lines[i]));
+                free(lines[i]);
+            }
+            free(lines);
+            json_object_set_new(o, "id2label", id2);
+        }
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+/* --task-weights NAME=W,... → one weight per head (1 for the rest). */
+static double *parse_weights(const ft_model *m, const char *spec)
+{
+    double *w = ft_xmalloc(m->ntasks * sizeof *w);
+    for (int t = 0; t < m->ntasks; t++) w[t] = 1;
+    char *copy = ft_xstrdup(spec), *save = NULL;
+    for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(it, '=');
+        if (!eq) ft_die("--task-weights: '%s' is not NAME=W", it);
+        *eq = 0;
+        int h = ft_model_head(m, it);
+        if (h < 0) ft_die("--task-weights: no task \"%s\"", it);
+        w[h] = ft_parse_double("--task-weights", eq + 1, 1e-9, 1e6);
+    }
+    free(copy);
+    return w;
+}
+
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
@@ -112,11 +210,15 @@ int main(int argc, char **argv)
         {"group-by-length", 0, 0, O_GROUP}, {"max-length", 1, 0, O_MAX_LEN},
         {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP}, {"l2sp", 1, 0, O_L2SP},
         {"ewc", 1, 0, O_EWC}, {"fisher", 1, 0, O_FISHER}, {"replay", 1, 0, O_REPLAY},
-        {"replay-ratio", 1, 0, O_REPLAY_RATIO}, {0, 0, 0, 0}};
+        {"replay-ratio", 1, 0, O_REPLAY_RATIO}, {"task-labels", 1, 0, O_TASK_LABELS},
+        {"task-sampling", 1, 0, O_TASK_SAMPLING}, {"task-temperature", 1, 0, O_TASK_TEMP},
+        {"task-weights", 1, 0, O_TASK_WEIGHTS}, {0, 0, 0, 0}};
     ft_train_args a;
     ft_train_args_default(&a);
     const char *model = NULL, *task = "seq-cls", *labels_file = NULL, *eval_path = NULL;
-    const char *replay = NULL;
+    const char *replay = NULL, *task_weights = NULL;
+    const char **task_labels = ft_xcalloc(argc, sizeof *task_labels);
+    int ntask_labels = 0;
     double replay_ratio = 0.2;
     int num_labels = 0, scratch = 0, c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -174,6 +276,13 @@ int main(int argc, char **argv)
         case O_FISHER: a.fisher = optarg; break;
         case O_REPLAY: replay = optarg; break;
         case O_REPLAY_RATIO: replay_ratio = ft_parse_double("--replay-ratio", optarg, 0, 0.99); break;
+        case O_TASK_LABELS: task_labels[ntask_labels++] = optarg; break;
+        case O_TASK_SAMPLING:
+            if ((a.task_sampling = ft_task_sampling_parse(optarg)) < 0)
+                ft_die("--task-sampling: '%s' is not proportional, temperature or round-robin", optarg);
+            break;
+        case O_TASK_TEMP: a.task_temperature = ft_parse_double("--task-temperature", optarg, 1e-6, 1e6); break;
+        case O_TASK_WEIGHTS: task_weights = optarg; break;
         case O_HELP: case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -195,12 +304,16 @@ int main(int argc, char **argv)
     ft_dataset *eval = eval_path ? ft_dataset_load(eval_path) : NULL;
 
     char *dir = ft_resolve_model_dir(model);
-    ft_model *m;
-    if (scratch) {
-        char *cfg = ft_xasprintf("%s/config.json", dir);
-        m = ft_model_new_from_config(cfg, task, num_labels, a.seed);
-        free(cfg);
-    } else m = ft_model_load(dir, task, num_labels, a.seed);
+    char *cfgpath = ft_xasprintf("%s/config.json", dir);
+    json_t *tasks = multi_task(train->ds, eval, cfgpath, task_labels, ntask_labels);
+    if (tasks && (num_labels || names)) ft_die("several tasks: give their labels with --task-labels, not --num-labels/--labels");
+    if (!tasks && (task_weights || a.task_sampling || ntask_labels))
+        ft_die("--task-* options need records of several tasks (ft-tokenize --task NAME)");
+    ft_model *m = ft_model_open(scratch ? cfgpath : dir, task, num_labels, tasks, scratch, a.seed);
+    free(cfgpath);
+    json_decref(tasks);
+    double *weights = task_weights ? parse_weights(m, task_weights) : NULL;
+    a.task_weights = weights;
     if (names) ft_model_set_label_names(m, nnames, (const char *const *)names);
     if (train->ds) ft_check_dataset_fits(m, train->ds, train_path);
     else ft_check_batches_fit(m, train->batches, train->nbatches, train_path);
@@ -213,6 +326,8 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < nnames; i++) free(names[i]);
     free(names);
+    free(weights);
+    free(task_labels);
     free(dir);
     ft_model_free(m);
     ft_train_data_free(train);
