@@ -18,7 +18,11 @@ sum_t lr_t * min(2, 10 * noise_t / |g64_t|): negligible where the gradient is
 well above the noise, up to 2*lr per step where it is all noise.  Counts of
 entries judged that way are printed, not hidden.
 
-usage: bert_parity.py WORKDIR DRIVER [single|regression]
+multitask: two heads (classifier.a: 3 labels, classifier.b: 2) on one
+encoder; the micro-batches of each step alternate between the tasks, so the
+optimiser steps mix both heads' gradients with the shared encoder's.
+
+usage: bert_parity.py WORKDIR DRIVER [single|regression|multitask]
 """
 import json, math, os, struct, subprocess, sys
 import numpy as np
@@ -72,6 +76,10 @@ def main():
            "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "pad_token_id": 0,
            "num_labels": L}
     if problem == "regression": cfg["problem_type"] = "regression"
+    tasks = [0]
+    if problem == "multitask":
+        cfg["ft_tasks"] = [{"name": "a", "num_labels": 3}, {"name": "b", "num_labels": 2}]
+        tasks = [0, 1]              # micro-batch 0 → head a, 1 → head b
     m = BertForSequenceClassification(cfg)
     with torch.no_grad():       # weights large enough that every path matters
         for n, p in m.named_parameters():
@@ -86,18 +94,23 @@ def main():
     ids = ids * am
     tt = torch.zeros(B, T, dtype=torch.long); tt[:, 5:] = 1; tt = tt * am
     if problem == "regression": labels = torch.randn(B, 1)
+    elif problem == "multitask": labels = torch.tensor([2, -100, 0, 1])   # rows 2-3 for head b
     else: labels = torch.tensor([2, -100, 0, 1])
     with open(os.path.join(work, "config.json"), "w") as f: json.dump(cfg, f)
     st_write(os.path.join(work, "model.safetensors"),
              {n: p.detach().numpy() for n, p in m.state_dict().items()}, {"format": "pt"})
     st_write(os.path.join(work, "batch.safetensors"),
              {"input_ids": ids.numpy(), "attention_mask": am.numpy(),
-              "token_type_ids": tt.numpy(), "labels": labels.numpy()})
+              "token_type_ids": tt.numpy(), "labels": labels.numpy(),
+              **({"batch_tasks": np.array(tasks)} if problem == "multitask" else {})})
 
     accum, lr, wd, maxnorm, warmup, total = 2, 1e-3, 0.01, 1.0, 1, 3
     subprocess.run([driver, work, str(accum), str(lr), str(wd), str(maxnorm), str(warmup), str(total)],
                    check=True)
     ft, _ = st_read(os.path.join(work, "ft_out.safetensors"))
+
+    def grad(p):                    # a head no batch used has none: zeros
+        return np.zeros(p.shape) if p.grad is None else p.grad.detach().double().numpy().copy()
 
     def run(dtype):
         r = BertForSequenceClassification(cfg)
@@ -105,9 +118,9 @@ def main():
         r = r.to(dtype)
         r.eval()                    # dropout off for parity
         lab = labels.to(dtype) if problem == "regression" else labels
-        logits, loss = r(ids, am, tt, lab)
+        logits, loss = r(ids, am, tt, lab, tasks[0])
         loss.backward()
-        grads = {n: p.grad.detach().double().numpy().copy() for n, p in r.named_parameters()}
+        grads = {n: grad(p) for n, p in r.named_parameters()}
         out = {"logits": logits.detach().double().numpy(), "loss": loss.item(), "grads": grads}
         # HF Trainer: AdamW with no decay on bias/LayerNorm, LambdaLR linear warmup,
         # loss / accum per micro-batch, clip_grad_norm_, step, schedule step.
@@ -122,9 +135,9 @@ def main():
             opt.zero_grad()
             for a in range(accum):
                 sl = slice(a * rows, (a + 1) * rows)
-                _, l = r(ids[sl], am[sl], tt[sl], lab[sl])
+                _, l = r(ids[sl], am[sl], tt[sl], lab[sl], tasks[a % len(tasks)])
                 (l / accum).backward()
-            step_grads.append({n: p.grad.detach().double().numpy().copy() for n, p in r.named_parameters()})
+            step_grads.append({n: grad(p) for n, p in r.named_parameters()})
             norms.append(float(torch.nn.utils.clip_grad_norm_(r.parameters(), maxnorm)))
             lrs.append(opt.param_groups[0]["lr"])
             opt.step(); sched.step()
@@ -193,8 +206,12 @@ def main():
     sd, meta = st_read(os.path.join(work, "saved", "model.safetensors"))
     with open(os.path.join(work, "saved", "config.json")) as f: sc = json.load(f)
     ok = meta.get("format") == "pt" and sc["architectures"] == ["BertForSequenceClassification"]
-    ok = ok and len(sc["id2label"]) == L and sc["label2id"]
-    r = BertForSequenceClassification(dict(cfg, num_labels=len(sc["id2label"])))
+    if problem == "multitask":
+        ok = ok and sc["ft_tasks"] == cfg["ft_tasks"]
+        r = BertForSequenceClassification(dict(cfg, ft_tasks=sc["ft_tasks"]))
+    else:
+        ok = ok and len(sc["id2label"]) == L and sc["label2id"]
+        r = BertForSequenceClassification(dict(cfg, num_labels=len(sc["id2label"])))
     try: r.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in sd.items()}, strict=True)
     except Exception as ex: print("  " + str(ex)); ok = False
     report(ok, f"bert_parity_{problem}_saved_checkpoint_loads")

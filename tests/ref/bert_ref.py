@@ -89,18 +89,25 @@ class BertModel(nn.Module):
         return s.pooler(x)
 
 class BertForSequenceClassification(nn.Module):
+    """With c["ft_tasks"] ([{"name", "num_labels"}, ...]): one head per task,
+    classifier.<name>.weight/bias (ft's multi-task layout), chosen by task=."""
     def __init__(s, c):
         super().__init__()
         s.num_labels = c["num_labels"]; s.problem = c.get("problem_type")
         s.bert = BertModel(c)
         cd = c.get("classifier_dropout")
         s.dropout = nn.Dropout(c["hidden_dropout_prob"] if cd is None else cd)
-        s.classifier = nn.Linear(c["hidden_size"], c["num_labels"])
-    def forward(s, ids, am, tt, labels):
-        logits = s.classifier(s.dropout(s.bert(ids, am, tt)))
+        s.tasks = [t["name"] for t in c.get("ft_tasks") or []]
+        if s.tasks:
+            s.classifier = nn.ModuleDict({t["name"]: nn.Linear(c["hidden_size"], t["num_labels"])
+                                          for t in c["ft_tasks"]})
+        else:
+            s.classifier = nn.Linear(c["hidden_size"], c["num_labels"])
+    def forward(s, ids, am, tt, labels, task=0):
+        head = s.classifier[s.tasks[task]] if s.tasks else s.classifier
+        logits = head(s.dropout(s.bert(ids, am, tt)))
         if s.problem == "regression":
             loss = nn.functional.mse_loss(logits.squeeze(), labels.squeeze())
         else:
-            loss = nn.functional.cross_entropy(logits.view(-1, s.num_labels), labels.view(-1))
+            loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1))
         return logits, loss
-

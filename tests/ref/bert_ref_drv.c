@@ -7,7 +7,9 @@
  *   (dropout off), then after TOTAL optimiser steps (each over ACCUM
  *   micro-batches splitting the batch by rows, HF Trainer style: grads of the
  *   micro-batch means summed and scaled by 1/ACCUM, clipped at MAXNORM, AdamW,
- *   linear schedule with WARMUP) final.<param>. */
+ *   linear schedule with WARMUP) final.<param>.
+ * A multi-task model (config ft_tasks) takes batch.safetensors' batch_tasks
+ * [ACCUM]: the head of each micro-batch (the whole batch uses the first). */
 #include "model.h"
 #include "optim.h"
 #include "safetensors.h"
@@ -50,9 +52,12 @@ int main(int argc, char **argv)
         flab = ft_xmalloc(nl * sizeof *flab);
         ft_st_read_f32(bf, ft_st_find(bf, "labels"), flab);
     }
+    size_t ntk = 0;
+    int32_t *tasks = read_ints(bf, "batch_tasks", &ntk);
+    if (tasks && (int)ntk != accum) ft_die("batch_tasks has %zu entries, not ACCUM %d", ntk, accum);
     int L = m->num_labels;
     ft_batch b = { .B = B, .T = T, .input_ids = ids, .attention_mask = am, .token_type_ids = tt,
-                   .labels = flab ? NULL : lab, .float_labels = flab };
+                   .labels = flab ? NULL : lab, .float_labels = flab, .task = tasks ? tasks[0] : 0 };
 
     ft_params *ps = ft_model_params(m);
     float *logits = ft_xmalloc((size_t)B * L * sizeof *logits);
@@ -82,7 +87,8 @@ int main(int argc, char **argv)
             size_t off = (size_t)a * rows * T;
             ft_batch mb = { .B = rows, .T = T, .input_ids = ids + off, .attention_mask = am + off,
                             .token_type_ids = tt + off, .labels = flab ? NULL : lab + a * rows,
-                            .float_labels = flab ? flab + (size_t)a * rows * L : NULL };
+                            .float_labels = flab ? flab + (size_t)a * rows * L : NULL,
+                            .task = tasks ? tasks[a] : 0 };
             ft_model_forward_backward(m, &mb, 0);
         }
         ft_grad_scale(ps, 1.0f / accum);
