@@ -12,6 +12,7 @@ ft_adamw *ft_adamw_new(const ft_params *ps, float weight_decay)
     o->beta1 = 0.9f; o->beta2 = 0.999f; o->eps = 1e-8f;
     o->weight_decay = weight_decay;
     o->n = ps->total;
+    o->np = ps->n;
     /* State for the whole buffer keeps offsets shared; frozen ranges stay 0
        (a LoRA run could pack trainables first if this memory matters). */
     o->m = ft_xcalloc(o->n ? o->n : 1, sizeof(float));
@@ -22,20 +23,27 @@ ft_adamw *ft_adamw_new(const ft_params *ps, float weight_decay)
 void ft_adamw_free(ft_adamw *o)
 {
     if (!o) return;
-    free(o->m); free(o->v); free(o);
+    free(o->m); free(o->v); free(o->pt); free(o);
 }
 
-void ft_adamw_step(ft_adamw *o, ft_params *ps, float lr)
+void ft_adamw_step(ft_adamw *o, ft_params *ps, float lr) { ft_adamw_step_some(o, ps, lr, NULL); }
+
+void ft_adamw_step_some(ft_adamw *o, ft_params *ps, float lr, const unsigned char *skip)
 {
-    if (ps->total != o->n) ft_die("internal: optimiser built for another parameter set");
+    if (ps->total != o->n || ps->n != o->np) ft_die("internal: optimiser built for another parameter set");
+    if (skip && !o->pt) {
+        o->pt = ft_xmalloc((o->np ? o->np : 1) * sizeof *o->pt);
+        for (int i = 0; i < o->np; i++) o->pt[i] = o->t;
+    }
     o->t++;
-    /* torch computes these in Python floats (double) then uses them as scalars. */
-    double bc1 = 1.0 - pow(o->beta1, (double)o->t), bc2 = 1.0 - pow(o->beta2, (double)o->t);
-    float step_size = (float)(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
     float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
     for (int i = 0; i < ps->n; i++) {
         const ft_param *p = &ps->p[i];
-        if (!p->trainable) continue;
+        if (!p->trainable || (skip && skip[i])) continue;
+        long t = o->pt ? ++o->pt[i] : o->t;
+        /* torch computes these in Python floats (double) then uses them as scalars. */
+        double bc1 = 1.0 - pow(o->beta1, (double)t), bc2 = 1.0 - pow(o->beta2, (double)t);
+        float step_size = (float)(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
         float *w = ps->data + p->offset, *g = ps->grad + p->offset;
         float *m = o->m + p->offset, *v = o->v + p->offset;
         float decay = p->no_decay ? 1.0f : 1.0f - lr * o->weight_decay;

@@ -11,6 +11,8 @@
 typedef struct ft_adamw {
     float beta1, beta2, eps, weight_decay;
     long t;                     /* steps taken */
+    long *pt;                   /* per-tensor steps once a step skipped some (NULL: all t) */
+    int np;                     /* tensors (ps->n) */
     float *m, *v;               /* parallel to params->data (frozen ranges unused) */
     size_t n;
 } ft_adamw;
@@ -19,6 +21,10 @@ ft_adamw *ft_adamw_new(const ft_params *ps, float weight_decay);  /* betas 0.9/0
 void ft_adamw_free(ft_adamw *o);
 /* One optimiser step at learning rate lr using ps->grad. */
 void ft_adamw_step(ft_adamw *o, ft_params *ps, float lr);
+/* The same, leaving tensor i alone where skip[i] (as torch does for a tensor
+   whose grad is None): its weights, moments and own step count stay.  Bias
+   corrections use each tensor's own step count, as torch's per-tensor state. */
+void ft_adamw_step_some(ft_adamw *o, ft_params *ps, float lr, const unsigned char *skip);
 
 /* Multiply every trainable gradient by scale (gradient accumulation: the
    Trainer divides each micro-batch loss by the accumulation steps). */

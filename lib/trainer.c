@@ -153,8 +153,16 @@ static void save_optimizer(const run_state *st, const char *path)
     char t[32];
     snprintf(t, sizeof t, "%ld", st->opt->t);
     ft_st_writer_meta(w, "step", t);
+    char *steps = NULL;
+    if (st->opt->pt) {              /* per-tensor steps (multi-task heads skipped) */
+        size_t len = 0;
+        steps = ft_xmalloc(24 * (size_t)ps->n + 1);
+        for (int i = 0; i < ps->n; i++) len += sprintf(steps + len, "%s%ld", i ? "," : "", st->opt->pt[i]);
+        ft_st_writer_meta(w, "tensor_steps", steps);
+    }
     ft_st_writer_write(w, path);
     ft_st_writer_free(w);
+    free(steps);
     for (int i = 0; i < 2 * ps->n; i++) free(names[i]);
     free(names);
 }
@@ -177,6 +185,17 @@ static void load_optimizer(run_state *st, const char *path)
     }
     const char *t = ft_st_meta(f, "step");
     st->opt->t = t ? atol(t) : 0;
+    const char *steps = ft_st_meta(f, "tensor_steps");
+    if (steps) {
+        free(st->opt->pt);
+        st->opt->pt = ft_xmalloc((ps->n ? ps->n : 1) * sizeof *st->opt->pt);
+        char *end = (char *)steps;
+        for (int i = 0; i < ps->n; i++) {
+            st->opt->pt[i] = strtol(end, &end, 10);
+            if (*end == ',') end++;
+            else if (i + 1 < ps->n) ft_die("%s: tensor_steps does not fit the model", path);
+        }
+    }
     ft_st_close(f);
 }
 
@@ -499,12 +518,26 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     size_t epoch_n = train ? (data->n_new ? data->n_new + replay_count(data) : train->n) : 0;
     int *heads = NULL;                  /* multi-task: the head of each dataset task */
     mt_batch *plan = NULL;
+    int *param_head = NULL;             /* multi-task: the head a parameter belongs to, or -1 */
+    unsigned char *skip = NULL, *head_used = NULL;
     if (m->ntasks) {
         if (!train) ft_die("a multi-task model trains on token records, not ready batches");
         if (data->n_new) ft_die("--replay does not mix with several tasks");
         if (a->task_sampling == FT_TS_TEMPERATURE && !(a->task_temperature > 0))
             ft_die("--task-temperature must be positive");
         heads = ft_task_heads(m, train, "training data");
+        /* torch leaves a head that no batch of a step reached alone */
+        param_head = ft_xmalloc(ps->n * sizeof *param_head);
+        skip = ft_xmalloc(ps->n ? ps->n : 1);
+        head_used = ft_xcalloc(m->ntasks, 1);
+        for (int i = 0; i < ps->n; i++) {
+            param_head[i] = -1;
+            for (int h = 0; h < m->ntasks; h++) {
+                size_t l = strlen(m->heads[h].name);
+                if (!strncmp(ps->p[i].name, "classifier.", 11) && !strncmp(ps->p[i].name + 11, m->heads[h].name, l) &&
+                    ps->p[i].name[11 + l] == '.') param_head[i] = h;
+            }
+        }
     }
     st.batches_per_epoch = heads ? mt_plan(train, heads, m->ntasks, a, 0, NULL, NULL)
                          : !train ? data->batches_per_epoch
@@ -588,6 +621,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
             if (heads) {
                 fb.task = plan[mb].head;
                 fb.loss_weight = a->task_weights ? (float)a->task_weights[fb.task] : 0;
+                head_used[fb.task] = 1;
             }
             float loss = ft_model_forward_backward(m, &fb, 1);
             if (!isfinite(loss))
@@ -609,7 +643,11 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
             }
             last_norm = ft_clip_grad_norm(ps, (float)a->max_grad_norm);
             double lr = ft_lr_at(a->lr_scheduler, a->learning_rate, st.global_step, st.warmup, st.total_steps);
-            ft_adamw_step(st.opt, ps, (float)lr);
+            if (heads) {
+                for (int i = 0; i < ps->n; i++) skip[i] = param_head[i] >= 0 && !head_used[param_head[i]];
+                memset(head_used, 0, m->ntasks);
+                ft_adamw_step_some(st.opt, ps, (float)lr, skip);
+            } else ft_adamw_step(st.opt, ps, (float)lr);
             ft_params_zero_grad(ps);
             st.global_step++;
             st.epoch = ep + (double)(mb + 1) / st.batches_per_epoch;
@@ -703,6 +741,9 @@ out:
     free(order);
     free(plan);
     free(heads);
+    free(param_head);
+    free(skip);
+    free(head_used);
     ft_batch_data_free(&b);
     ft_adamw_free(st.opt);
     ft_penalty_free(st.penalty);

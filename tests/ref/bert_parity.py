@@ -19,8 +19,9 @@ well above the noise, up to 2*lr per step where it is all noise.  Counts of
 entries judged that way are printed, not hidden.
 
 multitask: two heads (classifier.a: 3 labels, classifier.b: 2) on one
-encoder; the micro-batches of each step alternate between the tasks, so the
-optimiser steps mix both heads' gradients with the shared encoder's.
+encoder; step 1's micro-batches use heads a then b, step 2 only a, step 3
+only b: torch (zero_grad set_to_none, as HF Trainer on torch 2) leaves the
+idle head alone and counts AdamW steps per tensor, and so must ft.
 
 usage: bert_parity.py WORKDIR DRIVER [single|regression|multitask]
 """
@@ -79,7 +80,7 @@ def main():
     tasks = [0]
     if problem == "multitask":
         cfg["ft_tasks"] = [{"name": "a", "num_labels": 3}, {"name": "b", "num_labels": 2}]
-        tasks = [0, 1]              # micro-batch 0 → head a, 1 → head b
+        tasks = [0, 1, 0, 0, 1, 1]  # the head of each micro-batch, step by step
     m = BertForSequenceClassification(cfg)
     with torch.no_grad():       # weights large enough that every path matters
         for n, p in m.named_parameters():
@@ -94,7 +95,7 @@ def main():
     ids = ids * am
     tt = torch.zeros(B, T, dtype=torch.long); tt[:, 5:] = 1; tt = tt * am
     if problem == "regression": labels = torch.randn(B, 1)
-    elif problem == "multitask": labels = torch.tensor([2, -100, 0, 1])   # rows 2-3 for head b
+    elif problem == "multitask": labels = torch.tensor([1, -100, 0, 1])   # fit both heads
     else: labels = torch.tensor([2, -100, 0, 1])
     with open(os.path.join(work, "config.json"), "w") as f: json.dump(cfg, f)
     st_write(os.path.join(work, "model.safetensors"),
@@ -132,10 +133,10 @@ def main():
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lam)
         step_grads, norms, lrs, rows = [], [], [], B // accum
         for s in range(total):
-            opt.zero_grad()
+            opt.zero_grad(set_to_none=True)
             for a in range(accum):
                 sl = slice(a * rows, (a + 1) * rows)
-                _, l = r(ids[sl], am[sl], tt[sl], lab[sl], tasks[a % len(tasks)])
+                _, l = r(ids[sl], am[sl], tt[sl], lab[sl], tasks[(s * accum + a) % len(tasks)])
                 (l / accum).backward()
             step_grads.append({n: grad(p) for n, p in r.named_parameters()})
             norms.append(float(torch.nn.utils.clip_grad_norm_(r.parameters(), maxnorm)))

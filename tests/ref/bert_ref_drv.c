@@ -9,7 +9,9 @@
  *   micro-batch means summed and scaled by 1/ACCUM, clipped at MAXNORM, AdamW,
  *   linear schedule with WARMUP) final.<param>.
  * A multi-task model (config ft_tasks) takes batch.safetensors' batch_tasks
- * [ACCUM]: the head of each micro-batch (the whole batch uses the first). */
+ * [TOTAL×ACCUM]: the head of each micro-batch (the whole batch uses the
+ * first); a step leaves the heads none of its micro-batches used alone, as
+ * ft-train does (torch: grad None). */
 #include "model.h"
 #include "optim.h"
 #include "safetensors.h"
@@ -54,7 +56,7 @@ int main(int argc, char **argv)
     }
     size_t ntk = 0;
     int32_t *tasks = read_ints(bf, "batch_tasks", &ntk);
-    if (tasks && (int)ntk != accum) ft_die("batch_tasks has %zu entries, not ACCUM %d", ntk, accum);
+    if (tasks && (int)ntk != accum * total) ft_die("batch_tasks has %zu entries, not ACCUM×TOTAL", ntk);
     int L = m->num_labels;
     ft_batch b = { .B = B, .T = T, .input_ids = ids, .attention_mask = am, .token_type_ids = tt,
                    .labels = flab ? NULL : lab, .float_labels = flab, .task = tasks ? tasks[0] : 0 };
@@ -88,12 +90,24 @@ int main(int argc, char **argv)
             ft_batch mb = { .B = rows, .T = T, .input_ids = ids + off, .attention_mask = am + off,
                             .token_type_ids = tt + off, .labels = flab ? NULL : lab + a * rows,
                             .float_labels = flab ? flab + (size_t)a * rows * L : NULL,
-                            .task = tasks ? tasks[a] : 0 };
+                            .task = tasks ? tasks[s * accum + a] : 0 };
             ft_model_forward_backward(m, &mb, 0);
         }
         ft_grad_scale(ps, 1.0f / accum);
         norms[s] = ft_clip_grad_norm(ps, maxnorm);
-        ft_adamw_step(opt, ps, (float)ft_lr_at(FT_SCHED_LINEAR, lr, s, warmup, total));
+        float lr_s = (float)ft_lr_at(FT_SCHED_LINEAR, lr, s, warmup, total);
+        if (!tasks) { ft_adamw_step(opt, ps, lr_s); continue; }
+        unsigned char *skip = ft_xcalloc(ps->n, 1);
+        for (int i = 0; i < ps->n; i++) {
+            if (strncmp(ps->p[i].name, "classifier.", 11)) continue;
+            skip[i] = 1;
+            for (int a = 0; a < accum; a++) {
+                const char *h = m->heads[tasks[s * accum + a]].name;
+                if (!strncmp(ps->p[i].name + 11, h, strlen(h)) && ps->p[i].name[11 + strlen(h)] == '.') skip[i] = 0;
+            }
+        }
+        ft_adamw_step_some(opt, ps, lr_s, skip);
+        free(skip);
     }
     int64_t ts[1] = { total };
     ft_st_writer_add(w, "grad_norms", 1, ts, norms);

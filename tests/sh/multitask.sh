@@ -41,7 +41,7 @@ assert h['classifier.a.weight']['shape'] == [3, 32] and h['classifier.b.bias']['
 assert 'classifier.weight' not in h"
 ft-eval --model M val.jsonl > ev.json
 check eval_per_task jqt '.eval_a_accuracy and .eval_b_accuracy and .eval_loss and
-    (.eval_average_accuracy - (.eval_a_accuracy + .eval_b_accuracy) / 2 | fabs) < 1e-9' ev.json
+    (.eval_average_accuracy - (.eval_a_accuracy + .eval_b_accuracy) / 2 | fabs) < 1e-5' ev.json
 # both tasks learn (chance: 1/3 and 1/2)
 check both_tasks_learn jqt '.eval_a_accuracy > 0.5 and .eval_b_accuracy > 0.7' ev.json
 echo "  a $(jq .eval_a_accuracy ev.json), b $(jq .eval_b_accuracy ev.json)"
@@ -77,3 +77,10 @@ expect_fail task_labels_unknown 'no such task' ft-train --model . --from-scratch
 expect_fail task_labels_too_few 'has label 2, but its head has 2 labels' ft-train --model . --from-scratch $C --task-labels a=2 --output-dir X train.jsonl
 jq -c '.task = "c"' val.jsonl > c.jsonl
 expect_fail eval_unknown_task 'task "c" has no head' ft-eval --model M c.jsonl
+
+# resume is bit-exact: the batch plan and the per-tensor AdamW steps come back
+R="--per-device-train-batch-size 16 --learning-rate 2e-3 --quiet --seed 3 --num-train-epochs 2 --save-strategy epoch --task-sampling temperature"
+ft-train --model . --from-scratch $R --output-dir r1 train.jsonl > /dev/null 2>&1
+mkdir r2 && cp -r r1/checkpoint-23 r2/
+ft-train --model . --from-scratch $R --output-dir r2 --resume-from-checkpoint r2/checkpoint-23 train.jsonl > /dev/null 2>&1
+check resume_bit_exact cmp -s r1/model.safetensors r2/model.safetensors
