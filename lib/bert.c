@@ -439,7 +439,7 @@ static void bert_free(ft_model *m)
     free(bt);
 }
 
-static const ft_model_vt bert_vt = { bert_forward, bert_backward, bert_reserve, bert_flops, bert_free };
+static const ft_model_vt bert_vt = { bert_forward, bert_backward, bert_reserve, bert_flops, bert_free, NULL, NULL };
 
 ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
 {
