@@ -173,7 +173,7 @@ static void gpt2_reserve(ft_model *m, int B, int T)
     size_t Lb = c->n_layer, TT = (size_t)T * T;
     size_t per_layer = 7 * N * C + 4 * N + (size_t)B * H * TT + 2 * N * F;
     size_t total = (Lb + 1) * N * C + N * C + 2 * N + N * V + N
-                 + Lb * per_layer + 6 * N * C + 2 * N * F + ft_attention_scratch(T)
+                 + Lb * per_layer + 7 * N * C + 2 * N * F + ft_attention_scratch(T)
                  + (32 + 16 * Lb) * 16;
     free(g->arena);
     if (posix_memalign((void **)&g->arena, 64, total * sizeof(float)))
