@@ -85,3 +85,13 @@ clean:
 	rm -rf build build-san bin
 
 .PHONY: all deps deps-check test sanitize demo bench install clean
+
+# Benchmarks: bench/*.c → build/bench/* (run by bench/run).
+BENCH_SRC = $(sort $(wildcard bench/*.c))
+BENCHES   = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+benches: $(BENCHES)
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
+$(BUILD)/bench:
+	mkdir -p $@
+.PHONY: benches

@@ -444,6 +444,19 @@ ft_gpt2_cache *ft_gpt2_cache_new(ft_model *m, int B, int maxT)
 
 int ft_gpt2_cache_len(const ft_gpt2_cache *c) { return c->len; }
 
+/* Conv1D for a few rows: one GEMV per row reads W once per row without
+   sgemm's packing copy, which dominates when N is 1..8. */
+static void conv1d_rows(float *out, const float *in, const float *W, const float *b, int N, int Cin, int Cout)
+{
+    if (N > 8) { ft_conv1d_fwd(out, in, W, b, N, Cin, Cout); return; }
+    for (int n = 0; n < N; n++) {
+        float *o = out + (size_t)n * Cout;
+        if (b) memcpy(o, b, Cout * sizeof(float));
+        cblas_sgemv(CblasRowMajor, CblasTrans, Cin, Cout, 1.0f, W, Cout, in + (size_t)n * Cin, 1,
+                    b ? 1.0f : 0.0f, o, 1);
+    }
+}
+
 void ft_gpt2_cache_free(ft_gpt2_cache *c)
 {
     if (!c) return;
@@ -485,7 +498,7 @@ void ft_gpt2_decode(ft_model *m, ft_gpt2_cache *kc, const int32_t *ids, const in
         float *K = kc->k + (size_t)l * B * kc->maxT * C, *Vc = kc->v + (size_t)l * B * kc->maxT * C;
         ft_layernorm_fwd(kc->ln, mean, rstd, kc->x, ft_param_data(ps, L->ln1_w), ft_param_data(ps, L->ln1_b),
                          N, C, c->layer_norm_eps);
-        ft_conv1d_fwd(kc->qkv, kc->ln, ft_param_data(ps, L->at_w), ft_param_data(ps, L->at_b), N, C, 3 * C);
+        conv1d_rows(kc->qkv, kc->ln, ft_param_data(ps, L->at_w), ft_param_data(ps, L->at_b), N, C, 3 * C);
         ft_lora_fwd(m, L->at_w, kc->qkv, 3 * C, kc->ln, N, 0, 0);
         for (int b = 0; b < B; b++)
             for (int t = 0; t < Tn; t++) {
@@ -523,15 +536,15 @@ void ft_gpt2_decode(ft_model *m, ft_gpt2_cache *kc, const int32_t *ids, const in
                     }
                 }
             }
-        ft_conv1d_fwd(kc->tmp, kc->ctx, ft_param_data(ps, L->ap_w), ft_param_data(ps, L->ap_b), N, C, C);
+        conv1d_rows(kc->tmp, kc->ctx, ft_param_data(ps, L->ap_w), ft_param_data(ps, L->ap_b), N, C, C);
         ft_lora_fwd(m, L->ap_w, kc->tmp, C, kc->ctx, N, 0, 0);
         ft_accumulate(kc->x, kc->tmp, (size_t)N * C);
         ft_layernorm_fwd(kc->ln, mean, rstd, kc->x, ft_param_data(ps, L->ln2_w), ft_param_data(ps, L->ln2_b),
                          N, C, c->layer_norm_eps);
-        ft_conv1d_fwd(kc->f, kc->ln, ft_param_data(ps, L->fc_w), ft_param_data(ps, L->fc_b), N, C, F);
+        conv1d_rows(kc->f, kc->ln, ft_param_data(ps, L->fc_w), ft_param_data(ps, L->fc_b), N, C, F);
         ft_lora_fwd(m, L->fc_w, kc->f, F, kc->ln, N, 0, 0);
         act_fwd(c->act, kc->gg, kc->f, (size_t)N * F);
-        ft_conv1d_fwd(kc->tmp, kc->gg, ft_param_data(ps, L->mp_w), ft_param_data(ps, L->mp_b), N, F, C);
+        conv1d_rows(kc->tmp, kc->gg, ft_param_data(ps, L->mp_w), ft_param_data(ps, L->mp_b), N, F, C);
         ft_lora_fwd(m, L->mp_w, kc->tmp, C, kc->gg, N, 0, 0);
         ft_accumulate(kc->x, kc->tmp, (size_t)N * C);
     }
@@ -539,6 +552,10 @@ void ft_gpt2_decode(ft_model *m, ft_gpt2_cache *kc, const int32_t *ids, const in
         memcpy(kc->ln + (size_t)b * C, kc->x + ((size_t)b * Tn + Tn - 1) * C, C * sizeof(float));
     ft_layernorm_fwd(kc->last, mean, rstd, kc->ln, ft_param_data(ps, g->lnf_w), ft_param_data(ps, g->lnf_b),
                      B, C, c->layer_norm_eps);
-    ft_linear_fwd(logits, kc->last, ft_param_data(ps, g->wte), NULL, B, C, V);
+    if (B <= 8)
+        for (int b = 0; b < B; b++)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, V, C, 1.0f, ft_param_data(ps, g->wte), C,
+                        kc->last + (size_t)b * C, 1, 0.0f, logits + (size_t)b * V, 1);
+    else ft_linear_fwd(logits, kc->last, ft_param_data(ps, g->wte), NULL, B, C, V);
     kc->len = tot;
 }
