@@ -227,6 +227,53 @@ static void save_load_merge(void)
     free(base); free(ad);
 }
 
+/* LoRA through BERT's (packed q/k/v) linear layers: finite differences,
+   B = 0 leaves the logits alone, the classifier is saved (SEQ_CLS). */
+static const char *bert_cfg =
+    "{\"model_type\":\"bert\",\"vocab_size\":30,\"hidden_size\":8,\"num_hidden_layers\":2,"
+    "\"num_attention_heads\":2,\"intermediate_size\":12,\"max_position_embeddings\":12,"
+    "\"type_vocab_size\":2,\"initializer_range\":0.3,\"hidden_dropout_prob\":0.1,"
+    "\"attention_probs_dropout_prob\":0.1,\"num_labels\":3}";
+
+static void bert_lora(void)
+{
+    char *d = ft_xasprintf("%s/bert", dir);
+    mkdir(d, 0777);
+    char *p = ft_xasprintf("%s/config.json", d);
+    FILE *f = fopen(p, "w");
+    fputs(bert_cfg, f);
+    fclose(f);
+    ft_model *m = ft_model_new_from_config(p, "seq-cls", 3, 1);
+    int32_t bl[2] = { 2, 0 };
+    ft_batch b = { .B = 2, .T = 6, .input_ids = ids, .attention_mask = am, .labels = bl };
+    float before[6], after[6];
+    ft_model_forward(m, &b, before);
+    ft_lora_config c = lcfg("query,value,dense");
+    c.dropout = 0.1f;
+    ft_lora_attach(m, &c, 3);
+    CHECK(m->lora->n == 2 * 5 + 1);    /* q, v, 3 dense per layer, pooler */
+    ft_model_forward(m, &b, after);
+    CHECK(memcmp(before, after, sizeof before) == 0);
+    ft_params *ps = ft_model_params(m);
+    CHECK(ps->p[ft_params_find(ps, "classifier.weight")].trainable);
+    CHECK(!ps->p[ft_params_find(ps, "bert.encoder.layer.0.attention.self.query.weight")].trainable);
+    randomize_B(m);
+    for (int train = 0; train < 2; train++) {
+        fb_ctx x = { m, b, train };
+        ft_params_zero_grad(ps);
+        ft_model_forward_backward(m, &b, train);
+        for (int i = 0; i < ps->n; i++) {
+            if (!ps->p[i].trainable) continue;
+            double w = gradcheck(ps->p[i].name, ft_param_data(ps, i), ps->p[i].numel, ft_param_grad(ps, i),
+                                 model_loss, &x, 1e-2f, 2e-4, 2e-2);
+            CHECK(w <= 1);
+        }
+    }
+    ft_model_free(m);
+    free(p);
+    free(d);
+}
+
 /* ---- parity with tests/ref/gpt2_ref.py ---- */
 
 static ft_st_file *ref;
@@ -426,6 +473,7 @@ int main(int argc, char **argv)
     RUN(causal_masking);
     RUN(kv_cache_matches_forward);
     RUN(save_load_merge);
+    RUN(bert_lora);
     char *cmd = ft_xasprintf("rm -rf %s", dir);
     if (system(cmd)) {}
     free(cmd);
