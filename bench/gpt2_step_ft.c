@@ -1,7 +1,7 @@
-/* gpt2_step: training-step throughput of GPT-2 (124M shape by default) in
+/* gpt2_step_ft: training-step throughput of GPT-2 (124M shape by default) in
    fp32: full fine-tuning and LoRA (r=8 on c_attn,c_proj), and greedy
    generation tokens/s with the KV cache.  Prints one JSON object per line.
-   usage: gpt2_step CONFIG.json [B T STEPS GEN_TOKENS] */
+   usage: gpt2_step_ft CONFIG.json [B T STEPS GEN_TOKENS] */
 #include "generate.h"
 #include "lora.h"
 #include "model.h"
@@ -81,8 +81,8 @@ static void gen(const char *cfg, int B, int prompt, int ntok)
 
 int main(int argc, char **argv)
 {
-    ft_set_prog("gpt2_step");
-    if (argc < 2) ft_die("usage: gpt2_step CONFIG.json [B T STEPS GEN_TOKENS [full|lora|gen]]");
+    ft_set_prog("gpt2_step_ft");
+    if (argc < 2) ft_die("usage: gpt2_step_ft CONFIG.json [B T STEPS GEN_TOKENS [full|lora|gen]]");
     int B = argc > 2 ? atoi(argv[2]) : 4, T = argc > 3 ? atoi(argv[3]) : 256;
     int steps = argc > 4 ? atoi(argv[4]) : 3, g = argc > 5 ? atoi(argv[5]) : 50;
     const char *what = argc > 6 ? argv[6] : "all";
