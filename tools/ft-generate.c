@@ -22,7 +22,7 @@ static const char usage[] =
 "  --temperature X (1.0)  --top-k N (50)  --top-p X (1.0)  --seed N (42)\n"
 "  --repetition-penalty X (1.0)   --eos-token-id N (config's)\n"
 "  --text-column NAME (text)  -o FILE (default stdout)  --format jsonl|ft (jsonl on stdout)\n"
-"  --threads N\n";
+"  --threads N  -h, --help\n";
 
 typedef struct { int64_t id; int32_t *ids; int n; } prompt;
 

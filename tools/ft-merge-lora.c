@@ -14,7 +14,8 @@ static const char usage[] =
 "Adds scale·B·A of every adapted layer to its base weight (transposed for\n"
 "GPT-2's Conv1D), keeps trained biases and modules_to_save, and writes\n"
 "config.json + model.safetensors with the base's tokenizer files to\n"
-"--output-dir.  Refuses an adapter whose tensors do not fit the base.\n";
+"--output-dir.  Refuses an adapter whose tensors do not fit the base.\n"
+"  -h, --help   show this help\n";
 
 static const char *task_of(const char *adapter)
 {
