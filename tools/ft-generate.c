@@ -4,6 +4,7 @@
 #include "lora.h"
 #include "model.h"
 #include "stream.h"
+#include "tokenizer.h"
 #include "util.h"
 #include <getopt.h>
 #include <omp.h>
@@ -26,6 +27,10 @@ static const char usage[] =
 
 typedef struct { int64_t id; int32_t *ids; int n; } prompt;
 
+static ft_tokenizer *tok;
+static char *text_buf;
+static size_t text_cap;
+
 static void flush(ft_model *m, prompt *p, int n, const ft_gen_opts *o, long first, ft_writer *w)
 {
     if (!n) return;
@@ -40,6 +45,10 @@ static void flush(ft_model *m, prompt *p, int n, const ft_gen_opts *o, long firs
         ft_record_set_int(&rec, "id", p[i].id);
         int64_t shape[1] = { olen[i] };
         ft_record_set_tensor(&rec, "generated_ids", FT_I32, 1, shape, out[i]);
+        if (tok) {
+            size_t len = ft_tok_decode(tok, out[i], olen[i], 1, &text_buf, &text_cap);
+            ft_record_set_str(&rec, "generated_text", text_buf, len);
+        }
         ft_writer_put(w, &rec);
         free(out[i]);
         free(p[i].ids);
@@ -92,6 +101,12 @@ int main(int argc, char **argv)
     char *dir = ft_resolve_model_dir(model);
     ft_model *m = ft_model_load(dir, "causal-lm", 0, 42);
     if (adapter) ft_lora_load(m, adapter);
+    char *terr = NULL;
+    tok = ft_tok_load(dir, &terr);          /* NULL: the model has no tokenizer files */
+    free(terr);
+    ft_tok_scratch *scratch = tok ? ft_tok_scratch_new() : NULL;
+    ft_tok_opts topts = { .add_special_tokens = 1 };
+    ft_encoding enc = {0};
     ft_gen_opts o;
     ft_gen_opts_default(&o, m);
     o.max_new_tokens = maxnew;
@@ -127,9 +142,14 @@ int main(int argc, char **argv)
         } else if (v && v->type == FT_V_ARRAY && v->arr.n == 0) {
             p->n = 0;
             p->ids = ft_xmalloc(sizeof *p->ids);
-        } else if (ft_record_get(&rec, textcol)) {
-            ft_reader_die(r, "text prompts need the model's tokenizer, which this build lacks; "
-                             "give input_ids (ft-tokenize)");
+        } else if ((v = ft_record_get(&rec, textcol)) && v->type == FT_V_STR) {
+            if (!tok) ft_reader_die(r, "a text prompt, but %s has no tokenizer files; give input_ids", dir);
+            const char *err;
+            if (ft_tok_encode(tok, scratch, v->str.s, v->str.len, NULL, 0, &topts, &enc, &err))
+                ft_reader_die(r, "%s", err);
+            p->n = (int)enc.n;
+            p->ids = ft_xmalloc((p->n + 1) * sizeof *p->ids);
+            memcpy(p->ids, enc.ids, enc.n * sizeof *p->ids);
         } else ft_reader_die(r, "no input_ids and no \"%s\" column", textcol);
         for (int i = 0; i < p->n; i++)
             if (p->ids[i] < 0 || (vocab && p->ids[i] >= vocab))
@@ -144,5 +164,7 @@ int main(int argc, char **argv)
     free(batch);
     ft_model_free(m);
     free(dir);
+    if (tok) { ft_tok_scratch_free(scratch); ft_encoding_free(&enc); ft_tok_free(tok); }
+    free(text_buf);
     return 0;
 }
