@@ -317,7 +317,7 @@ static ft_batch ref_batch(const char *d)
 
 static const char *ref_dir;
 #define REPORT(what, err, tol) do { double _e = (err); \
-    if (_e > (tol)) fprintf(stderr, "  %s: max rel err %.3g > %.3g\n", what, _e, (double)(tol)); \
+    if (_e > (tol) || getenv("FT_REF_VERBOSE")) fprintf(stderr, "  %s: max rel err %.3g > %.3g\n", what, _e, (double)(tol)); \
     CHECK(_e <= (tol)); } while (0)
 
 static void ref_logits_loss_grads(void)
