@@ -305,15 +305,6 @@ void ft_lora_merge(ft_model *m)
 
 /* ---- files ---- */
 
-static void mkdir_p(const char *dir)
-{
-    char *p = ft_xstrdup(dir);
-    for (char *s = p + 1; *s; s++)
-        if (*s == '/') { *s = 0; mkdir(p, 0777); *s = '/'; }
-    if (mkdir(p, 0777) != 0 && errno != EEXIST) ft_die("%s: %s", dir, strerror(errno));
-    free(p);
-}
-
 static int saved_param(const ft_model *m, int i)
 {
     const ft_lora *lo = m->lora;
@@ -324,7 +315,7 @@ void ft_lora_save(ft_model *m, const char *dir)
 {
     ft_lora *lo = m->lora;
     ft_params *ps = &m->params;
-    mkdir_p(dir);
+    ft_mkdir_p(dir);
     ft_st_writer *w = ft_st_writer_new();
     ft_st_writer_meta(w, "format", "pt");
     for (int i = 0; i < ps->n; i++) {

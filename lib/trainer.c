@@ -93,30 +93,6 @@ static void progress(run_state *st)
 
 /* ---------- checkpoints ---------- */
 
-static void mkdir_p(const char *dir)
-{
-    char *d = ft_xstrdup(dir);
-    for (char *p = d + 1; *p; p++)
-        if (*p == '/') { *p = 0; mkdir(d, 0777); *p = '/'; }
-    if (mkdir(d, 0777) != 0 && errno != EEXIST) ft_die("%s: cannot create directory: %s", dir, strerror(errno));
-    free(d);
-}
-
-static void rm_rf(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d) { unlink(path); return; }
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        char *p = ft_xasprintf("%s/%s", path, e->d_name);
-        rm_rf(p);
-        free(p);
-    }
-    closedir(d);
-    rmdir(path);
-}
-
 static void write_json_file(json_t *j, const char *path)
 {
     char *tmp = ft_xasprintf("%s.tmp", path);
@@ -215,7 +191,7 @@ static void rotate_checkpoints(const run_state *st)
     for (int i = 0; i < n && excess > 0; i++) {
         char *p = ft_xasprintf("%s/checkpoint-%ld", st->a->output_dir, steps[i]);
         if (st->best_checkpoint && strcmp(p, st->best_checkpoint) == 0) { free(p); continue; }
-        rm_rf(p);
+        ft_rm_rf(p);
         free(p);
         excess--;
     }
@@ -225,7 +201,7 @@ static char *save_checkpoint(run_state *st)
 {
     char *dir = ft_xasprintf("%s/checkpoint-%ld", st->a->output_dir, st->global_step);
     char *tmp = ft_xasprintf("%s.tmp.%ld", dir, (long)getpid());
-    rm_rf(tmp);
+    ft_rm_rf(tmp);
     ft_model_save(st->m, tmp);
     char *p = ft_xasprintf("%s/optimizer.safetensors", tmp);
     save_optimizer(st, p);
@@ -235,7 +211,7 @@ static char *save_checkpoint(run_state *st)
     write_json_file(s, p);
     json_decref(s);
     free(p);
-    rm_rf(dir);
+    ft_rm_rf(dir);
     if (rename(tmp, dir) != 0) ft_die("%s: cannot rename into place: %s", dir, strerror(errno));
     free(tmp);
     return dir;
@@ -393,9 +369,9 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     st.opt->beta1 = (float)a->adam_beta1;
     st.opt->beta2 = (float)a->adam_beta2;
     st.opt->eps = (float)a->adam_epsilon;
-    mkdir_p(a->output_dir);
+    ft_mkdir_p(a->output_dir);
     const char *logdir = a->logging_dir ? a->logging_dir : a->output_dir;
-    mkdir_p(logdir);
+    ft_mkdir_p(logdir);
     char *logpath = ft_xasprintf("%s/train_log.jsonl", logdir);
     st.log_file = fopen(logpath, a->resume_from_checkpoint ? "a" : "w");
     if (!st.log_file) ft_die("%s: cannot create: %s", logpath, strerror(errno));
