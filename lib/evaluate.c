@@ -47,7 +47,8 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
         ft_batch_fill(ds, &o, order + s, count, &b);
         ft_batch fb = {.B = b.B, .T = b.T, .input_ids = b.input_ids,
                        .attention_mask = b.attention_mask, .token_type_ids = b.token_type_ids,
-                       .labels = ds->label_kind != FT_LABELS_NONE ? b.labels : NULL};
+                       .labels = ds->label_kind != FT_LABELS_NONE ? b.labels : NULL,
+                       .Tl = ds->label_kind == FT_LABELS_SEQUENCE ? b.Tl : 0};
         float loss = ft_model_forward(m, &fb, m->task == FT_TASK_SEQ_CLS ? logits : NULL);
         if (!isnan(loss)) {
             /* HF averages per-example losses: weight each batch by its size */

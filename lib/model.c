@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "model.h"
 #include "bert.h"
+#include "t5.h"
 #include "checkpoint.h"
 #include "util.h"
 #include <errno.h>
@@ -30,12 +31,16 @@ ft_model *ft_model_new(ft_config *cfg, enum ft_task task, int num_labels, uint64
     const char *mt = ft_config_str(cfg, "model_type", NULL);
     if (!mt) ft_die("%s: no model_type", cfg->path);
     if (!strcmp(mt, "bert")) return ft_bert_new(cfg, task, num_labels, seed);
-    ft_die("%s: model_type \"%s\" is not supported yet (bert)", cfg->path, mt);
+    if (!strcmp(mt, "t5")) return ft_t5_new(cfg, task, num_labels, seed);
+    ft_die("%s: model_type \"%s\" is not supported yet (bert, t5)", cfg->path, mt);
 }
 
 static void init_all(ft_model *m)
 {
-    for (int i = 0; i < m->params.n; i++) ft_bert_init_param(m, i, m->seed);
+    int is_t5 = !strcmp(m->arch, "T5ForConditionalGeneration");
+    for (int i = 0; i < m->params.n; i++)
+        if (is_t5) ft_t5_init_param(m, i, m->seed);
+        else ft_bert_init_param(m, i, m->seed);
 }
 
 ft_model *ft_model_new_from_config(const char *config_path, const char *task, int num_labels, uint64_t seed)

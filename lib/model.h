@@ -34,6 +34,7 @@ typedef struct ft_batch {
     const int32_t *token_type_ids;   /* [B,T]; NULL = all 0 */
     const int32_t *labels;           /* single-label: [B] class ids, -100 = ignore */
     const float *float_labels;       /* regression / multi-label: [B, num_labels] */
+    int Tl;                          /* token labels: labels is [B,Tl] (seq2seq, causal LM); 0 = class labels */
 } ft_batch;
 
 typedef struct ft_model ft_model;

@@ -391,7 +391,7 @@ int ft_train(ft_model *m, const ft_dataset *train, const ft_dataset *eval, const
             ft_batch_fill(train, &bo, order + start, count, &b);
             ft_batch fb = {.B = b.B, .T = b.T, .input_ids = b.input_ids,
                            .attention_mask = b.attention_mask, .token_type_ids = b.token_type_ids,
-                           .labels = b.labels};
+                           .labels = b.labels, .Tl = b.Tl};
             float loss = ft_model_forward_backward(m, &fb, 1);
             if (!isfinite(loss))
                 ft_die("loss became %s at step %ld (epoch %.2f, learning rate %g); "
