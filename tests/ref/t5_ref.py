@@ -229,7 +229,7 @@ def beam(model, ids, mask, max_new, eos, nb, length_penalty=1.0, early_stopping=
                         continue
                     # generated_len = tokens generated, the eos included (= cur)
                     hs = s / (cur ** length_penalty)
-                    add_hyp(hyps[b], hs, seqs[row][:] + [], nb)
+                    add_hyp(hyps[b], hs, seqs[row] + [eos], nb)
                 else:
                     new_seqs.append(seqs[row] + [tok])
                     new_scores.append(s)
@@ -311,6 +311,7 @@ def make(d, ff, tie):
         w[st + ".final_layer_norm.weight"] = 1 + 0.1 * torch.randn(C)
     if tie != "1":
         w["lm_head.weight"] = torch.randn(V, C) * 0.5
+        w["lm_head.weight"][1] *= 2.5      # eos likely enough to end some generations early
     json.dump(cfg, open(d + "/config.json", "w"), indent=2)
     st_save(d + "/model.safetensors", w)
     # a batch: B=3, Ts=7 with padding, Tl=5 with -100

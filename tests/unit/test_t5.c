@@ -7,6 +7,7 @@
    with logits, loss, gradients and the weights after 3 AdamW steps. */
 #include "test.h"
 #include "gradcheck.h"
+#include "generate_s2s.h"
 #include "model.h"
 #include "ops_t5.h"
 #include "optim.h"
@@ -288,10 +289,45 @@ static int dump(const char *d)
     return 0;
 }
 
+/* test_t5 --gen DIR greedy|beam BEAMS MAX_NEW LENGTH_PENALTY EARLY NO_REPEAT:
+   one JSON array of generated ids per input of DIR/batch.json */
+static int gen(char **a)
+{
+    char *bp = ft_xasprintf("%s/batch.json", a[0]);
+    json_error_t e;
+    json_t *bj = json_load_file(bp, 0, &e);
+    if (!bj) ft_die("%s: %s", bp, e.text);
+    int B, T;
+    int32_t *in = json_ints(json_object_get(bj, "input_ids"), &B, &T);
+    int32_t *mk = json_ints(json_object_get(bj, "attention_mask"), &B, &T);
+    ft_model *m = ft_model_load(a[0], "seq2seq", 0, 0);
+    ft_s2s_opts o;
+    ft_s2s_opts_default(&o);
+    o.num_beams = strcmp(a[1], "beam") ? 1 : atoi(a[2]);
+    o.max_new_tokens = atoi(a[3]);
+    o.length_penalty = (float)atof(a[4]);
+    o.early_stopping = atoi(a[5]);
+    o.no_repeat_ngram_size = atoi(a[6]);
+    int32_t **out = ft_xcalloc(B, sizeof *out);
+    int *lens = ft_xcalloc(B, sizeof *lens);
+    ft_s2s_generate(m, in, mk, B, T, &o, out, lens);
+    for (int b = 0; b < B; b++) {
+        printf("[");
+        for (int i = 0; i < lens[b]; i++) printf("%s%d", i ? ", " : "", out[b][i]);
+        printf("]\n");
+        free(out[b]);
+    }
+    free(out); free(lens); free(in); free(mk); free(bp);
+    ft_model_free(m);
+    json_decref(bj);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     ft_prog = "test_t5";
     if (argc == 3 && !strcmp(argv[1], "--dump")) return dump(argv[2]);
+    if (argc == 9 && !strcmp(argv[1], "--gen")) return gen(argv + 2);
     if (!mkdtemp(dir)) return 1;
     RUN(t5_attention_fd);
     RUN(t5_pos_bias);
