@@ -20,7 +20,7 @@ LDLIBS  = -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lm -
 # Build dependencies (headers + libraries) and test-only references.
 DEB_BUILD = build-essential pkg-config libcsv-dev libopenblas-openmp-dev \
             libmsgpack-dev libzstd-dev libjansson-dev libutf8proc-dev libxxhash-dev zstd
-DEB_TEST  = python3 python3-torch python3-numpy python3-sklearn python3-pandas nodejs npm jq
+DEB_TEST  = python3 python3-torch python3-numpy python3-sklearn python3-pandas nodejs npm jq time
 DEP_HEADERS = /usr/include/csv.h /usr/include/msgpack.h /usr/include/zstd.h \
               /usr/include/jansson.h /usr/include/utf8proc.h /usr/include/xxhash.h
 

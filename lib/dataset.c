@@ -1,5 +1,4 @@
 #include "dataset.h"
-#include "stream.h"
 #include "util.h"
 #include <string.h>
 
@@ -62,8 +61,16 @@ const char *ft_dataset_tokenizer_id(const ft_dataset *ds)
 
 ft_dataset *ft_dataset_load(const char *path)
 {
-    ft_dataset *ds = ft_xcalloc(1, sizeof *ds);
     ft_reader *r = ft_reader_open(path, FT_FMT_AUTO);
+    ft_dataset *ds = ft_dataset_read(r);
+    ft_reader_close(r);
+    return ds;
+}
+
+ft_dataset *ft_dataset_read(ft_reader *r)
+{
+    ft_dataset *ds = ft_xcalloc(1, sizeof *ds);
+    const char *path = ft_reader_name(r);
     if (ft_reader_format(r) == FT_FMT_FT) {
         const char *kind = ft_reader_kind(r);
         if (strcmp(kind, "tokens") != 0 && strcmp(kind, "records") != 0)
@@ -142,7 +149,6 @@ ft_dataset *ft_dataset_load(const char *path)
     }
     if (ds->n == 0) ft_die("%s: no token records", path);
     ft_record_free(&rec);
-    ft_reader_close(r);
     if (!ds->has_type_ids) { free(ds->type_ids); ds->type_ids = NULL; }
     return ds;
 }

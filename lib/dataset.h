@@ -2,6 +2,7 @@
    index), as ft-batch and ft-train need them for shuffling epochs. */
 #ifndef FT_DATASET_H
 #define FT_DATASET_H
+#include "stream.h"
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,8 @@ typedef struct ft_dataset {
 /* Reads token records (an ft stream of kind "tokens", or JSONL/CSV with an
    input_ids field).  Dies naming the file and record on bad input. */
 ft_dataset *ft_dataset_load(const char *path);
+/* The same from an open reader (what ft_dataset_load does after opening). */
+ft_dataset *ft_dataset_read(ft_reader *r);
 void ft_dataset_free(ft_dataset *ds);
 int ft_dataset_task_index(ft_dataset *ds, const char *name, int add);
 /* The tokenizer identity from the header, or NULL. */

@@ -19,6 +19,22 @@ void ft_check_dataset_fits(const ft_model *m, const ft_dataset *ds, const char *
                        what, (long long)ds->ex[i].id, ds->ex[i].label, m->num_labels);
 }
 
+void ft_check_batches_fit(const ft_model *m, const ft_batch_data *b, long n, const char *what)
+{
+    long vocab = ft_config_int(m->cfg, "vocab_size", 0);
+    for (long k = 0; k < n; k++) {
+        for (int i = 0; i < b[k].B * b[k].T; i++)
+            if (vocab && (b[k].input_ids[i] < 0 || b[k].input_ids[i] >= vocab))
+                ft_die("%s: batch %ld: token id %d is outside the model's vocabulary of %ld "
+                       "(tokenized with another tokenizer?)", what, k + 1, b[k].input_ids[i], vocab);
+        if (m->task == FT_TASK_SEQ_CLS && !b[k].Tl)
+            for (int i = 0; i < b[k].B; i++)
+                if (b[k].labels[i] != -100 && (b[k].labels[i] < 0 || b[k].labels[i] >= m->num_labels))
+                    ft_die("%s: batch %ld has label %d, but the model has %d labels (--num-labels)",
+                           what, k + 1, b[k].labels[i], m->num_labels);
+    }
+}
+
 static void softmax(const float *x, int k, float *p)
 {
     float mx = x[0], s = 0;

@@ -3,6 +3,7 @@
    for classification; perplexity for language modelling). */
 #ifndef FT_EVALUATE_H
 #define FT_EVALUATE_H
+#include "batcher.h"
 #include "dataset.h"
 #include "model.h"
 #include "stream.h"
@@ -16,4 +17,5 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
 /* Refuse token ids outside the model's vocabulary or labels outside its range
    (tokens from another tokenizer, a wrong --num-labels). */
 void ft_check_dataset_fits(const ft_model *m, const ft_dataset *ds, const char *what);
+void ft_check_batches_fit(const ft_model *m, const ft_batch_data *b, long n, const char *what);
 #endif

@@ -51,6 +51,10 @@ ft_writer *ft_writer_open(const char *path, ft_format fmt, int zstd, json_t *hea
 void ft_writer_put(ft_writer *w, const ft_record *rec);
 /* Writes the trailer, flushes and renames the file into place. */
 void ft_writer_close(ft_writer *w);
+/* ft_writer_close without the rename: for a tool whose outputs must appear
+   together (ft-split's train and test), committed with ft_out_commit once all
+   are written; until then a failure removes them all. */
+struct ft_outfile *ft_writer_finish(ft_writer *w);
 ft_format ft_writer_format(const ft_writer *w);
 size_t ft_writer_count(const ft_writer *w);
 

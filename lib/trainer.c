@@ -328,7 +328,49 @@ static void copy_file(const char *src, const char *dst)
 
 /* ---------- the loop ---------- */
 
-int ft_train(ft_model *m, const ft_dataset *train, const ft_dataset *eval, const ft_train_args *a,
+ft_train_data *ft_train_data_load(const char *path)
+{
+    ft_train_data *d = ft_xcalloc(1, sizeof *d);
+    ft_reader *r = ft_reader_open(path, FT_FMT_AUTO);
+    if (strcmp(ft_reader_kind(r), "batches") != 0) {
+        d->ds = ft_dataset_read(r);
+        d->max_len = d->ds->max_len;
+        ft_reader_close(r);
+        return d;
+    }
+    json_t *h = ft_reader_header(r);
+    d->batches_per_epoch = (long)json_integer_value(json_object_get(h, "steps_per_epoch"));
+    ft_record rec = {0};
+    size_t cap = 0;
+    while (ft_reader_next(r, &rec)) {
+        if ((size_t)d->nbatches == cap) {
+            cap = cap ? 2 * cap : 64;
+            d->batches = ft_xrealloc(d->batches, cap * sizeof *d->batches);
+        }
+        ft_batch_data *b = &d->batches[d->nbatches];
+        memset(b, 0, sizeof *b);
+        const char *err = NULL;
+        if (!ft_batch_from_record(&rec, b, &err)) ft_reader_die(r, "%s", err);
+        if (b->T > d->max_len) d->max_len = b->T;
+        d->nbatches++;
+    }
+    if (!d->nbatches) ft_die("%s: no batches", path);
+    if (d->batches_per_epoch <= 0 || d->batches_per_epoch > d->nbatches) d->batches_per_epoch = d->nbatches;
+    ft_record_free(&rec);
+    ft_reader_close(r);
+    return d;
+}
+
+void ft_train_data_free(ft_train_data *d)
+{
+    if (!d) return;
+    ft_dataset_free(d->ds);
+    for (long i = 0; i < d->nbatches; i++) ft_batch_data_free(&d->batches[i]);
+    free(d->batches);
+    free(d);
+}
+
+int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, const ft_train_args *a,
              int argc, char **argv)
 {
     (void)argc; (void)argv;
@@ -337,10 +379,14 @@ int ft_train(ft_model *m, const ft_dataset *train, const ft_dataset *eval, const
     ft_batch_opts bo = {.batch_size = a->train_batch_size, .shuffle = 1, .seed = a->seed,
                         .drop_last = a->drop_last, .max_length = a->max_length,
                         .group_by_length = a->group_by_length};
-    st.batches_per_epoch = ft_batches_per_epoch(train, &bo);
+    const ft_dataset *train = data->ds;
+    st.batches_per_epoch = train ? ft_batches_per_epoch(train, &bo) : data->batches_per_epoch;
     if (st.batches_per_epoch == 0) ft_die("the training data make no batch");
     st.steps_per_epoch = (st.batches_per_epoch + a->grad_accum - 1) / a->grad_accum;
-    st.total_steps = a->max_steps > 0 ? a->max_steps : (long)ceil(a->num_train_epochs * st.steps_per_epoch);
+    double epochs = train ? a->num_train_epochs : (double)data->nbatches / data->batches_per_epoch;
+    st.total_steps = a->max_steps > 0 ? a->max_steps : (long)ceil(epochs * st.steps_per_epoch);
+    if (!train && st.total_steps > (data->nbatches + a->grad_accum - 1) / a->grad_accum)
+        ft_die("--max-steps %ld needs more batches than the input holds (%ld)", st.total_steps, data->nbatches);
     st.warmup = ft_warmup_steps(a->warmup_steps, a->warmup_ratio, st.total_steps);
     if (eval && a->eval_strategy == FT_IV_NO && a->load_best_model_at_end)
         ft_die("--load-best-model-at-end needs an --eval-strategy other than no");
@@ -365,11 +411,16 @@ int ft_train(ft_model *m, const ft_dataset *train, const ft_dataset *eval, const
 
     signal(SIGINT, on_stop);
     signal(SIGTERM, on_stop);
-    ft_warn("%zu examples, %ld batches of %d per epoch, %ld optimisation steps (warmup %ld), %d threads",
-            train->n, st.batches_per_epoch, a->train_batch_size, st.total_steps, st.warmup, m->threads);
+    if (train)
+        ft_warn("%zu examples, %ld batches of %d per epoch, %ld optimisation steps (warmup %ld), %d threads",
+                train->n, st.batches_per_epoch, a->train_batch_size, st.total_steps, st.warmup, m->threads);
+    else
+        ft_warn("%ld batches given (%ld per epoch), %ld optimisation steps (warmup %ld), %d threads",
+                data->nbatches, st.batches_per_epoch, st.total_steps, st.warmup, m->threads);
 
-    ft_model_reserve(m, a->train_batch_size, a->max_length ? a->max_length : train->max_len);
-    int64_t *order = ft_xmalloc(train->n * sizeof *order);
+    int reserve_B = train ? a->train_batch_size : data->batches[0].B;
+    ft_model_reserve(m, reserve_B, a->max_length ? a->max_length : data->max_len);
+    int64_t *order = train ? ft_xmalloc(train->n * sizeof *order) : NULL;
     ft_batch_data b = {0};
     double loss_since = 0, last_norm = 0;
     long steps_since = 0;
@@ -380,25 +431,32 @@ int ft_train(ft_model *m, const ft_dataset *train, const ft_dataset *eval, const
     char *last_ckpt = NULL;
 
     for (long ep = first_epoch; st.global_step < st.total_steps && !stopped_early; ep++) {
-        ft_epoch_order(train, &bo, (int)ep, order);
+        if (train) ft_epoch_order(train, &bo, (int)ep, order);
         long micro_done = (st.global_step - ep * st.steps_per_epoch) * a->grad_accum;
         long in_step = 0;
         double step_loss = 0;
         for (long mb = micro_done; mb < st.batches_per_epoch; mb++) {
-            size_t start = (size_t)mb * a->train_batch_size;
-            int count = (int)(train->n - start < (size_t)a->train_batch_size ? train->n - start
-                                                                            : (size_t)a->train_batch_size);
-            ft_batch_fill(train, &bo, order + start, count, &b);
-            ft_batch fb = {.B = b.B, .T = b.T, .input_ids = b.input_ids,
-                           .attention_mask = b.attention_mask, .token_type_ids = b.token_type_ids,
-                           .labels = b.labels, .Tl = b.Tl};
+            const ft_batch_data *bd = &b;
+            if (train) {
+                size_t start = (size_t)mb * a->train_batch_size;
+                int count = (int)(train->n - start < (size_t)a->train_batch_size ? train->n - start
+                                                                                : (size_t)a->train_batch_size);
+                ft_batch_fill(train, &bo, order + start, count, &b);
+            } else {
+                long k = ep * st.batches_per_epoch + mb;
+                if (k >= data->nbatches) { st.global_step = st.total_steps; break; }
+                bd = &data->batches[k];
+            }
+            ft_batch fb = {.B = bd->B, .T = bd->T, .input_ids = bd->input_ids,
+                           .attention_mask = bd->attention_mask, .token_type_ids = bd->token_type_ids,
+                           .labels = bd->labels, .Tl = bd->Tl};
             float loss = ft_model_forward_backward(m, &fb, 1);
             if (!isfinite(loss))
                 ft_die("loss became %s at step %ld (epoch %.2f, learning rate %g); "
                        "the last good checkpoint is %s", isnan(loss) ? "NaN" : "infinite",
                        st.global_step + 1, st.epoch, ft_lr_at(a->lr_scheduler, a->learning_rate,
                        st.global_step, st.warmup, st.total_steps), last_ckpt ? last_ckpt : "(none saved yet)");
-            for (int i = 0; i < b.B * b.T; i++) st.tokens += b.attention_mask[i] != 0;
+            for (int i = 0; i < bd->B * bd->T; i++) st.tokens += bd->attention_mask[i] != 0;
             step_loss += loss / a->grad_accum;
             in_step++;
             if (in_step < a->grad_accum && mb + 1 < st.batches_per_epoch) continue;

@@ -4,6 +4,7 @@
    model kept, resumable bit for bit. */
 #ifndef FT_TRAINER_H
 #define FT_TRAINER_H
+#include "batcher.h"
 #include "dataset.h"
 #include "model.h"
 
@@ -41,10 +42,22 @@ typedef struct ft_train_args {
 
 void ft_train_args_default(ft_train_args *a);
 
+/* What ft-train trains on: token records that it batches itself (ds), or
+   batches that ft-batch made (used in their order: their header fixes the
+   epochs and steps per epoch). */
+typedef struct ft_train_data {
+    ft_dataset *ds;
+    ft_batch_data *batches;
+    long nbatches, batches_per_epoch;
+    int max_len;                        /* longest row, for reserving memory */
+} ft_train_data;
+ft_train_data *ft_train_data_load(const char *path);
+void ft_train_data_free(ft_train_data *d);
+
 /* Trains m on train (eval may be NULL) and writes the final (or best) model to
    output_dir.  Returns the process exit status (0, or 128+signal when
    interrupted after saving a checkpoint). */
-int ft_train(ft_model *m, const ft_dataset *train, const ft_dataset *eval, const ft_train_args *a,
+int ft_train(ft_model *m, const ft_train_data *train, const ft_dataset *eval, const ft_train_args *a,
              int argc, char **argv);
 /* Copies the tokenizer files found in src_dir (tokenizer.json, vocab.txt, …)
    into dst_dir, so that the trained model directory is complete. */

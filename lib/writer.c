@@ -169,7 +169,7 @@ void ft_writer_put(ft_writer *w, const ft_record *rec)
     }
 }
 
-void ft_writer_close(ft_writer *w)
+struct ft_outfile *ft_writer_finish(ft_writer *w)
 {
     if (w->fmt == FT_FMT_FT) {
         char sum[17];
@@ -201,6 +201,12 @@ void ft_writer_close(ft_writer *w)
         ZSTD_freeCStream(w->zs);
         free(w->zbuf);
     }
-    ft_out_commit(w->out);
+    ft_outfile *out = w->out;
     free(w);
+    return out;
+}
+
+void ft_writer_close(ft_writer *w)
+{
+    ft_out_commit(ft_writer_finish(w));
 }

@@ -176,7 +176,7 @@ int main(int argc, char **argv)
         ft_die("--num-labels %d but %s names %d labels", num_labels, labels_file, nnames);
     if (names) num_labels = nnames;
 
-    ft_dataset *train = ft_dataset_load(train_path);
+    ft_train_data *train = ft_train_data_load(train_path);
     ft_dataset *eval = eval_path ? ft_dataset_load(eval_path) : NULL;
 
     char *dir = ft_resolve_model_dir(model);
@@ -187,7 +187,8 @@ int main(int argc, char **argv)
         free(cfg);
     } else m = ft_model_load(dir, task, num_labels, a.seed);
     if (names) ft_model_set_label_names(m, nnames, (const char *const *)names);
-    ft_check_dataset_fits(m, train, train_path);
+    if (train->ds) ft_check_dataset_fits(m, train->ds, train_path);
+    else ft_check_batches_fit(m, train->batches, train->nbatches, train_path);
     if (eval) ft_check_dataset_fits(m, eval, eval_path);
 
     int rc = ft_train(m, train, eval, &a, argc, argv);
@@ -199,7 +200,7 @@ int main(int argc, char **argv)
     free(names);
     free(dir);
     ft_model_free(m);
-    ft_dataset_free(train);
+    ft_train_data_free(train);
     ft_dataset_free(eval);
     return rc;
 }

@@ -69,6 +69,15 @@ ok &= m['eval_confusion_matrix'] == confusion_matrix(y, q, labels=[0,1,2]).tolis
 ok &= p[0]['predicted_label'] in ('red', 'green', 'blue')
 sys.exit(not ok)"
 
+# ft-train takes ft-batch's batches as they are: same result as batching itself? no (own
+# order), but it must learn from them and take epochs and steps from the header
+ft-batch -b 16 --epochs 12 --shuffle train.jsonl | ft-train $COMMON --output-dir fromb --save-strategy no > fromb.log 2>&1
+check train_from_batches_steps sh -c 'grep -q "228 optimisation steps" fromb.log'
+check train_from_batches_learns $PY -c "
+import json, subprocess, sys
+m = json.loads(subprocess.check_output(['ft-eval', '--model', 'fromb', 'val.jsonl']))
+sys.exit(not m['eval_accuracy'] > 0.6)"
+
 # resume from a checkpoint gives the same final weights, bit for bit
 R="$COMMON --num-train-epochs 4 --warmup-steps 5 --weight-decay 0.01 --save-strategy epoch --gradient-accumulation-steps 2"
 ft-train $R --output-dir r1 train.jsonl > /dev/null 2>&1

@@ -1,0 +1,132 @@
+/* tok_internal: the loaded tokenizer's parts, shared by the tok_*.c files
+   (load, normalize, pre-tokenize, models, encode).  Not a public header. */
+#ifndef FT_TOK_INTERNAL_H
+#define FT_TOK_INTERNAL_H
+#include "tokenizer.h"
+#include "tok_unicode.h"
+#include "util.h"
+#include <stdint.h>
+#include <stdlib.h>
+
+/* ---- string -> id map: open addressing over one pool of bytes ---- */
+typedef struct tok_vocab {
+    char *pool; size_t pool_len, pool_cap;
+    uint32_t *off, *len;          /* per id: bytes in pool; len UINT32_MAX = unused id */
+    int n_ids;                    /* highest id + 1 */
+    int32_t *slots; uint32_t mask; uint32_t used;
+    uint32_t max_len;             /* longest entry, bounds WordPiece's search */
+} tok_vocab;
+void vocab_init(tok_vocab *v);
+void vocab_free(tok_vocab *v);
+/* Adds s as id; returns 0, or -1 when s is already present (with *old its id). */
+int vocab_add(tok_vocab *v, const char *s, size_t n, int id, int *old);
+int vocab_get(const tok_vocab *v, const char *s, size_t n);
+const char *vocab_str(const tok_vocab *v, int id, size_t *n);
+uint64_t tok_hash_bytes(const char *s, size_t n);
+
+/* ---- normalizers: a flat list (Sequence is flattened at load) ---- */
+enum { NORM_BERT, NORM_NFC, NORM_NFD, NORM_NFKC, NORM_NFKD, NORM_LOWER,
+       NORM_STRIP_ACCENTS, NORM_REPLACE, NORM_PREPEND, NORM_STRIP };
+typedef struct tok_norm {
+    int kind;
+    int clean_text, chinese, strip_accents, lowercase;   /* NORM_BERT */
+    char *pat, *content;                                 /* REPLACE (literal), PREPEND */
+    int left, right;                                     /* STRIP */
+} tok_norm;
+
+/* ---- pre-tokenizers: a flat list applied in order ---- */
+enum { PRE_BERT, PRE_BYTELEVEL, PRE_WHITESPACE, PRE_WHITESPACE_SPLIT,
+       PRE_METASPACE, PRE_DIGITS, PRE_PUNCT };
+typedef struct tok_pre {
+    int kind;
+    int add_prefix_space, use_regex;     /* BYTELEVEL */
+    int individual_digits;               /* DIGITS */
+    char repl[8]; int repl_len;          /* METASPACE replacement (UTF-8) */
+    int prepend;                         /* METASPACE: 0 never, 1 always, 2 first */
+    int split;                           /* METASPACE */
+} tok_pre;
+
+/* ---- models ---- */
+enum { MODEL_WORDPIECE, MODEL_BPE };
+typedef struct tok_merge { uint64_t key; int32_t rank, id; } tok_merge;
+
+/* ---- post-processor as a template: items are a special token's ids or a
+   sequence (A=0, B=1), each with its type id ---- */
+typedef struct tok_item { int seq; int type_id; int nids; int32_t *ids; } tok_item;
+typedef struct tok_template { tok_item *items; int n; } tok_template;
+
+typedef struct tok_added {
+    char *s; size_t n; int id; int special;
+    int lstrip, rstrip, single_word, normalized;
+} tok_added;
+
+struct ft_tokenizer {
+    char *describe; uint64_t hash;
+    tok_vocab vocab;
+    int model;
+    int unk_id;
+    /* WordPiece */
+    tok_vocab cont;                 /* continuing pieces, keyed without the prefix */
+    char *cont_prefix; size_t cont_prefix_len;
+    int max_chars_per_word;
+    /* BPE */
+    tok_merge *merges; uint32_t merge_mask;
+    int byte_level;                 /* vocab keys are raw bytes (ByteLevel alphabet undone) */
+    int byte_fallback, fuse_unk, ignore_merges;
+    int32_t byte_id[256];           /* id of each single byte token, -1 if absent */
+    /* pipeline */
+    tok_norm *norms; int n_norms;
+    tok_pre *pres; int n_pres;
+    tok_template single, pair;
+    int has_post;
+    tok_added *added; int n_added;
+    uint8_t added_first[256];       /* bytes an added token may start with */
+    int pad_id, has_type_ids, model_max_length;
+    /* decoder */
+    int dec_wordpiece, dec_cleanup, dec_bytelevel, dec_metaspace;
+    uint8_t *is_special;            /* per id */
+};
+
+/* Per-thread growable buffers. */
+typedef struct tok_span { uint32_t start, end; } tok_span;
+struct ft_tok_scratch {
+    char *norm; size_t norm_cap;            /* normalized text */
+    char *norm2; size_t norm2_cap;          /* second buffer for multi-step normalizers */
+    tok_span *spans; size_t nspans, spans_cap;
+    tok_span *spans2; size_t spans2_cap;
+    char *pre; size_t pre_cap;              /* rewritten text for Metaspace */
+    int32_t *ids[2]; size_t nids[2], ids_cap[2];
+    /* BPE work */
+    struct bpe_sym { int32_t id, prev, next; } *syms; size_t syms_cap;
+    struct bpe_pair { int32_t rank, pos, left, right; } *heap; size_t heap_cap;
+    /* BPE word cache: direct mapped, see tok_models.c */
+    struct bpe_cache *cache;
+};
+
+/* Grow ptr (cap elements) to hold at least need elements, doubling. */
+#define GROW(ptr, cap, need) do { \
+        if ((need) > (cap)) { \
+            size_t _c = (cap) ? (cap) : 64; \
+            while (_c < (need)) _c *= 2; \
+            (ptr) = ft_xrealloc((ptr), _c * sizeof *(ptr)); \
+            (cap) = _c; \
+        } \
+    } while (0)
+
+/* tok_normalize.c: normalize s into s->norm; returns its length. */
+size_t tok_normalize(const ft_tokenizer *t, ft_tok_scratch *s, const char *in, size_t n);
+/* tok_pretok.c: split text[0..n) (which lives in a scratch buffer) into
+   s->spans; may rewrite the text into s->pre and return the new pointer. */
+const char *tok_pretokenize(const ft_tokenizer *t, ft_tok_scratch *s, const char *text, size_t n);
+/* tok_models.c: append the ids of one pre-token to s->ids[seq]. */
+void tok_model_word(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w, size_t n);
+void tok_cache_free(struct bpe_cache *c);
+/* tok_load.c: byte-level alphabet (byte -> code point) */
+uint32_t tok_byte_to_cp(int b);
+
+static inline void tok_push_id(ft_tok_scratch *s, int seq, int32_t id)
+{
+    GROW(s->ids[seq], s->ids_cap[seq], s->nids[seq] + 1);
+    s->ids[seq][s->nids[seq]++] = id;
+}
+#endif

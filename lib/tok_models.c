@@ -1,0 +1,178 @@
+/* tok_models: the word-level models.  WordPiece is greedy longest match
+   first; BPE merges the lowest-ranked adjacent pair (leftmost on ties) until
+   none is left, with a heap and lazy invalidation so long words stay
+   O(n log n), and a per-thread cache of recent words. */
+#include "tok_internal.h"
+#include "util.h"
+#include <string.h>
+
+/* ---- WordPiece ---- */
+static void wordpiece(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)w;
+    /* max_input_chars_per_word counts characters, not bytes */
+    size_t nchars = 0;
+    for (size_t i = 0; i < n; i++) nchars += (u[i] & 0xC0) != 0x80;
+    if (nchars > (size_t)t->max_chars_per_word) { tok_push_id(s, seq, t->unk_id); return; }
+    size_t mark = s->nids[seq], start = 0;
+    while (start < n) {
+        const tok_vocab *v = start ? &t->cont : &t->vocab;
+        size_t end = n;
+        if (end - start > v->max_len) {            /* no entry is longer */
+            end = start + v->max_len;
+            while (end > start && (u[end] & 0xC0) == 0x80) end--;
+        }
+        int id = -1;
+        while (end > start) {
+            id = vocab_get(v, w + start, end - start);
+            if (id >= 0) break;
+            end--;
+            while (end > start && (u[end] & 0xC0) == 0x80) end--;
+        }
+        if (id < 0) { s->nids[seq] = mark; tok_push_id(s, seq, t->unk_id); return; }
+        tok_push_id(s, seq, id);
+        start = end;
+    }
+}
+
+/* ---- BPE ---- */
+static inline const tok_merge *merge_find(const ft_tokenizer *t, int32_t l, int32_t r)
+{
+    uint64_t key = (uint64_t)(uint32_t)l << 32 | (uint32_t)r;
+    uint32_t h = (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & t->merge_mask;
+    for (;;) {
+        const tok_merge *m = &t->merges[h];
+        if (m->rank < 0) return NULL;
+        if (m->key == key) return m;
+        h = (h + 1) & t->merge_mask;
+    }
+}
+
+static inline int pair_less(const struct bpe_pair *a, const struct bpe_pair *b)
+{
+    return a->rank < b->rank || (a->rank == b->rank && a->pos < b->pos);
+}
+
+static void heap_push(ft_tok_scratch *s, size_t *n, struct bpe_pair p)
+{
+    GROW(s->heap, s->heap_cap, *n + 1);
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!pair_less(&p, &s->heap[up])) break;
+        s->heap[i] = s->heap[up]; i = up;
+    }
+    s->heap[i] = p;
+}
+
+static struct bpe_pair heap_pop(ft_tok_scratch *s, size_t *n)
+{
+    struct bpe_pair top = s->heap[0], last = s->heap[--(*n)];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n) break;
+        if (c + 1 < *n && pair_less(&s->heap[c + 1], &s->heap[c])) c++;
+        if (!pair_less(&s->heap[c], &last)) break;
+        s->heap[i] = s->heap[c]; i = c;
+    }
+    if (*n) s->heap[i] = last;
+    return top;
+}
+
+static void try_pair(const ft_tokenizer *t, ft_tok_scratch *s, size_t *nh, int32_t pos)
+{
+    int32_t nx = s->syms[pos].next;
+    if (nx < 0) return;
+    const tok_merge *m = merge_find(t, s->syms[pos].id, s->syms[nx].id);
+    if (m) heap_push(s, nh, (struct bpe_pair){ m->rank, pos, s->syms[pos].id, s->syms[nx].id });
+}
+
+/* Initial symbols: bytes for byte-level models; otherwise characters, with
+   unknown ones as byte-fallback tokens <0xXX> or the unk token. */
+static size_t bpe_symbols(const ft_tokenizer *t, ft_tok_scratch *s, const char *w, size_t n)
+{
+    GROW(s->syms, s->syms_cap, n + 1);
+    size_t k = 0;
+    const unsigned char *u = (const unsigned char *)w;
+    if (t->byte_level) {
+        for (size_t i = 0; i < n; i++) s->syms[k++].id = t->byte_id[u[i]];
+    } else {
+        for (size_t i = 0; i < n;) {
+            size_t len = 1;
+            while (i + len < n && (u[i + len] & 0xC0) == 0x80) len++;
+            int id = vocab_get(&t->vocab, w + i, len);
+            if (id >= 0) s->syms[k++].id = id;
+            else if (t->byte_fallback) {
+                for (size_t j = 0; j < len; j++) s->syms[k++].id = t->byte_id[u[i + j]];
+            } else if (t->unk_id >= 0) {
+                if (!(t->fuse_unk && k && s->syms[k - 1].id == t->unk_id)) s->syms[k++].id = t->unk_id;
+            }
+            i += len;
+        }
+    }
+    for (size_t i = 0; i < k; i++) { s->syms[i].prev = (int32_t)i - 1; s->syms[i].next = i + 1 < k ? (int32_t)i + 1 : -1; }
+    return k;
+}
+
+/* Word cache: direct-mapped, words up to CW bytes and CI ids.  A hit costs
+   one hash and one memcmp; most words in text repeat. */
+#define CACHE_SLOTS 8192
+#define CW 30
+#define CI 14
+struct bpe_cache {
+    struct { uint8_t wlen, nids; char w[CW]; int32_t ids[CI]; } e[CACHE_SLOTS];
+};
+
+void tok_cache_free(struct bpe_cache *c) { free(c); }
+
+static void bpe(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w, size_t n)
+{
+    if (t->ignore_merges) {
+        int id = vocab_get(&t->vocab, w, n);
+        if (id >= 0) { tok_push_id(s, seq, id); return; }
+    }
+    uint32_t slot = 0;
+    if (n <= CW) {
+        if (!s->cache) s->cache = ft_xcalloc(1, sizeof *s->cache);
+        slot = (uint32_t)tok_hash_bytes(w, n) & (CACHE_SLOTS - 1);
+        if (s->cache->e[slot].wlen == n && s->cache->e[slot].nids &&
+            memcmp(s->cache->e[slot].w, w, n) == 0) {
+            size_t k = s->cache->e[slot].nids;
+            GROW(s->ids[seq], s->ids_cap[seq], s->nids[seq] + k);
+            memcpy(s->ids[seq] + s->nids[seq], s->cache->e[slot].ids, k * sizeof(int32_t));
+            s->nids[seq] += k;
+            return;
+        }
+    }
+    size_t k = bpe_symbols(t, s, w, n), nh = 0;
+    for (size_t i = 0; i + 1 < k; i++) try_pair(t, s, &nh, i);
+    while (nh) {
+        struct bpe_pair p = heap_pop(s, &nh);
+        struct bpe_sym *a = &s->syms[p.pos];
+        if (a->id != p.left || a->next < 0 || s->syms[a->next].id != p.right) continue;  /* stale */
+        int32_t b = a->next;
+        a->id = merge_find(t, p.left, p.right)->id;
+        a->next = s->syms[b].next;
+        if (a->next >= 0) s->syms[a->next].prev = p.pos;
+        s->syms[b].id = -1;                         /* dead */
+        if (a->prev >= 0) try_pair(t, s, &nh, a->prev);
+        try_pair(t, s, &nh, p.pos);
+    }
+    size_t first = s->nids[seq];
+    for (int32_t i = k ? 0 : -1; i >= 0; i = s->syms[i].next)
+        if (s->syms[i].id >= 0) tok_push_id(s, seq, s->syms[i].id);
+    size_t got = s->nids[seq] - first;
+    if (n <= CW && got <= CI && got > 0) {
+        s->cache->e[slot].wlen = n; s->cache->e[slot].nids = got;
+        memcpy(s->cache->e[slot].w, w, n);
+        memcpy(s->cache->e[slot].ids, s->ids[seq] + first, got * sizeof(int32_t));
+    }
+}
+
+void tok_model_word(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w, size_t n)
+{
+    if (!n) return;
+    if (t->model == MODEL_WORDPIECE) wordpiece(t, s, seq, w, n);
+    else bpe(t, s, seq, w, n);
+}

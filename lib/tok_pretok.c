@@ -1,0 +1,221 @@
+/* tok_pretok: pre-tokenizers split normalized text into words (spans of
+   bytes).  Each step refines the spans of the step before.  The byte-level
+   (GPT-2) regex is a hand-written scanner over the probed Oniguruma classes,
+   so no regex engine runs per byte. */
+#include "tok_internal.h"
+#include "util.h"
+#include <string.h>
+#include <utf8proc.h>
+
+static inline void emit(ft_tok_scratch *s, uint32_t a, uint32_t b)
+{
+    if (b <= a) return;
+    GROW(s->spans2, s->spans2_cap, s->nspans + 1);
+    s->spans2[s->nspans].start = a;
+    s->spans2[s->nspans].end = b;
+    s->nspans++;
+}
+
+static inline uint32_t cp_at(const unsigned char *u, size_t i, size_t n, int *len)
+{
+    if (u[i] < 0x80) { *len = 1; return u[i]; }
+    uint32_t cp;
+    *len = ft_utf8_decode(u + i, n - i, &cp);
+    if (!*len) { *len = 1; return 0xFFFD; }
+    return cp;
+}
+
+/* BertPreTokenizer: whitespace separates and is dropped, each punctuation
+   character is a word of its own. */
+static void split_bert(ft_tok_scratch *s, const unsigned char *u, size_t a, size_t b)
+{
+    size_t w = a, i = a;
+    while (i < b) {
+        int len; uint32_t c = cp_at(u, i, b, &len);
+        unsigned k = ft_uc_class(c);
+        if (k & FT_UC_WS) { emit(s, w, i); w = i + len; }
+        else if (k & FT_UC_PUNCT) { emit(s, w, i); emit(s, i, i + len); w = i + len; }
+        i += len;
+    }
+    emit(s, w, b);
+}
+
+/* Class of a character for the GPT-2 pattern:
+   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ */
+enum { GL = 1, GN = 2, GS = 3, GO = 4 };
+static inline int gclass(uint32_t c)
+{
+    unsigned k = ft_uc_class(c);
+    return (k & FT_UC_L) ? GL : (k & FT_UC_N) ? GN : (k & FT_UC_S) ? GS : GO;
+}
+
+static inline size_t run_of(const unsigned char *u, size_t i, size_t b, int cls)
+{
+    while (i < b) {
+        int len; uint32_t c = cp_at(u, i, b, &len);
+        if (gclass(c) != cls) break;
+        i += len;
+    }
+    return i;
+}
+
+static void split_gpt2(ft_tok_scratch *s, const unsigned char *u, size_t a, size_t b)
+{
+    size_t i = a;
+    while (i < b) {
+        if (u[i] == '\'' && i + 1 < b) {          /* contractions, lower case only */
+            unsigned c1 = u[i + 1], c2 = i + 2 < b ? u[i + 2] : 0;
+            if (c1 == 's' || c1 == 't' || c1 == 'm' || c1 == 'd') { emit(s, i, i + 2); i += 2; continue; }
+            if ((c1 == 'r' && c2 == 'e') || (c1 == 'v' && c2 == 'e') || (c1 == 'l' && c2 == 'l')) {
+                emit(s, i, i + 3); i += 3; continue;
+            }
+        }
+        int len; uint32_t c = cp_at(u, i, b, &len);
+        int cls = gclass(c);
+        size_t j = i;
+        if (c == ' ' && i + 1 < b) {             /* " ?X+" takes one leading space */
+            int l2; int cls2 = gclass(cp_at(u, i + 1, b, &l2));
+            if (cls2 != GS) { j = run_of(u, i + 1, b, cls2); emit(s, i, j); i = j; continue; }
+        }
+        if (cls != GS) { j = run_of(u, i, b, cls); emit(s, i, j); i = j; continue; }
+        /* whitespace: \s+(?!\S) backtracks to leave the last space before a
+           non-space for the next match; a lone one is matched by \s+ */
+        j = run_of(u, i, b, GS);
+        if (j < b) {
+            size_t last = j - 1;
+            while ((u[last] & 0xC0) == 0x80) last--;
+            if (last > i) { emit(s, i, last); i = last; continue; }
+        }
+        emit(s, i, j); i = j;
+    }
+}
+
+static void split_ws(ft_tok_scratch *s, const unsigned char *u, size_t a, size_t b)
+{
+    size_t w = a, i = a;
+    while (i < b) {
+        int len; uint32_t c = cp_at(u, i, b, &len);
+        if (ft_uc_class(c) & FT_UC_WS) { emit(s, w, i); w = i + len; }
+        i += len;
+    }
+    emit(s, w, b);
+}
+
+/* \w for the Whitespace pre-tokenizer: letters, marks, numbers, connectors. */
+static int is_word(uint32_t c)
+{
+    unsigned k = ft_uc_class(c);
+    if (k & (FT_UC_L | FT_UC_N)) return 1;
+    int cat = utf8proc_category(c);
+    return cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC ||
+           cat == UTF8PROC_CATEGORY_ME || cat == UTF8PROC_CATEGORY_PC;
+}
+
+/* Whitespace: \w+|[^\w\s]+ */
+static void split_whitespace(ft_tok_scratch *s, const unsigned char *u, size_t a, size_t b)
+{
+    size_t i = a;
+    while (i < b) {
+        int len; uint32_t c = cp_at(u, i, b, &len);
+        if (ft_uc_class(c) & FT_UC_S) { i += len; continue; }
+        int w = is_word(c);
+        size_t j = i + len;
+        while (j < b) {
+            int l2; uint32_t c2 = cp_at(u, j, b, &l2);
+            if ((ft_uc_class(c2) & FT_UC_S) || is_word(c2) != w) break;
+            j += l2;
+        }
+        emit(s, i, j); i = j;
+    }
+}
+
+static void split_digits(ft_tok_scratch *s, const unsigned char *u, size_t a, size_t b, int individual)
+{
+    size_t w = a, i = a;
+    int prev = -1;
+    while (i < b) {
+        int len; uint32_t c = cp_at(u, i, b, &len);
+        int d = (ft_uc_class(c) & FT_UC_N) && utf8proc_category(c) == UTF8PROC_CATEGORY_ND;
+        if (i > a && (d != prev || (d && individual))) { emit(s, w, i); w = i; }
+        prev = d; i += len;
+    }
+    emit(s, w, b);
+}
+
+static void split_punct(ft_tok_scratch *s, const unsigned char *u, size_t a, size_t b)
+{
+    size_t w = a, i = a;
+    while (i < b) {
+        int len; uint32_t c = cp_at(u, i, b, &len);
+        if (ft_uc_class(c) & FT_UC_PUNCT) { emit(s, w, i); emit(s, i, i + len); w = i + len; }
+        i += len;
+    }
+    emit(s, w, b);
+}
+
+/* Metaspace: spaces become the replacement (U+2581), one is prepended, and
+   words split before each replacement.  Rewrites the text into s->pre. */
+static const char *metaspace(const tok_pre *p, ft_tok_scratch *s, const char *text, size_t *n)
+{
+    size_t m = *n, o = 0;
+    GROW(s->pre, s->pre_cap, m * p->repl_len + p->repl_len + 16);
+    if (p->prepend && !(m >= (size_t)p->repl_len && memcmp(text, p->repl, p->repl_len) == 0)) {
+        memcpy(s->pre, p->repl, p->repl_len); o = p->repl_len;
+    }
+    for (size_t i = 0; i < m; i++) {
+        if (text[i] == ' ') { memcpy(s->pre + o, p->repl, p->repl_len); o += p->repl_len; }
+        else s->pre[o++] = text[i];
+    }
+    *n = o;
+    return s->pre;
+}
+
+const char *tok_pretokenize(const ft_tokenizer *t, ft_tok_scratch *s, const char *text, size_t n)
+{
+    GROW(s->spans, s->spans_cap, 1);
+    s->spans[0].start = 0; s->spans[0].end = n;
+    size_t nin = n ? 1 : 0;
+    for (int k = 0; k < t->n_pres; k++) {
+        const tok_pre *p = &t->pres[k];
+        if (p->kind == PRE_BYTELEVEL && p->add_prefix_space && n && text[0] != ' ') {
+            GROW(s->pre, s->pre_cap, n + 2);
+            s->pre[0] = ' '; memmove(s->pre + 1, text, n);
+            text = s->pre; n++;
+            for (size_t i = 0; i < nin; i++) { s->spans[i].end++; if (i) s->spans[i].start++; }
+        }
+        if (p->kind == PRE_METASPACE) {
+            /* only whole-text use (after WhitespaceSplit the spans are words;
+               T5's Sequence[WhitespaceSplit, Metaspace] equals this) */
+            text = metaspace(p, s, text, &n);
+            s->nspans = 0;
+            const unsigned char *u = (const unsigned char *)text;
+            size_t w = 0;
+            for (size_t i = 0; i < n;) {
+                if (p->split && i > w && memcmp(u + i, p->repl, p->repl_len) == 0) { emit(s, w, i); w = i; }
+                i += (u[i] == (unsigned char)p->repl[0] && memcmp(u + i, p->repl, p->repl_len) == 0) ? (size_t)p->repl_len : 1;
+            }
+            emit(s, w, n);
+            goto swap;
+        }
+        s->nspans = 0;
+        const unsigned char *u = (const unsigned char *)text;
+        for (size_t i = 0; i < nin; i++) {
+            size_t a = s->spans[i].start, b = s->spans[i].end;
+            switch (p->kind) {
+            case PRE_BERT: split_bert(s, u, a, b); break;
+            case PRE_BYTELEVEL: if (p->use_regex) split_gpt2(s, u, a, b); else emit(s, a, b); break;
+            case PRE_WHITESPACE: split_whitespace(s, u, a, b); break;
+            case PRE_WHITESPACE_SPLIT: split_ws(s, u, a, b); break;
+            case PRE_DIGITS: split_digits(s, u, a, b, p->individual_digits); break;
+            case PRE_PUNCT: split_punct(s, u, a, b); break;
+            }
+        }
+    swap:;
+        tok_span *tmp = s->spans; size_t tc = s->spans_cap;
+        s->spans = s->spans2; s->spans_cap = s->spans2_cap;
+        s->spans2 = tmp; s->spans2_cap = tc;
+        nin = s->nspans;
+    }
+    s->nspans = nin;
+    return text;
+}

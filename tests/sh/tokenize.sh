@@ -1,0 +1,68 @@
+# ft-tokenize: columns, labels, pairs, seq2seq targets, bad input, the cache,
+# threads, decode.  Exact ids are tests/ref/tokenizer_parity.sh's job; here
+# the ids are checked against values that parity test has established.
+. "$FT_ROOT/tests/lib.sh"
+BERT=$SHARED/models/bert-base-chinese
+GPT2=$SHARED/models/gpt2
+CT5=$SHARED/models/codet5-base
+MED=$SHARED/data/medical/medical_texts.csv
+cd "$TMP"
+
+printf 'text,label,q\n你好，世界!,消化科,一二\n"Hello, 中文",神经科,三\n' > small.csv
+printf '肝病科\n消化科\n神经科\n' > labels.txt
+
+ft-tokenize -m "$BERT" --labels labels.txt -o small.jsonl small.csv
+check encode_ids sh -c '[ "$(jq -c .input_ids small.jsonl | head -1)" = "[101,872,1962,8024,686,4518,106,102]" ]'
+check label_names_mapped sh -c '[ "$(jq -c .labels small.jsonl | tr -d "\n")" = "12" ]'
+check bert_has_token_type_ids sh -c '[ "$(jq -c .token_type_ids small.jsonl | head -1)" = "[0,0,0,0,0,0,0,0]" ]'
+check stream_header_tokenizer sh -c 'ft-tokenize -m "$1" --labels labels.txt small.csv | ft-cat --header | head -1 | jq -e ".ft_header.kind == \"tokens\" and .ft_header.tokenizer.pad_token_id == 0" > /dev/null' _ "$BERT"
+
+printf 'text,label\na,外科\n' > unknown.csv
+expect_fail unknown_label_named 'unknown.csv:2: label "外科" is not in labels.txt' ft-tokenize -m "$BERT" --labels labels.txt unknown.csv
+expect_fail label_name_without_labels_file 'is not an integer' ft-tokenize -m "$BERT" small.csv
+expect_fail missing_column 'column "body" missing' ft-tokenize -m "$BERT" --text-column body --label-column q small.csv
+expect_fail no_model_files 'no tokenizer.json, vocab.txt' ft-tokenize -m "$TMP" small.csv
+mkdir badtok && printf '{"model":{"type":"BPE","vocab":{"a":0},"merges":["a b"]}}' > badtok/tokenizer.json
+expect_fail bad_merges_named 'badtok/tokenizer.json: model.merges\[0\]' ft-tokenize -m badtok small.csv
+check bad_model_leaves_no_output sh -c '! ft-tokenize -m badtok -o never.ft small.csv 2>/dev/null && ! ls never.ft* 2>/dev/null'
+
+# invalid UTF-8: an error naming the record, or U+FFFD with --errors replace
+printf 'text\nok\nbad \377 byte\n' > bad.csv
+expect_fail invalid_utf8_named 'bad.csv:3: invalid UTF-8' ft-tokenize -m "$BERT" bad.csv
+# U+FFFD is then dropped by BERT's clean_text, as for HF: ids from the oracle
+check invalid_utf8_replace sh -c '[ "$(ft-tokenize -m "$1" --errors replace -o rep.jsonl bad.csv && jq -c .input_ids rep.jsonl | tail -1)" = "[101,12139,8120,8299,102]" ]' _ "$BERT"
+printf '{"text":"caf\351 \360\237\230"}\n' > bad.jsonl
+check invalid_utf8_replace_jsonl sh -c 'ft-tokenize -m "$1" --errors replace bad.jsonl | ft-tokenize -m "$1" --decode | jq -e ".text == \"caf� �\"" > /dev/null' _ "$GPT2"
+
+# pairs, truncation and padding
+ft-tokenize -m "$BERT" --text-pair-column q --label-column label --labels labels.txt --max-length 6 --padding max_length -o pair.jsonl small.csv
+check pair_truncated_padded sh -c '[ "$(jq -c .input_ids pair.jsonl | head -1)" = "[101,872,1962,102,671,102]" ] && [ "$(jq -c .token_type_ids pair.jsonl | head -1)" = "[0,0,0,0,1,1]" ]'
+ft-tokenize -m "$BERT" --label-column label --labels labels.txt --padding longest -o longest.jsonl small.csv
+check padding_longest sh -c '[ "$(jq ".input_ids | length" longest.jsonl | sort -u | wc -l)" = 1 ]'
+expect_fail gpt2_cannot_pad 'no pad token' ft-tokenize -m "$GPT2" --max-length 8 --padding max_length --label-column q small.csv
+expect_fail only_second_single 'only_second needs a text pair' ft-tokenize -m "$BERT" --max-length 3 --truncation only_second --labels labels.txt small.csv
+
+# seq2seq: targets become labels, pads -100; prefix and task
+printf 'text,code\nadd two numbers,a + b\nsquare,x ** 2\n' > s2s.csv
+ft-tokenize -m "$CT5" --target-column code --prefix "生成代码: " --task gen --max-length 32 --max-target-length 8 --padding max_length -o s2s.jsonl s2s.csv
+check seq2seq_labels_minus100 sh -c '[ "$(jq -c .labels s2s.jsonl | head -1)" = "[1,69,397,324,2,-100,-100,-100]" ]'
+check seq2seq_task sh -c '[ "$(jq -r .task s2s.jsonl | sort -u)" = gen ]'
+check roberta_no_token_type_ids sh -c '[ "$(jq -c .token_type_ids s2s.jsonl | head -1)" = null ]'
+check prefix_decodes sh -c 'ft-tokenize -m "$1" --decode --skip-special-tokens s2s.jsonl | head -1 | jq -e ".text == \"生成代码: add two numbers\" and .target == \"a + b\"" > /dev/null' _ "$CT5"
+
+# threads keep order; the cache is reused and says so
+ft-tokenize -m "$BERT" -j 1 --max-length 64 -o m1.ft "$MED"
+ft-tokenize -m "$BERT" -j 2 --max-length 64 -o m2.ft "$MED"
+check threads_same_output sh -c 'ft-cat m1.ft > a.jsonl; ft-cat m2.ft > b.jsonl; cmp -s a.jsonl b.jsonl'
+ft-tokenize -m "$BERT" --max-length 64 --cache-dir cache --shard-size 1000 -o c1.ft "$MED" 2> c1.err
+ft-tokenize -m "$BERT" --max-length 64 --cache-dir cache --shard-size 1000 -o c2.ft "$MED" 2> c2.err
+check cache_miss_then_hit sh -c 'grep -q "cached 5 shards" c1.err && grep -q "4533 records from cache" c2.err'
+check cache_same_records sh -c 'ft-cat c1.ft > c1.jsonl; ft-cat c2.ft > c2.jsonl; cmp -s c1.jsonl c2.jsonl && cmp -s c1.jsonl a.jsonl'
+check cache_shard_header sh -c 'ft-cat --header cache/*/shard-00000.ftz | head -1 | jq -e ".ft_header.tokenizer.id | length == 16" > /dev/null'
+ft-tokenize -m "$BERT" --max-length 32 --cache-dir cache -o c3.ft "$MED" 2> c3.err
+check cache_keyed_by_options sh -c '! grep -q "from cache" c3.err'
+cat "$MED" | ft-tokenize -m "$BERT" --max-length 64 --cache-dir cache -o c4.ft 2> c4.err
+check cache_stdin_same_key sh -c 'grep -q "from cache" c4.err && [ -z "$(ls cache | grep stdin)" ]'
+
+# the output feeds ft-batch
+check feeds_ft_batch sh -c 'ft-batch -b 8 m1.ft | ft-cat | head -1 | jq -e ".input_ids | length == 8" > /dev/null'
