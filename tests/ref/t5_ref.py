@@ -77,6 +77,10 @@ class T5:
         self.tie = cfg.get("tie_word_embeddings", True)
         self.pad = cfg.get("pad_token_id", 0)
         self.start = cfg.get("decoder_start_token_id", self.pad)
+        self.p = 0.0                      # dropout_rate when training (bench only; parity runs with 0)
+
+    def drop(self, x):
+        return torch.nn.functional.dropout(x, self.p, True) if self.p > 0 else x
 
     def ln(self, x, name):
         var = x.pow(2).mean(-1, keepdim=True)
@@ -96,7 +100,7 @@ class T5:
         k = sp(kv @ self.w[pre + ".k.weight"].T, Tk)
         v = sp(kv @ self.w[pre + ".v.weight"].T, Tk)
         s = q @ k.transpose(-1, -2) + bias                           # no 1/sqrt(d)
-        p = torch.softmax(s.float(), dim=-1)
+        p = self.drop(torch.softmax(s.float(), dim=-1))
         o = (p @ v).transpose(1, 2).reshape(B, Tq, self.H * self.D)
         return o @ self.w[pre + ".o.weight"].T
 
@@ -105,20 +109,20 @@ class T5:
             h = self.act(x @ self.w[pre + ".wi_0.weight"].T) * (x @ self.w[pre + ".wi_1.weight"].T)
         else:
             h = self.act(x @ self.w[pre + ".wi.weight"].T)
-        return h @ self.w[pre + ".wo.weight"].T
+        return self.drop(h) @ self.w[pre + ".wo.weight"].T
 
     def encode(self, ids, mask):
         minf = torch.finfo(torch.float32).min
         ext = (1.0 - mask[:, None, None, :].float()) * minf
-        x = self.w["shared.weight"][ids]
+        x = self.drop(self.w["shared.weight"][ids])
         T = ids.shape[1]
         pb = self.bias("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", T, T, True) + ext
         for l in range(self.c["num_layers"]):
             p = "encoder.block.%d." % l
-            x = x + self.attn(p + "layer.0.SelfAttention", self.ln(x, p + "layer.0.layer_norm.weight"),
-                              self.ln(x, p + "layer.0.layer_norm.weight"), pb)
-            x = x + self.ff(p + "layer.1.DenseReluDense", self.ln(x, p + "layer.1.layer_norm.weight"))
-        return self.ln(x, "encoder.final_layer_norm.weight")
+            n = self.ln(x, p + "layer.0.layer_norm.weight")
+            x = x + self.drop(self.attn(p + "layer.0.SelfAttention", n, n, pb))
+            x = x + self.drop(self.ff(p + "layer.1.DenseReluDense", self.ln(x, p + "layer.1.layer_norm.weight")))
+        return self.drop(self.ln(x, "encoder.final_layer_norm.weight"))
 
     def decode(self, dec_ids, enc, mask, q0=0, cache=None):
         """Full decoder over dec_ids (no cache: recomputes everything)."""
@@ -128,15 +132,15 @@ class T5:
         sb = self.bias("decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", T, T, False)
         sb = sb + (1.0 - causal)[None, None] * minf
         cb = (1.0 - mask[:, None, None, :].float()) * minf
-        x = self.w["shared.weight"][dec_ids]
+        x = self.drop(self.w["shared.weight"][dec_ids])
         nl = self.c.get("num_decoder_layers", self.c["num_layers"])
         for l in range(nl):
             p = "decoder.block.%d." % l
             n = self.ln(x, p + "layer.0.layer_norm.weight")
-            x = x + self.attn(p + "layer.0.SelfAttention", n, n, sb)
-            x = x + self.attn(p + "layer.1.EncDecAttention", self.ln(x, p + "layer.1.layer_norm.weight"), enc, cb)
-            x = x + self.ff(p + "layer.2.DenseReluDense", self.ln(x, p + "layer.2.layer_norm.weight"))
-        h = self.ln(x, "decoder.final_layer_norm.weight")
+            x = x + self.drop(self.attn(p + "layer.0.SelfAttention", n, n, sb))
+            x = x + self.drop(self.attn(p + "layer.1.EncDecAttention", self.ln(x, p + "layer.1.layer_norm.weight"), enc, cb))
+            x = x + self.drop(self.ff(p + "layer.2.DenseReluDense", self.ln(x, p + "layer.2.layer_norm.weight")))
+        h = self.drop(self.ln(x, "decoder.final_layer_norm.weight"))
         if self.tie:
             return h * self.C ** -0.5 @ self.w["shared.weight"].T
         return h @ self.w["lm_head.weight"].T
