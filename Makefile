@@ -21,6 +21,7 @@ LDLIBS  = -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lm -
 DEB_BUILD = build-essential pkg-config libcsv-dev libopenblas-openmp-dev \
             libmsgpack-dev libzstd-dev libjansson-dev libutf8proc-dev libxxhash-dev zstd
 DEB_TEST  = python3 python3-torch python3-numpy python3-sklearn python3-pandas nodejs npm jq time
+DEB_DEMO  = fortunes-zh
 DEP_HEADERS = /usr/include/csv.h /usr/include/msgpack.h /usr/include/zstd.h \
               /usr/include/jansson.h /usr/include/utf8proc.h /usr/include/xxhash.h
 
@@ -30,8 +31,12 @@ TOOL_SRC  = $(sort $(wildcard tools/*.c))
 TOOLS     = $(TOOL_SRC:tools/%.c=$(BIN)/%)
 TEST_SRC  = $(sort $(wildcard tests/unit/test_*.c))
 TESTS     = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+REF_SRC   = $(sort $(wildcard tests/ref/*.c))
+REFS      = $(REF_SRC:tests/ref/%.c=$(BUILD)/ref/%)
+BENCH_SRC = $(sort $(wildcard bench/*.c))
+BENCHES   = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-all: $(TOOLS) $(TESTS)
+all: $(TOOLS) $(TESTS) $(REFS) $(BENCHES)
 
 $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -45,7 +50,14 @@ $(BIN)/%: tools/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BIN)
 $(BUILD)/tests/%: tests/unit/%.c tests/test.h $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Itests $< $(BUILD)/libft.a $(LDLIBS) -o $@
 
-$(BUILD)/lib $(BUILD)/tests $(BIN):
+# Drivers for the PyTorch parity tests (run by tests/ref/*.sh, not directly).
+$(BUILD)/ref/%: tests/ref/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/ref
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/bench
+	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
+
+$(BUILD)/lib $(BUILD)/tests $(BUILD)/ref $(BUILD)/bench $(BIN):
 	mkdir -p $@
 
 # Headers missing means a fresh machine: install what we need first.
@@ -55,9 +67,9 @@ deps-check:
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST) || \
-	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST); }; \
-	else echo "run as root: apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST)"; exit 1; fi
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO) || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO); }; \
+	else echo "run as root: apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO)"; exit 1; fi
 
 test: deps-check
 	$(MAKE) all
@@ -69,6 +81,7 @@ sanitize: deps-check
 	ASAN_OPTIONS=detect_leaks=0 FT_BUILD=build-san tests/run
 
 demo: deps-check
+	@[ -r /usr/share/games/fortunes/tang300 ] || $(MAKE) --no-print-directory deps
 	$(MAKE) all
 	pipelines/demo.sh
 

@@ -38,7 +38,7 @@ typedef struct bert {
     /* arena */
     float *arena;
     size_t arena_floats;
-    int capN, capB, capT;
+    int capN, capB, capT, cap_train;   /* cap_train: arena keeps every layer + grads */
     float *emb_in, *emb_mean, *emb_rstd, **hs, *mask, *cls, *pooled, *pooled_d, *logits, *dlogits;
     layer_act *A;
     int32_t *pos_ids, *zero_ids;
@@ -171,20 +171,23 @@ void ft_bert_init_param(ft_model *m, int i, uint64_t seed)
 
 /* ---- arena ---- */
 
-static void bert_reserve(ft_model *m, int B, int T)
+/* Training keeps every layer's activations and needs the gradient buffers;
+   inference (train = 0) reuses one layer's slots for all layers. */
+static void arena_ensure(ft_model *m, int B, int T, int train)
 {
     bert *bt = m->impl;
-    if (B <= bt->capB && T <= bt->capT) return;
-    if (B < bt->capB) B = bt->capB;
-    if (T < bt->capT) T = bt->capT;
+    if (B <= bt->capB && T <= bt->capT && (bt->cap_train || !train)) return;
+    if (bt->cap_train == train) {           /* growing: keep the larger of each */
+        if (B < bt->capB) B = bt->capB;
+        if (T < bt->capT) T = bt->capT;
+    }
     ft_bert_config *c = &bt->c;
     size_t N = (size_t)B * T, C = c->hidden_size, F = c->intermediate_size, H = c->num_heads;
-    size_t Lb = c->num_layers, nl = m->num_labels, TT = (size_t)T * T;
+    size_t Lb = train ? c->num_layers : 1, nl = m->num_labels, TT = (size_t)T * T;
     size_t per_layer = 3 * N * C + B * H * TT + N * C + N * C + 2 * N + N * C + 2 * N * F + N * C + 2 * N;
+    size_t grads = 5 * N * C + 2 * N * F + 3 * N * C + 3 * (size_t)B * C;
     size_t total = N * C + 2 * N + (Lb + 1) * N * C + N + 3 * (size_t)B * C + 2 * B * nl
-                 + Lb * per_layer
-                 + 6 * N * C + 2 * N * F + 3 * N * C + 3 * (size_t)B * C
-                 + ft_attention_scratch(T);
+                 + Lb * per_layer + N * C + (train ? grads : 0) + ft_attention_scratch(T);
     /* every sub-array 16-float aligned */
     size_t slots = 64 + 16 * Lb;
     total += slots * 16;
@@ -224,10 +227,11 @@ static void bert_reserve(ft_model *m, int B, int T)
         a->mean2 = TAKE(N);
         a->rstd2 = TAKE(N);
     }
+    bt->g_tmp = TAKE(N * C);                /* also the forward's scratch */
+    if (train) {
     bt->g_out = TAKE(N * C);
     bt->g_in = TAKE(N * C);
     bt->g_h1 = TAKE(N * C);
-    bt->g_tmp = TAKE(N * C);
     bt->g_ctx = TAKE(N * C);
     bt->g_qkv = TAKE(3 * N * C);
     bt->g_f1 = TAKE(N * F);
@@ -235,6 +239,7 @@ static void bert_reserve(ft_model *m, int B, int T)
     bt->g_pool = TAKE(B * C);
     bt->g_pool2 = TAKE(B * C);
     bt->g_cls = TAKE(B * C);
+    }
     bt->scratch = TAKE(ft_attention_scratch(T));
 #undef TAKE
     if ((size_t)(p - bt->arena) > total) ft_die("internal: arena overflow");
@@ -245,7 +250,10 @@ static void bert_reserve(ft_model *m, int B, int T)
     bt->capB = B;
     bt->capT = T;
     bt->capN = (int)N;
+    bt->cap_train = train;
 }
+
+static void bert_reserve(ft_model *m, int B, int T) { arena_ensure(m, B, T, 1); }
 
 /* ---- forward ---- */
 
@@ -290,7 +298,7 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     size_t N = (size_t)B * T;
     if (B <= 0 || T <= 0) ft_die("empty batch");
     if (T > c->max_position) ft_die("sequence length %d exceeds max_position_embeddings %d", T, c->max_position);
-    bert_reserve(m, B, T);
+    arena_ensure(m, B, T, grad);
     for (size_t i = 0; i < N; i++) {
         if (b->input_ids[i] < 0 || b->input_ids[i] >= c->vocab_size)
             ft_die("token id %d out of range for vocab_size %d", b->input_ids[i], c->vocab_size);
@@ -319,8 +327,9 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
 
     for (int l = 0; l < c->num_layers; l++) {
         layer_ix *L = &bt->L[l];
-        layer_act *a = &bt->A[l];
-        float *h = bt->hs[l];
+        /* inference: one layer's slots, hidden states ping-pong in hs[0..1] */
+        layer_act *a = &bt->A[grad ? l : 0];
+        float *h = bt->hs[grad ? l : l & 1], *hout = bt->hs[grad ? l + 1 : (l + 1) & 1];
         ft_linear_fwd(a->qkv, h, ft_param_data(ps, L->qkv_w), ft_param_data(ps, L->qkv_b), (int)N, C, 3 * C);
         ft_attention_fwd(a->ctx, a->probs, a->qkv, bt->mask, B, T, C, H, 0, pa, site(bt->key, l + 1, 1), bt->scratch);
         ft_linear_fwd(bt->g_tmp, a->ctx, ft_param_data(ps, L->ao_w), ft_param_data(ps, L->ao_b), (int)N, C, C);
@@ -331,11 +340,11 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
         act_fwd(c->act, a->g, a->f, N * F);
         ft_linear_fwd(bt->g_tmp, a->g, ft_param_data(ps, L->o_w), ft_param_data(ps, L->o_b), (int)N, F, C);
         ft_dropout_add_fwd(a->r2, bt->g_tmp, a->h1, N * C, ph, site(bt->key, l + 1, 3));
-        ft_layernorm_fwd(bt->hs[l + 1], a->mean2, a->rstd2, a->r2, ft_param_data(ps, L->ln2_w),
+        ft_layernorm_fwd(hout, a->mean2, a->rstd2, a->r2, ft_param_data(ps, L->ln2_w),
                          ft_param_data(ps, L->ln2_b), (int)N, C, c->layer_norm_eps);
     }
 
-    float *last = bt->hs[c->num_layers];
+    float *last = bt->hs[grad ? c->num_layers : c->num_layers & 1];
     for (int i = 0; i < B; i++) memcpy(bt->cls + (size_t)i * C, last + (size_t)i * T * C, C * sizeof(float));
     ft_linear_fwd(bt->pooled, bt->cls, ft_param_data(ps, bt->pool_w), ft_param_data(ps, bt->pool_b), B, C, C);
     ft_tanh_fwd(bt->pooled, bt->pooled, (size_t)B * C);

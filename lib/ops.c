@@ -1,6 +1,10 @@
 /* ops: linear, embedding, norms, activations, dropout.  See ops.h.
  * Attention is in ops_attn.c, losses in ops_loss.c. */
+/* No FP traps or errno to preserve here: lets GCC if-convert and vectorise
+   the exp/erf loops (see ops_math.h) without -ffast-math's reassociation. */
+#pragma GCC optimize ("no-trapping-math", "no-math-errno")
 #include "ops.h"
+#include "ops_math.h"
 #include "rng.h"
 #include <cblas.h>
 #include <math.h>
@@ -19,6 +23,30 @@ static inline void my_range(size_t n, size_t *lo, size_t *hi)
     *hi = n * (t + 1) / nt;
 }
 
+void openblas_set_num_threads(int);   /* cblas.h of some builds lacks it */
+
+void ft_set_threads(int n)
+{
+    if (n <= 0) return;
+    omp_set_num_threads(n);
+    openblas_set_num_threads(n);
+}
+
+int ft_get_threads(void) { return omp_get_max_threads(); }
+
+static uint64_t gemm_flops;
+
+double ft_gemm_flops(void) { return (double)__atomic_load_n(&gemm_flops, __ATOMIC_RELAXED); }
+void ft_gemm_flops_reset(void) { __atomic_store_n(&gemm_flops, 0, __ATOMIC_RELAXED); }
+
+void ft_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, size_t lda,
+              const float *B, size_t ldb, float beta, float *C, size_t ldc)
+{
+    __atomic_fetch_add(&gemm_flops, 2 * (uint64_t)M * N * K, __ATOMIC_RELAXED);
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                M, N, K, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+}
+
 /* ---- linear ---- */
 
 void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,
@@ -29,7 +57,7 @@ void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,
         #pragma omp parallel for schedule(static) if ((size_t)N * Cout > FT_PAR_MIN)
         for (int n = 0; n < N; n++) memcpy(out + (size_t)n * Cout, b, Cout * sizeof(float));
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, Cout, Cin,
+    ft_sgemm(0, 1, N, Cout, Cin,
                 1.0f, in, Cin, W, Cin, b ? 1.0f : 0.0f, out, Cout);
 }
 
@@ -55,10 +83,10 @@ void ft_linear_bwd(float *din, float *dW, float *db, const float *dout,
                    const float *in, const float *W, int N, int Cin, int Cout)
 {
     if (din)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, Cin, Cout,
+        ft_sgemm(0, 0, N, Cin, Cout,
                     1.0f, dout, Cout, W, Cin, 1.0f, din, Cin);
     if (dW)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Cout, Cin, N,
+        ft_sgemm(1, 0, Cout, Cin, N,
                     1.0f, dout, Cout, in, Cin, 1.0f, dW, Cin);
     if (db) colsum_acc(db, dout, N, Cout);
 }
@@ -197,20 +225,24 @@ void ft_rmsnorm_bwd(float *din, float *dgamma, const float *dout, const float *i
 #define SQRT1_2 0.70710678118654752440f
 #define INV_SQRT_2PI 0.39894228040143267794f
 
+/* GELU(x) = x·Φ(x) = 0.5·x·(1 + erf(x/√2));  GELU'(x) = Φ(x) + x·φ(x),
+   φ(x) = exp(−x²/2)/√(2π) — the same exponential erf needs. */
 void ft_gelu_fwd(float *out, const float *in, size_t n)
 {
     #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
-    for (size_t i = 0; i < n; i++) out[i] = 0.5f * in[i] * (1.0f + erff(in[i] * SQRT1_2));
+    for (size_t i = 0; i < n; i++) {
+        float x = in[i], z = x * SQRT1_2;
+        out[i] = 0.5f * x * (1.0f + ft_erf_g(z, ft_expf(-z * z)));
+    }
 }
 
 void ft_gelu_bwd(float *din, const float *dout, const float *in, size_t n)
 {
     #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
-        float x = in[i];
-        float cdf = 0.5f * (1.0f + erff(x * SQRT1_2));
-        float pdf = INV_SQRT_2PI * expf(-0.5f * x * x);
-        din[i] += dout[i] * (cdf + x * pdf);
+        float x = in[i], z = x * SQRT1_2, g = ft_expf(-z * z);
+        float cdf = 0.5f * (1.0f + ft_erf_g(z, g));
+        din[i] += dout[i] * (cdf + x * INV_SQRT_2PI * g);
     }
 }
 

@@ -17,6 +17,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Threads for every op and BLAS call (OpenMP + OpenBLAS-openmp share one
+   pool).  n <= 0 keeps the default (OMP_NUM_THREADS, else all cores).
+   Use as many threads as cores, never more: oversubscribed OpenMP spins. */
+void ft_set_threads(int n);
+int ft_get_threads(void);
+
+/* Floating-point operations issued to sgemm since the last reset (2·M·N·K
+   per call), so benchmarks can show the work really done. */
+double ft_gemm_flops(void);
+void ft_gemm_flops_reset(void);
+/* sgemm (row-major) that counts its FLOPs; every op's GEMM goes through it. */
+void ft_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, size_t lda,
+              const float *B, size_t ldb, float beta, float *C, size_t ldc);
+
 /* ---- linear: out[N,Cout] = in[N,Cin] · W[Cout,Cin]^T + b[Cout]  (b may be NULL) ---- */
 void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,
                    int N, int Cin, int Cout);
@@ -72,13 +86,36 @@ void ft_dropout_add_fwd(float *out, const float *x, const float *res, size_t n,
                         float p, uint64_t key);
 
 /* ---- multi-head scaled dot-product attention ----
-   qkv[B,T,3C]: per token q (C) then k (C) then v (C), head h uses channels
-   [h*D,(h+1)*D) of each, D = C/H.  mask[B,T] is an additive key mask
-   (0 keep, large negative drop; NULL = none); causal=1 also masks keys after
-   the query.  probs[B,H,T,T] saves softmax(q·k^T/sqrt(D) + mask) for the
-   backward; dropout p applies to the probabilities (key selects the stream).
-   out[B,T,C] is the heads concatenated.  scratch: ft_attention_scratch(T) floats. */
+   General form (self, causal, cross; T5's position bias).  Row-major with
+   explicit row strides so q/k/v can be slices of one packed projection:
+     q  [B,Tq,*] row stride ldq, head h at columns [h*D,(h+1)*D)
+     k,v[B,Tk,*] row strides ldk, ldv;  out [B,Tq,*] row stride ldo
+     mask [B,Tk] additive key mask (0 keep, -FLT_MAX drop) or NULL
+     bias [H,Tq,Tk] additive scores bias shared over the batch (T5) or NULL
+     causal: key j visible to query i iff j <= i + (Tk - Tq)
+     scale: multiplies q·k (1/sqrt(D) for BERT/GPT-2, 1 for T5)
+     p, key: dropout on the probabilities (counter-based, see ft_dropout_fwd)
+   probs [B,H,Tq,Tk] keeps softmax output for the backward.
+   scratch: ft_attention_scratch(max(Tq,Tk)) floats. */
+typedef struct ft_attn {
+    int B, Tq, Tk, H, D;
+    size_t ldq, ldk, ldv, ldo;
+    const float *mask, *bias;
+    int causal;
+    float scale, p;
+    uint64_t key;
+} ft_attn;
 size_t ft_attention_scratch(int T);
+void ft_attn_fwd(const ft_attn *a, float *out, float *probs, const float *q, const float *k,
+                 const float *v, float *scratch);
+/* dq, dk, dv (same strides as q, k, v) and dbias [H,Tq,Tk] accumulate;
+   any may be NULL. */
+void ft_attn_bwd(const ft_attn *a, float *dq, float *dk, float *dv, float *dbias,
+                 const float *dout, const float *q, const float *k, const float *v,
+                 const float *probs, float *scratch);
+
+/* Packed self-attention (BERT, GPT-2): qkv[B,T,3C] holds per token q (C),
+   k (C), v (C); out[B,T,C]; scale 1/sqrt(C/H). */
 void ft_attention_fwd(float *out, float *probs, const float *qkv, const float *mask,
                       int B, int T, int C, int H, int causal, float p, uint64_t key,
                       float *scratch);

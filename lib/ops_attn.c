@@ -1,9 +1,13 @@
-/* ops_attn: multi-head scaled dot-product attention, forward and backward.
- * One (batch, head) pair is a unit of work: its T×T×D GEMMs are too small for
- * BLAS to thread well, so the OpenMP loop spreads pairs over threads and each
- * sgemm runs single-threaded (OpenBLAS-openmp does so inside a parallel
- * region).  See ops.h for shapes. */
+/* ops_attn: multi-head attention, forward and backward.  See ops.h.
+ * One (batch, head) pair is a unit of work: its Tq×Tk×D GEMMs are too small
+ * for BLAS to thread well, so an OpenMP loop spreads pairs over threads and
+ * each sgemm runs single-threaded (OpenBLAS-openmp does so inside a parallel
+ * region).  Softmax, mask, bias and dropout are fused into one pass per row. */
+/* No FP traps or errno to preserve here: lets GCC if-convert and vectorise
+   the exp/erf loops (see ops_math.h) without -ffast-math's reassociation. */
+#pragma GCC optimize ("no-trapping-math", "no-math-errno")
 #include "ops.h"
+#include "ops_math.h"
 #include "rng.h"
 #include <cblas.h>
 #include <math.h>
@@ -23,95 +27,166 @@ static inline uint32_t drop_threshold(float p)
 
 /* Pd = dropout(P) for one (b,h) block; element ids are global so the mask is
    the same whichever thread runs the block. */
-static void drop_block(float *Pd, const float *P, int T, size_t base, float p, uint64_t key)
+static void drop_block(float *Pd, const float *P, size_t n, size_t base, float p, uint64_t key)
 {
     uint32_t th = drop_threshold(p);
     float scale = 1.0f / (1.0f - p);
-    for (size_t i = 0; i < (size_t)T * T; i++)
+    #pragma omp simd
+    for (size_t i = 0; i < n; i++)
         Pd[i] = ft_hash_u32(key, base + i) >= th ? P[i] * scale : 0.0f;
+}
+
+static inline int visible(const ft_attn *a, int i)   /* keys [0, visible) for query i */
+{
+    if (!a->causal) return a->Tk;
+    int j = i + (a->Tk - a->Tq) + 1;
+    return j < 0 ? 0 : j > a->Tk ? a->Tk : j;
+}
+
+static void fwd_block(const ft_attn *a, int b, int h, float *out, float *probs, const float *q,
+                      const float *k, const float *v, float *scratch)
+{
+    int Tq = a->Tq, Tk = a->Tk, D = a->D;
+    size_t blk = (size_t)Tq * Tk;
+    const float *qb = q + (size_t)b * Tq * a->ldq + (size_t)h * D;
+    const float *kb = k + (size_t)b * Tk * a->ldk + (size_t)h * D;
+    const float *vb = v + (size_t)b * Tk * a->ldv + (size_t)h * D;
+    float *P = probs + ((size_t)b * a->H + h) * blk;
+    ft_sgemm(0, 1, Tq, Tk, D,
+                a->scale, qb, a->ldq, kb, a->ldk, 0.0f, P, Tk);
+    const float *mk = a->mask ? a->mask + (size_t)b * Tk : NULL;
+    const float *bias = a->bias ? a->bias + (size_t)h * blk : NULL;
+    for (int i = 0; i < Tq; i++) {
+        float *row = P + (size_t)i * Tk;
+        int jmax = visible(a, i);
+        if (bias) for (int j = 0; j < jmax; j++) row[j] += bias[(size_t)i * Tk + j];
+        if (mk) for (int j = 0; j < jmax; j++) row[j] += mk[j];
+        float mx = -INFINITY;
+        for (int j = 0; j < jmax; j++) mx = row[j] > mx ? row[j] : mx;
+        float s = 0;
+        #pragma omp simd reduction(+:s)
+        for (int j = 0; j < jmax; j++) { row[j] = ft_expf(row[j] - mx); s += row[j]; }
+        float inv = jmax ? 1.0f / s : 0.0f;
+        for (int j = 0; j < jmax; j++) row[j] *= inv;
+        for (int j = jmax; j < Tk; j++) row[j] = 0.0f;
+    }
+    const float *Pd = P;
+    if (a->p > 0) {
+        drop_block(scratch, P, blk, ((size_t)b * a->H + h) * blk, a->p, a->key);
+        Pd = scratch;
+    }
+    ft_sgemm(0, 0, Tq, D, Tk,
+                1.0f, Pd, Tk, vb, a->ldv, 0.0f, out + (size_t)b * Tq * a->ldo + (size_t)h * D, a->ldo);
+}
+
+void ft_attn_fwd(const ft_attn *a, float *out, float *probs, const float *q, const float *k,
+                 const float *v, float *scratch)
+{
+    int Tm = a->Tq > a->Tk ? a->Tq : a->Tk;
+    size_t work = (size_t)a->B * a->H * a->Tq * a->Tk * a->D;
+    #pragma omp parallel for collapse(2) schedule(static) if (work > 65536)
+    for (int b = 0; b < a->B; b++)
+        for (int h = 0; h < a->H; h++)
+            fwd_block(a, b, h, out, probs, q, k, v,
+                      scratch + (size_t)omp_get_thread_num() * 2 * Tm * Tm);
+}
+
+static void bwd_block(const ft_attn *a, int b, int h, float *dq, float *dk, float *dv, float *dbias,
+                      const float *dout, const float *q, const float *k, const float *v,
+                      const float *probs, float *scratch)
+{
+    int Tq = a->Tq, Tk = a->Tk, D = a->D;
+    size_t blk = (size_t)Tq * Tk, base = ((size_t)b * a->H + h) * blk;
+    size_t qo = (size_t)b * Tq * a->ldq + (size_t)h * D, ko = (size_t)b * Tk * a->ldk + (size_t)h * D;
+    size_t vo = (size_t)b * Tk * a->ldv + (size_t)h * D;
+    const float *dO = dout + (size_t)b * Tq * a->ldo + (size_t)h * D;
+    const float *P = probs + base;
+    float *dP = scratch, *Pd = scratch + blk;
+    /* dPd = dO·V^T */
+    ft_sgemm(0, 1, Tq, Tk, D,
+                1.0f, dO, a->ldo, v + vo, a->ldv, 0.0f, dP, Tk);
+    /* dV += Pd^T·dO */
+    if (dv) {
+        const float *Pv = P;
+        if (a->p > 0) { drop_block(Pd, P, blk, base, a->p, a->key); Pv = Pd; }
+        ft_sgemm(1, 0, Tk, D, Tq,
+                    1.0f, Pv, Tk, dO, a->ldo, 1.0f, dv + vo, a->ldv);
+    }
+    /* back through dropout, then softmax: dS = P ∘ (dP − Σ_j dP·P) */
+    uint32_t th = drop_threshold(a->p);
+    float pscale = a->p > 0 ? 1.0f / (1.0f - a->p) : 1.0f;
+    for (int i = 0; i < Tq; i++) {
+        float *g = dP + (size_t)i * Tk;
+        const float *pr = P + (size_t)i * Tk;
+        if (a->p > 0) {
+            size_t rb = base + (size_t)i * Tk;
+            #pragma omp simd
+            for (int j = 0; j < Tk; j++) g[j] = ft_hash_u32(a->key, rb + j) >= th ? g[j] * pscale : 0.0f;
+        }
+        float s = 0;
+        #pragma omp simd reduction(+:s)
+        for (int j = 0; j < Tk; j++) s += g[j] * pr[j];
+        #pragma omp simd
+        for (int j = 0; j < Tk; j++) g[j] = pr[j] * (g[j] - s);
+    }
+    /* the bias and mask are added to the scores, so dbias = dS (unscaled) */
+    if (dbias) {
+        float *db = dbias + (size_t)h * blk;
+        for (size_t i = 0; i < blk; i++) db[i] += dP[i];
+    }
+    /* S = scale·Q·K^T: dQ += scale·dS·K, dK += scale·dS^T·Q */
+    if (dq)
+        ft_sgemm(0, 0, Tq, D, Tk,
+                    a->scale, dP, Tk, k + ko, a->ldk, 1.0f, dq + qo, a->ldq);
+    if (dk)
+        ft_sgemm(1, 0, Tk, D, Tq,
+                    a->scale, dP, Tk, q + qo, a->ldq, 1.0f, dk + ko, a->ldk);
+}
+
+void ft_attn_bwd(const ft_attn *a, float *dq, float *dk, float *dv, float *dbias,
+                 const float *dout, const float *q, const float *k, const float *v,
+                 const float *probs, float *scratch)
+{
+    int Tm = a->Tq > a->Tk ? a->Tq : a->Tk;
+    size_t work = (size_t)a->B * a->H * a->Tq * a->Tk * a->D;
+    if (dbias) {
+        /* dbias is shared over the batch: split heads, not batch rows */
+        #pragma omp parallel for schedule(static) if (work > 65536)
+        for (int h = 0; h < a->H; h++)
+            for (int b = 0; b < a->B; b++)
+                bwd_block(a, b, h, dq, dk, dv, dbias, dout, q, k, v, probs,
+                          scratch + (size_t)omp_get_thread_num() * 2 * Tm * Tm);
+        return;
+    }
+    #pragma omp parallel for collapse(2) schedule(static) if (work > 65536)
+    for (int b = 0; b < a->B; b++)
+        for (int h = 0; h < a->H; h++)
+            bwd_block(a, b, h, dq, dk, dv, NULL, dout, q, k, v, probs,
+                      scratch + (size_t)omp_get_thread_num() * 2 * Tm * Tm);
+}
+
+static ft_attn packed(int B, int T, int C, int H, const float *mask, int causal, float p, uint64_t key)
+{
+    ft_attn a = { .B = B, .Tq = T, .Tk = T, .H = H, .D = C / H,
+                  .ldq = 3 * (size_t)C, .ldk = 3 * (size_t)C, .ldv = 3 * (size_t)C, .ldo = (size_t)C,
+                  .mask = mask, .causal = causal, .scale = 1.0f / sqrtf((float)(C / H)),
+                  .p = p, .key = key };
+    return a;
 }
 
 void ft_attention_fwd(float *out, float *probs, const float *qkv, const float *mask,
                       int B, int T, int C, int H, int causal, float p, uint64_t key,
                       float *scratch)
 {
-    int D = C / H;
-    size_t ld = 3 * (size_t)C, TT = (size_t)T * T;
-    float scale = 1.0f / sqrtf((float)D);
-    #pragma omp parallel for collapse(2) schedule(static) if ((size_t)B * H * TT * D > 65536)
-    for (int b = 0; b < B; b++)
-        for (int h = 0; h < H; h++) {
-            const float *q = qkv + (size_t)b * T * ld + (size_t)h * D;
-            const float *k = q + C, *v = q + 2 * C;
-            float *P = probs + ((size_t)b * H + h) * TT;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, D,
-                        scale, q, ld, k, ld, 0.0f, P, T);
-            const float *mk = mask ? mask + (size_t)b * T : NULL;
-            for (int i = 0; i < T; i++) {
-                float *row = P + (size_t)i * T;
-                int jmax = causal ? i + 1 : T;
-                if (mk) for (int j = 0; j < jmax; j++) row[j] += mk[j];
-                float mx = row[0];
-                for (int j = 1; j < jmax; j++) if (row[j] > mx) mx = row[j];
-                float s = 0;
-                for (int j = 0; j < jmax; j++) { row[j] = expf(row[j] - mx); s += row[j]; }
-                float inv = 1.0f / s;
-                for (int j = 0; j < jmax; j++) row[j] *= inv;
-                for (int j = jmax; j < T; j++) row[j] = 0.0f;
-            }
-            const float *Pd = P;
-            if (p > 0) {
-                float *tmp = scratch + (size_t)omp_get_thread_num() * 2 * TT;
-                drop_block(tmp, P, T, ((size_t)b * H + h) * TT, p, key);
-                Pd = tmp;
-            }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, D, T,
-                        1.0f, Pd, T, v, ld, 0.0f, out + (size_t)b * T * C + (size_t)h * D, C);
-        }
+    ft_attn a = packed(B, T, C, H, mask, causal, p, key);
+    ft_attn_fwd(&a, out, probs, qkv, qkv + C, qkv + 2 * C, scratch);
 }
 
 void ft_attention_bwd(float *dqkv, const float *dout, const float *qkv,
                       const float *probs, int B, int T, int C, int H,
                       float p, uint64_t key, float *scratch)
 {
-    int D = C / H;
-    size_t ld = 3 * (size_t)C, TT = (size_t)T * T;
-    float scale = 1.0f / sqrtf((float)D);
-    uint32_t th = drop_threshold(p);
-    float pscale = p > 0 ? 1.0f / (1.0f - p) : 1.0f;
-    #pragma omp parallel for collapse(2) schedule(static) if ((size_t)B * H * TT * D > 65536)
-    for (int b = 0; b < B; b++)
-        for (int h = 0; h < H; h++) {
-            size_t boff = (size_t)b * T * ld + (size_t)h * D;
-            const float *q = qkv + boff, *k = q + C, *v = q + 2 * C;
-            float *dq = dqkv + boff, *dk = dq + C, *dv = dq + 2 * C;
-            const float *dO = dout + (size_t)b * T * C + (size_t)h * D;
-            const float *P = probs + ((size_t)b * H + h) * TT;
-            float *dP = scratch + (size_t)omp_get_thread_num() * 2 * TT, *Pd = dP + TT;
-            size_t base = ((size_t)b * H + h) * TT;
-            /* dPd = dO·V^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, D,
-                        1.0f, dO, C, v, ld, 0.0f, dP, T);
-            /* dV += Pd^T·dO */
-            const float *Pv = P;
-            if (p > 0) { drop_block(Pd, P, T, base, p, key); Pv = Pd; }
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, D, T,
-                        1.0f, Pv, T, dO, C, 1.0f, dv, ld);
-            /* through dropout, then softmax: dS = P ∘ (dP − Σ_j dP·P) */
-            for (int i = 0; i < T; i++) {
-                float *g = dP + (size_t)i * T;
-                const float *pr = P + (size_t)i * T;
-                if (p > 0)
-                    for (int j = 0; j < T; j++)
-                        g[j] = ft_hash_u32(key, base + (size_t)i * T + j) >= th ? g[j] * pscale : 0.0f;
-                float s = 0;
-                for (int j = 0; j < T; j++) s += g[j] * pr[j];
-                for (int j = 0; j < T; j++) g[j] = pr[j] * (g[j] - s);
-            }
-            /* S = scale·Q·K^T: dQ += scale·dS·K, dK += scale·dS^T·Q */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, D, T,
-                        scale, dP, T, k, ld, 1.0f, dq, ld);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, D, T,
-                        scale, dP, T, q, ld, 1.0f, dk, ld);
-        }
+    /* causal or not does not matter here: masked probabilities are 0 */
+    ft_attn a = packed(B, T, C, H, NULL, 0, p, key);
+    ft_attn_bwd(&a, dqkv, dqkv + C, dqkv + 2 * C, NULL, dout, qkv, qkv + C, qkv + 2 * C, probs, scratch);
 }

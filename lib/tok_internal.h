@@ -26,13 +26,16 @@ uint64_t tok_hash_bytes(const char *s, size_t n);
 
 /* ---- normalizers: a flat list (Sequence is flattened at load) ---- */
 enum { NORM_BERT, NORM_NFC, NORM_NFD, NORM_NFKC, NORM_NFKD, NORM_LOWER,
-       NORM_STRIP_ACCENTS, NORM_REPLACE, NORM_PREPEND, NORM_STRIP };
+       NORM_STRIP_ACCENTS, NORM_REPLACE, NORM_PREPEND, NORM_STRIP, NORM_PRECOMPILED };
 typedef struct tok_norm {
     int kind;
     int clean_text, chinese, strip_accents, lowercase;   /* NORM_BERT */
     char *pat, *content;                                 /* REPLACE (literal), PREPEND */
     int left, right;                                     /* STRIP */
+    uint32_t *trie; uint32_t trie_n; char *pool; size_t pool_n;   /* PRECOMPILED */
 } tok_norm;
+int tok_precompiled_load(tok_norm *nm, const char *b64);
+size_t tok_precompiled_apply(const tok_norm *nm, const char *in, size_t n, char **out, size_t *cap);
 
 /* ---- pre-tokenizers: a flat list applied in order ---- */
 enum { PRE_BERT, PRE_BYTELEVEL, PRE_WHITESPACE, PRE_WHITESPACE_SPLIT,
@@ -47,7 +50,7 @@ typedef struct tok_pre {
 } tok_pre;
 
 /* ---- models ---- */
-enum { MODEL_WORDPIECE, MODEL_BPE };
+enum { MODEL_WORDPIECE, MODEL_BPE, MODEL_UNIGRAM };
 typedef struct tok_merge { uint64_t key; int32_t rank, id; } tok_merge;
 
 /* ---- post-processor as a template: items are a special token's ids or a
@@ -74,6 +77,9 @@ struct ft_tokenizer {
     int byte_level;                 /* vocab keys are raw bytes (ByteLevel alphabet undone) */
     int byte_fallback, fuse_unk, ignore_merges;
     int32_t byte_id[256];           /* id of each single byte token, -1 if absent */
+    /* Unigram */
+    double *scores; double min_score;
+    uint32_t max_piece;             /* longest piece in bytes */
     /* pipeline */
     tok_norm *norms; int n_norms;
     tok_pre *pres; int n_pres;
@@ -99,6 +105,8 @@ struct ft_tok_scratch {
     /* BPE work */
     struct bpe_sym { int32_t id, prev, next; } *syms; size_t syms_cap;
     struct bpe_pair { int32_t rank, pos, left, right; } *heap; size_t heap_cap;
+    /* Unigram lattice, one node per byte position */
+    struct uni_node { double score; int32_t start, id; } *lat; size_t lat_cap;
     /* BPE word cache: direct mapped, see tok_models.c */
     struct bpe_cache *cache;
 };

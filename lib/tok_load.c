@@ -128,6 +128,11 @@ static int load_norm(ld *L, ft_tokenizer *t, json_t *n, const char *path)
         if (!lit) return fail(L, "%s: Replace with a Regex pattern is not supported", path);
         if (!c) return fail(L, "%s: Replace without \"content\"", path);
         nm.pat = ft_xstrdup(lit); nm.content = ft_xstrdup(c);
+    } else if (!strcmp(type, "Precompiled")) {
+        nm.kind = NORM_PRECOMPILED;
+        const char *b = jstr(n, "precompiled_charsmap");
+        if (!b) return fail(L, "%s: Precompiled without \"precompiled_charsmap\"", path);
+        if (tok_precompiled_load(&nm, b)) return fail(L, "%s.precompiled_charsmap: malformed", path);
     } else return fail(L, "%s: normalizer type \"%s\" is not supported", path, type);
     t->norms = ft_xrealloc(t->norms, (t->n_norms + 1) * sizeof *t->norms);
     t->norms[t->n_norms++] = nm;
@@ -168,7 +173,8 @@ static int load_pre(ld *L, ft_tokenizer *t, json_t *n, const char *path)
         if (!r || strlen(r) >= sizeof p.repl) return fail(L, "%s: Metaspace needs a short \"replacement\"", path);
         strcpy(p.repl, r); p.repl_len = strlen(r);
         const char *scheme = jstr(n, "prepend_scheme");
-        p.prepend = scheme ? strcmp(scheme, "never") != 0 : jbool(n, "add_prefix_space", 1);
+        p.prepend = scheme ? (!strcmp(scheme, "always") ? 1 : !strcmp(scheme, "first") ? 2 : 0)
+                           : jbool(n, "add_prefix_space", 1);
         p.split = jbool(n, "split", 1);
     } else return fail(L, "%s: pre-tokenizer type \"%s\" is not supported", path, type);
     t->pres = ft_xrealloc(t->pres, (t->n_pres + 1) * sizeof *t->pres);
@@ -321,12 +327,39 @@ static void finish_bpe(ft_tokenizer *t)
     }
 }
 
+/* Unigram: vocab is a list of [piece, log-probability]; id = position. */
+static int load_unigram(ld *L, ft_tokenizer *t, json_t *m)
+{
+    json_t *vocab = json_object_get(m, "vocab");
+    if (!json_is_array(vocab)) return fail(L, "model.vocab: missing or not a list");
+    size_t n = json_array_size(vocab), i;
+    json_t *x;
+    t->model = MODEL_UNIGRAM;
+    t->scores = ft_xmalloc((n + 1) * sizeof *t->scores);
+    t->min_score = 0;
+    json_array_foreach(vocab, i, x) {
+        json_t *p = json_array_get(x, 0), *sc = json_array_get(x, 1);
+        if (!json_is_string(p) || !json_is_number(sc)) return fail(L, "model.vocab[%zu]: not [piece, score]", i);
+        char where[64]; snprintf(where, sizeof where, "model.vocab[%zu]", i);
+        if (add_vocab_entry(L, t, json_string_value(p), json_string_length(p), i, where)) return -1;
+        t->scores[i] = json_number_value(sc);
+        if (i == 0 || t->scores[i] < t->min_score) t->min_score = t->scores[i];
+        if (json_string_length(p) > t->max_piece) t->max_piece = json_string_length(p);
+    }
+    json_t *unk = json_object_get(m, "unk_id");
+    t->unk_id = json_is_integer(unk) ? json_integer_value(unk) : -1;
+    if (t->unk_id < 0 || (size_t)t->unk_id >= n) return fail(L, "model.unk_id: missing or out of range");
+    if (jbool(m, "byte_fallback", 0)) return fail(L, "model: Unigram with byte_fallback is not supported yet");
+    return 0;
+}
+
 static int load_model(ld *L, ft_tokenizer *t, json_t *m)
 {
     const char *type = jstr(m, "type");
     json_t *vocab = json_object_get(m, "vocab");
-    if (!type) type = json_object_get(m, "merges") ? "BPE" : json_object_get(m, "continuing_subword_prefix") ? "WordPiece" : "?";
-    if (!strcmp(type, "Unigram")) return fail(L, "model: Unigram (SentencePiece) is not supported yet");
+    if (!type) type = json_object_get(m, "merges") ? "BPE" : json_object_get(m, "continuing_subword_prefix") ? "WordPiece" :
+                      json_is_array(vocab) ? "Unigram" : "?";
+    if (!strcmp(type, "Unigram")) return load_unigram(L, t, m);
     if (strcmp(type, "WordPiece") && strcmp(type, "BPE")) return fail(L, "model: type \"%s\" is not supported", type);
     if (!json_is_object(vocab)) return fail(L, "model.vocab: missing or not an object");
     const char *k; json_t *v;
@@ -413,7 +446,7 @@ static void finish(ft_tokenizer *t)
             if (s && n > t->cont_prefix_len && !memcmp(s, t->cont_prefix, t->cont_prefix_len))
                 vocab_add(&t->cont, s + t->cont_prefix_len, n - t->cont_prefix_len, id, NULL);
         }
-    } else finish_bpe(t);
+    } else if (t->model == MODEL_BPE) finish_bpe(t);
     t->pad_id = -1;
     static const char *pads[] = { "[PAD]", "<pad>", NULL };
     for (int i = 0; pads[i]; i++) {
@@ -612,7 +645,8 @@ ft_tokenizer *ft_tok_load(const char *dir, char **err)
         t->hash = tok_hash_bytes(s, n);
         read_config(t, dir, NULL, NULL, NULL);
         load_json(&L, t, s, n);
-        t->describe = ft_xasprintf("%s tokenizer.json %016llx", t->model == MODEL_WORDPIECE ? "WordPiece" : "BPE",
+        t->describe = ft_xasprintf("%s tokenizer.json %016llx",
+                                   t->model == MODEL_WORDPIECE ? "WordPiece" : t->model == MODEL_BPE ? "BPE" : "Unigram",
                                    (unsigned long long)t->hash);
         free(s);
     } else if ((s = read_opt(dir, "vocab.txt", &n))) {
@@ -664,7 +698,10 @@ void ft_tok_free(ft_tokenizer *t)
     if (!t) return;
     vocab_free(&t->vocab); vocab_free(&t->cont);
     free(t->cont_prefix); free(t->merges); free(t->describe);
-    for (int i = 0; i < t->n_norms; i++) { free(t->norms[i].pat); free(t->norms[i].content); }
+    for (int i = 0; i < t->n_norms; i++) {
+        free(t->norms[i].pat); free(t->norms[i].content); free(t->norms[i].trie); free(t->norms[i].pool);
+    }
+    free(t->scores);
     free(t->norms); free(t->pres);
     free_template(&t->single); free_template(&t->pair);
     for (int i = 0; i < t->n_added; i++) free(t->added[i].s);

@@ -170,9 +170,54 @@ static void bpe(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w
     }
 }
 
+/* ---- Unigram: Viterbi over byte positions.  Each piece ending at a
+   position competes by total log-probability (ties: the shorter, found
+   first); a character no piece covers is <unk> at min_score - 10.  Runs of
+   <unk> fuse into one, as the crate's fuse_unk does. ---- */
+static void unigram(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)w;
+    GROW(s->lat, s->lat_cap, n + 1);
+    struct uni_node *lat = s->lat;
+    for (size_t i = 0; i <= n; i++) { lat[i].start = -1; lat[i].score = 0; lat[i].id = -1; }
+    double unk_score = t->min_score - 10.0;
+    for (size_t i = 0; i < n;) {
+        size_t mb = 1;
+        while (i + mb < n && (u[i + mb] & 0xC0) == 0x80) mb++;
+        double here = lat[i].score;
+        int single = 0;
+        size_t maxl = n - i < t->max_piece ? n - i : t->max_piece;
+        for (size_t l = 1; l <= maxl; l++) {
+            if (i + l < n && (u[i + l] & 0xC0) == 0x80) continue;   /* inside a character */
+            int id = vocab_get(&t->vocab, w + i, l);
+            if (id < 0) continue;
+            double sc = here + t->scores[id];
+            struct uni_node *nd = &lat[i + l];
+            if (nd->start < 0 || sc > nd->score) { nd->score = sc; nd->start = i; nd->id = id; }
+            if (l == mb) single = 1;
+        }
+        if (!single) {
+            struct uni_node *nd = &lat[i + mb];
+            double sc = here + unk_score;
+            if (nd->start < 0 || sc > nd->score) { nd->score = sc; nd->start = i; nd->id = t->unk_id; }
+        }
+        i += mb;
+    }
+    /* walk back from the end, then append in order */
+    size_t first = s->nids[seq];
+    for (size_t e = n; e > 0; e = lat[e].start) {
+        int id = lat[e].id;
+        if (id == t->unk_id && s->nids[seq] > first && s->ids[seq][s->nids[seq] - 1] == t->unk_id) continue;
+        tok_push_id(s, seq, id);
+    }
+    int32_t *a = s->ids[seq] + first;
+    for (size_t i = 0, j = s->nids[seq] - first; i + 1 < j; i++, j--) { int32_t x = a[i]; a[i] = a[j - 1]; a[j - 1] = x; }
+}
+
 void tok_model_word(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w, size_t n)
 {
     if (!n) return;
     if (t->model == MODEL_WORDPIECE) wordpiece(t, s, seq, w, n);
+    else if (t->model == MODEL_UNIGRAM) unigram(t, s, seq, w, n);
     else bpe(t, s, seq, w, n);
 }

@@ -96,7 +96,7 @@ static size_t replace_pass(const tok_norm *nm, const char *in, size_t n, char **
     return o;
 }
 
-static int is_ws_cp(uint32_t c) { return (ft_uc_class(c) & FT_UC_WS) != 0; }
+static int is_ws_cp(uint32_t c) { return (ft_uc_class(c) & FT_UC_RWS) != 0; }
 
 static size_t strip_pass(const tok_norm *nm, const char *in, size_t n, char *out)
 {
@@ -167,6 +167,7 @@ size_t tok_normalize(const ft_tokenizer *t, ft_tok_scratch *s, const char *in, s
             break;
         }
         case NORM_STRIP: GROW(*dst, *dcap, len + 16); m = strip_pass(nm, cur, len, *dst); break;
+        case NORM_PRECOMPILED: m = tok_precompiled_apply(nm, cur, len, dst, dcap); break;
         default: m = 0;
         }
         cur = *dst; len = m;

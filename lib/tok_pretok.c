@@ -33,7 +33,7 @@ static void split_bert(ft_tok_scratch *s, const unsigned char *u, size_t a, size
     while (i < b) {
         int len; uint32_t c = cp_at(u, i, b, &len);
         unsigned k = ft_uc_class(c);
-        if (k & FT_UC_WS) { emit(s, w, i); w = i + len; }
+        if (k & FT_UC_RWS) { emit(s, w, i); w = i + len; }
         else if (k & FT_UC_PUNCT) { emit(s, w, i); emit(s, i, i + len); w = i + len; }
         i += len;
     }
@@ -95,7 +95,7 @@ static void split_ws(ft_tok_scratch *s, const unsigned char *u, size_t a, size_t
     size_t w = a, i = a;
     while (i < b) {
         int len; uint32_t c = cp_at(u, i, b, &len);
-        if (ft_uc_class(c) & FT_UC_WS) { emit(s, w, i); w = i + len; }
+        if (ft_uc_class(c) & FT_UC_RWS) { emit(s, w, i); w = i + len; }
         i += len;
     }
     emit(s, w, b);
@@ -153,21 +153,38 @@ static void split_punct(ft_tok_scratch *s, const unsigned char *u, size_t a, siz
     emit(s, w, b);
 }
 
-/* Metaspace: spaces become the replacement (U+2581), one is prepended, and
-   words split before each replacement.  Rewrites the text into s->pre. */
-static const char *metaspace(const tok_pre *p, ft_tok_scratch *s, const char *text, size_t *n)
+/* Metaspace, per word as the crate applies it to each split: spaces become
+   the replacement (U+2581), one is prepended unless already there, and the
+   word splits before each replacement (MergedWithNext).  The rewritten words
+   go to s->pre; new spans point there. */
+static const char *metaspace(const tok_pre *p, ft_tok_scratch *s, const char *text, size_t nin)
 {
-    size_t m = *n, o = 0;
-    GROW(s->pre, s->pre_cap, m * p->repl_len + p->repl_len + 16);
-    if (p->prepend && !(m >= (size_t)p->repl_len && memcmp(text, p->repl, p->repl_len) == 0)) {
-        memcpy(s->pre, p->repl, p->repl_len); o = p->repl_len;
+    size_t total = 0;
+    for (size_t i = 0; i < nin; i++) total += s->spans[i].end - s->spans[i].start;
+    GROW(s->pre, s->pre_cap, total * p->repl_len + (nin + 1) * p->repl_len + 16);
+    char *out = s->pre;
+    size_t o = 0;
+    const size_t rl = p->repl_len;
+    s->nspans = 0;
+    for (size_t k = 0; k < nin; k++) {
+        size_t a = s->spans[k].start, b = s->spans[k].end, w0 = o;
+        int first = p->prepend == 2 ? a == 0 : p->prepend;
+        if (first && !(b - a >= rl && memcmp(text + a, p->repl, rl) == 0)) { memcpy(out + o, p->repl, rl); o += rl; }
+        for (size_t i = a; i < b; i++) {
+            if (text[i] == ' ') { memcpy(out + o, p->repl, rl); o += rl; }
+            else out[o++] = text[i];
+        }
+        if (!p->split) { emit(s, w0, o); continue; }
+        size_t w = w0;
+        for (size_t i = w0; i < o;) {
+            if (i + rl <= o && memcmp(out + i, p->repl, rl) == 0) {
+                if (i > w) { emit(s, w, i); w = i; }
+                i += rl;
+            } else i++;
+        }
+        emit(s, w, o);
     }
-    for (size_t i = 0; i < m; i++) {
-        if (text[i] == ' ') { memcpy(s->pre + o, p->repl, p->repl_len); o += p->repl_len; }
-        else s->pre[o++] = text[i];
-    }
-    *n = o;
-    return s->pre;
+    return out;
 }
 
 const char *tok_pretokenize(const ft_tokenizer *t, ft_tok_scratch *s, const char *text, size_t n)
@@ -184,17 +201,7 @@ const char *tok_pretokenize(const ft_tokenizer *t, ft_tok_scratch *s, const char
             for (size_t i = 0; i < nin; i++) { s->spans[i].end++; if (i) s->spans[i].start++; }
         }
         if (p->kind == PRE_METASPACE) {
-            /* only whole-text use (after WhitespaceSplit the spans are words;
-               T5's Sequence[WhitespaceSplit, Metaspace] equals this) */
-            text = metaspace(p, s, text, &n);
-            s->nspans = 0;
-            const unsigned char *u = (const unsigned char *)text;
-            size_t w = 0;
-            for (size_t i = 0; i < n;) {
-                if (p->split && i > w && memcmp(u + i, p->repl, p->repl_len) == 0) { emit(s, w, i); w = i; }
-                i += (u[i] == (unsigned char)p->repl[0] && memcmp(u + i, p->repl, p->repl_len) == 0) ? (size_t)p->repl_len : 1;
-            }
-            emit(s, w, n);
+            text = metaspace(p, s, text, nin);
             goto swap;
         }
         s->nspans = 0;

@@ -19,6 +19,7 @@ enum {
     FT_UC_L     = 16,   /* regex \p{L} (Oniguruma) */
     FT_UC_N     = 32,   /* regex \p{N} */
     FT_UC_S     = 64,   /* regex \s */
+    FT_UC_RWS   = 128,  /* Rust char::is_whitespace (WhitespaceSplit, strip, lstrip/rstrip) */
 };
 
 typedef struct { uint32_t first, last; uint8_t bits; } ft_uc_run;

@@ -16,7 +16,7 @@ void ft_tok_scratch_free(ft_tok_scratch *s)
 {
     if (!s) return;
     free(s->norm); free(s->norm2); free(s->spans); free(s->spans2); free(s->pre);
-    free(s->ids[0]); free(s->ids[1]); free(s->syms); free(s->heap);
+    free(s->ids[0]); free(s->ids[1]); free(s->syms); free(s->heap); free(s->lat);
     tok_cache_free(s->cache);
     free(s);
 }
@@ -66,13 +66,13 @@ static int added_at(const ft_tokenizer *t, const char *text, size_t n, size_t i,
             while (s > 0) {
                 size_t p = s - 1; uint32_t cp;
                 while (p > 0 && (u[p] & 0xC0) == 0x80) p--;
-                if (!ft_utf8_decode(u + p, n - p, &cp) || !(ft_uc_class(cp) & FT_UC_WS)) break;
+                if (!ft_utf8_decode(u + p, n - p, &cp) || !(ft_uc_class(cp) & FT_UC_RWS)) break;
                 s = p;
             }
         if (ad->rstrip)
             while (e < n) {
                 uint32_t cp; int len = ft_utf8_decode(u + e, n - e, &cp);
-                if (!len || !(ft_uc_class(cp) & FT_UC_WS)) break;
+                if (!len || !(ft_uc_class(cp) & FT_UC_RWS)) break;
                 e += len;
             }
         *a = s; *b = e;
@@ -172,9 +172,10 @@ static int truncate(ft_trunc how, size_t max, size_t *n1, size_t *n2, int pair, 
     if (how == FT_TRUNC_LONGEST_FIRST) {
         if (!pair) { *n1 = max; return 0; }
         size_t a = *n1, b = *n2;
-        if (a > max && b > max) {
-            /* both too long: the crate (0.23, unlike its older source) gives
-               the first max/2 and the second the rest, whichever is longer */
+        if (a >= max && b >= max) {
+            /* both at least max long: the crate (0.23, unlike its older
+               source) gives the first max/2 and the second the rest,
+               whichever is longer; probed over all lengths < 10, max <= 6 */
             *n1 = max / 2; *n2 = max - max / 2;
             return 0;
         }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Regenerates lib/tok_unicode_tables.c from the Hugging Face tokenizers
 # library itself (npm package, installed into build/node_modules by
-# tests/ref/tokenizer_parity.sh), so that ft's character classes are the fast
+# scripts/npm-oracles), so that ft's character classes are the fast
 # tokenizer's, not utf8proc's or Python's.
 # Usage: scripts/gen_unicode_tables.sh [OUT.c]   (default lib/tok_unicode_tables.c)
 set -e

@@ -13,7 +13,8 @@ const cjk = tk.bertNormalizer({ cleanText: false, handleChineseChars: true,
                                 stripAccents: false, lowercase: false });
 const bpre = tk.bertPreTokenizer();
 const blev = tk.byteLevelPreTokenizer(false, true);
-const CTRL = 1, WS = 2, PUNCT = 4, CJK = 8, L = 16, N = 32, S = 64;
+const wsplit = tk.whitespaceSplitPreTokenizer();
+const CTRL = 1, WS = 2, PUNCT = 4, CJK = 8, L = 16, N = 32, S = 64, RWS = 128;
 let out = [], runStart = 0, runBits = -1;
 function flush(last) { if (runBits > 0) out.push(runStart.toString(16) + ' ' + last.toString(16) + ' ' + runBits.toString(16)); }
 for (let c = 0; c <= 0x10ffff; c++) {
@@ -28,6 +29,8 @@ for (let c = 0; c <= 0x10ffff; c++) {
     if (cjk.normalizeString(ch) === ' ' + ch + ' ') bits |= CJK;
     const p = bpre.preTokenizeString('a' + ch + 'a');
     if (p.length === 3 && p[1][0] === ch) bits |= PUNCT;
+    // Rust char::is_whitespace, as WhitespaceSplit uses it
+    if (wsplit.preTokenizeString('a' + ch + 'a').length === 2) bits |= RWS;
     // byte-level regex: 'a'+ch is one piece iff ch is a letter, '1'+ch iff a
     // number, '!'+ch iff neither letter, number nor space; otherwise a space.
     if (blev.preTokenizeString('a' + ch).length === 1) bits |= L;

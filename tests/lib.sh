@@ -6,10 +6,10 @@ SHARED=${FT_SHARED:-$FT_ROOT/../shared}
 PY=/usr/bin/python3
 ok()   { echo "ok $1"; }
 fail() { echo "FAIL $1"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else fail "$name"; fi; }
+check() { local _n=$1; shift; if "$@"; then ok "$_n"; else fail "$_n"; fi; }
 # expect_fail NAME PATTERN CMD...: CMD must exit non-zero with PATTERN on stderr.
 expect_fail() {
-    name=$1 pat=$2; shift 2
+    local name=$1 pat=$2; shift 2
     if "$@" > "$TMP/out" 2> "$TMP/err"; then fail "$name (exit 0)"; return; fi
     if grep -q -- "$pat" "$TMP/err"; then ok "$name"
     else echo "  stderr: $(cat "$TMP/err")"; fail "$name"; fi

@@ -17,7 +17,7 @@ static const char usage[] =
 "report and the confusion matrix, with classes named from id2label.\n"
 "  --model DIR              a model directory written by ft-train (or any HF one)\n"
 "  --task seq-cls           the task (default: seq-cls)\n"
-"  --per-device-eval-batch-size N   rows per forward pass (default 8)\n"
+"  --per-device-eval-batch-size N   rows per forward pass (default 8; alias --batch-size)\n"
 "  --predictions FILE       also write one record per input: id, label, prediction,\n"
 "                           predicted_label, probabilities (.jsonl, .ft, .csv)\n"
 "  -o, --output FILE        write the metrics JSON to FILE instead of stdout\n"

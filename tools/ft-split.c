@@ -20,7 +20,7 @@ static const char usage[] =
 "train_test_split(df, test_size=, train_size=, random_state=, shuffle=, stratify=)\n"
 "does: with --seed S the same rows land in each part, in the same order.\n"
 "  --train FILE         write the train part to FILE (format from its name:\n"
-"                       .csv .tsv .jsonl .ft .ftz)\n"
+"                       .csv .tsv .jsonl .ft .ftz; \"-\": stdout, input's format)\n"
 "  --test FILE          write the test part to FILE\n"
 "  --test-size N        a fraction in (0, 1), or an integer count of rows;\n"
 "                       default 0.25, or the complement of --train-size\n"
@@ -40,11 +40,14 @@ static const char usage[] =
 "kept); both outputs appear only once both are completely written.\n";
 
 typedef struct opts {
-    const char *train, *test, *input, *stratify;
+    const char *train, *test, *stratify;
     ft_split_size test_size, train_size;
     long long seed;
     int shuffle, zstd, verbose;
     ft_format out_fmt, in_fmt;
+    ft_format train_fmt, test_fmt;   /* resolved by out_format */
+    int argc;               /* for the producer in an ft stream's header */
+    char **argv;
 } opts;
 
 /* ---- class labels of --stratify, one per row ---- */
@@ -53,21 +56,26 @@ typedef struct strat {
     uint32_t *y;
     size_t n, cap;
     const char *name, *col;
+    char msg[256];
 } strat;
 
-static void strat_add(strat *s, size_t row, const char *v, size_t len, long line)
+static void strat_add(strat *s, size_t row, const char *v, size_t len)
 {
-    if (len == 0)
-        ft_die("%s:%ld: column \"%s\" is empty (every row needs a class to stratify)", s->name,
-               line, s->col);
     if (row >= s->cap) s->y = ft_xrealloc(s->y, (s->cap = 2 * row + 1024) * sizeof *s->y);
     s->y[row] = ft_labels_intern(s->labels, v, len);
     s->n = row + 1;
 }
 
-static void strat_csv_key(void *ctx, size_t row, const char *v, size_t len, long line)
+static const char *strat_csv_key(void *ctx, size_t row, const char *v, size_t len)
 {
-    strat_add(ctx, row, v, len, line);
+    strat *s = ctx;
+    if (len == 0) {
+        snprintf(s->msg, sizeof s->msg,
+                 "column \"%s\" is empty (every row needs a class to stratify)", s->col);
+        return s->msg;
+    }
+    strat_add(s, row, v, len);
+    return NULL;
 }
 
 /* A record's label as text, the way pandas would show the value. */
@@ -77,14 +85,18 @@ static void strat_record(strat *s, ft_reader *r, const ft_record *rec, size_t ro
     char buf[64];
     if (!v) ft_reader_die(r, "column \"%s\" missing", s->col);
     switch (v->type) {
-    case FT_V_STR: strat_add(s, row, v->str.s, v->str.len, 0); return;
+    case FT_V_STR:
+        if (!v->str.len)
+            ft_reader_die(r, "column \"%s\" is empty (every row needs a class to stratify)", s->col);
+        strat_add(s, row, v->str.s, v->str.len);
+        return;
     case FT_V_INT: snprintf(buf, sizeof buf, "%lld", (long long)v->i); break;
     case FT_V_FLOAT: snprintf(buf, sizeof buf, "%.17g", v->f); break;
     case FT_V_BOOL: snprintf(buf, sizeof buf, "%s", v->b ? "True" : "False"); break;
     case FT_V_NIL: ft_reader_die(r, "column \"%s\" is null (every row needs a class to stratify)", s->col);
     default: ft_reader_die(r, "column \"%s\" is not a scalar, cannot stratify on it", s->col);
     }
-    strat_add(s, row, buf, strlen(buf), 0);
+    strat_add(s, row, buf, strlen(buf));
 }
 
 /* ---- --verbose ---- */
@@ -172,7 +184,21 @@ static void put_rows(ft_outfile *out, const ft_mapped *m, const ft_csvindex *ix,
     free(b.buf);
 }
 
-static void split_text(const opts *o, const char *path, char delim)
+/* Rows as records, for a change of format: each parsed from its byte range. */
+static void put_records(ft_writer *w, const ft_mapped *m, const ft_csvindex *ix,
+                        const uint64_t *rows, size_t k)
+{
+    ft_record rec = {0};
+    for (size_t i = 0; i < k; i++) {
+        ft_csv_row_record(ix, m->data, rows[i], &rec);
+        ft_writer_put(w, &rec);
+    }
+    ft_record_free(&rec);
+}
+
+/* CSV or TSV input: indexed by byte range; rows copied verbatim when both
+   outputs are of the input's format, else converted row by row. */
+static void split_text(const opts *o, const char *path, char delim, int copy_bytes)
 {
     ft_mapped *m = ft_map_input(path);
     if (m->len == 0) ft_die("%s: empty input", m->name);
@@ -180,34 +206,53 @@ static void split_text(const opts *o, const char *path, char delim)
     strat s = {.labels = o->stratify ? ft_labels_new() : NULL, .name = m->name, .col = o->stratify};
     /* UTF-8 validation of the whole text runs beside the row scan (a quote, a
        delimiter or a line end is ASCII, so whole-text validity is field
-       validity); only if it fails is the text scanned again, validating field
-       by field, to name the line and column. */
-    int utf8_ok = 1;
+       validity).  If either finds a fault, the text is scanned again with
+       every check on, which stops at the first fault in reading order and
+       names it as lib/reader.c would. */
+    int utf8_ok = 1, rc = 0;
     #pragma omp parallel sections num_threads(2)
     {
         #pragma omp section
         utf8_ok = ft_utf8_valid(m->data, m->len, NULL);
         #pragma omp section
-        ft_csv_index(&ix, m->name, m->data, m->len, delim, o->stratify, strat_csv_key, &s, 0);
+        rc = ft_csv_index(&ix, m->name, m->data, m->len, delim, o->stratify, strat_csv_key, &s, 0, 1);
     }
-    if (!utf8_ok) {
+    if (!utf8_ok || rc != 0) {
+        char *err = ix.error ? ft_xstrdup(ix.error) : NULL;
         ft_csv_index_free(&ix);
-        ft_csv_index(&ix, m->name, m->data, m->len, delim, NULL, NULL, NULL, 1);
-        ft_die("%s: invalid UTF-8", m->name);   /* not reached: the scan names the place */
+        ft_csv_index(&ix, m->name, m->data, m->len, delim, o->stratify, strat_csv_key, &s, 1, 0);
+        ft_die("%s", err ? err : "invalid UTF-8");   /* not reached: the scan dies first */
     }
     ft_split_plan plan;
     make_plan(&plan, o, m->name, ix.n, &s);
-    ft_outfile *tr = ft_out_open(o->train, 0), *te = ft_out_open(o->test, 0);
-    /* The two outputs are independent files: write them at the same time. */
-    #pragma omp parallel sections num_threads(2)
-    {
-        #pragma omp section
-        put_rows(tr, m, &ix, plan.train, plan.n_train);
-        #pragma omp section
-        put_rows(te, m, &ix, plan.test, plan.n_test);
+    if (copy_bytes) {
+        ft_outfile *tr = ft_out_open(o->train, 0), *te = ft_out_open(o->test, 0);
+        /* The two outputs are independent files: write them at the same time. */
+        #pragma omp parallel sections num_threads(2)
+        {
+            #pragma omp section
+            put_rows(tr, m, &ix, plan.train, plan.n_train);
+            #pragma omp section
+            put_rows(te, m, &ix, plan.test, plan.n_test);
+        }
+        ft_out_commit(tr);
+        ft_out_commit(te);
+    } else {
+        ft_writer *tr = ft_writer_open(o->train, o->train_fmt, o->zstd,
+                                       ft_header_new("records", o->argc, o->argv));
+        ft_writer *te = ft_writer_open(o->test, o->test_fmt, o->zstd,
+                                       ft_header_new("records", o->argc, o->argv));
+        #pragma omp parallel sections num_threads(2)
+        {
+            #pragma omp section
+            put_records(tr, m, &ix, plan.train, plan.n_train);
+            #pragma omp section
+            put_records(te, m, &ix, plan.test, plan.n_test);
+        }
+        ft_outfile *a = ft_writer_finish(tr), *b = ft_writer_finish(te);
+        ft_out_commit(a);
+        ft_out_commit(b);
     }
-    ft_out_commit(tr);
-    ft_out_commit(te);
     report(o, m->name, ix.n, &plan);
     ft_split_plan_free(&plan);
     ft_csv_index_free(&ix);
@@ -216,8 +261,8 @@ static void split_text(const opts *o, const char *path, char delim)
     ft_unmap_input(m);
 }
 
-/* ---- any other combination: records spooled to disk, then written in order ---- */
-static void split_records(const opts *o, const char *path, int argc, char **argv)
+/* ---- JSONL or ft stream input: records spooled to disk, then written in order ---- */
+static void split_records(const opts *o, const char *path)
 {
     ft_reader *r = ft_reader_open(path, o->in_fmt);
     strat s = {.labels = o->stratify ? ft_labels_new() : NULL, .name = ft_reader_name(r),
@@ -234,10 +279,10 @@ static void split_records(const opts *o, const char *path, int argc, char **argv
     make_plan(&plan, o, ft_reader_name(r), n, &s);
 
     json_t *hdr = ft_reader_header(r);
-    ft_writer *wtr = ft_writer_open(o->train, o->out_fmt, o->zstd,
-                                    hdr ? json_deep_copy(hdr) : ft_header_new("records", argc, argv));
-    ft_writer *wte = ft_writer_open(o->test, o->out_fmt, o->zstd,
-                                    hdr ? json_deep_copy(hdr) : ft_header_new("records", argc, argv));
+    ft_writer *wtr = ft_writer_open(o->train, o->train_fmt, o->zstd,
+                                    hdr ? json_deep_copy(hdr) : ft_header_new("records", o->argc, o->argv));
+    ft_writer *wte = ft_writer_open(o->test, o->test_fmt, o->zstd,
+                                    hdr ? json_deep_copy(hdr) : ft_header_new("records", o->argc, o->argv));
     for (size_t i = 0; i < plan.n_train; i++) {
         ft_recspool_get(sp, plan.train[i], &rec);
         ft_writer_put(wtr, &rec);
@@ -258,14 +303,16 @@ static void split_records(const opts *o, const char *path, int argc, char **argv
     ft_reader_close(r);
 }
 
-/* The format a writer would choose for path, and whether it compresses. */
-static ft_format out_format(const opts *o, const char *path, int *zstd)
+/* The format of an output: --format, else its name's, else (stdout) the
+   input's, else an ft stream; and whether it is compressed. */
+static ft_format out_format(const opts *o, const char *path, ft_format in, int *zstd)
 {
-    int z = 0;
-    ft_format f = path && strcmp(path, "-") != 0 ? ft_format_from_name(path, &z) : FT_FMT_AUTO;
+    int z = 0, is_stdout = strcmp(path, "-") == 0;
+    ft_format f = is_stdout ? FT_FMT_AUTO : ft_format_from_name(path, &z);
     *zstd = z || o->zstd;
     if (o->out_fmt != FT_FMT_AUTO) return o->out_fmt;
-    return f != FT_FMT_AUTO ? f : FT_FMT_FT;
+    if (f != FT_FMT_AUTO) return f;
+    return is_stdout ? in : FT_FMT_FT;
 }
 
 int main(int argc, char **argv)
@@ -281,7 +328,7 @@ int main(int argc, char **argv)
         {"format", required_argument, 0, 'f'}, {"zstd", no_argument, 0, 'z'},
         {"input-format", required_argument, 0, O_INFMT}, {"help", no_argument, 0, 'h'},
         {"verbose", no_argument, 0, 'v'}, {0, 0, 0, 0}};
-    opts o = {.seed = -1, .shuffle = 1};
+    opts o = {.seed = -1, .shuffle = 1, .argc = argc, .argv = argv};
     int c;
     while ((c = getopt_long(argc, argv, "f:zhv", lopts, NULL)) != -1) {
         switch (c) {
@@ -316,10 +363,12 @@ int main(int argc, char **argv)
                ft_format_name(o.in_fmt));
     if (o.in_fmt != FT_FMT_AUTO) in = o.in_fmt;
     int ztr, zte;
-    ft_format ftr = out_format(&o, o.train, &ztr), fte = out_format(&o, o.test, &zte);
-    if ((in == FT_FMT_CSV || in == FT_FMT_TSV) && ftr == in && fte == in && !ztr && !zte)
-        split_text(&o, path, in == FT_FMT_TSV ? '\t' : ',');
+    ft_format ftr = out_format(&o, o.train, in, &ztr), fte = out_format(&o, o.test, in, &zte);
+    o.train_fmt = ftr;
+    o.test_fmt = fte;
+    if (in == FT_FMT_CSV || in == FT_FMT_TSV)
+        split_text(&o, path, in == FT_FMT_TSV ? '\t' : ',', ftr == in && fte == in && !ztr && !zte);
     else
-        split_records(&o, path, argc, argv);
+        split_records(&o, path);
     return 0;
 }

@@ -34,12 +34,12 @@ static const char usage[] =
 "  --lr-scheduler-type linear|cosine|constant|constant_with_warmup (linear)\n"
 "  --warmup-steps N (0)      --warmup-ratio X (0)\n"
 "Evaluation, saving, logging:\n"
-"  --eval-strategy no|steps|epoch (no)     --eval-steps N (logging steps)\n"
+"  --eval-strategy no|steps|epoch (no; alias --evaluation-strategy)  --eval-steps N\n"
 "  --save-strategy no|steps|epoch (steps)  --save-steps N (500)  --save-total-limit N\n"
 "  --load-best-model-at-end  --metric-for-best-model NAME (loss)  --greater-is-better true|false\n"
 "  --early-stopping-patience N  --early-stopping-threshold X\n"
 "  --logging-strategy no|steps|epoch (steps)  --logging-steps N (500)  --logging-dir DIR\n"
-"  --resume-from-checkpoint DIR  --seed N (42)  --threads N  --quiet\n"
+"  --resume-from-checkpoint DIR  --seed N (42)  --threads N  --quiet  --help\n"
 "Log lines (JSON, one per logging step and evaluation) go to stdout and to\n"
 "train_log.jsonl in the logging dir; a progress bar goes to stderr on a terminal.\n";
 

@@ -133,3 +133,7 @@ check unseeded_all_rows sh -c '[ "$(cat r1.csv r2.csv | sort | uniq -c | grep -v
 check unseeded_differs sh -c '! cmp -s r1.csv r3.csv'
 # a stream keeps its header (kind, producer) through the split
 check stream_header_kept sh -c 'ft-cat --header s.ftz | head -1 | jq -e ".ft_header.kind == \"records\"" > /dev/null'
+expect_fail same_output_twice 'name the same file' ft-split --train o1.csv --test o1.csv med.csv
+expect_fail both_stdout 'cannot both be stdout' ft-split --train - --test - med.csv
+ft-split --seed 5 --train - --test t.csv med.csv > s.csv
+check train_to_stdout sh -c 'cmp -s s.csv trr.csv && cmp -s t.csv ter.csv'

@@ -130,6 +130,34 @@ static void test_gradcheck_multilabel(void)
     ft_model_free(m);
 }
 
+/* inference (one layer's slots) and training arenas give identical logits,
+   whatever order they are set up in, and a larger batch grows the arena */
+static void test_arena_modes(void)
+{
+    ft_model *m = tiny(3, 11);
+    ft_batch b = batch();
+    float l1[9], l2[9], l3[9];
+    ft_model_forward(m, &b, l1);
+    m->vt->forward(m, &b, 0, 1, l2);
+    ft_model_forward(m, &b, l3);
+    CHECK(memcmp(l1, l2, sizeof l1) == 0 && memcmp(l1, l3, sizeof l1) == 0);
+    static int32_t ids2[3 * 12], am2[3 * 12];
+    for (int i = 0; i < 3; i++)
+        for (int t = 0; t < 12; t++) {
+            ids2[i * 12 + t] = t < 6 ? ids[i * 6 + t] : 0;
+            am2[i * 12 + t] = t < 6 ? am[i * 6 + t] : 0;
+        }
+    ft_batch b2 = { .B = 3, .T = 12, .input_ids = ids2, .attention_mask = am2, .labels = lab };
+    ft_batch b1 = b;
+    b1.token_type_ids = NULL;
+    float l4[9], l5[9];
+    ft_model_forward(m, &b1, l4);
+    ft_model_forward_backward(m, &b2, 0);
+    m->vt->forward(m, &b2, 0, 1, l5);          /* extra padding changes nothing */
+    for (int i = 0; i < 9; i++) CHECK_NEAR(l4[i], l5[i], 1e-5);
+    ft_model_free(m);
+}
+
 static void test_init(void)
 {
     ft_model *m = tiny(3, 5);
@@ -266,6 +294,7 @@ int main(void)
     RUN(test_gradcheck_dropout);
     RUN(test_gradcheck_regression);
     RUN(test_gradcheck_multilabel);
+    RUN(test_arena_modes);
     RUN(test_init);
     RUN(test_save_load);
     RUN(test_quirks);

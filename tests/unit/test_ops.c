@@ -108,6 +108,26 @@ static void test_gelu(void)
     CHECK_NEAR(y[1], 0.34573123063700656, 1e-7);
     CHECK_NEAR(y[2], 1.9544997361036416, 1e-6);
 }
+/* the vectorised erf/exp stay within float rounding of the exact functions */
+static void test_gelu_accuracy(void)
+{
+    enum { n = 20001 };
+    static float x[n], y[n], d[n], one[n];
+    for (int i = 0; i < n; i++) { x[i] = -10.0f + i * 1e-3f; one[i] = 1; d[i] = 0; }
+    ft_gelu_fwd(y, x, n);
+    ft_gelu_bwd(d, one, x, n);
+    double worst = 0, worst_d = 0;
+    for (int i = 0; i < n; i++) {
+        double xv = x[i], cdf = 0.5 * (1 + erf(xv / sqrt(2.0)));
+        double e = fabs(y[i] - xv * cdf) / (fabs(xv) > 1 ? fabs(xv) : 1);
+        double ed = fabs(d[i] - (cdf + xv * exp(-0.5 * xv * xv) / sqrt(2 * M_PI)));
+        if (e > worst) worst = e;
+        if (ed > worst_d) worst_d = ed;
+    }
+    CHECK(worst < 3e-7);
+    CHECK(worst_d < 5e-7);
+}
+
 static void test_gelu_tanh(void) { ew_case(1, "gelu_tanh"); }
 static void test_relu(void) { ew_case(2, "relu"); }
 static void test_tanh(void) { ew_case(3, "tanh"); }
@@ -182,6 +202,43 @@ static void test_attention(void) { att_case(0, 0, "attention"); }
 static void test_attention_causal(void) { att_case(1, 0, "attention causal"); }
 static void test_attention_dropout(void) { att_case(0, 0.2f, "attention dropout"); }
 
+/* general form: cross attention Tq != Tk, T5 position bias, no scaling,
+   causal with an offset, separate strided q / k / v */
+typedef struct { ft_attn a; float *q, *k, *v, *bias, *out, *probs, *R, *scratch; } xatt_ctx;
+static double xatt_loss(void *p)
+{
+    xatt_ctx *c = p;
+    ft_attn_fwd(&c->a, c->out, c->probs, c->q, c->k, c->v, c->scratch);
+    return dot_d(c->out, c->R, (size_t)c->a.B * c->a.Tq * c->a.ldo);
+}
+static void xatt_case(int causal, const char *name)
+{
+    xatt_ctx c;
+    int B = 2, Tq = 3, Tk = 5, H = 2, D = 3;
+    float mask[10] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, -3.4e38f };
+    ft_attn a = { .B = B, .Tq = Tq, .Tk = Tk, .H = H, .D = D, .ldq = 7, .ldk = 6, .ldv = 8, .ldo = 6,
+                  .mask = mask, .causal = causal, .scale = 1.0f, .p = 0.25f, .key = 5 };
+    c.a = a;
+    size_t nq = B * Tq * 7, nk = B * Tk * 6, nv = B * Tk * 8, nb = H * Tq * Tk, no = B * Tq * 6;
+    c.q = randv(nq, 21, 1); c.k = randv(nk, 22, 1); c.v = randv(nv, 23, 1); c.bias = randv(nb, 24, 1);
+    c.a.bias = c.bias;
+    c.out = zeros(no); c.probs = zeros(B * H * Tq * Tk); c.R = randv(no, 25, 1);
+    for (size_t i = 0; i < no; i++) if (i % 6 >= (size_t)H * D) c.R[i] = 0;   /* padding columns */
+    c.scratch = zeros(ft_attention_scratch(Tk));
+    xatt_loss(&c);
+    float *dq = zeros(nq), *dk = zeros(nk), *dv = zeros(nv), *db = zeros(nb);
+    ft_attn_bwd(&c.a, dq, dk, dv, db, c.R, c.q, c.k, c.v, c.probs, c.scratch);
+    GC(name, c.q, nq, dq, xatt_loss, &c);
+    GC(name, c.k, nk, dk, xatt_loss, &c);
+    GC(name, c.v, nv, dv, xatt_loss, &c);
+    GC(name, c.bias, nb, db, xatt_loss, &c);
+    if (causal)   /* query i sees keys j <= i + 2 */
+        for (int i = 0; i < Tq; i++)
+            for (int j = i + 3; j < Tk; j++) CHECK(c.probs[i * Tk + j] == 0);
+}
+static void test_attention_cross_bias(void) { xatt_case(0, "cross attention + bias"); }
+static void test_attention_causal_offset(void) { xatt_case(1, "causal attention, Tq < Tk"); }
+
 /* attention against a naive double-precision reference */
 static void test_attention_values(void)
 {
@@ -243,6 +300,7 @@ int main(void)
     RUN(test_layernorm);
     RUN(test_rmsnorm);
     RUN(test_gelu);
+    RUN(test_gelu_accuracy);
     RUN(test_gelu_tanh);
     RUN(test_relu);
     RUN(test_tanh);
@@ -252,6 +310,8 @@ int main(void)
     RUN(test_attention_causal);
     RUN(test_attention_dropout);
     RUN(test_attention_values);
+    RUN(test_attention_cross_bias);
+    RUN(test_attention_causal_offset);
     RUN(test_losses);
     TEST_MAIN_END();
 }

@@ -1,0 +1,74 @@
+/* One full BERT training step (forward, backward, clip, AdamW) timed in ft.
+ *   bert_step_ft [STEPS [B [T [LAYERS]]]]     (BERT-base shape by default)
+ * Prints "ft tokens/s X gflops Y step_s Z" on stdout, a per-phase split on stderr. */
+#include "bert.h"
+#include "model.h"
+#include "ops.h"
+#include "optim.h"
+#include "rng.h"
+#include "util.h"
+#include <jansson.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int main(int argc, char **argv)
+{
+    ft_set_prog(argv[0]);
+    int steps = argc > 1 ? atoi(argv[1]) : 3, B = argc > 2 ? atoi(argv[2]) : 16;
+    int T = argc > 3 ? atoi(argv[3]) : 128, layers = argc > 4 ? atoi(argv[4]) : 12;
+    json_t *j = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:f, s:f, s:i, s:i, s:f, s:f, s:i, s:i}",
+                          "model_type", "bert", "vocab_size", 21128, "hidden_size", 768,
+                          "num_hidden_layers", layers, "num_attention_heads", 12, "intermediate_size", 3072,
+                          "hidden_act", "gelu", "hidden_dropout_prob", 0.1, "attention_probs_dropout_prob", 0.1,
+                          "max_position_embeddings", 512, "type_vocab_size", 2, "layer_norm_eps", 1e-12,
+                          "initializer_range", 0.02, "pad_token_id", 0, "num_labels", 5);
+    ft_model *m = ft_model_new(ft_config_from_json(j, "bench"), FT_TASK_SEQ_CLS, 5, 1);
+    ft_params *ps = ft_model_params(m);
+    for (int i = 0; i < ps->n; i++) ft_bert_init_param(m, i, 1);
+    ft_model_reserve(m, B, T);
+    int32_t *ids = ft_xmalloc((size_t)B * T * 4), *am = ft_xmalloc((size_t)B * T * 4), *lab = ft_xmalloc(B * 4);
+    ft_rng r;
+    ft_rng_seed(&r, 7);
+    for (int i = 0; i < B * T; i++) { ids[i] = 1 + ft_rng_u64(&r) % 21127; am[i] = 1; }
+    for (int b = 0; b < B; b++) lab[b] = b % 5;
+    ft_batch bt = { B, T, ids, am, NULL, lab, NULL };
+    ft_adamw *opt = ft_adamw_new(ps, 0.01f);
+    {   /* the machine's ceiling: one large sgemm of the FFN's shape */
+        size_t M = (size_t)B * T, K = 768, Nn = 3072;
+        float *x = ft_xcalloc(M * K, 4), *w = ft_xcalloc(Nn * K, 4), *y = ft_xcalloc(M * Nn, 4);
+        ft_sgemm(0, 1, (int)M, (int)Nn, (int)K, 1, x, K, w, K, 0, y, Nn);
+        double t0 = ft_now();
+        for (int i = 0; i < 5; i++) ft_sgemm(0, 1, (int)M, (int)Nn, (int)K, 1, x, K, w, K, 0, y, Nn);
+        double g = 5 * 2.0 * M * Nn * K / (ft_now() - t0) / 1e9;
+        fprintf(stderr, "ft: sgemm %zux%zux%zu alone: %.1f GFLOP/s\n", M, Nn, K, g);
+        printf("sgemm_gflops %.1f\n", g);
+        free(x); free(w); free(y);
+    }
+    double best = 1e30, sum = 0, tf = 0, tb = 0, to = 0;
+    for (int s = 0; s <= steps; s++) {              /* step 0 warms caches and pages */
+        double t0 = ft_now();
+        ft_params_zero_grad(ps);
+        m->vt->forward(m, &bt, 1, 1, NULL);
+        double t1 = ft_now();
+        m->vt->backward(m, &bt);
+        double t2 = ft_now();
+        ft_clip_grad_norm(ps, 1.0f);
+        ft_adamw_step(opt, ps, 2e-5f);
+        double t3 = ft_now(), dt = t3 - t0;
+        if (s == 0) { ft_gemm_flops_reset(); continue; }
+        sum += dt; tf += t1 - t0; tb += t2 - t1; to += t3 - t2;
+        if (dt < best) best = dt;
+    }
+    double mean = sum / steps, flops = ft_model_flops(m, B, T);
+    /* the analytic count must be what sgemm was really asked to do */
+    double counted = ft_gemm_flops() / steps;
+    fprintf(stderr, "ft: GEMM work per step: %.1f GFLOP counted at sgemm, %.1f GFLOP analytic\n",
+            counted / 1e9, flops / 1e9);
+    if (fabs(counted - flops) > 1e-6 * flops) ft_die("counted GEMM FLOPs differ from the model's count");
+    fprintf(stderr, "ft: %d threads, mean step %.3fs (forward %.3f, backward %.3f, clip+adamw %.3f), best %.3fs\n",
+            omp_get_max_threads(), mean, tf / steps, tb / steps, to / steps, best);
+    printf("ft tokens/s %.1f gflops %.1f step_s %.3f\n", B * T / mean, flops / mean / 1e9, mean);
+    return 0;
+}

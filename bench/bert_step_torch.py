@@ -1,0 +1,39 @@
+#!/usr/bin/python3
+"""One full BERT training step (forward, backward, clip, AdamW) in PyTorch,
+the same shape and schedule as bench/bert_step_ft.c.  Uses the plain-torch
+BertForSequenceClassification of tests/ref/bert_ref.py (HF's module layout,
+eager attention, dropout on as in training).
+usage: bert_step_torch.py STEPS B T LAYERS THREADS"""
+import os, sys, time
+import torch
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "ref"))
+from bert_ref import BertForSequenceClassification
+
+steps, B, T, layers, threads = (int(x) for x in sys.argv[1:6])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+cfg = {"vocab_size": 21128, "hidden_size": 768, "num_hidden_layers": layers, "num_attention_heads": 12,
+       "intermediate_size": 3072, "max_position_embeddings": 512, "type_vocab_size": 2,
+       "layer_norm_eps": 1e-12, "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
+       "pad_token_id": 0, "num_labels": 5}
+m = BertForSequenceClassification(cfg)
+m.train()
+ids = torch.randint(1, 21128, (B, T))
+am = torch.ones(B, T, dtype=torch.long)
+tt = torch.zeros(B, T, dtype=torch.long)
+labels = torch.arange(B) % 5
+decay = [p for n, p in m.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n)]
+nodecay = [p for n, p in m.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
+opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": nodecay, "weight_decay": 0.0}],
+                        lr=2e-5)
+times = []
+for s in range(steps + 1):                       # step 0 warms up
+    t0 = time.perf_counter()
+    opt.zero_grad()
+    _, loss = m(ids, am, tt, labels)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
+    opt.step()
+    if s: times.append(time.perf_counter() - t0)
+mean = sum(times) / len(times)
+print(f"torch tokens/s {B * T / mean:.1f} step_s {mean:.3f} threads {torch.get_num_threads()}")

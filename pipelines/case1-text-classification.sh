@@ -1,0 +1,84 @@
+#!/bin/sh
+# Case 1 — text classification with BERT, as this Python would do it:
+#
+#   train, val = train_test_split(df, test_size=0.2, random_state=42)
+#   tok = AutoTokenizer.from_pretrained("bert-base-chinese")
+#   enc = lambda d: tok(d.text, truncation=True, padding="max_length", max_length=128)
+#   model = AutoModelForSequenceClassification.from_pretrained("bert-base-chinese", num_labels=5)
+#   Trainer(model, TrainingArguments(output_dir, num_train_epochs=3,
+#           per_device_train_batch_size=16, warmup_steps=500, weight_decay=0.01,
+#           eval_strategy="epoch", save_strategy="epoch", load_best_model_at_end=True),
+#           train_dataset=enc(train), eval_dataset=enc(val)).train()
+#
+# Inputs (environment, with defaults):
+#   DATA     a CSV with columns text,label       (../shared/data/medical/medical_texts.csv)
+#   LABELS   label names, one a line             (labels.txt beside DATA)
+#   MODEL    a BERT directory to fine-tune; empty: a small BERT made from a config
+#            with TOKENIZER's vocabulary, trained from scratch
+#   TOKENIZER  tokenizer files for that small BERT (../shared/models/bert-base-chinese)
+#   OUT      where everything goes               (out/case1)
+#   SEED (42)  EPOCHS (3)  MAX_LENGTH (128)  BATCH (16)  LR  WARMUP_STEPS  THREADS
+# The last line of stdout is the final evaluation as one JSON object.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+shared=${FT_SHARED:-$(dirname "$root")/shared}
+export PATH="$root/bin:$PATH"
+
+DATA=${DATA:-$shared/data/medical/medical_texts.csv}
+LABELS=${LABELS:-$(dirname "$DATA")/labels.txt}
+MODEL=${MODEL:-}
+TOKENIZER=${TOKENIZER:-$shared/models/bert-base-chinese}
+OUT=${OUT:-out/case1}
+SEED=${SEED:-42}
+EPOCHS=${EPOCHS:-3}
+MAX_LENGTH=${MAX_LENGTH:-128}
+BATCH=${BATCH:-16}
+THREADS=${THREADS:-$(nproc)}
+
+for f in "$DATA" "$LABELS"; do
+    [ -r "$f" ] || { echo "case1: $f: not readable (set DATA and LABELS)" >&2; exit 1; }
+done
+mkdir -p "$OUT"
+num_labels=$(grep -c . "$LABELS")
+
+if [ -z "$MODEL" ]; then
+    # No pretrained weights can be downloaded here: start from a small BERT
+    # with the real vocabulary.  A pretrained MODEL wants the HF defaults
+    # (lr 5e-5, 500 warmup steps); a model from scratch learns faster at 1e-3.
+    [ -r "$TOKENIZER/vocab.txt" ] || { echo "case1: $TOKENIZER: no vocab.txt (set TOKENIZER or MODEL)" >&2; exit 1; }
+    MODEL=$OUT/init
+    mkdir -p "$MODEL"
+    cp "$TOKENIZER"/tokenizer.json "$TOKENIZER"/vocab.txt "$TOKENIZER"/tokenizer_config.json "$MODEL"/ 2>/dev/null || true
+    vocab=$(grep -c '' "$TOKENIZER/vocab.txt")
+    cat > "$MODEL/config.json" <<JSON
+{"architectures": ["BertForSequenceClassification"], "model_type": "bert",
+ "vocab_size": $vocab, "hidden_size": 128, "num_hidden_layers": 2,
+ "num_attention_heads": 2, "intermediate_size": 512, "hidden_act": "gelu",
+ "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
+ "max_position_embeddings": 512, "type_vocab_size": 2, "layer_norm_eps": 1e-12,
+ "initializer_range": 0.02, "pad_token_id": 0}
+JSON
+    scratch=--from-scratch
+    LR=${LR:-1e-3}
+    WARMUP_STEPS=${WARMUP_STEPS:-100}
+else
+    scratch=
+    LR=${LR:-5e-5}
+    WARMUP_STEPS=${WARMUP_STEPS:-500}
+fi
+
+ft-split --test-size 0.2 --seed "$SEED" --train "$OUT/train.csv" --test "$OUT/val.csv" "$DATA"
+ft-tokenize --model "$MODEL" --max-length "$MAX_LENGTH" --padding max_length -o "$OUT/train.tok" "$OUT/train.csv"
+ft-tokenize --model "$MODEL" --max-length "$MAX_LENGTH" --padding max_length -o "$OUT/val.tok" "$OUT/val.csv"
+ft-train --model "$MODEL" $scratch --task seq-cls --num-labels "$num_labels" --labels "$LABELS" \
+    --output-dir "$OUT/model" --num-train-epochs "$EPOCHS" \
+    --per-device-train-batch-size "$BATCH" --per-device-eval-batch-size "$BATCH" \
+    --learning-rate "$LR" --warmup-steps "$WARMUP_STEPS" --weight-decay 0.01 \
+    --eval-data "$OUT/val.tok" --eval-strategy epoch --save-strategy epoch --save-total-limit 2 \
+    --load-best-model-at-end --metric-for-best-model accuracy --logging-steps 50 \
+    --seed "$SEED" --threads "$THREADS" "$OUT/train.tok" > "$OUT/train_log.jsonl"
+ft-eval --model "$OUT/model" --per-device-eval-batch-size "$BATCH" --threads "$THREADS" \
+    --predictions "$OUT/predictions.jsonl" -o "$OUT/metrics.json" "$OUT/val.tok"
+echo "case1: model in $OUT/model, metrics in $OUT/metrics.json, predictions in $OUT/predictions.jsonl" >&2
+jq -c '{eval_accuracy, eval_f1_macro, eval_f1_weighted, eval_loss, eval_samples}' "$OUT/metrics.json"

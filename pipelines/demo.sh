@@ -1,0 +1,41 @@
+#!/bin/sh
+# The README's first command: case 1 end to end on data that a Debian package
+# installs.  fortunes-zh holds Tang poems (tang300), Song ci (song100) and
+# Chinese sayings (chinese); the task is to tell which collection a text comes
+# from.  The sayings are thinned to every 12th entry so the classes are of
+# similar size.  The model is a small BERT made from a config with the real
+# bert-base-chinese vocabulary (../shared/models), trained from scratch.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+fortunes=${FORTUNES:-/usr/share/games/fortunes}
+OUT=${OUT:-out/demo}
+for f in tang300 song100 chinese; do
+    [ -r "$fortunes/$f" ] || { echo "demo: $fortunes/$f missing: install fortunes-zh (make deps)" >&2; exit 1; }
+done
+mkdir -p "$OUT"
+printf 'tang_poem\nsong_ci\nsaying\n' > "$OUT/labels.txt"
+
+# One CSV row per fortune: colour escapes dropped, lines joined by spaces.
+to_csv() {   # FILE LABEL KEEP_EVERY
+    awk -v label="$2" -v every="$3" '
+        BEGIN { RS = "\n%\n"; n = 0 }
+        {
+            gsub(/\033\[[0-9;]*m/, "")
+            gsub(/[ \t]*\n[ \t]*/, " ")
+            gsub(/^ +| +$/, "")
+            if ($0 == "") next
+            if (n++ % every) next
+            gsub(/"/, "\"\"")
+            printf "\"%s\",%d\n", $0, label
+        }' "$1"
+}
+{
+    echo "text,label"
+    to_csv "$fortunes/tang300" 0 1
+    to_csv "$fortunes/song100" 1 1
+    to_csv "$fortunes/chinese" 2 12
+} > "$OUT/fortunes.csv"
+echo "demo: $(($(wc -l < "$OUT/fortunes.csv") - 1)) texts from fortunes-zh in $OUT/fortunes.csv" >&2
+
+DATA=$OUT/fortunes.csv LABELS=$OUT/labels.txt OUT=$OUT EPOCHS=${EPOCHS:-5} \
+    "$here/case1-text-classification.sh"

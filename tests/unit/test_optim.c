@@ -1,0 +1,94 @@
+/* AdamW, schedules and clipping against hand-computed HF/torch values. */
+#include "test.h"
+#include "optim.h"
+#include <string.h>
+
+static void two_params(ft_params *ps)
+{
+    ft_params_init(ps);
+    int64_t s2[1] = { 2 }, s1[1] = { 1 };
+    ft_params_add(ps, "w.weight", 1, s2, 0);
+    ft_params_add(ps, "w.bias", 1, s1, 1);
+    ft_params_add(ps, "frozen.weight", 1, s1, 0);
+    ft_params_alloc(ps);
+    ps->p[2].trainable = 0;
+}
+
+static void test_adamw(void)
+{
+    ft_params ps;
+    two_params(&ps);
+    float *w = ft_param_data(&ps, 0), *b = ft_param_data(&ps, 1), *f = ft_param_data(&ps, 2);
+    w[0] = 1; w[1] = -2; b[0] = 0.5f; f[0] = 3;
+    ft_adamw *o = ft_adamw_new(&ps, 0.1f);
+    double m[3] = { 0 }, v[3] = { 0 }, x[3] = { 1, -2, 0.5 };
+    float g[3][3] = { { 0.1f, -0.2f, 0.3f }, { 0.05f, 0.4f, -0.1f }, { -0.3f, 0.0f, 0.2f } };
+    double lr = 0.01;
+    for (int t = 1; t <= 3; t++) {
+        ft_param_grad(&ps, 0)[0] = g[t - 1][0];
+        ft_param_grad(&ps, 0)[1] = g[t - 1][1];
+        ft_param_grad(&ps, 1)[0] = g[t - 1][2];
+        ft_param_grad(&ps, 2)[0] = 100;             /* frozen: ignored */
+        ft_adamw_step(o, &ps, (float)lr);
+        for (int i = 0; i < 3; i++) {
+            if (i < 2) x[i] *= 1 - lr * 0.1;         /* no decay on the bias */
+            m[i] = 0.9 * m[i] + 0.1 * g[t - 1][i];
+            v[i] = 0.999 * v[i] + 0.001 * g[t - 1][i] * g[t - 1][i];
+            double mh = m[i] / (1 - pow(0.9, t)), vh = sqrt(v[i]) / sqrt(1 - pow(0.999, t));
+            x[i] -= lr * mh / (vh + 1e-8);
+        }
+    }
+    CHECK_NEAR(w[0], x[0], 1e-6);
+    CHECK_NEAR(w[1], x[1], 1e-6);
+    CHECK_NEAR(b[0], x[2], 1e-6);
+    CHECK(f[0] == 3);
+    ft_adamw_free(o);
+    ft_params_free(&ps);
+}
+
+static void test_clip(void)
+{
+    ft_params ps;
+    two_params(&ps);
+    float *g = ft_param_grad(&ps, 0);
+    g[0] = 3; g[1] = 0; ft_param_grad(&ps, 1)[0] = 4;
+    ft_param_grad(&ps, 2)[0] = 1000;                 /* frozen: not in the norm */
+    CHECK_NEAR(ft_clip_grad_norm(&ps, 0), 5, 1e-6);  /* 0 disables clipping */
+    CHECK(g[0] == 3);
+    CHECK_NEAR(ft_clip_grad_norm(&ps, 1.0f), 5, 1e-6);
+    CHECK_NEAR(g[0], 3 / (5 + 1e-6), 1e-7);
+    CHECK_NEAR(ft_param_grad(&ps, 1)[0], 4 / (5 + 1e-6), 1e-7);
+    CHECK_NEAR(ft_clip_grad_norm(&ps, 10.0f), 1, 1e-6);   /* below max: unchanged */
+    CHECK_NEAR(g[0], 3 / (5 + 1e-6), 1e-7);
+    ft_grad_scale(&ps, 0.5f);
+    CHECK_NEAR(g[0], 1.5 / (5 + 1e-6), 1e-7);
+    ft_params_free(&ps);
+}
+
+static void test_schedules(void)
+{
+    /* get_linear_schedule_with_warmup(warmup=2, total=10), lr 1: */
+    double lin[10] = { 0, 0.5, 1, 7 / 8.0, 6 / 8.0, 5 / 8.0, 4 / 8.0, 3 / 8.0, 2 / 8.0, 1 / 8.0 };
+    for (int s = 0; s < 10; s++) CHECK_NEAR(ft_lr_at(FT_SCHED_LINEAR, 1, s, 2, 10), lin[s], 1e-12);
+    CHECK_NEAR(ft_lr_at(FT_SCHED_LINEAR, 1, 12, 2, 10), 0, 0);
+    CHECK_NEAR(ft_lr_at(FT_SCHED_LINEAR, 2e-5, 0, 0, 10), 2e-5, 1e-18);   /* no warmup */
+    /* cosine: 0.5·(1 + cos(π·progress)) after warmup */
+    CHECK_NEAR(ft_lr_at(FT_SCHED_COSINE, 1, 1, 2, 10), 0.5, 1e-12);
+    CHECK_NEAR(ft_lr_at(FT_SCHED_COSINE, 1, 2, 2, 10), 1, 1e-12);
+    CHECK_NEAR(ft_lr_at(FT_SCHED_COSINE, 1, 6, 2, 10), 0.5, 1e-12);
+    CHECK_NEAR(ft_lr_at(FT_SCHED_COSINE, 1, 4, 2, 10), 0.5 * (1 + cos(M_PI * 0.25)), 1e-12);
+    CHECK_NEAR(ft_lr_at(FT_SCHED_CONSTANT, 3, 0, 2, 10), 3, 0);
+    CHECK_NEAR(ft_lr_at(FT_SCHED_CONSTANT_WARMUP, 1, 1, 4, 10), 0.25, 1e-12);
+    CHECK_NEAR(ft_lr_at(FT_SCHED_CONSTANT_WARMUP, 1, 7, 4, 10), 1, 0);
+    CHECK(ft_warmup_steps(0, 0.1, 95) == 10);        /* ceil(9.5) */
+    CHECK(ft_warmup_steps(7, 0.1, 95) == 7);         /* explicit steps win */
+    CHECK(ft_sched_parse("cosine") == FT_SCHED_COSINE && ft_sched_parse("bogus") == -1);
+}
+
+int main(void)
+{
+    RUN(test_adamw);
+    RUN(test_clip);
+    RUN(test_schedules);
+    TEST_MAIN_END();
+}
