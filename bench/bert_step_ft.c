@@ -33,7 +33,7 @@ int main(int argc, char **argv)
     ft_rng_seed(&r, 7);
     for (int i = 0; i < B * T; i++) { ids[i] = 1 + ft_rng_u64(&r) % 21127; am[i] = 1; }
     for (int b = 0; b < B; b++) lab[b] = b % 5;
-    ft_batch bt = { B, T, ids, am, NULL, lab, NULL };
+    ft_batch bt = { B, T, ids, am, NULL, lab, NULL, 0 };
     ft_adamw *opt = ft_adamw_new(ps, 0.01f);
     {   /* the machine's ceiling: one large sgemm of the FFN's shape */
         size_t M = (size_t)B * T, K = 768, Nn = 3072;

@@ -21,7 +21,8 @@ static const char usage[] =
 "  --num-beams N (1)  --length-penalty X (1.0)  --early-stopping\n"
 "  --no-repeat-ngram-size N (0)\n"
 "  --do-sample  --temperature X (1.0)  --top-k N (50)  --top-p X (1.0)  --seed N (42)\n"
-"  -o FILE (default stdout)  --format jsonl|ft (jsonl on stdout)  --threads N\n";
+"  -o FILE (default stdout)  --format jsonl|ft (jsonl on stdout)  --threads N\n"
+"  -h, --help\n";
 
 int main(int argc, char **argv)
 {

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
         ft_st_read_f32(bf, ft_st_find(bf, "labels"), flab);
     }
     int L = m->num_labels;
-    ft_batch b = { B, T, ids, am, tt, flab ? NULL : lab, flab };
+    ft_batch b = { B, T, ids, am, tt, flab ? NULL : lab, flab, 0 };
 
     ft_params *ps = ft_model_params(m);
     float *logits = ft_xmalloc((size_t)B * L * sizeof *logits);
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
         for (int a = 0; a < accum; a++) {
             size_t off = (size_t)a * rows * T;
             ft_batch mb = { rows, T, ids + off, am + off, tt + off,
-                            flab ? NULL : lab + a * rows, flab ? flab + (size_t)a * rows * L : NULL };
+                            flab ? NULL : lab + a * rows, flab ? flab + (size_t)a * rows * L : NULL, 0 };
             ft_model_forward_backward(m, &mb, 0);
         }
         ft_grad_scale(ps, 1.0f / accum);
