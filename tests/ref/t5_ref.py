@@ -191,23 +191,31 @@ def greedy(model, ids, mask, max_new, eos, no_repeat=0):
 
 
 def beam(model, ids, mask, max_new, eos, nb, length_penalty=1.0, early_stopping=False, no_repeat=0):
-    """HF beam_search with BeamSearchScorer (num_beam_hyps_to_keep=1),
-    max_length = 1 + max_new (decoder_start counts)."""
+    """HF beam search, recomputing the decoder over the whole prefix each step."""
     enc = model.encode(ids, mask)
-    B = ids.shape[0]
-    max_length = 1 + max_new
     enc_r = enc.repeat_interleave(nb, 0)
     mask_r = mask.repeat_interleave(nb, 0)
-    seqs = [[model.start] for _ in range(B * nb)]
+    step = lambda seqs, src: model.decode(torch.tensor(seqs), enc_r, mask_r)[:, -1]
+    return beam_core(step, ids.shape[0], model.start, model.pad, max_new, eos, nb, length_penalty,
+                     early_stopping, no_repeat)
+
+
+def beam_core(step, B, start, pad, max_new, eos, nb, length_penalty=1.0, early_stopping=False, no_repeat=0):
+    """HF beam_search with BeamSearchScorer (num_beam_hyps_to_keep=1),
+    max_length = 1 + max_new (decoder_start counts).  step(seqs, src) gives the
+    last logits of every row; src (None at first) says which old row each row
+    continues, for a cache."""
+    max_length = 1 + max_new
+    seqs = [[start] for _ in range(B * nb)]
     scores = torch.zeros(B, nb)
     scores[:, 1:] = -1e9
     scores = scores.view(-1)
     hyps = [[] for _ in range(B)]          # (score, seq)
     done = [False] * B
-    V = None
+    src = None
     while True:
         cur = len(seqs[0])
-        logits = model.decode(torch.tensor(seqs), enc_r, mask_r)[:, -1]
+        logits = step(seqs, src)
         logp = torch.log_softmax(logits, -1)
         for r in range(B * nb):
             for t in banned_ngrams(seqs[r], no_repeat):
@@ -216,31 +224,31 @@ def beam(model, ids, mask, max_new, eos, nb, length_penalty=1.0, early_stopping=
         nxt = logp + scores[:, None]
         nxt = nxt.view(B, nb * V)
         top, idx = torch.topk(nxt, 2 * nb, dim=1, largest=True, sorted=True)
-        new_seqs, new_scores = [], []
+        new_seqs, new_scores, src = [], [], []
         for b in range(B):
             if done[b]:
                 for _ in range(nb):
-                    new_seqs.append(seqs[b * nb] + [model.pad])
+                    new_seqs.append(seqs[b * nb] + [pad])
                     new_scores.append(0.0)
+                    src.append(b * nb)
                 continue
             chosen = 0
             for rank in range(2 * nb):
                 s, i = top[b, rank].item(), idx[b, rank].item()
-                src, tok = i // V, i % V
-                row = b * nb + src
+                k, tok = i // V, i % V
+                row = b * nb + k
                 if tok == eos:
                     if rank >= nb:
                         continue
                     # generated_len = tokens generated, the eos included (= cur)
-                    hs = s / (cur ** length_penalty)
-                    add_hyp(hyps[b], hs, seqs[row] + [eos], nb)
+                    add_hyp(hyps[b], s / (cur ** length_penalty), seqs[row] + [eos], nb)
                 else:
                     new_seqs.append(seqs[row] + [tok])
                     new_scores.append(s)
+                    src.append(row)
                     chosen += 1
                 if chosen == nb:
                     break
-            # is_done
             if len(hyps[b]) >= nb:
                 if early_stopping is True:
                     done[b] = True
@@ -263,6 +271,84 @@ def beam(model, ids, mask, max_new, eos, nb, length_penalty=1.0, early_stopping=
         best = max(hyps[b], key=lambda h: h[0])
         out.append(best[1])
     return out
+
+
+def beam_cached(model, ids, mask, eos, max_new, nb):
+    """beam_core with a key/value cache (for the generation benchmark)."""
+    enc = model.encode(ids, mask).repeat_interleave(nb, 0)
+    mask_r = mask.repeat_interleave(nb, 0)
+    minf = torch.finfo(torch.float32).min
+    cb = (1.0 - mask_r[:, None, None, :].float()) * minf
+    R, Ts = enc.shape[0], enc.shape[1]
+    H, Dk = model.H, model.D
+    nl = model.c.get("num_decoder_layers", model.c["num_layers"])
+    sp = lambda t: t.view(R, -1, H, Dk).transpose(1, 2)
+    w = model.w
+    cross = []
+    for l in range(nl):
+        p = "decoder.block.%d.layer.1.EncDecAttention." % l
+        cross.append((sp(enc @ w[p + "k.weight"].T), sp(enc @ w[p + "v.weight"].T)))
+    cache = [None] * nl
+
+    def step(seqs, src):
+        if src is not None:
+            s = torch.tensor(src)
+            for l in range(nl):
+                cache[l] = (cache[l][0][s], cache[l][1][s])
+        pos = len(seqs[0]) - 1
+        x = w["shared.weight"][torch.tensor([q[-1] for q in seqs])][:, None]
+        bias = model.bias("decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", 1, pos + 1,
+                          False, q0=pos)
+        for l in range(nl):
+            p = "decoder.block.%d." % l
+            n = model.ln(x, p + "layer.0.layer_norm.weight")
+            a = p + "layer.0.SelfAttention."
+            q, k, v = (sp(n @ w[a + c + ".weight"].T) for c in "qkv")
+            if cache[l] is not None:
+                k = torch.cat([cache[l][0], k], 2)
+                v = torch.cat([cache[l][1], v], 2)
+            cache[l] = (k, v)
+            pr = torch.softmax(q @ k.transpose(-1, -2) + bias, -1)
+            x = x + (pr @ v).transpose(1, 2).reshape(R, 1, H * Dk) @ w[a + "o.weight"].T
+            n = model.ln(x, p + "layer.1.layer_norm.weight")
+            a = p + "layer.1.EncDecAttention."
+            q = sp(n @ w[a + "q.weight"].T)
+            pr = torch.softmax(q @ cross[l][0].transpose(-1, -2) + cb, -1)
+            x = x + (pr @ cross[l][1]).transpose(1, 2).reshape(R, 1, H * Dk) @ w[a + "o.weight"].T
+            x = x + model.ff(p + "layer.2.DenseReluDense", model.ln(x, p + "layer.2.layer_norm.weight"))
+        h = model.ln(x, "decoder.final_layer_norm.weight")[:, 0]
+        if model.tie:
+            return h * model.C ** -0.5 @ w["shared.weight"].T
+        return h @ w["lm_head.weight"].T
+
+    return beam_core(step, ids.shape[0], model.start, model.pad, max_new, eos, nb)
+
+
+def random_weights(cfg, std):
+    V, C, H, D, F, L = (cfg[k] for k in ("vocab_size", "d_model", "num_heads", "d_kv", "d_ff", "num_layers"))
+    I = H * D
+    w = {"shared.weight": torch.randn(V, C)}
+    for st in ("encoder", "decoder"):
+        for l in range(L):
+            p = "%s.block.%d.layer." % (st, l)
+            for x in "qkv":
+                w[p + "0.SelfAttention.%s.weight" % x] = torch.randn(I, C) * std
+            w[p + "0.SelfAttention.o.weight"] = torch.randn(C, I) * std
+            if l == 0:
+                w[p + "0.SelfAttention.relative_attention_bias.weight"] = torch.randn(32, H) * std
+            w[p + "0.layer_norm.weight"] = torch.ones(C)
+            fl = 1
+            if st == "decoder":
+                for x in "qkv":
+                    w[p + "1.EncDecAttention.%s.weight" % x] = torch.randn(I, C) * std
+                w[p + "1.EncDecAttention.o.weight"] = torch.randn(C, I) * std
+                w[p + "1.layer_norm.weight"] = torch.ones(C)
+                fl = 2
+            w[p + "%d.DenseReluDense.wi.weight" % fl] = torch.randn(F, C) * std
+            w[p + "%d.DenseReluDense.wo.weight" % fl] = torch.randn(C, F) * std
+            w[p + "%d.layer_norm.weight" % fl] = torch.ones(C)
+        w[st + ".final_layer_norm.weight"] = torch.ones(C)
+    return w
 
 
 def add_hyp(hyps, score, seq, nb):
