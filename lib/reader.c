@@ -30,6 +30,8 @@ struct ft_reader {
     size_t rowlen, rowcap;
     size_t *foff, nf, fcap;    /* field offsets into rowbuf */
     int row_ready;
+    const char *pend;          /* rest of the current line, not yet fed */
+    size_t pendlen;
 };
 
 static const char *reader_kind_default = "records";
@@ -260,29 +262,42 @@ static size_t field_len(const ft_reader *r, size_t i)
     return (i + 1 < r->nf ? r->foff[i + 1] : r->rowlen) - r->foff[i] - 1;
 }
 
-/* Feeds physical lines to libcsv until one row is complete: 1, or 0 at EOF. */
+/* Feeds libcsv one physical line at a time, so that each completed row is
+   known to start on r->rec_line.  A line is cut after a lone CR too (old Mac
+   line ends), so at most one row completes per piece fed.  1, or 0 at EOF. */
 static int csv_read_row(ft_reader *r)
 {
     r->nf = r->rowlen = 0;
     r->row_ready = 0;
     while (!r->row_ready) {
-        const char *line;
-        size_t n = ft_input_getline(r->in, &line);
-        if (n == 0) {
-            /* libcsv only reports this with CSV_STRICT, which would also refuse
-               stray quotes inside unquoted fields that Python's csv accepts. */
-            if (r->csv.pstate == 2 /* FIELD_BEGUN */ && r->csv.quoted)
-                ft_die("%s:%ld: unterminated quoted field (the quote opened on this line is never closed)",
-                       ft_input_name(r->in), r->rec_line);
-            csv_fini(&r->csv, csv_field, csv_row, r);
-            return r->row_ready;
+        if (r->pendlen == 0) {
+            const char *line;
+            size_t n = ft_input_getline(r->in, &line);
+            if (n == 0) {
+                /* libcsv only reports this with CSV_STRICT, which would also refuse
+                   stray quotes inside unquoted fields that Python's csv accepts. */
+                if (r->csv.pstate == 2 /* FIELD_BEGUN */ && r->csv.quoted)
+                    ft_die("%s:%ld: unterminated quoted field (the quote opened on this line is never closed)",
+                           ft_input_name(r->in), r->rec_line);
+                csv_fini(&r->csv, csv_field, csv_row, r);
+                return r->row_ready;
+            }
+            if (r->line == 0 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) { line += 3; n -= 3; }
+            r->pend = line;
+            r->pendlen = n;
+            r->line++;
         }
-        r->line++;
+        const char *cr = memchr(r->pend, '\r', r->pendlen);
+        size_t piece = r->pendlen;
+        int lone_cr = cr && (size_t)(cr - r->pend) + 1 < r->pendlen && cr[1] != '\n';
+        if (lone_cr) piece = (size_t)(cr - r->pend) + 1;
         if (r->csv.pstate == 0 && r->nf == 0) r->rec_line = r->line;   /* row starts here */
-        if (r->line == 1 && n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) { line += 3; n -= 3; }
-        if (csv_parse(&r->csv, line, n, csv_field, csv_row, r) != n)
+        if (csv_parse(&r->csv, r->pend, piece, csv_field, csv_row, r) != piece)
             ft_die("%s:%ld: malformed CSV: %s", ft_input_name(r->in), r->line,
                    csv_strerror(csv_error(&r->csv)));
+        r->pend += piece;
+        r->pendlen -= piece;
+        if (lone_cr) r->line++;
     }
     for (size_t i = 0; i < r->nf; i++) {
         size_t bad;

@@ -37,6 +37,10 @@ check concatenated_streams [ "$(ft-cat tt.ft | wc -l)" -eq 4 ]
 # CSV dialect: BOM, CRLF, quotes, embedded newlines; TSV
 printf '\357\273\277text,label\r\n"a, ""quoted""\r\nline",1\r\nplain,2\r\n' > d.csv
 check csv_bom_crlf_quotes sh -c '[ "$(ft-cat d.csv | jq -c .text | head -1)" = "\"a, \\\"quoted\\\"\\r\\nline\"" ] && [ "$(ft-cat d.csv | jq -r .label | tr -d "\n")" = "12" ]'
+printf 'a,b\r1,"x\ry"\r3,4\r' > cr.csv
+check csv_lone_cr_rows sh -c '[ "$(ft-cat cr.csv | jq -c "[.a,.b]" | tr -d "\n")" = "[\"1\",\"x\\ry\"][\"3\",\"4\"]" ]'
+printf 'a,b\r1,2\r3\r' > cr2.csv
+expect_fail csv_lone_cr_line_numbers 'cr2.csv:3: row has 1 fields' ft-cat cr2.csv
 printf 'text\tlabel\nhello, world\t3\n' > d.tsv
 check tsv_detected sh -c '[ "$(ft-cat d.tsv | jq -r .text)" = "hello, world" ]'
 
