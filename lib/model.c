@@ -71,6 +71,7 @@ ft_model *ft_model_load(const char *name_or_dir, const char *task, int num_label
     init_all(m);
     int *loaded = ft_xcalloc(m->params.n, sizeof *loaded);
     ft_checkpoint_load(ck, &m->params, m->base_prefix, m->arch, loaded, 0);
+    if (!strcmp(m->arch, "T5ForConditionalGeneration")) ft_t5_after_load(m, ck, loaded);
     /* A classifier of another size (num_labels changed) cannot be loaded;
        ft_checkpoint_load dies on the shape mismatch, like from_pretrained. */
     free(loaded);

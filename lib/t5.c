@@ -17,6 +17,7 @@
  * Activations come from one arena sized for (B, Ts, Tt); the backward walks
  * the blocks in reverse, accumulating into params.grad. */
 #include "t5.h"
+#include "checkpoint.h"
 #include "ops.h"
 #include "ops_t5.h"
 #include "rng.h"
@@ -202,6 +203,25 @@ void ft_t5_init_param(ft_model *m, int i, uint64_t seed)
     ft_rng r;
     ft_rng_seed(&r, ft_key_mix(seed, ft_hash64(p->name, strlen(p->name), 0)));
     ft_rng_normal_fill(&r, x, p->numel, 0.0f, std);
+}
+
+void ft_t5_after_load(ft_model *m, const ft_checkpoint *ck, int *loaded)
+{
+    t5 *t = m->impl;
+    ft_params *ps = &m->params;
+    static const char *alias[] = { "encoder.embed_tokens.weight", "decoder.embed_tokens.weight",
+                                   "lm_head.weight" };
+    if (loaded[t->shared]) return;
+    for (int a = 0; a < (t->c.tie ? 3 : 2); a++) {
+        const ft_st_file *f;
+        const ft_st_tensor *st = ft_checkpoint_find(ck, alias[a], &f);
+        if (!st || st->ndim != 2 || st->shape[0] != ps->p[t->shared].shape[0] ||
+            st->shape[1] != ps->p[t->shared].shape[1]) continue;
+        ft_st_read_f32(f, st, ft_param_data(ps, t->shared));
+        loaded[t->shared] = 1;
+        ft_warn("shared.weight taken from %s (tied embedding)", alias[a]);
+        return;
+    }
 }
 
 /* ---- arena ---- */

@@ -204,6 +204,29 @@ static void t5_cache_matches_forward(void)
     }
 }
 
+/* a checkpoint holding the tied embedding as encoder.embed_tokens.weight only */
+static void t5_tied_alias_load(void)
+{
+    ft_model *m = tiny("relu", 1, 0.1f);
+    ft_params *ps = &m->params;
+    ft_st_writer *w = ft_st_writer_new();
+    for (int i = 0; i < ps->n; i++)
+        ft_st_writer_add(w, strcmp(ps->p[i].name, "shared.weight") ? ps->p[i].name : "encoder.embed_tokens.weight",
+                         ps->p[i].ndim, ps->p[i].shape, ft_param_data(ps, i));
+    char *d = ft_xasprintf("%s/alias", dir), *p = ft_xasprintf("%s/model.safetensors", d);
+    mkdir(d, 0777);
+    ft_st_writer_write(w, p);
+    ft_st_writer_free(w);
+    char *cp = ft_xasprintf("%s/config.json", d);
+    ft_config_save(m->cfg, m->arch, cp);
+    ft_model *m2 = ft_model_load(d, "seq2seq", 0, 99);
+    int i = ft_params_find(ps, "shared.weight");
+    CHECK(!memcmp(ft_param_data(ps, i), ft_param_data(&m2->params, i), ps->p[i].numel * sizeof(float)));
+    ft_model_free(m2);
+    ft_model_free(m);
+    free(d); free(p); free(cp);
+}
+
 static void t5_init_and_names(void)
 {
     ft_model *m = tiny("gated-gelu", 0, 0.1f);
@@ -332,6 +355,7 @@ int main(int argc, char **argv)
     RUN(t5_attention_fd);
     RUN(t5_pos_bias);
     RUN(t5_init_and_names);
+    RUN(t5_tied_alias_load);
     RUN(t5_model_fd);
     RUN(t5_cache_matches_forward);
     char *cmd = ft_xasprintf("rm -rf %s", dir);
