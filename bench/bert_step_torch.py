@@ -4,7 +4,7 @@ the same shape and schedule as bench/bert_step_ft.c.  Uses the plain-torch
 BertForSequenceClassification of tests/ref/bert_ref.py (HF's module layout,
 eager attention, dropout on as in training).
 usage: bert_step_torch.py STEPS B T LAYERS THREADS"""
-import os, sys, time
+import os, resource, sys, time
 import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "ref"))
 from bert_ref import BertForSequenceClassification
@@ -26,8 +26,13 @@ decay = [p for n, p in m.named_parameters() if not (n.endswith("bias") or "Layer
 nodecay = [p for n, p in m.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
 opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": nodecay, "weight_decay": 0.0}],
                         lr=2e-5)
+def cpu():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
 times = []
 for s in range(steps + 1):                       # step 0 warms up
+    if s == 1: cpu0 = cpu()
     t0 = time.perf_counter()
     opt.zero_grad()
     _, loss = m(ids, am, tt, labels)
@@ -36,4 +41,5 @@ for s in range(steps + 1):                       # step 0 warms up
     opt.step()
     if s: times.append(time.perf_counter() - t0)
 mean = sum(times) / len(times)
-print(f"torch tokens/s {B * T / mean:.1f} step_s {mean:.3f} threads {torch.get_num_threads()}")
+print(f"torch tokens/s {B * T / mean:.1f} step_s {mean:.3f} cpu_s {(cpu() - cpu0) / steps:.3f} "
+      f"threads {torch.get_num_threads()}")

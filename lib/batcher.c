@@ -9,9 +9,8 @@ long ft_batches_per_epoch(const ft_dataset *ds, const ft_batch_opts *o)
     return o->drop_last ? n / b : (n + b - 1) / b;
 }
 
-/* Fisher-Yates with an unbiased bounded draw (Lemire's multiply-shift with
-   rejection), so the order depends only on (seed, epoch). */
-static void shuffle(int64_t *a, size_t n, ft_rng *rng)
+/* Lemire's multiply-shift with rejection for the bounded draw. */
+void ft_shuffle_i64(int64_t *a, size_t n, ft_rng *rng)
 {
     for (size_t i = n; i > 1; i--) {
         uint64_t bound = i, x = ft_rng_u64(rng);
@@ -45,7 +44,7 @@ void ft_epoch_order(const ft_dataset *ds, const ft_batch_opts *o, int epoch, int
     if (!o->shuffle && !o->group_by_length) return;
     ft_rng rng;
     ft_rng_seed(&rng, o->seed * 0x100000001b3ull + (uint64_t)epoch);
-    shuffle(order, ds->n, &rng);
+    ft_shuffle_i64(order, ds->n, &rng);
     if (!o->group_by_length) return;
     /* LengthGroupedSampler: megabatches of 50 batches, each sorted by length
        (longest first), and the longest example of all moved to the very

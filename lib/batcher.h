@@ -29,6 +29,10 @@ typedef struct ft_batch_data {
 long ft_batches_per_epoch(const ft_dataset *ds, const ft_batch_opts *o);
 /* The order of examples in an epoch (0-based): n = ds->n indices. */
 void ft_epoch_order(const ft_dataset *ds, const ft_batch_opts *o, int epoch, int64_t *order);
+/* Fisher-Yates with an unbiased bounded draw: the order depends only on the
+   rng's seed. */
+struct ft_rng;
+void ft_shuffle_i64(int64_t *a, size_t n, struct ft_rng *rng);
 /* Pads examples idx[0..count) into out.  Dies if a row exceeds max_length. */
 void ft_batch_fill(const ft_dataset *ds, const ft_batch_opts *o, const int64_t *idx, int count,
                    ft_batch_data *out);

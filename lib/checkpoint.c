@@ -63,13 +63,15 @@ char *ft_resolve_model_dir(const char *name)
     char *cache = hub && *hub ? ft_xstrdup(hub)
                 : home && *home ? ft_xasprintf("%s/hub", home)
                 : ft_xasprintf("%s/.cache/huggingface/hub", uh ? uh : ".");
-    char *flat = ft_xstrdup(name);
-    for (char *p = flat; *p; p++) if (*p == '/') *p = 0x01;
-    char *repo = ft_xasprintf("%s/models--", cache);
-    for (char *p = flat; *p; p++) {
-        if (*p == 0x01) { char *r = ft_xasprintf("%s--", repo); free(repo); repo = r; }
-        else { char *r = ft_xasprintf("%s%c", repo, *p); free(repo); repo = r; }
+    /* "org/name" → models--org--name */
+    size_t n = strlen(name), k = 0;
+    char *flat = ft_xmalloc(2 * n + 1);
+    for (size_t i = 0; i < n; i++) {
+        if (name[i] == '/') { flat[k++] = '-'; flat[k++] = '-'; }
+        else flat[k++] = name[i];
     }
+    flat[k] = 0;
+    char *repo = ft_xasprintf("%s/models--%s", cache, flat);
     free(flat);
     char *s = is_dir(repo) ? snapshot_of(repo) : NULL;
     if (!s) ft_die("%s: not a model directory, and not in the Hugging Face cache (%s)", name, repo);
@@ -175,11 +177,12 @@ static int map_name(const ft_params *ps, const char *name, const char *prefix)
     return i;
 }
 
-static void print_list(const char *head, char **names, int n)
+static void print_list(char *head, char **names, int n)
 {
     fprintf(stderr, "%s: %s: [", ft_prog, head);
     for (int i = 0; i < n; i++) fprintf(stderr, "%s'%s'", i ? ", " : "", names[i]);
     fprintf(stderr, "]\n");
+    free(head);
 }
 
 int ft_checkpoint_load(const ft_checkpoint *ck, ft_params *ps, const char *prefix,
@@ -222,9 +225,12 @@ int ft_checkpoint_load(const ft_checkpoint *ck, ft_params *ps, const char *prefi
     char **missing = ft_xcalloc(ps->n + 1, sizeof *missing);
     int nmiss = 0;
     for (int i = 0; i < ps->n; i++) if (!loaded[i]) missing[nmiss++] = ps->p[i].name;
-    if (!quiet && nmiss)
+    if (!quiet && nmiss) {
         print_list(ft_xasprintf("Some weights of %s were not initialized from the model checkpoint "
                                 "at %s and are newly initialized", arch, ck->dir), missing, nmiss);
+        fprintf(stderr, "%s: You should probably TRAIN this model on a down-stream task to be able "
+                "to use it for predictions and inference.\n", ft_prog);
+    }
     free(missing);
     free(unexpected);
     return count;

@@ -166,3 +166,29 @@ void ft_dataset_free(ft_dataset *ds)
     json_decref(ds->header);
     free(ds);
 }
+
+void ft_dataset_append(ft_dataset *dst, const ft_dataset *src)
+{
+    if (!!dst->type_ids != !!src->type_ids)
+        ft_die("cannot mix token records with and without token_type_ids");
+    if (dst->label_kind != src->label_kind)
+        ft_die("cannot mix token records with different kinds of labels");
+    grow_tokens(dst, dst->ntok + src->ntok);
+    memcpy(dst->ids + dst->ntok, src->ids, src->ntok * sizeof *src->ids);
+    memcpy(dst->mask + dst->ntok, src->mask, src->ntok * sizeof *src->mask);
+    if (src->type_ids) memcpy(dst->type_ids + dst->ntok, src->type_ids, src->ntok * sizeof *src->type_ids);
+    grow((void **)&dst->seq_labels, &dst->labcap, dst->nlab + src->nlab, sizeof *dst->seq_labels);
+    if (src->nlab) memcpy(dst->seq_labels + dst->nlab, src->seq_labels, src->nlab * sizeof *src->seq_labels);
+    grow((void **)&dst->ex, &dst->cap, dst->n + src->n, sizeof *dst->ex);
+    for (size_t i = 0; i < src->n; i++) {
+        ft_example e = src->ex[i];
+        e.tok += (int64_t)dst->ntok;
+        e.lab += (int64_t)dst->nlab;
+        e.task = src->ntasks ? ft_dataset_task_index(dst, src->tasks[e.task], 1) : e.task;
+        dst->ex[dst->n + i] = e;
+    }
+    dst->n += src->n;
+    dst->ntok += src->ntok;
+    dst->nlab += src->nlab;
+    if (src->max_len > dst->max_len) dst->max_len = src->max_len;
+}

@@ -1,6 +1,7 @@
 #include "evaluate.h"
 #include "batcher.h"
 #include "metrics.h"
+#include "penalty.h"
 #include "util.h"
 #include <math.h>
 #include <string.h>
@@ -122,4 +123,40 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
     free(prob);
     free(order);
     return out;
+}
+
+long ft_fisher_compute(ft_model *m, const ft_dataset *ds, const char *earlier, double gamma,
+                       const char *path)
+{
+    ft_params *ps = &m->params;
+    for (int i = 0; i < ps->n; i++) ps->p[i].trainable = 1;
+    ft_batch_opts o = {.batch_size = 1};
+    ft_batch_data b = {0};
+    float *F = ft_xcalloc(ps->total, sizeof *F);
+    long n = 0;
+    ft_model_reserve(m, 1, ds->max_len);
+    for (size_t i = 0; i < ds->n; i++) {
+        int64_t idx = (int64_t)i;
+        if (ds->label_kind == FT_LABELS_CLASS && ds->ex[i].label == -100) continue;
+        ft_batch_fill(ds, &o, &idx, 1, &b);
+        ft_batch fb = {.B = 1, .T = b.T, .input_ids = b.input_ids, .attention_mask = b.attention_mask,
+                       .token_type_ids = b.token_type_ids, .labels = b.labels};
+        ft_params_zero_grad(ps);
+        ft_model_forward_backward(m, &fb, 0);       /* dropout off */
+        for (size_t k = 0; k < ps->total; k++) F[k] += ps->grad[k] * ps->grad[k];
+        n++;
+    }
+    if (!n) ft_die("no labelled records to compute a Fisher from");
+    for (size_t k = 0; k < ps->total; k++) F[k] /= (float)n;
+    if (earlier) {
+        long n0;
+        float *F0 = ft_fisher_load(ps, earlier, &n0);
+        for (size_t k = 0; k < ps->total; k++) F[k] += (float)gamma * F0[k];
+        free(F0);
+        n += n0;
+    }
+    ft_fisher_save(ps, F, n, path);
+    free(F);
+    ft_batch_data_free(&b);
+    return n;
 }

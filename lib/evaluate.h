@@ -18,4 +18,10 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
    (tokens from another tokenizer, a wrong --num-labels). */
 void ft_check_dataset_fits(const ft_model *m, const ft_dataset *ds, const char *what);
 void ft_check_batches_fit(const ft_model *m, const ft_batch_data *b, long n, const char *what);
+/* The diagonal empirical Fisher: the mean over labelled records of the
+   squared gradient of each record's loss (dropout off), plus gamma times an
+   earlier Fisher file when given (online EWC).  Written to path; returns the
+   number of records it covers. */
+long ft_fisher_compute(ft_model *m, const ft_dataset *ds, const char *earlier, double gamma,
+                       const char *path);
 #endif

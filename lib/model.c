@@ -115,18 +115,9 @@ void ft_model_set_label_names(ft_model *m, int n, const char *const *names)
     ft_config_set_labels(m->cfg, n, names);
 }
 
-static void mkdir_p(const char *dir)
-{
-    char *p = ft_xstrdup(dir);
-    for (char *s = p + 1; *s; s++)
-        if (*s == '/') { *s = 0; mkdir(p, 0777); *s = '/'; }
-    if (mkdir(p, 0777) != 0 && errno != EEXIST) ft_die("%s: %s", dir, strerror(errno));
-    free(p);
-}
-
 void ft_model_save(ft_model *m, const char *dir)
 {
-    mkdir_p(dir);
+    ft_mkdir_p(dir);
     if (!m->cfg->problem_type && m->task == FT_TASK_SEQ_CLS) {
         static const char *names[] = { "single_label_classification", "multi_label_classification", "regression" };
         ft_config_set_str(m->cfg, "problem_type", names[m->problem]);

@@ -13,6 +13,7 @@ typedef struct tok_vocab {
     char *pool; size_t pool_len, pool_cap;
     uint32_t *off, *len;          /* per id: bytes in pool; len UINT32_MAX = unused id */
     int n_ids;                    /* highest id + 1 */
+    size_t ids_cap;               /* room in off/len */
     int32_t *slots; uint32_t mask; uint32_t used;
     uint32_t max_len;             /* longest entry, bounds WordPiece's search */
 } tok_vocab;
@@ -35,11 +36,14 @@ typedef struct tok_norm {
     uint32_t *trie; uint32_t trie_n; char *pool; size_t pool_n;   /* PRECOMPILED */
 } tok_norm;
 int tok_precompiled_load(tok_norm *nm, const char *b64);
+int tok_precompiled_load_raw(tok_norm *nm, const unsigned char *bin, size_t n);
 size_t tok_precompiled_apply(const tok_norm *nm, const char *in, size_t n, char **out, size_t *cap);
 
 /* ---- pre-tokenizers: a flat list applied in order ---- */
 enum { PRE_BERT, PRE_BYTELEVEL, PRE_WHITESPACE, PRE_WHITESPACE_SPLIT,
-       PRE_METASPACE, PRE_DIGITS, PRE_PUNCT };
+       PRE_METASPACE, PRE_DIGITS, PRE_PUNCT, PRE_SPLIT_GPT2, PRE_SPLIT_LITERAL };
+/* Split behaviours (SplitDelimiterBehavior) for literal patterns */
+enum { SPLIT_REMOVED, SPLIT_ISOLATED, SPLIT_MERGED_PREV, SPLIT_MERGED_NEXT, SPLIT_CONTIGUOUS };
 typedef struct tok_pre {
     int kind;
     int add_prefix_space, use_regex;     /* BYTELEVEL */
@@ -47,6 +51,7 @@ typedef struct tok_pre {
     char repl[8]; int repl_len;          /* METASPACE replacement (UTF-8) */
     int prepend;                         /* METASPACE: 0 never, 1 always, 2 first */
     int split;                           /* METASPACE */
+    char *lit; size_t lit_len; int behavior;  /* SPLIT_LITERAL */
 } tok_pre;
 
 /* ---- models ---- */
@@ -74,12 +79,20 @@ struct ft_tokenizer {
     int max_chars_per_word;
     /* BPE */
     tok_merge *merges; uint32_t merge_mask;
+    /* the same table in 8 bytes an entry when ids and ranks fit 16 bits
+       (GPT-2, RoBERTa): half the cache misses on the hot path */
+    struct tok_cmerge { uint32_t key; uint16_t rank, id; } *cmerges; uint32_t cmerge_mask;
+    /* byte-level: the merge of every pair of single bytes, by direct index,
+       for a word's first pass (rank, id; rank -1 when none) */
+    struct tok_bpair { int32_t rank, id; } *bytepair;
     int byte_level;                 /* vocab keys are raw bytes (ByteLevel alphabet undone) */
     int byte_fallback, fuse_unk, ignore_merges;
     int32_t byte_id[256];           /* id of each single byte token, -1 if absent */
     /* Unigram */
     double *scores; double min_score;
     uint32_t max_piece;             /* longest piece in bytes */
+    struct uni_prefix { uint64_t h; uint32_t len; int32_t id, witness; } *pref;  /* prefix trie as a hash */
+    uint32_t pref_mask;
     /* pipeline */
     tok_norm *norms; int n_norms;
     tok_pre *pres; int n_pres;
@@ -89,9 +102,23 @@ struct ft_tokenizer {
     uint8_t added_first[256];       /* bytes an added token may start with */
     int pad_id, has_type_ids, model_max_length;
     /* decoder */
-    int dec_wordpiece, dec_cleanup, dec_bytelevel, dec_metaspace;
+    struct tok_dec *decs; int n_decs;   /* decoder chain, in order */
     uint8_t *is_special;            /* per id */
+    uint8_t *is_bytes; size_t is_bytes_cap;  /* per id: stored as raw bytes (byte-level alphabet undone) */
 };
+
+/* ---- decoders: a flat chain, each turning the token strings into new ones ---- */
+enum { DEC_WORDPIECE, DEC_BYTELEVEL, DEC_METASPACE, DEC_BPE, DEC_BYTEFALLBACK, DEC_FUSE,
+       DEC_STRIP, DEC_REPLACE };
+typedef struct tok_dec {
+    int kind;
+    char *a, *b;            /* WORDPIECE prefix; METASPACE replacement; BPE suffix;
+                               STRIP content; REPLACE pattern (a) and content (b) */
+    int cleanup;            /* WORDPIECE */
+    int prepend;            /* METASPACE: strip the first token's space */
+    int start, stop;        /* STRIP */
+} tok_dec;
+void tok_add_decoder(ft_tokenizer *t, tok_dec d);
 
 /* Per-thread growable buffers. */
 typedef struct tok_span { uint32_t start, end; } tok_span;
@@ -101,6 +128,7 @@ struct ft_tok_scratch {
     tok_span *spans; size_t nspans, spans_cap;
     tok_span *spans2; size_t spans2_cap;
     char *pre; size_t pre_cap;              /* rewritten text for Metaspace */
+    size_t piece_off;                       /* where the text being split starts in the input */
     int32_t *ids[2]; size_t nids[2], ids_cap[2];
     /* BPE work */
     struct bpe_sym { int32_t id, prev, next; } *syms; size_t syms_cap;
@@ -129,8 +157,14 @@ const char *tok_pretokenize(const ft_tokenizer *t, ft_tok_scratch *s, const char
 /* tok_models.c: append the ids of one pre-token to s->ids[seq]. */
 void tok_model_word(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w, size_t n);
 void tok_cache_free(struct bpe_cache *c);
+void tok_unigram_build(ft_tokenizer *t);
+void tok_compact_merges(ft_tokenizer *t);
+void tok_byte_pairs(ft_tokenizer *t);
+/* tok_spiece.c: NULL, or an error message to free */
+char *tok_spiece_load(ft_tokenizer *t, const unsigned char *data, size_t n, int extra_ids);
 /* tok_load.c: byte-level alphabet (byte -> code point) */
 uint32_t tok_byte_to_cp(int b);
+int tok_cp_to_byte(uint32_t cp);    /* -1: not in the alphabet */
 
 static inline void tok_push_id(ft_tok_scratch *s, int seq, int32_t id)
 {

@@ -43,6 +43,8 @@ static void init_byte_map(void)
     for (int b = 0; b < 256; b++) cp_to_byte[tok_byte_to_cp(b)] = b;
 }
 
+int tok_cp_to_byte(uint32_t cp) { return cp < 324 ? cp_to_byte[cp] : -1; }
+
 /* Undo the byte-level alphabet: "Ġthe" -> " the".  Returns the new length,
    or -1 when s holds a character outside the alphabet (an added token). */
 static long unbyte(const char *s, size_t n, char *out)
@@ -70,6 +72,16 @@ static int add_vocab_entry(ld *L, ft_tokenizer *t, const char *key, size_t n, in
     if (vocab_add(&t->vocab, key, n, id, &old) < 0 && old != id) {
         free(buf);
         return fail(L, "%s: token \"%s\" has ids %d and %d", where, key, old, id);
+    }
+    if (buf && key == buf) {            /* remember which ids hold raw bytes, for decoding */
+        if ((size_t)id >= t->is_bytes_cap) {
+            size_t c = t->is_bytes_cap ? t->is_bytes_cap : 1024;
+            while (c <= (size_t)id) c *= 2;
+            t->is_bytes = ft_xrealloc(t->is_bytes, c);
+            memset(t->is_bytes + t->is_bytes_cap, 0, c - t->is_bytes_cap);
+            t->is_bytes_cap = c;
+        }
+        t->is_bytes[id] = 1;
     }
     free(buf);
     return 0;
@@ -176,6 +188,21 @@ static int load_pre(ld *L, ft_tokenizer *t, json_t *n, const char *path)
         p.prepend = scheme ? (!strcmp(scheme, "always") ? 1 : !strcmp(scheme, "first") ? 2 : 0)
                            : jbool(n, "add_prefix_space", 1);
         p.split = jbool(n, "split", 1);
+    } else if (!strcmp(type, "Split")) {
+        /* literal patterns with any behaviour; of regexes, the GPT-2 pattern
+           (isolated), which the hand-written scanner implements */
+        static const char gpt2_re[] =
+            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+        json_t *pat = json_object_get(n, "pattern");
+        const char *lit = jstr(pat, "String"), *re = jstr(pat, "Regex"), *beh = jstr(n, "behavior");
+        static const char *behs[] = { "Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous" };
+        int b = -1;
+        for (int i = 0; i < 5; i++) if (beh && !strcmp(beh, behs[i])) b = i;
+        if (b < 0) return fail(L, "%s: Split behavior \"%s\" unknown", path, beh ? beh : "(none)");
+        if (jbool(n, "invert", 0)) return fail(L, "%s: Split with invert is not supported", path);
+        if (re && !strcmp(re, gpt2_re) && b == SPLIT_ISOLATED) p.kind = PRE_SPLIT_GPT2;
+        else if (lit && *lit) { p.kind = PRE_SPLIT_LITERAL; p.lit = ft_xstrdup(lit); p.lit_len = strlen(lit); p.behavior = b; }
+        else return fail(L, "%s: Split with regex \"%s\" is not supported (only the GPT-2 pattern)", path, re ? re : "?");
     } else return fail(L, "%s: pre-tokenizer type \"%s\" is not supported", path, type);
     t->pres = ft_xrealloc(t->pres, (t->n_pres + 1) * sizeof *t->pres);
     t->pres[t->n_pres++] = p;
@@ -263,16 +290,50 @@ static int load_post(ld *L, ft_tokenizer *t, json_t *n, const char *path)
     return fail(L, "%s: post-processor type \"%s\" is not supported", path, type);
 }
 
-static void load_decoder(ft_tokenizer *t, json_t *n)
+void tok_add_decoder(ft_tokenizer *t, tok_dec d)
 {
+    t->decs = ft_xrealloc(t->decs, (t->n_decs + 1) * sizeof *t->decs);
+    t->decs[t->n_decs++] = d;
+}
+
+static int load_decoder(ld *L, ft_tokenizer *t, json_t *n, const char *path)
+{
+    if (!n || json_is_null(n)) return 0;
     const char *type = jstr(n, "type");
-    if (!type) return;
+    if (!type) return fail(L, "%s: no \"type\"", path);
+    tok_dec d = {0};
     if (!strcmp(type, "Sequence")) {
         size_t i; json_t *x;
-        json_array_foreach(json_object_get(n, "decoders"), i, x) load_decoder(t, x);
-    } else if (!strcmp(type, "WordPiece")) { t->dec_wordpiece = 1; t->dec_cleanup = jbool(n, "cleanup", 1); }
-    else if (!strcmp(type, "ByteLevel")) t->dec_bytelevel = 1;
-    else if (!strcmp(type, "Metaspace")) t->dec_metaspace = 1;
+        json_array_foreach(json_object_get(n, "decoders"), i, x) {
+            char p[256]; snprintf(p, sizeof p, "%s.decoders[%zu]", path, i);
+            if (load_decoder(L, t, x, p)) return -1;
+        }
+        return 0;
+    } else if (!strcmp(type, "WordPiece")) {
+        const char *pre = jstr(n, "prefix");
+        d = (tok_dec){ .kind = DEC_WORDPIECE, .a = ft_xstrdup(pre ? pre : "##"), .cleanup = jbool(n, "cleanup", 1) };
+    } else if (!strcmp(type, "ByteLevel")) d.kind = DEC_BYTELEVEL;
+    else if (!strcmp(type, "Metaspace")) {
+        const char *r = jstr(n, "replacement"), *scheme = jstr(n, "prepend_scheme");
+        d = (tok_dec){ .kind = DEC_METASPACE, .a = ft_xstrdup(r ? r : "\xe2\x96\x81"),
+                       .prepend = scheme ? strcmp(scheme, "never") != 0 : jbool(n, "add_prefix_space", 1) };
+    } else if (!strcmp(type, "BPEDecoder")) {
+        const char *suf = jstr(n, "suffix");
+        d = (tok_dec){ .kind = DEC_BPE, .a = ft_xstrdup(suf ? suf : "</w>") };
+    } else if (!strcmp(type, "ByteFallback")) d.kind = DEC_BYTEFALLBACK;
+    else if (!strcmp(type, "Fuse")) d.kind = DEC_FUSE;
+    else if (!strcmp(type, "Strip")) {
+        const char *c = jstr(n, "content");
+        d = (tok_dec){ .kind = DEC_STRIP, .a = ft_xstrdup(c ? c : " "),
+                       .start = (int)json_integer_value(json_object_get(n, "start")),
+                       .stop = (int)json_integer_value(json_object_get(n, "stop")) };
+    } else if (!strcmp(type, "Replace")) {
+        const char *lit = jstr(json_object_get(n, "pattern"), "String"), *c = jstr(n, "content");
+        if (!lit || !c) return fail(L, "%s: Replace decoder needs a String pattern and a content", path);
+        d = (tok_dec){ .kind = DEC_REPLACE, .a = ft_xstrdup(lit), .b = ft_xstrdup(c) };
+    } else return fail(L, "%s: decoder type \"%s\" is not supported", path, type);
+    tok_add_decoder(t, d);
+    return 0;
 }
 
 static int build_merges(ld *L, ft_tokenizer *t, size_t n)
@@ -434,6 +495,24 @@ static int added_cmp(const void *x, const void *y)
 
 static void finish(ft_tokenizer *t)
 {
+    /* a normalized added token is looked for in normalized text, in its own
+       normalized form (the crate normalizes the token's content too) */
+    if (t->n_norms) {
+        ft_tok_scratch *sc = ft_tok_scratch_new();
+        int k = 0;
+        for (int i = 0; i < t->n_added; i++) {
+            tok_added a = t->added[i];
+            if (a.normalized) {
+                size_t m = tok_normalize(t, sc, a.s, a.n);
+                free(a.s);
+                if (!m) continue;             /* normalizes to nothing: never matched */
+                a.s = ft_xasprintf("%.*s", (int)m, sc->norm); a.n = m;
+            }
+            t->added[k++] = a;
+        }
+        t->n_added = k;
+        ft_tok_scratch_free(sc);
+    }
     qsort(t->added, t->n_added, sizeof *t->added, added_cmp);
     for (int i = 0; i < t->n_added; i++) t->added_first[(unsigned char)t->added[i].s[0]] = 1;
     t->is_special = ft_xcalloc(t->vocab.n_ids + 1, 1);
@@ -446,7 +525,8 @@ static void finish(ft_tokenizer *t)
             if (s && n > t->cont_prefix_len && !memcmp(s, t->cont_prefix, t->cont_prefix_len))
                 vocab_add(&t->cont, s + t->cont_prefix_len, n - t->cont_prefix_len, id, NULL);
         }
-    } else if (t->model == MODEL_BPE) finish_bpe(t);
+    } else if (t->model == MODEL_BPE) { finish_bpe(t); tok_compact_merges(t); tok_byte_pairs(t); }
+    else tok_unigram_build(t);
     t->pad_id = -1;
     static const char *pads[] = { "[PAD]", "<pad>", NULL };
     for (int i = 0; pads[i]; i++) {
@@ -502,7 +582,7 @@ static int load_json(ld *L, ft_tokenizer *t, const char *text, size_t n)
         load_model(L, t, json_object_get(j, "model")) ||
         load_added(L, t, json_object_get(j, "added_tokens")) ||
         load_post(L, t, json_object_get(j, "post_processor"), "post_processor")) { json_decref(j); return -1; }
-    load_decoder(t, json_object_get(j, "decoder"));
+    if (load_decoder(L, t, json_object_get(j, "decoder"), "decoder")) { json_decref(j); return -1; }
     json_decref(j);
     return 0;
 }
@@ -535,6 +615,23 @@ static int special(ld *L, ft_tokenizer *t, const char *tok)
     t->added = ft_xrealloc(t->added, (t->n_added + 1) * sizeof *t->added);
     t->added[t->n_added++] = a;
     return id;
+}
+
+/* spiece.model: T5Tokenizer's extra_ids (100 unless the config says). */
+static void read_config_extra(ft_tokenizer *t, const char *dir, int *extra)
+{
+    size_t n; char *s = read_opt(dir, "tokenizer_config.json", &n);
+    if (!s) return;
+    t->hash ^= tok_hash_bytes(s, n) * 3;
+    json_t *j = json_loadb(s, n, 0, NULL);
+    free(s);
+    json_t *m = json_object_get(j, "model_max_length");
+    if (json_is_integer(m) && json_integer_value(m) < 1000000000) t->model_max_length = json_integer_value(m);
+    const char *cls = jstr(j, "tokenizer_class");
+    json_t *x = json_object_get(j, "extra_ids");
+    if (json_is_integer(x)) *extra = json_integer_value(x);
+    else if (cls && !strncmp(cls, "T5Tokenizer", 11)) *extra = 100;
+    json_decref(j);
 }
 
 /* Legacy files: tokenizer_config.json's "added_tokens_decoder" (id -> token
@@ -582,7 +679,7 @@ static int load_bert_files(ld *L, ft_tokenizer *t, const char *dir, const char *
     if (pad < 0 || unk < 0 || cls < 0 || sep < 0 || mask < 0) return -1;
     t->unk_id = unk;
     bert_template(t, cls, sep, 0);
-    t->dec_wordpiece = 1; t->dec_cleanup = 1;
+    tok_add_decoder(t, (tok_dec){ .kind = DEC_WORDPIECE, .a = ft_xstrdup("##"), .cleanup = 1 });
     return config_added(L, t, dir);
 }
 
@@ -625,7 +722,7 @@ static int load_gpt2_files(ld *L, ft_tokenizer *t, const char *dir, const char *
         for (int i = 0; sp[i]; i++) if (vocab_get(&t->vocab, sp[i], strlen(sp[i])) >= 0 && special(L, t, sp[i]) < 0) return -1;
         bert_template(t, vocab_get(&t->vocab, "<s>", 3), vocab_get(&t->vocab, "</s>", 4), 1);
     } else if (vocab_get(&t->vocab, "<|endoftext|>", 13) >= 0) special(L, t, "<|endoftext|>");
-    t->dec_bytelevel = 1;
+    tok_add_decoder(t, (tok_dec){ .kind = DEC_BYTELEVEL });
     return config_added(L, t, dir);
 }
 
@@ -666,12 +763,21 @@ ft_tokenizer *ft_tok_load(const char *dir, char **err)
         }
         t->describe = ft_xasprintf("BPE vocab.json+merges.txt %016llx", (unsigned long long)t->hash);
         free(s);
+    } else if ((s = read_opt(dir, "spiece.model", &n))) {
+        files[0] = ft_xasprintf("%s/spiece.model", dir); L.file = files[0];
+        t->hash = tok_hash_bytes(s, n);
+        int extra = 0;
+        read_config_extra(t, dir, &extra);
+        char *e = tok_spiece_load(t, (const unsigned char *)s, n, extra);
+        if (e) { fail(&L, "%s", e); free(e); }
+        else config_added(&L, t, dir);
+        t->describe = ft_xasprintf("Unigram spiece.model %016llx", (unsigned long long)t->hash);
+        free(s);
     } else {
         struct stat st;
         L.file = dir;
         if (stat(dir, &st) != 0) fail(&L, "%s", strerror(errno));
-        else if (read_opt(dir, "spiece.model", &n)) fail(&L, "spiece.model (SentencePiece) without tokenizer.json is not supported yet");
-        else fail(&L, "no tokenizer.json, vocab.txt or vocab.json+merges.txt");
+        else fail(&L, "no tokenizer.json, vocab.txt, vocab.json+merges.txt or spiece.model");
     }
     free(files[0]); free(files[1]);
     if (L.err) { *err = L.err; ft_tok_free(t); return NULL; }
@@ -697,14 +803,18 @@ void ft_tok_free(ft_tokenizer *t)
 {
     if (!t) return;
     vocab_free(&t->vocab); vocab_free(&t->cont);
-    free(t->cont_prefix); free(t->merges); free(t->describe);
+    free(t->cont_prefix); free(t->merges); free(t->cmerges); free(t->bytepair); free(t->describe);
     for (int i = 0; i < t->n_norms; i++) {
         free(t->norms[i].pat); free(t->norms[i].content); free(t->norms[i].trie); free(t->norms[i].pool);
     }
-    free(t->scores);
-    free(t->norms); free(t->pres);
+    free(t->scores); free(t->pref);
+    free(t->norms);
+    for (int i = 0; i < t->n_pres; i++) free(t->pres[i].lit);
+    free(t->pres);
     free_template(&t->single); free_template(&t->pair);
     for (int i = 0; i < t->n_added; i++) free(t->added[i].s);
-    free(t->added); free(t->is_special);
+    free(t->added); free(t->is_special); free(t->is_bytes);
+    for (int i = 0; i < t->n_decs; i++) { free(t->decs[i].a); free(t->decs[i].b); }
+    free(t->decs);
     free(t);
 }

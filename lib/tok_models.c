@@ -36,15 +36,59 @@ static void wordpiece(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const c
 }
 
 /* ---- BPE ---- */
-static inline const tok_merge *merge_find(const ft_tokenizer *t, int32_t l, int32_t r)
+/* The merge of (l, r): 1 with its rank and new id, or 0. */
+static inline int merge_find(const ft_tokenizer *t, int32_t l, int32_t r, int32_t *rank, int32_t *id)
 {
+    if (t->cmerges) {
+        uint32_t key = (uint32_t)l << 16 | (uint32_t)r;
+        uint32_t h = (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) & t->cmerge_mask;
+        for (;;) {
+            const struct tok_cmerge *m = &t->cmerges[h];
+            if (m->key == key) { *rank = m->rank; *id = m->id; return 1; }
+            if (m->key == UINT32_MAX) return 0;
+            h = (h + 1) & t->cmerge_mask;
+        }
+    }
     uint64_t key = (uint64_t)(uint32_t)l << 32 | (uint32_t)r;
     uint32_t h = (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & t->merge_mask;
     for (;;) {
         const tok_merge *m = &t->merges[h];
-        if (m->rank < 0) return NULL;
-        if (m->key == key) return m;
+        if (m->rank < 0) return 0;
+        if (m->key == key) { *rank = m->rank; *id = m->id; return 1; }
         h = (h + 1) & t->merge_mask;
+    }
+}
+
+void tok_byte_pairs(ft_tokenizer *t)
+{
+    if (!t->byte_level) return;
+    for (int b = 0; b < 256; b++) if (t->byte_id[b] < 0) return;
+    t->bytepair = ft_xmalloc(65536 * sizeof *t->bytepair);
+    for (int i = 0; i < 65536; i++) {
+        int32_t rank, id;
+        if (merge_find(t, t->byte_id[i >> 8], t->byte_id[i & 255], &rank, &id)) t->bytepair[i] = (struct tok_bpair){ rank, id };
+        else t->bytepair[i] = (struct tok_bpair){ -1, -1 };
+    }
+}
+
+void tok_compact_merges(ft_tokenizer *t)
+{
+    if (t->vocab.n_ids > 65535) return;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i <= t->merge_mask; i++)
+        if (t->merges[i].rank >= 0) { if (t->merges[i].rank > 65535) return; n++; }
+    uint32_t cap = 1024;
+    while (cap < n * 2) cap *= 2;
+    t->cmerges = ft_xmalloc(cap * sizeof *t->cmerges);
+    for (uint32_t i = 0; i < cap; i++) t->cmerges[i].key = UINT32_MAX;
+    t->cmerge_mask = cap - 1;
+    for (uint32_t i = 0; i <= t->merge_mask; i++) {
+        const tok_merge *m = &t->merges[i];
+        if (m->rank < 0) continue;
+        uint32_t key = (uint32_t)(m->key >> 32) << 16 | (uint32_t)(m->key & 0xFFFF);
+        uint32_t h = (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) & t->cmerge_mask;
+        while (t->cmerges[h].key != UINT32_MAX) h = (h + 1) & t->cmerge_mask;
+        t->cmerges[h] = (struct tok_cmerge){ key, (uint16_t)m->rank, (uint16_t)m->id };
     }
 }
 
@@ -82,10 +126,10 @@ static struct bpe_pair heap_pop(ft_tok_scratch *s, size_t *n)
 
 static void try_pair(const ft_tokenizer *t, ft_tok_scratch *s, size_t *nh, int32_t pos)
 {
-    int32_t nx = s->syms[pos].next;
+    int32_t nx = s->syms[pos].next, rank, id;
     if (nx < 0) return;
-    const tok_merge *m = merge_find(t, s->syms[pos].id, s->syms[nx].id);
-    if (m) heap_push(s, nh, (struct bpe_pair){ m->rank, pos, s->syms[pos].id, s->syms[nx].id });
+    if (merge_find(t, s->syms[pos].id, s->syms[nx].id, &rank, &id))
+        heap_push(s, nh, (struct bpe_pair){ rank, pos, s->syms[pos].id, s->syms[nx].id });
 }
 
 /* Initial symbols: bytes for byte-level models; otherwise characters, with
@@ -132,41 +176,75 @@ static void bpe(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w
         int id = vocab_get(&t->vocab, w, n);
         if (id >= 0) { tok_push_id(s, seq, id); return; }
     }
-    uint32_t slot = 0;
-    if (n <= CW) {
-        if (!s->cache) s->cache = ft_xcalloc(1, sizeof *s->cache);
-        slot = (uint32_t)tok_hash_bytes(w, n) & (CACHE_SLOTS - 1);
-        if (s->cache->e[slot].wlen == n && s->cache->e[slot].nids &&
-            memcmp(s->cache->e[slot].w, w, n) == 0) {
-            size_t k = s->cache->e[slot].nids;
-            GROW(s->ids[seq], s->ids_cap[seq], s->nids[seq] + k);
-            memcpy(s->ids[seq] + s->nids[seq], s->cache->e[slot].ids, k * sizeof(int32_t));
-            s->nids[seq] += k;
-            return;
-        }
-    }
     size_t k = bpe_symbols(t, s, w, n), nh = 0;
-    for (size_t i = 0; i + 1 < k; i++) try_pair(t, s, &nh, i);
+    if (t->bytepair && k == n) {
+        /* the symbols are the bytes themselves: first pairs by direct index */
+        const unsigned char *u = (const unsigned char *)w;
+        for (size_t i = 0; i + 1 < k; i++) {
+            const struct tok_bpair *bp = &t->bytepair[u[i] << 8 | u[i + 1]];
+            if (bp->rank >= 0)
+                heap_push(s, &nh, (struct bpe_pair){ bp->rank, (int32_t)i, s->syms[i].id, s->syms[i + 1].id });
+        }
+    } else
+        for (size_t i = 0; i + 1 < k; i++) try_pair(t, s, &nh, i);
     while (nh) {
         struct bpe_pair p = heap_pop(s, &nh);
         struct bpe_sym *a = &s->syms[p.pos];
         if (a->id != p.left || a->next < 0 || s->syms[a->next].id != p.right) continue;  /* stale */
         int32_t b = a->next;
-        a->id = merge_find(t, p.left, p.right)->id;
+        int32_t rank = 0, id = 0;
+        merge_find(t, p.left, p.right, &rank, &id);
+        a->id = id;
         a->next = s->syms[b].next;
         if (a->next >= 0) s->syms[a->next].prev = p.pos;
         s->syms[b].id = -1;                         /* dead */
         if (a->prev >= 0) try_pair(t, s, &nh, a->prev);
         try_pair(t, s, &nh, p.pos);
     }
-    size_t first = s->nids[seq];
     for (int32_t i = k ? 0 : -1; i >= 0; i = s->syms[i].next)
         if (s->syms[i].id >= 0) tok_push_id(s, seq, s->syms[i].id);
-    size_t got = s->nids[seq] - first;
-    if (n <= CW && got <= CI && got > 0) {
-        s->cache->e[slot].wlen = n; s->cache->e[slot].nids = got;
-        memcpy(s->cache->e[slot].w, w, n);
-        memcpy(s->cache->e[slot].ids, s->ids[seq] + first, got * sizeof(int32_t));
+}
+
+/* ---- Unigram prefix trie: every prefix of every piece, hashed
+   incrementally (one multiply per byte), so that walking from a position
+   costs one probe per byte and stops as soon as no piece continues. ---- */
+static inline uint64_t pstep(uint64_t h, unsigned char b) { return (h ^ b) * 0x100000001b3ull; }
+#define PSEED 0xcbf29ce484222325ull
+
+static struct uni_prefix *pfind(const ft_tokenizer *t, uint64_t h, uint32_t len)
+{
+    uint32_t i = (uint32_t)(h ^ h >> 29) & t->pref_mask;
+    for (;;) {
+        struct uni_prefix *e = &t->pref[i];
+        if (!e->len) return NULL;
+        if (e->h == h && e->len == len) return e;
+        i = (i + 1) & t->pref_mask;
+    }
+}
+
+void tok_unigram_build(ft_tokenizer *t)
+{
+    size_t total = 0;
+    for (int id = 0; id < t->vocab.n_ids; id++) { size_t n; if (vocab_str(&t->vocab, id, &n)) total += n; }
+    uint32_t cap = 1024;
+    while (cap < total * 2) cap *= 2;
+    t->pref = ft_xcalloc(cap, sizeof *t->pref);
+    t->pref_mask = cap - 1;
+    for (int id = 0; id < t->vocab.n_ids; id++) {
+        size_t n; const char *p = vocab_str(&t->vocab, id, &n);
+        if (!p) continue;
+        uint64_t h = PSEED;
+        for (size_t l = 1; l <= n; l++) {
+            h = pstep(h, (unsigned char)p[l - 1]);
+            struct uni_prefix *e = pfind(t, h, l);
+            if (!e) {
+                uint32_t i = (uint32_t)(h ^ h >> 29) & t->pref_mask;
+                while (t->pref[i].len) i = (i + 1) & t->pref_mask;
+                e = &t->pref[i];
+                e->h = h; e->len = l; e->id = -1; e->witness = id;
+            }
+            if (l == n && vocab_get(&t->vocab, p, n) == id) e->id = id;
+        }
     }
 }
 
@@ -186,14 +264,17 @@ static void unigram(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const cha
         while (i + mb < n && (u[i + mb] & 0xC0) == 0x80) mb++;
         double here = lat[i].score;
         int single = 0;
-        size_t maxl = n - i < t->max_piece ? n - i : t->max_piece;
-        for (size_t l = 1; l <= maxl; l++) {
-            if (i + l < n && (u[i + l] & 0xC0) == 0x80) continue;   /* inside a character */
-            int id = vocab_get(&t->vocab, w + i, l);
-            if (id < 0) continue;
-            double sc = here + t->scores[id];
+        uint64_t h = PSEED;
+        for (size_t l = 1; i + l <= n; l++) {
+            h = pstep(h, u[i + l - 1]);
+            const struct uni_prefix *e = pfind(t, h, l);
+            if (!e) break;                              /* no piece goes on */
+            if (e->id < 0) continue;
+            size_t pl; const char *p = vocab_str(&t->vocab, e->id, &pl);
+            if (memcmp(p, w + i, l)) continue;          /* hash collision */
+            double sc = here + t->scores[e->id];
             struct uni_node *nd = &lat[i + l];
-            if (nd->start < 0 || sc > nd->score) { nd->score = sc; nd->start = i; nd->id = id; }
+            if (nd->start < 0 || sc > nd->score) { nd->score = sc; nd->start = i; nd->id = e->id; }
             if (l == mb) single = 1;
         }
         if (!single) {
@@ -217,7 +298,28 @@ static void unigram(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const cha
 void tok_model_word(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w, size_t n)
 {
     if (!n) return;
-    if (t->model == MODEL_WORDPIECE) wordpiece(t, s, seq, w, n);
-    else if (t->model == MODEL_UNIGRAM) unigram(t, s, seq, w, n);
+    /* WordPiece is cheaper than the cache (mostly one lookup a CJK char) */
+    if (t->model == MODEL_WORDPIECE) { wordpiece(t, s, seq, w, n); return; }
+    uint32_t slot = 0;
+    if (n <= CW) {
+        if (!s->cache) s->cache = ft_xcalloc(1, sizeof *s->cache);
+        slot = (uint32_t)tok_hash_bytes(w, n) & (CACHE_SLOTS - 1);
+        if (s->cache->e[slot].wlen == n && s->cache->e[slot].nids &&
+            memcmp(s->cache->e[slot].w, w, n) == 0) {
+            size_t k = s->cache->e[slot].nids;
+            GROW(s->ids[seq], s->ids_cap[seq], s->nids[seq] + k);
+            memcpy(s->ids[seq] + s->nids[seq], s->cache->e[slot].ids, k * sizeof(int32_t));
+            s->nids[seq] += k;
+            return;
+        }
+    }
+    size_t first = s->nids[seq];
+    if (t->model == MODEL_UNIGRAM) unigram(t, s, seq, w, n);
     else bpe(t, s, seq, w, n);
+    size_t got = s->nids[seq] - first;
+    if (n <= CW && got <= CI && got > 0) {
+        s->cache->e[slot].wlen = n; s->cache->e[slot].nids = got;
+        memcpy(s->cache->e[slot].w, w, n);
+        memcpy(s->cache->e[slot].ids, s->ids[seq] + first, got * sizeof(int32_t));
+    }
 }

@@ -66,22 +66,30 @@ static size_t utf8proc_pass(const char *in, size_t n, int opts, char **out, size
     return r;
 }
 
-/* NFD, then drop nonspacing marks (Mn), as StripAccents does. */
+/* Drop the characters whose class has `mark`: StripAccents drops every
+   combining mark of the text as it stands; BertNormalizer's strip_accents
+   first decomposes (NFD), then drops the old crate's Mn. */
+static size_t drop_marks(const char *in, size_t n, unsigned mark, char **out, size_t *cap)
+{
+    GROW(*out, *cap, n + 16);
+    const unsigned char *u = (const unsigned char *)in;
+    size_t i = 0, o = 0;
+    while (i < n) {
+        uint32_t cp; int len = ft_utf8_decode(u + i, n - i, &cp);
+        if (!len) { (*out)[o++] = in[i++]; continue; }
+        if (!(ft_uc_class(cp) & mark)) { memcpy(*out + o, in + i, len); o += len; }
+        i += len;
+    }
+    return o;
+}
+
 static size_t strip_accents_pass(const char *in, size_t n, char **out, size_t *cap)
 {
     char *tmp = NULL; size_t tcap = 0;
     size_t m = utf8proc_pass(in, n, UTF8PROC_DECOMPOSE, &tmp, &tcap);
-    GROW(*out, *cap, m + 1);
-    const unsigned char *u = (const unsigned char *)tmp;
-    size_t i = 0, o = 0;
-    while (i < m) {
-        uint32_t cp; int len = ft_utf8_decode(u + i, m - i, &cp);
-        if (!len) { (*out)[o++] = tmp[i++]; continue; }
-        if (utf8proc_category(cp) != UTF8PROC_CATEGORY_MN) { memcpy(*out + o, tmp + i, len); o += len; }
-        i += len;
-    }
+    m = drop_marks(tmp, m, FT_UC_MN, out, cap);
     free(tmp);
-    return o;
+    return m;
 }
 
 static size_t replace_pass(const tok_norm *nm, const char *in, size_t n, char **out, size_t *cap)
@@ -157,7 +165,7 @@ size_t tok_normalize(const ft_tokenizer *t, ft_tok_scratch *s, const char *in, s
         case NORM_NFD:  m = utf8proc_pass(cur, len, UTF8PROC_DECOMPOSE, dst, dcap); break;
         case NORM_NFKC: m = utf8proc_pass(cur, len, UTF8PROC_COMPOSE | UTF8PROC_COMPAT, dst, dcap); break;
         case NORM_NFKD: m = utf8proc_pass(cur, len, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT, dst, dcap); break;
-        case NORM_STRIP_ACCENTS: m = strip_accents_pass(cur, len, dst, dcap); break;
+        case NORM_STRIP_ACCENTS: m = drop_marks(cur, len, FT_UC_MARK, dst, dcap); break;
         case NORM_REPLACE: m = replace_pass(nm, cur, len, dst, dcap); break;
         case NORM_PREPEND: {
             size_t pl = strlen(nm->content);

@@ -19,8 +19,27 @@ static int b64val(int c)
     return -1;
 }
 
-/* Parses the base64 blob: u32 trie size in bytes, the trie units, then the
-   NUL-terminated replacement strings.  Returns 0, or -1 on a malformed blob. */
+/* Parses the raw blob: u32 trie size in bytes, the trie units, then the
+   NUL-terminated replacement strings.  Returns 0, or -1 when malformed. */
+int tok_precompiled_load_raw(tok_norm *nm, const unsigned char *bin, size_t o)
+{
+    if (o < 4) return -1;
+    uint32_t tsize = bin[0] | bin[1] << 8 | bin[2] << 16 | (uint32_t)bin[3] << 24;
+    if (tsize % 4 || 4 + (size_t)tsize > o) return -1;
+    nm->trie_n = tsize / 4;
+    nm->trie = ft_xmalloc(tsize + 4);
+    for (uint32_t i = 0; i < nm->trie_n; i++) {
+        const unsigned char *p = bin + 4 + 4 * i;
+        nm->trie[i] = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+    }
+    nm->pool_n = o - 4 - tsize;
+    nm->pool = ft_xmalloc(nm->pool_n + 1);
+    memcpy(nm->pool, bin + 4 + tsize, nm->pool_n);
+    nm->pool[nm->pool_n] = 0;
+    return 0;
+}
+
+/* The same blob base64-encoded, as tokenizer.json holds it. */
 int tok_precompiled_load(tok_norm *nm, const char *b64)
 {
     size_t n = strlen(b64), o = 0;
@@ -33,21 +52,9 @@ int tok_precompiled_load(tok_norm *nm, const char *b64)
         acc = acc << 6 | v; bits += 6;
         if (bits >= 8) { bits -= 8; bin[o++] = acc >> bits & 0xFF; }
     }
-    if (o < 4) { free(bin); return -1; }
-    uint32_t tsize = bin[0] | bin[1] << 8 | bin[2] << 16 | (uint32_t)bin[3] << 24;
-    if (tsize % 4 || 4 + (size_t)tsize > o) { free(bin); return -1; }
-    nm->trie_n = tsize / 4;
-    nm->trie = ft_xmalloc(tsize + 4);
-    for (uint32_t i = 0; i < nm->trie_n; i++) {
-        const unsigned char *p = bin + 4 + 4 * i;
-        nm->trie[i] = p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-    }
-    nm->pool_n = o - 4 - tsize;
-    nm->pool = ft_xmalloc(nm->pool_n + 1);
-    memcpy(nm->pool, bin + 4 + tsize, nm->pool_n);
-    nm->pool[nm->pool_n] = 0;
+    int rc = tok_precompiled_load_raw(nm, bin, o);
     free(bin);
-    return 0;
+    return rc;
 }
 
 /* darts-clone unit fields */

@@ -101,28 +101,19 @@ static void split_ws(ft_tok_scratch *s, const unsigned char *u, size_t a, size_t
     emit(s, w, b);
 }
 
-/* \w for the Whitespace pre-tokenizer: letters, marks, numbers, connectors. */
-static int is_word(uint32_t c)
-{
-    unsigned k = ft_uc_class(c);
-    if (k & (FT_UC_L | FT_UC_N)) return 1;
-    int cat = utf8proc_category(c);
-    return cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC ||
-           cat == UTF8PROC_CATEGORY_ME || cat == UTF8PROC_CATEGORY_PC;
-}
-
-/* Whitespace: \w+|[^\w\s]+ */
+/* Whitespace: \w+|[^\w\s]+ with the Rust regex crate's classes (probed). */
 static void split_whitespace(ft_tok_scratch *s, const unsigned char *u, size_t a, size_t b)
 {
     size_t i = a;
     while (i < b) {
         int len; uint32_t c = cp_at(u, i, b, &len);
-        if (ft_uc_class(c) & FT_UC_S) { i += len; continue; }
-        int w = is_word(c);
+        unsigned k = ft_uc_class(c);
+        if (k & FT_UC_RS) { i += len; continue; }
+        int w = (k & FT_UC_W) != 0;
         size_t j = i + len;
         while (j < b) {
-            int l2; uint32_t c2 = cp_at(u, j, b, &l2);
-            if ((ft_uc_class(c2) & FT_UC_S) || is_word(c2) != w) break;
+            int l2; unsigned k2 = ft_uc_class(cp_at(u, j, b, &l2));
+            if ((k2 & FT_UC_RS) || ((k2 & FT_UC_W) != 0) != w) break;
             j += l2;
         }
         emit(s, i, j); i = j;
@@ -135,11 +126,36 @@ static void split_digits(ft_tok_scratch *s, const unsigned char *u, size_t a, si
     int prev = -1;
     while (i < b) {
         int len; uint32_t c = cp_at(u, i, b, &len);
-        int d = (ft_uc_class(c) & FT_UC_N) && utf8proc_category(c) == UTF8PROC_CATEGORY_ND;
+        int d = (ft_uc_class(c) & FT_UC_N) != 0;     /* char::is_numeric: any N */
         if (i > a && (d != prev || (d && individual))) { emit(s, w, i); w = i; }
         prev = d; i += len;
     }
     emit(s, w, b);
+}
+
+/* Split on a literal delimiter with one of the crate's behaviours. */
+static void split_literal(ft_tok_scratch *s, const tok_pre *p, const unsigned char *u, size_t a, size_t b)
+{
+    const size_t L = p->lit_len;
+    size_t w = a, i = a, pend = a;      /* pend: start of a MergedWithNext delimiter */
+    int have_pend = 0;
+    while (i + L <= b) {
+        if (memcmp(u + i, p->lit, L)) { i++; continue; }
+        switch (p->behavior) {
+        case SPLIT_REMOVED: emit(s, w, i); w = i + L; break;
+        case SPLIT_ISOLATED: emit(s, w, i); emit(s, i, i + L); w = i + L; break;
+        case SPLIT_MERGED_PREV: emit(s, w, i + L); w = i + L; break;
+        case SPLIT_MERGED_NEXT: emit(s, have_pend ? pend : w, i); pend = i; have_pend = 1; w = i; break;
+        case SPLIT_CONTIGUOUS: {
+            size_t j = i + L;
+            while (j + L <= b && !memcmp(u + j, p->lit, L)) j += L;
+            emit(s, w, i); emit(s, i, j); w = j; i = j; continue;
+        }
+        }
+        i += L;
+    }
+    emit(s, w, b);
+    (void)pend;
 }
 
 static void split_punct(ft_tok_scratch *s, const unsigned char *u, size_t a, size_t b)
@@ -168,7 +184,7 @@ static const char *metaspace(const tok_pre *p, ft_tok_scratch *s, const char *te
     s->nspans = 0;
     for (size_t k = 0; k < nin; k++) {
         size_t a = s->spans[k].start, b = s->spans[k].end, w0 = o;
-        int first = p->prepend == 2 ? a == 0 : p->prepend;
+        int first = p->prepend == 2 ? a == 0 && s->piece_off == 0 : p->prepend;
         if (first && !(b - a >= rl && memcmp(text + a, p->repl, rl) == 0)) { memcpy(out + o, p->repl, rl); o += rl; }
         for (size_t i = a; i < b; i++) {
             if (text[i] == ' ') { memcpy(out + o, p->repl, rl); o += rl; }
@@ -215,6 +231,8 @@ const char *tok_pretokenize(const ft_tokenizer *t, ft_tok_scratch *s, const char
             case PRE_WHITESPACE_SPLIT: split_ws(s, u, a, b); break;
             case PRE_DIGITS: split_digits(s, u, a, b, p->individual_digits); break;
             case PRE_PUNCT: split_punct(s, u, a, b); break;
+            case PRE_SPLIT_GPT2: split_gpt2(s, u, a, b); break;
+            case PRE_SPLIT_LITERAL: split_literal(s, p, u, a, b); break;
             }
         }
     swap:;

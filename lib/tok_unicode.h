@@ -20,15 +20,19 @@ enum {
     FT_UC_N     = 32,   /* regex \p{N} */
     FT_UC_S     = 64,   /* regex \s */
     FT_UC_RWS   = 128,  /* Rust char::is_whitespace (WhitespaceSplit, strip, lstrip/rstrip) */
+    FT_UC_W     = 256,  /* \w of the Whitespace pre-tokenizer (Rust regex) */
+    FT_UC_RS    = 512,  /* \s of the Whitespace pre-tokenizer */
+    FT_UC_MARK  = 1024, /* StripAccents removes it (combining marks) */
+    FT_UC_MN    = 2048, /* BertNormalizer strip_accents removes it (old Mn) */
 };
 
-typedef struct { uint32_t first, last; uint8_t bits; } ft_uc_run;
+typedef struct { uint32_t first, last; uint16_t bits; } ft_uc_run;
 extern const ft_uc_run ft_uc_runs[];
 extern const size_t ft_uc_nruns;
 
 /* Class bits of code point c (0 for c > 0x10FFFF).  The table is expanded
    once, thread-safely, on first use. */
-extern const uint8_t *ft_uc_table;
+extern const uint16_t *ft_uc_table;
 void ft_uc_init(void);
 static inline unsigned ft_uc_class(uint32_t c)
 {

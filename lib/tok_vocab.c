@@ -59,14 +59,15 @@ int vocab_add(tok_vocab *v, const char *s, size_t n, int id, int *old)
 {
     int prev = vocab_get(v, s, n);
     if (prev >= 0) { if (old) *old = prev; return -1; }
-    if (id >= v->n_ids) {
-        size_t cap = v->n_ids ? (size_t)v->n_ids : 1;
+    if ((size_t)id >= v->ids_cap) {
+        size_t cap = v->ids_cap ? v->ids_cap : 1024;
         while (cap <= (size_t)id) cap *= 2;
         v->off = ft_xrealloc(v->off, cap * sizeof *v->off);
         v->len = ft_xrealloc(v->len, cap * sizeof *v->len);
-        for (size_t i = v->n_ids; i < cap; i++) v->len[i] = UINT32_MAX;
-        v->n_ids = id + 1;
+        for (size_t i = v->ids_cap; i < cap; i++) v->len[i] = UINT32_MAX;
+        v->ids_cap = cap;
     }
+    if (id >= v->n_ids) v->n_ids = id + 1;
     /* an id given twice: the later string wins; the loader reports it */
     GROW(v->pool, v->pool_cap, v->pool_len + n + 1);
     memcpy(v->pool + v->pool_len, s, n);

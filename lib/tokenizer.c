@@ -109,6 +109,7 @@ static void encode_piece(const ft_tokenizer *t, ft_tok_scratch *s, int seq, cons
         encode_plain(t, s, seq, buf + w, a - w);
         tok_push_id(s, seq, t->added[k].id);
         w = b; i = b - 1;
+        s->piece_off += 1;      /* later parts do not start the input */
     }
     encode_plain(t, s, seq, buf + w, m - w);
     free(buf);
@@ -129,10 +130,12 @@ static void encode_text(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const
             if (!t->added_first[(unsigned char)text[i]]) continue;
             int k = added_at(t, text, n, i, t->n_norms ? 0 : -1, &a, &b);
             if (k < 0 || a < w) continue;
+            s->piece_off = w;
             encode_piece(t, s, seq, text + w, a - w, has_norm);
             tok_push_id(s, seq, t->added[k].id);
             w = b; i = b - 1;
         }
+    s->piece_off = w;
     encode_piece(t, s, seq, text + w, n - w, has_norm);
 }
 
@@ -155,12 +158,16 @@ static void enc_reserve(ft_encoding *e, size_t n)
     e->cap = c;
 }
 
-static void enc_push(ft_encoding *e, int32_t id, int32_t type, int32_t special)
+/* Appends k ids with one type; room must have been reserved. */
+static void enc_append(ft_encoding *e, const int32_t *ids, size_t k, int32_t type, int32_t special)
 {
-    enc_reserve(e, e->n + 1);
-    e->ids[e->n] = id; e->type_ids[e->n] = type;
-    e->attention_mask[e->n] = 1; e->special_mask[e->n] = special;
-    e->n++;
+    memcpy(e->ids + e->n, ids, k * sizeof *ids);
+    for (size_t i = 0; i < k; i++) {
+        e->type_ids[e->n + i] = type;
+        e->attention_mask[e->n + i] = 1;
+        e->special_mask[e->n + i] = special;
+    }
+    e->n += k;
 }
 
 /* truncate_encodings of the Rust crate, on lengths (direction right). */
@@ -234,14 +241,12 @@ int ft_tok_encode(const ft_tokenizer *t, ft_tok_scratch *s,
         /* without special tokens the template still gives the type ids */
         for (int i = 0; i < tp->n; i++) {
             const tok_item *it = &tp->items[i];
-            if (it->seq < 0) { if (special) for (int k = 0; k < it->nids; k++) enc_push(e, it->ids[k], it->type_id, 1); continue; }
-            size_t cnt = it->seq ? n2 : n1;
-            const int32_t *ids = s->ids[it->seq];
-            for (size_t k = 0; k < cnt; k++) enc_push(e, ids[k], it->type_id, 0);
+            if (it->seq < 0) { if (special) enc_append(e, it->ids, it->nids, it->type_id, 1); continue; }
+            enc_append(e, s->ids[it->seq], it->seq ? n2 : n1, it->type_id, 0);
         }
     } else {
-        for (size_t k = 0; k < n1; k++) enc_push(e, s->ids[0][k], 0, 0);
-        for (size_t k = 0; k < n2; k++) enc_push(e, s->ids[1][k], 1, 0);
+        enc_append(e, s->ids[0], n1, 0, 0);
+        enc_append(e, s->ids[1], n2, 1, 0);
     }
     if (o->padding == FT_PAD_MAX_LENGTH && o->max_length > 0 && e->n < (size_t)o->max_length) {
         if (t->pad_id < 0) { *err = "padding requested but the tokenizer has no pad token"; return -1; }
@@ -304,18 +309,39 @@ int ft_tok_encode_batch(const ft_tokenizer *t, ft_tok_team *team, size_t n,
     return 0;
 }
 
-/* ---- decoding ---- */
+/* ---- decoding: ids -> token strings -> the decoder chain -> text ---- */
 
-static void put(char **buf, size_t *cap, size_t *n, const char *s, size_t k)
+/* A list of strings in one buffer; decoders read one list, write another. */
+typedef struct { char *buf; size_t len, cap; size_t *off, *n; size_t count, tcap; } toklist;
+
+static void tl_add(toklist *l, const char *s, size_t k)
 {
-    if (*n + k + 1 > *cap) {
-        size_t c = *cap ? *cap : 256;
-        while (c < *n + k + 1) c *= 2;
-        *buf = ft_xrealloc(*buf, c); *cap = c;
+    if (l->len + k + 1 > l->cap) {
+        size_t c = l->cap ? l->cap : 256;
+        while (c < l->len + k + 1) c *= 2;
+        l->buf = ft_xrealloc(l->buf, c); l->cap = c;
     }
-    memcpy(*buf + *n, s, k);
-    *n += k;
+    if (l->count == l->tcap) {
+        l->tcap = l->tcap ? 2 * l->tcap : 64;
+        l->off = ft_xrealloc(l->off, l->tcap * sizeof *l->off);
+        l->n = ft_xrealloc(l->n, l->tcap * sizeof *l->n);
+    }
+    memcpy(l->buf + l->len, s, k);
+    l->off[l->count] = l->len; l->n[l->count] = k; l->count++;
+    l->len += k;
 }
+/* append to the last string (which must be the last thing in buf) */
+static void tl_cat(toklist *l, const char *s, size_t k)
+{
+    if (l->len + k + 1 > l->cap) {
+        size_t c = l->cap ? l->cap : 256;
+        while (c < l->len + k + 1) c *= 2;
+        l->buf = ft_xrealloc(l->buf, c); l->cap = c;
+    }
+    memcpy(l->buf + l->len, s, k);
+    l->len += k; l->n[l->count - 1] += k;
+}
+static void tl_free(toklist *l) { free(l->buf); free(l->off); free(l->n); }
 
 /* The WordPiece decoder's clean-up, on one token with its leading space. */
 static size_t wp_cleanup(char *s, size_t n)
@@ -334,47 +360,149 @@ static size_t wp_cleanup(char *s, size_t n)
     return n;
 }
 
+/* <0xAB> -> 0xAB, or -1 */
+static int byte_token(const char *s, size_t n)
+{
+    if (n != 6 || memcmp(s, "<0x", 3) || s[5] != '>') return -1;
+    int v = 0;
+    for (int i = 3; i < 5; i++) {
+        int c = s[i], d = c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 :
+                           c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+static void apply_decoder(const tok_dec *d, const toklist *in, toklist *out)
+{
+    out->len = out->count = 0;
+    size_t al = d->a ? strlen(d->a) : 0;
+    switch (d->kind) {
+    case DEC_BYTELEVEL: {
+        /* a token wholly in the byte alphabet becomes its bytes, any other
+           stays as it is; all joined, then read as UTF-8 lossily */
+        tl_add(out, "", 0);
+        for (size_t i = 0; i < in->count; i++) {
+            const unsigned char *u = (const unsigned char *)in->buf + in->off[i];
+            size_t n = in->n[i], k = 0, mark = out->len;
+            int all = 1;
+            while (k < n) {
+                uint32_t cp; int l = ft_utf8_decode(u + k, n - k, &cp);
+                int b = l ? tok_cp_to_byte(cp) : -1;
+                if (b < 0) { all = 0; break; }
+                char c = (char)b;
+                tl_cat(out, &c, 1);
+                k += l;
+            }
+            if (!all) {
+                out->n[out->count - 1] -= out->len - mark; out->len = mark;
+                tl_cat(out, in->buf + in->off[i], n);
+            }
+        }
+        if (ft_utf8_check(out->buf, out->len) != out->len) {
+            char *fixed = ft_xmalloc(out->len * 3 + 1);
+            size_t m = ft_utf8_repair(out->buf, out->len, fixed);
+            out->len = out->count = 0;
+            tl_add(out, fixed, m);
+            free(fixed);
+        }
+        return;
+    }
+    case DEC_FUSE:
+        tl_add(out, "", 0);
+        for (size_t i = 0; i < in->count; i++) tl_cat(out, in->buf + in->off[i], in->n[i]);
+        return;
+    case DEC_BYTEFALLBACK: {
+        char bytes[256]; size_t nb = 0;
+        for (size_t i = 0; i <= in->count; i++) {
+            int b = i < in->count ? byte_token(in->buf + in->off[i], in->n[i]) : -1;
+            if (b >= 0 && nb < sizeof bytes) { bytes[nb++] = (char)b; continue; }
+            if (nb) {
+                if (ft_utf8_check(bytes, nb) == nb) tl_add(out, bytes, nb);
+                else for (size_t k = 0; k < nb; k++) tl_add(out, "\xef\xbf\xbd", 3);
+                nb = 0;
+            }
+            if (i < in->count) tl_add(out, in->buf + in->off[i], in->n[i]);
+        }
+        return;
+    }
+    default: break;
+    }
+    for (size_t i = 0; i < in->count; i++) {
+        const char *s = in->buf + in->off[i];
+        size_t n = in->n[i];
+        switch (d->kind) {
+        case DEC_WORDPIECE: {
+            tl_add(out, "", 0);
+            if (i && n >= al && !memcmp(s, d->a, al)) { s += al; n -= al; }
+            else if (i) tl_cat(out, " ", 1);
+            tl_cat(out, s, n);
+            if (d->cleanup) {
+                size_t m = wp_cleanup(out->buf + out->off[out->count - 1], out->n[out->count - 1]);
+                out->len -= out->n[out->count - 1] - m; out->n[out->count - 1] = m;
+            }
+            break;
+        }
+        case DEC_METASPACE:
+        case DEC_REPLACE: {
+            /* Metaspace: the replacement becomes a space, except in the first
+               token, where (with a prefix scheme) it goes altogether */
+            const char *pat = d->a, *rep = d->kind == DEC_REPLACE ? d->b : i == 0 && d->prepend ? "" : " ";
+            size_t pl = strlen(pat), rl = strlen(rep);
+            tl_add(out, "", 0);
+            for (size_t k = 0; k < n;) {
+                if (pl && k + pl <= n && !memcmp(s + k, pat, pl)) { tl_cat(out, rep, rl); k += pl; }
+                else { tl_cat(out, s + k, 1); k++; }
+            }
+            break;
+        }
+        case DEC_BPE: {
+            /* the suffix ends a word: a space, but nothing after the last token */
+            tl_add(out, "", 0);
+            for (size_t k = 0; k < n;) {
+                if (al && k + al <= n && !memcmp(s + k, d->a, al)) { if (i + 1 < in->count) tl_cat(out, " ", 1); k += al; }
+                else { tl_cat(out, s + k, 1); k++; }
+            }
+            break;
+        }
+        case DEC_STRIP: {
+            size_t a = 0, b = n;
+            for (int k = 0; k < d->start && a + al <= b && !memcmp(s + a, d->a, al); k++) a += al;
+            for (int k = 0; k < d->stop && b >= a + al && !memcmp(s + b - al, d->a, al); k++) b -= al;
+            tl_add(out, s + a, b - a);
+            break;
+        }
+        }
+    }
+}
+
 size_t ft_tok_decode(const ft_tokenizer *t, const int32_t *ids, size_t n,
                      int skip_special, char **buf, size_t *cap)
 {
-    size_t len = 0, ntok = 0;
-    char tmp[1024];
+    toklist l[2] = {{0}};
     for (size_t i = 0; i < n; i++) {
-        int id = ids[i];
         size_t k;
-        const char *s = vocab_str(&t->vocab, id, &k);
+        const char *s = vocab_str(&t->vocab, ids[i], &k);
         if (!s) continue;
-        if (skip_special && id < t->vocab.n_ids && t->is_special[id]) continue;
-        if (t->dec_wordpiece) {
-            size_t m = 0;
-            if (ntok && k >= t->cont_prefix_len && !memcmp(s, t->cont_prefix, t->cont_prefix_len)) {
-                s += t->cont_prefix_len; k -= t->cont_prefix_len;
-            } else if (ntok) tmp[m++] = ' ';
-            if (k > sizeof tmp - 2) { put(buf, cap, &len, tmp, m); put(buf, cap, &len, s, k); ntok++; continue; }
-            memcpy(tmp + m, s, k); m += k;
-            if (t->dec_cleanup) m = wp_cleanup(tmp, m);
-            put(buf, cap, &len, tmp, m);
-        } else put(buf, cap, &len, s, k);
-        ntok++;
+        if (skip_special && t->is_special[ids[i]]) continue;
+        if ((size_t)ids[i] < t->is_bytes_cap && t->is_bytes[ids[i]]) {
+            /* back to the byte-level alphabet ("Ġthe"), as the decoders see it */
+            tl_add(&l[0], "", 0);
+            for (size_t j = 0; j < k; j++) {
+                char u[4]; int ul = ft_utf8_encode(tok_byte_to_cp((unsigned char)s[j]), u);
+                tl_cat(&l[0], u, ul);
+            }
+        } else tl_add(&l[0], s, k);
     }
-    if (t->dec_metaspace) {
-        /* U+2581 back to spaces; the first token's prefix space goes */
-        size_t o = 0;
-        for (size_t i = 0; i < len;) {
-            if (i + 3 <= len && !memcmp(*buf + i, "\xe2\x96\x81", 3)) { if (o || i) (*buf)[o++] = ' '; i += 3; }
-            else (*buf)[o++] = (*buf)[i++];
-        }
-        len = o;
-    }
-    if (t->dec_bytelevel && ft_utf8_check(*buf ? *buf : "", len) != len) {
-        /* bytes that are not UTF-8 become U+FFFD, as from_utf8_lossy does */
-        char *fixed = ft_xmalloc(len * 3 + 1);
-        size_t m = ft_utf8_repair(*buf, len, fixed);
-        len = 0;
-        put(buf, cap, &len, fixed, m);
-        free(fixed);
-    }
-    put(buf, cap, &len, "", 0);
-    (*buf)[len] = 0;
-    return len;
+    int cur = 0;
+    for (int d = 0; d < t->n_decs; d++) { apply_decoder(&t->decs[d], &l[cur], &l[1 - cur]); cur = 1 - cur; }
+    size_t len = 0;
+    for (size_t i = 0; i < l[cur].count; i++) len += l[cur].n[i];
+    if (len + 1 > *cap) { *cap = len + 1; *buf = ft_xrealloc(*buf, *cap); }
+    size_t o = 0;
+    for (size_t i = 0; i < l[cur].count; i++) { memcpy(*buf + o, l[cur].buf + l[cur].off[i], l[cur].n[i]); o += l[cur].n[i]; }
+    (*buf)[o] = 0;
+    tl_free(&l[0]); tl_free(&l[1]);
+    return o;
 }

@@ -2,8 +2,8 @@
    library's ids, special tokens, truncation and padding.
 
    Load once from a model directory (tokenizer.json first, as AutoTokenizer
-   does, else vocab.txt / vocab.json+merges.txt); the loaded tokenizer is
-   read-only, so any number of threads may encode with it at once, each with
+   does, else vocab.txt / vocab.json+merges.txt / spiece.model); the loaded
+   tokenizer is read-only, so any number of threads may encode with it at once, each with
    its own ft_tok_scratch.  Encoding allocates nothing per token: buffers live
    in the scratch and in the ft_encoding and only grow.
 
@@ -29,6 +29,8 @@ void ft_tok_free(ft_tokenizer *t);
 const char *ft_tok_describe(const ft_tokenizer *t);
 uint64_t ft_tok_hash(const ft_tokenizer *t);
 
+/* Tokens of byte-level vocabularies (GPT-2, RoBERTa) are their raw bytes
+   here (" the", not "Ġthe"): the alphabet is undone at load. */
 int ft_tok_vocab_size(const ft_tokenizer *t);          /* highest id + 1 */
 int ft_tok_token_to_id(const ft_tokenizer *t, const char *s, size_t n);  /* -1: none */
 const char *ft_tok_id_to_token(const ft_tokenizer *t, int id, size_t *n); /* NULL: none */

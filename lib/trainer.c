@@ -3,6 +3,8 @@
 #include "checkpoint.h"
 #include "evaluate.h"
 #include "optim.h"
+#include "penalty.h"
+#include "rng.h"
 #include "safetensors.h"
 #include "util.h"
 #include <dirent.h>
@@ -53,6 +55,8 @@ typedef struct run_state {
     int patience_left;
     FILE *log_file;
     double tokens, t_start;
+    ft_penalty *penalty;
+    double l2sp_val, ewc_val;
 } run_state;
 
 static const char *metric_key(const ft_train_args *a, char *buf, size_t n)
@@ -92,30 +96,6 @@ static void progress(run_state *st)
 }
 
 /* ---------- checkpoints ---------- */
-
-static void mkdir_p(const char *dir)
-{
-    char *d = ft_xstrdup(dir);
-    for (char *p = d + 1; *p; p++)
-        if (*p == '/') { *p = 0; mkdir(d, 0777); *p = '/'; }
-    if (mkdir(d, 0777) != 0 && errno != EEXIST) ft_die("%s: cannot create directory: %s", dir, strerror(errno));
-    free(d);
-}
-
-static void rm_rf(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d) { unlink(path); return; }
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        char *p = ft_xasprintf("%s/%s", path, e->d_name);
-        rm_rf(p);
-        free(p);
-    }
-    closedir(d);
-    rmdir(path);
-}
 
 static void write_json_file(json_t *j, const char *path)
 {
@@ -215,7 +195,7 @@ static void rotate_checkpoints(const run_state *st)
     for (int i = 0; i < n && excess > 0; i++) {
         char *p = ft_xasprintf("%s/checkpoint-%ld", st->a->output_dir, steps[i]);
         if (st->best_checkpoint && strcmp(p, st->best_checkpoint) == 0) { free(p); continue; }
-        rm_rf(p);
+        ft_rm_rf(p);
         free(p);
         excess--;
     }
@@ -225,17 +205,25 @@ static char *save_checkpoint(run_state *st)
 {
     char *dir = ft_xasprintf("%s/checkpoint-%ld", st->a->output_dir, st->global_step);
     char *tmp = ft_xasprintf("%s.tmp.%ld", dir, (long)getpid());
-    rm_rf(tmp);
+    ft_rm_rf(tmp);
     ft_model_save(st->m, tmp);
     char *p = ft_xasprintf("%s/optimizer.safetensors", tmp);
     save_optimizer(st, p);
     free(p);
+    if (st->penalty) {
+        /* the weights the penalty pulls towards, so that a resumed run uses them too */
+        p = ft_xasprintf("%s/penalty_anchor.safetensors", tmp);
+        ft_params view = st->m->params;
+        view.data = st->penalty->anchor;
+        ft_checkpoint_save_params(&view, p);
+        free(p);
+    }
     p = ft_xasprintf("%s/trainer_state.json", tmp);
     json_t *s = trainer_state(st);
     write_json_file(s, p);
     json_decref(s);
     free(p);
-    rm_rf(dir);
+    ft_rm_rf(dir);
     if (rename(tmp, dir) != 0) ft_die("%s: cannot rename into place: %s", dir, strerror(errno));
     free(tmp);
     return dir;
@@ -254,6 +242,18 @@ static void resume(run_state *st, const char *dir)
     char *p = ft_xasprintf("%s/optimizer.safetensors", dir);
     load_optimizer(st, p);
     free(p);
+    if (st->penalty) {
+        p = ft_xasprintf("%s/penalty_anchor.safetensors", dir);
+        ft_st_file *f = ft_st_open(p);
+        const ft_params *ps = &st->m->params;
+        for (int i = 0; i < ps->n; i++) {
+            const ft_st_tensor *t = ft_st_find(f, ps->p[i].name);
+            if (!t || t->numel != ps->p[i].numel) ft_die("%s: no anchor for %s", p, ps->p[i].name);
+            ft_st_read_f32(f, t, st->penalty->anchor + ps->p[i].offset);
+        }
+        ft_st_close(f);
+        free(p);
+    }
     p = ft_xasprintf("%s/trainer_state.json", dir);
     json_error_t e;
     json_t *s = json_load_file(p, 0, &e);
@@ -361,6 +361,46 @@ ft_train_data *ft_train_data_load(const char *path)
     return d;
 }
 
+void ft_train_data_add_replay(ft_train_data *d, const char *path, double ratio)
+{
+    if (!d->ds) ft_die("--replay needs token records to train on, not ready batches");
+    ft_dataset *old = ft_dataset_load(path);
+    d->n_new = d->ds->n;
+    d->replay_ratio = ratio;
+    ft_dataset_append(d->ds, old);
+    if (old->max_len > d->max_len) d->max_len = old->max_len;
+    ft_dataset_free(old);
+}
+
+/* Old examples per epoch so that they are `ratio` of what the epoch sees. */
+static size_t replay_count(const ft_train_data *d)
+{
+    size_t n_old = d->ds->n - d->n_new;
+    size_t k = (size_t)(d->replay_ratio / (1 - d->replay_ratio) * d->n_new + 0.5);
+    return k < n_old ? k : n_old;
+}
+
+/* An epoch's order: every new example and a fresh sample of old ones,
+   shuffled together; reproducible from (seed, epoch). */
+static size_t epoch_order(const ft_train_data *d, const ft_batch_opts *bo, int ep, int64_t *order)
+{
+    if (!d->n_new) {
+        ft_epoch_order(d->ds, bo, ep, order);
+        return d->ds->n;
+    }
+    size_t n_old = d->ds->n - d->n_new, k = replay_count(d);
+    ft_rng rng;
+    ft_rng_seed(&rng, ft_key_mix(bo->seed, 0x7265706c6179ull + (uint64_t)ep));   /* "replay" */
+    int64_t *old = ft_xmalloc(n_old * sizeof *old);
+    for (size_t i = 0; i < n_old; i++) old[i] = (int64_t)(d->n_new + i);
+    ft_shuffle_i64(old, n_old, &rng);
+    for (size_t i = 0; i < d->n_new; i++) order[i] = (int64_t)i;
+    memcpy(order + d->n_new, old, k * sizeof *old);
+    free(old);
+    ft_shuffle_i64(order, d->n_new + k, &rng);
+    return d->n_new + k;
+}
+
 void ft_train_data_free(ft_train_data *d)
 {
     if (!d) return;
@@ -380,7 +420,10 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
                         .drop_last = a->drop_last, .max_length = a->max_length,
                         .group_by_length = a->group_by_length};
     const ft_dataset *train = data->ds;
-    st.batches_per_epoch = train ? ft_batches_per_epoch(train, &bo) : data->batches_per_epoch;
+    size_t epoch_n = train ? (data->n_new ? data->n_new + replay_count(data) : train->n) : 0;
+    st.batches_per_epoch = !train ? data->batches_per_epoch
+                         : a->drop_last ? (long)(epoch_n / a->train_batch_size)
+                         : (long)((epoch_n + a->train_batch_size - 1) / a->train_batch_size);
     if (st.batches_per_epoch == 0) ft_die("the training data make no batch");
     st.steps_per_epoch = (st.batches_per_epoch + a->grad_accum - 1) / a->grad_accum;
     double epochs = train ? a->num_train_epochs : (double)data->nbatches / data->batches_per_epoch;
@@ -400,13 +443,14 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     st.opt->beta1 = (float)a->adam_beta1;
     st.opt->beta2 = (float)a->adam_beta2;
     st.opt->eps = (float)a->adam_epsilon;
-    mkdir_p(a->output_dir);
+    ft_mkdir_p(a->output_dir);
     const char *logdir = a->logging_dir ? a->logging_dir : a->output_dir;
-    mkdir_p(logdir);
+    ft_mkdir_p(logdir);
     char *logpath = ft_xasprintf("%s/train_log.jsonl", logdir);
     st.log_file = fopen(logpath, a->resume_from_checkpoint ? "a" : "w");
     if (!st.log_file) ft_die("%s: cannot create: %s", logpath, strerror(errno));
     free(logpath);
+    st.penalty = ft_penalty_new(ps, a->l2sp, a->ewc, a->fisher);
     if (a->resume_from_checkpoint) resume(&st, a->resume_from_checkpoint);
 
     signal(SIGINT, on_stop);
@@ -422,7 +466,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     ft_model_reserve(m, reserve_B, a->max_length ? a->max_length : data->max_len);
     int64_t *order = train ? ft_xmalloc(train->n * sizeof *order) : NULL;
     ft_batch_data b = {0};
-    double loss_since = 0, last_norm = 0;
+    double loss_since = 0, last_norm = 0, pen_since = 0;
     long steps_since = 0;
     int stopped_early = 0, exit_status = 0;
     st.t_start = ft_now();
@@ -431,7 +475,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     char *last_ckpt = NULL;
 
     for (long ep = first_epoch; st.global_step < st.total_steps && !stopped_early; ep++) {
-        if (train) ft_epoch_order(train, &bo, (int)ep, order);
+        if (train) epoch_order(data, &bo, (int)ep, order);
         long micro_done = (st.global_step - ep * st.steps_per_epoch) * a->grad_accum;
         long in_step = 0;
         double step_loss = 0;
@@ -439,7 +483,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
             const ft_batch_data *bd = &b;
             if (train) {
                 size_t start = (size_t)mb * a->train_batch_size;
-                int count = (int)(train->n - start < (size_t)a->train_batch_size ? train->n - start
+                int count = (int)(epoch_n - start < (size_t)a->train_batch_size ? epoch_n - start
                                                                                 : (size_t)a->train_batch_size);
                 ft_batch_fill(train, &bo, order + start, count, &b);
             } else {
@@ -463,6 +507,11 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
 
             /* one optimiser step, as Trainer: loss/accum per micro-batch, clip, step, schedule */
             ft_grad_scale(ps, 1.0f / a->grad_accum);
+            if (st.penalty) {
+                /* the penalty is part of the loss: its gradient is clipped with the rest */
+                ft_penalty_apply(st.penalty, ps, &st.l2sp_val, &st.ewc_val);
+                pen_since += st.l2sp_val + st.ewc_val;
+            }
             last_norm = ft_clip_grad_norm(ps, (float)a->max_grad_norm);
             double lr = ft_lr_at(a->lr_scheduler, a->learning_rate, st.global_step, st.warmup, st.total_steps);
             ft_adamw_step(st.opt, ps, (float)lr);
@@ -481,6 +530,13 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
                  (a->logging_strategy == FT_IV_EPOCH && end_of_epoch))) {
                 json_t *j = json_object();
                 json_object_set_new(j, "loss", json_real(loss_since / steps_since));
+                if (st.penalty) {
+                    /* the task loss above; the penalty's parts (at this step) and the total */
+                    if (a->l2sp > 0) json_object_set_new(j, "l2sp_penalty", json_real(st.l2sp_val));
+                    if (a->ewc > 0) json_object_set_new(j, "ewc_penalty", json_real(st.ewc_val));
+                    json_object_set_new(j, "total_loss", json_real((loss_since + pen_since) / steps_since));
+                    pen_since = 0;
+                }
                 json_object_set_new(j, "grad_norm", json_real(last_norm));
                 /* HF logs the rate the scheduler holds after this step */
                 json_object_set_new(j, "learning_rate", json_real(ft_lr_at(a->lr_scheduler,
@@ -552,6 +608,7 @@ out:
     free(order);
     ft_batch_data_free(&b);
     ft_adamw_free(st.opt);
+    ft_penalty_free(st.penalty);
     json_decref(st.log_history);
     free(st.best_checkpoint);
     if (st.log_file) fclose(st.log_file);

@@ -37,6 +37,8 @@ typedef struct ft_train_args {
     int drop_last, group_by_length;
     int max_length;                     /* pad batches to this; 0 = longest */
     const char *resume_from_checkpoint;
+    double l2sp, ewc;                   /* continual learning penalties (0 = off) */
+    const char *fisher;                 /* diagonal Fisher for EWC */
     int quiet;                          /* no progress bar */
 } ft_train_args;
 
@@ -50,8 +52,14 @@ typedef struct ft_train_data {
     ft_batch_data *batches;
     long nbatches, batches_per_epoch;
     int max_len;                        /* longest row, for reserving memory */
+    /* replay: ds->ex[n_new..] are old-task examples; each epoch mixes in a
+       fresh sample of them so that they make replay_ratio of the epoch */
+    size_t n_new;
+    double replay_ratio;
 } ft_train_data;
 ft_train_data *ft_train_data_load(const char *path);
+/* Adds old-task records for replay (token records only). */
+void ft_train_data_add_replay(ft_train_data *d, const char *path, double ratio);
 void ft_train_data_free(ft_train_data *d);
 
 /* Trains m on train (eval may be NULL) and writes the final (or best) model to

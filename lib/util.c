@@ -2,9 +2,11 @@
 #include "util.h"
 #include <errno.h>
 #include <signal.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -195,4 +197,28 @@ double ft_now(void)
 uint64_t ft_hash64(const void *data, size_t n, uint64_t seed)
 {
     return XXH3_64bits_withSeed(data, n, seed);
+}
+
+void ft_mkdir_p(const char *dir)
+{
+    char *p = ft_xstrdup(dir);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') { *s = 0; mkdir(p, 0777); *s = '/'; }
+    if (mkdir(p, 0777) != 0 && errno != EEXIST) ft_die("%s: cannot create directory: %s", dir, strerror(errno));
+    free(p);
+}
+
+void ft_rm_rf(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) { unlink(path); return; }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char *p = ft_xasprintf("%s/%s", path, e->d_name);
+        ft_rm_rf(p);
+        free(p);
+    }
+    closedir(d);
+    rmdir(path);
 }

@@ -41,6 +41,11 @@ char *ft_read_file(const char *path, size_t *len);
 long ft_parse_long(const char *flag, const char *s, long min, long max);
 double ft_parse_double(const char *flag, const char *s, double min, double max);
 
+/* mkdir -p; dies naming the directory on failure. */
+void ft_mkdir_p(const char *dir);
+/* rm -rf of a file or directory tree; errors are ignored (best effort). */
+void ft_rm_rf(const char *path);
+
 /* Monotonic seconds, for progress and throughput. */
 double ft_now(void);
 

@@ -14,7 +14,11 @@ const cjk = tk.bertNormalizer({ cleanText: false, handleChineseChars: true,
 const bpre = tk.bertPreTokenizer();
 const blev = tk.byteLevelPreTokenizer(false, true);
 const wsplit = tk.whitespaceSplitPreTokenizer();
-const CTRL = 1, WS = 2, PUNCT = 4, CJK = 8, L = 16, N = 32, S = 64, RWS = 128;
+const wpre = tk.whitespacePreTokenizer();
+const strip = tk.stripAccentsNormalizer();
+const bstrip = tk.bertNormalizer({ cleanText: false, handleChineseChars: false, stripAccents: true, lowercase: false });
+const CTRL = 1, WS = 2, PUNCT = 4, CJK = 8, L = 16, N = 32, S = 64, RWS = 128,
+      W = 256, RS = 512, MARK = 1024, MN = 2048;
 let out = [], runStart = 0, runBits = -1;
 function flush(last) { if (runBits > 0) out.push(runStart.toString(16) + ' ' + last.toString(16) + ' ' + runBits.toString(16)); }
 for (let c = 0; c <= 0x10ffff; c++) {
@@ -31,6 +35,13 @@ for (let c = 0; c <= 0x10ffff; c++) {
     if (p.length === 3 && p[1][0] === ch) bits |= PUNCT;
     // Rust char::is_whitespace, as WhitespaceSplit uses it
     if (wsplit.preTokenizeString('a' + ch + 'a').length === 2) bits |= RWS;
+    // Whitespace pre-tokenizer, \w+|[^\w\s]+ (Rust regex classes)
+    const w = wpre.preTokenizeString('a' + ch + 'a');
+    if (w.length === 1) bits |= W;
+    else if (w.length === 2) bits |= RS;
+    // StripAccents drops combining marks; BertNormalizer strip_accents drops Mn
+    if (strip.normalizeString('a' + ch) === 'a') bits |= MARK;
+    if (bstrip.normalizeString('a' + ch) === 'a') bits |= MN;
     // byte-level regex: 'a'+ch is one piece iff ch is a letter, '1'+ch iff a
     // number, '!'+ch iff neither letter, number nor space; otherwise a space.
     if (blev.preTokenizeString('a' + ch).length === 1) bits |= L;

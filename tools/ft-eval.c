@@ -4,6 +4,7 @@
 #include "evaluate_s2s.h"
 #include "model.h"
 #include "stream.h"
+#include "penalty.h"
 #include "util.h"
 #include <getopt.h>
 #include <omp.h>
@@ -21,6 +22,10 @@ static const char usage[] =
 "  --predictions FILE       also write one record per input: id, label, prediction,\n"
 "                           predicted_label, probabilities (.jsonl, .ft, .csv)\n"
 "  -o, --output FILE        write the metrics JSON to FILE instead of stdout\n"
+"  --fisher-out FILE        also write the diagonal (empirical) Fisher of the\n"
+"                           model on these records, for ft-train --ewc\n"
+"  --fisher-in FILE         online EWC: add gamma × this earlier Fisher\n"
+"  --ewc-gamma G            decay of the earlier Fisher (default 1)\n"
 "  --threads N              OpenMP threads\n"
 "Generation metrics (--task seq2seq --references REFS GENERATED; no --model):\n"
 "  exact match, corpus BLEU-4 (sacrebleu 13a tokenization, exp smoothing) and,\n"
@@ -35,15 +40,18 @@ static const char usage[] =
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
-    enum { O_MODEL = 256, O_TASK, O_EBS, O_PRED, O_THREADS, O_REFS, O_TCOL, O_NOEXEC, O_JOBS,
-           O_XTIME, O_XMEM, O_PYTHON };
+    enum { O_MODEL = 256, O_TASK, O_EBS, O_PRED, O_THREADS, O_FOUT, O_FIN, O_GAMMA, O_REFS, O_TCOL,
+           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"task", 1, 0, O_TASK}, {"per-device-eval-batch-size", 1, 0, O_EBS},
         {"batch-size", 1, 0, O_EBS}, {"predictions", 1, 0, O_PRED}, {"output", 1, 0, 'o'},
-        {"threads", 1, 0, O_THREADS}, {"references", 1, 0, O_REFS}, {"target-column", 1, 0, O_TCOL},
+        {"threads", 1, 0, O_THREADS}, {"fisher-out", 1, 0, O_FOUT}, {"fisher-in", 1, 0, O_FIN},
+        {"ewc-gamma", 1, 0, O_GAMMA}, {"references", 1, 0, O_REFS}, {"target-column", 1, 0, O_TCOL},
         {"no-exec", 0, 0, O_NOEXEC}, {"jobs", 1, 0, O_JOBS}, {"exec-timeout", 1, 0, O_XTIME},
         {"exec-memory-mb", 1, 0, O_XMEM}, {"python", 1, 0, O_PYTHON}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *task = "seq-cls", *pred_path = NULL, *out_path = NULL;
+    const char *fisher_out = NULL, *fisher_in = NULL;
+    double gamma = 1.0;
     int bs = 8, c;
     const char *refs = NULL;
     ft_s2s_eval_opts so;
@@ -55,6 +63,9 @@ int main(int argc, char **argv)
         case O_EBS: bs = (int)ft_parse_long("--per-device-eval-batch-size", optarg, 1, 1 << 20); break;
         case O_PRED: pred_path = optarg; break;
         case 'o': out_path = optarg; break;
+        case O_FOUT: fisher_out = optarg; break;
+        case O_FIN: fisher_in = optarg; break;
+        case O_GAMMA: gamma = ft_parse_double("--ewc-gamma", optarg, 0, 1); break;
         case O_THREADS: omp_set_num_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
         case O_REFS: refs = optarg; break;
         case O_TCOL: so.target_column = optarg; break;
@@ -92,6 +103,11 @@ int main(int argc, char **argv)
     if (pred_path) pw = ft_writer_open(pred_path, FT_FMT_AUTO, 0, ft_header_new("predictions", argc, argv));
     json_t *r = ft_evaluate(m, ds, bs, "eval_", pw);
     json_object_set_new(r, "eval_samples", json_integer((json_int_t)ds->n));
+    if (fisher_in && !fisher_out) ft_die("--fisher-in needs --fisher-out FILE");
+    if (fisher_out) {
+        long n = ft_fisher_compute(m, ds, fisher_in, gamma, fisher_out);
+        json_object_set_new(r, "fisher_samples", json_integer(n));
+    }
     if (pw) ft_writer_close(pw);
     ft_outfile *o = ft_out_open(out_path, 0);
     json_dumpf(r, o->fp, JSON_COMPACT | JSON_REAL_PRECISION(6));

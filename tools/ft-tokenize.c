@@ -18,7 +18,7 @@ static const char usage[] =
 "usage: ft-tokenize --model DIR [options] [FILE...]\n"
 "Tokenizes the text column of each record (CSV, TSV, JSONL or ft stream) with\n"
 "the model's tokenizer (tokenizer.json, else vocab.txt, else vocab.json +\n"
-"merges.txt) and writes token records: input_ids, attention_mask,\n"
+"merges.txt, else spiece.model) and writes token records: input_ids, attention_mask,\n"
 "token_type_ids (models that take them), labels, task.  Ids, special tokens,\n"
 "truncation and padding equal Hugging Face tokenizers'.  FILE defaults to stdin.\n"
 "  -m, --model DIR            model directory holding the tokenizer files\n"
@@ -34,7 +34,8 @@ static const char usage[] =
 "      --task-column NAME     take each record's task from column NAME\n"
 "      --max-length N         truncate to N tokens, special tokens included\n"
 "      --truncation S         longest_first (default with --max-length),\n"
-"                             only_first, only_second, none\n"
+"                             only_first, only_second, none; without\n"
+"                             --max-length: the model's model_max_length\n"
 "      --padding P            none (default), max_length (to --max-length;\n"
 "                             target pads are -100), longest (to the longest\n"
 "                             of each 1000 records, as datasets.map(batched=True))\n"
@@ -474,6 +475,12 @@ int main(int argc, char **argv)
         ft_writer_close(w);
         ft_tok_free(t);
         return 0;
+    }
+    if (trunc_given && o.opts.truncation != FT_TRUNC_NONE && !o.opts.max_length) {
+        /* as transformers: truncation without max_length means model_max_length */
+        o.opts.max_length = ft_tok_model_max_length(t);
+        if (!o.opts.max_length) ft_die("--truncation needs --max-length N (%s gives no model_max_length)", o.model);
+        if (!o.max_target_length) o.max_target_length = o.opts.max_length;
     }
     if (ft_tok_pad_id(t) < 0 && o.opts.padding != FT_PAD_NONE)
         ft_die("%s: the tokenizer has no pad token; use --padding none", o.model);

@@ -39,6 +39,10 @@ static const char usage[] =
 "  --load-best-model-at-end  --metric-for-best-model NAME (loss)  --greater-is-better true|false\n"
 "  --early-stopping-patience N  --early-stopping-threshold X\n"
 "  --logging-strategy no|steps|epoch (steps)  --logging-steps N (500)  --logging-dir DIR\n"
+"Continual learning (keep an earlier task while learning this one):\n"
+"  --l2sp LAMBDA                 penalty (LAMBDA/2)·Σ(θ−θ0)² towards the weights training starts from\n"
+"  --ewc LAMBDA --fisher FILE    EWC: (LAMBDA/2)·Σ F·(θ−θ0)², F from ft-eval --fisher-out\n"
+"  --replay FILE --replay-ratio R  mix old-task token records in: R of each epoch (0.2)\n"
 "  --resume-from-checkpoint DIR  --seed N (42)  --threads N  --quiet  --help\n"
 "Log lines (JSON, one per logging step and evaluation) go to stdout and to\n"
 "train_log.jsonl in the logging dir; a progress bar goes to stderr on a terminal.\n";
@@ -48,7 +52,8 @@ enum {
     O_MAX_STEPS, O_TBS, O_EBS, O_LR, O_WARMUP_STEPS, O_WARMUP_RATIO, O_WD, O_B1, O_B2, O_EPS,
     O_MGN, O_SCHED, O_ACCUM, O_EVAL_STRAT, O_EVAL_STEPS, O_SAVE_STRAT, O_SAVE_STEPS,
     O_SAVE_LIMIT, O_LOAD_BEST, O_METRIC, O_GIB, O_PATIENCE, O_THRESH, O_LOG_DIR, O_LOG_STEPS,
-    O_LOG_STRAT, O_SEED, O_THREADS, O_RESUME, O_DROP_LAST, O_GROUP, O_MAX_LEN, O_QUIET, O_HELP
+    O_LOG_STRAT, O_SEED, O_THREADS, O_RESUME, O_DROP_LAST, O_GROUP, O_MAX_LEN, O_QUIET, O_HELP,
+    O_L2SP, O_EWC, O_FISHER, O_REPLAY, O_REPLAY_RATIO
 };
 
 static enum ft_interval interval(const char *flag, const char *s)
@@ -105,10 +110,14 @@ int main(int argc, char **argv)
         {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS},
         {"resume-from-checkpoint", 1, 0, O_RESUME}, {"dataloader-drop-last", 0, 0, O_DROP_LAST},
         {"group-by-length", 0, 0, O_GROUP}, {"max-length", 1, 0, O_MAX_LEN},
-        {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP}, {0, 0, 0, 0}};
+        {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP}, {"l2sp", 1, 0, O_L2SP},
+        {"ewc", 1, 0, O_EWC}, {"fisher", 1, 0, O_FISHER}, {"replay", 1, 0, O_REPLAY},
+        {"replay-ratio", 1, 0, O_REPLAY_RATIO}, {0, 0, 0, 0}};
     ft_train_args a;
     ft_train_args_default(&a);
     const char *model = NULL, *task = "seq-cls", *labels_file = NULL, *eval_path = NULL;
+    const char *replay = NULL;
+    double replay_ratio = 0.2;
     int num_labels = 0, scratch = 0, c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -160,6 +169,11 @@ int main(int argc, char **argv)
         case O_GROUP: a.group_by_length = 1; break;
         case O_MAX_LEN: a.max_length = (int)ft_parse_long("--max-length", optarg, 1, 1 << 24); break;
         case O_QUIET: a.quiet = 1; break;
+        case O_L2SP: a.l2sp = ft_parse_double("--l2sp", optarg, 0, 1e12); break;
+        case O_EWC: a.ewc = ft_parse_double("--ewc", optarg, 0, 1e12); break;
+        case O_FISHER: a.fisher = optarg; break;
+        case O_REPLAY: replay = optarg; break;
+        case O_REPLAY_RATIO: replay_ratio = ft_parse_double("--replay-ratio", optarg, 0, 0.99); break;
         case O_HELP: case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -177,6 +191,7 @@ int main(int argc, char **argv)
     if (names) num_labels = nnames;
 
     ft_train_data *train = ft_train_data_load(train_path);
+    if (replay) ft_train_data_add_replay(train, replay, replay_ratio);
     ft_dataset *eval = eval_path ? ft_dataset_load(eval_path) : NULL;
 
     char *dir = ft_resolve_model_dir(model);

@@ -4,8 +4,8 @@
 # attention masks for ~4600 cases per model (hand-written traps, seeded
 # random strings over many scripts, real lines of shared/data; single texts,
 # pairs, all truncation strategies, padding) and decoding, for bert-base-chinese,
-# gpt2, codet5-base and t5-small, from tokenizer.json and (but T5) from the
-# legacy files (vocab.txt, vocab.json + merges.txt).
+# gpt2, codet5-base and t5-small, from tokenizer.json and from the legacy
+# files (vocab.txt, vocab.json + merges.txt, spiece.model).
 . "$FT_ROOT/tests/lib.sh"
 cd "$FT_ROOT" || exit 1
 build=${FT_BUILD:-build}
@@ -36,32 +36,44 @@ compare() {
     else echo "  $nbad of $ncases differ"; fail "$1"; fi
 }
 
+# decode_check NAME DIR ENCODED: the oracle's own ids in ENCODED back to text,
+# with and without special tokens, must read the same from ft
+decode_check() {
+    node -e 'const l=require("fs").readFileSync(0,"utf8").split("\n").filter(x=>x);
+        l.forEach((x,i)=>{const j=JSON.parse(x); if(j.ids) console.log(JSON.stringify({decode:j.ids,skip:i%2==1}))})' \
+        < "$3" > "$TMP/dec_cases.jsonl"
+    node tests/ref/tok_oracle.js "$2" < "$TMP/dec_cases.jsonl" > "$TMP/dec_ref.jsonl"
+    "$TMP/tok_driver" "$2" < "$TMP/dec_cases.jsonl" > "$TMP/dec_ft.jsonl"
+    ndec=$(wc -l < "$TMP/dec_cases.jsonl")
+    if cmp -s "$TMP/dec_ref.jsonl" "$TMP/dec_ft.jsonl"; then ok "$1 ($ndec cases)"
+    else
+        paste -d '\t' "$TMP/dec_cases.jsonl" "$TMP/dec_ref.jsonl" "$TMP/dec_ft.jsonl" | awk -F'\t' '$2 != $3 { n++; if (n <= 3) printf "  case %s\n  want %s\n  got  %s\n", substr($1, 1, 200), substr($2, 1, 200), substr($3, 1, 200) } END { printf "  %d of %d differ\n", n, NR }'
+        fail "$1"
+    fi
+}
+
 for m in bert-base-chinese gpt2 codet5-base t5-small; do
     d=$SHARED/models/$m
     [ -e "$d/tokenizer.json" ] || { fail "tokenizer_parity_$m (no $d/tokenizer.json)"; continue; }
     node tests/ref/tok_oracle.js "$d" < "$TMP/cases.jsonl" > "$TMP/ref_$m.jsonl" || { fail "tokenizer_oracle_$m"; continue; }
     compare "tokenizer_parity_$m" "$d" "$TMP/ref_$m.jsonl" "$m"
-    # decoding: the oracle's own ids back to text, with and without specials
-    node -e 'const l=require("fs").readFileSync(0,"utf8").split("\n").filter(x=>x);
-        l.forEach((x,i)=>{const j=JSON.parse(x); if(j.ids) console.log(JSON.stringify({decode:j.ids,skip:i%2==1}))})' \
-        < "$TMP/ref_$m.jsonl" > "$TMP/dec_cases.jsonl"
-    node tests/ref/tok_oracle.js "$d" < "$TMP/dec_cases.jsonl" > "$TMP/dec_ref.jsonl"
-    "$TMP/tok_driver" "$d" < "$TMP/dec_cases.jsonl" > "$TMP/dec_ft.jsonl"
-    ndec=$(wc -l < "$TMP/dec_cases.jsonl")
-    if cmp -s "$TMP/dec_ref.jsonl" "$TMP/dec_ft.jsonl"; then ok "tokenizer_decode_$m ($ndec cases)"
-    else
-        paste -d '\t' "$TMP/dec_cases.jsonl" "$TMP/dec_ref.jsonl" "$TMP/dec_ft.jsonl" | awk -F'\t' '$2 != $3 { n++; if (n <= 3) printf "  case %s\n  want %s\n  got  %s\n", substr($1, 1, 200), substr($2, 1, 200), substr($3, 1, 200) } END { printf "  %d of %d differ\n", n, NR }'
-        fail "tokenizer_decode_$m"
-    fi
-    # the same tokenizer from the legacy files alone (links, nothing copied);
-    # spiece.model (T5 without tokenizer.json) is not read yet
-    [ "$m" = t5-small ] && continue
+    decode_check "tokenizer_decode_$m" "$d" "$TMP/ref_$m.jsonl"
+    # the same tokenizer from the legacy files alone (links, nothing copied)
     mkdir -p "$TMP/legacy_$m"
-    for f in vocab.txt vocab.json merges.txt tokenizer_config.json; do
+    for f in vocab.txt vocab.json merges.txt spiece.model tokenizer_config.json; do
         [ -e "$d/$f" ] && ln -s "$d/$f" "$TMP/legacy_$m/$f"
     done
     compare "tokenizer_parity_${m}_legacy_files" "$TMP/legacy_$m" "$TMP/ref_$m.jsonl" "$m"
 done
+
+# variants of the real tokenizer.json files exercise the normalizers and
+# pre-tokenizers the four models lack (lower-casing, accents, NFKC, Digits ...)
+node tests/ref/tok_variants.js "$SHARED" "$TMP/variants" > "$TMP/variant_names" || fail tokenizer_variants
+while read -r v; do
+    node tests/ref/tok_oracle.js "$TMP/variants/$v" < "$TMP/cases.jsonl" > "$TMP/ref_v.jsonl" || { fail "tokenizer_oracle_$v"; continue; }
+    compare "tokenizer_parity_variant_$v" "$TMP/variants/$v" "$TMP/ref_v.jsonl" "$v"
+    case $v in *decoder*) decode_check "tokenizer_decode_variant_$v" "$TMP/variants/$v" "$TMP/ref_v.jsonl" ;; esac
+done < "$TMP/variant_names"
 
 # the probed class table is what this oracle version says
 if scripts/gen_unicode_tables.sh "$TMP/tables.c" && cmp -s "$TMP/tables.c" lib/tok_unicode_tables.c; then

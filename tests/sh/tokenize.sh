@@ -21,7 +21,7 @@ printf 'text,label\na,外科\n' > unknown.csv
 expect_fail unknown_label_named 'unknown.csv:2: label "外科" is not in labels.txt' ft-tokenize -m "$BERT" --labels labels.txt unknown.csv
 expect_fail label_name_without_labels_file 'is not an integer' ft-tokenize -m "$BERT" small.csv
 expect_fail missing_column 'column "body" missing' ft-tokenize -m "$BERT" --text-column body --label-column q small.csv
-expect_fail no_model_files 'no tokenizer.json, vocab.txt' ft-tokenize -m "$TMP" small.csv
+expect_fail no_model_files 'no tokenizer.json, vocab.txt, vocab.json+merges.txt or spiece.model' ft-tokenize -m "$TMP" small.csv
 mkdir badtok && printf '{"model":{"type":"BPE","vocab":{"a":0},"merges":["a b"]}}' > badtok/tokenizer.json
 expect_fail bad_merges_named 'badtok/tokenizer.json: model.merges\[0\]' ft-tokenize -m badtok small.csv
 check bad_model_leaves_no_output sh -c '! ft-tokenize -m badtok -o never.ft small.csv 2>/dev/null && ! ls never.ft* 2>/dev/null'
@@ -66,3 +66,8 @@ check cache_stdin_same_key sh -c 'grep -q "from cache" c4.err && [ -z "$(ls cach
 
 # the output feeds ft-batch
 check feeds_ft_batch sh -c 'ft-batch -b 8 m1.ft | ft-cat | head -1 | jq -e ".input_ids | length == 8" > /dev/null'
+
+# --truncation without --max-length uses model_max_length, as transformers does
+python3 -c "print('text'); print('x ' * 1500)" > long.csv
+check truncation_model_max_length sh -c '[ "$(ft-tokenize -m "$1" --truncation longest_first long.csv | ft-cat | jq ".input_ids | length")" = 1024 ]' _ "$GPT2"
+expect_fail truncation_needs_length 'gives no model_max_length' ft-tokenize -m "$BERT" --truncation longest_first long.csv

@@ -159,6 +159,8 @@ static void test_bad_files(void)
             "normalizer: normalizer type \"Fancy\"");
     bad_dir("vocab.json", "{}", "no merges.txt");
     bad_dir("vocab.txt", "[PAD]\n[UNK]\n", "[CLS]");
+    bad_dir("spiece.model", "\x0a\x7f", "malformed protobuf");          /* length past the end */
+    bad_dir("spiece.model", "\x12\x02\x18\x02", "not Unigram");        /* trainer_spec.model_type BPE */
     char *err = NULL;
     CHECK(ft_tok_load("/nonexistent/model", &err) == NULL && strstr(err, "/nonexistent/model"));
     free(err);
