@@ -72,7 +72,8 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
             loss_sum += (double)loss * count;
             loss_n += count;
         }
-        if (!cm && !preds) continue;
+        /* per-example records are class predictions; generation tasks write theirs with ft-generate */
+        if (!cm && (!preds || m->task != FT_TASK_SEQ_CLS)) continue;
         for (int i = 0; i < count; i++) {
             const float *row = logits + (size_t)i * k;
             int pred = 0;

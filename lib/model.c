@@ -4,6 +4,7 @@
 #include "bert.h"
 #include "gpt2.h"
 #include "lora.h"
+#include "t5.h"
 #include "checkpoint.h"
 #include "util.h"
 #include <errno.h>
@@ -33,7 +34,8 @@ ft_model *ft_model_new(ft_config *cfg, enum ft_task task, int num_labels, uint64
     if (!mt) ft_die("%s: no model_type", cfg->path);
     if (!strcmp(mt, "bert")) return ft_bert_new(cfg, task, num_labels, seed);
     if (!strcmp(mt, "gpt2")) return ft_gpt2_new(cfg, task, num_labels, seed);
-    ft_die("%s: model_type \"%s\" is not supported yet (bert, gpt2)", cfg->path, mt);
+    if (!strcmp(mt, "t5")) return ft_t5_new(cfg, task, num_labels, seed);
+    ft_die("%s: model_type \"%s\" is not supported yet (bert, gpt2, t5)", cfg->path, mt);
 }
 
 static void init_all(ft_model *m)
@@ -72,6 +74,7 @@ ft_model *ft_model_load(const char *name_or_dir, const char *task, int num_label
     init_all(m);
     int *loaded = ft_xcalloc(m->params.n, sizeof *loaded);
     ft_checkpoint_load_ex(ck, &m->params, m->base_prefix, m->arch, loaded, 0, m->ignore_keys);
+    if (!strcmp(m->arch, "T5ForConditionalGeneration")) ft_t5_after_load(m, ck, loaded);
     /* A classifier of another size (num_labels changed) cannot be loaded;
        ft_checkpoint_load dies on the shape mismatch, like from_pretrained. */
     free(loaded);
