@@ -78,7 +78,7 @@ test: deps-check
 sanitize: deps-check
 	$(MAKE) BUILD=build-san BIN=build-san/bin OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	        LDLIBS="$(LDLIBS) -fsanitize=address,undefined" all
-	ASAN_OPTIONS=detect_leaks=0 FT_BUILD=build-san tests/run
+	ASAN_OPTIONS=detect_leaks=0 FT_BUILD=build-san FT_LDFLAGS="-fsanitize=address,undefined" tests/run
 
 demo: deps-check
 	@[ -r /usr/share/games/fortunes/tang300 ] || $(MAKE) --no-print-directory deps
