@@ -21,7 +21,7 @@ LDLIBS  = -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lm -
 DEB_BUILD = build-essential pkg-config libcsv-dev libopenblas-openmp-dev \
             libmsgpack-dev libzstd-dev libjansson-dev libutf8proc-dev libxxhash-dev zstd
 DEB_TEST  = python3 python3-torch python3-numpy python3-sklearn python3-pandas nodejs npm jq time
-DEB_DEMO  = fortunes-zh
+DEB_DEMO  = fortunes-zh fortunes
 DEP_HEADERS = /usr/include/csv.h /usr/include/msgpack.h /usr/include/zstd.h \
               /usr/include/jansson.h /usr/include/utf8proc.h /usr/include/xxhash.h
 
@@ -78,7 +78,7 @@ test: deps-check
 sanitize: deps-check
 	$(MAKE) BUILD=build-san BIN=build-san/bin OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	        LDLIBS="$(LDLIBS) -fsanitize=address,undefined" all
-	ASAN_OPTIONS=detect_leaks=0 FT_BUILD=build-san tests/run
+	ASAN_OPTIONS=detect_leaks=0 FT_BUILD=build-san FT_LDFLAGS="-fsanitize=address,undefined" tests/run
 
 demo: deps-check
 	@[ -r /usr/share/games/fortunes/tang300 ] || $(MAKE) --no-print-directory deps

@@ -14,6 +14,7 @@
  * Activations live in one arena sized for B×T tokens up front; the backward
  * walks the same list in reverse, accumulating into params.grad. */
 #include "bert.h"
+#include "lora.h"
 #include "ops.h"
 #include "rng.h"
 #include "util.h"
@@ -359,14 +360,19 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
         layer_act *a = &bt->A[grad ? l : 0];
         float *h = bt->hs[grad ? l : l & 1], *hout = bt->hs[grad ? l + 1 : (l + 1) & 1];
         ft_linear_fwd(a->qkv, h, ft_param_data(ps, L->qkv_w), ft_param_data(ps, L->qkv_b), (int)N, C, 3 * C);
+        for (int j = 0; j < 3; j++)
+            ft_lora_fwd(m, L->qkv_w + j, a->qkv + j * C, 3 * C, h, (int)N, train, site(bt->key, l + 1, 5 + j));
         ft_attention_fwd(a->ctx, a->probs, a->qkv, bt->mask, B, T, C, H, 0, pa, site(bt->key, l + 1, 1), bt->scratch);
         ft_linear_fwd(bt->g_tmp, a->ctx, ft_param_data(ps, L->ao_w), ft_param_data(ps, L->ao_b), (int)N, C, C);
+        ft_lora_fwd(m, L->ao_w, bt->g_tmp, C, a->ctx, (int)N, train, site(bt->key, l + 1 + c->num_layers, 0));
         ft_dropout_add_fwd(a->r1, bt->g_tmp, h, N * C, ph, site(bt->key, l + 1, 2));
         ft_layernorm_fwd(a->h1, a->mean1, a->rstd1, a->r1, ft_param_data(ps, L->ln1_w),
                          ft_param_data(ps, L->ln1_b), (int)N, C, c->layer_norm_eps);
         ft_linear_fwd(a->f, a->h1, ft_param_data(ps, L->i_w), ft_param_data(ps, L->i_b), (int)N, C, F);
+        ft_lora_fwd(m, L->i_w, a->f, F, a->h1, (int)N, train, site(bt->key, l + 1 + c->num_layers, 1));
         act_fwd(c->act, a->g, a->f, N * F);
         ft_linear_fwd(bt->g_tmp, a->g, ft_param_data(ps, L->o_w), ft_param_data(ps, L->o_b), (int)N, F, C);
+        ft_lora_fwd(m, L->o_w, bt->g_tmp, C, a->g, (int)N, train, site(bt->key, l + 1 + c->num_layers, 2));
         ft_dropout_add_fwd(a->r2, bt->g_tmp, a->h1, N * C, ph, site(bt->key, l + 1, 3));
         ft_layernorm_fwd(hout, a->mean2, a->rstd2, a->r2, ft_param_data(ps, L->ln2_w),
                          ft_param_data(ps, L->ln2_b), (int)N, C, c->layer_norm_eps);
@@ -375,6 +381,7 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     float *last = bt->hs[grad ? c->num_layers : c->num_layers & 1];
     for (int i = 0; i < B; i++) memcpy(bt->cls + (size_t)i * C, last + (size_t)i * T * C, C * sizeof(float));
     ft_linear_fwd(bt->pooled, bt->cls, ft_param_data(ps, bt->pool_w), ft_param_data(ps, bt->pool_b), B, C, C);
+    ft_lora_fwd(m, bt->pool_w, bt->pooled, C, bt->cls, B, train, site(bt->key, 0, 5));
     ft_tanh_fwd(bt->pooled, bt->pooled, (size_t)B * C);
     ft_dropout_fwd(bt->pooled_d, bt->pooled, (size_t)B * C, pc, site(bt->key, 0, 4));
     int nl, h = head_of(m, b, &nl);
@@ -414,6 +421,7 @@ static void bert_backward(ft_model *m, const ft_batch *b)
     ZERO(bt->g_cls, B * C);
     ft_linear_bwd(bt->g_cls, G(bt->pool_w), G(bt->pool_b), bt->g_pool, bt->cls,
                   ft_param_data(ps, bt->pool_w), B, C, C);
+    ft_lora_bwd(m, bt->pool_w, bt->g_cls, bt->g_pool, C, bt->cls, B);
     ZERO(bt->g_out, N * C);
     for (int i = 0; i < B; i++)
         memcpy(bt->g_out + (size_t)i * T * C, bt->g_cls + (size_t)i * C, C * sizeof(float));
@@ -430,9 +438,11 @@ static void bert_backward(ft_model *m, const ft_batch *b)
         ft_dropout_bwd(bt->g_tmp, bt->g_h1, N * C, ph, site(bt->key, l + 1, 3));
         ZERO(bt->g_f1, N * F);
         ft_linear_bwd(bt->g_f1, G(L->o_w), G(L->o_b), bt->g_tmp, a->g, ft_param_data(ps, L->o_w), (int)N, F, C);
+        ft_lora_bwd(m, L->o_w, bt->g_f1, bt->g_tmp, C, a->g, (int)N);
         ZERO(bt->g_f2, N * F);
         act_bwd(c->act, bt->g_f2, bt->g_f1, a->f, N * F);
         ft_linear_bwd(bt->g_h1, G(L->i_w), G(L->i_b), bt->g_f2, a->h1, ft_param_data(ps, L->i_w), (int)N, C, F);
+        ft_lora_bwd(m, L->i_w, bt->g_h1, bt->g_f2, F, a->h1, (int)N);
         /* h1 = LN(r1), r1 = dropout(ctx·Wo^T + bo) + h */
         ZERO(bt->g_in, N * C);
         ft_layernorm_bwd(bt->g_in, G(L->ln1_w), G(L->ln1_b), bt->g_h1, a->r1, a->mean1, a->rstd1,
@@ -441,9 +451,12 @@ static void bert_backward(ft_model *m, const ft_batch *b)
         ft_dropout_bwd(bt->g_tmp, bt->g_in, N * C, ph, site(bt->key, l + 1, 2));
         ZERO(bt->g_ctx, N * C);
         ft_linear_bwd(bt->g_ctx, G(L->ao_w), G(L->ao_b), bt->g_tmp, a->ctx, ft_param_data(ps, L->ao_w), (int)N, C, C);
+        ft_lora_bwd(m, L->ao_w, bt->g_ctx, bt->g_tmp, C, a->ctx, (int)N);
         ZERO(bt->g_qkv, 3 * N * C);
         ft_attention_bwd(bt->g_qkv, bt->g_ctx, a->qkv, a->probs, B, T, C, H, pa, site(bt->key, l + 1, 1), bt->scratch);
         ft_linear_bwd(bt->g_in, G(L->qkv_w), G(L->qkv_b), bt->g_qkv, h, ft_param_data(ps, L->qkv_w), (int)N, C, 3 * C);
+        for (int j = 0; j < 3; j++)
+            ft_lora_bwd(m, L->qkv_w + j, bt->g_in, bt->g_qkv + j * C, 3 * C, h, (int)N);
         float *t = bt->g_out; bt->g_out = bt->g_in; bt->g_in = t;
     }
 
@@ -478,7 +491,17 @@ static void bert_free(ft_model *m)
     free(bt);
 }
 
-static const ft_model_vt bert_vt = { bert_forward, bert_backward, bert_reserve, bert_flops, bert_free };
+/* Linear layers that call the LoRA hooks: every encoder dense layer and the pooler. */
+static int bert_linear_kind(const ft_model *m, int i)
+{
+    const char *nm = m->params.p[i].name;
+    size_t n = strlen(nm);
+    if (n < 7 || strcmp(nm + n - 7, ".weight") != 0 || strstr(nm, "LayerNorm") || strstr(nm, "embeddings")) return 0;
+    return strncmp(nm, "bert.encoder.layer.", 19) == 0 || strcmp(nm, "bert.pooler.dense.weight") == 0;
+}
+
+static const ft_model_vt bert_vt = { bert_forward, bert_backward, bert_reserve, bert_flops, bert_free,
+                                     NULL, bert_linear_kind };
 
 ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
 {

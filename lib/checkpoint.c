@@ -185,8 +185,24 @@ static void print_list(char *head, char **names, int n)
     free(head);
 }
 
+static int ignored(const char *name, const char *const *ignore)
+{
+    size_t n = strlen(name);
+    for (; ignore && *ignore; ignore++) {
+        size_t k = strlen(*ignore);
+        if (n >= k && strcmp(name + n - k, *ignore) == 0) return 1;
+    }
+    return 0;
+}
+
 int ft_checkpoint_load(const ft_checkpoint *ck, ft_params *ps, const char *prefix,
                        const char *arch, int *loaded, int quiet)
+{
+    return ft_checkpoint_load_ex(ck, ps, prefix, arch, loaded, quiet, NULL);
+}
+
+int ft_checkpoint_load_ex(const ft_checkpoint *ck, ft_params *ps, const char *prefix,
+                          const char *arch, int *loaded, int quiet, const char *const *ignore)
 {
     memset(loaded, 0, ps->n * sizeof *loaded);
     char **unexpected = NULL;
@@ -199,6 +215,7 @@ int ft_checkpoint_load(const ft_checkpoint *ck, ft_params *ps, const char *prefi
             size_t sl = strlen(st->name);
             if (sl >= 12 && strcmp(st->name + sl - 12, "position_ids") == 0) continue;
             int i = map_name(ps, st->name, prefix);
+            if (i < 0 && ignored(st->name, ignore)) continue;
             if (i < 0 || loaded[i]) {
                 unexpected = ft_xrealloc(unexpected, (nun + 1) * sizeof *unexpected);
                 unexpected[nun++] = st->name;

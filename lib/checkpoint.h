@@ -38,6 +38,12 @@ const ft_st_tensor *ft_checkpoint_find(const ft_checkpoint *ck, const char *name
 int ft_checkpoint_load(const ft_checkpoint *ck, ft_params *ps, const char *base_prefix,
                        const char *arch, int *loaded, int quiet);
 
+/* The same, skipping file tensors that map onto no parameter and end with one
+   of the NULL-terminated suffixes in ignore (buffers such as GPT-2's
+   attn.bias, a tied lm_head.weight). */
+int ft_checkpoint_load_ex(const ft_checkpoint *ck, ft_params *ps, const char *base_prefix,
+                          const char *arch, int *loaded, int quiet, const char *const *ignore);
+
 /* Write ps as model.safetensors (HF names, F32, {"format": "pt"} metadata). */
 void ft_checkpoint_save_params(const ft_params *ps, const char *path);
 

@@ -84,14 +84,16 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
         ft_batch_fill(ds, &o, order + s, count, &b);
         ft_batch fb = {.B = b.B, .T = b.T, .input_ids = b.input_ids,
                        .attention_mask = b.attention_mask, .token_type_ids = b.token_type_ids,
-                       .labels = ds->label_kind != FT_LABELS_NONE ? b.labels : NULL, .task = head};
+                       .labels = ds->label_kind != FT_LABELS_NONE ? b.labels : NULL,
+                       .Tl = ds->label_kind == FT_LABELS_SEQUENCE ? b.Tl : 0, .task = head};
         float loss = ft_model_forward(m, &fb, m->task == FT_TASK_SEQ_CLS ? logits : NULL);
         if (!isnan(loss)) {
             /* HF averages per-example losses: weight each batch by its size */
             loss_sum += (double)loss * count;
             loss_n += count;
         }
-        if (!cm && !preds) continue;
+        /* per-example records are class predictions; generation tasks write theirs with ft-generate */
+        if (!cm && (!preds || m->task != FT_TASK_SEQ_CLS)) continue;
         for (int i = 0; i < count; i++) {
             const float *row = logits + (size_t)i * k;
             int pred = 0;

@@ -2,6 +2,9 @@
 #define _GNU_SOURCE
 #include "model.h"
 #include "bert.h"
+#include "gpt2.h"
+#include "lora.h"
+#include "t5.h"
 #include "checkpoint.h"
 #include "util.h"
 #include <errno.h>
@@ -30,12 +33,17 @@ ft_model *ft_model_new(ft_config *cfg, enum ft_task task, int num_labels, uint64
     const char *mt = ft_config_str(cfg, "model_type", NULL);
     if (!mt) ft_die("%s: no model_type", cfg->path);
     if (!strcmp(mt, "bert")) return ft_bert_new(cfg, task, num_labels, seed);
-    ft_die("%s: model_type \"%s\" is not supported yet (bert)", cfg->path, mt);
+    if (!strcmp(mt, "gpt2")) return ft_gpt2_new(cfg, task, num_labels, seed);
+    if (!strcmp(mt, "t5")) return ft_t5_new(cfg, task, num_labels, seed);
+    ft_die("%s: model_type \"%s\" is not supported yet (bert, gpt2, t5)", cfg->path, mt);
 }
 
 static void init_all(ft_model *m)
 {
-    for (int i = 0; i < m->params.n; i++) ft_bert_init_param(m, i, m->seed);
+    for (int i = 0; i < m->params.n; i++) {
+        if (m->vt->init_param) m->vt->init_param(m, i, m->seed);
+        else ft_bert_init_param(m, i, m->seed);
+    }
 }
 
 ft_model *ft_model_open(const char *name_or_dir, const char *task, int num_labels, json_t *tasks,
@@ -62,7 +70,8 @@ ft_model *ft_model_open(const char *name_or_dir, const char *task, int num_label
         ft_die("%s: no model.safetensors or model.safetensors.index.json", dir);
     }
     int *loaded = ft_xcalloc(m->params.n, sizeof *loaded);
-    ft_checkpoint_load(ck, &m->params, m->base_prefix, m->arch, loaded, 0);
+    ft_checkpoint_load_ex(ck, &m->params, m->base_prefix, m->arch, loaded, 0, m->ignore_keys);
+    if (!strcmp(m->arch, "T5ForConditionalGeneration")) ft_t5_after_load(m, ck, loaded);
     /* A classifier of another size (num_labels changed) cannot be loaded;
        ft_checkpoint_load dies on the shape mismatch, like from_pretrained. */
     free(loaded);
@@ -124,6 +133,7 @@ void ft_model_free(ft_model *m)
 {
     if (!m) return;
     m->vt->free(m);
+    ft_lora_free(m->lora);
     for (int t = 0; t < m->ntasks; t++) {
         for (int i = 0; i < m->heads[t].num_labels; i++) free(m->heads[t].id2label[i]);
         free(m->heads[t].id2label);
@@ -163,6 +173,7 @@ void ft_model_set_label_names(ft_model *m, int n, const char *const *names)
 
 void ft_model_save(ft_model *m, const char *dir)
 {
+    if (m->lora) { ft_lora_save(m, dir); return; }
     ft_mkdir_p(dir);
     if (!m->cfg->problem_type && m->task == FT_TASK_SEQ_CLS) {
         static const char *names[] = { "single_label_classification", "multi_label_classification", "regression" };
@@ -175,4 +186,17 @@ void ft_model_save(ft_model *m, const char *dir)
     p = ft_xasprintf("%s/config.json", dir);
     ft_config_save(m->cfg, m->arch, p);
     free(p);
+}
+
+void ft_model_load_weights(ft_model *m, const char *dir)
+{
+    if (m->lora) { ft_lora_load_weights(m, dir); return; }
+    ft_checkpoint *ck = ft_checkpoint_open(dir);
+    if (!ck) ft_die("%s: no model weights", dir);
+    int *loaded = ft_xcalloc(m->params.n, sizeof *loaded);
+    ft_checkpoint_load_ex(ck, &m->params, m->base_prefix, m->arch, loaded, 1, m->ignore_keys);
+    for (int i = 0; i < m->params.n; i++)
+        if (!loaded[i]) ft_die("%s: checkpoint lacks %s", dir, m->params.p[i].name);
+    free(loaded);
+    ft_checkpoint_close(ck);
 }

@@ -34,6 +34,8 @@ typedef struct ft_batch {
     const int32_t *token_type_ids;   /* [B,T]; NULL = all 0 */
     const int32_t *labels;           /* single-label: [B] class ids, -100 = ignore */
     const float *float_labels;       /* regression / multi-label: [B, num_labels] */
+    int Tl;                          /* > 0: labels are token labels [B,Tl] (causal LM,
+                                        seq2seq); 0: labels are [B] as above */
     int task;                        /* multi-task models: the head (index into
                                         ft_model.heads) every row of the batch uses */
     float loss_weight;               /* scales the loss and its gradient; 0 = 1 */
@@ -61,6 +63,11 @@ typedef struct ft_model_vt {
     /* Forward+backward FLOPs for one step of B×T tokens (for benchmarks). */
     double (*flops)(const ft_model *m, int B, int T);
     void (*free)(ft_model *m);
+    /* HF _init_weights of one parameter (NULL: BERT's). */
+    void (*init_param)(ft_model *m, int idx, uint64_t seed);
+    /* Is parameter idx the weight of a linear layer that calls the LoRA hooks?
+       0 no, 1 nn.Linear ([out,in]), 2 Conv1D ([in,out]).  NULL: none. */
+    int (*linear_kind)(const ft_model *m, int idx);
 } ft_model_vt;
 
 struct ft_model {
@@ -78,6 +85,9 @@ struct ft_model {
     uint64_t step;               /* forward calls in train mode (dropout keys) */
     int threads;                 /* OpenMP threads used (omp_get_max_threads) */
     void *impl;                  /* architecture-specific state */
+    struct ft_lora *lora;        /* attached adapter (lora.h), or NULL */
+    const char *const *ignore_keys;  /* checkpoint names (suffixes) that are buffers,
+                                        not weights; NULL-terminated, may be NULL */
 };
 
 /* Load config.json + weights from a directory, hub name or cache path.
@@ -111,8 +121,12 @@ float ft_model_forward(ft_model *m, const ft_batch *b, float *logits_out);
 void ft_model_reserve(ft_model *m, int B, int T);
 double ft_model_flops(const ft_model *m, int B, int T);
 
-/* Write config.json + model.safetensors (HF layout) into dir (created). */
+/* Write config.json + model.safetensors (HF layout) into dir (created).
+   With a LoRA adapter attached: adapter_config.json + adapter_model.safetensors. */
 void ft_model_save(ft_model *m, const char *dir);
+/* Overwrite the weights from a directory ft_model_save wrote (a checkpoint of
+   this same run: every trainable tensor must be there). */
+void ft_model_load_weights(ft_model *m, const char *dir);
 
 static inline ft_params *ft_model_params(ft_model *m) { return &m->params; }
 static inline int ft_model_num_labels(const ft_model *m) { return m->num_labels; }

@@ -38,6 +38,13 @@ void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,
 void ft_linear_bwd(float *din, float *dW, float *db, const float *dout,
                    const float *in, const float *W, int N, int Cin, int Cout);
 
+/* ---- Conv1D (GPT-2): out[N,Cout] = in[N,Cin] · W[Cin,Cout] + b[Cout]  (W stored [in,out]) ---- */
+void ft_conv1d_fwd(float *out, const float *in, const float *W, const float *b,
+                   int N, int Cin, int Cout);
+/* din[N,Cin] += dout·W^T ; dW[Cin,Cout] += in^T·dout ; db[Cout] += Σ_n dout */
+void ft_conv1d_bwd(float *din, float *dW, float *db, const float *dout,
+                   const float *in, const float *W, int N, int Cin, int Cout);
+
 /* ---- embedding: out[N,C] (+)= table[ids[n]] ----
    accumulate=0 overwrites out, 1 adds (word + position + token type). */
 void ft_embedding_fwd(float *out, const int32_t *ids, const float *table,

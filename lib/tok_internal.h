@@ -34,6 +34,7 @@ typedef struct tok_norm {
     char *pat, *content;                                 /* REPLACE (literal), PREPEND */
     int left, right;                                     /* STRIP */
     uint32_t *trie; uint32_t trie_n; char *pool; size_t pool_n;   /* PRECOMPILED */
+    int32_t ascii_rep[128];              /* PRECOMPILED: pool offset for an ASCII char, -1: itself */
 } tok_norm;
 int tok_precompiled_load(tok_norm *nm, const char *b64);
 int tok_precompiled_load_raw(tok_norm *nm, const unsigned char *bin, size_t n);

@@ -19,6 +19,8 @@ static int b64val(int c)
     return -1;
 }
 
+static const char *first_match(const tok_norm *nm, const unsigned char *s, size_t n);
+
 /* Parses the raw blob: u32 trie size in bytes, the trie units, then the
    NUL-terminated replacement strings.  Returns 0, or -1 when malformed. */
 int tok_precompiled_load_raw(tok_norm *nm, const unsigned char *bin, size_t o)
@@ -36,6 +38,11 @@ int tok_precompiled_load_raw(tok_norm *nm, const unsigned char *bin, size_t o)
     nm->pool = ft_xmalloc(nm->pool_n + 1);
     memcpy(nm->pool, bin + 4 + tsize, nm->pool_n);
     nm->pool[nm->pool_n] = 0;
+    for (int c = 0; c < 128; c++) {
+        unsigned char b = c;
+        const char *r = first_match(nm, &b, 1);
+        nm->ascii_rep[c] = r ? (int32_t)(r - nm->pool) : -1;
+    }
     return 0;
 }
 
@@ -91,6 +98,18 @@ size_t tok_precompiled_apply(const tok_norm *nm, const char *in, size_t n, char 
     size_t o = 0, i = 0;
     utf8proc_int32_t state = 0;
     while (i < n) {
+        /* ASCII followed by ASCII is a cluster of its own (only CR LF joins) */
+        if (u[i] < 0x80 && (i + 1 == n || (u[i + 1] < 0x80 && !(u[i] == '\r' && u[i + 1] == '\n')))) {
+            int32_t r = nm->ascii_rep[u[i]];
+            if (r < 0) (*out)[o++] = in[i];
+            else {
+                size_t rl = strlen(nm->pool + r);
+                GROW(*out, *cap, o + rl + (n - i) * 4 + 16);
+                memcpy(*out + o, nm->pool + r, rl); o += rl;
+            }
+            i++;
+            continue;
+        }
         /* one extended grapheme cluster [i, j) */
         uint32_t c1; int l1 = ft_utf8_decode(u + i, n - i, &c1);
         if (!l1) { c1 = u[i]; l1 = 1; }

@@ -161,6 +161,7 @@ static void enc_reserve(ft_encoding *e, size_t n)
 /* Appends k ids with one type; room must have been reserved. */
 static void enc_append(ft_encoding *e, const int32_t *ids, size_t k, int32_t type, int32_t special)
 {
+    if (!k) return;                 /* ids may be NULL then */
     memcpy(e->ids + e->n, ids, k * sizeof *ids);
     for (size_t i = 0; i < k; i++) {
         e->type_ids[e->n + i] = type;

@@ -259,14 +259,7 @@ static char *save_checkpoint(run_state *st)
 
 static void resume(run_state *st, const char *dir)
 {
-    ft_checkpoint *ck = ft_checkpoint_open(dir);
-    if (!ck) ft_die("%s: no model weights to resume from", dir);
-    int *loaded = ft_xcalloc(st->m->params.n, sizeof *loaded);
-    ft_checkpoint_load(ck, &st->m->params, st->m->base_prefix, st->m->arch, loaded, 1);
-    for (int i = 0; i < st->m->params.n; i++)
-        if (!loaded[i]) ft_die("%s: checkpoint lacks %s", dir, st->m->params.p[i].name);
-    free(loaded);
-    ft_checkpoint_close(ck);
+    ft_model_load_weights(st->m, dir);
     char *p = ft_xasprintf("%s/optimizer.safetensors", dir);
     load_optimizer(st, p);
     free(p);
@@ -617,7 +610,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
             }
             ft_batch fb = {.B = bd->B, .T = bd->T, .input_ids = bd->input_ids,
                            .attention_mask = bd->attention_mask, .token_type_ids = bd->token_type_ids,
-                           .labels = bd->labels};
+                           .labels = bd->labels, .Tl = bd->Tl};
             if (heads) {
                 fb.task = plan[mb].head;
                 fb.loss_weight = a->task_weights ? (float)a->task_weights[fb.task] : 0;
@@ -708,12 +701,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     if (stopped_early) ft_warn("early stopping: no improvement in %d evaluations", a->early_stopping_patience);
 
     if (a->load_best_model_at_end && st.best_checkpoint) {
-        ft_checkpoint *ck = ft_checkpoint_open(st.best_checkpoint);
-        if (!ck) ft_die("%s: the best checkpoint is gone", st.best_checkpoint);
-        int *loaded = ft_xcalloc(ps->n, sizeof *loaded);
-        ft_checkpoint_load(ck, ps, m->base_prefix, m->arch, loaded, 1);
-        free(loaded);
-        ft_checkpoint_close(ck);
+        ft_model_load_weights(m, st.best_checkpoint);
         ft_warn("loaded the best model from %s (%s = %g)", st.best_checkpoint,
                 a->metric_for_best_model, st.best_metric);
     }

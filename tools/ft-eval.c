@@ -1,6 +1,7 @@
 /* ft-eval: a model and token records in, metrics JSON out. */
 #include "dataset.h"
 #include "evaluate.h"
+#include "evaluate_s2s.h"
 #include "model.h"
 #include "stream.h"
 #include "penalty.h"
@@ -26,21 +27,35 @@ static const char usage[] =
 "  --fisher-in FILE         online EWC: add gamma × this earlier Fisher\n"
 "  --ewc-gamma G            decay of the earlier Fisher (default 1)\n"
 "  --threads N              OpenMP threads\n"
+"Generation metrics (--task seq2seq --references REFS GENERATED; no --model):\n"
+"  exact match, corpus BLEU-4 (sacrebleu 13a tokenization, exp smoothing) and,\n"
+"  when references carry test_list (MBPP), pass@1 from running each program\n"
+"  with its tests in a sandboxed python3 (scratch dir, no network, limits).\n"
+"  --references FILE        reference records (JSONL/CSV/ft) in the order generated\n"
+"  --target-column NAME     reference text (default: code, snippet, target or labels)\n"
+"  --no-exec                do not run tests      --jobs N (2) programs at once\n"
+"  --exec-timeout S (10)    --exec-memory-mb N (1024)   --python PATH (python3)\n"
 "  -h, --help               show this help\n";
 
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
-    enum { O_MODEL = 256, O_TASK, O_EBS, O_PRED, O_THREADS, O_FOUT, O_FIN, O_GAMMA };
+    enum { O_MODEL = 256, O_TASK, O_EBS, O_PRED, O_THREADS, O_FOUT, O_FIN, O_GAMMA, O_REFS, O_TCOL,
+           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"task", 1, 0, O_TASK}, {"per-device-eval-batch-size", 1, 0, O_EBS},
         {"batch-size", 1, 0, O_EBS}, {"predictions", 1, 0, O_PRED}, {"output", 1, 0, 'o'},
         {"threads", 1, 0, O_THREADS}, {"fisher-out", 1, 0, O_FOUT}, {"fisher-in", 1, 0, O_FIN},
-        {"ewc-gamma", 1, 0, O_GAMMA}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"ewc-gamma", 1, 0, O_GAMMA}, {"references", 1, 0, O_REFS}, {"target-column", 1, 0, O_TCOL},
+        {"no-exec", 0, 0, O_NOEXEC}, {"jobs", 1, 0, O_JOBS}, {"exec-timeout", 1, 0, O_XTIME},
+        {"exec-memory-mb", 1, 0, O_XMEM}, {"python", 1, 0, O_PYTHON}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *task = "seq-cls", *pred_path = NULL, *out_path = NULL;
     const char *fisher_out = NULL, *fisher_in = NULL;
     double gamma = 1.0;
     int bs = 8, c;
+    const char *refs = NULL;
+    ft_s2s_eval_opts so;
+    ft_s2s_eval_opts_default(&so);
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case O_MODEL: model = optarg; break;
@@ -52,9 +67,29 @@ int main(int argc, char **argv)
         case O_FIN: fisher_in = optarg; break;
         case O_GAMMA: gamma = ft_parse_double("--ewc-gamma", optarg, 0, 1); break;
         case O_THREADS: omp_set_num_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
+        case O_REFS: refs = optarg; break;
+        case O_TCOL: so.target_column = optarg; break;
+        case O_NOEXEC: so.exec = 0; break;
+        case O_JOBS: so.jobs = (int)ft_parse_long("--jobs", optarg, 1, 256); break;
+        case O_XTIME: so.x.timeout_s = ft_parse_double("--exec-timeout", optarg, 0.01, 86400); break;
+        case O_XMEM: so.x.mem_mb = ft_parse_long("--exec-memory-mb", optarg, 16, 1 << 24); break;
+        case O_PYTHON: so.x.python = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
+    }
+    if (refs) {
+        if (ft_task_parse(task) != FT_TASK_SEQ2SEQ) ft_die("--references is for --task seq2seq");
+        if (optind + 1 < argc) ft_die("one generations file at most (got %d)", argc - optind);
+        ft_writer *pw = pred_path ? ft_writer_open(pred_path, FT_FMT_AUTO, 0, ft_header_new("predictions", argc, argv)) : NULL;
+        json_t *r = ft_s2s_evaluate(refs, optind < argc ? argv[optind] : "-", &so, "eval_", pw);
+        if (pw) ft_writer_close(pw);
+        ft_outfile *o = ft_out_open(out_path, 0);
+        json_dumpf(r, o->fp, JSON_COMPACT | JSON_REAL_PRECISION(6));
+        fputc('\n', o->fp);
+        ft_out_commit(o);
+        json_decref(r);
+        return 0;
     }
     if (!model) ft_die("--model DIR is required (see --help)");
     if (ft_task_parse(task) < 0) ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq)", task);

@@ -48,6 +48,9 @@ static const char usage[] =
 "                             tokenizer files, options and input bytes; a rerun\n"
 "                             reads them back without tokenizing\n"
 "      --shard-size N         records per cached shard (default 100000)\n"
+"      --block-size N         causal-LM chunks: concatenate each 1000 records' ids\n"
+"                             and cut them into N-token blocks (labels = input_ids;\n"
+"                             the remainder is dropped), as HF's group_texts\n"
 "      --decode               turn input_ids (and sequence labels) back into text\n"
 "      --skip-special-tokens  with --decode: leave special tokens out\n"
 "  -o, --output FILE          write FILE (.ft, .ftz, .jsonl, .csv) instead of stdout\n"
@@ -61,6 +64,7 @@ typedef struct {
     const char *model, *text_col, *pair_col, *label_col, *labels_file, *target_col;
     const char *prefix, *task, *task_col, *cache_dir, *out;
     int max_length, max_target_length, threads, zstd, replace, decode, skip_special;
+    int block_size;                     /* > 0: group_texts into blocks */
     long shard_size;
     int label_col_given;
     ft_tok_opts opts;
@@ -231,6 +235,29 @@ static void encode_group(const opts_t *o, const ft_tokenizer *t, ft_tok_team *te
         if (ft_tok_encode_batch(t, team, g->n, c, clen, NULL, NULL, &to, tgt, &bad, &err))
             ft_die("%.*s: target: %s", (int)g->where[bad][1], g->buf + g->where[bad][0], err);
     }
+    if (o->block_size > 0) {
+        /* run_clm's group_texts over one datasets.map batch (GROUP records):
+           concatenate, keep total // block · block tokens (all of them when
+           fewer than one block), cut, labels = input_ids */
+        size_t total = 0;
+        for (size_t i = 0; i < g->n; i++) total += enc[i].n;
+        int32_t *cat = ft_xmalloc((total + 1) * sizeof *cat), *ones = ft_xmalloc((o->block_size + 1) * sizeof *ones);
+        size_t p = 0;
+        for (size_t i = 0; i < g->n; i++) { memcpy(cat + p, enc[i].ids, enc[i].n * sizeof *cat); p += enc[i].n; }
+        for (int j = 0; j < o->block_size; j++) ones[j] = 1;
+        size_t bs = (size_t)o->block_size, keep = total >= bs ? total / bs * bs : total;
+        for (size_t s = 0; s < keep; s += bs) {
+            size_t n = keep - s < bs ? keep - s : bs;
+            ft_record_clear(rec);
+            set_ids(rec, "input_ids", cat + s, n);
+            set_ids(rec, "attention_mask", ones, n);
+            set_ids(rec, "labels", cat + s, n);
+            sink_put(k, rec);
+        }
+        free(cat); free(ones);
+        g->n = 0; g->len = 0;
+        return;
+    }
     int type_ids = ft_tok_has_type_ids(t);
     for (size_t i = 0; i < g->n; i++) {
         ft_record_clear(rec);
@@ -263,12 +290,12 @@ static char *options_key(const opts_t *o)
 {
     uint64_t lh = o->labels_file ? hash_file(o->labels_file, 7) : 0;
     return ft_xasprintf(KEY_VERSION " text=%s pair=%s label=%s labels=%016llx target=%s mtl=%d prefix=%s "
-                        "task=%s taskcol=%s ml=%d trunc=%d pad=%d special=%d replace=%d",
+                        "task=%s taskcol=%s ml=%d trunc=%d pad=%d special=%d replace=%d block=%d",
                         o->text_col, o->pair_col ? o->pair_col : "", o->label_col ? o->label_col : "",
                         (unsigned long long)lh, o->target_col ? o->target_col : "", o->max_target_length,
                         o->prefix ? o->prefix : "", o->task ? o->task : "", o->task_col ? o->task_col : "",
                         o->opts.max_length, o->opts.truncation, o->opts.padding,
-                        o->opts.add_special_tokens, o->replace);
+                        o->opts.add_special_tokens, o->replace, o->block_size);
 }
 
 static int shard_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -393,7 +420,8 @@ int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
     enum { O_TEXT = 256, O_PAIR, O_LABEL, O_LABELS, O_TARGET, O_MTL, O_PREFIX, O_TASK, O_TASKCOL,
-           O_MAXLEN, O_TRUNC, O_PAD, O_SPECIAL, O_NOSPECIAL, O_ERRORS, O_CACHE, O_SHARD, O_DECODE, O_SKIP };
+           O_MAXLEN, O_TRUNC, O_PAD, O_SPECIAL, O_NOSPECIAL, O_ERRORS, O_CACHE, O_SHARD, O_DECODE, O_SKIP,
+           O_BLOCK };
     static const struct option lo[] = {
         {"model", required_argument, 0, 'm'}, {"text-column", required_argument, 0, O_TEXT},
         {"text-pair-column", required_argument, 0, O_PAIR}, {"label-column", required_argument, 0, O_LABEL},
@@ -405,7 +433,7 @@ int main(int argc, char **argv)
         {"no-add-special-tokens", no_argument, 0, O_NOSPECIAL}, {"errors", required_argument, 0, O_ERRORS},
         {"threads", required_argument, 0, 'j'}, {"cache-dir", required_argument, 0, O_CACHE},
         {"shard-size", required_argument, 0, O_SHARD}, {"decode", no_argument, 0, O_DECODE},
-        {"skip-special-tokens", no_argument, 0, O_SKIP}, {"output", required_argument, 0, 'o'},
+        {"skip-special-tokens", no_argument, 0, O_SKIP}, {"block-size", required_argument, 0, O_BLOCK}, {"output", required_argument, 0, 'o'},
         {"zstd", no_argument, 0, 'z'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     opts_t o = { .text_col = "text", .label_col = "label", .shard_size = 100000,
                  .opts = { .add_special_tokens = 1 } };
@@ -451,6 +479,7 @@ int main(int argc, char **argv)
         case O_SHARD: o.shard_size = ft_parse_long("--shard-size", optarg, 1, __LONG_MAX__); break;
         case O_DECODE: o.decode = 1; break;
         case O_SKIP: o.skip_special = 1; break;
+        case O_BLOCK: o.block_size = (int)ft_parse_long("--block-size", optarg, 1, 1 << 24); break;
         case 'o': o.out = optarg; break;
         case 'z': o.zstd = 1; break;
         case 'h': fputs(usage, stdout); return 0;
@@ -463,6 +492,8 @@ int main(int argc, char **argv)
     if (!o.max_target_length) o.max_target_length = o.opts.max_length;
     if (o.task && o.task_col) ft_die("--task and --task-column exclude each other");
     if (o.labels_file) read_labels(&o);
+    if (o.block_size && (o.opts.max_length || o.opts.padding != FT_PAD_NONE || o.pair_col || o.target_col))
+        ft_die("--block-size concatenates whole texts: no --max-length, --padding, pairs or targets");
 
     const char *stdin_only[] = {"-"};
     char **files = optind < argc ? argv + optind : (char **)stdin_only;

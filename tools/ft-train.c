@@ -2,6 +2,7 @@
 #include "checkpoint.h"
 #include "dataset.h"
 #include "evaluate.h"
+#include "lora.h"
 #include "model.h"
 #include "optim.h"
 #include "trainer.h"
@@ -28,6 +29,12 @@ static const char usage[] =
 "  --task-sampling proportional|temperature|round-robin  order of the per-task batches (proportional)\n"
 "  --task-temperature T          temperature sampling: task drawn ∝ size^(1/T) (2)\n"
 "  --task-weights NAME=W,...     loss weight per task (1)\n"
+"LoRA (PEFT's LoraConfig; any of these turns it on; output-dir gets a PEFT adapter):\n"
+"  --lora-r N (8)  --lora-alpha X (8)  --lora-dropout X (0)  --use-rslora\n"
+"  --target-modules LIST|REGEX   names or dotted suffixes (c_attn,c_proj; query,value),\n"
+"                                or a regex matched against the whole module name\n"
+"  --lora-bias none|all|lora_only (none)   --modules-to-save LIST\n"
+"  --adapter DIR                 continue training the adapter in DIR (adapter_config.json)\n"
 "Data and schedule:\n"
 "  --eval-data FILE              token records to evaluate on\n"
 "  --num-train-epochs X          (3)      --max-steps N              (-1: from epochs)\n"
@@ -59,8 +66,9 @@ enum {
     O_MGN, O_SCHED, O_ACCUM, O_EVAL_STRAT, O_EVAL_STEPS, O_SAVE_STRAT, O_SAVE_STEPS,
     O_SAVE_LIMIT, O_LOAD_BEST, O_METRIC, O_GIB, O_PATIENCE, O_THRESH, O_LOG_DIR, O_LOG_STEPS,
     O_LOG_STRAT, O_SEED, O_THREADS, O_RESUME, O_DROP_LAST, O_GROUP, O_MAX_LEN, O_QUIET, O_HELP,
-    O_L2SP, O_EWC, O_FISHER, O_REPLAY, O_REPLAY_RATIO, O_TASK_LABELS, O_TASK_SAMPLING, O_TASK_TEMP,
-    O_TASK_WEIGHTS
+    O_L2SP, O_EWC, O_FISHER, O_REPLAY, O_REPLAY_RATIO,
+    O_LORA_R, O_LORA_ALPHA, O_LORA_DROPOUT, O_TARGETS, O_LORA_BIAS, O_MODULES_TO_SAVE, O_RSLORA,
+    O_ADAPTER, O_TASK_LABELS, O_TASK_SAMPLING, O_TASK_TEMP, O_TASK_WEIGHTS
 };
 
 static enum ft_interval interval(const char *flag, const char *s)
@@ -210,7 +218,11 @@ int main(int argc, char **argv)
         {"group-by-length", 0, 0, O_GROUP}, {"max-length", 1, 0, O_MAX_LEN},
         {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP}, {"l2sp", 1, 0, O_L2SP},
         {"ewc", 1, 0, O_EWC}, {"fisher", 1, 0, O_FISHER}, {"replay", 1, 0, O_REPLAY},
-        {"replay-ratio", 1, 0, O_REPLAY_RATIO}, {"task-labels", 1, 0, O_TASK_LABELS},
+        {"replay-ratio", 1, 0, O_REPLAY_RATIO},
+        {"lora-r", 1, 0, O_LORA_R}, {"lora-alpha", 1, 0, O_LORA_ALPHA},
+        {"lora-dropout", 1, 0, O_LORA_DROPOUT}, {"target-modules", 1, 0, O_TARGETS},
+        {"lora-bias", 1, 0, O_LORA_BIAS}, {"modules-to-save", 1, 0, O_MODULES_TO_SAVE},
+        {"use-rslora", 0, 0, O_RSLORA}, {"adapter", 1, 0, O_ADAPTER}, {"task-labels", 1, 0, O_TASK_LABELS},
         {"task-sampling", 1, 0, O_TASK_SAMPLING}, {"task-temperature", 1, 0, O_TASK_TEMP},
         {"task-weights", 1, 0, O_TASK_WEIGHTS}, {0, 0, 0, 0}};
     ft_train_args a;
@@ -220,7 +232,10 @@ int main(int argc, char **argv)
     const char **task_labels = ft_xcalloc(argc, sizeof *task_labels);
     int ntask_labels = 0;
     double replay_ratio = 0.2;
-    int num_labels = 0, scratch = 0, c;
+    int num_labels = 0, scratch = 0, c, lora = 0;
+    ft_lora_config lc;
+    ft_lora_config_default(&lc);
+    const char *adapter = NULL;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case O_MODEL: model = optarg; break;
@@ -283,6 +298,18 @@ int main(int argc, char **argv)
             break;
         case O_TASK_TEMP: a.task_temperature = ft_parse_double("--task-temperature", optarg, 1e-6, 1e6); break;
         case O_TASK_WEIGHTS: task_weights = optarg; break;
+        case O_LORA_R: lc.r = (int)ft_parse_long("--lora-r", optarg, 1, 1 << 16); lora = 1; break;
+        case O_LORA_ALPHA: lc.alpha = (float)ft_parse_double("--lora-alpha", optarg, 0, 1e6); lora = 1; break;
+        case O_LORA_DROPOUT: lc.dropout = (float)ft_parse_double("--lora-dropout", optarg, 0, 0.999); lora = 1; break;
+        case O_TARGETS: lc.target_modules = optarg; lora = 1; break;
+        case O_LORA_BIAS:
+            if ((int)(lc.bias = ft_lora_bias_parse(optarg)) < 0)
+                ft_die("--lora-bias: '%s' is not none, all or lora_only", optarg);
+            lora = 1;
+            break;
+        case O_MODULES_TO_SAVE: lc.modules_to_save = optarg; lora = 1; break;
+        case O_RSLORA: lc.use_rslora = 1; lora = 1; break;
+        case O_ADAPTER: adapter = optarg; break;
         case O_HELP: case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -315,6 +342,15 @@ int main(int argc, char **argv)
     double *weights = task_weights ? parse_weights(m, task_weights) : NULL;
     a.task_weights = weights;
     if (names) ft_model_set_label_names(m, nnames, (const char *const *)names);
+    if (adapter && lora) ft_die("--adapter continues an adapter with its own config; drop the --lora-* flags");
+    if (adapter) ft_lora_load(m, adapter);
+    else if (lora) ft_lora_attach(m, &lc, a.seed);
+    if (m->lora) {
+        if (!m->lora->base_model) m->lora->base_model = ft_xstrdup(model);
+        char line[256];
+        ft_lora_trainable_line(m, line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
     if (train->ds) ft_check_dataset_fits(m, train->ds, train_path);
     else ft_check_batches_fit(m, train->batches, train->nbatches, train_path);
     if (eval) ft_check_dataset_fits(m, eval, eval_path);

@@ -1,0 +1,43 @@
+/* beam: beam search with the semantics of Hugging Face's BeamSearchScorer
+ * (transformers ≥ 4.36, num_beam_hyps_to_keep = 1), independent of the model:
+ *
+ *   each step the caller gives log-probabilities [B·K, V] (log_softmax of the
+ *   last logits, after processors such as no_repeat_ngram, banned = −inf);
+ *   the running beam score is added, the top 2K candidates of each input are
+ *   taken (sorted), a candidate ending in eos becomes a finished hypothesis
+ *   (only when its rank is < K) scored sum_logprobs / generated_len^length_penalty
+ *   (generated_len counts the eos), the first K others continue.  An input is
+ *   done when it holds K hypotheses and either early_stopping is set or the
+ *   best running score / cur_len^length_penalty cannot beat the worst kept.
+ *   At max length the live beams join the hypotheses (generated_len = their
+ *   length without the decoder start) and the best hypothesis wins.
+ *
+ * The search keeps the token history; the caller reorders its key/value cache
+ * by the source rows each step returns. */
+#ifndef FT_BEAM_H
+#define FT_BEAM_H
+#include <stdint.h>
+
+typedef struct ft_beam ft_beam;
+
+/* B inputs × K beams; every row starts with start_token; at most max_new tokens. */
+ft_beam *ft_beam_new(int B, int K, int max_new, float length_penalty, int early_stopping,
+                     int eos, int pad, int start_token);
+void ft_beam_free(ft_beam *bs);
+/* The tokens of row r so far (start token first) and their count. */
+const int32_t *ft_beam_row(const ft_beam *bs, int r, int *len);
+/* One step.  logprobs [B·K, V] may be modified.  Writes next[B·K] (the tokens
+   to feed) and src[B·K] (the row each new row continues).  Returns 1 when the
+   search is over (all inputs done, or max_new tokens reached). */
+int ft_beam_step(ft_beam *bs, float *logprobs, int V, int32_t *next, int *src);
+/* Best sequence of input b after the search: generated tokens (no start
+   token; eos at the end when it finished with one).  *len receives the count;
+   the array lives as long as bs. */
+const int32_t *ft_beam_best(ft_beam *bs, int b, int *len, double *score);
+
+/* In-place log_softmax of n rows of V logits. */
+void ft_log_softmax_rows(float *x, int n, int V);
+/* no_repeat_ngram_size: set logits[t] = −inf for every token t that would
+   repeat an n-gram of seq[0..len). */
+void ft_ban_repeat_ngrams(float *logits, const int32_t *seq, int len, int n);
+#endif

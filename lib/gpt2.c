@@ -1,0 +1,594 @@
+/* gpt2: GPT2LMHeadModel on the ops (HF modeling_gpt2, eager attention).
+ *
+ *   res[0] = dropout(wte[ids] + wpe[t])                      [N,C]
+ *   per layer l (x = res[l]):
+ *     ln1  = LN(x);  qkv = ln1·Wattn + battn                 [N,3C]  (Conv1D: W [in,out])
+ *     ctx  = causal attention(qkv, pad mask)                 [N,C]   probs [B,H,T,T]
+ *     res1 = dropout(ctx·Wproj + bproj) + x
+ *     ln2  = LN(res1); f = ln2·Wfc + bfc; g = gelu_new(f)    [N,F]
+ *     res[l+1] = dropout(g·Wmproj + bmproj) + res1
+ *   lnf = LN_f(res[L]);  logits = lnf·wte^T                  [N,V]   (tied head)
+ *   loss = CE(logits[:, :-1], labels[:, 1:]), -100 ignored, mean over the rest
+ * Every Conv1D goes through the LoRA hooks (lora.h).  Activations live in one
+ * arena sized for B×T tokens; the backward walks the layers in reverse. */
+#include "gpt2.h"
+#include "lora.h"
+#include "ops.h"
+#include "rng.h"
+#include "util.h"
+#include <cblas.h>
+#include <float.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int ln1_w, ln1_b, at_w, at_b, ap_w, ap_b, ln2_w, ln2_b, fc_w, fc_b, mp_w, mp_b;
+} layer_ix;
+
+typedef struct {
+    float *ln1, *mean1, *rstd1, *qkv, *probs, *ctx, *res1, *ln2, *mean2, *rstd2, *f, *g;
+} layer_act;
+
+typedef struct gpt2 {
+    ft_gpt2_config c;
+    int wte, wpe, lnf_w, lnf_b;
+    layer_ix *L;
+    float *arena;
+    int capB, capT;
+    float **res, *lnf, *lnf_mean, *lnf_rstd, *logits, *mask;
+    layer_act *A;
+    int32_t *pos_ids, *labels;
+    float *g_res, *g_tmp, *g_ln, *g_ctx, *g_qkv, *g_f, *g_f2, *scratch;
+    int B, T, train, have_grad, have_loss;
+    uint64_t key;
+} gpt2;
+
+static const char *act_names[] = { "gelu", "gelu_new", "relu" };
+static const char *const ignore_keys[] = { ".attn.bias", ".attn.masked_bias", "lm_head.weight", NULL };
+
+void ft_gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc)
+{
+    memset(gc, 0, sizeof *gc);
+    gc->vocab_size = (int)ft_config_int(cfg, "vocab_size", 50257);
+    gc->n_embd = (int)ft_config_int(cfg, "n_embd", 768);
+    gc->n_layer = (int)ft_config_int(cfg, "n_layer", 12);
+    gc->n_head = (int)ft_config_int(cfg, "n_head", 12);
+    json_t *ni = json_object_get(cfg->json, "n_inner");
+    gc->n_inner = ni && json_is_integer(ni) ? (int)json_integer_value(ni) : 4 * gc->n_embd;
+    gc->n_positions = (int)ft_config_int(cfg, "n_positions", 1024);
+    json_t *e;
+    e = json_object_get(cfg->json, "eos_token_id");
+    gc->eos_token_id = e && json_is_integer(e) ? (int)json_integer_value(e) : -1;
+    e = json_object_get(cfg->json, "bos_token_id");
+    gc->bos_token_id = e && json_is_integer(e) ? (int)json_integer_value(e) : -1;
+    e = json_object_get(cfg->json, "pad_token_id");
+    gc->pad_token_id = e && json_is_integer(e) ? (int)json_integer_value(e) : -1;
+    gc->layer_norm_eps = (float)ft_config_num(cfg, "layer_norm_epsilon", 1e-5);
+    gc->initializer_range = (float)ft_config_num(cfg, "initializer_range", 0.02);
+    gc->resid_pdrop = (float)ft_config_num(cfg, "resid_pdrop", 0.1);
+    gc->embd_pdrop = (float)ft_config_num(cfg, "embd_pdrop", 0.1);
+    gc->attn_pdrop = (float)ft_config_num(cfg, "attn_pdrop", 0.1);
+    const char *act = ft_config_str(cfg, "activation_function", "gelu_new");
+    gc->act = -1;
+    for (int i = 0; i < 3; i++) if (strcmp(act, act_names[i]) == 0) gc->act = i;
+    if (!strcmp(act, "gelu_pytorch_tanh")) gc->act = 1;
+    if (gc->act < 0) ft_die("%s: activation_function \"%s\" not supported (gelu_new, gelu, relu)", cfg->path, act);
+    json_t *sa = json_object_get(cfg->json, "scale_attn_weights");
+    if (sa && json_is_false(sa)) ft_die("%s: scale_attn_weights false is not supported", cfg->path);
+    sa = json_object_get(cfg->json, "scale_attn_by_inverse_layer_idx");
+    if (sa && json_is_true(sa)) ft_die("%s: scale_attn_by_inverse_layer_idx is not supported", cfg->path);
+    if (gc->n_embd <= 0 || gc->n_head <= 0 || gc->n_embd % gc->n_head)
+        ft_die("%s: n_embd %d is not a multiple of n_head %d", cfg->path, gc->n_embd, gc->n_head);
+    if (gc->n_layer < 0 || gc->n_inner <= 0 || gc->vocab_size <= 0 || gc->n_positions <= 0)
+        ft_die("%s: bad GPT-2 dimensions", cfg->path);
+}
+
+const ft_gpt2_config *ft_gpt2_cfg(const ft_model *m) { return &((const gpt2 *)m->impl)->c; }
+
+/* ---- parameters ---- */
+
+static int add(ft_params *ps, const char *name, int64_t d0, int64_t d1)
+{
+    int64_t shape[2] = { d0, d1 };
+    size_t n = strlen(name);
+    int no_decay = (n > 5 && strcmp(name + n - 5, ".bias") == 0) || strstr(name, ".ln_") != NULL;
+    return ft_params_add(ps, name, d1 ? 2 : 1, shape, no_decay);
+}
+
+static void build_params(ft_model *m, gpt2 *g)
+{
+    ft_gpt2_config *c = &g->c;
+    ft_params *ps = &m->params;
+    int C = c->n_embd, F = c->n_inner;
+    char nm[256];
+    g->wte = add(ps, "transformer.wte.weight", c->vocab_size, C);
+    g->wpe = add(ps, "transformer.wpe.weight", c->n_positions, C);
+    g->L = ft_xcalloc(c->n_layer + 1, sizeof *g->L);
+    for (int l = 0; l < c->n_layer; l++) {
+        layer_ix *L = &g->L[l];
+#define P(field, suffix, d0, d1) snprintf(nm, sizeof nm, "transformer.h.%d.%s", l, suffix); L->field = add(ps, nm, d0, d1)
+        P(ln1_w, "ln_1.weight", C, 0);
+        P(ln1_b, "ln_1.bias", C, 0);
+        P(at_w, "attn.c_attn.weight", C, 3 * C);
+        P(at_b, "attn.c_attn.bias", 3 * C, 0);
+        P(ap_w, "attn.c_proj.weight", C, C);
+        P(ap_b, "attn.c_proj.bias", C, 0);
+        P(ln2_w, "ln_2.weight", C, 0);
+        P(ln2_b, "ln_2.bias", C, 0);
+        P(fc_w, "mlp.c_fc.weight", C, F);
+        P(fc_b, "mlp.c_fc.bias", F, 0);
+        P(mp_w, "mlp.c_proj.weight", F, C);
+        P(mp_b, "mlp.c_proj.bias", C, 0);
+#undef P
+    }
+    g->lnf_w = add(ps, "transformer.ln_f.weight", C, 0);
+    g->lnf_b = add(ps, "transformer.ln_f.bias", C, 0);
+    ft_params_alloc(ps);
+}
+
+/* HF GPT2PreTrainedModel._init_weights: Linear/Conv1D/Embedding ~ N(0, range),
+   biases 0, LayerNorm 1/0, and every c_proj.weight ~ N(0, range/sqrt(2·n_layer)).
+   One stream per tensor (seed, name), as for BERT. */
+static void gpt2_init_param(ft_model *m, int i, uint64_t seed)
+{
+    gpt2 *g = m->impl;
+    ft_param *p = &m->params.p[i];
+    float *x = m->params.data + p->offset;
+    size_t n = strlen(p->name);
+    if (strstr(p->name, ".ln_")) {
+        float v = strcmp(p->name + n - 7, ".weight") == 0 ? 1.0f : 0.0f;
+        for (size_t j = 0; j < p->numel; j++) x[j] = v;
+    } else if (n > 5 && strcmp(p->name + n - 5, ".bias") == 0) {
+        memset(x, 0, p->numel * sizeof *x);
+    } else {
+        float std = g->c.initializer_range;
+        if (n > 13 && strcmp(p->name + n - 13, "c_proj.weight") == 0)
+            std /= sqrtf(2.0f * (float)g->c.n_layer);
+        ft_rng r;
+        ft_rng_seed(&r, ft_key_mix(seed, ft_hash64(p->name, n, 0)));
+        ft_rng_normal_fill(&r, x, p->numel, 0.0f, std);
+    }
+}
+
+static int gpt2_linear_kind(const ft_model *m, int i)
+{
+    const char *nm = m->params.p[i].name;
+    size_t n = strlen(nm);
+    if (strncmp(nm, "transformer.h.", 14) != 0 || n < 7 || strcmp(nm + n - 7, ".weight") != 0) return 0;
+    return strstr(nm, ".c_attn.") || strstr(nm, ".c_proj.") || strstr(nm, ".c_fc.") ? 2 : 0;
+}
+
+/* ---- arena ---- */
+
+static void gpt2_reserve(ft_model *m, int B, int T)
+{
+    gpt2 *g = m->impl;
+    if (B <= g->capB && T <= g->capT) return;
+    if (B < g->capB) B = g->capB;
+    if (T < g->capT) T = g->capT;
+    ft_gpt2_config *c = &g->c;
+    size_t N = (size_t)B * T, C = c->n_embd, F = c->n_inner, H = c->n_head, V = c->vocab_size;
+    size_t Lb = c->n_layer, TT = (size_t)T * T;
+    size_t per_layer = 7 * N * C + 4 * N + (size_t)B * H * TT + 2 * N * F;
+    size_t total = (Lb + 1) * N * C + N * C + 2 * N + N * V + N
+                 + Lb * per_layer + 7 * N * C + 2 * N * F + ft_attention_scratch(T)
+                 + (32 + 16 * Lb) * 16;
+    free(g->arena);
+    if (posix_memalign((void **)&g->arena, 64, total * sizeof(float)))
+        ft_die("out of memory: activations for %d×%d tokens need %.1f GiB", B, T, total * 4.0 / (1 << 30));
+    float *p = g->arena;
+#define TAKE(n) (p += (((size_t)(n) + 15) & ~(size_t)15), p - (((size_t)(n) + 15) & ~(size_t)15))
+    free(g->res);
+    g->res = ft_xcalloc(Lb + 1, sizeof *g->res);
+    for (size_t l = 0; l <= Lb; l++) g->res[l] = TAKE(N * C);
+    g->lnf = TAKE(N * C);
+    g->lnf_mean = TAKE(N);
+    g->lnf_rstd = TAKE(N);
+    g->logits = TAKE(N * V);
+    g->mask = TAKE(N);
+    free(g->A);
+    g->A = ft_xcalloc(Lb + 1, sizeof *g->A);
+    for (size_t l = 0; l < Lb; l++) {
+        layer_act *a = &g->A[l];
+        a->ln1 = TAKE(N * C);
+        a->mean1 = TAKE(N);
+        a->rstd1 = TAKE(N);
+        a->qkv = TAKE(3 * N * C);
+        a->probs = TAKE((size_t)B * H * TT);
+        a->ctx = TAKE(N * C);
+        a->res1 = TAKE(N * C);
+        a->ln2 = TAKE(N * C);
+        a->mean2 = TAKE(N);
+        a->rstd2 = TAKE(N);
+        a->f = TAKE(N * F);
+        a->g = TAKE(N * F);
+    }
+    g->g_res = TAKE(N * C);
+    g->g_tmp = TAKE(N * C);
+    g->g_ln = TAKE(N * C);
+    g->g_ctx = TAKE(N * C);
+    g->g_qkv = TAKE(3 * N * C);
+    g->g_f = TAKE(N * F);
+    g->g_f2 = TAKE(N * F);
+    g->scratch = TAKE(ft_attention_scratch(T));
+#undef TAKE
+    if ((size_t)(p - g->arena) > total) ft_die("internal: arena overflow");
+    free(g->pos_ids);
+    free(g->labels);
+    g->pos_ids = ft_xcalloc(N, sizeof(int32_t));
+    g->labels = ft_xcalloc(N, sizeof(int32_t));
+    g->capB = B;
+    g->capT = T;
+}
+
+/* ---- forward ---- */
+
+static void act_fwd(int act, float *out, const float *in, size_t n)
+{
+    if (act == 0) ft_gelu_fwd(out, in, n);
+    else if (act == 1) ft_gelu_tanh_fwd(out, in, n);
+    else ft_relu_fwd(out, in, n);
+}
+
+static void act_bwd(int act, float *din, const float *dout, const float *in, size_t n)
+{
+    if (act == 0) ft_gelu_bwd(din, dout, in, n);
+    else if (act == 1) ft_gelu_tanh_bwd(din, dout, in, n);
+    else ft_relu_bwd(din, dout, in, n);
+}
+
+static uint64_t site(uint64_t key, int layer, int which) { return ft_key_mix(key, (uint64_t)layer * 8 + which); }
+
+/* Shifted labels: row t predicts token t+1.  From the batch's token labels
+   ([B,Tl], -100 ignored, missing columns ignored), else — like HF's
+   DataCollatorForLanguageModeling — from input_ids with padding ignored. */
+static int shift_labels(const ft_batch *b, int32_t *out, int V)
+{
+    int B = b->B, T = b->T;
+    const int32_t *lab = b->Tl > 0 ? b->labels : NULL;   /* class labels [B]: none for an LM */
+    if (lab && b->Tl > T) ft_die("labels have %d tokens, inputs %d", b->Tl, T);
+    for (int i = 0; i < B; i++)
+        for (int t = 0; t < T; t++) {
+            int32_t y = -100;
+            if (t + 1 < T) {
+                if (lab) y = t + 1 < b->Tl ? lab[(size_t)i * b->Tl + t + 1] : -100;
+                else if (!b->attention_mask || b->attention_mask[(size_t)i * T + t + 1])
+                    y = b->input_ids[(size_t)i * T + t + 1];
+            }
+            if (y != -100 && (y < 0 || y >= V)) ft_die("label %d out of range for vocab_size %d", y, V);
+            out[(size_t)i * T + t] = y;
+        }
+    return 1;
+}
+
+/* ft_cross_entropy's arithmetic (double sums, mean over labelled rows), with
+   the N rows of V logits spread over threads: at GPT-2's vocabulary this
+   pass is several percent of a step.  dlogits may alias logits. */
+static float lm_cross_entropy(float *dlogits, const float *logits, const int32_t *labels, int N, int V,
+                              double *row_loss)
+{
+    int count = 0;
+    for (int n = 0; n < N; n++) count += labels[n] != -100;
+    #pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        const float *x = logits + (size_t)n * V;
+        float *d = dlogits ? dlogits + (size_t)n * V : NULL;
+        row_loss[n] = 0;
+        if (labels[n] == -100) { if (d) memset(d, 0, V * sizeof(float)); continue; }
+        float mx = x[0];
+        for (int v = 1; v < V; v++) if (x[v] > mx) mx = x[v];
+        double s = 0;
+        for (int v = 0; v < V; v++) s += exp((double)x[v] - mx);
+        double lse = mx + log(s);
+        row_loss[n] = lse - x[labels[n]];
+        if (d) {
+            float k = 1.0f / count;
+            for (int v = 0; v < V; v++) d[v] = (float)(exp((double)x[v] - lse)) * k;
+            d[labels[n]] -= k;
+        }
+    }
+    double total = 0;
+    for (int n = 0; n < N; n++) total += row_loss[n];
+    return count ? (float)(total / count) : 0.0f;
+}
+
+static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, float *logits_out)
+{
+    gpt2 *g = m->impl;
+    ft_gpt2_config *c = &g->c;
+    ft_params *ps = &m->params;
+    int B = b->B, T = b->T, C = c->n_embd, F = c->n_inner, H = c->n_head, V = c->vocab_size;
+    size_t N = (size_t)B * T;
+    if (B <= 0 || T <= 0) ft_die("empty batch");
+    if (T > c->n_positions) ft_die("sequence length %d exceeds n_positions %d", T, c->n_positions);
+    gpt2_reserve(m, B, T);
+    for (size_t i = 0; i < N; i++) {
+        if (b->input_ids[i] < 0 || b->input_ids[i] >= V)
+            ft_die("token id %d out of range for vocab_size %d", b->input_ids[i], V);
+        g->pos_ids[i] = (int32_t)(i % T);
+        g->mask[i] = b->attention_mask && !b->attention_mask[i] ? -FLT_MAX : 0.0f;
+    }
+    if (train) m->step++;
+    g->key = ft_key_mix(m->seed, m->step);
+    g->B = B; g->T = T; g->train = train; g->have_grad = grad;
+    float pr = train ? c->resid_pdrop : 0, pe = train ? c->embd_pdrop : 0, pa = train ? c->attn_pdrop : 0;
+
+    ft_embedding_fwd(g->res[0], b->input_ids, ft_param_data(ps, g->wte), (int)N, C, 0);
+    ft_embedding_fwd(g->res[0], g->pos_ids, ft_param_data(ps, g->wpe), (int)N, C, 1);
+    ft_dropout_fwd(g->res[0], g->res[0], N * C, pe, site(g->key, 0, 0));
+    for (int l = 0; l < c->n_layer; l++) {
+        layer_ix *L = &g->L[l];
+        layer_act *a = &g->A[l];
+        float *x = g->res[l];
+        ft_layernorm_fwd(a->ln1, a->mean1, a->rstd1, x, ft_param_data(ps, L->ln1_w),
+                         ft_param_data(ps, L->ln1_b), (int)N, C, c->layer_norm_eps);
+        ft_conv1d_fwd(a->qkv, a->ln1, ft_param_data(ps, L->at_w), ft_param_data(ps, L->at_b), (int)N, C, 3 * C);
+        ft_lora_fwd(m, L->at_w, a->qkv, 3 * C, a->ln1, (int)N, train, site(g->key, l + 1, 4));
+        ft_attention_fwd(a->ctx, a->probs, a->qkv, g->mask, B, T, C, H, 1, pa, site(g->key, l + 1, 1), g->scratch);
+        ft_conv1d_fwd(g->g_tmp, a->ctx, ft_param_data(ps, L->ap_w), ft_param_data(ps, L->ap_b), (int)N, C, C);
+        ft_lora_fwd(m, L->ap_w, g->g_tmp, C, a->ctx, (int)N, train, site(g->key, l + 1, 5));
+        ft_dropout_add_fwd(a->res1, g->g_tmp, x, N * C, pr, site(g->key, l + 1, 2));
+        ft_layernorm_fwd(a->ln2, a->mean2, a->rstd2, a->res1, ft_param_data(ps, L->ln2_w),
+                         ft_param_data(ps, L->ln2_b), (int)N, C, c->layer_norm_eps);
+        ft_conv1d_fwd(a->f, a->ln2, ft_param_data(ps, L->fc_w), ft_param_data(ps, L->fc_b), (int)N, C, F);
+        ft_lora_fwd(m, L->fc_w, a->f, F, a->ln2, (int)N, train, site(g->key, l + 1, 6));
+        act_fwd(c->act, a->g, a->f, N * F);
+        ft_conv1d_fwd(g->g_tmp, a->g, ft_param_data(ps, L->mp_w), ft_param_data(ps, L->mp_b), (int)N, F, C);
+        ft_lora_fwd(m, L->mp_w, g->g_tmp, C, a->g, (int)N, train, site(g->key, l + 1, 7));
+        ft_dropout_add_fwd(g->res[l + 1], g->g_tmp, a->res1, N * C, pr, site(g->key, l + 1, 3));
+    }
+    ft_layernorm_fwd(g->lnf, g->lnf_mean, g->lnf_rstd, g->res[c->n_layer], ft_param_data(ps, g->lnf_w),
+                     ft_param_data(ps, g->lnf_b), (int)N, C, c->layer_norm_eps);
+    ft_linear_fwd(g->logits, g->lnf, ft_param_data(ps, g->wte), NULL, (int)N, C, V);
+    if (logits_out) memcpy(logits_out, g->logits, N * V * sizeof(float));
+    shift_labels(b, g->labels, V);
+    /* dlogits overwrite the logits in place: each row is read before written */
+    double *rl = ft_xmalloc(N * sizeof *rl);
+    float loss = lm_cross_entropy(grad ? g->logits : NULL, g->logits, g->labels, (int)N, V, rl);
+    free(rl);
+    return loss;
+}
+
+/* ---- backward ---- */
+
+#define ZERO(p, n) memset((p), 0, (size_t)(n) * sizeof(float))
+#define G(i) (ps->p[i].trainable ? ft_param_grad(ps, i) : NULL)
+
+static void gpt2_backward(ft_model *m, const ft_batch *b)
+{
+    gpt2 *g = m->impl;
+    ft_gpt2_config *c = &g->c;
+    ft_params *ps = &m->params;
+    if (!g->have_grad || b->B != g->B || b->T != g->T) ft_die("internal: backward without its forward");
+    int B = g->B, T = g->T, C = c->n_embd, F = c->n_inner, H = c->n_head, V = c->vocab_size;
+    size_t N = (size_t)B * T;
+    float pr = g->train ? c->resid_pdrop : 0, pe = g->train ? c->embd_pdrop : 0, pa = g->train ? c->attn_pdrop : 0;
+
+    /* head (tied to wte), then ln_f */
+    ZERO(g->g_ln, N * C);
+    ft_linear_bwd(g->g_ln, G(g->wte), NULL, g->logits, g->lnf, ft_param_data(ps, g->wte), (int)N, C, V);
+    ZERO(g->g_res, N * C);
+    ft_layernorm_bwd(g->g_res, G(g->lnf_w), G(g->lnf_b), g->g_ln, g->res[c->n_layer], g->lnf_mean,
+                     g->lnf_rstd, ft_param_data(ps, g->lnf_w), (int)N, C);
+    /* g_res is the gradient of the residual stream: the identity branch of
+       every residual adds into it unchanged. */
+    for (int l = c->n_layer - 1; l >= 0; l--) {
+        layer_ix *L = &g->L[l];
+        layer_act *a = &g->A[l];
+        /* res[l+1] = dropout(g·Wmp + bmp) + res1 */
+        ZERO(g->g_tmp, N * C);
+        ft_dropout_bwd(g->g_tmp, g->g_res, N * C, pr, site(g->key, l + 1, 3));
+        ZERO(g->g_f, N * F);
+        ft_conv1d_bwd(g->g_f, G(L->mp_w), G(L->mp_b), g->g_tmp, a->g, ft_param_data(ps, L->mp_w), (int)N, F, C);
+        ft_lora_bwd(m, L->mp_w, g->g_f, g->g_tmp, C, a->g, (int)N);
+        ZERO(g->g_f2, N * F);
+        act_bwd(c->act, g->g_f2, g->g_f, a->f, N * F);
+        ZERO(g->g_ln, N * C);
+        ft_conv1d_bwd(g->g_ln, G(L->fc_w), G(L->fc_b), g->g_f2, a->ln2, ft_param_data(ps, L->fc_w), (int)N, C, F);
+        ft_lora_bwd(m, L->fc_w, g->g_ln, g->g_f2, F, a->ln2, (int)N);
+        ft_layernorm_bwd(g->g_res, G(L->ln2_w), G(L->ln2_b), g->g_ln, a->res1, a->mean2, a->rstd2,
+                         ft_param_data(ps, L->ln2_w), (int)N, C);
+        /* res1 = dropout(ctx·Wap + bap) + res[l] */
+        ZERO(g->g_tmp, N * C);
+        ft_dropout_bwd(g->g_tmp, g->g_res, N * C, pr, site(g->key, l + 1, 2));
+        ZERO(g->g_ctx, N * C);
+        ft_conv1d_bwd(g->g_ctx, G(L->ap_w), G(L->ap_b), g->g_tmp, a->ctx, ft_param_data(ps, L->ap_w), (int)N, C, C);
+        ft_lora_bwd(m, L->ap_w, g->g_ctx, g->g_tmp, C, a->ctx, (int)N);
+        ZERO(g->g_qkv, 3 * N * C);
+        ft_attention_bwd(g->g_qkv, g->g_ctx, a->qkv, a->probs, B, T, C, H, pa, site(g->key, l + 1, 1), g->scratch);
+        ZERO(g->g_ln, N * C);
+        ft_conv1d_bwd(g->g_ln, G(L->at_w), G(L->at_b), g->g_qkv, a->ln1, ft_param_data(ps, L->at_w), (int)N, C, 3 * C);
+        ft_lora_bwd(m, L->at_w, g->g_ln, g->g_qkv, 3 * C, a->ln1, (int)N);
+        ft_layernorm_bwd(g->g_res, G(L->ln1_w), G(L->ln1_b), g->g_ln, g->res[l], a->mean1, a->rstd1,
+                         ft_param_data(ps, L->ln1_w), (int)N, C);
+    }
+    ZERO(g->g_tmp, N * C);
+    ft_dropout_bwd(g->g_tmp, g->g_res, N * C, pe, site(g->key, 0, 0));
+    if (G(g->wte)) ft_embedding_bwd(G(g->wte), b->input_ids, g->g_tmp, (int)N, C);
+    if (G(g->wpe)) ft_embedding_bwd(G(g->wpe), g->pos_ids, g->g_tmp, (int)N, C);
+    g->have_grad = 0;
+}
+
+static double gpt2_flops(const ft_model *m, int B, int T)
+{
+    const gpt2 *g = m->impl;
+    double C = g->c.n_embd, F = g->c.n_inner, N = (double)B * T, V = g->c.vocab_size;
+    double layer = 6 * N * (4 * C * C + 2 * C * F) + 3 * 2 * 2 * N * T * C / 2;
+    return g->c.n_layer * layer + 6 * N * C * V;
+}
+
+static void gpt2_free(ft_model *m)
+{
+    gpt2 *g = m->impl;
+    free(g->arena); free(g->res); free(g->A); free(g->L);
+    free(g->pos_ids); free(g->labels);
+    free(g);
+}
+
+static const ft_model_vt gpt2_vt = { gpt2_forward, gpt2_backward, gpt2_reserve, gpt2_flops, gpt2_free,
+                                     gpt2_init_param, gpt2_linear_kind };
+
+ft_model *ft_gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
+{
+    (void)num_labels;
+    if (task != FT_TASK_CAUSAL_LM) ft_die("%s: GPT-2 supports --task causal-lm", cfg->path);
+    ft_model *m = ft_xcalloc(1, sizeof *m);
+    gpt2 *g = ft_xcalloc(1, sizeof *g);
+    m->vt = &gpt2_vt;
+    m->impl = g;
+    m->arch = "GPT2LMHeadModel";
+    m->base_prefix = "transformer.";
+    m->ignore_keys = ignore_keys;
+    m->task = task;
+    m->cfg = cfg;
+    m->num_labels = 0;
+    m->seed = seed;
+    m->threads = omp_get_max_threads();
+    ft_gpt2_config_read(cfg, &g->c);
+    ft_params_init(&m->params);
+    build_params(m, g);
+    return m;
+}
+
+/* ---- KV-cache decoding ---- */
+
+struct ft_gpt2_cache {
+    int B, maxT, len;
+    float *k, *v;               /* [L][B][maxT][C] */
+    float *x, *ln, *qkv, *ctx, *tmp, *f, *gg, *last, *scores;
+    int capN;
+};
+
+ft_gpt2_cache *ft_gpt2_cache_new(ft_model *m, int B, int maxT)
+{
+    gpt2 *g = m->impl;
+    if (maxT > g->c.n_positions) maxT = g->c.n_positions;
+    ft_gpt2_cache *c = ft_xcalloc(1, sizeof *c);
+    c->B = B; c->maxT = maxT;
+    size_t n = (size_t)g->c.n_layer * B * maxT * g->c.n_embd;
+    c->k = ft_xcalloc(n ? n : 1, sizeof(float));
+    c->v = ft_xcalloc(n ? n : 1, sizeof(float));
+    c->last = ft_xmalloc((size_t)B * g->c.n_embd * sizeof(float));
+    c->scores = ft_xmalloc((size_t)omp_get_max_threads() * maxT * sizeof(float));
+    return c;
+}
+
+int ft_gpt2_cache_len(const ft_gpt2_cache *c) { return c->len; }
+
+/* Conv1D for a few rows: one GEMV per row reads W once per row without
+   sgemm's packing copy, which dominates when N is 1..8. */
+static void conv1d_rows(float *out, const float *in, const float *W, const float *b, int N, int Cin, int Cout)
+{
+    if (N > 8) { ft_conv1d_fwd(out, in, W, b, N, Cin, Cout); return; }
+    for (int n = 0; n < N; n++) {
+        float *o = out + (size_t)n * Cout;
+        if (b) memcpy(o, b, Cout * sizeof(float));
+        cblas_sgemv(CblasRowMajor, CblasTrans, Cin, Cout, 1.0f, W, Cout, in + (size_t)n * Cin, 1,
+                    b ? 1.0f : 0.0f, o, 1);
+    }
+}
+
+void ft_gpt2_cache_free(ft_gpt2_cache *c)
+{
+    if (!c) return;
+    free(c->k); free(c->v); free(c->x); free(c->ln); free(c->qkv); free(c->ctx);
+    free(c->tmp); free(c->f); free(c->gg); free(c->last); free(c->scores);
+    free(c);
+}
+
+void ft_gpt2_decode(ft_model *m, ft_gpt2_cache *kc, const int32_t *ids, const int32_t *pos,
+                    const int32_t *mask, int Tn, float *logits)
+{
+    gpt2 *g = m->impl;
+    ft_gpt2_config *c = &g->c;
+    ft_params *ps = &m->params;
+    int B = kc->B, C = c->n_embd, F = c->n_inner, H = c->n_head, V = c->vocab_size, D = C / H;
+    int len = kc->len, tot = len + Tn;
+    if (tot > kc->maxT) ft_die("generation exceeds %d positions", kc->maxT);
+    int N = B * Tn;
+    if (N > kc->capN) {
+        kc->capN = N;
+        kc->x = ft_xrealloc(kc->x, (size_t)N * C * sizeof(float));
+        kc->ln = ft_xrealloc(kc->ln, (size_t)N * C * sizeof(float));
+        kc->tmp = ft_xrealloc(kc->tmp, (size_t)N * C * sizeof(float) + 2 * (size_t)N * sizeof(float));
+        kc->qkv = ft_xrealloc(kc->qkv, (size_t)N * 3 * C * sizeof(float));
+        kc->ctx = ft_xrealloc(kc->ctx, (size_t)N * C * sizeof(float));
+        kc->f = ft_xrealloc(kc->f, (size_t)N * F * sizeof(float));
+        kc->gg = ft_xrealloc(kc->gg, (size_t)N * F * sizeof(float));
+    }
+    for (int i = 0; i < N; i++) {
+        if (ids[i] < 0 || ids[i] >= V) ft_die("token id %d out of range for vocab_size %d", ids[i], V);
+        if (pos[i] < 0 || pos[i] >= c->n_positions) ft_die("position %d out of range", pos[i]);
+    }
+    float *mean = kc->tmp + (size_t)N * C, *rstd = mean + N;
+    ft_embedding_fwd(kc->x, ids, ft_param_data(ps, g->wte), N, C, 0);
+    ft_embedding_fwd(kc->x, pos, ft_param_data(ps, g->wpe), N, C, 1);
+    float scale = 1.0f / sqrtf((float)D);
+    for (int l = 0; l < c->n_layer; l++) {
+        layer_ix *L = &g->L[l];
+        float *K = kc->k + (size_t)l * B * kc->maxT * C, *Vc = kc->v + (size_t)l * B * kc->maxT * C;
+        ft_layernorm_fwd(kc->ln, mean, rstd, kc->x, ft_param_data(ps, L->ln1_w), ft_param_data(ps, L->ln1_b),
+                         N, C, c->layer_norm_eps);
+        conv1d_rows(kc->qkv, kc->ln, ft_param_data(ps, L->at_w), ft_param_data(ps, L->at_b), N, C, 3 * C);
+        ft_lora_fwd(m, L->at_w, kc->qkv, 3 * C, kc->ln, N, 0, 0);
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < Tn; t++) {
+                const float *src = kc->qkv + ((size_t)b * Tn + t) * 3 * C;
+                memcpy(K + ((size_t)b * kc->maxT + len + t) * C, src + C, C * sizeof(float));
+                memcpy(Vc + ((size_t)b * kc->maxT + len + t) * C, src + 2 * C, C * sizeof(float));
+            }
+        #pragma omp parallel for collapse(2) schedule(static) if ((size_t)B * H * Tn * tot * D > 65536)
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < H; h++) {
+                float *s = kc->scores + (size_t)omp_get_thread_num() * kc->maxT;
+                const int32_t *mk = mask + (size_t)b * tot;
+                for (int t = 0; t < Tn; t++) {
+                    const float *q = kc->qkv + ((size_t)b * Tn + t) * 3 * C + (size_t)h * D;
+                    int jmax = len + t + 1;
+                    float mx = -INFINITY;
+                    for (int j = 0; j < jmax; j++) {
+                        const float *k = K + ((size_t)b * kc->maxT + j) * C + (size_t)h * D;
+                        float d = 0;
+                        for (int e = 0; e < D; e++) d += q[e] * k[e];
+                        d *= scale;
+                        if (!mk[j]) d += -FLT_MAX;
+                        s[j] = d;
+                        if (d > mx) mx = d;
+                    }
+                    float sum = 0;
+                    for (int j = 0; j < jmax; j++) { s[j] = expf(s[j] - mx); sum += s[j]; }
+                    float inv = 1.0f / sum;
+                    float *o = kc->ctx + ((size_t)b * Tn + t) * C + (size_t)h * D;
+                    for (int e = 0; e < D; e++) o[e] = 0;
+                    for (int j = 0; j < jmax; j++) {
+                        const float *v = Vc + ((size_t)b * kc->maxT + j) * C + (size_t)h * D;
+                        float w = s[j] * inv;
+                        for (int e = 0; e < D; e++) o[e] += w * v[e];
+                    }
+                }
+            }
+        conv1d_rows(kc->tmp, kc->ctx, ft_param_data(ps, L->ap_w), ft_param_data(ps, L->ap_b), N, C, C);
+        ft_lora_fwd(m, L->ap_w, kc->tmp, C, kc->ctx, N, 0, 0);
+        ft_accumulate(kc->x, kc->tmp, (size_t)N * C);
+        ft_layernorm_fwd(kc->ln, mean, rstd, kc->x, ft_param_data(ps, L->ln2_w), ft_param_data(ps, L->ln2_b),
+                         N, C, c->layer_norm_eps);
+        conv1d_rows(kc->f, kc->ln, ft_param_data(ps, L->fc_w), ft_param_data(ps, L->fc_b), N, C, F);
+        ft_lora_fwd(m, L->fc_w, kc->f, F, kc->ln, N, 0, 0);
+        act_fwd(c->act, kc->gg, kc->f, (size_t)N * F);
+        conv1d_rows(kc->tmp, kc->gg, ft_param_data(ps, L->mp_w), ft_param_data(ps, L->mp_b), N, F, C);
+        ft_lora_fwd(m, L->mp_w, kc->tmp, C, kc->gg, N, 0, 0);
+        ft_accumulate(kc->x, kc->tmp, (size_t)N * C);
+    }
+    for (int b = 0; b < B; b++)
+        memcpy(kc->ln + (size_t)b * C, kc->x + ((size_t)b * Tn + Tn - 1) * C, C * sizeof(float));
+    ft_layernorm_fwd(kc->last, mean, rstd, kc->ln, ft_param_data(ps, g->lnf_w), ft_param_data(ps, g->lnf_b),
+                     B, C, c->layer_norm_eps);
+    if (B <= 8)
+        for (int b = 0; b < B; b++)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, V, C, 1.0f, ft_param_data(ps, g->wte), C,
+                        kc->last + (size_t)b * C, 1, 0.0f, logits + (size_t)b * V, 1);
+    else ft_linear_fwd(logits, kc->last, ft_param_data(ps, g->wte), NULL, B, C, V);
+    kc->len = tot;
+}

@@ -1,0 +1,507 @@
+/* lora: adapters on linear layers, PEFT's semantics and file layout.  See lora.h. */
+#define _GNU_SOURCE
+#include "lora.h"
+#include "checkpoint.h"
+#include "ops.h"
+#include "rng.h"
+#include "safetensors.h"
+#include "util.h"
+#include <cblas.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <regex.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define PEFT_PREFIX "base_model.model."
+
+void ft_lora_config_default(ft_lora_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->r = 8;
+    c->alpha = 8;
+}
+
+int ft_lora_bias_parse(const char *s)
+{
+    if (!strcmp(s, "none")) return FT_LORA_BIAS_NONE;
+    if (!strcmp(s, "all")) return FT_LORA_BIAS_ALL;
+    if (!strcmp(s, "lora_only")) return FT_LORA_BIAS_ONLY;
+    return -1;
+}
+static const char *bias_names[] = { "none", "all", "lora_only" };
+
+static char **split_list(const char *s, int *n)
+{
+    char **out = NULL;
+    *n = 0;
+    if (!s) return NULL;
+    char *dup = ft_xstrdup(s), *save = NULL;
+    for (char *tok = strtok_r(dup, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        out = ft_xrealloc(out, (*n + 1) * sizeof *out);
+        out[(*n)++] = ft_xstrdup(tok);
+    }
+    free(dup);
+    return out;
+}
+
+/* PEFT's check_target_module_exists: a string is a regex that must match the
+   whole name; a list matches a name exactly or as a dotted suffix. */
+static int name_matches(const char *name, char **list, int n)
+{
+    size_t nl = strlen(name);
+    for (int i = 0; i < n; i++) {
+        size_t k = strlen(list[i]);
+        if (!strcmp(name, list[i])) return 1;
+        if (nl > k && name[nl - k - 1] == '.' && !strcmp(name + nl - k, list[i])) return 1;
+    }
+    return 0;
+}
+
+static int regex_full(const char *pattern, const char *name)
+{
+    char *anch = ft_xasprintf("^(%s)$", pattern);
+    regex_t re;
+    if (regcomp(&re, anch, REG_EXTENDED | REG_NOSUB)) ft_die("--target-modules: bad regex '%s'", pattern);
+    int ok = regexec(&re, name, 0, NULL, 0) == 0;
+    regfree(&re);
+    free(anch);
+    return ok;
+}
+
+static int is_regex(const char *s) { return strpbrk(s, "*+?[]()|\\^$") != NULL; }
+
+/* Append tensors to a table that is already allocated: a new data buffer
+   holding the old values, and a new gradient buffer that is zeroed only for
+   trainable tensors (frozen ranges are never touched, so a large frozen model
+   costs no resident gradient memory). */
+static void grow_params(ft_params *ps, int nnew, char **names, int64_t (*shapes)[2])
+{
+    float *old = ps->data;
+    free(ps->grad);
+    ps->data = NULL;
+    ps->grad = NULL;
+    size_t old_total = ps->total;
+    for (int i = 0; i < nnew; i++) ft_params_add(ps, names[i], 2, shapes[i], 0);
+    void *d = NULL, *g = NULL;
+    if (posix_memalign(&d, 64, ps->total * sizeof(float)) || posix_memalign(&g, 64, ps->total * sizeof(float)))
+        ft_die("out of memory adding LoRA parameters");
+    memcpy(d, old, old_total * sizeof(float));
+    memset((float *)d + old_total, 0, (ps->total - old_total) * sizeof(float));
+    free(old);
+    ps->data = d;
+    ps->grad = g;
+}
+
+static void zero_trainable_grads(ft_params *ps)
+{
+    for (int i = 0; i < ps->n; i++)
+        if (ps->p[i].trainable) memset(ps->grad + ps->p[i].offset, 0, ps->p[i].numel * sizeof(float));
+}
+
+static char *module_of(const char *wname)
+{
+    size_t n = strlen(wname);
+    return ft_xasprintf("%.*s", (int)(n - 7), wname);   /* drop ".weight" */
+}
+
+static int is_bias(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 5 && !strcmp(name + n - 5, ".bias");
+}
+
+ft_lora *ft_lora_attach(ft_model *m, const ft_lora_config *cfg, uint64_t seed)
+{
+    if (m->lora) ft_die("internal: model already has an adapter");
+    if (!m->vt->linear_kind) ft_die("LoRA is not available for %s", m->arch);
+    if (cfg->r <= 0) ft_die("--lora-r must be positive");
+    ft_params *ps = &m->params;
+    ft_lora *lo = ft_xcalloc(1, sizeof *lo);
+    lo->cfg = *cfg;
+    lo->ps_ = ps;
+    const char *tm = cfg->target_modules;
+    if (!tm) {
+        /* PEFT's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING */
+        const char *mt = ft_config_str(m->cfg, "model_type", "");
+        tm = !strcmp(mt, "gpt2") ? "c_attn" : !strcmp(mt, "bert") ? "query,value" : !strcmp(mt, "t5") ? "q,v" : NULL;
+        if (!tm) ft_die("--target-modules is required for model_type %s", mt);
+    }
+    lo->cfg.target_modules = ft_xstrdup(tm);
+    lo->is_regex = is_regex(tm);
+    if (!lo->is_regex) lo->targets = split_list(tm, &lo->ntargets);
+    lo->save = split_list(cfg->modules_to_save, &lo->nsave);
+    if (m->task == FT_TASK_SEQ_CLS && !name_matches("classifier", lo->save, lo->nsave)) {
+        /* PEFT's SEQ_CLS task type keeps the new head trainable */
+        lo->save = ft_xrealloc(lo->save, (lo->nsave + 1) * sizeof *lo->save);
+        lo->save[lo->nsave++] = ft_xstrdup("classifier");
+    }
+    lo->cfg.modules_to_save = NULL;
+    lo->nparams_base = ps->n;
+    lo->by_weight = ft_xmalloc(ps->n * sizeof *lo->by_weight);
+    int nl = 0;
+    for (int i = 0; i < ps->n; i++) {
+        lo->by_weight[i] = -1;
+        int kind = m->vt->linear_kind(m, i);
+        if (!kind) continue;
+        char *mod = module_of(ps->p[i].name);
+        int hit = lo->is_regex ? regex_full(tm, mod) : name_matches(mod, lo->targets, lo->ntargets);
+        if (!hit) { free(mod); continue; }
+        lo->L = ft_xrealloc(lo->L, (nl + 1) * sizeof *lo->L);
+        ft_lora_layer *L = &lo->L[nl];
+        memset(L, 0, sizeof *L);
+        L->module = mod;
+        L->w = i;
+        char *bn = ft_xasprintf("%s.bias", mod);
+        L->b = ft_params_find(ps, bn);
+        free(bn);
+        L->conv1d = kind == 2;
+        L->in = (int)(L->conv1d ? ps->p[i].shape[0] : ps->p[i].shape[1]);
+        L->out = (int)(L->conv1d ? ps->p[i].shape[1] : ps->p[i].shape[0]);
+        L->r = cfg->r;
+        L->scale = cfg->use_rslora ? cfg->alpha / sqrtf((float)cfg->r) : cfg->alpha / (float)cfg->r;
+        L->p = cfg->dropout;
+        lo->by_weight[i] = nl++;
+    }
+    lo->n = nl;
+    if (!nl) ft_die("Target modules %s not found in the base model (%s)", tm, m->arch);
+    /* freeze the base, then add A and B */
+    for (int i = 0; i < ps->n; i++) {
+        ft_param *p = &ps->p[i];
+        p->trainable = 0;
+        if (cfg->bias == FT_LORA_BIAS_ALL && is_bias(p->name)) p->trainable = 1;
+        char *mod = ft_xstrdup(p->name);
+        char *dot = strrchr(mod, '.');
+        if (dot) *dot = 0;
+        if (lo->nsave && name_matches(mod, lo->save, lo->nsave)) p->trainable = 1;
+        free(mod);
+    }
+    if (cfg->bias == FT_LORA_BIAS_ONLY)
+        for (int l = 0; l < nl; l++) if (lo->L[l].b >= 0) ps->p[lo->L[l].b].trainable = 1;
+    char **names = ft_xcalloc(2 * nl, sizeof *names);
+    int64_t (*shapes)[2] = ft_xcalloc(2 * nl, sizeof *shapes);
+    for (int l = 0; l < nl; l++) {
+        ft_lora_layer *L = &lo->L[l];
+        names[2 * l] = ft_xasprintf("%s.lora_A.weight", L->module);
+        shapes[2 * l][0] = L->r; shapes[2 * l][1] = L->in;
+        names[2 * l + 1] = ft_xasprintf("%s.lora_B.weight", L->module);
+        shapes[2 * l + 1][0] = L->out; shapes[2 * l + 1][1] = L->r;
+    }
+    grow_params(ps, 2 * nl, names, shapes);
+    for (int l = 0; l < nl; l++) {
+        ft_lora_layer *L = &lo->L[l];
+        L->A = lo->nparams_base + 2 * l;
+        L->B = L->A + 1;
+        /* kaiming_uniform_(a=sqrt(5)) on [r,in]: U(-1/sqrt(in), 1/sqrt(in)) */
+        ft_rng r;
+        ft_rng_seed(&r, ft_key_mix(seed, ft_hash64(names[2 * l], strlen(names[2 * l]), 1)));
+        float bound = 1.0f / sqrtf((float)L->in), *a = ft_param_data(ps, L->A);
+        for (size_t j = 0; j < ps->p[L->A].numel; j++) a[j] = (float)((2 * ft_rng_uniform(&r) - 1) * bound);
+        free(names[2 * l]);
+        free(names[2 * l + 1]);
+    }
+    free(names);
+    free(shapes);
+    zero_trainable_grads(ps);
+    m->lora = lo;
+    return lo;
+}
+
+void ft_lora_free(ft_lora *lo)
+{
+    if (!lo) return;
+    for (int l = 0; l < lo->n; l++) {
+        free(lo->L[l].module); free(lo->L[l].t); free(lo->L[l].xd); free(lo->L[l].dt);
+    }
+    for (int i = 0; i < lo->ntargets; i++) free(lo->targets[i]);
+    for (int i = 0; i < lo->nsave; i++) free(lo->save[i]);
+    free(lo->targets); free(lo->save); free(lo->L); free(lo->by_weight);
+    free((char *)lo->cfg.target_modules);
+    free(lo->base_model);
+    free(lo);
+}
+
+/* ---- hooks ---- */
+
+static void ensure(ft_lora_layer *L, int N)
+{
+    if ((size_t)N <= L->capN) return;
+    L->capN = N;
+    free(L->t); free(L->dt); free(L->xd);
+    L->t = ft_xmalloc((size_t)N * L->r * sizeof(float));
+    L->dt = ft_xmalloc((size_t)N * L->r * sizeof(float));
+    L->xd = ft_xmalloc((size_t)N * L->in * sizeof(float));
+}
+
+void ft_lora_fwd_(ft_lora *lo, int layer, float *out, int ldo, const float *in, int N,
+                  int train, uint64_t key)
+{
+    ft_lora_layer *L = &lo->L[layer];
+    ensure(L, N);
+    L->train = train && L->p > 0;
+    L->key = key;
+    const float *x = in;
+    if (L->train) { ft_dropout_fwd(L->xd, in, (size_t)N * L->in, L->p, key); x = L->xd; }
+    const ft_params *ps = lo->ps_;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, L->r, L->in, 1.0f, x, L->in,
+                ft_param_data(ps, L->A), L->in, 0.0f, L->t, L->r);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, L->out, L->r, L->scale, L->t, L->r,
+                ft_param_data(ps, L->B), L->r, 1.0f, out, ldo);
+}
+
+void ft_lora_bwd_(ft_lora *lo, int layer, float *din, const float *dout, int ldo,
+                  const float *in, int N)
+{
+    ft_lora_layer *L = &lo->L[layer];
+    const ft_params *ps = lo->ps_;
+    if ((size_t)N > L->capN) ft_die("internal: LoRA backward without its forward");
+    float *dA = ps->p[L->A].trainable ? ft_param_grad(ps, L->A) : NULL;
+    float *dB = ps->p[L->B].trainable ? ft_param_grad(ps, L->B) : NULL;
+    if (dB)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->out, L->r, N, L->scale, dout, ldo,
+                    L->t, L->r, 1.0f, dB, L->r);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, L->r, L->out, L->scale, dout, ldo,
+                ft_param_data(ps, L->B), L->r, 0.0f, L->dt, L->r);
+    const float *x = in;
+    if (L->train && dA) { ft_dropout_fwd(L->xd, in, (size_t)N * L->in, L->p, L->key); x = L->xd; }
+    if (dA)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->r, L->in, N, 1.0f, L->dt, L->r,
+                    x, L->in, 1.0f, dA, L->in);
+    if (!din) return;
+    if (L->train) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, L->in, L->r, 1.0f, L->dt, L->r,
+                    ft_param_data(ps, L->A), L->in, 0.0f, L->xd, L->in);
+        ft_dropout_bwd(din, L->xd, (size_t)N * L->in, L->p, L->key);
+    } else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, L->in, L->r, 1.0f, L->dt, L->r,
+                    ft_param_data(ps, L->A), L->in, 1.0f, din, L->in);
+}
+
+/* ---- merge ---- */
+
+void ft_lora_merge(ft_model *m)
+{
+    ft_lora *lo = m->lora;
+    if (!lo) return;
+    ft_params *ps = &m->params;
+    for (int l = 0; l < lo->n; l++) {
+        ft_lora_layer *L = &lo->L[l];
+        float *W = ft_param_data(ps, L->w);
+        const float *A = ft_param_data(ps, L->A), *B = ft_param_data(ps, L->B);
+        if (L->conv1d)      /* W[in,out] += scale·A^T·B^T */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasTrans, L->in, L->out, L->r, L->scale,
+                        A, L->in, B, L->r, 1.0f, W, L->out);
+        else                /* W[out,in] += scale·B·A */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L->out, L->in, L->r, L->scale,
+                        B, L->r, A, L->in, 1.0f, W, L->in);
+    }
+    for (int i = lo->nparams_base; i < ps->n; i++) free(ps->p[i].name);
+    ps->n = lo->nparams_base;
+    for (int i = 0; i < ps->n; i++) ps->p[i].trainable = 1;
+    ft_lora_free(lo);
+    m->lora = NULL;
+}
+
+/* ---- files ---- */
+
+static int saved_param(const ft_model *m, int i)
+{
+    const ft_lora *lo = m->lora;
+    return i >= lo->nparams_base || m->params.p[i].trainable;
+}
+
+void ft_lora_save(ft_model *m, const char *dir)
+{
+    ft_lora *lo = m->lora;
+    ft_params *ps = &m->params;
+    ft_mkdir_p(dir);
+    ft_st_writer *w = ft_st_writer_new();
+    ft_st_writer_meta(w, "format", "pt");
+    for (int i = 0; i < ps->n; i++) {
+        if (!saved_param(m, i)) continue;
+        char *k = ft_xasprintf(PEFT_PREFIX "%s", ps->p[i].name);
+        ft_st_writer_add(w, k, ps->p[i].ndim, ps->p[i].shape, ft_param_data(ps, i));
+        free(k);
+    }
+    char *p = ft_xasprintf("%s/adapter_model.safetensors", dir);
+    ft_st_writer_write(w, p);
+    ft_st_writer_free(w);
+    free(p);
+
+    json_t *j = json_object();
+    int fifo = 0;
+    for (int l = 0; l < lo->n; l++) fifo |= lo->L[l].conv1d;
+    json_object_set_new(j, "alpha_pattern", json_object());
+    json_object_set_new(j, "auto_mapping", json_null());
+    json_object_set_new(j, "base_model_name_or_path", lo->base_model ? json_string(lo->base_model) : json_null());
+    json_object_set_new(j, "bias", json_string(bias_names[lo->cfg.bias]));
+    json_object_set_new(j, "fan_in_fan_out", json_boolean(fifo));
+    json_object_set_new(j, "inference_mode", json_true());
+    json_object_set_new(j, "init_lora_weights", json_true());
+    json_object_set_new(j, "layers_pattern", json_null());
+    json_object_set_new(j, "layers_to_transform", json_null());
+    json_object_set_new(j, "lora_alpha", json_real(lo->cfg.alpha));
+    json_object_set_new(j, "lora_dropout", json_real(lo->cfg.dropout));
+    json_t *ms = json_null();
+    if (lo->nsave) {
+        ms = json_array();
+        for (int i = 0; i < lo->nsave; i++) json_array_append_new(ms, json_string(lo->save[i]));
+    }
+    json_object_set_new(j, "modules_to_save", ms);
+    json_object_set_new(j, "peft_type", json_string("LORA"));
+    json_object_set_new(j, "r", json_integer(lo->cfg.r));
+    json_object_set_new(j, "rank_pattern", json_object());
+    json_object_set_new(j, "revision", json_null());
+    if (lo->is_regex) json_object_set_new(j, "target_modules", json_string(lo->cfg.target_modules));
+    else {
+        json_t *t = json_array();
+        for (int i = 0; i < lo->ntargets; i++) json_array_append_new(t, json_string(lo->targets[i]));
+        json_object_set_new(j, "target_modules", t);
+    }
+    json_object_set_new(j, "task_type", json_string(m->task == FT_TASK_CAUSAL_LM ? "CAUSAL_LM" :
+                                                    m->task == FT_TASK_SEQ2SEQ ? "SEQ_2_SEQ_LM" : "SEQ_CLS"));
+    json_object_set_new(j, "use_dora", json_false());
+    json_object_set_new(j, "use_rslora", json_boolean(lo->cfg.use_rslora));
+    p = ft_xasprintf("%s/adapter_config.json", dir);
+    char *tmp = ft_xasprintf("%s.tmp", p);
+    if (json_dump_file(j, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) || rename(tmp, p))
+        ft_die("%s: cannot write", p);
+    free(tmp);
+    free(p);
+    json_decref(j);
+}
+
+/* The parameter a file tensor of an adapter feeds, or -1. */
+static int map_adapter_name(const ft_model *m, const char *key)
+{
+    const char *k = strncmp(key, PEFT_PREFIX, strlen(PEFT_PREFIX)) == 0 ? key + strlen(PEFT_PREFIX) : key;
+    char *nm = ft_xstrdup(k);
+    /* older PEFT keeps the adapter name: lora_A.default.weight */
+    char *d = strstr(nm, ".default.weight");
+    if (d) memmove(d, d + 8, strlen(d + 8) + 1);
+    int i = ft_params_find(&m->params, nm);
+    if (i < 0 && m->base_prefix) {
+        size_t pl = strlen(m->base_prefix);
+        if (!strncmp(nm, m->base_prefix, pl)) i = ft_params_find(&m->params, nm + pl);
+        else { char *p = ft_xasprintf("%s%s", m->base_prefix, nm); i = ft_params_find(&m->params, p); free(p); }
+    }
+    free(nm);
+    return i;
+}
+
+void ft_lora_load_weights(ft_model *m, const char *dir)
+{
+    ft_params *ps = &m->params;
+    char *p = ft_xasprintf("%s/adapter_model.safetensors", dir);
+    struct stat st;
+    if (stat(p, &st) != 0) {
+        char *bin = ft_xasprintf("%s/adapter_model.bin", dir);
+        if (stat(bin, &st) == 0) ft_die("%s: only adapter_model.bin; ft reads safetensors "
+                                        "(save the adapter with safe_serialization=True)", dir);
+        ft_die("%s: no adapter_model.safetensors", dir);
+    }
+    ft_st_file *f = ft_st_open(p);
+    int *loaded = ft_xcalloc(ps->n, sizeof *loaded);
+    for (int t = 0; t < f->n; t++) {
+        const ft_st_tensor *tt = &f->t[t];
+        int i = map_adapter_name(m, tt->name);
+        if (i < 0) ft_die("%s: adapter tensor %s has no counterpart in the base model (%s)",
+                          p, tt->name, m->arch);
+        const ft_param *q = &ps->p[i];
+        int same = tt->ndim == q->ndim;
+        for (int d = 0; same && d < q->ndim; d++) same = tt->shape[d] == q->shape[d];
+        if (!same) {
+            char a[96] = "", b[96] = "";
+            for (int d = 0; d < tt->ndim; d++) snprintf(a + strlen(a), sizeof a - strlen(a), "%s%lld", d ? ", " : "", (long long)tt->shape[d]);
+            for (int d = 0; d < q->ndim; d++) snprintf(b + strlen(b), sizeof b - strlen(b), "%s%lld", d ? ", " : "", (long long)q->shape[d]);
+            ft_die("%s: size mismatch for %s: shape [%s] in the adapter, [%s] in the base model",
+                   p, tt->name, a, b);
+        }
+        ft_st_read_f32(f, tt, ft_param_data(ps, i));
+        loaded[i] = 1;
+    }
+    for (int i = m->lora->nparams_base; i < ps->n; i++)
+        if (!loaded[i]) ft_die("%s: adapter lacks %s%s", p, PEFT_PREFIX, ps->p[i].name);
+    free(loaded);
+    ft_st_close(f);
+    free(p);
+}
+
+ft_lora *ft_lora_load(ft_model *m, const char *dir)
+{
+    char *p = ft_xasprintf("%s/adapter_config.json", dir);
+    json_error_t e;
+    json_t *j = json_load_file(p, 0, &e);
+    if (!j) ft_die("%s:%d: %s", p, e.line, e.text);
+    const char *pt = json_string_value(json_object_get(j, "peft_type"));
+    if (pt && strcmp(pt, "LORA")) ft_die("%s: peft_type %s is not LORA", p, pt);
+    ft_lora_config c;
+    ft_lora_config_default(&c);
+    json_t *v;
+    if ((v = json_object_get(j, "r")) && json_is_integer(v)) c.r = (int)json_integer_value(v);
+    if ((v = json_object_get(j, "lora_alpha")) && json_is_number(v)) c.alpha = (float)json_number_value(v);
+    if ((v = json_object_get(j, "lora_dropout")) && json_is_number(v)) c.dropout = (float)json_number_value(v);
+    if ((v = json_object_get(j, "use_rslora")) && json_is_true(v)) c.use_rslora = 1;
+    const char *bias = json_string_value(json_object_get(j, "bias"));
+    if (bias && (int)(c.bias = ft_lora_bias_parse(bias)) < 0) ft_die("%s: bias \"%s\" unknown", p, bias);
+    if (json_object_size(json_object_get(j, "rank_pattern")) || json_object_size(json_object_get(j, "alpha_pattern")))
+        ft_die("%s: rank_pattern / alpha_pattern are not supported", p);
+    if ((v = json_object_get(j, "use_dora")) && json_is_true(v)) ft_die("%s: DoRA is not supported", p);
+    char *targets = NULL, *save = NULL;
+    v = json_object_get(j, "target_modules");
+    if (json_is_string(v)) targets = ft_xstrdup(json_string_value(v));
+    else if (json_is_array(v)) {
+        size_t i; json_t *x;
+        json_array_foreach(v, i, x) {
+            char *t = ft_xasprintf("%s%s%s", targets ? targets : "", targets ? "," : "", json_string_value(x));
+            free(targets); targets = t;
+        }
+    }
+    v = json_object_get(j, "modules_to_save");
+    if (json_is_array(v)) {
+        size_t i; json_t *x;
+        json_array_foreach(v, i, x) {
+            char *t = ft_xasprintf("%s%s%s", save ? save : "", save ? "," : "", json_string_value(x));
+            free(save); save = t;
+        }
+    }
+    c.target_modules = targets;
+    c.modules_to_save = save;
+    ft_lora *lo = ft_lora_attach(m, &c, 0);
+    const char *base = json_string_value(json_object_get(j, "base_model_name_or_path"));
+    if (base) lo->base_model = ft_xstrdup(base);
+    free(targets);
+    free(save);
+    json_decref(j);
+    free(p);
+    ft_lora_load_weights(m, dir);
+    return lo;
+}
+
+static void commas(char *buf, size_t n, size_t v)
+{
+    char tmp[32];
+    int len = snprintf(tmp, sizeof tmp, "%zu", v), o = 0;
+    for (int i = 0; i < len && (size_t)o + 2 < n; i++) {
+        if (i && (len - i) % 3 == 0) buf[o++] = ',';
+        buf[o++] = tmp[i];
+    }
+    buf[o] = 0;
+}
+
+void ft_lora_trainable_line(const ft_model *m, char *buf, size_t n)
+{
+    const ft_params *ps = &m->params;
+    size_t train = ft_params_count(ps, 1), all = ft_params_count(ps, 0);
+    /* PEFT keeps modules_to_save as a copy next to the original */
+    if (m->lora)
+        for (int i = 0; i < m->lora->nparams_base; i++)
+            if (ps->p[i].trainable && !(is_bias(ps->p[i].name) && m->lora->cfg.bias != FT_LORA_BIAS_NONE))
+                all += ps->p[i].numel;
+    char a[32], b[32];
+    commas(a, sizeof a, train);
+    commas(b, sizeof b, all);
+    snprintf(buf, n, "trainable params: %s || all params: %s || trainable%%: %.4f", a, b,
+             all ? 100.0 * train / all : 0.0);
+}

@@ -1,0 +1,767 @@
+/* t5: T5ForConditionalGeneration on the ops (HF modeling_t5, eager attention).
+ *
+ *   encoder (N = B·Ts rows):
+ *     x0 = dropout(shared[ids])
+ *     per block:  x1 = x + dropout(SelfAttn(RMS(x)))       bias: bidirectional buckets
+ *                 x' = x1 + dropout(FF(RMS(x1)))
+ *     enc = dropout(RMS_final(xL))
+ *   decoder (Nt = B·Tt rows), y0 = dropout(shared[shift_right(labels)]):
+ *     per block:  y1 = y + dropout(SelfAttn(RMS(y)))       causal, unidirectional buckets
+ *                 y2 = y1 + dropout(CrossAttn(RMS(y1), enc))   encoder padding mask
+ *                 y' = y2 + dropout(FF(RMS(y2)))
+ *     h = dropout(RMS_final(yL)) · (tied ? d_model^-0.5 : 1)
+ *   logits = h · lm_head^T (lm_head = shared when tied);  loss = CE(labels, −100)
+ *   Attn: q,k,v,o without bias, scores q·k^T + position bias (+ mask), no 1/√d;
+ *   the bias table lives in block 0 of each stack and serves every block.
+ *   FF: wo(dropout(act(wi x)))  or gated  wo(dropout(act(wi_0 x) ∘ wi_1 x)).
+ * Activations come from one arena sized for (B, Ts, Tt); the backward walks
+ * the blocks in reverse, accumulating into params.grad. */
+#include "t5.h"
+#include "checkpoint.h"
+#include "ops.h"
+#include "ops_t5.h"
+#include "rng.h"
+#include "util.h"
+#include <float.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int ln1, qkv, o, rel;          /* self-attention (rel: block 0 only, else -1) */
+    int ln2, cq, ckv, co;          /* cross-attention (decoder) */
+    int lnf, wi, wi1, wo;          /* feed-forward (wi1: gated only) */
+} blk_ix;
+
+typedef struct {
+    float *x, *n1, *rstd1, *qkv, *probs, *ctx, *x1;
+    float *n2, *rstd2, *cq, *ckv, *probs2, *ctx2, *x2;
+    float *nf, *rstdf, *f0, *f1, *a0, *gd;
+} blk_act;
+
+typedef struct t5 {
+    ft_t5_config c;
+    int inner;                      /* H·d_kv */
+    int shared, enc_ln, dec_ln, lm_head;
+    blk_ix *E, *D;
+    /* arena */
+    float *arena;
+    int capB, capTs, capTt;
+    blk_act *EA, *DA;
+    float *enc_last, *enc_norm, *enc_rstd, *enc_out;
+    float *dec_last, *dec_norm, *dec_rstd, *hs, *logits;
+    float *emask, *enc_bias, *dec_bias;
+    float *g_res, *g_t, *g_n, *g_ctx, *g_qkv, *g_f0, *g_f1, *g_h, *g_ckv, *g_enc, *g_bias, *scratch;
+    int32_t *dec_ids;
+    /* last forward */
+    int B, Ts, Tt, train, have_grad;
+    uint64_t key;
+} t5;
+
+static const char *act_names[] = { "gelu", "gelu_new", "relu" };
+
+void ft_t5_config_read(const ft_config *cfg, ft_t5_config *tc)
+{
+    memset(tc, 0, sizeof *tc);
+    tc->vocab_size = (int)ft_config_req_int(cfg, "vocab_size");
+    tc->d_model = (int)ft_config_int(cfg, "d_model", 512);
+    tc->d_kv = (int)ft_config_int(cfg, "d_kv", 64);
+    tc->d_ff = (int)ft_config_int(cfg, "d_ff", 2048);
+    tc->num_layers = (int)ft_config_int(cfg, "num_layers", 6);
+    tc->num_decoder_layers = (int)ft_config_int(cfg, "num_decoder_layers", tc->num_layers);
+    tc->num_heads = (int)ft_config_int(cfg, "num_heads", 8);
+    tc->num_buckets = (int)ft_config_int(cfg, "relative_attention_num_buckets", 32);
+    tc->max_distance = (int)ft_config_int(cfg, "relative_attention_max_distance", 128);
+    tc->eps = (float)ft_config_num(cfg, "layer_norm_epsilon", 1e-6);
+    tc->dropout = (float)ft_config_num(cfg, "dropout_rate", 0.1);
+    tc->init_factor = (float)ft_config_num(cfg, "initializer_factor", 1.0);
+    tc->pad_token_id = (int)ft_config_int(cfg, "pad_token_id", 0);
+    tc->eos_token_id = (int)ft_config_int(cfg, "eos_token_id", 1);
+    tc->decoder_start_token_id = (int)ft_config_int(cfg, "decoder_start_token_id", tc->pad_token_id);
+    json_t *tie = json_object_get(cfg->json, "tie_word_embeddings");
+    tc->tie = !tie || json_is_true(tie);
+    /* HF T5Config: "gated-gelu" means gelu_new; otherwise "[gated-]ACT" */
+    const char *ff = ft_config_str(cfg, "feed_forward_proj", "relu");
+    const char *act = ff;
+    if (!strncmp(ff, "gated-", 6)) { tc->gated = 1; act = ff + 6; }
+    if (!strcmp(ff, "gated-gelu")) act = "gelu_new";
+    tc->act = -1;
+    for (int i = 0; i < 3; i++) if (!strcmp(act, act_names[i])) tc->act = i;
+    if (tc->act < 0 || strchr(act, '-'))
+        ft_die("%s: feed_forward_proj \"%s\" not supported (relu, gelu, gated-gelu, gated-relu, gelu_new)",
+               cfg->path, ff);
+    if (tc->d_model <= 0 || tc->d_kv <= 0 || tc->d_ff <= 0 || tc->num_heads <= 0 || tc->vocab_size <= 0 ||
+        tc->num_layers < 1 || tc->num_decoder_layers < 1 || tc->num_buckets < 2 || tc->max_distance < 2)
+        ft_die("%s: bad T5 dimensions", cfg->path);
+}
+
+const ft_t5_config *ft_t5_get_config(const ft_model *m) { return &((const t5 *)m->impl)->c; }
+
+/* ---- parameters ---- */
+
+static int add(ft_params *ps, const char *name, int64_t d0, int64_t d1)
+{
+    int64_t shape[2] = { d0, d1 };
+    return ft_params_add(ps, name, d1 ? 2 : 1, shape, strstr(name, "layer_norm") != NULL);
+}
+
+static void build_stack(ft_params *ps, t5 *t, const char *stack, int nl, blk_ix *X, int dec)
+{
+    ft_t5_config *c = &t->c;
+    int C = c->d_model, I = t->inner, F = c->d_ff;
+    char nm[256];
+    static const char *qkv[3] = { "q", "k", "v" };
+    for (int l = 0; l < nl; l++) {
+        blk_ix *b = &X[l];
+        b->wi1 = b->rel = b->ln2 = b->cq = b->ckv = b->co = -1;
+#define N(...) (snprintf(nm, sizeof nm, __VA_ARGS__), nm)
+        ft_params_pack(ps, 1);
+        for (int j = 0; j < 3; j++) {
+            int i = add(ps, N("%s.block.%d.layer.0.SelfAttention.%s.weight", stack, l, qkv[j]), I, C);
+            if (j == 0) b->qkv = i;
+        }
+        ft_params_pack(ps, 0);
+        b->o = add(ps, N("%s.block.%d.layer.0.SelfAttention.o.weight", stack, l), C, I);
+        if (l == 0)
+            b->rel = add(ps, N("%s.block.0.layer.0.SelfAttention.relative_attention_bias.weight", stack),
+                         c->num_buckets, c->num_heads);
+        b->ln1 = add(ps, N("%s.block.%d.layer.0.layer_norm.weight", stack, l), C, 0);
+        int fl = 1;
+        if (dec) {
+            b->cq = add(ps, N("%s.block.%d.layer.1.EncDecAttention.q.weight", stack, l), I, C);
+            ft_params_pack(ps, 1);
+            b->ckv = add(ps, N("%s.block.%d.layer.1.EncDecAttention.k.weight", stack, l), I, C);
+            add(ps, N("%s.block.%d.layer.1.EncDecAttention.v.weight", stack, l), I, C);
+            ft_params_pack(ps, 0);
+            b->co = add(ps, N("%s.block.%d.layer.1.EncDecAttention.o.weight", stack, l), C, I);
+            b->ln2 = add(ps, N("%s.block.%d.layer.1.layer_norm.weight", stack, l), C, 0);
+            fl = 2;
+        }
+        if (c->gated) {
+            b->wi = add(ps, N("%s.block.%d.layer.%d.DenseReluDense.wi_0.weight", stack, l, fl), F, C);
+            b->wi1 = add(ps, N("%s.block.%d.layer.%d.DenseReluDense.wi_1.weight", stack, l, fl), F, C);
+        } else {
+            b->wi = add(ps, N("%s.block.%d.layer.%d.DenseReluDense.wi.weight", stack, l, fl), F, C);
+        }
+        b->wo = add(ps, N("%s.block.%d.layer.%d.DenseReluDense.wo.weight", stack, l, fl), C, F);
+        b->lnf = add(ps, N("%s.block.%d.layer.%d.layer_norm.weight", stack, l, fl), C, 0);
+#undef N
+    }
+}
+
+static void build_params(ft_model *m, t5 *t)
+{
+    ft_t5_config *c = &t->c;
+    ft_params *ps = &m->params;
+    t->shared = add(ps, "shared.weight", c->vocab_size, c->d_model);
+    t->E = ft_xcalloc(c->num_layers, sizeof *t->E);
+    t->D = ft_xcalloc(c->num_decoder_layers, sizeof *t->D);
+    build_stack(ps, t, "encoder", c->num_layers, t->E, 0);
+    t->enc_ln = add(ps, "encoder.final_layer_norm.weight", c->d_model, 0);
+    build_stack(ps, t, "decoder", c->num_decoder_layers, t->D, 1);
+    t->dec_ln = add(ps, "decoder.final_layer_norm.weight", c->d_model, 0);
+    t->lm_head = c->tie ? t->shared : add(ps, "lm_head.weight", c->vocab_size, c->d_model);
+    ft_params_alloc(ps);
+    size_t IC = (size_t)t->inner * c->d_model;
+    for (int l = 0; l < c->num_layers; l++)
+        if (ps->p[t->E[l].qkv + 2].offset != ps->p[t->E[l].qkv].offset + 2 * IC)
+            ft_die("internal: q/k/v parameters not packed");
+    for (int l = 0; l < c->num_decoder_layers; l++)
+        if (ps->p[t->D[l].qkv + 2].offset != ps->p[t->D[l].qkv].offset + 2 * IC ||
+            ps->p[t->D[l].ckv + 1].offset != ps->p[t->D[l].ckv].offset + IC)
+            ft_die("internal: q/k/v parameters not packed");
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && !strcmp(s + a - b, suf);
+}
+
+/* HF T5PreTrainedModel._init_weights (factor f = initializer_factor):
+   shared, lm_head ~ N(0, f); layer norms f; wi, wi_0, wi_1 ~ N(0, f·d_model^-½),
+   wo ~ N(0, f·d_ff^-½); q ~ N(0, f·(d_model·d_kv)^-½), k, v ~ N(0, f·d_model^-½),
+   o ~ N(0, f·(H·d_kv)^-½), relative_attention_bias ~ N(0, f·d_model^-½). */
+void ft_t5_init_param(ft_model *m, int i, uint64_t seed)
+{
+    t5 *t = m->impl;
+    ft_t5_config *c = &t->c;
+    ft_param *p = &m->params.p[i];
+    float *x = m->params.data + p->offset;
+    float f = c->init_factor, std;
+    if (strstr(p->name, "layer_norm")) {
+        for (size_t j = 0; j < p->numel; j++) x[j] = f;
+        return;
+    }
+    if (!strcmp(p->name, "shared.weight") || !strcmp(p->name, "lm_head.weight")) std = f;
+    else if (ends_with(p->name, ".wo.weight")) std = f / sqrtf((float)c->d_ff);
+    else if (strstr(p->name, "DenseReluDense.wi")) std = f / sqrtf((float)c->d_model);
+    else if (ends_with(p->name, ".q.weight")) std = f / sqrtf((float)c->d_model * c->d_kv);
+    else if (ends_with(p->name, ".o.weight")) std = f / sqrtf((float)c->num_heads * c->d_kv);
+    else std = f / sqrtf((float)c->d_model);     /* k, v, relative_attention_bias */
+    ft_rng r;
+    ft_rng_seed(&r, ft_key_mix(seed, ft_hash64(p->name, strlen(p->name), 0)));
+    ft_rng_normal_fill(&r, x, p->numel, 0.0f, std);
+}
+
+void ft_t5_after_load(ft_model *m, const ft_checkpoint *ck, int *loaded)
+{
+    t5 *t = m->impl;
+    ft_params *ps = &m->params;
+    static const char *alias[] = { "encoder.embed_tokens.weight", "decoder.embed_tokens.weight",
+                                   "lm_head.weight" };
+    if (loaded[t->shared]) return;
+    for (int a = 0; a < (t->c.tie ? 3 : 2); a++) {
+        const ft_st_file *f;
+        const ft_st_tensor *st = ft_checkpoint_find(ck, alias[a], &f);
+        if (!st || st->ndim != 2 || st->shape[0] != ps->p[t->shared].shape[0] ||
+            st->shape[1] != ps->p[t->shared].shape[1]) continue;
+        ft_st_read_f32(f, st, ft_param_data(ps, t->shared));
+        loaded[t->shared] = 1;
+        ft_warn("shared.weight taken from %s (tied embedding)", alias[a]);
+        return;
+    }
+}
+
+/* ---- arena ---- */
+
+typedef struct { float *base; size_t used; } arena;
+
+static float *take(arena *a, size_t n)
+{
+    size_t r = (n + 15) & ~(size_t)15;
+    float *p = a->base ? a->base + a->used : NULL;
+    a->used += r;
+    return p;
+}
+
+static void layout(t5 *t, arena *a, int B, int Ts, int Tt)
+{
+    ft_t5_config *c = &t->c;
+    size_t Ns = (size_t)B * Ts, Nt = (size_t)B * Tt, C = c->d_model, I = t->inner, F = c->d_ff;
+    size_t H = c->num_heads, V = c->vocab_size, Nm = Ns > Nt ? Ns : Nt;
+    size_t Tm = Ts > Tt ? Ts : Tt;
+    for (int l = 0; l < c->num_layers; l++) {
+        blk_act *x = &t->EA[l];
+        x->x = take(a, Ns * C); x->n1 = take(a, Ns * C); x->rstd1 = take(a, Ns);
+        x->qkv = take(a, Ns * 3 * I); x->probs = take(a, B * H * Ts * Ts); x->ctx = take(a, Ns * I);
+        x->x1 = take(a, Ns * C); x->nf = take(a, Ns * C); x->rstdf = take(a, Ns);
+        x->f0 = take(a, Ns * F); x->gd = take(a, Ns * F);
+        if (c->gated) { x->f1 = take(a, Ns * F); x->a0 = take(a, Ns * F); }
+    }
+    t->enc_last = take(a, Ns * C); t->enc_norm = take(a, Ns * C); t->enc_rstd = take(a, Ns);
+    t->enc_out = take(a, Ns * C);
+    for (int l = 0; l < c->num_decoder_layers; l++) {
+        blk_act *x = &t->DA[l];
+        x->x = take(a, Nt * C); x->n1 = take(a, Nt * C); x->rstd1 = take(a, Nt);
+        x->qkv = take(a, Nt * 3 * I); x->probs = take(a, B * H * Tt * Tt); x->ctx = take(a, Nt * I);
+        x->x1 = take(a, Nt * C);
+        x->n2 = take(a, Nt * C); x->rstd2 = take(a, Nt); x->cq = take(a, Nt * I);
+        x->ckv = take(a, Ns * 2 * I); x->probs2 = take(a, B * H * Tt * Ts); x->ctx2 = take(a, Nt * I);
+        x->x2 = take(a, Nt * C);
+        x->nf = take(a, Nt * C); x->rstdf = take(a, Nt);
+        x->f0 = take(a, Nt * F); x->gd = take(a, Nt * F);
+        if (c->gated) { x->f1 = take(a, Nt * F); x->a0 = take(a, Nt * F); }
+    }
+    t->dec_last = take(a, Nt * C); t->dec_norm = take(a, Nt * C); t->dec_rstd = take(a, Nt);
+    t->hs = take(a, Nt * C); t->logits = take(a, Nt * V);
+    t->emask = take(a, Ns); t->enc_bias = take(a, H * Ts * Ts); t->dec_bias = take(a, H * Tt * Tt);
+    t->g_res = take(a, Nm * C); t->g_t = take(a, Nm * (C > I ? C : I)); t->g_n = take(a, Nm * C);
+    t->g_ctx = take(a, Nm * I); t->g_qkv = take(a, Nm * 3 * I);
+    t->g_f0 = take(a, Nm * F); t->g_f1 = take(a, Nm * F); t->g_h = take(a, Nm * F);
+    t->g_ckv = take(a, Ns * 2 * I); t->g_enc = take(a, Ns * C); t->g_bias = take(a, H * Tm * Tm);
+    t->scratch = take(a, ft_t5_attn_scratch((int)Tm, (int)Tm));
+}
+
+static void ensure(ft_model *m, int B, int Ts, int Tt)
+{
+    t5 *t = m->impl;
+    if (B <= t->capB && Ts <= t->capTs && Tt <= t->capTt) return;
+    if (B < t->capB) B = t->capB;
+    if (Ts < t->capTs) Ts = t->capTs;
+    if (Tt < t->capTt) Tt = t->capTt;
+    arena a = {0};
+    layout(t, &a, B, Ts, Tt);
+    free(t->arena);
+    t->arena = NULL;
+    if (posix_memalign((void **)&t->arena, 64, a.used * sizeof(float)))
+        ft_die("out of memory: T5 activations for batch %d, source %d, target %d need %.1f GiB",
+               B, Ts, Tt, a.used * 4.0 / (1 << 30));
+    a.base = t->arena;
+    a.used = 0;
+    layout(t, &a, B, Ts, Tt);
+    free(t->dec_ids);
+    t->dec_ids = ft_xcalloc((size_t)B * Tt, sizeof *t->dec_ids);
+    t->capB = B; t->capTs = Ts; t->capTt = Tt;
+}
+
+static void t5_reserve(ft_model *m, int B, int T) { ensure(m, B, T, T); }
+
+/* ---- forward ---- */
+
+static void act_fwd(int act, float *out, const float *in, size_t n)
+{
+    if (act == 0) ft_gelu_fwd(out, in, n);
+    else if (act == 1) ft_gelu_tanh_fwd(out, in, n);
+    else ft_relu_fwd(out, in, n);
+}
+
+static void act_bwd(int act, float *din, const float *dout, const float *in, size_t n)
+{
+    if (act == 0) ft_gelu_bwd(din, dout, in, n);
+    else if (act == 1) ft_gelu_tanh_bwd(din, dout, in, n);
+    else ft_relu_bwd(din, dout, in, n);
+}
+
+/* dropout keys: stack (0 enc, 1 dec), block (L = final), site */
+static uint64_t site(uint64_t key, int stack, int layer, int which)
+{
+    return ft_key_mix(key, ((uint64_t)stack * 4096 + layer) * 16 + which);
+}
+
+#define W(i) ft_param_data(ps, (i))
+
+/* y = x + dropout(FF(RMS(x))) for N rows */
+static void ff_fwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *y, const float *x,
+                   int N, float p, uint64_t k1, uint64_t k2)
+{
+    ft_t5_config *c = &t->c;
+    int C = c->d_model, F = c->d_ff;
+    size_t NF = (size_t)N * F;
+    ft_rmsnorm_fwd(a->nf, a->rstdf, x, W(b->lnf), N, C, c->eps);
+    ft_linear_fwd(a->f0, a->nf, W(b->wi), NULL, N, C, F);
+    if (c->gated) {
+        ft_linear_fwd(a->f1, a->nf, W(b->wi1), NULL, N, C, F);
+        act_fwd(c->act, a->a0, a->f0, NF);
+        ft_mul_fwd(a->gd, a->a0, a->f1, NF);
+    } else {
+        act_fwd(c->act, a->gd, a->f0, NF);
+    }
+    ft_dropout_fwd(a->gd, a->gd, NF, p, k1);
+    ft_linear_fwd(t->g_t, a->gd, W(b->wo), NULL, N, F, C);
+    ft_dropout_add_fwd(y, t->g_t, x, (size_t)N * C, p, k2);
+}
+
+static void ff_bwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *g, const float *x,
+                   int N, float p, uint64_t k1, uint64_t k2);
+
+#define G(i) (ps->p[i].trainable ? ft_param_grad(ps, i) : NULL)
+#define ZERO(p, n) memset((p), 0, (size_t)(n) * sizeof(float))
+
+static void ff_bwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *g, const float *x,
+                   int N, float p, uint64_t k1, uint64_t k2)
+{
+    ft_t5_config *c = &t->c;
+    int C = c->d_model, F = c->d_ff;
+    size_t NF = (size_t)N * F, NC = (size_t)N * C;
+    ZERO(t->g_t, NC);
+    ft_dropout_bwd(t->g_t, g, NC, p, k2);
+    ZERO(t->g_h, NF);
+    ft_linear_bwd(t->g_h, G(b->wo), NULL, t->g_t, a->gd, W(b->wo), N, F, C);
+    ZERO(t->g_f1, NF);
+    ft_dropout_bwd(t->g_f1, t->g_h, NF, p, k1);          /* g_f1 = ∂/∂(act out or product) */
+    ZERO(t->g_f0, NF);
+    ZERO(t->g_n, NC);
+    if (c->gated) {
+        ZERO(t->g_h, NF);
+        ft_mul_bwd(t->g_h, NULL, t->g_f1, a->a0, a->f1, NF);   /* ∂/∂a0 */
+        float *gf1 = t->g_f1;                                  /* reuse: ∂/∂f1 = g ∘ a0 in place */
+        for (size_t i = 0; i < NF; i++) gf1[i] *= a->a0[i];
+        ft_linear_bwd(t->g_n, G(b->wi1), NULL, gf1, a->nf, W(b->wi1), N, C, F);
+        act_bwd(c->act, t->g_f0, t->g_h, a->f0, NF);
+    } else {
+        act_bwd(c->act, t->g_f0, t->g_f1, a->f0, NF);
+    }
+    ft_linear_bwd(t->g_n, G(b->wi), NULL, t->g_f0, a->nf, W(b->wi), N, C, F);
+    ft_rmsnorm_bwd(g, G(b->lnf), t->g_n, x, a->rstdf, W(b->lnf), N, C);
+}
+
+static void check_ids(const int32_t *ids, size_t n, int V, const char *what)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] < 0 || ids[i] >= V) ft_die("%s id %d out of range for vocab_size %d", what, ids[i], V);
+}
+
+static void encode(ft_model *m, t5 *t, const int32_t *ids, const int32_t *mask, int B, int Ts,
+                   int train)
+{
+    ft_t5_config *c = &t->c;
+    ft_params *ps = &m->params;
+    int C = c->d_model, I = t->inner, H = c->num_heads;
+    int Ns = B * Ts;
+    float p = train ? c->dropout : 0;
+    for (int i = 0; i < Ns; i++) t->emask[i] = mask && !mask[i] ? -FLT_MAX : 0.0f;
+    ft_t5_pos_bias_fwd(t->enc_bias, W(t->E[0].rel), H, Ts, Ts, 0, 1, c->num_buckets, c->max_distance);
+    ft_embedding_fwd(t->EA[0].x, ids, W(t->shared), Ns, C, 0);
+    ft_dropout_fwd(t->EA[0].x, t->EA[0].x, (size_t)Ns * C, p, site(t->key, 0, 0, 0));
+    for (int l = 0; l < c->num_layers; l++) {
+        const blk_ix *b = &t->E[l];
+        blk_act *a = &t->EA[l];
+        float *y = l + 1 < c->num_layers ? t->EA[l + 1].x : t->enc_last;
+        ft_rmsnorm_fwd(a->n1, a->rstd1, a->x, W(b->ln1), Ns, C, c->eps);
+        ft_linear_fwd(a->qkv, a->n1, W(b->qkv), NULL, Ns, C, 3 * I);
+        ft_t5_attn_fwd(a->ctx, a->probs, a->qkv, 3 * I, a->qkv + I, a->qkv + 2 * I, 3 * I, t->enc_bias,
+                       t->emask, B, Ts, Ts, H, c->d_kv, 0, p, site(t->key, 0, l + 1, 1), t->scratch);
+        ft_linear_fwd(t->g_t, a->ctx, W(b->o), NULL, Ns, I, C);
+        ft_dropout_add_fwd(a->x1, t->g_t, a->x, (size_t)Ns * C, p, site(t->key, 0, l + 1, 2));
+        ff_fwd(t, ps, b, a, y, a->x1, Ns, p, site(t->key, 0, l + 1, 3), site(t->key, 0, l + 1, 4));
+    }
+    ft_rmsnorm_fwd(t->enc_norm, t->enc_rstd, t->enc_last, W(t->enc_ln), Ns, C, c->eps);
+    ft_dropout_fwd(t->enc_out, t->enc_norm, (size_t)Ns * C, p, site(t->key, 0, 0, 5));
+}
+
+static float t5_forward(ft_model *m, const ft_batch *bt, int train, int grad, float *logits_out)
+{
+    t5 *t = m->impl;
+    ft_t5_config *c = &t->c;
+    ft_params *ps = &m->params;
+    int B = bt->B, Ts = bt->T, Tt = bt->Tl;
+    int C = c->d_model, I = t->inner, H = c->num_heads, V = c->vocab_size;
+    if (B <= 0 || Ts <= 0) ft_die("empty batch");
+    if (!bt->labels || Tt <= 0) {
+        if (grad) ft_die("training a seq2seq model needs target token labels (ft-tokenize --target-column)");
+        return NAN;
+    }
+    ensure(m, B, Ts, Tt);
+    int Ns = B * Ts, Nt = B * Tt;
+    check_ids(bt->input_ids, Ns, V, "token");
+    for (int i = 0; i < Nt; i++)
+        if (bt->labels[i] != -100 && (bt->labels[i] < 0 || bt->labels[i] >= V))
+            ft_die("label id %d out of range for vocab_size %d", bt->labels[i], V);
+    /* decoder input = labels shifted right, decoder_start_token_id first, −100 → pad */
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < Tt; j++) {
+            int32_t v = j == 0 ? c->decoder_start_token_id : bt->labels[b * Tt + j - 1];
+            t->dec_ids[b * Tt + j] = v == -100 ? c->pad_token_id : v;
+        }
+    if (train) m->step++;
+    t->key = ft_key_mix(m->seed, m->step);
+    t->B = B; t->Ts = Ts; t->Tt = Tt; t->train = train; t->have_grad = grad;
+    float p = train ? c->dropout : 0;
+
+    encode(m, t, bt->input_ids, bt->attention_mask, B, Ts, train);
+
+    ft_t5_pos_bias_fwd(t->dec_bias, W(t->D[0].rel), H, Tt, Tt, 0, 0, c->num_buckets, c->max_distance);
+    ft_embedding_fwd(t->DA[0].x, t->dec_ids, W(t->shared), Nt, C, 0);
+    ft_dropout_fwd(t->DA[0].x, t->DA[0].x, (size_t)Nt * C, p, site(t->key, 1, 0, 0));
+    for (int l = 0; l < c->num_decoder_layers; l++) {
+        const blk_ix *b = &t->D[l];
+        blk_act *a = &t->DA[l];
+        float *y = l + 1 < c->num_decoder_layers ? t->DA[l + 1].x : t->dec_last;
+        ft_rmsnorm_fwd(a->n1, a->rstd1, a->x, W(b->ln1), Nt, C, c->eps);
+        ft_linear_fwd(a->qkv, a->n1, W(b->qkv), NULL, Nt, C, 3 * I);
+        ft_t5_attn_fwd(a->ctx, a->probs, a->qkv, 3 * I, a->qkv + I, a->qkv + 2 * I, 3 * I, t->dec_bias,
+                       NULL, B, Tt, Tt, H, c->d_kv, 1, p, site(t->key, 1, l + 1, 1), t->scratch);
+        ft_linear_fwd(t->g_t, a->ctx, W(b->o), NULL, Nt, I, C);
+        ft_dropout_add_fwd(a->x1, t->g_t, a->x, (size_t)Nt * C, p, site(t->key, 1, l + 1, 2));
+        ft_rmsnorm_fwd(a->n2, a->rstd2, a->x1, W(b->ln2), Nt, C, c->eps);
+        ft_linear_fwd(a->cq, a->n2, W(b->cq), NULL, Nt, C, I);
+        ft_linear_fwd(a->ckv, t->enc_out, W(b->ckv), NULL, Ns, C, 2 * I);
+        ft_t5_attn_fwd(a->ctx2, a->probs2, a->cq, I, a->ckv, a->ckv + I, 2 * I, NULL, t->emask,
+                       B, Tt, Ts, H, c->d_kv, 0, p, site(t->key, 1, l + 1, 5), t->scratch);
+        ft_linear_fwd(t->g_t, a->ctx2, W(b->co), NULL, Nt, I, C);
+        ft_dropout_add_fwd(a->x2, t->g_t, a->x1, (size_t)Nt * C, p, site(t->key, 1, l + 1, 6));
+        ff_fwd(t, ps, b, a, y, a->x2, Nt, p, site(t->key, 1, l + 1, 3), site(t->key, 1, l + 1, 4));
+    }
+    ft_rmsnorm_fwd(t->dec_norm, t->dec_rstd, t->dec_last, W(t->dec_ln), Nt, C, c->eps);
+    ft_dropout_fwd(t->hs, t->dec_norm, (size_t)Nt * C, p, site(t->key, 1, 0, 5));
+    if (c->tie) {
+        float s = 1.0f / sqrtf((float)C);
+        for (size_t i = 0; i < (size_t)Nt * C; i++) t->hs[i] *= s;
+    }
+    ft_linear_fwd(t->logits, t->hs, W(t->lm_head), NULL, Nt, C, V);
+    if (logits_out) memcpy(logits_out, t->logits, (size_t)Nt * V * sizeof(float));
+    return ft_cross_entropy_mt(grad ? t->logits : NULL, t->logits, bt->labels, Nt, V, -100, 1.0f);
+}
+
+/* ---- backward ---- */
+
+static void t5_backward(ft_model *m, const ft_batch *bt)
+{
+    t5 *t = m->impl;
+    ft_t5_config *c = &t->c;
+    ft_params *ps = &m->params;
+    if (!t->have_grad || bt->B != t->B || bt->T != t->Ts || bt->Tl != t->Tt)
+        ft_die("internal: backward without its forward");
+    int B = t->B, Ts = t->Ts, Tt = t->Tt, Ns = B * Ts, Nt = B * Tt;
+    int C = c->d_model, I = t->inner, H = c->num_heads, V = c->vocab_size;
+    size_t NtC = (size_t)Nt * C, NsC = (size_t)Ns * C;
+    float p = t->train ? c->dropout : 0;
+    float *g = t->g_res;
+
+    /* LM head (t->logits holds ∂loss/∂logits now) */
+    ZERO(g, NtC);
+    ft_linear_bwd(g, G(t->lm_head), NULL, t->logits, t->hs, W(t->lm_head), Nt, C, V);
+    if (c->tie) {
+        float s = 1.0f / sqrtf((float)C);
+        for (size_t i = 0; i < NtC; i++) g[i] *= s;
+    }
+    ZERO(t->g_t, NtC);
+    ft_dropout_bwd(t->g_t, g, NtC, p, site(t->key, 1, 0, 5));
+    ZERO(g, NtC);
+    ft_rmsnorm_bwd(g, G(t->dec_ln), t->g_t, t->dec_last, t->dec_rstd, W(t->dec_ln), Nt, C);
+
+    ZERO(t->g_enc, NsC);
+    ZERO(t->g_bias, (size_t)H * Tt * Tt);
+    for (int l = c->num_decoder_layers - 1; l >= 0; l--) {
+        const blk_ix *b = &t->D[l];
+        blk_act *a = &t->DA[l];
+        ff_bwd(t, ps, b, a, g, a->x2, Nt, p, site(t->key, 1, l + 1, 3), site(t->key, 1, l + 1, 4));
+        /* cross-attention: g is ∂/∂x2 */
+        ZERO(t->g_t, NtC);
+        ft_dropout_bwd(t->g_t, g, NtC, p, site(t->key, 1, l + 1, 6));
+        ZERO(t->g_ctx, (size_t)Nt * I);
+        ft_linear_bwd(t->g_ctx, G(b->co), NULL, t->g_t, a->ctx2, W(b->co), Nt, I, C);
+        ZERO(t->g_qkv, (size_t)Nt * I);
+        ZERO(t->g_ckv, (size_t)Ns * 2 * I);
+        ft_t5_attn_bwd(t->g_qkv, t->g_ckv, t->g_ckv + I, NULL, t->g_ctx, a->cq, I, a->ckv, a->ckv + I, 2 * I,
+                       a->probs2, B, Tt, Ts, H, c->d_kv, p, site(t->key, 1, l + 1, 5), t->scratch);
+        ft_linear_bwd(t->g_enc, G(b->ckv), NULL, t->g_ckv, t->enc_out, W(b->ckv), Ns, C, 2 * I);
+        ZERO(t->g_n, NtC);
+        ft_linear_bwd(t->g_n, G(b->cq), NULL, t->g_qkv, a->n2, W(b->cq), Nt, C, I);
+        ft_rmsnorm_bwd(g, G(b->ln2), t->g_n, a->x1, a->rstd2, W(b->ln2), Nt, C);
+        /* self-attention: g is ∂/∂x1 */
+        ZERO(t->g_t, NtC);
+        ft_dropout_bwd(t->g_t, g, NtC, p, site(t->key, 1, l + 1, 2));
+        ZERO(t->g_ctx, (size_t)Nt * I);
+        ft_linear_bwd(t->g_ctx, G(b->o), NULL, t->g_t, a->ctx, W(b->o), Nt, I, C);
+        ZERO(t->g_qkv, (size_t)Nt * 3 * I);
+        ft_t5_attn_bwd(t->g_qkv, t->g_qkv + I, t->g_qkv + 2 * I, t->g_bias, t->g_ctx, a->qkv, 3 * I,
+                       a->qkv + I, a->qkv + 2 * I, 3 * I, a->probs, B, Tt, Tt, H, c->d_kv, p,
+                       site(t->key, 1, l + 1, 1), t->scratch);
+        ZERO(t->g_n, NtC);
+        ft_linear_bwd(t->g_n, G(b->qkv), NULL, t->g_qkv, a->n1, W(b->qkv), Nt, C, 3 * I);
+        ft_rmsnorm_bwd(g, G(b->ln1), t->g_n, a->x, a->rstd1, W(b->ln1), Nt, C);
+    }
+    ft_t5_pos_bias_bwd(G(t->D[0].rel), t->g_bias, H, Tt, Tt, 0, 0, c->num_buckets, c->max_distance);
+    ZERO(t->g_t, NtC);
+    ft_dropout_bwd(t->g_t, g, NtC, p, site(t->key, 1, 0, 0));
+    if (G(t->shared)) ft_embedding_bwd(G(t->shared), t->dec_ids, t->g_t, Nt, C);
+
+    /* encoder: g = ∂/∂enc_last */
+    ZERO(t->g_t, NsC);
+    ft_dropout_bwd(t->g_t, t->g_enc, NsC, p, site(t->key, 0, 0, 5));
+    ZERO(g, NsC);
+    ft_rmsnorm_bwd(g, G(t->enc_ln), t->g_t, t->enc_last, t->enc_rstd, W(t->enc_ln), Ns, C);
+    ZERO(t->g_bias, (size_t)H * Ts * Ts);
+    for (int l = c->num_layers - 1; l >= 0; l--) {
+        const blk_ix *b = &t->E[l];
+        blk_act *a = &t->EA[l];
+        ff_bwd(t, ps, b, a, g, a->x1, Ns, p, site(t->key, 0, l + 1, 3), site(t->key, 0, l + 1, 4));
+        ZERO(t->g_t, NsC);
+        ft_dropout_bwd(t->g_t, g, NsC, p, site(t->key, 0, l + 1, 2));
+        ZERO(t->g_ctx, (size_t)Ns * I);
+        ft_linear_bwd(t->g_ctx, G(b->o), NULL, t->g_t, a->ctx, W(b->o), Ns, I, C);
+        ZERO(t->g_qkv, (size_t)Ns * 3 * I);
+        ft_t5_attn_bwd(t->g_qkv, t->g_qkv + I, t->g_qkv + 2 * I, t->g_bias, t->g_ctx, a->qkv, 3 * I,
+                       a->qkv + I, a->qkv + 2 * I, 3 * I, a->probs, B, Ts, Ts, H, c->d_kv, p,
+                       site(t->key, 0, l + 1, 1), t->scratch);
+        ZERO(t->g_n, NsC);
+        ft_linear_bwd(t->g_n, G(b->qkv), NULL, t->g_qkv, a->n1, W(b->qkv), Ns, C, 3 * I);
+        ft_rmsnorm_bwd(g, G(b->ln1), t->g_n, a->x, a->rstd1, W(b->ln1), Ns, C);
+    }
+    ft_t5_pos_bias_bwd(G(t->E[0].rel), t->g_bias, H, Ts, Ts, 0, 1, c->num_buckets, c->max_distance);
+    ZERO(t->g_t, NsC);
+    ft_dropout_bwd(t->g_t, g, NsC, p, site(t->key, 0, 0, 0));
+    if (G(t->shared)) ft_embedding_bwd(G(t->shared), bt->input_ids, t->g_t, Ns, C);
+    t->have_grad = 0;
+}
+
+static double t5_flops(const ft_model *m, int B, int T)
+{
+    const t5 *t = m->impl;
+    double C = t->c.d_model, I = t->inner, F = t->c.d_ff * (t->c.gated ? 1.5 : 1), N = (double)B * T;
+    double enc = 2 * N * (4 * C * I + 2 * C * F) + 2 * 2 * N * T * I;
+    double dec = 2 * N * (8 * C * I + 2 * C * F) + 4 * 2 * N * T * I;
+    double head = 2 * N * C * t->c.vocab_size;
+    return 3 * (t->c.num_layers * enc + t->c.num_decoder_layers * dec + head);
+}
+
+static void t5_free(ft_model *m)
+{
+    t5 *t = m->impl;
+    free(t->arena); free(t->EA); free(t->DA); free(t->E); free(t->D); free(t->dec_ids);
+    free(t);
+}
+
+static const ft_model_vt t5_vt = { t5_forward, t5_backward, t5_reserve, t5_flops, t5_free,
+                                   ft_t5_init_param, NULL };
+
+ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
+{
+    (void)num_labels;
+    if (task != FT_TASK_SEQ2SEQ) ft_die("%s: T5 supports only --task seq2seq", cfg->path);
+    ft_model *m = ft_xcalloc(1, sizeof *m);
+    t5 *t = ft_xcalloc(1, sizeof *t);
+    m->vt = &t5_vt;
+    m->impl = t;
+    m->arch = "T5ForConditionalGeneration";
+    m->base_prefix = "transformer.";
+    m->task = task;
+    m->cfg = cfg;
+    m->num_labels = 0;
+    m->seed = seed;
+    m->threads = omp_get_max_threads();
+    ft_t5_config_read(cfg, &t->c);
+    t->inner = t->c.num_heads * t->c.d_kv;
+    t->EA = ft_xcalloc(t->c.num_layers, sizeof *t->EA);
+    t->DA = ft_xcalloc(t->c.num_decoder_layers, sizeof *t->DA);
+    ft_params_init(&m->params);
+    build_params(m, t);
+    return m;
+}
+
+/* ---- incremental decoding ---- */
+
+typedef struct {
+    float *k, *v;                  /* self-attention cache [R, max_len, I] */
+    float *ck, *cv;                /* cross keys/values [R, Ts, I] */
+} layer_cache;
+
+struct ft_t5_state {
+    int R, B, Ts, max_len, pos, I;
+    layer_cache *L;
+    float *emask;                  /* [R, Ts] */
+    float *x, *n, *q, *qkv, *ctx, *tmp, *f0, *f1, *hs, *bias, *probs, *tmpk;
+    int nl;
+};
+
+int ft_t5_state_rows(const ft_t5_state *s) { return s->R; }
+int ft_t5_state_pos(const ft_t5_state *s) { return s->pos; }
+
+ft_t5_state *ft_t5_state_new(ft_model *m, const int32_t *ids, const int32_t *mask,
+                             int B, int Ts, int expand, int max_len)
+{
+    t5 *t = m->impl;
+    ft_t5_config *c = &t->c;
+    ft_params *ps = &m->params;
+    int C = c->d_model, I = t->inner, H = c->num_heads, F = c->d_ff;
+    int R = B * expand, Ns = B * Ts;
+    check_ids(ids, (size_t)Ns, c->vocab_size, "token");
+    ensure(m, B, Ts, 1);
+    t->key = 0;
+    encode(m, t, ids, mask, B, Ts, 0);
+    ft_t5_state *s = ft_xcalloc(1, sizeof *s);
+    s->R = R; s->B = B; s->Ts = Ts; s->I = I; s->max_len = max_len; s->nl = c->num_decoder_layers;
+    s->L = ft_xcalloc(s->nl, sizeof *s->L);
+    float *kv = ft_xmalloc((size_t)Ns * 2 * I * sizeof(float));
+    for (int l = 0; l < s->nl; l++) {
+        layer_cache *lc = &s->L[l];
+        lc->k = ft_xmalloc((size_t)R * max_len * I * sizeof(float));
+        lc->v = ft_xmalloc((size_t)R * max_len * I * sizeof(float));
+        lc->ck = ft_xmalloc((size_t)R * Ts * I * sizeof(float));
+        lc->cv = ft_xmalloc((size_t)R * Ts * I * sizeof(float));
+        ft_linear_fwd(kv, t->enc_out, W(t->D[l].ckv), NULL, Ns, C, 2 * I);
+        for (int r = 0; r < R; r++)
+            for (int j = 0; j < Ts; j++) {
+                const float *src = kv + ((size_t)(r / expand) * Ts + j) * 2 * I;
+                memcpy(lc->ck + ((size_t)r * Ts + j) * I, src, I * sizeof(float));
+                memcpy(lc->cv + ((size_t)r * Ts + j) * I, src + I, I * sizeof(float));
+            }
+    }
+    free(kv);
+    s->emask = ft_xmalloc((size_t)R * Ts * sizeof(float));
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < Ts; j++) {
+            int32_t mk = mask ? mask[(r / expand) * Ts + j] : 1;
+            s->emask[(size_t)r * Ts + j] = mk ? 0.0f : -FLT_MAX;
+        }
+    int Tm = Ts > max_len ? Ts : max_len;
+    s->x = ft_xmalloc((size_t)R * C * sizeof(float));
+    s->n = ft_xmalloc((size_t)R * C * sizeof(float));
+    s->q = ft_xmalloc((size_t)R * I * sizeof(float));
+    s->qkv = ft_xmalloc((size_t)R * 3 * I * sizeof(float));
+    s->ctx = ft_xmalloc((size_t)R * I * sizeof(float));
+    s->tmp = ft_xmalloc((size_t)R * C * sizeof(float));
+    s->f0 = ft_xmalloc((size_t)R * F * sizeof(float));
+    s->f1 = ft_xmalloc((size_t)R * F * sizeof(float));
+    s->hs = ft_xmalloc((size_t)R * C * sizeof(float));
+    s->bias = ft_xmalloc((size_t)H * Tm * sizeof(float));
+    s->probs = ft_xmalloc((size_t)R * H * Tm * sizeof(float));
+    s->tmpk = ft_xmalloc((size_t)R * max_len * I * sizeof(float));
+    return s;
+}
+
+void ft_t5_state_free(ft_t5_state *s)
+{
+    if (!s) return;
+    for (int l = 0; l < s->nl; l++) { free(s->L[l].k); free(s->L[l].v); free(s->L[l].ck); free(s->L[l].cv); }
+    free(s->L); free(s->emask); free(s->x); free(s->n); free(s->q); free(s->qkv); free(s->ctx);
+    free(s->tmp); free(s->f0); free(s->f1); free(s->hs); free(s->bias); free(s->probs); free(s->tmpk);
+    free(s);
+}
+
+void ft_t5_state_reorder(ft_t5_state *s, const int *src)
+{
+    /* cross keys/values of a row depend only on its input, which the beams of
+       one input share, so only the self-attention cache moves */
+    size_t rowf = (size_t)s->max_len * s->I, used = (size_t)s->pos * s->I;
+    for (int l = 0; l < s->nl; l++)
+        for (int which = 0; which < 2; which++) {
+            float *buf = which ? s->L[l].v : s->L[l].k;
+            for (int r = 0; r < s->R; r++)
+                memcpy(s->tmpk + r * rowf, buf + (size_t)src[r] * rowf, used * sizeof(float));
+            for (int r = 0; r < s->R; r++)
+                memcpy(buf + r * rowf, s->tmpk + r * rowf, used * sizeof(float));
+        }
+}
+
+void ft_t5_decode_step(ft_model *m, ft_t5_state *s, const int32_t *tokens, float *logits)
+{
+    t5 *t = m->impl;
+    ft_t5_config *c = &t->c;
+    ft_params *ps = &m->params;
+    int C = c->d_model, I = t->inner, H = c->num_heads, F = c->d_ff, D = c->d_kv, V = c->vocab_size;
+    int R = s->R, pos = s->pos, Tk = pos + 1, Ts = s->Ts;
+    if (pos >= s->max_len) ft_die("internal: decoding past max_len %d", s->max_len);
+    check_ids(tokens, (size_t)R, V, "decoder token");
+    ft_embedding_fwd(s->x, tokens, W(t->shared), R, C, 0);
+    ft_t5_pos_bias_fwd(s->bias, W(t->D[0].rel), H, 1, Tk, pos, 0, c->num_buckets, c->max_distance);
+    size_t ML = (size_t)s->max_len;
+    for (int l = 0; l < s->nl; l++) {
+        const blk_ix *b = &t->D[l];
+        layer_cache *lc = &s->L[l];
+        ft_rmsnorm_fwd(s->n, NULL, s->x, W(b->ln1), R, C, c->eps);
+        ft_linear_fwd(s->qkv, s->n, W(b->qkv), NULL, R, C, 3 * I);
+        for (int r = 0; r < R; r++) {
+            memcpy(lc->k + ((size_t)r * ML + pos) * I, s->qkv + (size_t)r * 3 * I + I, I * sizeof(float));
+            memcpy(lc->v + ((size_t)r * ML + pos) * I, s->qkv + (size_t)r * 3 * I + 2 * I, I * sizeof(float));
+        }
+        /* rows are independent sequences: B=R, one query each, key stride I over ML slots */
+        #pragma omp parallel for schedule(static) if ((size_t)R * H * Tk * D > 65536)
+        for (int r = 0; r < R; r++)
+            ft_t5_attn_fwd(s->ctx + (size_t)r * I, s->probs + (size_t)r * H * Tk, s->qkv + (size_t)r * 3 * I,
+                           3 * I, lc->k + (size_t)r * ML * I, lc->v + (size_t)r * ML * I, I, s->bias, NULL,
+                           1, 1, Tk, H, D, 0, 0, 0, NULL);
+        ft_linear_fwd(s->tmp, s->ctx, W(b->o), NULL, R, I, C);
+        ft_accumulate(s->x, s->tmp, (size_t)R * C);
+        ft_rmsnorm_fwd(s->n, NULL, s->x, W(b->ln2), R, C, c->eps);
+        ft_linear_fwd(s->q, s->n, W(b->cq), NULL, R, C, I);
+        #pragma omp parallel for schedule(static) if ((size_t)R * H * Ts * D > 65536)
+        for (int r = 0; r < R; r++)
+            ft_t5_attn_fwd(s->ctx + (size_t)r * I, s->probs + (size_t)r * H * Ts, s->q + (size_t)r * I, I,
+                           lc->ck + (size_t)r * Ts * I, lc->cv + (size_t)r * Ts * I, I, NULL,
+                           s->emask + (size_t)r * Ts, 1, 1, Ts, H, D, 0, 0, 0, NULL);
+        ft_linear_fwd(s->tmp, s->ctx, W(b->co), NULL, R, I, C);
+        ft_accumulate(s->x, s->tmp, (size_t)R * C);
+        ft_rmsnorm_fwd(s->n, NULL, s->x, W(b->lnf), R, C, c->eps);
+        ft_linear_fwd(s->f0, s->n, W(b->wi), NULL, R, C, F);
+        if (c->gated) {
+            ft_linear_fwd(s->f1, s->n, W(b->wi1), NULL, R, C, F);
+            act_fwd(c->act, s->f0, s->f0, (size_t)R * F);
+            ft_mul_fwd(s->f0, s->f0, s->f1, (size_t)R * F);
+        } else {
+            act_fwd(c->act, s->f0, s->f0, (size_t)R * F);
+        }
+        ft_linear_fwd(s->tmp, s->f0, W(b->wo), NULL, R, F, C);
+        ft_accumulate(s->x, s->tmp, (size_t)R * C);
+    }
+    ft_rmsnorm_fwd(s->hs, NULL, s->x, W(t->dec_ln), R, C, c->eps);
+    if (c->tie) {
+        float sc = 1.0f / sqrtf((float)C);
+        for (size_t i = 0; i < (size_t)R * C; i++) s->hs[i] *= sc;
+    }
+    ft_linear_fwd(logits, s->hs, W(t->lm_head), NULL, R, C, V);
+    s->pos++;
+}

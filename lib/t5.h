@@ -1,0 +1,53 @@
+/* t5: T5ForConditionalGeneration (HF modeling_t5) on the ops — T5 v1.0 /
+ * CodeT5 (ReLU FFN) and v1.1 (gated GELU), tied or separate LM head.
+ * Parameter names are HF's ("shared.weight", "encoder.block.0.layer.0.
+ * SelfAttention.q.weight", …).  Training goes through model.h with
+ * task "seq2seq": ft_batch.input_ids/attention_mask are the encoder input,
+ * labels [B,Tl] the target (−100 ignored); the decoder input is the labels
+ * shifted right with decoder_start_token_id in front.
+ *
+ * Generation uses the incremental interface below: the encoder runs once,
+ * the decoder one token per call with a self-attention key/value cache and
+ * the cross-attention keys/values computed once per input. */
+#ifndef FT_T5_H
+#define FT_T5_H
+#include "model.h"
+
+typedef struct ft_t5_config {
+    int vocab_size, d_model, d_kv, d_ff, num_layers, num_decoder_layers, num_heads;
+    int num_buckets, max_distance;
+    float eps, dropout, init_factor;
+    int act;                    /* 0 gelu (erf), 1 gelu_new (tanh), 2 relu */
+    int gated;                  /* feed_forward_proj "gated-*" */
+    int tie;                    /* tie_word_embeddings (default true) */
+    int pad_token_id, eos_token_id, decoder_start_token_id;
+} ft_t5_config;
+
+void ft_t5_config_read(const ft_config *cfg, ft_t5_config *tc);
+ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
+/* HF T5PreTrainedModel._init_weights for one parameter. */
+void ft_t5_init_param(ft_model *m, int idx, uint64_t seed);
+const ft_t5_config *ft_t5_get_config(const ft_model *m);
+/* After a checkpoint load: checkpoints that store the tied embedding under
+   encoder.embed_tokens / decoder.embed_tokens / lm_head instead of
+   shared.weight get it from there.  loaded[] as ft_checkpoint_load fills it. */
+struct ft_checkpoint;
+void ft_t5_after_load(ft_model *m, const struct ft_checkpoint *ck, int *loaded);
+
+/* ---- incremental decoding ----
+   A state holds R decoder rows (batch × beams), each tied to one encoder row. */
+typedef struct ft_t5_state ft_t5_state;
+/* Encode B inputs [B,Ts] (mask may be NULL) and set up R = B·expand rows:
+   row r decodes against input r / expand.  max_len bounds the decoded length. */
+ft_t5_state *ft_t5_state_new(ft_model *m, const int32_t *ids, const int32_t *mask,
+                             int B, int Ts, int expand, int max_len);
+void ft_t5_state_free(ft_t5_state *s);
+/* Feed one token per row (the decoder input at the current position) and get
+   logits [R, vocab]; advances the position. */
+void ft_t5_decode_step(ft_model *m, ft_t5_state *s, const int32_t *tokens, float *logits);
+/* Beam bookkeeping: row r of the cache becomes old row src[r]. */
+void ft_t5_state_reorder(ft_t5_state *s, const int *src);
+int ft_t5_state_rows(const ft_t5_state *s);
+int ft_t5_state_pos(const ft_t5_state *s);
+
+#endif

@@ -1,0 +1,66 @@
+/* ft-merge-lora: fold a LoRA adapter into its base model (PEFT's
+   merge_and_unload) and write a plain Hugging Face checkpoint. */
+#include "checkpoint.h"
+#include "lora.h"
+#include "model.h"
+#include "trainer.h"
+#include "util.h"
+#include <getopt.h>
+#include <jansson.h>
+#include <string.h>
+
+static const char usage[] =
+"usage: ft-merge-lora --base DIR --adapter DIR --output-dir DIR\n"
+"Adds scale·B·A of every adapted layer to its base weight (transposed for\n"
+"GPT-2's Conv1D), keeps trained biases and modules_to_save, and writes\n"
+"config.json + model.safetensors with the base's tokenizer files to\n"
+"--output-dir.  Refuses an adapter whose tensors do not fit the base.\n"
+"  -h, --help   show this help\n";
+
+static const char *task_of(const char *adapter)
+{
+    char *p = ft_xasprintf("%s/adapter_config.json", adapter);
+    json_error_t e;
+    json_t *j = json_load_file(p, 0, &e);
+    if (!j) ft_die("%s:%d: %s", p, e.line, e.text);
+    const char *tt = json_string_value(json_object_get(j, "task_type"));
+    const char *task = !tt || !strcmp(tt, "CAUSAL_LM") ? "causal-lm"
+                     : !strcmp(tt, "SEQ_CLS") ? "seq-cls"
+                     : !strcmp(tt, "SEQ_2_SEQ_LM") ? "seq2seq" : NULL;
+    if (!task) ft_die("%s: task_type %s is not supported", p, tt);
+    json_decref(j);
+    free(p);
+    return task;
+}
+
+int main(int argc, char **argv)
+{
+    ft_set_prog(argv[0]);
+    static const struct option opts[] = {
+        {"base", 1, 0, 'b'}, {"adapter", 1, 0, 'a'}, {"output-dir", 1, 0, 'o'},
+        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    const char *base = NULL, *adapter = NULL, *out = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b': base = optarg; break;
+        case 'a': adapter = optarg; break;
+        case 'o': out = optarg; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: fputs(usage, stderr); return 2;
+        }
+    }
+    if (!base || !adapter || !out) ft_die("--base, --adapter and --output-dir are required (see --help)");
+    if (optind < argc) ft_die("unexpected argument '%s'", argv[optind]);
+    char *dir = ft_resolve_model_dir(base);
+    ft_model *m = ft_model_load(dir, task_of(adapter), 0, 42);
+    ft_lora_load(m, adapter);
+    int layers = m->lora->n;
+    ft_lora_merge(m);
+    ft_model_save(m, out);
+    ft_copy_tokenizer_files(dir, out);
+    ft_warn("merged %d adapted layers into %s", layers, out);
+    ft_model_free(m);
+    free(dir);
+    return 0;
+}
