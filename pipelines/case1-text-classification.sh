@@ -20,6 +20,7 @@
 #   SEED (42)  EPOCHS (3)  MAX_LENGTH (128)  BATCH (16)  LR  WARMUP_STEPS  THREADS
 # The last line of stdout is the final evaluation as one JSON object.
 set -eu
+. "$(dirname "$0")/small-bert.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 shared=${FT_SHARED:-$(dirname "$root")/shared}
@@ -46,19 +47,8 @@ if [ -z "$MODEL" ]; then
     # No pretrained weights can be downloaded here: start from a small BERT
     # with the real vocabulary.  A pretrained MODEL wants the HF defaults
     # (lr 5e-5, 500 warmup steps); a model from scratch learns faster at 1e-3.
-    [ -r "$TOKENIZER/vocab.txt" ] || { echo "case1: $TOKENIZER: no vocab.txt (set TOKENIZER or MODEL)" >&2; exit 1; }
     MODEL=$OUT/init
-    mkdir -p "$MODEL"
-    cp "$TOKENIZER"/tokenizer.json "$TOKENIZER"/vocab.txt "$TOKENIZER"/tokenizer_config.json "$MODEL"/ 2>/dev/null || true
-    vocab=$(grep -c '' "$TOKENIZER/vocab.txt")
-    cat > "$MODEL/config.json" <<JSON
-{"architectures": ["BertForSequenceClassification"], "model_type": "bert",
- "vocab_size": $vocab, "hidden_size": 128, "num_hidden_layers": 2,
- "num_attention_heads": 2, "intermediate_size": 512, "hidden_act": "gelu",
- "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
- "max_position_embeddings": 512, "type_vocab_size": 2, "layer_norm_eps": 1e-12,
- "initializer_range": 0.02, "pad_token_id": 0}
-JSON
+    small_bert "$MODEL" "$TOKENIZER"
     scratch=--from-scratch
     LR=${LR:-1e-3}
     WARMUP_STEPS=${WARMUP_STEPS:-100}

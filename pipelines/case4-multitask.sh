@@ -24,6 +24,7 @@
 # The last line of stdout is one JSON object: {"multitask": {task: accuracy,
 # ...}, "single": {...}, "folded": {...}}.
 set -eu
+. "$(dirname "$0")/small-bert.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 shared=${FT_SHARED:-$(dirname "$root")/shared}
@@ -41,19 +42,8 @@ ROWS=${ROWS:-0}
 SAMPLING=${SAMPLING:-proportional}
 THREADS=${THREADS:-$(nproc)}
 
-[ -r "$TOKENIZER/vocab.txt" ] || { echo "case4: $TOKENIZER: no vocab.txt (set TOKENIZER)" >&2; exit 1; }
-mkdir -p "$OUT/init"
 MODEL=$OUT/init
-cp "$TOKENIZER"/tokenizer.json "$TOKENIZER"/vocab.txt "$TOKENIZER"/tokenizer_config.json "$MODEL"/ 2>/dev/null || true
-vocab=$(grep -c '' "$TOKENIZER/vocab.txt")
-cat > "$MODEL/config.json" <<JSON
-{"architectures": ["BertForSequenceClassification"], "model_type": "bert",
- "vocab_size": $vocab, "hidden_size": 128, "num_hidden_layers": 2,
- "num_attention_heads": 2, "intermediate_size": 512, "hidden_act": "gelu",
- "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
- "max_position_embeddings": 512, "type_vocab_size": 2, "layer_norm_eps": 1e-12,
- "initializer_range": 0.02, "pad_token_id": 0}
-JSON
+small_bert "$MODEL" "$TOKENIZER"
 
 TRAIN="--per-device-train-batch-size $BATCH --per-device-eval-batch-size $BATCH --learning-rate $LR
        --warmup-ratio 0.06 --weight-decay 0.01 --num-train-epochs $EPOCHS --save-strategy no
