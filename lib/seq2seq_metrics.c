@@ -256,6 +256,13 @@ int ft_exec_tests(const char *program, const char *setup, const char *const *tes
            namespace where allowed); the Python guard covers the rest */
         if (unshare(CLONE_NEWNET) != 0) (void)unshare(CLONE_NEWUSER | CLONE_NEWNET);
         if (chdir(dir) != 0) _exit(126);
+        /* everything that may allocate comes before the address-space limit:
+           a sanitizer build's process cannot map memory once it is set */
+        int dn = open("/dev/null", O_RDWR);
+        if (dn >= 0) { dup2(dn, 0); dup2(dn, 1); dup2(dn, 2); if (dn > 2) close(dn); }
+        setenv("HOME", dir, 1);
+        setenv("TMPDIR", dir, 1);
+        unsetenv("http_proxy"); unsetenv("https_proxy"); unsetenv("HTTP_PROXY"); unsetenv("HTTPS_PROXY");
         struct rlimit rl;
         rl.rlim_cur = rl.rlim_max = (rlim_t)o->mem_mb << 20;
         setrlimit(RLIMIT_AS, &rl);
@@ -265,11 +272,6 @@ int ft_exec_tests(const char *program, const char *setup, const char *const *tes
         setrlimit(RLIMIT_FSIZE, &rl);
         rl.rlim_cur = rl.rlim_max = 0;
         setrlimit(RLIMIT_CORE, &rl);
-        int dn = open("/dev/null", O_RDWR);
-        if (dn >= 0) { dup2(dn, 0); dup2(dn, 1); dup2(dn, 2); if (dn > 2) close(dn); }
-        setenv("HOME", dir, 1);
-        setenv("TMPDIR", dir, 1);
-        unsetenv("http_proxy"); unsetenv("https_proxy"); unsetenv("HTTP_PROXY"); unsetenv("HTTPS_PROXY");
         execlp(o->python, o->python, "-I", "prog.py", (char *)NULL);
         _exit(127);
     }
