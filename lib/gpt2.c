@@ -263,37 +263,6 @@ static int shift_labels(const ft_batch *b, int32_t *out, int V)
     return 1;
 }
 
-/* ft_cross_entropy's arithmetic (double sums, mean over labelled rows), with
-   the N rows of V logits spread over threads: at GPT-2's vocabulary this
-   pass is several percent of a step.  dlogits may alias logits. */
-static float lm_cross_entropy(float *dlogits, const float *logits, const int32_t *labels, int N, int V,
-                              double *row_loss)
-{
-    int count = 0;
-    for (int n = 0; n < N; n++) count += labels[n] != -100;
-    #pragma omp parallel for schedule(static)
-    for (int n = 0; n < N; n++) {
-        const float *x = logits + (size_t)n * V;
-        float *d = dlogits ? dlogits + (size_t)n * V : NULL;
-        row_loss[n] = 0;
-        if (labels[n] == -100) { if (d) memset(d, 0, V * sizeof(float)); continue; }
-        float mx = x[0];
-        for (int v = 1; v < V; v++) if (x[v] > mx) mx = x[v];
-        double s = 0;
-        for (int v = 0; v < V; v++) s += exp((double)x[v] - mx);
-        double lse = mx + log(s);
-        row_loss[n] = lse - x[labels[n]];
-        if (d) {
-            float k = 1.0f / count;
-            for (int v = 0; v < V; v++) d[v] = (float)(exp((double)x[v] - lse)) * k;
-            d[labels[n]] -= k;
-        }
-    }
-    double total = 0;
-    for (int n = 0; n < N; n++) total += row_loss[n];
-    return count ? (float)(total / count) : 0.0f;
-}
-
 static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, float *logits_out)
 {
     gpt2 *g = m->impl;
@@ -345,10 +314,7 @@ static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     if (logits_out) memcpy(logits_out, g->logits, N * V * sizeof(float));
     shift_labels(b, g->labels, V);
     /* dlogits overwrite the logits in place: each row is read before written */
-    double *rl = ft_xmalloc(N * sizeof *rl);
-    float loss = lm_cross_entropy(grad ? g->logits : NULL, g->logits, g->labels, (int)N, V, rl);
-    free(rl);
-    return loss;
+    return ft_cross_entropy(grad ? g->logits : NULL, g->logits, g->labels, (int)N, V, -100, 1.0f);
 }
 
 /* ---- backward ---- */

@@ -176,39 +176,6 @@ void ft_t5_attn_bwd(float *dq, float *dk, float *dv, float *dbias, const float *
         }
 }
 
-float ft_cross_entropy_mt(float *dlogits, const float *logits, const int32_t *labels,
-                          int N, int V, int ignore_index, float dscale)
-{
-    int count = 0;
-    for (int n = 0; n < N; n++) if (labels[n] != ignore_index) count++;
-    /* per-row losses summed in order afterwards: the same total whatever the threads */
-    double *row_loss = calloc(N > 0 ? N : 1, sizeof *row_loss);
-    #pragma omp parallel for schedule(static) if ((size_t)N * V > PAR_MIN)
-    for (int n = 0; n < N; n++) {
-        const float *x = logits + (size_t)n * V;
-        float *d = dlogits ? dlogits + (size_t)n * V : NULL;
-        if (labels[n] == ignore_index) {
-            if (d) memset(d, 0, V * sizeof(float));
-            continue;
-        }
-        float mx = x[0];
-        for (int v = 1; v < V; v++) if (x[v] > mx) mx = x[v];
-        float s = 0;
-        for (int v = 0; v < V; v++) s += expf(x[v] - mx);
-        double lse = mx + log((double)s);
-        row_loss[n] = lse - x[labels[n]];
-        if (d) {
-            float k = dscale / count, l = (float)lse;
-            for (int v = 0; v < V; v++) d[v] = expf(x[v] - l) * k;
-            d[labels[n]] -= k;
-        }
-    }
-    double total = 0;
-    for (int n = 0; n < N; n++) total += row_loss[n];
-    free(row_loss);
-    return count ? (float)(total / count) : 0.0f;
-}
-
 void ft_mul_fwd(float *out, const float *a, const float *b, size_t n)
 {
     #pragma omp parallel for schedule(static) if (n > PAR_MIN)

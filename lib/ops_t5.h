@@ -37,12 +37,6 @@ void ft_t5_attn_bwd(float *dq, float *dk, float *dv, float *dbias, const float *
                     const float *probs, int B, int Tq, int Tk, int H, int D,
                     float p, uint64_t key, float *scratch);
 
-/* Cross-entropy as ft_cross_entropy (mean over labels != ignore_index, dlogits
-   overwritten and scaled by dscale) but threaded over rows; dlogits may alias
-   logits. */
-float ft_cross_entropy_mt(float *dlogits, const float *logits, const int32_t *labels,
-                          int N, int V, int ignore_index, float dscale);
-
 /* out = a ∘ b (gated FFN); backward da += dout∘b, db += dout∘a. */
 void ft_mul_fwd(float *out, const float *a, const float *b, size_t n);
 void ft_mul_bwd(float *da, float *db, const float *dout, const float *a, const float *b, size_t n);
