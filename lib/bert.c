@@ -86,10 +86,7 @@ void ft_bert_config_read(const ft_config *cfg, ft_bert_config *bc)
 
 static int add(ft_params *ps, const char *name, int64_t d0, int64_t d1)
 {
-    int64_t shape[2] = { d0, d1 };
-    size_t n = strlen(name);
-    int no_decay = (n > 5 && strcmp(name + n - 5, ".bias") == 0) || strstr(name, "LayerNorm.") != NULL;
-    return ft_params_add(ps, name, d1 ? 2 : 1, shape, no_decay);
+    return ft_params_add_hf(ps, name, d0, d1, "LayerNorm.");
 }
 
 static void build_params(ft_model *m, bert *bt)

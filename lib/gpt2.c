@@ -91,10 +91,7 @@ const ft_gpt2_config *ft_gpt2_cfg(const ft_model *m) { return &((const gpt2 *)m-
 
 static int add(ft_params *ps, const char *name, int64_t d0, int64_t d1)
 {
-    int64_t shape[2] = { d0, d1 };
-    size_t n = strlen(name);
-    int no_decay = (n > 5 && strcmp(name + n - 5, ".bias") == 0) || strstr(name, ".ln_") != NULL;
-    return ft_params_add(ps, name, d1 ? 2 : 1, shape, no_decay);
+    return ft_params_add_hf(ps, name, d0, d1, ".ln_");
 }
 
 static void build_params(ft_model *m, gpt2 *g)

@@ -78,3 +78,11 @@ size_t ft_params_count(const ft_params *ps, int trainable_only)
         if (!trainable_only || ps->p[i].trainable) n += ps->p[i].numel;
     return n;
 }
+
+int ft_params_add_hf(ft_params *ps, const char *name, int64_t d0, int64_t d1, const char *norm_marker)
+{
+    int64_t shape[2] = { d0, d1 };
+    size_t n = strlen(name);
+    int no_decay = (n > 5 && strcmp(name + n - 5, ".bias") == 0) || strstr(name, norm_marker) != NULL;
+    return ft_params_add(ps, name, d1 ? 2 : 1, shape, no_decay);
+}

@@ -33,6 +33,10 @@ void ft_params_init(ft_params *ps);
 void ft_params_free(ft_params *ps);
 /* Append a tensor to the table; returns its index.  shape has ndim entries. */
 int ft_params_add(ft_params *ps, const char *name, int ndim, const int64_t *shape, int no_decay);
+/* A [d0] (d1 == 0) or [d0,d1] tensor with HF Trainer's weight-decay rule:
+   no decay for biases and for norm weights, recognised by norm_marker in the
+   name ("LayerNorm.", ".ln_", "layer_norm"). */
+int ft_params_add_hf(ft_params *ps, const char *name, int64_t d0, int64_t d1, const char *norm_marker);
 /* While packing is on, tensors are added back to back without alignment
    padding, so a group (q, k, v weights) is one matrix for one GEMM. */
 static inline void ft_params_pack(ft_params *ps, int on) { ps->packing = on; }

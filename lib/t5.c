@@ -102,8 +102,7 @@ const ft_t5_config *ft_t5_get_config(const ft_model *m) { return &((const t5 *)m
 
 static int add(ft_params *ps, const char *name, int64_t d0, int64_t d1)
 {
-    int64_t shape[2] = { d0, d1 };
-    return ft_params_add(ps, name, d1 ? 2 : 1, shape, strstr(name, "layer_norm") != NULL);
+    return ft_params_add_hf(ps, name, d0, d1, "layer_norm");
 }
 
 static void build_stack(ft_params *ps, t5 *t, const char *stack, int nl, blk_ix *X, int dec)
