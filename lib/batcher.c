@@ -34,7 +34,7 @@ void ft_shuffle_i64(int64_t *a, size_t n, ft_rng *rng)
 static const ft_dataset *sort_ds;
 static int by_len_desc(const void *x, const void *y)
 {
-    int32_t a = sort_ds->ex[*(const int64_t *)x].len, b = sort_ds->ex[*(const int64_t *)y].len;
+    int32_t a = sort_ds->ex[*(const int64_t *)x].used, b = sort_ds->ex[*(const int64_t *)y].used;
     return (a < b) - (a > b);
 }
 
@@ -55,7 +55,7 @@ void ft_epoch_order(const ft_dataset *ds, const ft_batch_opts *o, int epoch, int
     for (size_t s = 0; s < ds->n; s += mega) {
         size_t len = ds->n - s < mega ? ds->n - s : mega;
         qsort(order + s, len, sizeof *order, by_len_desc);
-        if (ds->ex[order[s]].len > ds->ex[order[longest]].len) longest = s;
+        if (ds->ex[order[s]].used > ds->ex[order[longest]].used) longest = s;
     }
     int64_t t = order[0];
     order[0] = order[longest];
@@ -90,21 +90,25 @@ static void reserve(ft_batch_data *b, int B, int T, int Tl, int has_tt)
 void ft_batch_fill(const ft_dataset *ds, const ft_batch_opts *o, const int64_t *idx, int count,
                    ft_batch_data *out)
 {
+    /* Rows are cut to what they use (see ft_example.used), so records padded
+       to max_length by ft-tokenize cost no more than unpadded ones. */
     int T = 0, Tl = 0;
     for (int i = 0; i < count; i++) {
         const ft_example *e = &ds->ex[idx[i]];
-        if (o->max_length && e->len > o->max_length)
+        if (o->max_length && e->used > o->max_length)
             ft_die("record %lld has %d tokens, more than --max-length %d (tokenize with --max-length to truncate)",
-                   (long long)e->id, e->len, o->max_length);
-        if (e->len > T) T = e->len;
-        if (e->lab_len > Tl) Tl = e->lab_len;
+                   (long long)e->id, e->used, o->max_length);
+        if (e->used > T) T = e->used;
+        if (e->lab_used > Tl) Tl = e->lab_used;
     }
     if (o->max_length) T = o->max_length;
+    int labels_follow_inputs = 0;
     if (ds->label_kind == FT_LABELS_SEQUENCE) {
         /* causal-LM labels (one per input token) follow the inputs' padding */
-        int same = 1;
-        for (int i = 0; i < count && same; i++) same = ds->ex[idx[i]].lab_len == ds->ex[idx[i]].len;
-        if (same) Tl = T;
+        labels_follow_inputs = 1;
+        for (int i = 0; i < count && labels_follow_inputs; i++)
+            labels_follow_inputs = ds->ex[idx[i]].lab_len == ds->ex[idx[i]].len;
+        if (labels_follow_inputs) Tl = T;
     }
     reserve(out, count, T, Tl, ds->type_ids != NULL);
     out->B = count;
@@ -112,19 +116,21 @@ void ft_batch_fill(const ft_dataset *ds, const ft_batch_opts *o, const int64_t *
     out->Tl = ds->label_kind == FT_LABELS_SEQUENCE ? Tl : 0;
     for (int i = 0; i < count; i++) {
         const ft_example *e = &ds->ex[idx[i]];
+        int n = e->len < T ? e->len : T;
         int32_t *row = out->input_ids + (size_t)i * T, *mrow = out->attention_mask + (size_t)i * T;
-        memcpy(row, ds->ids + e->tok, e->len * sizeof *row);
-        memcpy(mrow, ds->mask + e->tok, e->len * sizeof *mrow);
-        for (int t = e->len; t < T; t++) { row[t] = ds->pad_id; mrow[t] = 0; }
+        memcpy(row, ds->ids + e->tok, n * sizeof *row);
+        memcpy(mrow, ds->mask + e->tok, n * sizeof *mrow);
+        for (int t = n; t < T; t++) { row[t] = ds->pad_id; mrow[t] = 0; }
         if (ds->type_ids) {
             int32_t *trow = out->token_type_ids + (size_t)i * T;
-            memcpy(trow, ds->type_ids + e->tok, e->len * sizeof *trow);
-            for (int t = e->len; t < T; t++) trow[t] = 0;
+            memcpy(trow, ds->type_ids + e->tok, n * sizeof *trow);
+            for (int t = n; t < T; t++) trow[t] = 0;
         }
         if (ds->label_kind == FT_LABELS_SEQUENCE) {
+            int nl = e->lab_len < Tl ? e->lab_len : Tl;
             int32_t *lrow = out->labels + (size_t)i * Tl;
-            memcpy(lrow, ds->seq_labels + e->lab, e->lab_len * sizeof *lrow);
-            for (int t = e->lab_len; t < Tl; t++) lrow[t] = -100;
+            memcpy(lrow, ds->seq_labels + e->lab, nl * sizeof *lrow);
+            for (int t = nl; t < Tl; t++) lrow[t] = -100;
         } else out->labels[i] = e->label;
         out->ids[i] = e->id;
         out->tasks[i] = e->task;

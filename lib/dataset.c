@@ -67,6 +67,23 @@ ft_dataset *ft_dataset_load(const char *path)
     return ds;
 }
 
+/* Right padding carries no information: masked keys get zero attention
+   weight, later positions cannot reach earlier ones in a causal decoder, and
+   -100 labels are not scored.  Dropping it gives the same outputs and loss. */
+static void trim_padding(const ft_dataset *ds, ft_example *e)
+{
+    const int32_t *mask = ds->mask + e->tok;
+    const int32_t *lab = ds->label_kind == FT_LABELS_SEQUENCE ? ds->seq_labels + e->lab : NULL;
+    int labels_follow_inputs = lab && e->lab_len == e->len;
+    e->used = e->len;
+    while (e->used > 1 && mask[e->used - 1] == 0 && (!labels_follow_inputs || lab[e->used - 1] == -100))
+        e->used--;
+    e->lab_used = e->lab_len;
+    if (labels_follow_inputs) e->lab_used = e->used;
+    else if (lab)
+        while (e->lab_used > 1 && lab[e->lab_used - 1] == -100) e->lab_used--;
+}
+
 ft_dataset *ft_dataset_read(ft_reader *r)
 {
     ft_dataset *ds = ft_xcalloc(1, sizeof *ds);
@@ -142,6 +159,7 @@ ft_dataset *ft_dataset_read(ft_reader *r)
             e->task = ft_dataset_task_index(ds, name, 1);
             free(name);
         }
+        trim_padding(ds, e);
         const ft_value *id = ft_record_get(&rec, "id");
         e->id = id && id->type == FT_V_INT ? id->i : (int64_t)ds->n;
         ds->n++;

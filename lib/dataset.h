@@ -12,9 +12,12 @@ enum ft_label_kind { FT_LABELS_NONE, FT_LABELS_CLASS, FT_LABELS_SEQUENCE };
 typedef struct ft_example {
     int64_t tok;          /* offset of this example's tokens in ids/mask/type_ids */
     int32_t len;          /* tokens stored (padding included if the records had it) */
+    int32_t used;         /* len less trailing padding: positions no token attends to
+                             and no label scores, which a batch can drop exactly */
     int32_t label;        /* class id, -100 when absent */
     int64_t lab;          /* offset into seq_labels, for sequence labels */
     int32_t lab_len;
+    int32_t lab_used;     /* lab_len less trailing -100 labels */
     int32_t task;         /* index into tasks[], 0 when records carry none */
     int64_t id;           /* the record's "id" field, else its index */
 } ft_example;
