@@ -1,6 +1,7 @@
 /* generate_s2s: greedy, beam and sampled decoding for T5.  See generate_s2s.h. */
 #include "generate_s2s.h"
 #include "beam.h"
+#include "sampling.h"
 #include "rng.h"
 #include "t5.h"
 #include "util.h"
