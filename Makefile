@@ -36,7 +36,12 @@ REFS      = $(REF_SRC:tests/ref/%.c=$(BUILD)/ref/%)
 BENCH_SRC = $(sort $(wildcard bench/*.c))
 BENCHES   = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-all: $(TOOLS) $(TESTS) $(REFS) $(BENCHES)
+all: $(TOOLS) $(TESTS) $(REFS) $(BENCHES) prune-tools
+
+# A bin/ft-* whose tools/*.c is gone (a tool renamed or folded into another)
+# would still be on the tests' PATH: remove it.
+prune-tools:
+	@rm -f $(filter-out $(TOOLS),$(wildcard $(BIN)/ft-*))
 
 $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -97,4 +102,4 @@ install: all
 clean:
 	rm -rf build build-san bin
 
-.PHONY: all deps deps-check test sanitize demo bench install clean
+.PHONY: all prune-tools deps deps-check test sanitize demo bench install clean

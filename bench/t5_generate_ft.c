@@ -2,7 +2,7 @@
  * weights), B inputs of TS tokens, BEAMS beams, MAX_NEW new tokens.
  *   t5_generate_ft [B [TS [BEAMS [MAX_NEW [LAYERS]]]]]
  * Prints "ft gen_tokens/s X seconds Y" (B·MAX_NEW over the wall time). */
-#include "generate_s2s.h"
+#include "generate.h"
 #include "model.h"
 #include "rng.h"
 #include "t5.h"
@@ -25,25 +25,27 @@ int main(int argc, char **argv)
                           "eos_token_id", 2, "decoder_start_token_id", 0);
     ft_model *m = ft_model_new(ft_config_from_json(j, "bench"), FT_TASK_SEQ2SEQ, 0, 1);
     for (int i = 0; i < m->params.n; i++) ft_t5_init_param(m, i, 1);
-    int32_t *ids = ft_xmalloc((size_t)B * Ts * 4), *am = ft_xmalloc((size_t)B * Ts * 4);
+    int32_t *ids = ft_xmalloc((size_t)B * Ts * 4);
     ft_rng r;
     ft_rng_seed(&r, 7);
-    for (int i = 0; i < B * Ts; i++) { ids[i] = 3 + ft_rng_u64(&r) % (V - 3); am[i] = 1; }
-    ft_s2s_opts o;
-    ft_s2s_opts_default(&o);
+    for (int i = 0; i < B * Ts; i++) ids[i] = 3 + ft_rng_u64(&r) % (V - 3);
+    ft_gen_opts o;
+    ft_gen_opts_default(&o, m);
     o.num_beams = K;
     int32_t **out = ft_xcalloc(B, sizeof *out);
-    int *lens = ft_xcalloc(B, sizeof *lens);
+    int *lens = ft_xcalloc(B, sizeof *lens), *plen = ft_xmalloc(B * sizeof *plen);
+    const int32_t **pr = ft_xmalloc(B * sizeof *pr);
+    for (int b = 0; b < B; b++) { pr[b] = ids + (size_t)b * Ts; plen[b] = Ts; }
     o.max_new_tokens = 2;                       /* warm-up */
-    ft_s2s_generate(m, ids, am, 1, Ts, &o, out, lens);
+    ft_generate(m, 1, pr, plen, &o, 0, out, lens);
     free(out[0]);
     o.max_new_tokens = N;
     double t0 = ft_now();
-    ft_s2s_generate(m, ids, am, B, Ts, &o, out, lens);
+    ft_generate(m, B, pr, plen, &o, 0, out, lens);
     double dt = ft_now() - t0;
     printf("ft gen_tokens/s %.1f seconds %.3f\n", B * N / dt, dt);
     for (int b = 0; b < B; b++) free(out[b]);
-    free(out); free(lens); free(ids); free(am);
+    free(out); free(lens); free(plen); free(pr); free(ids);
     ft_model_free(m);
     return 0;
 }

@@ -180,11 +180,3 @@ void ft_log_softmax_rows(float *x, int n, int V)
         for (int v = 0; v < V; v++) r[v] -= lse;
     }
 }
-
-void ft_ban_repeat_ngrams(float *logits, const int32_t *seq, int len, int n)
-{
-    if (n <= 0 || len + 1 < n) return;
-    const int32_t *prefix = seq + len - (n - 1);
-    for (int i = 0; i + n <= len; i++)
-        if (!memcmp(seq + i, prefix, (size_t)(n - 1) * sizeof *seq)) logits[seq[i + n - 1]] = -INFINITY;
-}

@@ -35,9 +35,7 @@ int ft_beam_step(ft_beam *bs, float *logprobs, int V, int32_t *next, int *src);
    the array lives as long as bs. */
 const int32_t *ft_beam_best(ft_beam *bs, int b, int *len, double *score);
 
-/* In-place log_softmax of n rows of V logits. */
+/* In-place log_softmax of n rows of V logits (the processors of sampling.h
+   then act on the log-probabilities, as in HF's beam search). */
 void ft_log_softmax_rows(float *x, int n, int V);
-/* no_repeat_ngram_size: set logits[t] = −inf for every token t that would
-   repeat an n-gram of seq[0..len). */
-void ft_ban_repeat_ngrams(float *logits, const int32_t *seq, int len, int n);
 #endif

@@ -1,7 +1,13 @@
-/* generate: HF's generate() for decoder-only models (GPT-2): left-padded
- * batches, a KV cache, greedy or sampled decoding (sampling.h), stop at EOS.
- * Encoder-decoder models (T5) add their own branch to ft_generate, reusing
- * sampling.h; beam search lives in beam.h. */
+/* generate: HF's model.generate() — one entry point for every model that
+ * generates.  ft_generate checks the options against the model and hands the
+ * batch to the path for its kind, chosen from config.json as HF does
+ * (is_encoder_decoder; T5's default is true):
+ *   decoder-only (GPT-2)     generate_causal.c: left-padded prompts, KV cache,
+ *                            greedy or sampled
+ *   encoder-decoder (T5)     generate_s2s.c: encoder once, decoder with a KV
+ *                            cache, greedy, sampled or beam search (beam.h)
+ * Both choose tokens through sampling.h (repetition penalty, no-repeat n-gram,
+ * temperature, top-k, top-p). */
 #ifndef FT_GENERATE_H
 #define FT_GENERATE_H
 #include "model.h"
@@ -10,18 +16,40 @@
 typedef struct ft_gen_opts {
     int max_new_tokens;         /* 20 */
     int eos_token_id;           /* from config.json; -1 = none */
-    int pad_token_id;           /* -1: eos, as HF for open-ended generation */
-    ft_sampling s;
+    int pad_token_id;           /* from config.json; -1: eos (decoder-only, as HF) */
+    int num_beams;              /* 1: greedy or sampling */
+    float length_penalty;       /* 1.0 (beam search) */
+    int early_stopping;         /* 0 (beam search) */
+    ft_sampling s;              /* do_sample, temperature, top_k, top_p,
+                                   repetition_penalty, no_repeat_ngram_size, seed */
 } ft_gen_opts;
 
 /* Defaults with the model's eos/pad ids. */
 void ft_gen_opts_default(ft_gen_opts *o, const ft_model *m);
 
-/* Generate for B prompts at once.  prompts[i] holds lens[i] token ids (an
-   empty prompt starts from bos).  out[i] (malloc'd) receives the new tokens
-   only, out_len[i] of them, EOS included when reached.  Sampling draws from a
-   stream per prompt keyed by (seed, first_row + i), so results do not depend
-   on how prompts are batched. */
+/* The task to load a model directory with for generation: "seq2seq" for an
+   encoder-decoder config, else "causal-lm". */
+const char *ft_generate_task(const char *model_dir);
+
+/* Dies "--flag: ..." (HF's generate() argument, kebab-case) when o asks for
+   something this model's path does not do yet, e.g. beam search for a
+   decoder-only model; never ignores an option silently.  ft_generate calls it;
+   tools call it once before reading input. */
+void ft_gen_check(const ft_model *m, const ft_gen_opts *o);
+
+/* Generate for B prompts at once.  prompts[i] holds lens[i] token ids: the
+   prompt a decoder-only model continues (an empty one starts from bos), or
+   the encoder input of an encoder-decoder model.  out[i] (malloc'd) receives
+   the new tokens only (no prompt, no decoder start token), out_len[i] of
+   them, EOS included when reached.  Sampling draws from a stream per prompt
+   keyed by (seed, first_row + i), so results do not depend on how prompts
+   are batched. */
 void ft_generate(ft_model *m, int B, const int32_t *const *prompts, const int *lens,
                  const ft_gen_opts *o, long first_row, int32_t **out, int *out_len);
+
+/* The two paths ft_generate dispatches to (after ft_gen_check), same contract. */
+void ft_generate_causal(ft_model *m, int B, const int32_t *const *prompts, const int *lens,
+                        const ft_gen_opts *o, long first_row, int32_t **out, int *out_len);
+void ft_generate_s2s(ft_model *m, int B, const int32_t *const *prompts, const int *lens,
+                     const ft_gen_opts *o, long first_row, int32_t **out, int *out_len);
 #endif

@@ -1,94 +1,48 @@
-/* generate_s2s: greedy, beam and sampled decoding for T5.  See generate_s2s.h. */
-#include "generate_s2s.h"
+/* generate_s2s: the decoding loops of HF's generate() for an encoder-decoder
+ * model (T5); ft_generate (generate.c) dispatches here.
+ *
+ * Inputs are right-padded into one [B,T] batch with an attention mask; the
+ * encoder runs once, the decoder one token per row per step with a
+ * self-attention key/value cache and cross-attention keys/values computed
+ * once.  Every row starts from decoder_start_token_id.  Greedy and sampling
+ * pick tokens with ft_next_token (sampling.h); a row that produced eos keeps
+ * receiving pad tokens (not reported).  Beam search (beam.h) expands each
+ * input to num_beams rows, applies log_softmax and the processors of
+ * sampling.h, and reorders the cache by the rows each step continues. */
+#include "generate.h"
 #include "beam.h"
 #include "rng.h"
 #include "t5.h"
 #include "util.h"
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-void ft_s2s_opts_default(ft_s2s_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->max_new_tokens = 20;
-    o->num_beams = 1;
-    o->length_penalty = 1.0f;
-    o->temperature = 1.0f;
-    o->top_k = 50;
-    o->top_p = 1.0f;
-}
-
-static int cmp_desc(const void *a, const void *b)
-{
-    float x = *(const float *)a, y = *(const float *)b;
-    return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/* HF warpers in order: temperature, top-k, top-p; then softmax and a draw. */
-static int sample_row(float *x, int V, const ft_s2s_opts *o, ft_rng *rng, float *tmp)
-{
-    if (o->temperature > 0 && o->temperature != 1.0f)
-        for (int v = 0; v < V; v++) x[v] /= o->temperature;
-    if (o->top_k > 0 && o->top_k < V) {
-        memcpy(tmp, x, V * sizeof *tmp);
-        qsort(tmp, V, sizeof *tmp, cmp_desc);
-        float kth = tmp[o->top_k - 1];
-        for (int v = 0; v < V; v++) if (x[v] < kth) x[v] = -INFINITY;
-    }
-    float mx = -INFINITY;
-    for (int v = 0; v < V; v++) if (x[v] > mx) mx = x[v];
-    double s = 0;
-    for (int v = 0; v < V; v++) s += exp((double)x[v] - mx);
-    if (o->top_p < 1.0f) {
-        /* keep the smallest set of top tokens whose probability reaches top_p
-           (HF: drop tokens whose ascending cumulative mass is ≤ 1 − top_p) */
-        memcpy(tmp, x, V * sizeof *tmp);
-        qsort(tmp, V, sizeof *tmp, cmp_desc);
-        double cum = 0, thr = -INFINITY;
-        for (int i = 0; i < V; i++) {
-            cum += exp((double)tmp[i] - mx) / s;
-            thr = tmp[i];
-            if (cum >= o->top_p) break;
-        }
-        for (int v = 0; v < V; v++) if (x[v] < thr) x[v] = -INFINITY;
-        s = 0;
-        for (int v = 0; v < V; v++) s += exp((double)x[v] - mx);
-    }
-    double u = ft_rng_uniform(rng) * s, c = 0;
-    int last = 0;
-    for (int v = 0; v < V; v++) {
-        if (x[v] == -INFINITY) continue;
-        c += exp((double)x[v] - mx);
-        last = v;
-        if (c > u) return v;
-    }
-    return last;
-}
-
 static void gen_simple(ft_model *m, const int32_t *ids, const int32_t *mask, int B, int T,
-                       const ft_s2s_opts *o, int32_t **out, int *lens)
+                       const ft_gen_opts *o, long first_row, int32_t **out, int *lens)
 {
     const ft_t5_config *c = ft_t5_get_config(m);
-    int V = c->vocab_size, N = o->max_new_tokens;
+    int V = c->vocab_size, N = o->max_new_tokens, eos = o->eos_token_id;
+    int pad = o->pad_token_id >= 0 ? o->pad_token_id : c->pad_token_id;
     ft_t5_state *s = ft_t5_state_new(m, ids, mask, B, T, 1, N);
-    float *logits = ft_xmalloc((size_t)B * V * sizeof *logits), *tmp = ft_xmalloc(V * sizeof *tmp);
+    float *logits = ft_xmalloc((size_t)B * V * sizeof *logits);
     int32_t *seq = ft_xmalloc((size_t)B * (N + 1) * sizeof *seq), *tok = ft_xmalloc(B * sizeof *tok);
     int *done = ft_xcalloc(B, sizeof *done);
-    ft_rng rng;
-    ft_rng_seed(&rng, o->seed);
-    for (int b = 0; b < B; b++) { seq[b * (N + 1)] = tok[b] = c->decoder_start_token_id; lens[b] = 0; }
+    ft_rng *rng = ft_xmalloc(B * sizeof *rng);
+    for (int b = 0; b < B; b++) {
+        seq[b * (N + 1)] = tok[b] = c->decoder_start_token_id;
+        lens[b] = 0;
+        ft_rng_seed(&rng[b], ft_key_mix(o->s.seed, (uint64_t)(first_row + b)));
+    }
     for (int t = 0; t < N; t++) {
         ft_t5_decode_step(m, s, tok, logits);
         int all = 1;
         for (int b = 0; b < B; b++) {
-            float *row = logits + (size_t)b * V;
-            ft_ban_repeat_ngrams(row, seq + b * (N + 1), t + 1, o->no_repeat_ngram_size);
-            int next;
-            if (o->do_sample) next = sample_row(row, V, o, &rng, tmp);
-            else { next = 0; for (int v = 1; v < V; v++) if (row[v] > row[next]) next = v; }
-            if (done[b]) next = c->pad_token_id;
-            else { lens[b]++; if (next == c->eos_token_id) done[b] = 1; }
+            int next = pad;
+            if (!done[b]) {
+                next = ft_next_token(&o->s, logits + (size_t)b * V, V, seq + b * (N + 1), t + 1, &rng[b]);
+                lens[b]++;
+                if (next == eos) done[b] = 1;
+            }
             seq[b * (N + 1) + t + 1] = tok[b] = next;
             all &= done[b];
         }
@@ -99,17 +53,18 @@ static void gen_simple(ft_model *m, const int32_t *ids, const int32_t *mask, int
         memcpy(out[b], seq + b * (N + 1) + 1, lens[b] * sizeof **out);
     }
     ft_t5_state_free(s);
-    free(logits); free(tmp); free(seq); free(tok); free(done);
+    free(logits); free(seq); free(tok); free(done); free(rng);
 }
 
 static void gen_beam(ft_model *m, const int32_t *ids, const int32_t *mask, int B, int T,
-                     const ft_s2s_opts *o, int32_t **out, int *lens)
+                     const ft_gen_opts *o, int32_t **out, int *lens)
 {
     const ft_t5_config *c = ft_t5_get_config(m);
     int V = c->vocab_size, K = o->num_beams, R = B * K, N = o->max_new_tokens;
+    int pad = o->pad_token_id >= 0 ? o->pad_token_id : c->pad_token_id;
     ft_t5_state *s = ft_t5_state_new(m, ids, mask, B, T, K, N);
-    ft_beam *bs = ft_beam_new(B, K, N, o->length_penalty, o->early_stopping, c->eos_token_id,
-                              c->pad_token_id, c->decoder_start_token_id);
+    ft_beam *bs = ft_beam_new(B, K, N, o->length_penalty, o->early_stopping, o->eos_token_id,
+                              pad, c->decoder_start_token_id);
     float *lp = ft_xmalloc((size_t)R * V * sizeof *lp);
     int32_t *tok = ft_xmalloc(R * sizeof *tok);
     int *src = ft_xmalloc(R * sizeof *src);
@@ -120,10 +75,9 @@ static void gen_beam(ft_model *m, const int32_t *ids, const int32_t *mask, int B
         for (int r = 0; r < R; r++) {
             int len;
             const int32_t *row = ft_beam_row(bs, r, &len);
-            ft_ban_repeat_ngrams(lp + (size_t)r * V, row, len, o->no_repeat_ngram_size);
+            ft_process_logits(&o->s, lp + (size_t)r * V, V, row, len);
         }
-        int over = ft_beam_step(bs, lp, V, tok, src);
-        if (over) break;
+        if (ft_beam_step(bs, lp, V, tok, src)) break;
         ft_t5_state_reorder(s, src);
     }
     for (int b = 0; b < B; b++) {
@@ -136,14 +90,24 @@ static void gen_beam(ft_model *m, const int32_t *ids, const int32_t *mask, int B
     free(lp); free(tok); free(src);
 }
 
-void ft_s2s_generate(ft_model *m, const int32_t *ids, const int32_t *mask, int B, int T,
-                     const ft_s2s_opts *o, int32_t **out, int *lens)
+void ft_generate_s2s(ft_model *m, int B, const int32_t *const *prompts, const int *lens,
+                     const ft_gen_opts *o, long first_row, int32_t **out, int *out_len)
 {
     if (strcmp(m->arch, "T5ForConditionalGeneration") != 0)
-        ft_die("seq2seq generation needs an encoder-decoder model (T5), not %s", m->arch);
-    if (o->max_new_tokens < 1) ft_die("--max-new-tokens must be at least 1");
-    if (o->num_beams > 1) {
-        if (o->do_sample) ft_die("beam sampling (--num-beams with --do-sample) is not supported");
-        gen_beam(m, ids, mask, B, T, o, out, lens);
-    } else gen_simple(m, ids, mask, B, T, o, out, lens);
+        ft_die("seq2seq generation is not supported for %s yet", m->arch);
+    if (o->max_new_tokens == 0) {
+        for (int b = 0; b < B; b++) { out[b] = ft_xmalloc(sizeof **out); out_len[b] = 0; }
+        return;
+    }
+    int pad = o->pad_token_id >= 0 ? o->pad_token_id : ft_t5_get_config(m)->pad_token_id, T = 1;
+    for (int b = 0; b < B; b++) if (lens[b] > T) T = lens[b];
+    int32_t *ids = ft_xmalloc((size_t)B * T * sizeof *ids), *mask = ft_xmalloc((size_t)B * T * sizeof *mask);
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            ids[(size_t)b * T + t] = t < lens[b] ? prompts[b][t] : pad;
+            mask[(size_t)b * T + t] = t < lens[b];
+        }
+    if (o->num_beams > 1) gen_beam(m, ids, mask, B, T, o, out, out_len);
+    else gen_simple(m, ids, mask, B, T, o, first_row, out, out_len);
+    free(ids); free(mask);
 }

@@ -100,19 +100,19 @@ void ft_conv1d_fwd(float *out, const float *in, const float *W, const float *b,
         #pragma omp parallel for schedule(static) if ((size_t)N * Cout > FT_PAR_MIN)
         for (int n = 0; n < N; n++) memcpy(out + (size_t)n * Cout, b, Cout * sizeof(float));
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, Cout, Cin,
-                1.0f, in, Cin, W, Cout, b ? 1.0f : 0.0f, out, Cout);
+    ft_sgemm(0, 0, N, Cout, Cin,
+             1.0f, in, Cin, W, Cout, b ? 1.0f : 0.0f, out, Cout);
 }
 
 void ft_conv1d_bwd(float *din, float *dW, float *db, const float *dout,
                    const float *in, const float *W, int N, int Cin, int Cout)
 {
     if (din)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, Cin, Cout,
-                    1.0f, dout, Cout, W, Cout, 1.0f, din, Cin);
+        ft_sgemm(0, 1, N, Cin, Cout,
+                 1.0f, dout, Cout, W, Cout, 1.0f, din, Cin);
     if (dW)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Cin, Cout, N,
-                    1.0f, in, Cin, dout, Cout, 1.0f, dW, Cout);
+        ft_sgemm(1, 0, Cin, Cout, N,
+                 1.0f, in, Cin, dout, Cout, 1.0f, dW, Cout);
     if (db) colsum_acc(db, dout, N, Cout);
 }
 

@@ -2,8 +2,8 @@
  * lengths, per-head bias, no scaling), threaded cross-entropy, elementwise
  * product.  See ops_t5.h. */
 #include "ops_t5.h"
+#include "ops.h"
 #include "rng.h"
-#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -98,8 +98,8 @@ void ft_t5_attn_fwd(float *out, float *probs, const float *q, int ldq,
             const float *kb = k + (size_t)b * Tk * ldkv + (size_t)h * D;
             const float *vb = v + (size_t)b * Tk * ldkv + (size_t)h * D;
             float *P = probs + ((size_t)b * H + h) * QK;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tq, Tk, D,
-                        1.0f, qb, ldq, kb, ldkv, 0.0f, P, Tk);
+            ft_sgemm(0, 1, Tq, Tk, D,
+                     1.0f, qb, ldq, kb, ldkv, 0.0f, P, Tk);
             const float *mk = mask ? mask + (size_t)b * Tk : NULL;
             const float *bh = bias ? bias + (size_t)h * QK : NULL;
             for (int i = 0; i < Tq; i++) {
@@ -122,8 +122,8 @@ void ft_t5_attn_fwd(float *out, float *probs, const float *q, int ldq,
                 drop_block(tmp, P, QK, ((size_t)b * H + h) * QK, p, key);
                 Pd = tmp;
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tq, D, Tk,
-                        1.0f, Pd, Tk, vb, ldkv, 0.0f, out + (size_t)b * Tq * HD + (size_t)h * D, HD);
+            ft_sgemm(0, 0, Tq, D, Tk,
+                     1.0f, Pd, Tk, vb, ldkv, 0.0f, out + (size_t)b * Tq * HD + (size_t)h * D, HD);
         }
 }
 
@@ -150,13 +150,13 @@ void ft_t5_attn_bwd(float *dq, float *dk, float *dv, float *dbias, const float *
             const float *P = probs + ((size_t)b * H + h) * QK;
             float *dP = scratch + (size_t)omp_get_thread_num() * 2 * QK, *Pd = dP + QK;
             size_t base = ((size_t)b * H + h) * QK;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tq, Tk, D,
-                        1.0f, dO, HD, vb, ldkv, 0.0f, dP, Tk);
+            ft_sgemm(0, 1, Tq, Tk, D,
+                     1.0f, dO, HD, vb, ldkv, 0.0f, dP, Tk);
             if (dvb) {
                 const float *Pv = P;
                 if (p > 0) { drop_block(Pd, P, QK, base, p, key); Pv = Pd; }
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Tk, D, Tq,
-                            1.0f, Pv, Tk, dO, HD, 1.0f, dvb, ldkv);
+                ft_sgemm(1, 0, Tk, D, Tq,
+                         1.0f, Pv, Tk, dO, HD, 1.0f, dvb, ldkv);
             }
             for (int i = 0; i < Tq; i++) {
                 float *g = dP + (size_t)i * Tk;
@@ -169,10 +169,10 @@ void ft_t5_attn_bwd(float *dq, float *dk, float *dv, float *dbias, const float *
                 for (int j = 0; j < Tk; j++) g[j] = pr[j] * (g[j] - s);
             }
             if (dbias) { float *db = dbias + (size_t)h * QK; for (size_t e = 0; e < QK; e++) db[e] += dP[e]; }
-            if (dqb) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tq, D, Tk,
-                                 1.0f, dP, Tk, kb, ldkv, 1.0f, dqb, ldq);
-            if (dkb) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Tk, D, Tq,
-                                 1.0f, dP, Tk, qb, ldq, 1.0f, dkb, ldkv);
+            if (dqb) ft_sgemm(0, 0, Tq, D, Tk,
+                              1.0f, dP, Tk, kb, ldkv, 1.0f, dqb, ldq);
+            if (dkb) ft_sgemm(1, 0, Tk, D, Tq,
+                              1.0f, dP, Tk, qb, ldq, 1.0f, dkb, ldkv);
         }
 }
 

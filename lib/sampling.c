@@ -31,6 +31,20 @@ void ft_repetition_penalty(float *logits, int V, const int32_t *seen, int n, flo
     free(done);
 }
 
+void ft_ban_repeat_ngrams(float *logits, const int32_t *seq, int len, int n)
+{
+    if (n <= 0 || len + 1 < n) return;
+    const int32_t *prefix = seq + len - (n - 1);
+    for (int i = 0; i + n <= len; i++)
+        if (!memcmp(seq + i, prefix, (size_t)(n - 1) * sizeof *seq)) logits[seq[i + n - 1]] = -INFINITY;
+}
+
+void ft_process_logits(const ft_sampling *s, float *logits, int V, const int32_t *seen, int nseen)
+{
+    ft_repetition_penalty(logits, V, seen, nseen, s->repetition_penalty);
+    ft_ban_repeat_ngrams(logits, seen, nseen, s->no_repeat_ngram_size);
+}
+
 void ft_temperature(float *logits, int V, float t)
 {
     if (t == 1.0f) return;
@@ -106,7 +120,7 @@ int ft_sample_token(const float *logits, int V, ft_rng *r)
 
 int ft_next_token(const ft_sampling *s, float *logits, int V, const int32_t *seen, int nseen, ft_rng *r)
 {
-    ft_repetition_penalty(logits, V, seen, nseen, s->repetition_penalty);
+    ft_process_logits(s, logits, V, seen, nseen);
     if (!s->do_sample) return ft_argmax(logits, V);
     ft_temperature(logits, V, s->temperature);
     ft_top_k(logits, V, s->top_k);

@@ -1,8 +1,8 @@
-/* sampling: choosing the next token from logits, as HF's generate() does
- * (LogitsProcessor / LogitsWarper semantics), for any decoder: GPT-2's
- * decoding loop (generate.c) and encoder-decoder / beam search (beam.c) share
- * it.  All functions work on one row of V logits in place; filtered tokens
- * become -INFINITY. */
+/* sampling: the logits processing of HF's generate() (LogitsProcessor /
+ * LogitsWarper semantics) and the choice of the next token, in one place for
+ * every decoding loop: decoder-only (generate_causal.c) and encoder-decoder
+ * (generate_s2s.c), greedy, sampled and beam search.  All functions work on
+ * one row of V logits in place; filtered tokens become -INFINITY. */
 #ifndef FT_SAMPLING_H
 #define FT_SAMPLING_H
 #include "rng.h"
@@ -13,7 +13,8 @@ typedef struct ft_sampling {
     float temperature;          /* 1.0 */
     int top_k;                  /* 50 as HF; 0 = off (only when sampling) */
     float top_p;                /* 1.0 = off (only when sampling) */
-    float repetition_penalty;   /* 1.0 = off (also applies to greedy) */
+    float repetition_penalty;   /* 1.0 = off (also applies to greedy and beams) */
+    int no_repeat_ngram_size;   /* 0 = off (also applies to greedy and beams) */
     uint64_t seed;              /* 42 */
 } ft_sampling;
 
@@ -22,6 +23,13 @@ void ft_sampling_default(ft_sampling *s);
 /* RepetitionPenaltyLogitsProcessor: for every distinct token in seen[n],
    logit < 0 ? logit·p : logit/p. */
 void ft_repetition_penalty(float *logits, int V, const int32_t *seen, int n, float penalty);
+/* NoRepeatNGramLogitsProcessor: logits[t] = -inf for every token t that
+   would repeat an n-gram of seq[0..len). */
+void ft_ban_repeat_ngrams(float *logits, const int32_t *seq, int len, int n);
+/* The processors in HF's order (repetition penalty, then no-repeat n-gram)
+   over the row's tokens so far, seen[nseen]: what greedy, sampling and beam
+   search (on log-probabilities) all apply. */
+void ft_process_logits(const ft_sampling *s, float *logits, int V, const int32_t *seen, int nseen);
 /* TemperatureLogitsWarper: logits / t. */
 void ft_temperature(float *logits, int V, float t);
 /* TopKLogitsWarper: keep logits >= the k-th largest (ties kept). */
@@ -32,7 +40,7 @@ void ft_top_p(float *logits, int V, float p);
 int ft_argmax(const float *logits, int V);          /* first maximum, as torch */
 /* Softmax, then one draw from r. */
 int ft_sample_token(const float *logits, int V, ft_rng *r);
-/* The whole chain in HF's order: repetition penalty, then (sampling only)
+/* The whole chain in HF's order: ft_process_logits, then (sampling only)
    temperature, top-k, top-p, draw; greedy takes the argmax. */
 int ft_next_token(const ft_sampling *s, float *logits, int V, const int32_t *seen, int nseen,
                   ft_rng *r);

@@ -104,7 +104,7 @@ ft-train --model "$MODEL" $scratch --task seq2seq --num-train-epochs "$EPOCHS" \
     --per-device-train-batch-size "$BATCH" --learning-rate "$LR" --logging-steps 50 \
     --save-strategy no --seed "$SEED" --threads "$THREADS" \
     --output-dir "$OUT/model" "$OUT/train.tok" > "$OUT/train_log.jsonl"
-ft-generate-s2s --model "$OUT/model" --num-beams "$NUM_BEAMS" --max-new-tokens "$MAX_NEW_TOKENS" \
+ft-generate --model "$OUT/model" --num-beams "$NUM_BEAMS" --max-new-tokens "$MAX_NEW_TOKENS" \
     --text-column text --prefix "$PREFIX" --max-length "$MAX_LENGTH" --threads "$THREADS" \
     -o "$OUT/gen.jsonl" "$OUT/test.jsonl"
 ft-eval --model "$OUT/model" --task seq2seq --threads "$THREADS" "$OUT/test.tok" > "$OUT/loss.json"

@@ -1,4 +1,5 @@
-/* ft-generate: generate text with a causal LM (HF's model.generate()). */
+/* ft-generate: generate text with a causal LM or an encoder-decoder model
+   (HF's model.generate(); lib/generate.h picks the path from config.json). */
 #include "checkpoint.h"
 #include "generate.h"
 #include "lora.h"
@@ -11,25 +12,32 @@
 #include <string.h>
 
 static const char usage[] =
-"usage: ft-generate --model DIR [options] [PROMPTS]\n"
-"Continues each prompt record of PROMPTS (JSONL, CSV or an ft stream; default\n"
-"stdin) and writes one record per prompt: id, generated_ids (the new tokens\n"
-"only, EOS included when reached) and generated_text when the model has a\n"
-"tokenizer.  A prompt is a record's input_ids, else its text column.\n"
+"usage: ft-generate --model DIR [options] [INPUT]\n"
+"Generates for each record of INPUT (JSONL, CSV or an ft stream; default stdin)\n"
+"with HF generate() semantics: a decoder-only model (GPT-2) continues the\n"
+"prompt, an encoder-decoder model (T5, CodeT5; is_encoder_decoder in\n"
+"config.json) writes a target for the input.  Writes one record per input:\n"
+"id, generated_ids (the new tokens only, EOS included when reached) and\n"
+"generated_text when the model has a tokenizer.  An input is a record's\n"
+"input_ids, else its text column (after --prefix) tokenized.\n"
 "  --model DIR               model directory (config.json + weights)\n"
-"  --adapter DIR             apply a LoRA adapter (PEFT layout) unmerged\n"
-"  --max-new-tokens N (20)   --batch-size N (8: prompts decoded together, left padded)\n"
+"  --adapter DIR             apply a LoRA adapter (PEFT layout) unmerged (GPT-2)\n"
+"  --max-new-tokens N (20)   --batch-size N (8 inputs decoded together)\n"
+"  --num-beams N (1)  --length-penalty X (1.0)  --early-stopping   (beam search: T5)\n"
 "  --do-sample               sample instead of greedy (implied by the next three)\n"
 "  --temperature X (1.0)  --top-k N (50)  --top-p X (1.0)  --seed N (42)\n"
-"  --repetition-penalty X (1.0)   --eos-token-id N (config's)\n"
-"  --text-column NAME (text)  -o FILE (default stdout)  --format jsonl|ft (jsonl on stdout)\n"
-"  --threads N  -h, --help\n";
+"  --repetition-penalty X (1.0)  --no-repeat-ngram-size N (0)\n"
+"  --eos-token-id N (config's; -1 = none)\n"
+"  --text-column NAME (text)  --prefix TEXT\n"
+"  --max-length N            truncate tokenized text to N tokens (T5: 512; GPT-2: none)\n"
+"  -o FILE (default stdout)  --format jsonl|ft (jsonl on stdout)  --threads N\n"
+"  -h, --help\n";
 
 typedef struct { int64_t id; int32_t *ids; int n; } prompt;
 
 static ft_tokenizer *tok;
-static char *text_buf;
-static size_t text_cap;
+static char *text_buf, *in_buf;          /* decoded output; prefix + input text */
+static size_t text_cap, in_cap;
 
 static void flush(ft_model *m, prompt *p, int n, const ft_gen_opts *o, long first, ft_writer *w)
 {
@@ -60,18 +68,21 @@ static void flush(ft_model *m, prompt *p, int n, const ft_gen_opts *o, long firs
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
-    enum { O_MODEL = 256, O_ADAPTER, O_MAXNEW, O_BS, O_SAMPLE, O_TEMP, O_TOPK, O_TOPP, O_SEED,
-           O_REP, O_EOS, O_TEXTCOL, O_FORMAT, O_THREADS };
+    enum { O_MODEL = 256, O_ADAPTER, O_MAXNEW, O_BS, O_BEAMS, O_LP, O_ES, O_NR, O_SAMPLE, O_TEMP,
+           O_TOPK, O_TOPP, O_SEED, O_REP, O_EOS, O_TEXTCOL, O_PREFIX, O_MAXLEN, O_FORMAT, O_THREADS };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"adapter", 1, 0, O_ADAPTER}, {"max-new-tokens", 1, 0, O_MAXNEW},
-        {"batch-size", 1, 0, O_BS}, {"do-sample", 0, 0, O_SAMPLE}, {"temperature", 1, 0, O_TEMP},
+        {"batch-size", 1, 0, O_BS}, {"num-beams", 1, 0, O_BEAMS}, {"length-penalty", 1, 0, O_LP},
+        {"early-stopping", 0, 0, O_ES}, {"no-repeat-ngram-size", 1, 0, O_NR},
+        {"do-sample", 0, 0, O_SAMPLE}, {"temperature", 1, 0, O_TEMP},
         {"top-k", 1, 0, O_TOPK}, {"top-p", 1, 0, O_TOPP}, {"seed", 1, 0, O_SEED},
         {"repetition-penalty", 1, 0, O_REP}, {"eos-token-id", 1, 0, O_EOS},
-        {"text-column", 1, 0, O_TEXTCOL}, {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS},
+        {"text-column", 1, 0, O_TEXTCOL}, {"prefix", 1, 0, O_PREFIX}, {"max-length", 1, 0, O_MAXLEN},
+        {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS},
         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    const char *model = NULL, *adapter = NULL, *outp = "-", *textcol = "text", *fmt = NULL;
-    int bs = 8, c, maxnew = 20, sample = 0, topk = 50, eos = -2;
-    double temp = 1.0, topp = 1.0, rep = 1.0;
+    const char *model = NULL, *adapter = NULL, *outp = "-", *textcol = "text", *fmt = NULL, *prefix = "";
+    int bs = 8, c, maxnew = 20, beams = 1, es = 0, nr = 0, sample = 0, topk = 50, eos = -2, maxlen = -1;
+    double lp = 1.0, temp = 1.0, topp = 1.0, rep = 1.0;
     long seed = 42;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
@@ -79,6 +90,10 @@ int main(int argc, char **argv)
         case O_ADAPTER: adapter = optarg; break;
         case O_MAXNEW: maxnew = (int)ft_parse_long("--max-new-tokens", optarg, 0, 1 << 20); break;
         case O_BS: bs = (int)ft_parse_long("--batch-size", optarg, 1, 1 << 16); break;
+        case O_BEAMS: beams = (int)ft_parse_long("--num-beams", optarg, 1, 1024); break;
+        case O_LP: lp = ft_parse_double("--length-penalty", optarg, -100, 100); break;
+        case O_ES: es = 1; break;
+        case O_NR: nr = (int)ft_parse_long("--no-repeat-ngram-size", optarg, 0, 1 << 20); break;
         case O_SAMPLE: sample = 1; break;
         case O_TEMP: temp = ft_parse_double("--temperature", optarg, 1e-6, 1e6); sample = 1; break;
         case O_TOPK: topk = (int)ft_parse_long("--top-k", optarg, 0, 1 << 30); sample = 1; break;
@@ -87,6 +102,8 @@ int main(int argc, char **argv)
         case O_REP: rep = ft_parse_double("--repetition-penalty", optarg, 1e-6, 1e6); break;
         case O_EOS: eos = (int)ft_parse_long("--eos-token-id", optarg, -1, 1 << 30); break;
         case O_TEXTCOL: textcol = optarg; break;
+        case O_PREFIX: prefix = optarg; break;
+        case O_MAXLEN: maxlen = (int)ft_parse_long("--max-length", optarg, 1, 1 << 20); break;
         case O_FORMAT: fmt = optarg; break;
         case O_THREADS: omp_set_num_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
         case 'o': outp = optarg; break;
@@ -95,29 +112,41 @@ int main(int argc, char **argv)
         }
     }
     if (!model) ft_die("--model DIR is required (see --help)");
-    if (optind + 1 < argc) ft_die("one prompt file at most");
+    if (optind + 1 < argc) ft_die("one input file at most");
     const char *in = optind < argc ? argv[optind] : "-";
 
     char *dir = ft_resolve_model_dir(model);
-    ft_model *m = ft_model_load(dir, "causal-lm", 0, 42);
-    if (adapter) ft_lora_load(m, adapter);
-    char *terr = NULL;
-    tok = ft_tok_load(dir, &terr);          /* NULL: the model has no tokenizer files */
-    free(terr);
-    ft_tok_scratch *scratch = tok ? ft_tok_scratch_new() : NULL;
-    ft_tok_opts topts = { .add_special_tokens = 1 };
-    ft_encoding enc = {0};
+    ft_model *m = ft_model_load(dir, ft_generate_task(dir), 0, 42);
+    const char *mt = ft_config_str(m->cfg, "model_type", m->arch);
     ft_gen_opts o;
     ft_gen_opts_default(&o, m);
     o.max_new_tokens = maxnew;
     if (eos != -2) o.eos_token_id = eos;
+    o.num_beams = beams;
+    o.length_penalty = (float)lp;
+    o.early_stopping = es;
     o.s.do_sample = sample;
     o.s.temperature = (float)temp;
     o.s.top_k = topk;
     o.s.top_p = (float)topp;
     o.s.repetition_penalty = (float)rep;
+    o.s.no_repeat_ngram_size = nr;
     o.s.seed = (uint64_t)seed;
+    ft_gen_check(m, &o);
+    if (adapter) {
+        if (!m->vt->linear_kind) ft_die("--adapter: not supported for %s models yet", mt);
+        ft_lora_load(m, adapter);
+    }
+    if (maxlen < 0) maxlen = m->task == FT_TASK_SEQ2SEQ ? 512 : 0;
+    char *terr = NULL;
+    tok = ft_tok_load(dir, &terr);          /* NULL: the model has no tokenizer files */
+    free(terr);
+    ft_tok_scratch *scratch = tok ? ft_tok_scratch_new() : NULL;
+    ft_tok_opts topts = { .add_special_tokens = 1, .max_length = maxlen,
+                          .truncation = maxlen ? FT_TRUNC_LONGEST_FIRST : FT_TRUNC_NONE };
+    ft_encoding enc = {0};
     long vocab = ft_config_int(m->cfg, "vocab_size", 0);
+    size_t pl = strlen(prefix);
 
     ft_reader *r = ft_reader_open(in, FT_FMT_AUTO);
     int zstd = 0;
@@ -139,18 +168,27 @@ int main(int argc, char **argv)
             p->n = (int)ft_tensor_numel(&v->t);
             p->ids = ft_xmalloc((p->n + 1) * sizeof *p->ids);
             for (int i = 0; i < p->n; i++) p->ids[i] = (int32_t)ft_tensor_get(&v->t, i);
-        } else if (v && v->type == FT_V_ARRAY && v->arr.n == 0) {
-            p->n = 0;
-            p->ids = ft_xmalloc(sizeof *p->ids);
+        } else if (v && v->type == FT_V_ARRAY) {
+            p->n = (int)v->arr.n;
+            p->ids = ft_xmalloc((p->n + 1) * sizeof *p->ids);
+            for (int i = 0; i < p->n; i++) {
+                if (v->arr.items[i]->type != FT_V_INT) ft_reader_die(r, "input_ids holds something not an integer");
+                p->ids[i] = (int32_t)v->arr.items[i]->i;
+            }
         } else if ((v = ft_record_get(&rec, textcol)) && v->type == FT_V_STR) {
-            if (!tok) ft_reader_die(r, "a text prompt, but %s has no tokenizer files; give input_ids", dir);
+            if (!tok) ft_reader_die(r, "a text input, but %s has no tokenizer files; give input_ids", dir);
+            size_t tl = pl + v->str.len;
+            if (tl + 1 > in_cap) in_buf = ft_xrealloc(in_buf, in_cap = tl + 1);
+            memcpy(in_buf, prefix, pl);
+            memcpy(in_buf + pl, v->str.s, v->str.len);
+            in_buf[tl] = 0;
             const char *err;
-            if (ft_tok_encode(tok, scratch, v->str.s, v->str.len, NULL, 0, &topts, &enc, &err))
+            if (ft_tok_encode(tok, scratch, in_buf, tl, NULL, 0, &topts, &enc, &err))
                 ft_reader_die(r, "%s", err);
             p->n = (int)enc.n;
             p->ids = ft_xmalloc((p->n + 1) * sizeof *p->ids);
             memcpy(p->ids, enc.ids, enc.n * sizeof *p->ids);
-        } else ft_reader_die(r, "no input_ids and no \"%s\" column", textcol);
+        } else ft_reader_die(r, "no input_ids and no \"%s\" column (--text-column)", textcol);
         for (int i = 0; i < p->n; i++)
             if (p->ids[i] < 0 || (vocab && p->ids[i] >= vocab))
                 ft_reader_die(r, "token id %d outside the vocabulary of %ld", p->ids[i], vocab);
@@ -166,5 +204,6 @@ int main(int argc, char **argv)
     free(dir);
     if (tok) { ft_tok_scratch_free(scratch); ft_encoding_free(&enc); ft_tok_free(tok); }
     free(text_buf);
+    free(in_buf);
     return 0;
 }

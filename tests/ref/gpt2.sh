@@ -24,6 +24,12 @@ sys.exit(got != want)"
 check generate_greedy_matches_reference gen_matches greedy
 check generate_greedy_batch1 gen_matches greedy --batch-size 1
 check generate_lora_unmerged_matches_reference gen_matches greedy_lora --adapter "$TMP/adapter" --batch-size 2
+check generate_repetition_penalty_matches_reference gen_matches greedy_rep --repetition-penalty 1.5
+check generate_no_repeat_ngram_matches_reference gen_matches greedy_nr2 --no-repeat-ngram-size 2 --batch-size 2
+expect_fail generate_gpt2_refuses_beams "ft-generate: --num-beams: not supported for gpt2 models yet" \
+    ft-generate --model "$TMP/model" --num-beams 2 "$TMP/prompts.jsonl"
+expect_fail generate_gpt2_refuses_length_penalty "--length-penalty: not supported for gpt2" \
+    ft-generate --model "$TMP/model" --length-penalty 2 "$TMP/prompts.jsonl"
 
 # the adapter is in PEFT's layout
 check adapter_peft_layout $PY - "$TMP/adapter" <<'P'

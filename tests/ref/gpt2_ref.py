@@ -4,7 +4,8 @@ plain torch) and LoRA (PEFT's Conv1D LoRA).  Writes into DIR:
   model2/     HF save_pretrained layout: prefix, lm_head.weight present
   batch.safetensors   ids, mask, labels (as F32)
   ref.safetensors     logits, loss, grads, weights after 3 AdamW steps, LoRA
-  gen.json            greedy generations (left padded batch)
+  gen.json            greedy generations (left padded batch; also with a
+                      repetition penalty and no_repeat_ngram_size)
 usage: gpt2_ref.py DIR"""
 import json, math, os, struct, sys
 import torch
@@ -193,7 +194,16 @@ save_st(f"{D}/ref.safetensors", ref)
 
 
 # ---- greedy generation, left padded, HF's generate() semantics ----
-def greedy(prompts, max_new, eos, loras=None):
+def banned_ngrams(seq, n):
+    """NoRepeatNGramLogitsProcessor: tokens that would complete an n-gram of seq."""
+    if n <= 0 or len(seq) + 1 < n:
+        return set()
+    prefix = seq[len(seq) - n + 1:]
+    return {seq[i + n - 1] for i in range(len(seq) - n + 1) if seq[i:i + n - 1] == prefix}
+
+
+def greedy(prompts, max_new, eos, loras=None, rep=1.0, no_repeat=0):
+    """Processors see the whole row, left padding included, as in HF."""
     n = max(len(p) for p in prompts)
     ids = torch.tensor([[eos] * (n - len(p)) + p for p in prompts])
     m = torch.tensor([[0] * (n - len(p)) + [1] * len(p) for p in prompts])
@@ -202,7 +212,14 @@ def greedy(prompts, max_new, eos, loras=None):
     with torch.no_grad():
         for _ in range(max_new):
             pos = (m.cumsum(-1) - 1).masked_fill(m == 0, 1)
-            nxt = forward(W, ids, m, pos, loras)[:, -1].argmax(-1)
+            logits = forward(W, ids, m, pos, loras)[:, -1]
+            if rep != 1.0:
+                sc = logits.gather(1, ids)
+                logits.scatter_(1, ids, torch.where(sc < 0, sc * rep, sc / rep))
+            for i in range(len(prompts)):
+                for t in banned_ngrams(ids[i].tolist(), no_repeat):
+                    logits[i, t] = -float("inf")
+            nxt = logits.argmax(-1)
             nxt = torch.where(done, torch.tensor(eos), nxt)
             for i in range(len(prompts)):
                 if not done[i]:
@@ -221,4 +238,6 @@ with torch.no_grad():
         LB[t].copy_(ref[f"lora_step3_B.transformer.{t}"])
         LA[t].copy_(ref[f"lora_step3_A.transformer.{t}"])
 json.dump({"prompts": prompts, "greedy": greedy(prompts, 12, 3),
-           "greedy_lora": greedy(prompts, 12, 3, loras)}, open(f"{D}/gen.json", "w"))
+           "greedy_lora": greedy(prompts, 12, 3, loras),
+           "greedy_rep": greedy(prompts, 12, 3, rep=1.5),
+           "greedy_nr2": greedy(prompts, 12, 3, no_repeat=2)}, open(f"{D}/gen.json", "w"))

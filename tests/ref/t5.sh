@@ -13,12 +13,14 @@ for v in "relu 1" "gated-gelu 0"; do
     "$T5" --dump "$d" 2> "$TMP/err" || { cat "$TMP/err"; fail "t5_parity_$1"; continue; }
     check "t5_parity_$1 (logits, loss, grads, 3 AdamW steps)" $PY "$REF" check "$d"
 done
-# generation: greedy and HF beam search (BeamSearchScorer) on the tiny models
+# generation: greedy and HF beam search (BeamSearchScorer) on the tiny models;
+# fields: mode beams max_new length_penalty early_stopping no_repeat_ngram repetition_penalty
 for v in relu gated-gelu; do
     d=$TMP/$v
     [ -f "$d/model.safetensors" ] || continue
-    for g in "greedy 1 12 1.0 0 0" "greedy 1 10 1.0 0 2" "beam 4 12 1.0 0 0" "beam 3 10 2.0 1 0" \
-             "beam 4 9 0.6 0 2" "beam 2 14 1.0 0 3"; do
+    for g in "greedy 1 12 1.0 0 0 1.0" "greedy 1 10 1.0 0 2 1.0" "greedy 1 12 1.0 0 0 1.5" \
+             "beam 4 12 1.0 0 0 1.0" "beam 3 10 2.0 1 0 1.0" "beam 4 9 0.6 0 2 1.0" "beam 2 14 1.0 0 3 1.0" \
+             "beam 3 12 1.0 0 0 3.0"; do
         name="t5_generate_${v}_$(echo $g | tr ' ' _)"
         "$T5" --gen "$d" $g > "$TMP/c.txt" 2> "$TMP/err" || { cat "$TMP/err"; fail "$name"; continue; }
         $PY "$REF" gen "$d" $g > "$TMP/py.txt" || { fail "$name (reference)"; continue; }

@@ -171,7 +171,16 @@ def banned_ngrams(seq, n):
     return out
 
 
-def greedy(model, ids, mask, max_new, eos, no_repeat=0):
+def repetition_penalty(scores, seq, penalty):
+    """RepetitionPenaltyLogitsProcessor on one row: gather, penalise, scatter."""
+    if penalty == 1.0:
+        return
+    idx = torch.tensor(seq)
+    s = scores.gather(0, idx)
+    scores.scatter_(0, idx, torch.where(s < 0, s * penalty, s / penalty))
+
+
+def greedy(model, ids, mask, max_new, eos, no_repeat=0, rep=1.0):
     enc = model.encode(ids, mask)
     B = ids.shape[0]
     seqs = [[model.start] for _ in range(B)]
@@ -179,6 +188,7 @@ def greedy(model, ids, mask, max_new, eos, no_repeat=0):
     for _ in range(max_new):
         logits = model.decode(torch.tensor(seqs), enc, mask)[:, -1]
         for b in range(B):
+            repetition_penalty(logits[b], seqs[b], rep)
             for t in banned_ngrams(seqs[b], no_repeat):
                 logits[b, t] = -float("inf")
         nxt = logits.argmax(-1).tolist()
@@ -190,17 +200,18 @@ def greedy(model, ids, mask, max_new, eos, no_repeat=0):
     return seqs
 
 
-def beam(model, ids, mask, max_new, eos, nb, length_penalty=1.0, early_stopping=False, no_repeat=0):
+def beam(model, ids, mask, max_new, eos, nb, length_penalty=1.0, early_stopping=False, no_repeat=0, rep=1.0):
     """HF beam search, recomputing the decoder over the whole prefix each step."""
     enc = model.encode(ids, mask)
     enc_r = enc.repeat_interleave(nb, 0)
     mask_r = mask.repeat_interleave(nb, 0)
     step = lambda seqs, src: model.decode(torch.tensor(seqs), enc_r, mask_r)[:, -1]
     return beam_core(step, ids.shape[0], model.start, model.pad, max_new, eos, nb, length_penalty,
-                     early_stopping, no_repeat)
+                     early_stopping, no_repeat, rep)
 
 
-def beam_core(step, B, start, pad, max_new, eos, nb, length_penalty=1.0, early_stopping=False, no_repeat=0):
+def beam_core(step, B, start, pad, max_new, eos, nb, length_penalty=1.0, early_stopping=False, no_repeat=0,
+              rep=1.0):
     """HF beam_search with BeamSearchScorer (num_beam_hyps_to_keep=1),
     max_length = 1 + max_new (decoder_start counts).  step(seqs, src) gives the
     last logits of every row; src (None at first) says which old row each row
@@ -218,6 +229,7 @@ def beam_core(step, B, start, pad, max_new, eos, nb, length_penalty=1.0, early_s
         logits = step(seqs, src)
         logp = torch.log_softmax(logits, -1)
         for r in range(B * nb):
+            repetition_penalty(logp[r], seqs[r], rep)
             for t in banned_ngrams(seqs[r], no_repeat):
                 logp[r, t] = -float("inf")
         V = logp.shape[-1]
@@ -468,7 +480,7 @@ def check(d):
     sys.exit(0 if ok else 1)
 
 
-def gen(d, mode, nb, max_new, lp, es, nr):
+def gen(d, mode, nb, max_new, lp, es, nr, rp):
     cfg = json.load(open(d + "/config.json"))
     m = T5(cfg, st_load(d + "/model.safetensors"))
     b = json.load(open(d + "/batch.json"))
@@ -476,9 +488,9 @@ def gen(d, mode, nb, max_new, lp, es, nr):
     eos = cfg.get("eos_token_id", 1)
     with torch.no_grad():
         if mode == "greedy":
-            out = greedy(m, ids, mask, max_new, eos, nr)
+            out = greedy(m, ids, mask, max_new, eos, nr, rp)
         else:
-            out = beam(m, ids, mask, max_new, eos, nb, lp, es, nr)
+            out = beam(m, ids, mask, max_new, eos, nb, lp, es, nr, rp)
     for s in out:
         # strip trailing pads after eos, drop the start token
         s = s[1:]
@@ -494,4 +506,4 @@ if __name__ == "__main__":
     elif a[1] == "check":
         check(a[2])
     elif a[1] == "gen":
-        gen(a[2], a[3], int(a[4]), int(a[5]), float(a[6]), a[7] == "1", int(a[8]))
+        gen(a[2], a[3], int(a[4]), int(a[5]), float(a[6]), a[7] == "1", int(a[8]), float(a[9]))

@@ -16,7 +16,7 @@ check "case2_pipeline_runs" test $rc -eq 0
 check "case2_metrics" sh -c "tail -1 '$TMP/out.txt' | jq -e 'has(\"eval_loss\") and has(\"eval_bleu\") and has(\"eval_exact_match\") and has(\"eval_pass@1\") and .eval_samples == 6' > /dev/null"
 check "case2_generated_text" sh -c "[ \$(jq -r 'has(\"generated_text\")' '$TMP/c2/gen.jsonl' | grep -c true) = 6 ]"
 check "case2_model_dir_has_tokenizer" test -r "$TMP/c2/model/vocab.json"
-# text in (tokenized by ft-generate-s2s) = token records in (ft-tokenize): same generations
-ft-generate-s2s --model "$TMP/c2/model" --num-beams 2 --max-new-tokens 8 --max-length 64 \
+# text in (tokenized by ft-generate) = token records in (ft-tokenize): same generations
+ft-generate --model "$TMP/c2/model" --num-beams 2 --max-new-tokens 8 --max-length 64 \
     --prefix "生成代码: " "$TMP/c2/test.tok" > "$TMP/gen_tok.jsonl"
 check "case2_text_and_token_inputs_agree" sh -c "jq -c .generated_ids '$TMP/c2/gen.jsonl' > '$TMP/a'; jq -c .generated_ids '$TMP/gen_tok.jsonl' > '$TMP/b'; cmp -s '$TMP/a' '$TMP/b'"

@@ -25,13 +25,30 @@ P
 ft-train --model "$TMP" --from-scratch --task seq2seq --num-train-epochs 60 --per-device-train-batch-size 8 \
     --learning-rate 1e-2 --output-dir "$TMP/mdl" --logging-steps 100 "$TMP/train.jsonl" > "$TMP/train.log" 2> "$TMP/train.err"
 check "s2s_train_tiny_t5" test -f "$TMP/mdl/model.safetensors"
-ft-generate-s2s --model "$TMP/mdl" --max-new-tokens 12 "$TMP/train.jsonl" > "$TMP/greedy.jsonl"
-ft-generate-s2s --model "$TMP/mdl" --max-new-tokens 12 --num-beams 4 --batch-size 3 "$TMP/train.jsonl" > "$TMP/beam.jsonl"
+ft-generate --model "$TMP/mdl" --max-new-tokens 12 "$TMP/train.jsonl" > "$TMP/greedy.jsonl"
+ft-generate --model "$TMP/mdl" --max-new-tokens 12 --num-beams 4 --batch-size 3 "$TMP/train.jsonl" > "$TMP/beam.jsonl"
 for g in greedy beam; do
     ft-eval --task seq2seq --references "$TMP/train.jsonl" "$TMP/$g.jsonl" > "$TMP/$g.json"
     check "s2s_memorises_training_pairs_$g (exact match $(jq .eval_exact_match "$TMP/$g.json"))" \
         $PY -c "import json,sys; sys.exit(json.load(open('$TMP/$g.json'))['eval_exact_match'] < 0.95)"
 done
+# sampling draws from a stream per input: the batch size does not change it
+ft-generate --model "$TMP/mdl" --max-new-tokens 12 --do-sample --top-k 5 --seed 3 --batch-size 8 \
+    "$TMP/train.jsonl" > "$TMP/s8.jsonl"
+ft-generate --model "$TMP/mdl" --max-new-tokens 12 --top-k 5 --seed 3 --batch-size 3 \
+    "$TMP/train.jsonl" > "$TMP/s3.jsonl"
+check "s2s_sampling_independent_of_batching" sh -c "[ \$(wc -l < '$TMP/s8.jsonl') = 40 ] && cmp -s '$TMP/s8.jsonl' '$TMP/s3.jsonl'"
+# flags the seq2seq path does not take fail, naming the flag
+expect_fail "s2s_generate_refuses_adapter" "ft-generate: --adapter: not supported for t5 models yet" \
+    ft-generate --model "$TMP/mdl" --adapter "$TMP/mdl" "$TMP/train.jsonl"
+expect_fail "s2s_generate_length_penalty_needs_beams" "--length-penalty: applies to beam search only" \
+    ft-generate --model "$TMP/mdl" --length-penalty 2 "$TMP/train.jsonl"
+expect_fail "s2s_generate_no_beam_sampling" "--do-sample: not supported with --num-beams" \
+    ft-generate --model "$TMP/mdl" --num-beams 2 --top-p 0.9 "$TMP/train.jsonl"
+printf '{"id": 0, "input_ids": [5, 6, 1]}\n{"id": 1, "input_ids": [5, 99]}\n' > "$TMP/oov.jsonl"
+expect_fail "s2s_generate_bad_token_names_the_line" "ft-generate: .*oov.jsonl:2: token id 99 outside the vocabulary of 40" \
+    ft-generate --model "$TMP/mdl" -o "$TMP/oov.out" "$TMP/oov.jsonl"
+check "s2s_generate_no_half_written_output" test ! -e "$TMP/oov.out"
 ft-eval --model "$TMP/mdl" --task seq2seq "$TMP/train.jsonl" > "$TMP/loss.json"
 check "s2s_eval_loss_low" $PY -c "import json,sys; sys.exit(json.load(open('$TMP/loss.json'))['eval_loss'] > 0.2)"
 check "s2s_saved_config_keeps_t5" sh -c "jq -e '.architectures[0] == \"T5ForConditionalGeneration\" and .model_type == \"t5\"' '$TMP/mdl/config.json' > /dev/null"

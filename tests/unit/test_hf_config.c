@@ -62,6 +62,24 @@ static void test_getters(void)
     CHECK(dies("[1,2]"));
 }
 
+/* is_encoder_decoder: the key, else the class default (T5Config's is true) */
+static void test_encoder_decoder(void)
+{
+    static const struct { const char *js; int want; } cases[] = {
+        { "{\"model_type\":\"t5\"}", 1 },
+        { "{\"model_type\":\"t5\",\"is_encoder_decoder\":true}", 1 },
+        { "{\"model_type\":\"t5\",\"is_encoder_decoder\":false}", 0 },
+        { "{\"model_type\":\"gpt2\"}", 0 },
+        { "{\"model_type\":\"bert\",\"is_encoder_decoder\":null}", 0 },
+        { "{}", 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ft_config *c = from(cases[i].js);
+        CHECK(ft_config_is_encoder_decoder(c) == cases[i].want);
+        ft_config_free(c);
+    }
+}
+
 static void test_save(void)
 {
     char path[] = "/tmp/ft_test_cfg_XXXXXX";
@@ -93,6 +111,7 @@ int main(void)
 {
     RUN(test_labels);
     RUN(test_getters);
+    RUN(test_encoder_decoder);
     RUN(test_save);
     TEST_MAIN_END();
 }

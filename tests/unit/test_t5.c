@@ -7,7 +7,7 @@
    with logits, loss, gradients and the weights after 3 AdamW steps. */
 #include "test.h"
 #include "gradcheck.h"
-#include "generate_s2s.h"
+#include "generate.h"
 #include "model.h"
 #include "ops_t5.h"
 #include "optim.h"
@@ -312,8 +312,8 @@ static int dump(const char *d)
     return 0;
 }
 
-/* test_t5 --gen DIR greedy|beam BEAMS MAX_NEW LENGTH_PENALTY EARLY NO_REPEAT:
-   one JSON array of generated ids per input of DIR/batch.json */
+/* test_t5 --gen DIR greedy|beam BEAMS MAX_NEW LENGTH_PENALTY EARLY NO_REPEAT REP_PENALTY:
+   one JSON array of generated ids per input of DIR/batch.json (right padded) */
 static int gen(char **a)
 {
     char *bp = ft_xasprintf("%s/batch.json", a[0]);
@@ -323,24 +323,31 @@ static int gen(char **a)
     int B, T;
     int32_t *in = json_ints(json_object_get(bj, "input_ids"), &B, &T);
     int32_t *mk = json_ints(json_object_get(bj, "attention_mask"), &B, &T);
-    ft_model *m = ft_model_load(a[0], "seq2seq", 0, 0);
-    ft_s2s_opts o;
-    ft_s2s_opts_default(&o);
+    ft_model *m = ft_model_load(a[0], ft_generate_task(a[0]), 0, 0);
+    ft_gen_opts o;
+    ft_gen_opts_default(&o, m);
     o.num_beams = strcmp(a[1], "beam") ? 1 : atoi(a[2]);
     o.max_new_tokens = atoi(a[3]);
     o.length_penalty = (float)atof(a[4]);
     o.early_stopping = atoi(a[5]);
-    o.no_repeat_ngram_size = atoi(a[6]);
+    o.s.no_repeat_ngram_size = atoi(a[6]);
+    o.s.repetition_penalty = (float)atof(a[7]);
+    const int32_t **pr = ft_xcalloc(B, sizeof *pr);
+    int *plen = ft_xcalloc(B, sizeof *plen);
+    for (int b = 0; b < B; b++) {
+        pr[b] = in + (size_t)b * T;
+        for (int t = 0; t < T; t++) plen[b] += mk[(size_t)b * T + t] != 0;
+    }
     int32_t **out = ft_xcalloc(B, sizeof *out);
     int *lens = ft_xcalloc(B, sizeof *lens);
-    ft_s2s_generate(m, in, mk, B, T, &o, out, lens);
+    ft_generate(m, B, pr, plen, &o, 0, out, lens);
     for (int b = 0; b < B; b++) {
         printf("[");
         for (int i = 0; i < lens[b]; i++) printf("%s%d", i ? ", " : "", out[b][i]);
         printf("]\n");
         free(out[b]);
     }
-    free(out); free(lens); free(in); free(mk); free(bp);
+    free(out); free(lens); free(pr); free(plen); free(in); free(mk); free(bp);
     ft_model_free(m);
     json_decref(bj);
     return 0;
@@ -350,7 +357,7 @@ int main(int argc, char **argv)
 {
     ft_prog = "test_t5";
     if (argc == 3 && !strcmp(argv[1], "--dump")) return dump(argv[2]);
-    if (argc == 9 && !strcmp(argv[1], "--gen")) return gen(argv + 2);
+    if (argc == 10 && !strcmp(argv[1], "--gen")) return gen(argv + 2);
     if (!mkdtemp(dir)) return 1;
     RUN(t5_attention_fd);
     RUN(t5_pos_bias);
