@@ -411,21 +411,33 @@ static size_t replay_count(const ft_train_data *d)
 }
 
 /* An epoch's order: every new example and a fresh sample of old ones,
-   shuffled together; reproducible from (seed, epoch). */
+   shuffled together; reproducible from (seed, epoch).  Old examples are
+   sampled per task in proportion to each task's share of them, so that with
+   several tasks every epoch holds the same number of each. */
 static size_t epoch_order(const ft_train_data *d, const ft_batch_opts *bo, int ep, int64_t *order)
 {
     if (!d->n_new) {
         ft_epoch_order(d->ds, bo, ep, order);
         return d->ds->n;
     }
-    size_t n_old = d->ds->n - d->n_new, k = replay_count(d);
+    const ft_dataset *ds = d->ds;
+    size_t n_old = ds->n - d->n_new, k = replay_count(d), taken = 0, seen = 0;
     ft_rng rng;
     ft_rng_seed(&rng, ft_key_mix(bo->seed, 0x7265706c6179ull + (uint64_t)ep));   /* "replay" */
     int64_t *old = ft_xmalloc(n_old * sizeof *old);
-    for (size_t i = 0; i < n_old; i++) old[i] = (int64_t)(d->n_new + i);
-    ft_shuffle_i64(old, n_old, &rng);
     for (size_t i = 0; i < d->n_new; i++) order[i] = (int64_t)i;
-    memcpy(order + d->n_new, old, k * sizeof *old);
+    int ntask = ds->ntasks ? ds->ntasks : 1;
+    for (int t = 0; t < ntask; t++) {
+        size_t n_t = 0;
+        for (size_t i = d->n_new; i < ds->n; i++)
+            if (ds->ex[i].task == t) old[n_t++] = (int64_t)i;
+        if (!n_t) continue;
+        seen += n_t;
+        size_t upto = (size_t)((double)k * seen / n_old + 0.5), k_t = upto - taken;
+        ft_shuffle_i64(old, n_t, &rng);
+        memcpy(order + d->n_new + taken, old, k_t * sizeof *old);
+        taken = upto;
+    }
     free(old);
     ft_shuffle_i64(order, d->n_new + k, &rng);
     return d->n_new + k;
@@ -435,16 +447,19 @@ static size_t epoch_order(const ft_train_data *d, const ft_batch_opts *bo, int e
 
 typedef struct mt_batch { size_t start; int count, head; } mt_batch;
 
-/* Batches of one epoch: order[] receives each head's examples (shuffled,
-   reproducible from (seed, epoch)), plan[] the batches in training order.
-   Returns the number of batches; with plan NULL only counts them. */
-static long mt_plan(const ft_dataset *ds, const int *head, int nheads, const ft_train_args *a,
-                    long ep, int64_t *order, mt_batch *plan)
+/* Batches of one epoch over the examples sel[0..nsel) (all of ds when sel is
+   NULL): order[] receives each head's examples (shuffled, reproducible from
+   (seed, epoch)), plan[] the batches in training order.  Returns the number
+   of batches; with plan NULL only counts them. */
+static long mt_plan(const ft_dataset *ds, const int64_t *sel, size_t nsel, const int *head, int nheads,
+                    const ft_train_args *a, long ep, int64_t *order, mt_batch *plan)
 {
+#define EX(i) (sel ? (size_t)sel[i] : (i))
+    if (!sel) nsel = ds->n;
     int bs = a->train_batch_size;
     size_t *size = ft_xcalloc(nheads, sizeof *size), *first = ft_xcalloc(nheads, sizeof *first);
     long *nb = ft_xcalloc(nheads, sizeof *nb), *used = ft_xcalloc(nheads, sizeof *used), total = 0;
-    for (size_t i = 0; i < ds->n; i++) size[head[ds->ex[i].task]]++;
+    for (size_t i = 0; i < nsel; i++) size[head[ds->ex[EX(i)].task]]++;
     for (int h = 0; h < nheads; h++) {
         nb[h] = a->drop_last ? (long)(size[h] / bs) : (long)((size[h] + bs - 1) / bs);
         total += nb[h];
@@ -455,7 +470,8 @@ static long mt_plan(const ft_dataset *ds, const int *head, int nheads, const ft_
         ft_rng_seed(&rng, ft_key_mix(a->seed, 0x6d756c7469ull + (uint64_t)ep));   /* "multi" */
         size_t *fill = ft_xmalloc(nheads * sizeof *fill);
         memcpy(fill, first, nheads * sizeof *fill);
-        for (size_t i = 0; i < ds->n; i++) order[fill[head[ds->ex[i].task]]++] = (int64_t)i;
+        for (size_t i = 0; i < nsel; i++) order[fill[head[ds->ex[EX(i)].task]]++] = (int64_t)EX(i);
+#undef EX
         free(fill);
         for (int h = 0; h < nheads; h++) ft_shuffle_i64(order + first[h], size[h], &rng);
         double *w = ft_xmalloc(nheads * sizeof *w);
@@ -515,7 +531,6 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     unsigned char *skip = NULL, *head_used = NULL;
     if (m->ntasks) {
         if (!train) ft_die("a multi-task model trains on token records, not ready batches");
-        if (data->n_new) ft_die("--replay does not mix with several tasks");
         if (a->task_sampling == FT_TS_TEMPERATURE && !(a->task_temperature > 0))
             ft_die("--task-temperature must be positive");
         heads = ft_task_heads(m, train, "training data");
@@ -532,7 +547,9 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
             }
         }
     }
-    st.batches_per_epoch = heads ? mt_plan(train, heads, m->ntasks, a, 0, NULL, NULL)
+    int64_t *sel = heads && data->n_new ? ft_xmalloc(train->n * sizeof *sel) : NULL;
+    if (sel) epoch_order(data, &bo, 0, sel);      /* replay: the same task counts every epoch */
+    st.batches_per_epoch = heads ? mt_plan(train, sel, epoch_n, heads, m->ntasks, a, 0, NULL, NULL)
                          : !train ? data->batches_per_epoch
                          : a->drop_last ? (long)(epoch_n / a->train_batch_size)
                          : (long)((epoch_n + a->train_batch_size - 1) / a->train_batch_size);
@@ -589,7 +606,8 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     for (long ep = first_epoch; st.global_step < st.total_steps && !stopped_early; ep++) {
         if (heads) {
             if (!plan) plan = ft_xmalloc(st.batches_per_epoch * sizeof *plan);
-            mt_plan(train, heads, m->ntasks, a, ep, order, plan);
+            if (sel) epoch_order(data, &bo, (int)ep, sel);
+            mt_plan(train, sel, epoch_n, heads, m->ntasks, a, ep, order, plan);
         } else if (train) epoch_order(data, &bo, (int)ep, order);
         long micro_done = (st.global_step - ep * st.steps_per_epoch) * a->grad_accum;
         long in_step = 0;
@@ -727,6 +745,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
 out:
     free(last_ckpt);
     free(order);
+    free(sel);
     free(plan);
     free(heads);
     free(param_head);

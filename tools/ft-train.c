@@ -119,20 +119,29 @@ static const char *task_labels_for(const char **spec, int n, const char *name, i
     return NULL;
 }
 
+static json_t *task_entry(json_t *arr, const char *name)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(arr, i, o)
+        if (!strcmp(json_string_value(json_object_get(o, "name")), name)) return o;
+    return NULL;
+}
+
 /* The "ft_tasks" of a multi-task model for these records, or NULL when they
-   hold one task (or none).  A model that has ft_tasks already keeps them
-   (NULL is returned: ft_model_open keeps the config's). */
+   hold one task (or none) and no --task-labels asks for heads.  A model that
+   has ft_tasks already keeps its heads; tasks new in the records get new ones
+   (continual learning: the old heads stay, a head is added per new task).
+   NULL also when nothing changes (ft_model_open keeps the config's). */
 static json_t *multi_task(const ft_dataset *train, const ft_dataset *eval, const char *cfgpath,
                           const char **spec, int nspec)
 {
-    if (!train || train->ntasks < 2) {
-        if (!train || !train->ntasks) return NULL;
-        if (!nspec) return NULL;
-    }
+    if (!train || !train->ntasks) return NULL;
     ft_config *cfg = ft_config_load(cfgpath);
-    int has = json_object_get(cfg->json, "ft_tasks") != NULL;
+    json_t *have = json_object_get(cfg->json, "ft_tasks");
+    json_t *arr = json_is_array(have) ? json_deep_copy(have) : json_array();
     ft_config_free(cfg);
-    if (has && !nspec) return NULL;
+    if (!json_array_size(arr) && train->ntasks < 2 && !nspec) { json_decref(arr); return NULL; }
     for (int i = 0; i < nspec; i++) {
         int found = 0;
         for (int t = 0; t < train->ntasks; t++) {
@@ -141,11 +150,17 @@ static json_t *multi_task(const ft_dataset *train, const ft_dataset *eval, const
         }
         if (!found) ft_die("--task-labels %s: no such task in the training records", spec[i]);
     }
-    json_t *arr = json_array();
+    int changed = 0;
     for (int t = 0; t < train->ntasks; t++) {
         const char *name = train->tasks[t], *file = NULL;
-        int n = 0;
-        if (!task_labels_for(spec, nspec, name, &n, &file)) {
+        int n = 0, given = task_labels_for(spec, nspec, name, &n, &file) != NULL;
+        json_t *had = task_entry(arr, name);
+        if (had) {
+            int hn = (int)json_integer_value(json_object_get(had, "num_labels"));
+            if (given && n != hn)
+                ft_die("--task-labels %s=%d: the model's head for %s has %d labels", name, n, name, hn);
+            if (!file) continue;
+        } else if (!given) {
             /* from the data: the largest label + 1 (train and eval records) */
             for (size_t i = 0; i < train->n; i++)
                 if (train->ex[i].task == t && train->ex[i].label >= n) n = train->ex[i].label + 1;
@@ -155,7 +170,7 @@ static json_t *multi_task(const ft_dataset *train, const ft_dataset *eval, const
                         eval->ex[i].label >= n) n = eval->ex[i].label + 1;
             if (n < 2) n = 2;
         }
-        json_t *o = json_pack("{s:s, s:i}", "name", name, "num_labels", n);
+        json_t *o = had ? had : json_pack("{s:s, s:i}", "name", name, "num_labels", n);
         if (file) {
             int nn;
             char **lines = read_lines(file, &nn);
@@ -170,8 +185,10 @@ static json_t *multi_task(const ft_dataset *train, const ft_dataset *eval, const
             free(lines);
             json_object_set_new(o, "id2label", id2);
         }
-        json_array_append_new(arr, o);
+        if (!had) json_array_append_new(arr, o);
+        changed = 1;
     }
+    if (!changed) { json_decref(arr); return NULL; }
     return arr;
 }
 

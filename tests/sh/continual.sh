@@ -57,3 +57,27 @@ ft-train --model A $R --output-dir r1 b.jsonl > /dev/null 2>&1
 mkdir r2 && cp -r r1/checkpoint-18 r2/
 ft-train --model A $R --output-dir r2 --resume-from-checkpoint r2/checkpoint-18 b.jsonl > /dev/null 2>&1
 check resume_with_penalty_bit_exact cmp -s r1/model.safetensors r2/model.safetensors
+
+# Task-incremental: a head per task.  Training on task b from a model of task
+# a keeps a's head (unchanged: no batch of a reaches it) and adds b's; replay
+# mixes a's records in as batches of a's head, the same number every epoch.
+jq -c '. + {task: "a"}' a.jsonl > ta.jsonl
+jq -c '. + {task: "b", labels: (.labels - 3)}' b.jsonl > tb.jsonl
+T="--per-device-train-batch-size 16 --learning-rate 1e-3 --save-strategy no --logging-steps 13 --quiet"
+ft-train --model . --from-scratch $T --task-labels a=3 --num-train-epochs 3 --output-dir TA ta.jsonl > /dev/null 2>&1
+check one_task_head sh -c '[ "$(jq -c "[.ft_tasks[].name]" TA/config.json)" = "[\"a\"]" ]'
+ft-train --model TA $T --num-train-epochs 1 --output-dir TB tb.jsonl > /dev/null 2>&1
+check new_task_head_added sh -c '[ "$(jq -c "[.ft_tasks[] | [.name, .num_labels]]" TB/config.json)" = "[[\"a\",3],[\"b\",3]]" ]'
+check old_head_untouched $PY -c "
+import json, struct, sys
+def heads(p):
+    b = open(p, 'rb').read(); n = struct.unpack('<Q', b[:8])[0]; h = json.loads(b[8:8+n]); d = b[8+n:]
+    return {k: d[v['data_offsets'][0]:v['data_offsets'][1]] for k, v in h.items() if k.startswith('classifier.a.')}
+a, b = heads('TA/model.safetensors'), heads('TB/model.safetensors'); sys.exit(not (a and a == b))"
+cat ta.jsonl tb.jsonl > tab.jsonl
+ft-eval --model TB tab.jsonl > tb.json
+check eval_per_task_after_continual sh -c "jq -e '.eval_a_accuracy and .eval_b_accuracy' tb.json > /dev/null"
+ft-train --model TA $T --num-train-epochs 2 --replay ta.jsonl --replay-ratio 0.5 --output-dir TR tb.jsonl > tr.log 2>&1
+check replay_with_task_heads sh -c 'grep -q "400 examples, 26 batches of 16" tr.log'
+expect_fail task_labels_clash 'the model'"'"'s head for a has 3 labels' \
+    ft-train --model TA $T --task-labels a=4 --output-dir X ta.jsonl
