@@ -70,15 +70,24 @@ float *ft_fisher_load(const ft_params *ps, const char *path, long *samples)
     const char *kind = ft_st_meta(f, "ft_kind");
     if (!kind || strcmp(kind, "fisher") != 0)
         ft_die("%s: not a Fisher file (no __metadata__ ft_kind=fisher; ft-eval --fisher-out writes one)", path);
+    /* A parameter the Fisher does not cover (a head added for a new task)
+       mattered to no earlier task: it gets weight 0, and is named. */
     float *F = ft_xcalloc(ps->total, sizeof *F);
+    int found = 0;
     for (int i = 0; i < ps->n; i++) {
         if (!ps->p[i].trainable) continue;
         const ft_st_tensor *t = ft_st_find(f, ps->p[i].name);
-        if (!t) ft_die("%s: no Fisher values for %s (computed for another model?)", path, ps->p[i].name);
+        if (!t) {
+            ft_warn("%s: no Fisher values for %s: weight 0 (new since the Fisher was computed)", path,
+                    ps->p[i].name);
+            continue;
+        }
         if (t->numel != ps->p[i].numel)
             ft_die("%s: %s has %zu values, the model's parameter %zu", path, ps->p[i].name, t->numel, ps->p[i].numel);
         ft_st_read_f32(f, t, F + ps->p[i].offset);
+        found++;
     }
+    if (!found) ft_die("%s: no Fisher values for any of the model's parameters (computed for another model?)", path);
     const char *s = ft_st_meta(f, "samples");
     if (samples) *samples = s ? atol(s) : 0;
     ft_st_close(f);

@@ -11,7 +11,7 @@ small_bert() {
     cat > "$1/config.json" <<JSON
 {"architectures": ["BertForSequenceClassification"], "model_type": "bert",
  "vocab_size": $(grep -c '' "$2/vocab.txt"), "hidden_size": $_h, "num_hidden_layers": ${NUM_LAYERS:-2},
- "num_attention_heads": ${NUM_HEADS:-$((_h / 64))}, "intermediate_size": ${INTERMEDIATE_SIZE:-$((_h * 4))},
+ "num_attention_heads": ${NUM_HEADS:-$((_h >= 64 ? _h / 64 : 1))}, "intermediate_size": ${INTERMEDIATE_SIZE:-$((_h * 4))},
  "hidden_act": "gelu", "hidden_dropout_prob": ${DROPOUT:-0.1}, "attention_probs_dropout_prob": ${DROPOUT:-0.1},
  "max_position_embeddings": 512, "type_vocab_size": 2, "layer_norm_eps": 1e-12,
  "initializer_range": 0.02, "pad_token_id": 0}

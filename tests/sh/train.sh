@@ -106,3 +106,23 @@ expect_fail untokenized_input 'field "input_ids" missing' ft-train $COMMON --out
 printf '{"input_ids":[1,500,2],"labels":0}\n' > oov.jsonl
 expect_fail foreign_tokens 'outside the model.s vocabulary' ft-train $COMMON --output-dir o oov.jsonl
 expect_fail eval_missing_model '--model DIR is required' ft-eval val.jsonl
+
+# Padding to max_length costs nothing and changes nothing: batches drop the
+# trailing columns no row uses, so padded records give the same loss and
+# predictions as unpadded ones (and train at the same token count).
+$PY - <<'P'
+import json
+with open('val.jsonl') as f, open('val_padded.jsonl', 'w') as o:
+    for l in f:
+        r = json.loads(l); n = 40 - len(r['input_ids'])
+        r['input_ids'] += [0] * n; r['attention_mask'] += [0] * n; r['token_type_ids'] += [0] * n
+        o.write(json.dumps(r) + '\n')
+P
+ft-eval --model run --predictions p1.jsonl val.jsonl > e1.json
+ft-eval --model run --predictions p2.jsonl val_padded.jsonl > e2.json
+check padded_records_same_loss $PY -c "
+import json, sys; a, b = json.load(open('e1.json')), json.load(open('e2.json'))
+sys.exit(not (abs(a['eval_loss'] - b['eval_loss']) < 1e-6 and a['eval_accuracy'] == b['eval_accuracy']))"
+check padded_records_same_predictions sh -c 'jq -c .prediction p1.jsonl | cmp -s - "$0"' "$(jq -c .prediction p2.jsonl > pp2; echo pp2)"
+ft-batch -b 8 val_padded.jsonl | ft-cat | head -1 > pb.json
+check batch_drops_padding_columns sh -c '[ "$(jq ".input_ids[0]|length" pb.json)" -lt 40 ]'
