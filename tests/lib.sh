@@ -7,6 +7,8 @@ PY=/usr/bin/python3
 ok()   { echo "ok $1"; }
 fail() { echo "FAIL $1"; }
 check() { local _n=$1; shift; if "$@"; then ok "$_n"; else fail "$_n"; fi; }
+# jq_true FILTER FILE: the filter holds for FILE (quietly, for check)
+jq_true() { jq -e "$@" > /dev/null; }
 # expect_fail NAME PATTERN CMD...: CMD must exit non-zero with PATTERN on stderr.
 expect_fail() {
     local name=$1 pat=$2; shift 2
