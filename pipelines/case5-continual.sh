@@ -27,8 +27,8 @@
 #            (pipelines/small-bert.sh: HIDDEN_SIZE, NUM_LAYERS, ...) trained
 #            from scratch with TOKENIZER's vocabulary (../shared/models/bert-base-chinese)
 #   ROWS     use at most this many rows of each CSV (0 = all; default 0)
-#   OUT (out/case5)  SEED (42)  EPOCHS (3)  MAX_LENGTH (128)  BATCH (16)  LR  THREADS
-#   L2SP_GRID ("0.001 0.01 0.1")  EWC_GRID ("100 1000 10000 100000")
+#   OUT (out/case5)  SEED (42)  EPOCHS (3)  MAX_LENGTH (64)  BATCH (16)  LR  THREADS
+#   L2SP_GRID ("0.001 0.01 0.1")  EWC_GRID ("1000 10000 100000")
 #   REPLAY_GRID ("0.1 0.2 0.3")   TOLERANCE (0.02)
 # The last line of stdout is one JSON object mapping each method to
 # {forgetting, new_task_accuracy, average_accuracy, backward_transfer, R, choice}:
@@ -49,11 +49,11 @@ TOKENIZER=${TOKENIZER:-$shared/models/bert-base-chinese}
 OUT=${OUT:-out/case5}
 SEED=${SEED:-42}
 EPOCHS=${EPOCHS:-3}
-MAX_LENGTH=${MAX_LENGTH:-128}
+MAX_LENGTH=${MAX_LENGTH:-64}
 BATCH=${BATCH:-16}
 THREADS=${THREADS:-$(nproc)}
 L2SP_GRID=${L2SP_GRID:-"0.001 0.01 0.1"}
-EWC_GRID=${EWC_GRID:-"100 1000 10000 100000"}
+EWC_GRID=${EWC_GRID:-"1000 10000 100000"}
 REPLAY_GRID=${REPLAY_GRID:-"0.1 0.2 0.3"}
 TOLERANCE=${TOLERANCE:-0.02}
 ROWS=${ROWS:-0}
