@@ -307,7 +307,8 @@ static float compute_loss(ft_model *m, bert *bt, const ft_batch *b, float *dlogi
         for (int i = 0; i < B; i++)
             if (b->labels[i] != -100 && (b->labels[i] < 0 || b->labels[i] >= nl))
                 ft_die("label %d out of range for %d labels", b->labels[i], nl);
-        return w * ft_cross_entropy(dlogits, bt->logits, b->labels, B, nl, -100, w);
+        return w * ft_cross_entropy_smoothed(dlogits, bt->logits, b->labels, B, nl, -100, w,
+                                                m->label_smoothing);
     }
     if (!b->float_labels) return NAN;
     if (m->problem == FT_PROBLEM_REGRESSION)

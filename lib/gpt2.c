@@ -311,7 +311,8 @@ static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     if (logits_out) memcpy(logits_out, g->logits, N * V * sizeof(float));
     shift_labels(b, g->labels, V);
     /* dlogits overwrite the logits in place: each row is read before written */
-    return ft_cross_entropy(grad ? g->logits : NULL, g->logits, g->labels, (int)N, V, -100, 1.0f);
+    return ft_cross_entropy_smoothed(grad ? g->logits : NULL, g->logits, g->labels, (int)N, V, -100, 1.0f,
+                                     m->label_smoothing);
 }
 
 /* ---- backward ---- */

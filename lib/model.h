@@ -84,6 +84,7 @@ struct ft_model {
     uint64_t seed;               /* dropout stream root */
     uint64_t step;               /* forward calls in train mode (dropout keys) */
     int threads;                 /* OpenMP threads used (omp_get_max_threads) */
+    float label_smoothing;       /* HF label_smoothing_factor for classification losses */
     void *impl;                  /* architecture-specific state */
     struct ft_lora *lora;        /* attached adapter (lora.h), or NULL */
     const char *const *ignore_keys;  /* checkpoint names (suffixes) that are buffers,

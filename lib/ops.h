@@ -137,6 +137,11 @@ void ft_attention_bwd(float *dqkv, const float *dout, const float *qkv,
    skipped and the mean is over the rest (0 if none, like torch gives nan→ we give 0). */
 float ft_cross_entropy(float *dlogits, const float *logits, const int32_t *labels,
                        int N, int V, int ignore_index, float dscale);
+/* The same with HF's label smoothing (TrainingArguments.label_smoothing_factor):
+   (1-eps)·cross-entropy + eps·mean over classes of -log softmax, eps = 0 is
+   plain cross-entropy. */
+float ft_cross_entropy_smoothed(float *dlogits, const float *logits, const int32_t *labels,
+                                int N, int V, int ignore_index, float dscale, float eps);
 /* mean squared error over n elements (problem_type regression). */
 float ft_mse(float *dpred, const float *pred, const float *target, size_t n, float dscale);
 /* BCEWithLogits mean over n elements (multi_label_classification). */

@@ -8,6 +8,12 @@
 float ft_cross_entropy(float *dlogits, const float *logits, const int32_t *labels,
                        int N, int V, int ignore_index, float dscale)
 {
+    return ft_cross_entropy_smoothed(dlogits, logits, labels, N, V, ignore_index, dscale, 0.0f);
+}
+
+float ft_cross_entropy_smoothed(float *dlogits, const float *logits, const int32_t *labels,
+                                int N, int V, int ignore_index, float dscale, float eps)
+{
     int count = 0;
     for (int n = 0; n < N; n++) if (labels[n] != ignore_index) count++;
     /* Rows spread over threads (at GPT-2's and T5's vocabularies this pass is
@@ -26,14 +32,16 @@ float ft_cross_entropy(float *dlogits, const float *logits, const int32_t *label
         }
         float mx = x[0];
         for (int v = 1; v < V; v++) if (x[v] > mx) mx = x[v];
-        double s = 0;
+        double s = 0, sum_x = 0;
         for (int v = 0; v < V; v++) s += exp((double)x[v] - mx);
         double lse = mx + log(s);
-        row_loss[n] = lse - x[labels[n]];
+        if (eps > 0) for (int v = 0; v < V; v++) sum_x += x[v];
+        /* HF's LabelSmoother: (1-ε)·nll + ε·mean over classes of -log p */
+        row_loss[n] = (1.0 - eps) * (lse - x[labels[n]]) + (eps > 0 ? eps * (lse - sum_x / V) : 0.0);
         if (d) {
-            float k = dscale / count;
-            for (int v = 0; v < V; v++) d[v] = (float)(exp((double)x[v] - lse)) * k;
-            d[labels[n]] -= k;
+            float k = dscale / count, u = eps > 0 ? k * eps / V : 0.0f;
+            for (int v = 0; v < V; v++) d[v] = (float)(exp((double)x[v] - lse)) * k - u;
+            d[labels[n]] -= k * (1.0f - eps);
         }
     }
     double total = 0;

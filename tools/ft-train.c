@@ -46,6 +46,7 @@ static const char usage[] =
 "  --adam-epsilon X (1e-8)   --max-grad-norm X (1.0; 0 = no clipping)\n"
 "  --lr-scheduler-type linear|cosine|constant|constant_with_warmup (linear)\n"
 "  --warmup-steps N (0)      --warmup-ratio X (0)\n"
+"  --label-smoothing-factor X (0)  targets (1-X)·one-hot + X/classes, as HF's LabelSmoother\n"
 "Evaluation, saving, logging:\n"
 "  --eval-strategy no|steps|epoch (no; alias --evaluation-strategy)  --eval-steps N\n"
 "  --save-strategy no|steps|epoch (steps)  --save-steps N (500)  --save-total-limit N\n"
@@ -68,7 +69,7 @@ enum {
     O_LOG_STRAT, O_SEED, O_THREADS, O_RESUME, O_DROP_LAST, O_GROUP, O_MAX_LEN, O_QUIET, O_HELP,
     O_L2SP, O_EWC, O_FISHER, O_REPLAY, O_REPLAY_RATIO,
     O_LORA_R, O_LORA_ALPHA, O_LORA_DROPOUT, O_TARGETS, O_LORA_BIAS, O_MODULES_TO_SAVE, O_RSLORA,
-    O_ADAPTER, O_TASK_LABELS, O_TASK_SAMPLING, O_TASK_TEMP, O_TASK_WEIGHTS
+    O_ADAPTER, O_TASK_LABELS, O_TASK_SAMPLING, O_TASK_TEMP, O_TASK_WEIGHTS, O_LABEL_SMOOTHING
 };
 
 static enum ft_interval interval(const char *flag, const char *s)
@@ -222,6 +223,7 @@ int main(int argc, char **argv)
         {"warmup-steps", 1, 0, O_WARMUP_STEPS}, {"warmup-ratio", 1, 0, O_WARMUP_RATIO},
         {"weight-decay", 1, 0, O_WD}, {"adam-beta1", 1, 0, O_B1}, {"adam-beta2", 1, 0, O_B2},
         {"adam-epsilon", 1, 0, O_EPS}, {"max-grad-norm", 1, 0, O_MGN},
+        {"label-smoothing-factor", 1, 0, O_LABEL_SMOOTHING},
         {"lr-scheduler-type", 1, 0, O_SCHED}, {"gradient-accumulation-steps", 1, 0, O_ACCUM},
         {"eval-strategy", 1, 0, O_EVAL_STRAT}, {"evaluation-strategy", 1, 0, O_EVAL_STRAT},
         {"eval-steps", 1, 0, O_EVAL_STEPS}, {"save-strategy", 1, 0, O_SAVE_STRAT},
@@ -244,6 +246,7 @@ int main(int argc, char **argv)
         {"task-weights", 1, 0, O_TASK_WEIGHTS}, {0, 0, 0, 0}};
     ft_train_args a;
     ft_train_args_default(&a);
+    float label_smoothing = 0;
     const char *model = NULL, *task = "seq-cls", *labels_file = NULL, *eval_path = NULL;
     const char *replay = NULL, *task_weights = NULL;
     const char **task_labels = ft_xcalloc(argc, sizeof *task_labels);
@@ -273,6 +276,9 @@ int main(int argc, char **argv)
         case O_B1: a.adam_beta1 = ft_parse_double("--adam-beta1", optarg, 0, 0.999999); break;
         case O_B2: a.adam_beta2 = ft_parse_double("--adam-beta2", optarg, 0, 0.999999999); break;
         case O_EPS: a.adam_epsilon = ft_parse_double("--adam-epsilon", optarg, 0, 1); break;
+        case O_LABEL_SMOOTHING:
+            label_smoothing = (float)ft_parse_double("--label-smoothing-factor", optarg, 0, 1);
+            break;
         case O_MGN: a.max_grad_norm = ft_parse_double("--max-grad-norm", optarg, 0, 1e9); break;
         case O_SCHED:
             if ((a.lr_scheduler = ft_sched_parse(optarg)) < 0)
@@ -356,6 +362,7 @@ int main(int argc, char **argv)
     ft_model *m = ft_model_open(scratch ? cfgpath : dir, task, num_labels, tasks, scratch, a.seed);
     free(cfgpath);
     json_decref(tasks);
+    m->label_smoothing = label_smoothing;
     double *weights = task_weights ? parse_weights(m, task_weights) : NULL;
     a.task_weights = weights;
     if (names) ft_model_set_label_names(m, nnames, (const char *const *)names);

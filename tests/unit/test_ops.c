@@ -271,6 +271,7 @@ static double loss_loss(void *p)
 {
     loss_ctx *c = p;
     if (c->kind == 0) return ft_cross_entropy(NULL, c->x, c->lab, c->N, c->V, -100, 1);
+    if (c->kind == 3) return ft_cross_entropy_smoothed(NULL, c->x, c->lab, c->N, c->V, -100, 1, 0.1f);
     if (c->kind == 1) return ft_mse(NULL, c->x, c->t, (size_t)c->N * c->V, 1);
     return ft_bce_logits(NULL, c->x, c->t, (size_t)c->N * c->V, 1);
 }
@@ -287,6 +288,17 @@ static void test_losses(void)
         CHECK(gradcheck(kind == 0 ? "cross-entropy" : kind == 1 ? "mse" : "bce",
                         c.x, 12, d, loss_loss, &c, 1e-2f, 1e-4, 1e-3) <= 1);
         if (kind == 0) for (int v = 0; v < 3; v++) CHECK(d[3 + v] == 0);  /* ignored row */
+    }
+    {   /* label smoothing (HF LabelSmoother, ε = 0.1) */
+        loss_ctx c = { .x = randv(12, 17, 3), .lab = lab, .N = 4, .V = 3, .kind = 3 };
+        float d[12];
+        ft_cross_entropy_smoothed(d, c.x, lab, 4, 3, -100, 1, 0.1f);
+        CHECK(gradcheck("cross-entropy, label smoothing", c.x, 12, d, loss_loss, &c, 1e-2f, 1e-4, 1e-3) <= 1);
+        /* logits (1,2,3), label 0: 0.9·(lse - 1) + 0.1·(lse - mean 2) = lse - 1.1 */
+        float x[3] = { 1, 2, 3 };
+        int32_t l0 = 0;
+        CHECK_NEAR(ft_cross_entropy_smoothed(NULL, x, &l0, 1, 3, -100, 1, 0.1f),
+                   log(exp(1.0) + exp(2.0) + exp(3.0)) - 1.1, 1e-6);
     }
     /* a known value: uniform logits → log V */
     float z[3] = { 0, 0, 0 };
