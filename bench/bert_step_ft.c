@@ -57,13 +57,11 @@ int main(int argc, char **argv)
     double best = 1e30, sum = 0, tf = 0, tb = 0, to = 0, cpu0 = 0;
     for (int s = 0; s <= steps; s++) {              /* step 0 warms caches and pages */
         double t0 = ft_now();
-        ft_params_zero_grad(ps);
         m->vt->forward(m, &bt, 1, 1, NULL);
         double t1 = ft_now();
         m->vt->backward(m, &bt);
         double t2 = ft_now();
-        ft_clip_grad_norm(ps, 1.0f);
-        ft_adamw_step(opt, ps, 2e-5f);
+        ft_clip_step_zero(opt, ps, 2e-5f, 1.0f, NULL);   /* clip, step, zero_grad */
         double t3 = ft_now(), dt = t3 - t0;
         if (s == 0) { ft_gemm_flops_reset(); cpu0 = cpu_seconds(); continue; }
         sum += dt; tf += t1 - t0; tb += t2 - t1; to += t3 - t2;

@@ -39,10 +39,8 @@ static void train(const char *cfg, int lora, int B, int T, int steps)
     double best = 1e30;
     for (int s = 0; s < steps + 1; s++) {
         double t0 = ft_now();
-        ft_params_zero_grad(ps);
         ft_model_forward_backward(m, &b, 1);
-        ft_clip_grad_norm(ps, 1.0f);
-        ft_adamw_step(o, ps, 1e-4f);
+        ft_clip_step_zero(o, ps, 1e-4f, 1.0f, NULL);   /* clip, step, zero_grad */
         double dt = ft_now() - t0;
         if (s > 0 && dt < best) best = dt;     /* the first step warms up */
     }

@@ -37,13 +37,11 @@ int main(int argc, char **argv)
     double sum = 0, tf = 0, tb = 0, to = 0;
     for (int s = 0; s <= steps; s++) {              /* step 0 warms caches and pages */
         double t0 = ft_now();
-        ft_params_zero_grad(ps);
         m->vt->forward(m, &bt, 1, 1, NULL);
         double t1 = ft_now();
         m->vt->backward(m, &bt);
         double t2 = ft_now();
-        ft_clip_grad_norm(ps, 1.0f);
-        ft_adamw_step(opt, ps, 5e-5f);
+        ft_clip_step_zero(opt, ps, 5e-5f, 1.0f, NULL);   /* clip, step, zero_grad */
         double t3 = ft_now();
         if (s == 0) continue;
         sum += t3 - t0; tf += t1 - t0; tb += t2 - t1; to += t3 - t2;

@@ -26,9 +26,9 @@ void ft_adamw_free(ft_adamw *o)
     free(o->m); free(o->v); free(o->pt); free(o);
 }
 
-void ft_adamw_step(ft_adamw *o, ft_params *ps, float lr) { ft_adamw_step_some(o, ps, lr, NULL); }
-
-void ft_adamw_step_some(ft_adamw *o, ft_params *ps, float lr, const unsigned char *skip)
+/* The update, with each gradient read as g·gscale and, when zero is set,
+   cleared once read (the next step's zero_grad without another pass). */
+static void adamw_pass(ft_adamw *o, ft_params *ps, float lr, const unsigned char *skip, float gscale, int zero)
 {
     if (ps->total != o->n || ps->n != o->np) ft_die("internal: optimiser built for another parameter set");
     if (skip && !o->pt) {
@@ -39,18 +39,23 @@ void ft_adamw_step_some(ft_adamw *o, ft_params *ps, float lr, const unsigned cha
     float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
     for (int i = 0; i < ps->n; i++) {
         const ft_param *p = &ps->p[i];
-        if (!p->trainable || (skip && skip[i])) continue;
+        if (!p->trainable) continue;
+        float *w = ps->data + p->offset, *g = ps->grad + p->offset;
+        size_t n = p->numel;
+        if (skip && skip[i]) {
+            if (zero) memset(g, 0, n * sizeof *g);
+            continue;
+        }
         long t = o->pt ? ++o->pt[i] : o->t;
         /* torch computes these in Python floats (double) then uses them as scalars. */
         double bc1 = 1.0 - pow(o->beta1, (double)t), bc2 = 1.0 - pow(o->beta2, (double)t);
         float step_size = (float)(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
-        float *w = ps->data + p->offset, *g = ps->grad + p->offset;
         float *m = o->m + p->offset, *v = o->v + p->offset;
         float decay = p->no_decay ? 1.0f : 1.0f - lr * o->weight_decay;
-        size_t n = p->numel;
         #pragma omp parallel for simd schedule(static) if (n > 32768)
         for (size_t j = 0; j < n; j++) {
-            float gj = g[j];
+            float gj = g[j] * gscale;                      /* clip_grad_norm_'s g.mul_(coef) */
+            if (zero) g[j] = 0;
             w[j] *= decay;
             m[j] = m[j] * b1 + (1.0f - b1) * gj;         /* torch 1.13: mul_(β1).add_(g, 1-β1) */
             v[j] = v[j] * b2 + (1.0f - b2) * gj * gj;
@@ -58,6 +63,24 @@ void ft_adamw_step_some(ft_adamw *o, ft_params *ps, float lr, const unsigned cha
             w[j] -= step_size * m[j] / denom;
         }
     }
+}
+
+void ft_adamw_step(ft_adamw *o, ft_params *ps, float lr) { adamw_pass(o, ps, lr, NULL, 1.0f, 0); }
+
+void ft_adamw_step_some(ft_adamw *o, ft_params *ps, float lr, const unsigned char *skip)
+{
+    adamw_pass(o, ps, lr, skip, 1.0f, 0);
+}
+
+float ft_clip_step_zero(ft_adamw *o, ft_params *ps, float lr, float max_norm, const unsigned char *skip)
+{
+    float norm = ft_grad_norm(ps), coef = 1.0f;
+    if (max_norm > 0) {
+        float c = max_norm / (norm + 1e-6f);
+        if (c < 1.0f) coef = c;
+    }
+    adamw_pass(o, ps, lr, skip, coef, 1);
+    return norm;
 }
 
 void ft_grad_scale(ft_params *ps, float scale)
@@ -72,7 +95,7 @@ void ft_grad_scale(ft_params *ps, float scale)
     }
 }
 
-float ft_clip_grad_norm(ft_params *ps, float max_norm)
+float ft_grad_norm(const ft_params *ps)
 {
     /* torch: norm of the per-tensor norms; accumulate in double here. */
     double total = 0;
@@ -85,7 +108,12 @@ float ft_clip_grad_norm(ft_params *ps, float max_norm)
         for (size_t j = 0; j < n; j++) s += (double)g[j] * g[j];
         total += s;
     }
-    float norm = (float)sqrt(total);
+    return (float)sqrt(total);
+}
+
+float ft_clip_grad_norm(ft_params *ps, float max_norm)
+{
+    float norm = ft_grad_norm(ps);
     if (max_norm > 0) {
         float coef = max_norm / (norm + 1e-6f);
         if (coef < 1.0f) ft_grad_scale(ps, coef);

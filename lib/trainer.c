@@ -652,14 +652,12 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
                 ft_penalty_apply(st.penalty, ps, &st.l2sp_val, &st.ewc_val);
                 pen_since += st.l2sp_val + st.ewc_val;
             }
-            last_norm = ft_clip_grad_norm(ps, (float)a->max_grad_norm);
             double lr = ft_lr_at(a->lr_scheduler, a->learning_rate, st.global_step, st.warmup, st.total_steps);
             if (heads) {
                 for (int i = 0; i < ps->n; i++) skip[i] = param_head[i] >= 0 && !head_used[param_head[i]];
                 memset(head_used, 0, m->ntasks);
-                ft_adamw_step_some(st.opt, ps, (float)lr, skip);
-            } else ft_adamw_step(st.opt, ps, (float)lr);
-            ft_params_zero_grad(ps);
+            }
+            last_norm = ft_clip_step_zero(st.opt, ps, (float)lr, (float)a->max_grad_norm, heads ? skip : NULL);
             st.global_step++;
             st.epoch = ep + (double)(mb + 1) / st.batches_per_epoch;
             loss_since += step_loss;

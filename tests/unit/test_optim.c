@@ -65,6 +65,34 @@ static void test_clip(void)
     ft_params_free(&ps);
 }
 
+/* The fused clip + step + zero_grad gives the same bits as the three calls. */
+static void test_fused_step(void)
+{
+    ft_params a, b;
+    two_params(&a);
+    two_params(&b);
+    ft_adamw *oa = ft_adamw_new(&a, 0.1f), *ob = ft_adamw_new(&b, 0.1f);
+    float g[3][3] = { { 3, -4, 2 }, { 0.05f, 0.4f, -0.1f }, { -30, 0.5f, 20 } };
+    for (int t = 0; t < 3; t++) {
+        for (int k = 0; k < 2; k++) {
+            ft_params *ps = k ? &b : &a;
+            ft_param_grad(ps, 0)[0] = g[t][0];
+            ft_param_grad(ps, 0)[1] = g[t][1];
+            ft_param_grad(ps, 1)[0] = g[t][2];
+        }
+        float na = ft_clip_grad_norm(&a, 1.0f);
+        ft_adamw_step(oa, &a, 0.01f);
+        ft_params_zero_grad(&a);
+        float nb = ft_clip_step_zero(ob, &b, 0.01f, 1.0f, NULL);
+        CHECK(na == nb);
+        CHECK(memcmp(a.data, b.data, a.total * sizeof *a.data) == 0);
+        CHECK(memcmp(oa->m, ob->m, a.total * sizeof *a.data) == 0 && memcmp(oa->v, ob->v, a.total * sizeof *a.data) == 0);
+        CHECK(ft_param_grad(&b, 0)[0] == 0 && ft_param_grad(&b, 1)[0] == 0);
+    }
+    ft_adamw_free(oa); ft_adamw_free(ob);
+    ft_params_free(&a); ft_params_free(&b);
+}
+
 static void test_schedules(void)
 {
     /* get_linear_schedule_with_warmup(warmup=2, total=10), lr 1: */
@@ -89,6 +117,7 @@ int main(void)
 {
     RUN(test_adamw);
     RUN(test_clip);
+    RUN(test_fused_step);
     RUN(test_schedules);
     TEST_MAIN_END();
 }
