@@ -18,6 +18,7 @@
 #   TOKENIZER  tokenizer files for that small BERT (../shared/models/bert-base-chinese)
 #   OUT      where everything goes               (out/case1)
 #   SEED (42)  EPOCHS (3)  MAX_LENGTH (128)  BATCH (16)  LR  WARMUP_STEPS  THREADS
+#   WEIGHT_DECAY (0.01)  LABEL_SMOOTHING (0)
 # The last line of stdout is the final evaluation as one JSON object.
 set -eu
 . "$(dirname "$0")/small-bert.sh"
@@ -36,6 +37,8 @@ EPOCHS=${EPOCHS:-3}
 MAX_LENGTH=${MAX_LENGTH:-128}
 BATCH=${BATCH:-16}
 THREADS=${THREADS:-$(nproc)}
+WEIGHT_DECAY=${WEIGHT_DECAY:-0.01}
+LABEL_SMOOTHING=${LABEL_SMOOTHING:-0}
 
 for f in "$DATA" "$LABELS"; do
     [ -r "$f" ] || { echo "case1: $f: not readable (set DATA and LABELS)" >&2; exit 1; }
@@ -64,7 +67,8 @@ ft-tokenize --model "$MODEL" --max-length "$MAX_LENGTH" --padding max_length -o 
 ft-train --model "$MODEL" $scratch --task seq-cls --num-labels "$num_labels" --labels "$LABELS" \
     --output-dir "$OUT/model" --num-train-epochs "$EPOCHS" \
     --per-device-train-batch-size "$BATCH" --per-device-eval-batch-size "$BATCH" \
-    --learning-rate "$LR" --warmup-steps "$WARMUP_STEPS" --weight-decay 0.01 \
+    --learning-rate "$LR" --warmup-steps "$WARMUP_STEPS" --weight-decay "$WEIGHT_DECAY" \
+    --label-smoothing-factor "$LABEL_SMOOTHING" \
     --eval-data "$OUT/val.tok" --eval-strategy epoch --save-strategy epoch --save-total-limit 2 \
     --load-best-model-at-end --metric-for-best-model accuracy --logging-steps 50 \
     --seed "$SEED" --threads "$THREADS" "$OUT/train.tok" > "$OUT/train_log.jsonl"
