@@ -14,11 +14,15 @@
 #   DATA     a CSV with columns text,label       (../shared/data/medical/medical_texts.csv)
 #   LABELS   label names, one a line             (labels.txt beside DATA)
 #   MODEL    a BERT directory to fine-tune; empty: a small BERT made from a config
-#            with TOKENIZER's vocabulary, trained from scratch
+#            with TOKENIZER's vocabulary, trained from scratch (hidden 128, one
+#            layer: HIDDEN_SIZE, NUM_LAYERS, ... as in pipelines/small-bert.sh)
 #   TOKENIZER  tokenizer files for that small BERT (../shared/models/bert-base-chinese)
 #   OUT      where everything goes               (out/case1)
-#   SEED (42)  EPOCHS (3)  MAX_LENGTH (128)  BATCH (16)  LR  WARMUP_STEPS  THREADS
-#   WEIGHT_DECAY (0.01)  LABEL_SMOOTHING (0)
+#   SEED (42)  EPOCHS (3; 10 from scratch)  MAX_LENGTH (128)  BATCH (16)
+#   LR (5e-5; 1e-3 from scratch)  WARMUP_STEPS (500; 100 from scratch)  THREADS
+#   WEIGHT_DECAY (0.01)  LABEL_SMOOTHING (0; 0.1 from scratch)
+# The from-scratch defaults were chosen on a validation split by bench/case1_tune
+# (docs/case1-text-classification.md).
 # The last line of stdout is the final evaluation as one JSON object.
 set -eu
 . "$(dirname "$0")/small-bert.sh"
@@ -33,12 +37,10 @@ MODEL=${MODEL:-}
 TOKENIZER=${TOKENIZER:-$shared/models/bert-base-chinese}
 OUT=${OUT:-out/case1}
 SEED=${SEED:-42}
-EPOCHS=${EPOCHS:-3}
 MAX_LENGTH=${MAX_LENGTH:-128}
 BATCH=${BATCH:-16}
 THREADS=${THREADS:-$(nproc)}
 WEIGHT_DECAY=${WEIGHT_DECAY:-0.01}
-LABEL_SMOOTHING=${LABEL_SMOOTHING:-0}
 
 for f in "$DATA" "$LABELS"; do
     [ -r "$f" ] || { echo "case1: $f: not readable (set DATA and LABELS)" >&2; exit 1; }
@@ -49,16 +51,22 @@ num_labels=$(grep -c . "$LABELS")
 if [ -z "$MODEL" ]; then
     # No pretrained weights can be downloaded here: start from a small BERT
     # with the real vocabulary.  A pretrained MODEL wants the HF defaults
-    # (lr 5e-5, 500 warmup steps); a model from scratch learns faster at 1e-3.
+    # (lr 5e-5, 500 warmup steps, 3 epochs); a model from scratch learns
+    # faster at 1e-3 and needs more epochs.
     MODEL=$OUT/init
+    NUM_LAYERS=${NUM_LAYERS:-1}
     small_bert "$MODEL" "$TOKENIZER"
     scratch=--from-scratch
+    EPOCHS=${EPOCHS:-10}
     LR=${LR:-1e-3}
     WARMUP_STEPS=${WARMUP_STEPS:-100}
+    LABEL_SMOOTHING=${LABEL_SMOOTHING:-0.1}
 else
     scratch=
+    EPOCHS=${EPOCHS:-3}
     LR=${LR:-5e-5}
     WARMUP_STEPS=${WARMUP_STEPS:-500}
+    LABEL_SMOOTHING=${LABEL_SMOOTHING:-0}
 fi
 
 ft-split --test-size 0.2 --seed "$SEED" --train "$OUT/train.csv" --test "$OUT/val.csv" "$DATA"
