@@ -273,12 +273,16 @@ void ft_gelu_bwd(float *din, const float *dout, const float *in, size_t n)
 
 /* gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) */
 #define GELU_K 0.79788456080286535588f
+/* 0.5·x·(1 + tanh u) = x·σ(2u) and 1 - tanh²u = 4σ(1-σ): one ft_expf, which
+   vectorises (glibc's tanhf is a scalar call), and no cancellation where
+   tanh u is near -1. */
 void ft_gelu_tanh_fwd(float *out, const float *in, size_t n)
 {
     #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         float x = in[i];
-        out[i] = 0.5f * x * (1.0f + tanhf(GELU_K * (x + 0.044715f * x * x * x)));
+        float u = GELU_K * (x + 0.044715f * x * x * x);
+        out[i] = x / (1.0f + ft_expf(-2.0f * u));
     }
 }
 
@@ -288,9 +292,9 @@ void ft_gelu_tanh_bwd(float *din, const float *dout, const float *in, size_t n)
     for (size_t i = 0; i < n; i++) {
         float x = in[i];
         float u = GELU_K * (x + 0.044715f * x * x * x);
-        float t = tanhf(u);
+        float s = 1.0f / (1.0f + ft_expf(-2.0f * u));
         float du = GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
-        din[i] += dout[i] * (0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du);
+        din[i] += dout[i] * (s + 2.0f * x * s * (1.0f - s) * du);
     }
 }
 
@@ -330,18 +334,12 @@ void ft_accumulate(float *y, const float *x, size_t n)
 
 /* ---- dropout ---- */
 
-static inline uint32_t drop_threshold(float p)
-{
-    double t = (double)p * 4294967296.0;
-    return t >= 4294967295.0 ? 0xffffffffu : (uint32_t)t;
-}
-
 void ft_dropout_fwd(float *out, const float *in, size_t n, float p, uint64_t key)
 {
     if (p <= 0) { if (out != in) memcpy(out, in, n * sizeof(float)); return; }
-    uint32_t th = drop_threshold(p);
+    uint32_t th = ft_drop_threshold(p);
     float scale = 1.0f / (1.0f - p);
-    #pragma omp parallel for schedule(static) if (n > FT_PAR_MIN)
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++)
         out[i] = ft_hash_u32(key, i) >= th ? in[i] * scale : 0.0f;
 }
@@ -349,20 +347,20 @@ void ft_dropout_fwd(float *out, const float *in, size_t n, float p, uint64_t key
 void ft_dropout_bwd(float *din, const float *dout, size_t n, float p, uint64_t key)
 {
     if (p <= 0) { ft_accumulate(din, dout, n); return; }
-    uint32_t th = drop_threshold(p);
+    uint32_t th = ft_drop_threshold(p);
     float scale = 1.0f / (1.0f - p);
-    #pragma omp parallel for schedule(static) if (n > FT_PAR_MIN)
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++)
-        if (ft_hash_u32(key, i) >= th) din[i] += dout[i] * scale;
+        din[i] += ft_hash_u32(key, i) >= th ? dout[i] * scale : 0.0f;
 }
 
 void ft_dropout_add_fwd(float *out, const float *x, const float *res, size_t n,
                         float p, uint64_t key)
 {
     if (p <= 0) { ft_add_fwd(out, x, res, n); return; }
-    uint32_t th = drop_threshold(p);
+    uint32_t th = ft_drop_threshold(p);
     float scale = 1.0f / (1.0f - p);
-    #pragma omp parallel for schedule(static) if (n > FT_PAR_MIN)
+    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++)
         out[i] = (ft_hash_u32(key, i) >= th ? x[i] * scale : 0.0f) + res[i];
 }

@@ -19,23 +19,6 @@ size_t ft_attention_scratch(int T)
     return (size_t)omp_get_max_threads() * 2 * (size_t)T * T;
 }
 
-static inline uint32_t drop_threshold(float p)
-{
-    double t = (double)p * 4294967296.0;
-    return t >= 4294967295.0 ? 0xffffffffu : (uint32_t)t;
-}
-
-/* Pd = dropout(P) for one (b,h) block; element ids are global so the mask is
-   the same whichever thread runs the block. */
-static void drop_block(float *Pd, const float *P, size_t n, size_t base, float p, uint64_t key)
-{
-    uint32_t th = drop_threshold(p);
-    float scale = 1.0f / (1.0f - p);
-    #pragma omp simd
-    for (size_t i = 0; i < n; i++)
-        Pd[i] = ft_hash_u32(key, base + i) >= th ? P[i] * scale : 0.0f;
-}
-
 static inline int visible(const ft_attn *a, int i)   /* keys [0, visible) for query i */
 {
     if (!a->causal) return a->Tk;
@@ -72,7 +55,7 @@ static void fwd_block(const ft_attn *a, int b, int h, float *out, float *probs, 
     }
     const float *Pd = P;
     if (a->p > 0) {
-        drop_block(scratch, P, blk, ((size_t)b * a->H + h) * blk, a->p, a->key);
+        ft_dropout_block(scratch, P, blk, ((size_t)b * a->H + h) * blk, a->p, a->key);
         Pd = scratch;
     }
     ft_sgemm(0, 0, Tq, D, Tk,
@@ -108,12 +91,12 @@ static void bwd_block(const ft_attn *a, int b, int h, float *dq, float *dk, floa
     /* dV += Pd^T·dO */
     if (dv) {
         const float *Pv = P;
-        if (a->p > 0) { drop_block(Pd, P, blk, base, a->p, a->key); Pv = Pd; }
+        if (a->p > 0) { ft_dropout_block(Pd, P, blk, base, a->p, a->key); Pv = Pd; }
         ft_sgemm(1, 0, Tk, D, Tq,
                     1.0f, Pv, Tk, dO, a->ldo, 1.0f, dv + vo, a->ldv);
     }
     /* back through dropout, then softmax: dS = P ∘ (dP − Σ_j dP·P) */
-    uint32_t th = drop_threshold(a->p);
+    uint32_t th = ft_drop_threshold(a->p);
     float pscale = a->p > 0 ? 1.0f / (1.0f - a->p) : 1.0f;
     for (int i = 0; i < Tq; i++) {
         float *g = dP + (size_t)i * Tk;

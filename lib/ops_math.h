@@ -2,8 +2,29 @@
  * (glibc's expf/erff are scalar calls without -ffast-math).  Internal to ops. */
 #ifndef FT_OPS_MATH_H
 #define FT_OPS_MATH_H
+#include "rng.h"
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+/* Dropout keeps element i of stream key when ft_hash_u32(key, i) >= this. */
+static inline uint32_t ft_drop_threshold(float p)
+{
+    double t = (double)p * 4294967296.0;
+    return t >= 4294967295.0 ? 0xffffffffu : (uint32_t)t;
+}
+
+/* Pd = dropout(P) for elements base..base+n of stream key, on the calling
+   thread (inside a parallel region: element ids are global, so the mask is
+   the same whichever thread runs the block). */
+static inline void ft_dropout_block(float *Pd, const float *P, size_t n, size_t base, float p, uint64_t key)
+{
+    uint32_t th = ft_drop_threshold(p);
+    float scale = 1.0f / (1.0f - p);
+    #pragma omp simd
+    for (size_t i = 0; i < n; i++)
+        Pd[i] = ft_hash_u32(key, base + i) >= th ? P[i] * scale : 0.0f;
+}
 
 /* e^x, relative error ~1.5e-7 (Cody-Waite reduction, degree-6 Taylor on
    |r| <= ln2/2); x < -87.3 gives exactly 0, x >= 88.7 clamps. */

@@ -3,6 +3,7 @@
  * product.  See ops_t5.h. */
 #include "ops_t5.h"
 #include "ops.h"
+#include "ops_math.h"
 #include "rng.h"
 #include <math.h>
 #include <omp.h>
@@ -71,19 +72,6 @@ size_t ft_t5_attn_scratch(int Tq, int Tk)
     return (size_t)omp_get_max_threads() * 2 * (size_t)Tq * Tk;
 }
 
-static inline uint32_t drop_threshold(float p)
-{
-    double t = (double)p * 4294967296.0;
-    return t >= 4294967295.0 ? 0xffffffffu : (uint32_t)t;
-}
-
-static void drop_block(float *Pd, const float *P, size_t n, size_t base, float p, uint64_t key)
-{
-    uint32_t th = drop_threshold(p);
-    float scale = 1.0f / (1.0f - p);
-    for (size_t i = 0; i < n; i++) Pd[i] = ft_hash_u32(key, base + i) >= th ? P[i] * scale : 0.0f;
-}
-
 void ft_t5_attn_fwd(float *out, float *probs, const float *q, int ldq,
                     const float *k, const float *v, int ldkv, const float *bias,
                     const float *mask, int B, int Tq, int Tk, int H, int D, int causal,
@@ -119,7 +107,7 @@ void ft_t5_attn_fwd(float *out, float *probs, const float *q, int ldq,
             const float *Pd = P;
             if (p > 0) {
                 float *tmp = scratch + (size_t)omp_get_thread_num() * 2 * QK;
-                drop_block(tmp, P, QK, ((size_t)b * H + h) * QK, p, key);
+                ft_dropout_block(tmp, P, QK, ((size_t)b * H + h) * QK, p, key);
                 Pd = tmp;
             }
             ft_sgemm(0, 0, Tq, D, Tk,
@@ -134,7 +122,7 @@ void ft_t5_attn_bwd(float *dq, float *dk, float *dv, float *dbias, const float *
 {
     size_t QK = (size_t)Tq * Tk;
     int HD = H * D;
-    uint32_t th = drop_threshold(p);
+    uint32_t th = ft_drop_threshold(p);
     float pscale = p > 0 ? 1.0f / (1.0f - p) : 1.0f;
     /* heads in parallel, batch rows in order, so dbias[h] has one writer */
     #pragma omp parallel for schedule(dynamic, 1) if ((size_t)B * H * QK * D > 65536)
@@ -154,7 +142,7 @@ void ft_t5_attn_bwd(float *dq, float *dk, float *dv, float *dbias, const float *
                      1.0f, dO, HD, vb, ldkv, 0.0f, dP, Tk);
             if (dvb) {
                 const float *Pv = P;
-                if (p > 0) { drop_block(Pd, P, QK, base, p, key); Pv = Pd; }
+                if (p > 0) { ft_dropout_block(Pd, P, QK, base, p, key); Pv = Pd; }
                 ft_sgemm(1, 0, Tk, D, Tq,
                          1.0f, Pv, Tk, dO, HD, 1.0f, dvb, ldkv);
             }
@@ -162,6 +150,7 @@ void ft_t5_attn_bwd(float *dq, float *dk, float *dv, float *dbias, const float *
                 float *g = dP + (size_t)i * Tk;
                 const float *pr = P + (size_t)i * Tk;
                 if (p > 0)
+                    #pragma omp simd
                     for (int j = 0; j < Tk; j++)
                         g[j] = ft_hash_u32(key, base + (size_t)i * Tk + j) >= th ? g[j] * pscale : 0.0f;
                 float s = 0;

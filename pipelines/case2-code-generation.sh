@@ -19,10 +19,10 @@
 #            model.safetensors); empty: a small T5 made from a config with the
 #            real codet5-base tokenizer (TOKENIZER), trained from scratch
 #   TOKENIZER  (../shared/models/codet5-base)
-#   OUT (out/case2)  PREFIX ("生成代码: ")  EPOCHS (5; 30 from scratch)  BATCH (8)
+#   OUT (out/case2)  PREFIX ("生成代码: ")  EPOCHS (5; 10 from scratch)  BATCH (8)
 #   LR (5e-5; 1e-3 from scratch)  MAX_LENGTH (128)  MAX_TARGET_LENGTH (128)
 #   NUM_BEAMS (4)  MAX_NEW_TOKENS (128)  TEST_LIMIT (all)  TRAIN_LIMIT (all)
-#   SEED (42)  THREADS (all CPUs)  SMALL_D_MODEL (256)  SMALL_LAYERS (3)
+#   SEED (42)  THREADS (all CPUs)  SMALL_D_MODEL (128)  SMALL_LAYERS (2)
 # The last line of stdout is the evaluation as one JSON object.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -77,7 +77,7 @@ if [ -z "$MODEL" ]; then
     for f in vocab.json merges.txt tokenizer.json tokenizer_config.json special_tokens_map.json; do
         [ -r "$TOKENIZER/$f" ] && cp "$TOKENIZER/$f" "$MODEL/"
     done
-    d=${SMALL_D_MODEL:-256} l=${SMALL_LAYERS:-3}
+    d=${SMALL_D_MODEL:-128} l=${SMALL_LAYERS:-2}
     cat > "$MODEL/config.json" <<JSON
 {"architectures": ["T5ForConditionalGeneration"], "model_type": "t5", "vocab_size": 32100,
  "d_model": $d, "d_kv": 32, "d_ff": $((d * 4)), "num_layers": $l, "num_decoder_layers": $l,
@@ -87,7 +87,7 @@ if [ -z "$MODEL" ]; then
  "pad_token_id": 0, "bos_token_id": 1, "eos_token_id": 2, "decoder_start_token_id": 0}
 JSON
     scratch=--from-scratch
-    EPOCHS=${EPOCHS:-30}
+    EPOCHS=${EPOCHS:-10}
     LR=${LR:-1e-3}
 else
     scratch=
