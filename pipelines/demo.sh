@@ -37,5 +37,5 @@ to_csv() {   # FILE LABEL KEEP_EVERY
 } > "$OUT/fortunes.csv"
 echo "demo: $(($(wc -l < "$OUT/fortunes.csv") - 1)) texts from fortunes-zh in $OUT/fortunes.csv" >&2
 
-DATA=$OUT/fortunes.csv LABELS=$OUT/labels.txt OUT=$OUT EPOCHS=${EPOCHS:-5} \
+DATA=$OUT/fortunes.csv LABELS=$OUT/labels.txt OUT=$OUT \
     "$here/case1-text-classification.sh"
