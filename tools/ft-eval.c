@@ -2,6 +2,7 @@
 #include "dataset.h"
 #include "evaluate.h"
 #include "evaluate_s2s.h"
+#include "lora.h"
 #include "model.h"
 #include "stream.h"
 #include "penalty.h"
@@ -18,6 +19,7 @@ static const char usage[] =
 "report and the confusion matrix, with classes named from id2label.\n"
 "  --model DIR              a model directory written by ft-train (or any HF one)\n"
 "  --task seq-cls           the task (default: seq-cls)\n"
+"  --adapter DIR            apply a LoRA adapter (PEFT layout) unmerged, as PeftModel\n"
 "  --per-device-eval-batch-size N   rows per forward pass (default 8; alias --batch-size)\n"
 "  --predictions FILE       also write one record per input: id, label, prediction,\n"
 "                           predicted_label, probabilities (.jsonl, .ft, .csv)\n"
@@ -41,16 +43,17 @@ int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
     enum { O_MODEL = 256, O_TASK, O_EBS, O_PRED, O_THREADS, O_FOUT, O_FIN, O_GAMMA, O_REFS, O_TCOL,
-           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON };
+           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON, O_ADAPTER };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"task", 1, 0, O_TASK}, {"per-device-eval-batch-size", 1, 0, O_EBS},
         {"batch-size", 1, 0, O_EBS}, {"predictions", 1, 0, O_PRED}, {"output", 1, 0, 'o'},
         {"threads", 1, 0, O_THREADS}, {"fisher-out", 1, 0, O_FOUT}, {"fisher-in", 1, 0, O_FIN},
         {"ewc-gamma", 1, 0, O_GAMMA}, {"references", 1, 0, O_REFS}, {"target-column", 1, 0, O_TCOL},
         {"no-exec", 0, 0, O_NOEXEC}, {"jobs", 1, 0, O_JOBS}, {"exec-timeout", 1, 0, O_XTIME},
-        {"exec-memory-mb", 1, 0, O_XMEM}, {"python", 1, 0, O_PYTHON}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"exec-memory-mb", 1, 0, O_XMEM}, {"python", 1, 0, O_PYTHON}, {"adapter", 1, 0, O_ADAPTER}, {"help", 0, 0, 'h'},
+        {0, 0, 0, 0}};
     const char *model = NULL, *task = "seq-cls", *pred_path = NULL, *out_path = NULL;
-    const char *fisher_out = NULL, *fisher_in = NULL;
+    const char *fisher_out = NULL, *fisher_in = NULL, *adapter = NULL;
     double gamma = 1.0;
     int bs = 8, c;
     const char *refs = NULL;
@@ -74,6 +77,7 @@ int main(int argc, char **argv)
         case O_XTIME: so.x.timeout_s = ft_parse_double("--exec-timeout", optarg, 0.01, 86400); break;
         case O_XMEM: so.x.mem_mb = ft_parse_long("--exec-memory-mb", optarg, 16, 1 << 24); break;
         case O_PYTHON: so.x.python = optarg; break;
+        case O_ADAPTER: adapter = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -98,6 +102,10 @@ int main(int argc, char **argv)
 
     ft_dataset *ds = ft_dataset_load(in);
     ft_model *m = ft_model_load(model, task, 0, 0);
+    if (adapter) {
+        if (!m->vt->linear_kind) ft_die("--adapter: not supported for %s models yet", m->arch);
+        ft_lora_load(m, adapter);
+    }
     ft_check_dataset_fits(m, ds, in);
     ft_writer *pw = NULL;
     if (pred_path) pw = ft_writer_open(pred_path, FT_FMT_AUTO, 0, ft_header_new("predictions", argc, argv));

@@ -16,3 +16,11 @@ echo "  perplexity $(jq -c '[.perplexity_before, .perplexity_after]' "$TMP/r.jso
 check case3_perplexity_falls jq_true '.perplexity_after < .perplexity_before' "$TMP/r.json"
 check case3_trainable_fraction jq_true '.trainable_params > 0 and .trainable_params < .all_params' "$TMP/r.json"
 check case3_generations jq_true '.generations | length == 3 and all(.after | type == "string")' "$TMP/r.json"
+# evaluating base + adapter unmerged gives the merged model's loss
+ft-eval --model "$TMP/c3/base" --adapter "$TMP/c3/lora" --task causal-lm --threads 1 \
+    "$TMP/c3/domain-test.ft" > "$TMP/unmerged.json"
+check eval_adapter_equals_merged $PY -c "
+import json, sys
+a, b = json.load(open('$TMP/unmerged.json')), json.load(open('$TMP/c3/eval-after.json'))
+print('  unmerged %.6f merged %.6f' % (a['eval_loss'], b['eval_loss'])); sys.exit(abs(a['eval_loss'] - b['eval_loss']) > 1e-4)"
+expect_fail eval_adapter_missing 'nope' ft-eval --model "$TMP/c3/base" --adapter "$TMP/nope" --task causal-lm "$TMP/c3/domain-test.ft"
