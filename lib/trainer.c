@@ -447,6 +447,9 @@ static size_t epoch_order(const ft_train_data *d, const ft_batch_opts *bo, int e
 
 typedef struct mt_batch { size_t start; int count, head; } mt_batch;
 
+/* The i-th example of an epoch's selection (sel NULL: every example). */
+static inline size_t sel_at(const int64_t *sel, size_t i) { return sel ? (size_t)sel[i] : i; }
+
 /* Batches of one epoch over the examples sel[0..nsel) (all of ds when sel is
    NULL): order[] receives each head's examples (shuffled, reproducible from
    (seed, epoch)), plan[] the batches in training order.  Returns the number
@@ -454,12 +457,11 @@ typedef struct mt_batch { size_t start; int count, head; } mt_batch;
 static long mt_plan(const ft_dataset *ds, const int64_t *sel, size_t nsel, const int *head, int nheads,
                     const ft_train_args *a, long ep, int64_t *order, mt_batch *plan)
 {
-#define EX(i) (sel ? (size_t)sel[i] : (i))
     if (!sel) nsel = ds->n;
     int bs = a->train_batch_size;
     size_t *size = ft_xcalloc(nheads, sizeof *size), *first = ft_xcalloc(nheads, sizeof *first);
     long *nb = ft_xcalloc(nheads, sizeof *nb), *used = ft_xcalloc(nheads, sizeof *used), total = 0;
-    for (size_t i = 0; i < nsel; i++) size[head[ds->ex[EX(i)].task]]++;
+    for (size_t i = 0; i < nsel; i++) size[head[ds->ex[sel_at(sel, i)].task]]++;
     for (int h = 0; h < nheads; h++) {
         nb[h] = a->drop_last ? (long)(size[h] / bs) : (long)((size[h] + bs - 1) / bs);
         total += nb[h];
@@ -470,8 +472,7 @@ static long mt_plan(const ft_dataset *ds, const int64_t *sel, size_t nsel, const
         ft_rng_seed(&rng, ft_key_mix(a->seed, 0x6d756c7469ull + (uint64_t)ep));   /* "multi" */
         size_t *fill = ft_xmalloc(nheads * sizeof *fill);
         memcpy(fill, first, nheads * sizeof *fill);
-        for (size_t i = 0; i < nsel; i++) order[fill[head[ds->ex[EX(i)].task]]++] = (int64_t)EX(i);
-#undef EX
+        for (size_t i = 0; i < nsel; i++) order[fill[head[ds->ex[sel_at(sel, i)].task]]++] = (int64_t)sel_at(sel, i);
         free(fill);
         for (int h = 0; h < nheads; h++) ft_shuffle_i64(order + first[h], size[h], &rng);
         double *w = ft_xmalloc(nheads * sizeof *w);
