@@ -50,8 +50,6 @@ typedef struct bert {
     uint64_t key;
 } bert;
 
-static const char *act_names[] = { "gelu", "gelu_new", "relu" };
-
 void ft_bert_config_read(const ft_config *cfg, ft_bert_config *bc)
 {
     memset(bc, 0, sizeof *bc);
@@ -69,8 +67,7 @@ void ft_bert_config_read(const ft_config *cfg, ft_bert_config *bc)
     bc->attention_dropout = (float)ft_config_num(cfg, "attention_probs_dropout_prob", 0.1);
     bc->classifier_dropout = (float)ft_config_num(cfg, "classifier_dropout", bc->hidden_dropout);
     const char *act = ft_config_str(cfg, "hidden_act", "gelu");
-    bc->act = -1;
-    for (int i = 0; i < 3; i++) if (strcmp(act, act_names[i]) == 0) bc->act = i;
+    bc->act = ft_act_parse(act);
     if (bc->act < 0) ft_die("%s: hidden_act \"%s\" not supported (gelu, gelu_new, relu)", cfg->path, act);
     const char *pe = ft_config_str(cfg, "position_embedding_type", "absolute");
     if (strcmp(pe, "absolute") != 0) ft_die("%s: position_embedding_type \"%s\" not supported", cfg->path, pe);
@@ -267,20 +264,6 @@ static void bert_reserve(ft_model *m, int B, int T) { arena_ensure(m, B, T, 1); 
 
 /* ---- forward ---- */
 
-static void act_fwd(int act, float *out, const float *in, size_t n)
-{
-    if (act == 0) ft_gelu_fwd(out, in, n);
-    else if (act == 1) ft_gelu_tanh_fwd(out, in, n);
-    else ft_relu_fwd(out, in, n);
-}
-
-static void act_bwd(int act, float *din, const float *dout, const float *in, size_t n)
-{
-    if (act == 0) ft_gelu_bwd(din, dout, in, n);
-    else if (act == 1) ft_gelu_tanh_bwd(din, dout, in, n);
-    else ft_relu_bwd(din, dout, in, n);
-}
-
 static uint64_t site(uint64_t key, int layer, int which) { return ft_key_mix(key, (uint64_t)layer * 8 + which); }
 
 /* The head a batch uses and its label count. */
@@ -368,7 +351,7 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
                          ft_param_data(ps, L->ln1_b), (int)N, C, c->layer_norm_eps);
         ft_linear_fwd(a->f, a->h1, ft_param_data(ps, L->i_w), ft_param_data(ps, L->i_b), (int)N, C, F);
         ft_lora_fwd(m, L->i_w, a->f, F, a->h1, (int)N, train, site(bt->key, l + 1 + c->num_layers, 1));
-        act_fwd(c->act, a->g, a->f, N * F);
+        ft_act_fwd(c->act, a->g, a->f, N * F);
         ft_linear_fwd(bt->g_tmp, a->g, ft_param_data(ps, L->o_w), ft_param_data(ps, L->o_b), (int)N, F, C);
         ft_lora_fwd(m, L->o_w, bt->g_tmp, C, a->g, (int)N, train, site(bt->key, l + 1 + c->num_layers, 2));
         ft_dropout_add_fwd(a->r2, bt->g_tmp, a->h1, N * C, ph, site(bt->key, l + 1, 3));
@@ -438,7 +421,7 @@ static void bert_backward(ft_model *m, const ft_batch *b)
         ft_linear_bwd(bt->g_f1, G(L->o_w), G(L->o_b), bt->g_tmp, a->g, ft_param_data(ps, L->o_w), (int)N, F, C);
         ft_lora_bwd(m, L->o_w, bt->g_f1, bt->g_tmp, C, a->g, (int)N);
         ZERO(bt->g_f2, N * F);
-        act_bwd(c->act, bt->g_f2, bt->g_f1, a->f, N * F);
+        ft_act_bwd(c->act, bt->g_f2, bt->g_f1, a->f, N * F);
         ft_linear_bwd(bt->g_h1, G(L->i_w), G(L->i_b), bt->g_f2, a->h1, ft_param_data(ps, L->i_w), (int)N, C, F);
         ft_lora_bwd(m, L->i_w, bt->g_h1, bt->g_f2, F, a->h1, (int)N);
         /* h1 = LN(r1), r1 = dropout(ctx·Wo^T + bo) + h */

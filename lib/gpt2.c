@@ -45,7 +45,6 @@ typedef struct gpt2 {
     uint64_t key;
 } gpt2;
 
-static const char *act_names[] = { "gelu", "gelu_new", "relu" };
 static const char *const ignore_keys[] = { ".attn.bias", ".attn.masked_bias", "lm_head.weight", NULL };
 
 void ft_gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc)
@@ -71,9 +70,7 @@ void ft_gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc)
     gc->embd_pdrop = (float)ft_config_num(cfg, "embd_pdrop", 0.1);
     gc->attn_pdrop = (float)ft_config_num(cfg, "attn_pdrop", 0.1);
     const char *act = ft_config_str(cfg, "activation_function", "gelu_new");
-    gc->act = -1;
-    for (int i = 0; i < 3; i++) if (strcmp(act, act_names[i]) == 0) gc->act = i;
-    if (!strcmp(act, "gelu_pytorch_tanh")) gc->act = 1;
+    gc->act = ft_act_parse(act);
     if (gc->act < 0) ft_die("%s: activation_function \"%s\" not supported (gelu_new, gelu, relu)", cfg->path, act);
     json_t *sa = json_object_get(cfg->json, "scale_attn_weights");
     if (sa && json_is_false(sa)) ft_die("%s: scale_attn_weights false is not supported", cfg->path);
@@ -222,20 +219,6 @@ static void gpt2_reserve(ft_model *m, int B, int T)
 
 /* ---- forward ---- */
 
-static void act_fwd(int act, float *out, const float *in, size_t n)
-{
-    if (act == 0) ft_gelu_fwd(out, in, n);
-    else if (act == 1) ft_gelu_tanh_fwd(out, in, n);
-    else ft_relu_fwd(out, in, n);
-}
-
-static void act_bwd(int act, float *din, const float *dout, const float *in, size_t n)
-{
-    if (act == 0) ft_gelu_bwd(din, dout, in, n);
-    else if (act == 1) ft_gelu_tanh_bwd(din, dout, in, n);
-    else ft_relu_bwd(din, dout, in, n);
-}
-
 static uint64_t site(uint64_t key, int layer, int which) { return ft_key_mix(key, (uint64_t)layer * 8 + which); }
 
 /* Shifted labels: row t predicts token t+1.  From the batch's token labels
@@ -300,7 +283,7 @@ static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, f
                          ft_param_data(ps, L->ln2_b), (int)N, C, c->layer_norm_eps);
         ft_conv1d_fwd(a->f, a->ln2, ft_param_data(ps, L->fc_w), ft_param_data(ps, L->fc_b), (int)N, C, F);
         ft_lora_fwd(m, L->fc_w, a->f, F, a->ln2, (int)N, train, site(g->key, l + 1, 6));
-        act_fwd(c->act, a->g, a->f, N * F);
+        ft_act_fwd(c->act, a->g, a->f, N * F);
         ft_conv1d_fwd(g->g_tmp, a->g, ft_param_data(ps, L->mp_w), ft_param_data(ps, L->mp_b), (int)N, F, C);
         ft_lora_fwd(m, L->mp_w, g->g_tmp, C, a->g, (int)N, train, site(g->key, l + 1, 7));
         ft_dropout_add_fwd(g->res[l + 1], g->g_tmp, a->res1, N * C, pr, site(g->key, l + 1, 3));
@@ -348,7 +331,7 @@ static void gpt2_backward(ft_model *m, const ft_batch *b)
         ft_conv1d_bwd(g->g_f, G(L->mp_w), G(L->mp_b), g->g_tmp, a->g, ft_param_data(ps, L->mp_w), (int)N, F, C);
         ft_lora_bwd(m, L->mp_w, g->g_f, g->g_tmp, C, a->g, (int)N);
         ZERO(g->g_f2, N * F);
-        act_bwd(c->act, g->g_f2, g->g_f, a->f, N * F);
+        ft_act_bwd(c->act, g->g_f2, g->g_f, a->f, N * F);
         ZERO(g->g_ln, N * C);
         ft_conv1d_bwd(g->g_ln, G(L->fc_w), G(L->fc_b), g->g_f2, a->ln2, ft_param_data(ps, L->fc_w), (int)N, C, F);
         ft_lora_bwd(m, L->fc_w, g->g_ln, g->g_f2, F, a->ln2, (int)N);
@@ -540,7 +523,7 @@ void ft_gpt2_decode(ft_model *m, ft_gpt2_cache *kc, const int32_t *ids, const in
                          N, C, c->layer_norm_eps);
         conv1d_rows(kc->f, kc->ln, ft_param_data(ps, L->fc_w), ft_param_data(ps, L->fc_b), N, C, F);
         ft_lora_fwd(m, L->fc_w, kc->f, F, kc->ln, N, 0, 0);
-        act_fwd(c->act, kc->gg, kc->f, (size_t)N * F);
+        ft_act_fwd(c->act, kc->gg, kc->f, (size_t)N * F);
         conv1d_rows(kc->tmp, kc->gg, ft_param_data(ps, L->mp_w), ft_param_data(ps, L->mp_b), N, F, C);
         ft_lora_fwd(m, L->mp_w, kc->tmp, C, kc->gg, N, 0, 0);
         ft_accumulate(kc->x, kc->tmp, (size_t)N * C);

@@ -310,6 +310,28 @@ void ft_relu_bwd(float *din, const float *dout, const float *in, size_t n)
     for (size_t i = 0; i < n; i++) din[i] += in[i] > 0 ? dout[i] : 0;
 }
 
+int ft_act_parse(const char *name)
+{
+    if (!strcmp(name, "gelu")) return FT_ACT_GELU;
+    if (!strcmp(name, "gelu_new") || !strcmp(name, "gelu_pytorch_tanh")) return FT_ACT_GELU_NEW;
+    if (!strcmp(name, "relu")) return FT_ACT_RELU;
+    return -1;
+}
+
+void ft_act_fwd(int act, float *out, const float *in, size_t n)
+{
+    if (act == FT_ACT_GELU) ft_gelu_fwd(out, in, n);
+    else if (act == FT_ACT_GELU_NEW) ft_gelu_tanh_fwd(out, in, n);
+    else ft_relu_fwd(out, in, n);
+}
+
+void ft_act_bwd(int act, float *din, const float *dout, const float *in, size_t n)
+{
+    if (act == FT_ACT_GELU) ft_gelu_bwd(din, dout, in, n);
+    else if (act == FT_ACT_GELU_NEW) ft_gelu_tanh_bwd(din, dout, in, n);
+    else ft_relu_bwd(din, dout, in, n);
+}
+
 void ft_tanh_fwd(float *out, const float *in, size_t n)
 {
     for (size_t i = 0; i < n; i++) out[i] = tanhf(in[i]);

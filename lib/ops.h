@@ -81,6 +81,15 @@ void ft_add_fwd(float *out, const float *a, const float *b, size_t n);
 /* y += x */
 void ft_accumulate(float *y, const float *x, size_t n);
 
+/* ---- activations by Hugging Face name (hidden_act, activation_function,
+   T5's feed_forward_proj): gelu (erf form), gelu_new (tanh form; also
+   "gelu_pytorch_tanh"), relu.  ft_act_parse returns -1 for other names. ---- */
+enum ft_act { FT_ACT_GELU, FT_ACT_GELU_NEW, FT_ACT_RELU };
+int ft_act_parse(const char *name);
+void ft_act_fwd(int act, float *out, const float *in, size_t n);
+/* din += dout · act'(in) */
+void ft_act_bwd(int act, float *din, const float *dout, const float *in, size_t n);
+
 /* ---- dropout: counter-based, so the backward regenerates the mask instead of
    storing it.  Element i of stream `key` is kept iff hash(key, i) >= p·2^32;
    kept values are scaled by 1/(1-p).  Reproducible for a given key regardless

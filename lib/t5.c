@@ -59,8 +59,6 @@ typedef struct t5 {
     uint64_t key;
 } t5;
 
-static const char *act_names[] = { "gelu", "gelu_new", "relu" };
-
 void ft_t5_config_read(const ft_config *cfg, ft_t5_config *tc)
 {
     memset(tc, 0, sizeof *tc);
@@ -86,8 +84,7 @@ void ft_t5_config_read(const ft_config *cfg, ft_t5_config *tc)
     const char *act = ff;
     if (!strncmp(ff, "gated-", 6)) { tc->gated = 1; act = ff + 6; }
     if (!strcmp(ff, "gated-gelu")) act = "gelu_new";
-    tc->act = -1;
-    for (int i = 0; i < 3; i++) if (!strcmp(act, act_names[i])) tc->act = i;
+    tc->act = ft_act_parse(act);
     if (tc->act < 0 || strchr(act, '-'))
         ft_die("%s: feed_forward_proj \"%s\" not supported (relu, gelu, gated-gelu, gated-relu, gelu_new)",
                cfg->path, ff);
@@ -299,20 +296,6 @@ static void t5_reserve(ft_model *m, int B, int T) { ensure(m, B, T, T); }
 
 /* ---- forward ---- */
 
-static void act_fwd(int act, float *out, const float *in, size_t n)
-{
-    if (act == 0) ft_gelu_fwd(out, in, n);
-    else if (act == 1) ft_gelu_tanh_fwd(out, in, n);
-    else ft_relu_fwd(out, in, n);
-}
-
-static void act_bwd(int act, float *din, const float *dout, const float *in, size_t n)
-{
-    if (act == 0) ft_gelu_bwd(din, dout, in, n);
-    else if (act == 1) ft_gelu_tanh_bwd(din, dout, in, n);
-    else ft_relu_bwd(din, dout, in, n);
-}
-
 /* dropout keys: stack (0 enc, 1 dec), block (L = final), site */
 static uint64_t site(uint64_t key, int stack, int layer, int which)
 {
@@ -332,10 +315,10 @@ static void ff_fwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *y, 
     ft_linear_fwd(a->f0, a->nf, W(b->wi), NULL, N, C, F);
     if (c->gated) {
         ft_linear_fwd(a->f1, a->nf, W(b->wi1), NULL, N, C, F);
-        act_fwd(c->act, a->a0, a->f0, NF);
+        ft_act_fwd(c->act, a->a0, a->f0, NF);
         ft_mul_fwd(a->gd, a->a0, a->f1, NF);
     } else {
-        act_fwd(c->act, a->gd, a->f0, NF);
+        ft_act_fwd(c->act, a->gd, a->f0, NF);
     }
     ft_dropout_fwd(a->gd, a->gd, NF, p, k1);
     ft_linear_fwd(t->g_t, a->gd, W(b->wo), NULL, N, F, C);
@@ -368,9 +351,9 @@ static void ff_bwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *g, 
         float *gf1 = t->g_f1;                                  /* reuse: ∂/∂f1 = g ∘ a0 in place */
         for (size_t i = 0; i < NF; i++) gf1[i] *= a->a0[i];
         ft_linear_bwd(t->g_n, G(b->wi1), NULL, gf1, a->nf, W(b->wi1), N, C, F);
-        act_bwd(c->act, t->g_f0, t->g_h, a->f0, NF);
+        ft_act_bwd(c->act, t->g_f0, t->g_h, a->f0, NF);
     } else {
-        act_bwd(c->act, t->g_f0, t->g_f1, a->f0, NF);
+        ft_act_bwd(c->act, t->g_f0, t->g_f1, a->f0, NF);
     }
     ft_linear_bwd(t->g_n, G(b->wi), NULL, t->g_f0, a->nf, W(b->wi), N, C, F);
     ft_rmsnorm_bwd(g, G(b->lnf), t->g_n, x, a->rstdf, W(b->lnf), N, C);
@@ -749,10 +732,10 @@ void ft_t5_decode_step(ft_model *m, ft_t5_state *s, const int32_t *tokens, float
         ft_linear_fwd(s->f0, s->n, W(b->wi), NULL, R, C, F);
         if (c->gated) {
             ft_linear_fwd(s->f1, s->n, W(b->wi1), NULL, R, C, F);
-            act_fwd(c->act, s->f0, s->f0, (size_t)R * F);
+            ft_act_fwd(c->act, s->f0, s->f0, (size_t)R * F);
             ft_mul_fwd(s->f0, s->f0, s->f1, (size_t)R * F);
         } else {
-            act_fwd(c->act, s->f0, s->f0, (size_t)R * F);
+            ft_act_fwd(c->act, s->f0, s->f0, (size_t)R * F);
         }
         ft_linear_fwd(s->tmp, s->f0, W(b->wo), NULL, R, F, C);
         ft_accumulate(s->x, s->tmp, (size_t)R * C);
