@@ -488,17 +488,9 @@ ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_
 {
     if (task != FT_TASK_SEQ_CLS) ft_die("%s: BERT supports only sequence classification", cfg->path);
     if (num_labels > 0 && num_labels != cfg->num_labels) ft_config_set_labels(cfg, num_labels, NULL);
-    ft_model *m = ft_xcalloc(1, sizeof *m);
     bert *bt = ft_xcalloc(1, sizeof *bt);
-    m->vt = &bert_vt;
-    m->impl = bt;
-    m->arch = "BertForSequenceClassification";
-    m->base_prefix = "bert.";
-    m->task = task;
-    m->cfg = cfg;
+    ft_model *m = ft_model_shell(&bert_vt, bt, "BertForSequenceClassification", "bert.", cfg, task, seed);
     m->num_labels = cfg->num_labels;
-    m->seed = seed;
-    m->threads = omp_get_max_threads();
     ft_model_read_tasks(m);
     if (m->ntasks && cfg->problem_type && strcmp(cfg->problem_type, "single_label_classification"))
         ft_die("%s: several tasks (ft_tasks) need single-label classification", cfg->path);
@@ -510,7 +502,6 @@ ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_
     else if (strcmp(pt, "multi_label_classification") == 0) m->problem = FT_PROBLEM_MULTI_LABEL;
     else ft_die("%s: unknown problem_type \"%s\"", cfg->path, pt);
     ft_bert_config_read(cfg, &bt->c);
-    ft_params_init(&m->params);
     build_params(m, bt);
     return m;
 }

@@ -381,20 +381,10 @@ ft_model *ft_gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_
 {
     (void)num_labels;
     if (task != FT_TASK_CAUSAL_LM) ft_die("%s: GPT-2 supports --task causal-lm", cfg->path);
-    ft_model *m = ft_xcalloc(1, sizeof *m);
     gpt2 *g = ft_xcalloc(1, sizeof *g);
-    m->vt = &gpt2_vt;
-    m->impl = g;
-    m->arch = "GPT2LMHeadModel";
-    m->base_prefix = "transformer.";
+    ft_model *m = ft_model_shell(&gpt2_vt, g, "GPT2LMHeadModel", "transformer.", cfg, task, seed);
     m->ignore_keys = ignore_keys;
-    m->task = task;
-    m->cfg = cfg;
-    m->num_labels = 0;
-    m->seed = seed;
-    m->threads = omp_get_max_threads();
     ft_gpt2_config_read(cfg, &g->c);
-    ft_params_init(&m->params);
     build_params(m, g);
     return m;
 }

@@ -1,6 +1,7 @@
 /* model: architecture dispatch, loading and saving in HF layout.  See model.h. */
 #define _GNU_SOURCE
 #include "model.h"
+#include <omp.h>
 #include "bert.h"
 #include "gpt2.h"
 #include "lora.h"
@@ -88,6 +89,22 @@ ft_model *ft_model_new_from_config(const char *config_path, const char *task, in
 ft_model *ft_model_load(const char *name_or_dir, const char *task, int num_labels, uint64_t seed)
 {
     return ft_model_open(name_or_dir, task, num_labels, NULL, 0, seed);
+}
+
+ft_model *ft_model_shell(const ft_model_vt *vt, void *impl, const char *arch, const char *base_prefix,
+                         ft_config *cfg, enum ft_task task, uint64_t seed)
+{
+    ft_model *m = ft_xcalloc(1, sizeof *m);
+    m->vt = vt;
+    m->impl = impl;
+    m->arch = arch;
+    m->base_prefix = base_prefix;
+    m->task = task;
+    m->cfg = cfg;
+    m->seed = seed;
+    m->threads = omp_get_max_threads();
+    ft_params_init(&m->params);
+    return m;
 }
 
 void ft_model_read_tasks(ft_model *m)

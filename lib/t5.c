@@ -575,22 +575,12 @@ ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t 
 {
     (void)num_labels;
     if (task != FT_TASK_SEQ2SEQ) ft_die("%s: T5 supports only --task seq2seq", cfg->path);
-    ft_model *m = ft_xcalloc(1, sizeof *m);
     t5 *t = ft_xcalloc(1, sizeof *t);
-    m->vt = &t5_vt;
-    m->impl = t;
-    m->arch = "T5ForConditionalGeneration";
-    m->base_prefix = "transformer.";
-    m->task = task;
-    m->cfg = cfg;
-    m->num_labels = 0;
-    m->seed = seed;
-    m->threads = omp_get_max_threads();
+    ft_model *m = ft_model_shell(&t5_vt, t, "T5ForConditionalGeneration", "transformer.", cfg, task, seed);
     ft_t5_config_read(cfg, &t->c);
     t->inner = t->c.num_heads * t->c.d_kv;
     t->EA = ft_xcalloc(t->c.num_layers, sizeof *t->EA);
     t->DA = ft_xcalloc(t->c.num_decoder_layers, sizeof *t->DA);
-    ft_params_init(&m->params);
     build_params(m, t);
     return m;
 }
