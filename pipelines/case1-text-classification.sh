@@ -26,10 +26,7 @@
 # The last line of stdout is the final evaluation as one JSON object.
 set -eu
 . "$(dirname "$0")/small-bert.sh"
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-shared=${FT_SHARED:-$(dirname "$root")/shared}
-export PATH="$root/bin:$PATH"
+. "$(dirname "$0")/env.sh"
 
 DATA=${DATA:-$shared/data/medical/medical_texts.csv}
 LABELS=${LABELS:-$(dirname "$DATA")/labels.txt}

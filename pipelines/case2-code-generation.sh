@@ -25,10 +25,7 @@
 #   SEED (42)  THREADS (all CPUs)  SMALL_D_MODEL (128)  SMALL_LAYERS (2)
 # The last line of stdout is the evaluation as one JSON object.
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-shared=${FT_SHARED:-$(dirname "$root")/shared}
-export PATH="$root/bin:$PATH"
+. "$(dirname "$0")/env.sh"
 
 DATASET=${DATASET:-mbpp}
 DATA_DIR=${DATA_DIR:-$shared/data/code}

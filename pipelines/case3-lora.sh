@@ -29,10 +29,7 @@
 # The last line of stdout is one JSON object: perplexity before and after,
 # trainable parameters, and a few generations.
 set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-shared=${FT_SHARED:-$(dirname "$root")/shared}
-export PATH="$root/bin:$PATH"
+. "$(dirname "$0")/env.sh"
 
 MODEL=${MODEL:-}
 TOKENIZER=${TOKENIZER:-$shared/models/gpt2}

@@ -25,10 +25,7 @@
 # ...}, "single": {...}, "folded": {...}}.
 set -eu
 . "$(dirname "$0")/small-bert.sh"
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-shared=${FT_SHARED:-$(dirname "$root")/shared}
-export PATH="$root/bin:$PATH"
+. "$(dirname "$0")/env.sh"
 
 DATA=${DATA:-"$shared/data/medical/medical_texts.csv $shared/data/tasks/kuake_qic/kuake_qic.csv $shared/data/tasks/chnsenticorp/chnsenticorp.csv"}
 TOKENIZER=${TOKENIZER:-$shared/models/bert-base-chinese}

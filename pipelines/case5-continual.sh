@@ -38,10 +38,7 @@
 # (max_{l<T-1} R[l][j] - R[T-1][j]) (Chaudhry et al. 2018).
 set -eu
 . "$(dirname "$0")/small-bert.sh"
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-shared=${FT_SHARED:-$(dirname "$root")/shared}
-export PATH="$root/bin:$PATH"
+. "$(dirname "$0")/env.sh"
 
 DATA=${DATA:-"$shared/data/medical/medical_texts.csv $shared/data/tasks/chnsenticorp/chnsenticorp.csv"}
 MODEL=${MODEL:-}
