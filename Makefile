@@ -59,7 +59,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/test.h $(BUILD)/libft.a $(wildcard lib/*.
 $(BUILD)/ref/%: tests/ref/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/ref
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/bench
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libft.a $(wildcard lib/*.h bench/*.h) | $(BUILD)/bench
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
 
 $(BUILD)/lib $(BUILD)/tests $(BUILD)/ref $(BUILD)/bench $(BIN):

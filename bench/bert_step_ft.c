@@ -2,9 +2,7 @@
  *   bert_step_ft [STEPS [B [T [LAYERS]]]]     (BERT-base shape by default)
  * Prints "ft tokens/s X gflops Y step_s Z" on stdout, a per-phase split on stderr. */
 #include "bert.h"
-#include "model.h"
-#include "ops.h"
-#include "optim.h"
+#include "bench_step.h"
 #include "rng.h"
 #include "util.h"
 #include <jansson.h>
@@ -12,14 +10,6 @@
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-
-static double cpu_seconds(void)
-{
-    struct rusage u;
-    getrusage(RUSAGE_SELF, &u);
-    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
 
 int main(int argc, char **argv)
 {
@@ -54,27 +44,15 @@ int main(int argc, char **argv)
         printf("sgemm_gflops %.1f\n", g);
         free(x); free(w); free(y);
     }
-    double best = 1e30, sum = 0, tf = 0, tb = 0, to = 0, cpu0 = 0;
-    for (int s = 0; s <= steps; s++) {              /* step 0 warms caches and pages */
-        double t0 = ft_now();
-        m->vt->forward(m, &bt, 1, 1, NULL);
-        double t1 = ft_now();
-        m->vt->backward(m, &bt);
-        double t2 = ft_now();
-        ft_clip_step_zero(opt, ps, 2e-5f, 1.0f, NULL);   /* clip, step, zero_grad */
-        double t3 = ft_now(), dt = t3 - t0;
-        if (s == 0) { ft_gemm_flops_reset(); cpu0 = cpu_seconds(); continue; }
-        sum += dt; tf += t1 - t0; tb += t2 - t1; to += t3 - t2;
-        if (dt < best) best = dt;
-    }
-    double mean = sum / steps, flops = ft_model_flops(m, B, T), cpu = (cpu_seconds() - cpu0) / steps;
+    bench_times t = bench_train_steps(m, &bt, opt, 2e-5f, steps);
+    double flops = ft_model_flops(m, B, T);
     /* the analytic count must be what sgemm was really asked to do */
     double counted = ft_gemm_flops() / steps;
     fprintf(stderr, "ft: GEMM work per step: %.1f GFLOP counted at sgemm, %.1f GFLOP analytic\n",
             counted / 1e9, flops / 1e9);
     if (fabs(counted - flops) > 1e-6 * flops) ft_die("counted GEMM FLOPs differ from the model's count");
     fprintf(stderr, "ft: %d threads, mean step %.3fs (forward %.3f, backward %.3f, clip+adamw %.3f), best %.3fs\n",
-            omp_get_max_threads(), mean, tf / steps, tb / steps, to / steps, best);
-    printf("ft tokens/s %.1f gflops %.1f step_s %.3f cpu_s %.3f\n", B * T / mean, flops / mean / 1e9, mean, cpu);
+            omp_get_max_threads(), t.mean, t.fwd, t.bwd, t.opt, t.best);
+    printf("ft tokens/s %.1f gflops %.1f step_s %.3f cpu_s %.3f\n", B * T / t.mean, flops / t.mean / 1e9, t.mean, t.cpu);
     return 0;
 }

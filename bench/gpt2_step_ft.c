@@ -4,8 +4,7 @@
    usage: gpt2_step_ft CONFIG.json [B T STEPS GEN_TOKENS] */
 #include "generate.h"
 #include "lora.h"
-#include "model.h"
-#include "optim.h"
+#include "bench_step.h"
 #include "util.h"
 #include <omp.h>
 #include <stdio.h>
@@ -36,14 +35,7 @@ static void train(const char *cfg, int lora, int B, int T, int steps)
     int32_t *ids = ft_xmalloc((size_t)B * T * sizeof *ids);
     for (int i = 0; i < B * T; i++) ids[i] = (i * 7919) % 50000;
     ft_batch b = { .B = B, .T = T, .input_ids = ids };
-    double best = 1e30;
-    for (int s = 0; s < steps + 1; s++) {
-        double t0 = ft_now();
-        ft_model_forward_backward(m, &b, 1);
-        ft_clip_step_zero(o, ps, 1e-4f, 1.0f, NULL);   /* clip, step, zero_grad */
-        double dt = ft_now() - t0;
-        if (s > 0 && dt < best) best = dt;     /* the first step warms up */
-    }
+    double best = bench_train_steps(m, &b, o, 1e-4f, steps).best;
     printf("{\"bench\": \"gpt2_train\", \"impl\": \"ft\", \"mode\": \"%s\", \"B\": %d, \"T\": %d, "
            "\"threads\": %d, \"tokens_per_s\": %.1f, \"step_s\": %.3f, \"peak_rss_mib\": %.0f}\n",
            lora ? "lora" : "full", B, T, omp_get_max_threads(), B * T / best, best, rss_kib() / 1024.0);

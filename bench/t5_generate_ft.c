@@ -2,12 +2,12 @@
  * weights), B inputs of TS tokens, BEAMS beams, MAX_NEW new tokens.
  *   t5_generate_ft [B [TS [BEAMS [MAX_NEW [LAYERS]]]]]
  * Prints "ft gen_tokens/s X seconds Y" (B·MAX_NEW over the wall time). */
+#include "bench_step.h"
 #include "generate.h"
 #include "model.h"
 #include "rng.h"
 #include "t5.h"
 #include "util.h"
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -16,14 +16,8 @@ int main(int argc, char **argv)
     ft_set_prog(argv[0]);
     int B = argc > 1 ? atoi(argv[1]) : 8, Ts = argc > 2 ? atoi(argv[2]) : 64;
     int K = argc > 3 ? atoi(argv[3]) : 4, N = argc > 4 ? atoi(argv[4]) : 32, L = argc > 5 ? atoi(argv[5]) : 12;
-    int V = 32100;
-    json_t *j = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:s, s:i, s:i, s:i}",
-                          "model_type", "t5", "vocab_size", V, "d_model", 768, "d_kv", 64, "d_ff", 3072,
-                          "num_layers", L, "num_decoder_layers", L, "num_heads", 12,
-                          "relative_attention_num_buckets", 32, "relative_attention_max_distance", 128,
-                          "dropout_rate", 0.1, "feed_forward_proj", "relu", "pad_token_id", 0,
-                          "eos_token_id", 2, "decoder_start_token_id", 0);
-    ft_model *m = ft_model_new(ft_config_from_json(j, "bench"), FT_TASK_SEQ2SEQ, 0, 1);
+    int V = 32100;                              /* bench_codet5_config's */
+    ft_model *m = ft_model_new(bench_codet5_config(L), FT_TASK_SEQ2SEQ, 0, 1);
     for (int i = 0; i < m->params.n; i++) ft_t5_init_param(m, i, 1);
     int32_t *ids = ft_xmalloc((size_t)B * Ts * 4);
     ft_rng r;
