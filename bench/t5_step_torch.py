@@ -14,25 +14,7 @@ torch.manual_seed(0)
 V, C, H, D, F = 32100, 768, 12, 64, 3072
 cfg = {"vocab_size": V, "d_model": C, "d_kv": D, "d_ff": F, "num_layers": L, "num_decoder_layers": L,
        "num_heads": H, "feed_forward_proj": "relu", "pad_token_id": 0, "decoder_start_token_id": 0}
-w = {"shared.weight": torch.randn(V, C)}
-for st in ("encoder", "decoder"):
-    for l in range(L):
-        p = "%s.block.%d.layer." % (st, l)
-        for x in "qkvo":
-            w[p + "0.SelfAttention.%s.weight" % x] = torch.randn(C, C) * 0.03
-        if l == 0:
-            w[p + "0.SelfAttention.relative_attention_bias.weight"] = torch.randn(32, H) * 0.03
-        w[p + "0.layer_norm.weight"] = torch.ones(C)
-        fl = 1
-        if st == "decoder":
-            for x in "qkvo":
-                w[p + "1.EncDecAttention.%s.weight" % x] = torch.randn(C, C) * 0.03
-            w[p + "1.layer_norm.weight"] = torch.ones(C)
-            fl = 2
-        w[p + "%d.DenseReluDense.wi.weight" % fl] = torch.randn(F, C) * 0.03
-        w[p + "%d.DenseReluDense.wo.weight" % fl] = torch.randn(C, F) * 0.02
-        w[p + "%d.layer_norm.weight" % fl] = torch.ones(C)
-    w[st + ".final_layer_norm.weight"] = torch.ones(C)
+w = t5_ref.random_weights(cfg, 0.03)
 params = {k: v.requires_grad_(True) for k, v in w.items()}
 m = t5_ref.T5(cfg, params)
 m.p = 0.1
