@@ -82,12 +82,8 @@ static void colsum_acc(float *acc, const float *x, int N, int C)
 void ft_linear_bwd(float *din, float *dW, float *db, const float *dout,
                    const float *in, const float *W, int N, int Cin, int Cout)
 {
-    if (din)
-        ft_sgemm(0, 0, N, Cin, Cout,
-                    1.0f, dout, Cout, W, Cin, 1.0f, din, Cin);
-    if (dW)
-        ft_sgemm(1, 0, Cout, Cin, N,
-                    1.0f, dout, Cout, in, Cin, 1.0f, dW, Cin);
+    if (din) ft_sgemm(0, 0, N, Cin, Cout, 1.0f, dout, Cout, W, Cin, 1.0f, din, Cin);
+    if (dW) ft_sgemm(1, 0, Cout, Cin, N, 1.0f, dout, Cout, in, Cin, 1.0f, dW, Cin);
     if (db) colsum_acc(db, dout, N, Cout);
 }
 
@@ -107,12 +103,8 @@ void ft_conv1d_fwd(float *out, const float *in, const float *W, const float *b,
 void ft_conv1d_bwd(float *din, float *dW, float *db, const float *dout,
                    const float *in, const float *W, int N, int Cin, int Cout)
 {
-    if (din)
-        ft_sgemm(0, 1, N, Cin, Cout,
-                 1.0f, dout, Cout, W, Cout, 1.0f, din, Cin);
-    if (dW)
-        ft_sgemm(1, 0, Cin, Cout, N,
-                 1.0f, in, Cin, dout, Cout, 1.0f, dW, Cout);
+    if (din) ft_sgemm(0, 1, N, Cin, Cout, 1.0f, dout, Cout, W, Cout, 1.0f, din, Cin);
+    if (dW) ft_sgemm(1, 0, Cin, Cout, N, 1.0f, in, Cin, dout, Cout, 1.0f, dW, Cout);
     if (db) colsum_acc(db, dout, N, Cout);
 }
 

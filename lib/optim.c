@@ -72,14 +72,17 @@ void ft_adamw_step_some(ft_adamw *o, ft_params *ps, float lr, const unsigned cha
     adamw_pass(o, ps, lr, skip, 1.0f, 0);
 }
 
+/* torch's clip_coef_clamped: min(1, max_norm/(norm+1e-6)); 1 when clipping is off. */
+static float clip_coef(float norm, float max_norm)
+{
+    float c = max_norm / (norm + 1e-6f);
+    return max_norm > 0 && c < 1.0f ? c : 1.0f;
+}
+
 float ft_clip_step_zero(ft_adamw *o, ft_params *ps, float lr, float max_norm, const unsigned char *skip)
 {
-    float norm = ft_grad_norm(ps), coef = 1.0f;
-    if (max_norm > 0) {
-        float c = max_norm / (norm + 1e-6f);
-        if (c < 1.0f) coef = c;
-    }
-    adamw_pass(o, ps, lr, skip, coef, 1);
+    float norm = ft_grad_norm(ps);
+    adamw_pass(o, ps, lr, skip, clip_coef(norm, max_norm), 1);
     return norm;
 }
 
@@ -114,10 +117,7 @@ float ft_grad_norm(const ft_params *ps)
 float ft_clip_grad_norm(ft_params *ps, float max_norm)
 {
     float norm = ft_grad_norm(ps);
-    if (max_norm > 0) {
-        float coef = max_norm / (norm + 1e-6f);
-        if (coef < 1.0f) ft_grad_scale(ps, coef);
-    }
+    ft_grad_scale(ps, clip_coef(norm, max_norm));       /* a no-op at 1 */
     return norm;
 }
 

@@ -119,7 +119,7 @@ run_sequence() {
     fi
     run=$dir/$method-$value
     cp "$dir/task0.R" "$run.R"
-    prev=$dir/task0 fisher= seen="$OUT/$1.$part.tok"
+    prev=$dir/task0 prev_data=$OUT/$1.$part.tok fisher= seen=$prev_data
     i=1
     shift
     for t in "$@"; do
@@ -129,7 +129,7 @@ run_sequence() {
         ewc)
             # the Fisher of every earlier task, accumulated (online EWC, gamma 1)
             ft-eval --model "$prev" --threads "$THREADS" --fisher-out "$run.fisher$i" \
-                ${fisher:+--fisher-in "$fisher"} "$(echo "$seen" | awk '{print $NF}')" > /dev/null
+                ${fisher:+--fisher-in "$fisher"} "$prev_data" > /dev/null
             fisher=$run.fisher$i
             extra="--ewc $value --fisher $fisher" ;;
         replay)
@@ -139,8 +139,8 @@ run_sequence() {
         ft-train --model "$prev" $COMMON $extra --task-labels "$t=$(grep -c . "$OUT/$t.labels"):$OUT/$t.labels" \
             --output-dir "$run.task$i" "$OUT/$t.$part.tok" > "$run.task$i.log"
         evaluate "$run.task$i" "$ev" "$i" "$run.R"
-        prev=$run.task$i
-        seen="$seen $OUT/$t.$part.tok"
+        prev=$run.task$i prev_data=$OUT/$t.$part.tok
+        seen="$seen $prev_data"
         i=$((i + 1))
     done
 }
