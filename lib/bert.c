@@ -1,5 +1,5 @@
-/* bert: BertForSequenceClassification on the ops (HF modeling_bert, eager
- * attention, absolute positions).
+/* bert: BertForSequenceClassification and BertForMaskedLM on the ops (HF
+ * modeling_bert, eager attention, absolute positions).
  *
  *   x   = word[ids] + pos[t] + type[tt]          emb_in  [N,C]
  *   h0  = dropout(LN(x))                         hs[0]   [N,C]
@@ -11,6 +11,10 @@
  *     r2   = dropout(g·Wd^T + bd) + h1;   hs[l+1] = LN(r2)
  *   pooled = tanh(hs[L][:,0]·Wp^T + bp)          [B,C]
  *   logits = dropout(pooled)·Wc^T + bc           [B,L]
+ * Masked LM instead (no pooler), on the M tokens whose label is not -100 only
+ * (the loss ignores the rest, so the others need no vocabulary projection):
+ *   x = hs[L][sel]; u = LN(act(x·Wt^T + bt))     [M,C]   cls.predictions.transform
+ *   logits = u·word^T + bias                     [M,V]   decoder tied to the embeddings
  * Activations live in one arena sized for B×T tokens up front; the backward
  * walks the same list in reverse, accumulating into params.grad. */
 #include "bert.h"
@@ -36,6 +40,12 @@ typedef struct bert {
     ft_bert_config c;
     int word, pos, type, eln_w, eln_b, pool_w, pool_b;
     int *cls_w, *cls_b;                /* per head: [max(ntasks,1)] */
+    int mlm;                           /* BertForMaskedLM: the head below, no pooler */
+    int mt_w, mt_b, mln_w, mln_b, m_bias;
+    /* masked-LM head activations for the M labelled tokens of the last batch */
+    int M, capM;
+    int32_t *msel, *mlab;
+    float *mx, *mt, *mg, *mu, *mmean, *mrstd, *mlogits, *mdlogits, *md1, *md2;
     layer_ix *L;
     /* arena */
     float *arena;
@@ -129,12 +139,20 @@ static void build_params(ft_model *m, bert *bt)
         P(ln2_b, "output.LayerNorm.bias", C, 0);
 #undef P
     }
-    bt->pool_w = add(ps, "bert.pooler.dense.weight", C, C);
-    bt->pool_b = add(ps, "bert.pooler.dense.bias", C, 0);
+    if (bt->mlm) {                             /* BertOnlyMLMHead; decoder.weight is the word embedding */
+        bt->m_bias = add(ps, "cls.predictions.bias", c->vocab_size, 0);
+        bt->mt_w = add(ps, "cls.predictions.transform.dense.weight", C, C);
+        bt->mt_b = add(ps, "cls.predictions.transform.dense.bias", C, 0);
+        bt->mln_w = add(ps, "cls.predictions.transform.LayerNorm.weight", C, 0);
+        bt->mln_b = add(ps, "cls.predictions.transform.LayerNorm.bias", C, 0);
+    } else {
+        bt->pool_w = add(ps, "bert.pooler.dense.weight", C, C);
+        bt->pool_b = add(ps, "bert.pooler.dense.bias", C, 0);
+    }
     int nh = m->ntasks ? m->ntasks : 1;
     bt->cls_w = ft_xcalloc(nh, sizeof *bt->cls_w);
     bt->cls_b = ft_xcalloc(nh, sizeof *bt->cls_b);
-    if (!m->ntasks) {
+    if (!bt->mlm && !m->ntasks) {
         bt->cls_w[0] = add(ps, "classifier.weight", m->num_labels, C);
         bt->cls_b[0] = add(ps, "classifier.bias", m->num_labels, 0);
     }
@@ -299,6 +317,71 @@ static float compute_loss(ft_model *m, bert *bt, const ft_batch *b, float *dlogi
     return w * ft_bce_logits(dlogits, bt->logits, b->float_labels, (size_t)B * nl, w);
 }
 
+/* ---- masked-LM head (BertOnlyMLMHead) ---- */
+
+/* Buffers for up to M labelled tokens; they only grow. */
+static void mlm_ensure(bert *bt, int M)
+{
+    if (M <= bt->capM) return;
+    int cap = M > 2 * bt->capM ? M : 2 * bt->capM;
+    size_t C = bt->c.hidden_size, V = bt->c.vocab_size;
+    float **rows[] = { &bt->mx, &bt->mt, &bt->mg, &bt->mu, &bt->md1, &bt->md2 };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        free(*rows[i]);
+        *rows[i] = ft_xmalloc((size_t)cap * C * sizeof(float));
+    }
+    free(bt->mmean); free(bt->mrstd); free(bt->mlogits); free(bt->mdlogits); free(bt->msel); free(bt->mlab);
+    bt->mmean = ft_xmalloc((size_t)cap * sizeof(float));
+    bt->mrstd = ft_xmalloc((size_t)cap * sizeof(float));
+    bt->mlogits = ft_xmalloc((size_t)cap * V * sizeof(float));
+    bt->mdlogits = ft_xmalloc((size_t)cap * V * sizeof(float));
+    bt->msel = ft_xmalloc((size_t)cap * sizeof(int32_t));
+    bt->mlab = ft_xmalloc((size_t)cap * sizeof(int32_t));
+    bt->capM = cap;
+}
+
+/* Loss over the tokens whose label is not -100 (HF: CrossEntropyLoss over
+   [B·T, V] with ignore_index -100, a mean over those tokens).  No labelled
+   token: loss 0, no gradient (torch would give NaN). */
+static float mlm_forward(ft_model *m, bert *bt, const ft_batch *b, const float *last, int grad,
+                         float *logits_out)
+{
+    ft_bert_config *c = &bt->c;
+    ft_params *ps = &m->params;
+    int C = c->hidden_size, V = c->vocab_size;
+    size_t N = (size_t)b->B * b->T;
+    bt->M = 0;
+    if (!b->labels) return NAN;
+    if (b->Tl != b->T)
+        ft_die("masked LM: labels must be one per token ([%d,%d]), got [%d,%d]", b->B, b->T, b->B, b->Tl);
+    int M = 0;
+    for (size_t i = 0; i < N; i++) {
+        int32_t y = b->labels[i];
+        if (y == -100) continue;
+        if (y < 0 || y >= V) ft_die("masked LM: token label %d out of range for vocab_size %d", y, V);
+        M++;
+    }
+    if (!M) return 0.0f;
+    mlm_ensure(bt, M);
+    for (size_t i = 0, k = 0; i < N; i++) {
+        if (b->labels[i] == -100) continue;
+        bt->msel[k] = (int32_t)i;
+        bt->mlab[k] = b->labels[i];
+        memcpy(bt->mx + k * C, last + i * C, C * sizeof(float));
+        k++;
+    }
+    bt->M = M;
+    ft_linear_fwd(bt->mt, bt->mx, ft_param_data(ps, bt->mt_w), ft_param_data(ps, bt->mt_b), M, C, C);
+    ft_act_fwd(c->act, bt->mg, bt->mt, (size_t)M * C);
+    ft_layernorm_fwd(bt->mu, bt->mmean, bt->mrstd, bt->mg, ft_param_data(ps, bt->mln_w),
+                     ft_param_data(ps, bt->mln_b), M, C, c->layer_norm_eps);
+    ft_linear_fwd(bt->mlogits, bt->mu, ft_param_data(ps, bt->word), ft_param_data(ps, bt->m_bias), M, C, V);
+    if (logits_out) memcpy(logits_out, bt->mlogits, (size_t)M * V * sizeof(float));
+    float w = b->loss_weight > 0 ? b->loss_weight : 1.0f;
+    return w * ft_cross_entropy_smoothed(grad ? bt->mdlogits : NULL, bt->mlogits, bt->mlab, M, V, -100, w,
+                                         m->label_smoothing);
+}
+
 static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, float *logits_out)
 {
     bert *bt = m->impl;
@@ -360,6 +443,11 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     }
 
     float *last = bt->hs[grad ? c->num_layers : c->num_layers & 1];
+    if (bt->mlm) {
+        float loss = mlm_forward(m, bt, b, last, grad, logits_out);
+        if (grad && isnan(loss)) ft_die("training batch has no labels");
+        return loss;
+    }
     for (int i = 0; i < B; i++) memcpy(bt->cls + (size_t)i * C, last + (size_t)i * T * C, C * sizeof(float));
     ft_linear_fwd(bt->pooled, bt->cls, ft_param_data(ps, bt->pool_w), ft_param_data(ps, bt->pool_b), B, C, C);
     ft_lora_fwd(m, bt->pool_w, bt->pooled, C, bt->cls, B, train, site(bt->key, 0, 5));
@@ -379,6 +467,28 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
 #define ZERO(p, n) memset((p), 0, (size_t)(n) * sizeof(float))
 #define G(i) (ps->p[i].trainable ? ft_param_grad(ps, i) : NULL)
 
+/* Masked-LM head backward: g_out[N,C] = ∂loss/∂hs[L] (zero but the labelled
+   rows); the tied decoder's gradient goes into the word embedding's. */
+static void mlm_backward(ft_model *m, bert *bt, size_t N)
+{
+    ft_bert_config *c = &bt->c;
+    ft_params *ps = &m->params;
+    int C = c->hidden_size, V = c->vocab_size, M = bt->M;
+    ZERO(bt->g_out, N * C);
+    if (!M) return;
+    ZERO(bt->md1, (size_t)M * C);
+    ft_linear_bwd(bt->md1, G(bt->word), G(bt->m_bias), bt->mdlogits, bt->mu, ft_param_data(ps, bt->word), M, C, V);
+    ZERO(bt->md2, (size_t)M * C);
+    ft_layernorm_bwd(bt->md2, G(bt->mln_w), G(bt->mln_b), bt->md1, bt->mg, bt->mmean, bt->mrstd,
+                     ft_param_data(ps, bt->mln_w), M, C);
+    ZERO(bt->md1, (size_t)M * C);
+    ft_act_bwd(c->act, bt->md1, bt->md2, bt->mt, (size_t)M * C);
+    ZERO(bt->md2, (size_t)M * C);
+    ft_linear_bwd(bt->md2, G(bt->mt_w), G(bt->mt_b), bt->md1, bt->mx, ft_param_data(ps, bt->mt_w), M, C, C);
+    for (int k = 0; k < M; k++)
+        memcpy(bt->g_out + (size_t)bt->msel[k] * C, bt->md2 + (size_t)k * C, C * sizeof(float));
+}
+
 static void bert_backward(ft_model *m, const ft_batch *b)
 {
     bert *bt = m->impl;
@@ -390,6 +500,8 @@ static void bert_backward(ft_model *m, const ft_batch *b)
     float ph = bt->train ? c->hidden_dropout : 0, pa = bt->train ? c->attention_dropout : 0;
     float pc = bt->train ? c->classifier_dropout : 0;
 
+    if (bt->mlm) mlm_backward(m, bt, N);
+    else {
     /* classifier and pooler */
     int nl, hd = head_of(m, b, &nl);
     ZERO(bt->g_pool, B * C);
@@ -406,6 +518,7 @@ static void bert_backward(ft_model *m, const ft_batch *b)
     ZERO(bt->g_out, N * C);
     for (int i = 0; i < B; i++)
         memcpy(bt->g_out + (size_t)i * T * C, bt->g_cls + (size_t)i * C, C * sizeof(float));
+    }
 
     for (int l = c->num_layers - 1; l >= 0; l--) {
         layer_ix *L = &bt->L[l];
@@ -461,6 +574,7 @@ static double bert_flops(const ft_model *m, int B, int T)
     /* matmuls: 2 flops per MAC, ×3 for forward + two backward GEMMs */
     double layer = 6 * N * (4 * C * C + 2 * C * F) + 3 * 2 * 2 * N * T * C;
     double head = 6 * B * (C * C + C * m->num_labels);
+    if (bt->mlm) head = 6 * 0.15 * N * (C * C + C * bt->c.vocab_size);   /* at HF's default 15 % masked */
     return bt->c.num_layers * layer + head;
 }
 
@@ -469,6 +583,8 @@ static void bert_free(ft_model *m)
     bert *bt = m->impl;
     free(bt->arena); free(bt->hs); free(bt->A); free(bt->L); free(bt->cls_w); free(bt->cls_b);
     free(bt->pos_ids); free(bt->zero_ids);
+    free(bt->mx); free(bt->mt); free(bt->mg); free(bt->mu); free(bt->md1); free(bt->md2);
+    free(bt->mmean); free(bt->mrstd); free(bt->mlogits); free(bt->mdlogits); free(bt->msel); free(bt->mlab);
     free(bt);
 }
 
@@ -484,11 +600,27 @@ static int bert_linear_kind(const ft_model *m, int i)
 static const ft_model_vt bert_vt = { bert_forward, bert_backward, bert_reserve, bert_flops, bert_free,
                                      NULL, bert_linear_kind };
 
+/* The decoder of BertForMaskedLM is the word embedding (tied, HF's default);
+   a checkpoint may store it again under these names. */
+static const char *const mlm_tied_keys[] = { "cls.predictions.decoder.weight", "cls.predictions.decoder.bias", NULL };
+
 ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
 {
-    if (task != FT_TASK_SEQ_CLS) ft_die("%s: BERT supports only sequence classification", cfg->path);
-    if (num_labels > 0 && num_labels != cfg->num_labels) ft_config_set_labels(cfg, num_labels, NULL);
+    if (task != FT_TASK_SEQ_CLS && task != FT_TASK_MASKED_LM)
+        ft_die("%s: BERT supports --task seq-cls and masked-lm", cfg->path);
     bert *bt = ft_xcalloc(1, sizeof *bt);
+    if (task == FT_TASK_MASKED_LM) {
+        if (!ft_config_bool(cfg, "tie_word_embeddings", 1))
+            ft_die("%s: masked LM with tie_word_embeddings false is not supported", cfg->path);
+        bt->mlm = 1;
+        ft_model *m = ft_model_shell(&bert_vt, bt, "BertForMaskedLM", "bert.", cfg, task, seed);
+        m->num_labels = cfg->num_labels;
+        m->ignore_keys = mlm_tied_keys;
+        ft_bert_config_read(cfg, &bt->c);
+        build_params(m, bt);
+        return m;
+    }
+    if (num_labels > 0 && num_labels != cfg->num_labels) ft_config_set_labels(cfg, num_labels, NULL);
     ft_model *m = ft_model_shell(&bert_vt, bt, "BertForSequenceClassification", "bert.", cfg, task, seed);
     m->num_labels = cfg->num_labels;
     ft_model_read_tasks(m);

@@ -1,7 +1,9 @@
 #include "evaluate.h"
 #include "batcher.h"
 #include "metrics.h"
+#include "mlm.h"
 #include "penalty.h"
+#include "rng.h"
 #include "util.h"
 #include <math.h>
 #include <string.h>
@@ -78,6 +80,15 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
     ft_cls_metrics *cm = m->task == FT_TASK_SEQ_CLS && k > 1 ? ft_cls_metrics_new(k) : NULL;
     double loss_sum = 0;
     long loss_n = 0;
+    /* masked LM: each batch masked as in training, but with a fixed key per
+       batch so every evaluation sees the same masks; accuracy over them */
+    int mlm = m->task == FT_TASK_MASKED_LM;
+    if (mlm && !m->mlm) ft_die("internal: masked-LM evaluation without a masking setup");
+    int V = mlm ? m->mlm->vocab : 0;
+    int32_t *mids = NULL, *mlab = NULL;
+    size_t mcap = 0, mlogits_cap = 0;
+    float *mlogits = NULL;
+    long mlm_right = 0, mlm_total = 0;
     ft_record rec = {0};
     for (size_t s = 0; s < n; s += batch_size) {
         int count = (int)(n - s < (size_t)batch_size ? n - s : (size_t)batch_size);
@@ -86,7 +97,32 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
                        .attention_mask = b.attention_mask, .token_type_ids = b.token_type_ids,
                        .labels = ds->label_kind != FT_LABELS_NONE ? b.labels : NULL,
                        .Tl = ds->label_kind == FT_LABELS_SEQUENCE ? b.Tl : 0, .task = head};
-        float loss = ft_model_forward(m, &fb, m->task == FT_TASK_SEQ_CLS ? logits : NULL);
+        size_t chosen = 0;
+        if (mlm) {
+            size_t nt = (size_t)b.B * b.T;
+            if (nt > mcap) {
+                mids = ft_xrealloc(mids, nt * sizeof *mids);
+                mlab = ft_xrealloc(mlab, nt * sizeof *mlab);
+                mcap = nt;
+            }
+            chosen = ft_mlm_mask(m->mlm, nt, b.input_ids, b.attention_mask, mids, mlab,
+                                 ft_key_mix(0x65766d6c6dULL, s));
+            if (chosen * V > mlogits_cap) mlogits = ft_xrealloc(mlogits, (mlogits_cap = chosen * V) * sizeof *mlogits);
+            fb.input_ids = mids;
+            fb.labels = mlab;
+            fb.Tl = b.T;
+        }
+        float loss = ft_model_forward(m, &fb, m->task == FT_TASK_SEQ_CLS ? logits : mlm ? mlogits : NULL);
+        if (mlm) {
+            for (size_t i = 0, r = 0; i < (size_t)b.B * b.T; i++) {
+                if (mlab[i] == -100) continue;
+                const float *row = mlogits + r++ * V;
+                int pred = 0;
+                for (int c = 1; c < V; c++) if (row[c] > row[pred]) pred = c;
+                mlm_right += pred == mlab[i];
+                mlm_total++;
+            }
+        }
         if (!isnan(loss)) {
             /* HF averages per-example losses: weight each batch by its size */
             loss_sum += (double)loss * count;
@@ -118,10 +154,16 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
     if (loss_n) {
         snprintf(key, sizeof key, "%sloss", prefix);
         json_object_set_new(out, key, json_real(loss_sum / loss_n));
-        if (m->task == FT_TASK_CAUSAL_LM || m->task == FT_TASK_SEQ2SEQ) {
+        if (m->task == FT_TASK_CAUSAL_LM || m->task == FT_TASK_SEQ2SEQ || mlm) {
             snprintf(key, sizeof key, "%sperplexity", prefix);
             json_object_set_new(out, key, json_real(exp(loss_sum / loss_n)));
         }
+    }
+    if (mlm && mlm_total) {       /* run_mlm.py's accuracy: over the masked tokens */
+        snprintf(key, sizeof key, "%saccuracy", prefix);
+        json_object_set_new(out, key, json_real((double)mlm_right / mlm_total));
+        snprintf(key, sizeof key, "%smasked_tokens", prefix);
+        json_object_set_new(out, key, json_integer(mlm_total));
     }
     if (cm) {
         ft_cls_metrics_finish(cm);
@@ -139,6 +181,9 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
     ft_batch_data_free(&b);
     free(logits);
     free(prob);
+    free(mids);
+    free(mlab);
+    free(mlogits);
     return out;
 }
 

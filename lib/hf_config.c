@@ -90,6 +90,14 @@ double ft_config_num(const ft_config *c, const char *key, double def)
     ft_die("%s: \"%s\" must be a number", what(c), key);
 }
 
+int ft_config_bool(const ft_config *c, const char *key, int def)
+{
+    json_t *v = json_object_get(c->json, key);
+    if (!v || json_is_null(v)) return def;
+    if (json_is_boolean(v)) return json_is_true(v);
+    ft_die("%s: \"%s\" must be true or false", what(c), key);
+}
+
 const char *ft_config_str(const ft_config *c, const char *key, const char *def)
 {
     json_t *v = json_object_get(c->json, key);

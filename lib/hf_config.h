@@ -23,6 +23,7 @@ void ft_config_free(ft_config *c);
 long ft_config_int(const ft_config *c, const char *key, long def);
 double ft_config_num(const ft_config *c, const char *key, double def);
 const char *ft_config_str(const ft_config *c, const char *key, const char *def);
+int ft_config_bool(const ft_config *c, const char *key, int def);
 /* Dies if the key is absent. */
 long ft_config_req_int(const ft_config *c, const char *key);
 

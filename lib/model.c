@@ -19,13 +19,14 @@ int ft_task_parse(const char *s)
     if (!strcmp(s, "seq-cls") || !strcmp(s, "sequence-classification")) return FT_TASK_SEQ_CLS;
     if (!strcmp(s, "causal-lm")) return FT_TASK_CAUSAL_LM;
     if (!strcmp(s, "seq2seq")) return FT_TASK_SEQ2SEQ;
+    if (!strcmp(s, "masked-lm") || !strcmp(s, "fill-mask")) return FT_TASK_MASKED_LM;
     return -1;
 }
 
 static enum ft_task task_or_die(const char *s)
 {
     int t = ft_task_parse(s ? s : "seq-cls");
-    if (t < 0) ft_die("unknown task \"%s\" (seq-cls, causal-lm, seq2seq)", s);
+    if (t < 0) ft_die("unknown task \"%s\" (seq-cls, causal-lm, seq2seq, masked-lm)", s);
     return (enum ft_task)t;
 }
 

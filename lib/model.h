@@ -19,8 +19,9 @@
 #include "hf_config.h"
 
 /* Tasks.  Strings accepted by ft_task_parse: "seq-cls" (also
-   "sequence-classification"), "causal-lm", "seq2seq". */
-enum ft_task { FT_TASK_SEQ_CLS, FT_TASK_CAUSAL_LM, FT_TASK_SEQ2SEQ };
+   "sequence-classification"), "causal-lm", "seq2seq", "masked-lm" (also
+   "fill-mask": BertForMaskedLM, for pretraining an encoder on unlabelled text). */
+enum ft_task { FT_TASK_SEQ_CLS, FT_TASK_CAUSAL_LM, FT_TASK_SEQ2SEQ, FT_TASK_MASKED_LM };
 int ft_task_parse(const char *s);           /* -1 if unknown */
 
 /* HF problem_type for sequence classification. */
@@ -52,7 +53,8 @@ typedef struct ft_head {
 
 typedef struct ft_model ft_model;
 typedef struct ft_model_vt {
-    /* Forward; if logits != NULL copy them out ([B, num_labels]).  train=1
+    /* Forward; if logits != NULL copy them out ([B, num_labels]; masked LM:
+       [M, vocab_size] for the M tokens whose label is not -100, in order).  train=1
        enables dropout.  grad=1 keeps activations for backward.  Returns the
        loss, or NAN when the batch has no labels. */
     float (*forward)(ft_model *m, const ft_batch *b, int train, int grad, float *logits);
@@ -87,6 +89,8 @@ struct ft_model {
     float label_smoothing;       /* HF label_smoothing_factor for classification losses */
     void *impl;                  /* architecture-specific state */
     struct ft_lora *lora;        /* attached adapter (lora.h), or NULL */
+    const struct ft_mlm *mlm;    /* masked LM: the masking every batch gets (mlm.h),
+                                    set by the tool; borrowed */
     const char *const *ignore_keys;  /* checkpoint names (suffixes) that are buffers,
                                         not weights; NULL-terminated, may be NULL */
 };

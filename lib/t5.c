@@ -77,8 +77,7 @@ void ft_t5_config_read(const ft_config *cfg, ft_t5_config *tc)
     tc->pad_token_id = (int)ft_config_int(cfg, "pad_token_id", 0);
     tc->eos_token_id = (int)ft_config_int(cfg, "eos_token_id", 1);
     tc->decoder_start_token_id = (int)ft_config_int(cfg, "decoder_start_token_id", tc->pad_token_id);
-    json_t *tie = json_object_get(cfg->json, "tie_word_embeddings");
-    tc->tie = !tie || json_is_true(tie);
+    tc->tie = ft_config_bool(cfg, "tie_word_embeddings", 1);
     /* HF T5Config: "gated-gelu" means gelu_new; otherwise "[gated-]ACT" */
     const char *ff = ft_config_str(cfg, "feed_forward_proj", "relu");
     const char *act = ff;

@@ -32,6 +32,17 @@ uint64_t ft_tok_hash(const ft_tokenizer *t) { return t->hash; }
 int ft_tok_vocab_size(const ft_tokenizer *t) { return t->vocab.n_ids; }
 int ft_tok_pad_id(const ft_tokenizer *t) { return t->pad_id; }
 int ft_tok_has_type_ids(const ft_tokenizer *t) { return t->has_type_ids; }
+int ft_tok_is_special(const ft_tokenizer *t, int id) { return id >= 0 && id < t->vocab.n_ids && t->is_special[id]; }
+
+int ft_tok_mask_id(const ft_tokenizer *t)
+{
+    static const char *masks[] = { "[MASK]", "<mask>", NULL };
+    for (int i = 0; masks[i]; i++) {
+        int id = vocab_get(&t->vocab, masks[i], strlen(masks[i]));
+        if (id >= 0) return id;
+    }
+    return -1;
+}
 int ft_tok_model_max_length(const ft_tokenizer *t) { return t->model_max_length; }
 int ft_tok_token_to_id(const ft_tokenizer *t, const char *s, size_t n) { return vocab_get(&t->vocab, s, n); }
 const char *ft_tok_id_to_token(const ft_tokenizer *t, int id, size_t *n) { return vocab_str(&t->vocab, id, n); }

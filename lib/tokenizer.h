@@ -35,6 +35,8 @@ int ft_tok_vocab_size(const ft_tokenizer *t);          /* highest id + 1 */
 int ft_tok_token_to_id(const ft_tokenizer *t, const char *s, size_t n);  /* -1: none */
 const char *ft_tok_id_to_token(const ft_tokenizer *t, int id, size_t *n); /* NULL: none */
 int ft_tok_pad_id(const ft_tokenizer *t);              /* -1: no pad token */
+int ft_tok_mask_id(const ft_tokenizer *t);             /* [MASK] / <mask>; -1: none */
+int ft_tok_is_special(const ft_tokenizer *t, int id);  /* a special added token ([CLS], <pad>, ...) */
 int ft_tok_has_type_ids(const ft_tokenizer *t);        /* model takes token_type_ids */
 int ft_tok_model_max_length(const ft_tokenizer *t);    /* from tokenizer_config.json, 0: unknown */
 

@@ -2,6 +2,7 @@
 #include "batcher.h"
 #include "checkpoint.h"
 #include "evaluate.h"
+#include "mlm.h"
 #include "optim.h"
 #include "penalty.h"
 #include "rng.h"
@@ -596,6 +597,9 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     ft_model_reserve(m, reserve_B, a->max_length ? a->max_length : data->max_len);
     int64_t *order = train ? ft_xmalloc(train->n * sizeof *order) : NULL;
     ft_batch_data b = {0};
+    int32_t *mlm_ids = NULL, *mlm_labels = NULL;     /* masked-LM inputs and labels */
+    size_t mlm_cap = 0;
+    if (m->task == FT_TASK_MASKED_LM && !m->mlm) ft_die("internal: masked-LM training without a masking setup");
     double loss_since = 0, last_norm = 0, pen_since = 0;
     long steps_since = 0;
     int stopped_early = 0, exit_status = 0;
@@ -630,6 +634,20 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
             ft_batch fb = {.B = bd->B, .T = bd->T, .input_ids = bd->input_ids,
                            .attention_mask = bd->attention_mask, .token_type_ids = bd->token_type_ids,
                            .labels = bd->labels, .Tl = bd->Tl};
+            if (m->task == FT_TASK_MASKED_LM) {
+                /* fresh masks for every micro-batch, keyed by its place in the run */
+                size_t nt = (size_t)bd->B * bd->T;
+                if (nt > mlm_cap) {
+                    mlm_ids = ft_xrealloc(mlm_ids, nt * sizeof *mlm_ids);
+                    mlm_labels = ft_xrealloc(mlm_labels, nt * sizeof *mlm_labels);
+                    mlm_cap = nt;
+                }
+                ft_mlm_mask(m->mlm, nt, bd->input_ids, bd->attention_mask, mlm_ids, mlm_labels,
+                            ft_key_mix(ft_key_mix(a->seed, 0x6d6c6dULL), (uint64_t)(ep * st.batches_per_epoch + mb)));
+                fb.input_ids = mlm_ids;
+                fb.labels = mlm_labels;
+                fb.Tl = bd->T;
+            }
             if (heads) {
                 fb.task = plan[mb].head;
                 fb.loss_weight = a->task_weights ? (float)a->task_weights[fb.task] : 0;
@@ -744,6 +762,8 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
 out:
     free(last_ckpt);
     free(order);
+    free(mlm_ids);
+    free(mlm_labels);
     free(sel);
     free(plan);
     free(heads);

@@ -21,6 +21,11 @@
 #   SEED (42)  EPOCHS (3; 10 from scratch)  MAX_LENGTH (128)  BATCH (16)
 #   LR (5e-5; 1e-3 from scratch)  WARMUP_STEPS (500; 100 from scratch)  THREADS
 #   WEIGHT_DECAY (0.01)  LABEL_SMOOTHING (0; 0.1 from scratch)
+# Masked-LM pretraining first (BertForMaskedLM on the training texts, labels
+# unused, as run_mlm.py; then fine-tuned from there):
+#   PRETRAIN_EPOCHS (0 with a MODEL; from scratch: see below)  PRETRAIN_LR (1e-3)
+#   PRETRAIN_TEXT  more CSVs with a text column to pretrain on (none)
+#   MLM_PROBABILITY (0.15)
 # The from-scratch defaults were chosen on a validation split by bench/case1_tune
 # (docs/case1-text-classification.md).
 # The last line of stdout is the final evaluation as one JSON object.
@@ -58,16 +63,33 @@ if [ -z "$MODEL" ]; then
     LR=${LR:-1e-3}
     WARMUP_STEPS=${WARMUP_STEPS:-100}
     LABEL_SMOOTHING=${LABEL_SMOOTHING:-0.1}
+    PRETRAIN_EPOCHS=${PRETRAIN_EPOCHS:-0}
 else
     scratch=
     EPOCHS=${EPOCHS:-3}
     LR=${LR:-5e-5}
     WARMUP_STEPS=${WARMUP_STEPS:-500}
     LABEL_SMOOTHING=${LABEL_SMOOTHING:-0}
+    PRETRAIN_EPOCHS=${PRETRAIN_EPOCHS:-0}
 fi
+PRETRAIN_LR=${PRETRAIN_LR:-1e-3}
+PRETRAIN_TEXT=${PRETRAIN_TEXT:-}
+MLM_PROBABILITY=${MLM_PROBABILITY:-0.15}
 
 ft-split --test-size 0.2 --seed "$SEED" --train "$OUT/train.csv" --test "$OUT/val.csv" "$DATA"
 ft-tokenize --model "$MODEL" --max-length "$MAX_LENGTH" --padding max_length -o "$OUT/train.tok" "$OUT/train.csv"
+if [ "$PRETRAIN_EPOCHS" != 0 ]; then
+    # Masked-LM pretraining on the training texts only (never the validation
+    # texts), the labels unused; the classifier then starts from its encoder.
+    ft-tokenize --model "$MODEL" --max-length "$MAX_LENGTH" -o "$OUT/pretrain.tok" "$OUT/train.csv" $PRETRAIN_TEXT
+    ft-train --model "$MODEL" $scratch --task masked-lm --mlm-probability "$MLM_PROBABILITY" \
+        --output-dir "$OUT/mlm" --num-train-epochs "$PRETRAIN_EPOCHS" \
+        --per-device-train-batch-size "$BATCH" --learning-rate "$PRETRAIN_LR" \
+        --warmup-ratio 0.06 --weight-decay "$WEIGHT_DECAY" --save-strategy no --logging-steps 100 \
+        --seed "$SEED" --threads "$THREADS" "$OUT/pretrain.tok" > "$OUT/mlm_log.jsonl"
+    MODEL=$OUT/mlm
+    scratch=
+fi
 ft-tokenize --model "$MODEL" --max-length "$MAX_LENGTH" --padding max_length -o "$OUT/val.tok" "$OUT/val.csv"
 ft-train --model "$MODEL" $scratch --task seq-cls --num-labels "$num_labels" --labels "$LABELS" \
     --output-dir "$OUT/model" --num-train-epochs "$EPOCHS" \

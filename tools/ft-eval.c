@@ -1,8 +1,10 @@
 /* ft-eval: a model and token records in, metrics JSON out. */
+#include "checkpoint.h"
 #include "dataset.h"
 #include "evaluate.h"
 #include "evaluate_s2s.h"
 #include "lora.h"
+#include "mlm.h"
 #include "model.h"
 #include "stream.h"
 #include "penalty.h"
@@ -18,7 +20,10 @@ static const char usage[] =
 "precision/recall/F1 (macro and weighted, sklearn's definitions), a per-class\n"
 "report and the confusion matrix, with classes named from id2label.\n"
 "  --model DIR              a model directory written by ft-train (or any HF one)\n"
-"  --task seq-cls           the task (default: seq-cls)\n"
+"  --task seq-cls           the task (default: seq-cls; causal-lm, seq2seq, masked-lm)\n"
+"  --mlm-probability P      masked-lm: share of tokens masked (0.15), with fixed\n"
+"                           masks per batch; reports eval_loss, eval_perplexity and\n"
+"                           eval_accuracy over the masked tokens, as run_mlm.py\n"
 "  --adapter DIR            apply a LoRA adapter (PEFT layout) unmerged, as PeftModel\n"
 "  --per-device-eval-batch-size N   rows per forward pass (default 8; alias --batch-size)\n"
 "  --predictions FILE       also write one record per input: id, label, prediction,\n"
@@ -43,19 +48,20 @@ int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
     enum { O_MODEL = 256, O_TASK, O_EBS, O_PRED, O_THREADS, O_FOUT, O_FIN, O_GAMMA, O_REFS, O_TCOL,
-           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON, O_ADAPTER };
+           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON, O_ADAPTER, O_MLM_P };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"task", 1, 0, O_TASK}, {"per-device-eval-batch-size", 1, 0, O_EBS},
         {"batch-size", 1, 0, O_EBS}, {"predictions", 1, 0, O_PRED}, {"output", 1, 0, 'o'},
         {"threads", 1, 0, O_THREADS}, {"fisher-out", 1, 0, O_FOUT}, {"fisher-in", 1, 0, O_FIN},
         {"ewc-gamma", 1, 0, O_GAMMA}, {"references", 1, 0, O_REFS}, {"target-column", 1, 0, O_TCOL},
         {"no-exec", 0, 0, O_NOEXEC}, {"jobs", 1, 0, O_JOBS}, {"exec-timeout", 1, 0, O_XTIME},
-        {"exec-memory-mb", 1, 0, O_XMEM}, {"python", 1, 0, O_PYTHON}, {"adapter", 1, 0, O_ADAPTER}, {"help", 0, 0, 'h'},
+        {"exec-memory-mb", 1, 0, O_XMEM}, {"python", 1, 0, O_PYTHON}, {"adapter", 1, 0, O_ADAPTER},
+        {"mlm-probability", 1, 0, O_MLM_P}, {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
     const char *model = NULL, *task = "seq-cls", *pred_path = NULL, *out_path = NULL;
     const char *fisher_out = NULL, *fisher_in = NULL, *adapter = NULL;
-    double gamma = 1.0;
-    int bs = 8, c;
+    double gamma = 1.0, mlm_p = 0.15;
+    int bs = 8, c, mlm_p_given = 0;
     const char *refs = NULL;
     ft_s2s_eval_opts so;
     ft_s2s_eval_opts_default(&so);
@@ -78,6 +84,7 @@ int main(int argc, char **argv)
         case O_XMEM: so.x.mem_mb = ft_parse_long("--exec-memory-mb", optarg, 16, 1 << 24); break;
         case O_PYTHON: so.x.python = optarg; break;
         case O_ADAPTER: adapter = optarg; break;
+        case O_MLM_P: mlm_p = ft_parse_double("--mlm-probability", optarg, 1e-6, 1); mlm_p_given = 1; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -96,12 +103,21 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!model) ft_die("--model DIR is required (see --help)");
-    if (ft_task_parse(task) < 0) ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq)", task);
+    if (ft_task_parse(task) < 0) ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq, masked-lm)", task);
     if (optind + 1 < argc) ft_die("one input file at most (got %d)", argc - optind);
     const char *in = optind < argc ? argv[optind] : "-";
 
+    int mlm = ft_task_parse(task) == FT_TASK_MASKED_LM;
+    if (mlm_p_given && !mlm) ft_die("--mlm-probability is for --task masked-lm");
+    if (mlm && (pred_path || fisher_out)) ft_die("--predictions and --fisher-out are for classification, not --task masked-lm");
     ft_dataset *ds = ft_dataset_load(in);
     ft_model *m = ft_model_load(model, task, 0, 0);
+    ft_mlm *masking = NULL;
+    if (mlm) {
+        char *dir = ft_resolve_model_dir(model);
+        m->mlm = masking = ft_mlm_from_tokenizer(dir, mlm_p);
+        free(dir);
+    }
     if (adapter) {
         if (!m->vt->linear_kind) ft_die("--adapter: not supported for %s models yet", m->arch);
         ft_lora_load(m, adapter);
@@ -123,6 +139,7 @@ int main(int argc, char **argv)
     ft_out_commit(o);
     json_decref(r);
     ft_model_free(m);
+    ft_mlm_free(masking);
     ft_dataset_free(ds);
     return 0;
 }

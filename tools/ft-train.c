@@ -3,6 +3,7 @@
 #include "dataset.h"
 #include "evaluate.h"
 #include "lora.h"
+#include "mlm.h"
 #include "model.h"
 #include "optim.h"
 #include "trainer.h"
@@ -19,7 +20,10 @@ static const char usage[] =
 "--output-dir in HF layout.  Flags are TrainingArguments in kebab-case.\n"
 "Model and task:\n"
 "  --model DIR                   model directory, HF cache entry or name\n"
-"  --task seq-cls                what to train (seq-cls; causal-lm, seq2seq with their models)\n"
+"  --task seq-cls                what to train (seq-cls; causal-lm, seq2seq with their models;\n"
+"                                masked-lm: BertForMaskedLM on unlabelled text, to pretrain)\n"
+"  --mlm-probability P           masked-lm: share of tokens masked afresh in every batch (0.15;\n"
+"                                DataCollatorForLanguageModeling: 80% [MASK], 10% random, 10% kept)\n"
 "  --num-labels N                classes for seq-cls (a missing head is initialised as HF does)\n"
 "  --labels FILE                 class names, one a line (sets id2label)\n"
 "  --from-scratch                ignore weights in DIR: initialise from config.json alone\n"
@@ -69,7 +73,7 @@ enum {
     O_LOG_STRAT, O_SEED, O_THREADS, O_RESUME, O_DROP_LAST, O_GROUP, O_MAX_LEN, O_QUIET, O_HELP,
     O_L2SP, O_EWC, O_FISHER, O_REPLAY, O_REPLAY_RATIO,
     O_LORA_R, O_LORA_ALPHA, O_LORA_DROPOUT, O_TARGETS, O_LORA_BIAS, O_MODULES_TO_SAVE, O_RSLORA,
-    O_ADAPTER, O_TASK_LABELS, O_TASK_SAMPLING, O_TASK_TEMP, O_TASK_WEIGHTS, O_LABEL_SMOOTHING
+    O_ADAPTER, O_TASK_LABELS, O_TASK_SAMPLING, O_TASK_TEMP, O_TASK_WEIGHTS, O_LABEL_SMOOTHING, O_MLM_P
 };
 
 static enum ft_interval interval(const char *flag, const char *s)
@@ -223,7 +227,7 @@ int main(int argc, char **argv)
         {"warmup-steps", 1, 0, O_WARMUP_STEPS}, {"warmup-ratio", 1, 0, O_WARMUP_RATIO},
         {"weight-decay", 1, 0, O_WD}, {"adam-beta1", 1, 0, O_B1}, {"adam-beta2", 1, 0, O_B2},
         {"adam-epsilon", 1, 0, O_EPS}, {"max-grad-norm", 1, 0, O_MGN},
-        {"label-smoothing-factor", 1, 0, O_LABEL_SMOOTHING},
+        {"label-smoothing-factor", 1, 0, O_LABEL_SMOOTHING}, {"mlm-probability", 1, 0, O_MLM_P},
         {"lr-scheduler-type", 1, 0, O_SCHED}, {"gradient-accumulation-steps", 1, 0, O_ACCUM},
         {"eval-strategy", 1, 0, O_EVAL_STRAT}, {"evaluation-strategy", 1, 0, O_EVAL_STRAT},
         {"eval-steps", 1, 0, O_EVAL_STEPS}, {"save-strategy", 1, 0, O_SAVE_STRAT},
@@ -247,6 +251,8 @@ int main(int argc, char **argv)
     ft_train_args a;
     ft_train_args_default(&a);
     float label_smoothing = 0;
+    double mlm_p = 0.15;
+    int mlm_p_given = 0;
     const char *model = NULL, *task = "seq-cls", *labels_file = NULL, *eval_path = NULL;
     const char *replay = NULL, *task_weights = NULL;
     const char **task_labels = ft_xcalloc(argc, sizeof *task_labels);
@@ -276,6 +282,7 @@ int main(int argc, char **argv)
         case O_B1: a.adam_beta1 = ft_parse_double("--adam-beta1", optarg, 0, 0.999999); break;
         case O_B2: a.adam_beta2 = ft_parse_double("--adam-beta2", optarg, 0, 0.999999999); break;
         case O_EPS: a.adam_epsilon = ft_parse_double("--adam-epsilon", optarg, 0, 1); break;
+        case O_MLM_P: mlm_p = ft_parse_double("--mlm-probability", optarg, 1e-6, 1); mlm_p_given = 1; break;
         case O_LABEL_SMOOTHING:
             label_smoothing = (float)ft_parse_double("--label-smoothing-factor", optarg, 0, 1);
             break;
@@ -340,8 +347,12 @@ int main(int argc, char **argv)
     if (!model) ft_die("--model DIR is required (see --help)");
     if (!a.output_dir) ft_die("--output-dir DIR is required");
     if (optind + 1 < argc) ft_die("one training file at most (got %d)", argc - optind);
-    if (ft_task_parse(task) < 0) ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq)", task);
+    if (ft_task_parse(task) < 0) ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq, masked-lm)", task);
     const char *train_path = optind < argc ? argv[optind] : "-";
+    int mlm = ft_task_parse(task) == FT_TASK_MASKED_LM;
+    if (mlm_p_given && !mlm) ft_die("--mlm-probability is for --task masked-lm");
+    if (mlm && (num_labels || labels_file || ntask_labels))
+        ft_die("--task masked-lm predicts tokens: --num-labels, --labels and --task-labels do not apply");
 
     int nnames = 0;
     char **names = labels_file ? read_lines(labels_file, &nnames) : NULL;
@@ -355,7 +366,7 @@ int main(int argc, char **argv)
 
     char *dir = ft_resolve_model_dir(model);
     char *cfgpath = ft_xasprintf("%s/config.json", dir);
-    json_t *tasks = multi_task(train->ds, eval, cfgpath, task_labels, ntask_labels);
+    json_t *tasks = mlm ? NULL : multi_task(train->ds, eval, cfgpath, task_labels, ntask_labels);
     if (tasks && (num_labels || names)) ft_die("several tasks: give their labels with --task-labels, not --num-labels/--labels");
     if (!tasks && (task_weights || a.task_sampling || ntask_labels))
         ft_die("--task-* options need records of several tasks (ft-tokenize --task NAME)");
@@ -363,6 +374,8 @@ int main(int argc, char **argv)
     free(cfgpath);
     json_decref(tasks);
     m->label_smoothing = label_smoothing;
+    ft_mlm *masking = mlm ? ft_mlm_from_tokenizer(dir, mlm_p) : NULL;
+    m->mlm = masking;
     double *weights = task_weights ? parse_weights(m, task_weights) : NULL;
     a.task_weights = weights;
     if (names) ft_model_set_label_names(m, nnames, (const char *const *)names);
@@ -390,6 +403,7 @@ int main(int argc, char **argv)
     free(task_labels);
     free(dir);
     ft_model_free(m);
+    ft_mlm_free(masking);
     ft_train_data_free(train);
     ft_dataset_free(eval);
     return rc;

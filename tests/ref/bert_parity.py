@@ -23,7 +23,11 @@ encoder; step 1's micro-batches use heads a then b, step 2 only a, step 3
 only b: torch (zero_grad set_to_none, as HF Trainer on torch 2) leaves the
 idle head alone and counts AdamW steps per tensor, and so must ft.
 
-usage: bert_parity.py WORKDIR DRIVER [single|regression|multitask]
+mlm: BertForMaskedLM (decoder tied to the word embeddings), token labels with
+-100 where not masked; ft computes logits only for the labelled tokens, so
+those rows are compared.
+
+usage: bert_parity.py WORKDIR DRIVER [single|regression|multitask|mlm]
 """
 import json, math, os, struct, subprocess, sys
 import numpy as np
@@ -61,7 +65,7 @@ def st_read(path):
         out[k] = np.frombuffer(data[8 + n + b:8 + n + e], dtype="<f4").reshape(v["shape"])
     return out, meta
 
-from bert_ref import BertForSequenceClassification
+from bert_ref import BertForSequenceClassification, BertForMaskedLM
 
 # ---- the experiment ----
 def main():
@@ -81,7 +85,8 @@ def main():
     if problem == "multitask":
         cfg["ft_tasks"] = [{"name": "a", "num_labels": 3}, {"name": "b", "num_labels": 2}]
         tasks = [0, 1, 0, 0, 1, 1]  # the head of each micro-batch, step by step
-    m = BertForSequenceClassification(cfg)
+    Model = BertForMaskedLM if problem == "mlm" else BertForSequenceClassification
+    m = Model(cfg)
     with torch.no_grad():       # weights large enough that every path matters
         for n, p in m.named_parameters():
             if "LayerNorm.weight" in n: p.copy_(1 + 0.1 * torch.randn_like(p))
@@ -96,6 +101,11 @@ def main():
     tt = torch.zeros(B, T, dtype=torch.long); tt[:, 5:] = 1; tt = tt * am
     if problem == "regression": labels = torch.randn(B, 1)
     elif problem == "multitask": labels = torch.tensor([1, -100, 0, 1])   # fit both heads
+    elif problem == "mlm":      # about a third of the real tokens labelled, some replaced by [MASK]=3
+        chosen = (torch.rand(B, T) < 0.35) & (am == 1)
+        chosen[0, 1] = chosen[2, 2] = chosen[3, 0] = True     # every micro-batch has labelled tokens
+        labels = torch.where(chosen, ids, torch.full_like(ids, -100))
+        ids = torch.where(chosen & (torch.rand(B, T) < 0.8), torch.full_like(ids, 3), ids)
     else: labels = torch.tensor([2, -100, 0, 1])
     with open(os.path.join(work, "config.json"), "w") as f: json.dump(cfg, f)
     st_write(os.path.join(work, "model.safetensors"),
@@ -106,15 +116,15 @@ def main():
               **({"batch_tasks": np.array(tasks)} if problem == "multitask" else {})})
 
     accum, lr, wd, maxnorm, warmup, total = 2, 1e-3, 0.01, 1.0, 1, 3
-    subprocess.run([driver, work, str(accum), str(lr), str(wd), str(maxnorm), str(warmup), str(total)],
-                   check=True)
+    subprocess.run([driver, work, str(accum), str(lr), str(wd), str(maxnorm), str(warmup), str(total)]
+                   + (["masked-lm"] if problem == "mlm" else []), check=True)
     ft, _ = st_read(os.path.join(work, "ft_out.safetensors"))
 
     def grad(p):                    # a head no batch used has none: zeros
         return np.zeros(p.shape) if p.grad is None else p.grad.detach().double().numpy().copy()
 
     def run(dtype):
-        r = BertForSequenceClassification(cfg)
+        r = Model(cfg)
         r.load_state_dict(m.state_dict())
         r = r.to(dtype)
         r.eval()                    # dropout off for parity
@@ -122,6 +132,7 @@ def main():
         logits, loss = r(ids, am, tt, lab, tasks[0])
         loss.backward()
         grads = {n: grad(p) for n, p in r.named_parameters()}
+        if problem == "mlm": logits = logits[labels != -100]    # ft's rows: the labelled tokens
         out = {"logits": logits.detach().double().numpy(), "loss": loss.item(), "grads": grads}
         # HF Trainer: AdamW with no decay on bias/LayerNorm, LambdaLR linear warmup,
         # loss / accum per micro-batch, clip_grad_norm_, step, schedule step.
@@ -206,8 +217,10 @@ def main():
     # What ft saved loads strictly into the reference (names, shapes, config).
     sd, meta = st_read(os.path.join(work, "saved", "model.safetensors"))
     with open(os.path.join(work, "saved", "config.json")) as f: sc = json.load(f)
-    ok = meta.get("format") == "pt" and sc["architectures"] == ["BertForSequenceClassification"]
-    if problem == "multitask":
+    ok = meta.get("format") == "pt" and sc["architectures"] == [Model.__name__]
+    if problem == "mlm":
+        r = BertForMaskedLM(cfg)
+    elif problem == "multitask":
         ok = ok and sc["ft_tasks"] == cfg["ft_tasks"]
         r = BertForSequenceClassification(dict(cfg, ft_tasks=sc["ft_tasks"]))
     else:

@@ -1,4 +1,4 @@
-"""Plain-torch BertForSequenceClassification with the module names of
+"""Plain-torch BertForSequenceClassification and BertForMaskedLM with the module names of
 transformers' modeling_bert (so state_dict keys are HF's), eager attention,
 dropout where HF has it.  Test/bench reference only (transformers is not
 installed here); written from the structure of modeling_bert, not copied."""
@@ -78,15 +78,18 @@ class Pooler(nn.Module):
     def forward(s, x): return torch.tanh(s.dense(x[:, 0]))
 
 class BertModel(nn.Module):
-    def __init__(s, c):
+    def __init__(s, c, add_pooling_layer=True):
         super().__init__()
-        s.embeddings = Embeddings(c); s.encoder = Encoder(c); s.pooler = Pooler(c)
-    def forward(s, ids, am, tt):
-        dtype = s.pooler.dense.weight.dtype
+        s.embeddings = Embeddings(c); s.encoder = Encoder(c)
+        if add_pooling_layer: s.pooler = Pooler(c)
+    def sequence(s, ids, am, tt):
+        dtype = s.embeddings.word_embeddings.weight.dtype
         mask = (1.0 - am[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
         x = s.embeddings(ids, tt)
         for l in s.encoder.layer: x = l(x, mask)
-        return s.pooler(x)
+        return x
+    def forward(s, ids, am, tt):
+        return s.pooler(s.sequence(ids, am, tt))
 
 class BertForSequenceClassification(nn.Module):
     """With c["ft_tasks"] ([{"name", "num_labels"}, ...]): one head per task,
@@ -110,4 +113,34 @@ class BertForSequenceClassification(nn.Module):
             loss = nn.functional.mse_loss(logits.squeeze(), labels.squeeze())
         else:
             loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1))
+        return logits, loss
+
+class PredictionHeadTransform(nn.Module):
+    def __init__(s, c):
+        super().__init__()
+        s.dense = nn.Linear(c["hidden_size"], c["hidden_size"])
+        s.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
+    def forward(s, x): return s.LayerNorm(nn.functional.gelu(s.dense(x)))
+
+class LMPredictionHead(nn.Module):
+    """The decoder is the word embedding (tied); only its bias is a new tensor."""
+    def __init__(s, c):
+        super().__init__()
+        s.bias = nn.Parameter(torch.zeros(c["vocab_size"]))
+        s.transform = PredictionHeadTransform(c)
+
+class OnlyMLMHead(nn.Module):
+    def __init__(s, c):
+        super().__init__()
+        s.predictions = LMPredictionHead(c)
+
+class BertForMaskedLM(nn.Module):
+    def __init__(s, c):
+        super().__init__()
+        s.bert = BertModel(c, add_pooling_layer=False)
+        s.cls = OnlyMLMHead(c)
+    def forward(s, ids, am, tt, labels, task=0):
+        h = s.cls.predictions.transform(s.bert.sequence(ids, am, tt))
+        logits = h @ s.bert.embeddings.word_embeddings.weight.t() + s.cls.predictions.bias
+        loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1))
         return logits, loss

@@ -1,6 +1,6 @@
 /* Driver for tests/ref/bert_parity.py: runs ft on a checkpoint and batch the
  * Python side wrote, and writes what PyTorch must match.
- *   bert_ref_drv DIR ACCUM LR WD MAXNORM WARMUP TOTAL
+ *   bert_ref_drv DIR ACCUM LR WD MAXNORM WARMUP TOTAL [TASK]
  * DIR holds config.json, model.safetensors and batch.safetensors (input_ids,
  * attention_mask, token_type_ids, labels as F32).  Writes DIR/ft_out.safetensors:
  *   logits, loss, grad.<param> of one forward/backward on the whole batch
@@ -11,7 +11,9 @@
  * A multi-task model (config ft_tasks) takes batch.safetensors' batch_tasks
  * [TOTAL×ACCUM]: the head of each micro-batch (the whole batch uses the
  * first); a step leaves the heads none of its micro-batches used alone, as
- * ft-train does (torch: grad None). */
+ * ft-train does (torch: grad None).
+ * TASK masked-lm: labels are [B,T] token labels (-100 = not masked); logits
+ * are then [M, vocab] for the M labelled tokens. */
 #include "model.h"
 #include "optim.h"
 #include "safetensors.h"
@@ -35,13 +37,15 @@ static int32_t *read_ints(ft_st_file *f, const char *name, size_t *n)
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
-    if (argc != 8) ft_die("usage: bert_ref_drv DIR ACCUM LR WD MAXNORM WARMUP TOTAL");
+    if (argc != 8 && argc != 9) ft_die("usage: bert_ref_drv DIR ACCUM LR WD MAXNORM WARMUP TOTAL [TASK]");
+    const char *task = argc == 9 ? argv[8] : "seq-cls";
     const char *dir = argv[1];
     int accum = atoi(argv[2]);
     float lr = strtof(argv[3], NULL), wd = strtof(argv[4], NULL), maxnorm = strtof(argv[5], NULL);
     int warmup = atoi(argv[6]), total = atoi(argv[7]);
 
-    ft_model *m = ft_model_load(dir, "seq-cls", 0, 1);
+    ft_model *m = ft_model_load(dir, task, 0, 1);
+    int mlm = m->task == FT_TASK_MASKED_LM;
     char *bp = ft_xasprintf("%s/batch.safetensors", dir);
     ft_st_file *bf = ft_st_open(bp);
     size_t n, nl;
@@ -50,16 +54,21 @@ int main(int argc, char **argv)
     const ft_st_tensor *it = ft_st_find(bf, "input_ids");
     int B = (int)it->shape[0], T = (int)it->shape[1];
     float *flab = NULL;
-    if (m->problem != FT_PROBLEM_SINGLE_LABEL) {
+    if (!mlm && m->problem != FT_PROBLEM_SINGLE_LABEL) {
         flab = ft_xmalloc(nl * sizeof *flab);
         ft_st_read_f32(bf, ft_st_find(bf, "labels"), flab);
     }
     size_t ntk = 0;
     int32_t *tasks = read_ints(bf, "batch_tasks", &ntk);
     if (tasks && (int)ntk != accum * total) ft_die("batch_tasks has %zu entries, not ACCUM×TOTAL", ntk);
-    int L = m->num_labels;
-    ft_batch b = { .B = B, .T = T, .input_ids = ids, .attention_mask = am, .token_type_ids = tt,
-                   .labels = flab ? NULL : lab, .float_labels = flab, .task = tasks ? tasks[0] : 0 };
+    int L = m->num_labels, Tl = mlm ? T : 0;
+    if (mlm) {                      /* logits rows: the labelled tokens */
+        L = (int)ft_config_int(m->cfg, "vocab_size", 0);
+        B = 0;
+        for (size_t i = 0; i < nl; i++) B += lab[i] != -100;
+    }
+    ft_batch b = { .B = (int)it->shape[0], .T = T, .input_ids = ids, .attention_mask = am, .token_type_ids = tt,
+                   .labels = flab ? NULL : lab, .float_labels = flab, .task = tasks ? tasks[0] : 0, .Tl = Tl };
 
     ft_params *ps = ft_model_params(m);
     float *logits = ft_xmalloc((size_t)B * L * sizeof *logits);
@@ -81,14 +90,14 @@ int main(int argc, char **argv)
 
     /* Training: TOTAL steps of ACCUM micro-batches (rows split evenly). */
     ft_adamw *opt = ft_adamw_new(ps, wd);
-    int rows = B / accum;
+    int rows = b.B / accum;
     float *norms = ft_xmalloc(total * sizeof *norms);
     for (int s = 0; s < total; s++) {
         ft_params_zero_grad(ps);
         for (int a = 0; a < accum; a++) {
             size_t off = (size_t)a * rows * T;
             ft_batch mb = { .B = rows, .T = T, .input_ids = ids + off, .attention_mask = am + off,
-                            .token_type_ids = tt + off, .labels = flab ? NULL : lab + a * rows,
+                            .token_type_ids = tt + off, .labels = flab ? NULL : lab + a * rows * (Tl ? Tl : 1), .Tl = Tl,
                             .float_labels = flab ? flab + (size_t)a * rows * L : NULL,
                             .task = tasks ? tasks[s * accum + a] : 0 };
             ft_model_forward_backward(m, &mb, 0);

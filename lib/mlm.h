@@ -1,0 +1,33 @@
+/* mlm: masking for masked-language-model training, as transformers'
+ * DataCollatorForLanguageModeling(mlm=True) does it: each token that is not a
+ * special token (tokenizer.all_special_ids, padding included) is chosen with
+ * probability mlm_probability; a chosen token keeps its id as the label (the
+ * rest get -100) and is replaced by [MASK] with probability 0.8, by a random
+ * id in [0, len(tokenizer)) with probability 0.1, and left as it is otherwise.
+ * The draws come from a counter-based stream keyed by the caller (training:
+ * seed and micro-batch number), so a resumed run masks exactly as an
+ * uninterrupted one and the thread count does not matter. */
+#ifndef FT_MLM_H
+#define FT_MLM_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ft_mlm {
+    float probability;          /* mlm_probability (HF default 0.15) */
+    int mask_id;                /* tokenizer.mask_token_id */
+    int vocab;                  /* len(tokenizer): random replacements are < vocab */
+    uint8_t *special;           /* [vocab]: 1 = never masked */
+} ft_mlm;
+
+/* From the tokenizer files in dir (tokenizer.json or vocab.txt ...); dies
+   naming dir when there is none or it has no mask token. */
+ft_mlm *ft_mlm_from_tokenizer(const char *dir, double probability);
+void ft_mlm_free(ft_mlm *c);
+
+/* Masks n tokens: ids_out = the masked input, labels_out = the original id
+   where masked, else -100.  attention_mask (may be NULL): 0 = padding, never
+   masked.  Returns how many tokens were chosen. */
+size_t ft_mlm_mask(const ft_mlm *c, size_t n, const int32_t *ids, const int32_t *attention_mask,
+                   int32_t *ids_out, int32_t *labels_out, uint64_t key);
+
+#endif
