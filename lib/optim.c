@@ -107,7 +107,9 @@ float ft_grad_norm(const ft_params *ps)
         const float *g = ps->grad + ps->p[i].offset;
         size_t n = ps->p[i].numel;
         double s = 0;
-        #pragma omp parallel for reduction(+:s) schedule(static) if (n > 32768)
+        /* simd: several partial sums, else one dependent add per element
+           (latency-bound, 3× slower than reading the gradients) */
+        #pragma omp parallel for simd reduction(+:s) schedule(static) if (n > 32768)
         for (size_t j = 0; j < n; j++) s += (double)g[j] * g[j];
         total += s;
     }
