@@ -1,5 +1,7 @@
 /* One full BERT training step (forward, backward, clip, AdamW) timed in ft.
- *   bert_step_ft [STEPS [B [T [LAYERS]]]]     (BERT-base shape by default)
+ *   bert_step_ft [STEPS [B [T [LAYERS [TASK]]]]]   (BERT-base shape by default)
+ * TASK seq-cls (default) or masked-lm (15 % of the tokens labelled, HF's
+ * default masking rate; ft projects only those onto the vocabulary).
  * Prints "ft tokens/s X gflops Y step_s Z" on stdout, a per-phase split on stderr. */
 #include "bert.h"
 #include "bench_step.h"
@@ -16,22 +18,26 @@ int main(int argc, char **argv)
     ft_set_prog(argv[0]);
     int steps = argc > 1 ? atoi(argv[1]) : 3, B = argc > 2 ? atoi(argv[2]) : 16;
     int T = argc > 3 ? atoi(argv[3]) : 128, layers = argc > 4 ? atoi(argv[4]) : 12;
+    int mlm = argc > 5 && ft_task_parse(argv[5]) == FT_TASK_MASKED_LM;
     json_t *j = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:f, s:f, s:i, s:i, s:f, s:f, s:i, s:i}",
                           "model_type", "bert", "vocab_size", 21128, "hidden_size", 768,
                           "num_hidden_layers", layers, "num_attention_heads", 12, "intermediate_size", 3072,
                           "hidden_act", "gelu", "hidden_dropout_prob", 0.1, "attention_probs_dropout_prob", 0.1,
                           "max_position_embeddings", 512, "type_vocab_size", 2, "layer_norm_eps", 1e-12,
                           "initializer_range", 0.02, "pad_token_id", 0, "num_labels", 5);
-    ft_model *m = ft_model_new(ft_config_from_json(j, "bench"), FT_TASK_SEQ_CLS, 5, 1);
+    ft_model *m = ft_model_new(ft_config_from_json(j, "bench"), mlm ? FT_TASK_MASKED_LM : FT_TASK_SEQ_CLS, 5, 1);
     ft_params *ps = ft_model_params(m);
     for (int i = 0; i < ps->n; i++) ft_bert_init_param(m, i, 1);
     ft_model_reserve(m, B, T);
-    int32_t *ids = ft_xmalloc((size_t)B * T * 4), *am = ft_xmalloc((size_t)B * T * 4), *lab = ft_xmalloc(B * 4);
+    int32_t *ids = ft_xmalloc((size_t)B * T * 4), *am = ft_xmalloc((size_t)B * T * 4);
+    int32_t *lab = ft_xmalloc((size_t)B * T * 4);
     ft_rng r;
     ft_rng_seed(&r, 7);
     for (int i = 0; i < B * T; i++) { ids[i] = 1 + ft_rng_u64(&r) % 21127; am[i] = 1; }
     for (int b = 0; b < B; b++) lab[b] = b % 5;
-    ft_batch bt = { .B = B, .T = T, .input_ids = ids, .attention_mask = am, .labels = lab };
+    if (mlm)            /* every token with a 15 % draw labelled (the same rule as bert_step_torch.py) */
+        for (int i = 0; i < B * T; i++) lab[i] = (i * 7) % 20 < 3 ? ids[i] : -100;
+    ft_batch bt = { .B = B, .T = T, .input_ids = ids, .attention_mask = am, .labels = lab, .Tl = mlm ? T : 0 };
     ft_adamw *opt = ft_adamw_new(ps, 0.01f);
     {   /* the machine's ceiling: one large sgemm of the FFN's shape */
         size_t M = (size_t)B * T, K = 768, Nn = 3072;

@@ -3,25 +3,31 @@
 the same shape and schedule as bench/bert_step_ft.c.  Uses the plain-torch
 BertForSequenceClassification of tests/ref/bert_ref.py (HF's module layout,
 eager attention, dropout on as in training).
-usage: bert_step_torch.py STEPS B T LAYERS THREADS"""
+TASK masked-lm: BertForMaskedLM (tied decoder), 15 % of the tokens labelled;
+like HF it projects every token onto the vocabulary.
+usage: bert_step_torch.py STEPS B T LAYERS THREADS [TASK]"""
 import os, resource, sys, time
 import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "ref"))
-from bert_ref import BertForSequenceClassification
+from bert_ref import BertForSequenceClassification, BertForMaskedLM
 
 steps, B, T, layers, threads = (int(x) for x in sys.argv[1:6])
+mlm = len(sys.argv) > 6 and sys.argv[6] == "masked-lm"
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 cfg = {"vocab_size": 21128, "hidden_size": 768, "num_hidden_layers": layers, "num_attention_heads": 12,
        "intermediate_size": 3072, "max_position_embeddings": 512, "type_vocab_size": 2,
        "layer_norm_eps": 1e-12, "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
        "pad_token_id": 0, "num_labels": 5}
-m = BertForSequenceClassification(cfg)
+m = (BertForMaskedLM if mlm else BertForSequenceClassification)(cfg)
 m.train()
 ids = torch.randint(1, 21128, (B, T))
 am = torch.ones(B, T, dtype=torch.long)
 tt = torch.zeros(B, T, dtype=torch.long)
 labels = torch.arange(B) % 5
+if mlm:             # the same 15 % of the tokens as bench/bert_step_ft.c
+    i = torch.arange(B * T).view(B, T)
+    labels = torch.where((i * 7) % 20 < 3, ids, torch.full_like(ids, -100))
 decay = [p for n, p in m.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n)]
 nodecay = [p for n, p in m.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
 opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": nodecay, "weight_decay": 0.0}],

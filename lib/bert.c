@@ -574,7 +574,9 @@ static double bert_flops(const ft_model *m, int B, int T)
     /* matmuls: 2 flops per MAC, ×3 for forward + two backward GEMMs */
     double layer = 6 * N * (4 * C * C + 2 * C * F) + 3 * 2 * 2 * N * T * C;
     double head = 6 * B * (C * C + C * m->num_labels);
-    if (bt->mlm) head = 6 * 0.15 * N * (C * C + C * bt->c.vocab_size);   /* at HF's default 15 % masked */
+    /* masked LM: the head runs on the labelled tokens — the last batch's
+       count if there was one, else HF's default 15 % */
+    if (bt->mlm) head = 6 * (bt->M ? bt->M : 0.15 * N) * (C * C + C * bt->c.vocab_size);
     return bt->c.num_layers * layer + head;
 }
 
