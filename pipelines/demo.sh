@@ -38,7 +38,5 @@ to_csv() {   # FILE LABEL KEEP_EVERY
 } > "$OUT/fortunes.csv"
 echo "demo: $(($(wc -l < "$OUT/fortunes.csv") - 1)) texts from fortunes-zh in $OUT/fortunes.csv" >&2
 
-# The case's defaults, but a fifth of its masked-LM pretraining budget (about
-# 13 passes over these texts instead of 63) so that the demo takes minutes.
-DATA=$OUT/fortunes.csv LABELS=$OUT/labels.txt OUT=$OUT PRETRAIN_TOKENS=${PRETRAIN_TOKENS:-1000000} \
+DATA=$OUT/fortunes.csv LABELS=$OUT/labels.txt OUT=$OUT \
     "$here/case1-text-classification.sh"
