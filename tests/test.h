@@ -24,4 +24,11 @@ static int t_passed, t_failed;
     else { printf("FAIL %s\n", #fn); t_failed++; } fflush(stdout); } while (0)
 
 #define TEST_MAIN_END() return t_failed ? 1 : 0
+
+/* ../shared (data and tokenizer files), or $FT_SHARED as tests/run sets it. */
+static inline const char *test_shared(void)
+{
+    const char *s = getenv("FT_SHARED");
+    return s ? s : "../shared";
+}
 #endif

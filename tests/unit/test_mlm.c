@@ -71,8 +71,7 @@ static void test_rates(void)
 
 int main(void)
 {
-    const char *shared = getenv("FT_SHARED");
-    snprintf(tok_dir, sizeof tok_dir, "%s/models/bert-base-chinese", shared ? shared : "../shared");
+    snprintf(tok_dir, sizeof tok_dir, "%s/models/bert-base-chinese", test_shared());
     RUN(test_from_tokenizer);
     RUN(test_rates);
     TEST_MAIN_END();

@@ -168,8 +168,7 @@ static void test_bad_files(void)
 
 int main(void)
 {
-    const char *shared = getenv("FT_SHARED");
-    snprintf(models, sizeof models, "%s/models", shared ? shared : "../shared");
+    snprintf(models, sizeof models, "%s/models", test_shared());
     RUN(test_utf8_repair);
     RUN(test_classes);
     RUN(test_bert_chinese);
