@@ -23,6 +23,11 @@
    "fill-mask": BertForMaskedLM, for pretraining an encoder on unlabelled text). */
 enum ft_task { FT_TASK_SEQ_CLS, FT_TASK_CAUSAL_LM, FT_TASK_SEQ2SEQ, FT_TASK_MASKED_LM };
 int ft_task_parse(const char *s);           /* -1 if unknown */
+/* The task a saved model is for, from its config.json: architectures[0]
+   (…ForMaskedLM: masked-lm; …LMHeadModel, …ForCausalLM: causal-lm;
+   …ForConditionalGeneration: seq2seq), else model_type (gpt2: causal-lm,
+   t5: seq2seq), else seq-cls. */
+const char *ft_task_of_config(const ft_config *c);
 
 /* HF problem_type for sequence classification. */
 enum ft_problem { FT_PROBLEM_SINGLE_LABEL, FT_PROBLEM_MULTI_LABEL, FT_PROBLEM_REGRESSION };

@@ -20,7 +20,8 @@ static const char usage[] =
 "precision/recall/F1 (macro and weighted, sklearn's definitions), a per-class\n"
 "report and the confusion matrix, with classes named from id2label.\n"
 "  --model DIR              a model directory written by ft-train (or any HF one)\n"
-"  --task seq-cls           the task (default: seq-cls; causal-lm, seq2seq, masked-lm)\n"
+"  --task TASK              seq-cls, causal-lm, seq2seq or masked-lm (default: what\n"
+"                           config.json's architectures say the model is for)\n"
 "  --mlm-probability P      masked-lm: share of tokens masked (0.15), with fixed\n"
 "                           masks per batch; reports eval_loss, eval_perplexity and\n"
 "                           eval_accuracy over the masked tokens, as run_mlm.py\n"
@@ -58,7 +59,7 @@ int main(int argc, char **argv)
         {"exec-memory-mb", 1, 0, O_XMEM}, {"python", 1, 0, O_PYTHON}, {"adapter", 1, 0, O_ADAPTER},
         {"mlm-probability", 1, 0, O_MLM_P}, {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *model = NULL, *task = "seq-cls", *pred_path = NULL, *out_path = NULL;
+    const char *model = NULL, *task = NULL, *pred_path = NULL, *out_path = NULL;
     const char *fisher_out = NULL, *fisher_in = NULL, *adapter = NULL;
     double gamma = 1.0, mlm_p = 0.15;
     int bs = 8, c, mlm_p_given = 0;
@@ -90,7 +91,7 @@ int main(int argc, char **argv)
         }
     }
     if (refs) {
-        if (ft_task_parse(task) != FT_TASK_SEQ2SEQ) ft_die("--references is for --task seq2seq");
+        if (task && ft_task_parse(task) != FT_TASK_SEQ2SEQ) ft_die("--references is for --task seq2seq");
         if (optind + 1 < argc) ft_die("one generations file at most (got %d)", argc - optind);
         ft_writer *pw = pred_path ? ft_writer_open(pred_path, FT_FMT_AUTO, 0, ft_header_new("predictions", argc, argv)) : NULL;
         json_t *r = ft_s2s_evaluate(refs, optind < argc ? argv[optind] : "-", &so, "eval_", pw);
@@ -103,6 +104,16 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!model) ft_die("--model DIR is required (see --help)");
+    char *task_from = NULL;
+    if (!task) {                /* evaluate the model as what it was saved as */
+        char *dir = ft_resolve_model_dir(model);
+        char *cp = ft_xasprintf("%s/config.json", dir);
+        ft_config *cfg = ft_config_load(cp);
+        task = task_from = ft_xstrdup(ft_task_of_config(cfg));
+        ft_config_free(cfg);
+        free(cp);
+        free(dir);
+    }
     if (ft_task_parse(task) < 0) ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq, masked-lm)", task);
     if (optind + 1 < argc) ft_die("one input file at most (got %d)", argc - optind);
     const char *in = optind < argc ? argv[optind] : "-";
@@ -141,5 +152,6 @@ int main(int argc, char **argv)
     ft_model_free(m);
     ft_mlm_free(masking);
     ft_dataset_free(ds);
+    free(task_from);
     return 0;
 }

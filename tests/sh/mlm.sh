@@ -71,3 +71,8 @@ expect_fail mlm_needs_tokenizer 'needs the model.s tokenizer' ft-train --model n
 expect_fail mlm_eval_no_predictions 'are for classification' ft-eval --model mlm --task masked-lm --predictions p.jsonl val.tok
 expect_fail mlm_gpt2_refused 'GPT-2 supports --task causal-lm' ft-train --model "$SHARED/models/gpt2" --from-scratch --task masked-lm --output-dir x train.tok
 check mlm_no_output_on_error [ ! -e x ]
+
+# ft-eval takes the task from config.json when --task is not given
+ft-eval --model mlm val.tok | jq -c 'del(.eval_runtime, .eval_samples_per_second)' > e3.json
+check eval_task_from_config cmp -s e1.json e3.json
+check eval_task_from_config_seq_cls jq_true 'has("eval_f1_macro")' "$(ft-eval --model cls val.tok > e4.json; echo e4.json)"
