@@ -35,18 +35,10 @@ const char *ft_generate_task(const char *model_dir)
 
 void ft_gen_check(const ft_model *m, const ft_gen_opts *o)
 {
-    const char *mt = ft_config_str(m->cfg, "model_type", m->arch);
     if (m->task != FT_TASK_CAUSAL_LM && m->task != FT_TASK_SEQ2SEQ)
         ft_die("generation needs a causal-lm or seq2seq model, not a sequence classifier");
     if (o->max_new_tokens < 0) ft_die("--max-new-tokens: must not be negative");
     if (o->num_beams < 1) ft_die("--num-beams: must be at least 1");
-    if (m->task == FT_TASK_CAUSAL_LM) {
-        /* beam search is wired for encoder-decoder models only */
-        if (o->num_beams > 1) ft_die("--num-beams: not supported for %s models yet", mt);
-        if (o->length_penalty != 1.0f) ft_die("--length-penalty: not supported for %s models yet (no beam search)", mt);
-        if (o->early_stopping) ft_die("--early-stopping: not supported for %s models yet (no beam search)", mt);
-        return;
-    }
     if (o->num_beams > 1 && o->s.do_sample)
         ft_die("--do-sample: not supported with --num-beams > 1 (beam sampling) yet; "
                "--temperature, --top-k and --top-p imply --do-sample");

@@ -427,6 +427,20 @@ static void conv1d_rows(float *out, const float *in, const float *W, const float
     }
 }
 
+void ft_gpt2_cache_reorder(ft_model *m, ft_gpt2_cache *c, const int *src)
+{
+    gpt2 *g = m->impl;
+    size_t rowf = (size_t)c->maxT * g->c.n_embd, used = (size_t)c->len * g->c.n_embd;
+    float *tmp = ft_xmalloc((c->B ? c->B : 1) * (used ? used : 1) * sizeof *tmp);
+    for (int l = 0; l < g->c.n_layer; l++)
+        for (int which = 0; which < 2; which++) {
+            float *buf = (which ? c->v : c->k) + (size_t)l * c->B * rowf;
+            for (int r = 0; r < c->B; r++) memcpy(tmp + r * used, buf + (size_t)src[r] * rowf, used * sizeof *tmp);
+            for (int r = 0; r < c->B; r++) memcpy(buf + r * rowf, tmp + r * used, used * sizeof *tmp);
+        }
+    free(tmp);
+}
+
 void ft_gpt2_cache_free(ft_gpt2_cache *c)
 {
     if (!c) return;

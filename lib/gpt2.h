@@ -29,6 +29,8 @@ typedef struct ft_gpt2_cache ft_gpt2_cache;
 ft_gpt2_cache *ft_gpt2_cache_new(ft_model *m, int B, int maxT);
 int ft_gpt2_cache_len(const ft_gpt2_cache *c);
 void ft_gpt2_cache_free(ft_gpt2_cache *c);
+/* Beam search: row r of the cache becomes old row src[r]. */
+void ft_gpt2_cache_reorder(ft_model *m, ft_gpt2_cache *c, const int *src);
 void ft_gpt2_decode(ft_model *m, ft_gpt2_cache *c, const int32_t *ids, const int32_t *pos,
                     const int32_t *mask, int Tn, float *logits);
 #endif

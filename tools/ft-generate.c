@@ -23,7 +23,7 @@ static const char usage[] =
 "  --model DIR               model directory (config.json + weights)\n"
 "  --adapter DIR             apply a LoRA adapter (PEFT layout) unmerged (GPT-2)\n"
 "  --max-new-tokens N (20)   --batch-size N (8 inputs decoded together)\n"
-"  --num-beams N (1)  --length-penalty X (1.0)  --early-stopping   (beam search: T5)\n"
+"  --num-beams N (1)  --length-penalty X (1.0)  --early-stopping   (beam search)\n"
 "  --do-sample               sample instead of greedy (implied by the next three)\n"
 "  --temperature X (1.0)  --top-k N (50)  --top-p X (1.0)  --seed N (42)\n"
 "  --repetition-penalty X (1.0)  --no-repeat-ngram-size N (0)\n"

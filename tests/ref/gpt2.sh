@@ -26,9 +26,13 @@ check generate_greedy_batch1 gen_matches greedy --batch-size 1
 check generate_lora_unmerged_matches_reference gen_matches greedy_lora --adapter "$TMP/adapter" --batch-size 2
 check generate_repetition_penalty_matches_reference gen_matches greedy_rep --repetition-penalty 1.5
 check generate_no_repeat_ngram_matches_reference gen_matches greedy_nr2 --no-repeat-ngram-size 2 --batch-size 2
-expect_fail generate_gpt2_refuses_beams "ft-generate: --num-beams: not supported for gpt2 models yet" \
-    ft-generate --model "$TMP/model" --num-beams 2 "$TMP/prompts.jsonl"
-expect_fail generate_gpt2_refuses_length_penalty "--length-penalty: not supported for gpt2" \
+# beam search (HF's BeamSearchScorer; the prompt is not counted in generated_len)
+check generate_beam_matches_reference gen_matches beam3 --num-beams 3
+check generate_beam_batch1 gen_matches beam3 --num-beams 3 --batch-size 1
+check generate_beam_lp_early_stopping gen_matches beam4_lp2_es --num-beams 4 --length-penalty 2 --early-stopping
+check generate_beam_lp_no_repeat_ngram gen_matches beam2_lp05_nr2 --num-beams 2 --length-penalty 0.5 --no-repeat-ngram-size 2
+check generate_beam_repetition_penalty gen_matches beam3_rep --num-beams 3 --repetition-penalty 1.5
+expect_fail generate_length_penalty_needs_beams "--length-penalty: applies to beam search only" \
     ft-generate --model "$TMP/model" --length-penalty 2 "$TMP/prompts.jsonl"
 
 # the adapter is in PEFT's layout

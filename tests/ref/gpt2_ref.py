@@ -232,6 +232,29 @@ def greedy(prompts, max_new, eos, loras=None, rep=1.0, no_repeat=0):
     return out
 
 
+def beam(prompts, max_new, eos, nb, length_penalty=1.0, early_stopping=False, rep=1.0, no_repeat=0):
+    """HF beam search for a decoder-only model: t5_ref's BeamSearchScorer loop
+    with the padded prompt in front of every row (decoder_prompt_len = its
+    length, so generated_len counts generated tokens only), recomputing the
+    whole sequence each step; pad = eos as for GPT-2."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from t5_ref import beam_core
+    n = max(len(p) for p in prompts)
+    P = [[eos] * (n - len(p)) + p for p in prompts]
+    M = [[0] * (n - len(p)) + [1] * len(p) for p in prompts]
+    full = lambda r, seq: P[r // nb] + seq[1:]
+
+    def step(seqs, src):
+        ids = torch.tensor([full(r, q) for r, q in enumerate(seqs)])
+        m = torch.tensor([M[r // nb] + [1] * (len(q) - 1) for r, q in enumerate(seqs)])
+        pos = (m.cumsum(-1) - 1).masked_fill(m == 0, 1)
+        with torch.no_grad():
+            return forward(W, ids, m, pos, None)[:, -1]
+    out = beam_core(step, len(prompts), eos, eos, max_new, eos, nb, length_penalty, early_stopping,
+                    no_repeat, rep, ctx=full)
+    return [q[1:] for q in out]
+
+
 prompts = [[5, 17, 33, 8], [60, 2], [11, 12, 13, 14, 15, 16, 40]]
 with torch.no_grad():
     for t in targets:
@@ -240,4 +263,8 @@ with torch.no_grad():
 json.dump({"prompts": prompts, "greedy": greedy(prompts, 12, 3),
            "greedy_lora": greedy(prompts, 12, 3, loras),
            "greedy_rep": greedy(prompts, 12, 3, rep=1.5),
-           "greedy_nr2": greedy(prompts, 12, 3, no_repeat=2)}, open(f"{D}/gen.json", "w"))
+           "greedy_nr2": greedy(prompts, 12, 3, no_repeat=2),
+           "beam3": beam(prompts, 12, 3, 3),
+           "beam4_lp2_es": beam(prompts, 12, 3, 4, length_penalty=2.0, early_stopping=True),
+           "beam2_lp05_nr2": beam(prompts, 12, 3, 2, length_penalty=0.5, no_repeat=2),
+           "beam3_rep": beam(prompts, 12, 3, 3, rep=1.5)}, open(f"{D}/gen.json", "w"))

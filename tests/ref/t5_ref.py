@@ -211,11 +211,12 @@ def beam(model, ids, mask, max_new, eos, nb, length_penalty=1.0, early_stopping=
 
 
 def beam_core(step, B, start, pad, max_new, eos, nb, length_penalty=1.0, early_stopping=False, no_repeat=0,
-              rep=1.0):
+              rep=1.0, ctx=None):
     """HF beam_search with BeamSearchScorer (num_beam_hyps_to_keep=1),
     max_length = 1 + max_new (decoder_start counts).  step(seqs, src) gives the
     last logits of every row; src (None at first) says which old row each row
-    continues, for a cache."""
+    continues, for a cache.  ctx(r, seq): what the processors see of row r
+    (a decoder-only model: its prompt, then the tokens after the start)."""
     max_length = 1 + max_new
     seqs = [[start] for _ in range(B * nb)]
     scores = torch.zeros(B, nb)
@@ -229,8 +230,9 @@ def beam_core(step, B, start, pad, max_new, eos, nb, length_penalty=1.0, early_s
         logits = step(seqs, src)
         logp = torch.log_softmax(logits, -1)
         for r in range(B * nb):
-            repetition_penalty(logp[r], seqs[r], rep)
-            for t in banned_ngrams(seqs[r], no_repeat):
+            seen = ctx(r, seqs[r]) if ctx else seqs[r]
+            repetition_penalty(logp[r], seen, rep)
+            for t in banned_ngrams(seen, no_repeat):
                 logp[r, t] = -float("inf")
         V = logp.shape[-1]
         nxt = logp + scores[:, None]
