@@ -180,3 +180,12 @@ void ft_log_softmax_rows(float *x, int n, int V)
         for (int v = 0; v < V; v++) r[v] -= lse;
     }
 }
+
+void ft_beam_take_best(ft_beam *bs, int B, int32_t **out, int *lens)
+{
+    for (int b = 0; b < B; b++) {
+        const int32_t *best = ft_beam_best(bs, b, &lens[b], NULL);
+        out[b] = ft_xmalloc((lens[b] + 1) * sizeof **out);
+        if (lens[b]) memcpy(out[b], best, lens[b] * sizeof **out);
+    }
+}

@@ -34,6 +34,9 @@ int ft_beam_step(ft_beam *bs, float *logprobs, int V, int32_t *next, int *src);
    token; eos at the end when it finished with one).  *len receives the count;
    the array lives as long as bs. */
 const int32_t *ft_beam_best(ft_beam *bs, int b, int *len, double *score);
+/* The best sequence of every input b < B, copied: out[b] (malloc'd, room for
+   one more token) and lens[b]. */
+void ft_beam_take_best(ft_beam *bs, int B, int32_t **out, int *lens);
 
 /* In-place log_softmax of n rows of V logits (the processors of sampling.h
    then act on the log-probabilities, as in HF's beam search). */

@@ -115,11 +115,7 @@ static void gen_beam(ft_model *m, int B, const int32_t *const *prompts, const in
         rows_push(&w, tok, np);
         ft_gpt2_decode(m, kc, tok, np, rows_mask(&w), 1, lp);
     }
-    for (int b = 0; b < B; b++) {
-        const int32_t *best = ft_beam_best(bs, b, &out_len[b], NULL);
-        out[b] = ft_xmalloc((out_len[b] + 1) * sizeof **out);
-        if (out_len[b]) memcpy(out[b], best, out_len[b] * sizeof **out);
-    }
+    ft_beam_take_best(bs, B, out, out_len);
     ft_gpt2_cache_free(kc);
     ft_beam_free(bs);
     rows_free(&w);

@@ -80,11 +80,7 @@ static void gen_beam(ft_model *m, const int32_t *ids, const int32_t *mask, int B
         if (ft_beam_step(bs, lp, V, tok, src)) break;
         ft_t5_state_reorder(s, src);
     }
-    for (int b = 0; b < B; b++) {
-        const int32_t *best = ft_beam_best(bs, b, &lens[b], NULL);
-        out[b] = ft_xmalloc((lens[b] + 1) * sizeof **out);
-        if (lens[b]) memcpy(out[b], best, lens[b] * sizeof **out);
-    }
+    ft_beam_take_best(bs, B, out, lens);
     ft_beam_free(bs);
     ft_t5_state_free(s);
     free(lp); free(tok); free(src);
