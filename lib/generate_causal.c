@@ -23,6 +23,7 @@
 typedef struct rows {
     int R, n, maxT, T;              /* T: tokens in every row so far */
     int32_t *seq, *mask;            /* [R, maxT] */
+    int32_t *seq2, *mask2, *npos2;  /* beam reordering writes here, then swaps */
     int32_t *cm;                    /* [R, T] the mask as ft_gpt2_decode takes it */
     int32_t *npos;                  /* [R] next position id */
 } rows;
@@ -39,6 +40,7 @@ static void rows_init(rows *w, const ft_gpt2_config *c, int B, int K, const int3
     w->mask = ft_xmalloc((size_t)w->R * w->maxT * sizeof *w->mask);
     w->cm = ft_xmalloc((size_t)w->R * w->maxT * sizeof *w->cm);
     w->npos = ft_xmalloc(w->R * sizeof *w->npos);
+    w->seq2 = w->mask2 = w->npos2 = NULL;
     *ids = ft_xmalloc((size_t)w->R * n * sizeof **ids);
     *pos = ft_xmalloc((size_t)w->R * n * sizeof **pos);
     for (int r = 0; r < w->R; r++) {
@@ -55,7 +57,11 @@ static void rows_init(rows *w, const ft_gpt2_config *c, int B, int K, const int3
     }
 }
 
-static void rows_free(rows *w) { free(w->seq); free(w->mask); free(w->cm); free(w->npos); }
+static void rows_free(rows *w)
+{
+    free(w->seq); free(w->mask); free(w->cm); free(w->npos);
+    free(w->seq2); free(w->mask2); free(w->npos2);
+}
 
 /* The mask of every row over its T tokens, packed [R, T]. */
 static const int32_t *rows_mask(rows *w)
@@ -75,18 +81,25 @@ static void rows_push(rows *w, const int32_t *tok, int32_t *np)
     w->T++;
 }
 
-/* Beam bookkeeping: row r becomes old row src[r]. */
+/* Beam bookkeeping: row r becomes old row src[r] (into the spare buffers,
+   allocated once, then swapped). */
 static void rows_reorder(rows *w, const int *src)
 {
     size_t rowb = (size_t)w->maxT * sizeof *w->seq;
-    int32_t *s2 = ft_xmalloc(w->R * rowb), *m2 = ft_xmalloc(w->R * rowb), *p2 = ft_xmalloc(w->R * sizeof *p2);
-    for (int r = 0; r < w->R; r++) {
-        memcpy(s2 + (size_t)r * w->maxT, w->seq + (size_t)src[r] * w->maxT, rowb);
-        memcpy(m2 + (size_t)r * w->maxT, w->mask + (size_t)src[r] * w->maxT, rowb);
-        p2[r] = w->npos[src[r]];
+    if (!w->seq2) {
+        w->seq2 = ft_xmalloc(w->R * rowb);
+        w->mask2 = ft_xmalloc(w->R * rowb);
+        w->npos2 = ft_xmalloc(w->R * sizeof *w->npos2);
     }
-    free(w->seq); free(w->mask); free(w->npos);
-    w->seq = s2; w->mask = m2; w->npos = p2;
+    for (int r = 0; r < w->R; r++) {
+        memcpy(w->seq2 + (size_t)r * w->maxT, w->seq + (size_t)src[r] * w->maxT, rowb);
+        memcpy(w->mask2 + (size_t)r * w->maxT, w->mask + (size_t)src[r] * w->maxT, rowb);
+        w->npos2[r] = w->npos[src[r]];
+    }
+    int32_t *t;
+    t = w->seq; w->seq = w->seq2; w->seq2 = t;
+    t = w->mask; w->mask = w->mask2; w->mask2 = t;
+    t = w->npos; w->npos = w->npos2; w->npos2 = t;
 }
 
 static void gen_beam(ft_model *m, int B, const int32_t *const *prompts, const int *lens,

@@ -395,6 +395,7 @@ struct ft_gpt2_cache {
     int B, maxT, len;
     float *k, *v;               /* [L][B][maxT][C] */
     float *x, *ln, *qkv, *ctx, *tmp, *f, *gg, *last, *scores;
+    float *reorder;             /* beam search: one layer's K or V, [B][maxT][C], made on first use */
     int capN;
 };
 
@@ -431,21 +432,21 @@ void ft_gpt2_cache_reorder(ft_model *m, ft_gpt2_cache *c, const int *src)
 {
     gpt2 *g = m->impl;
     size_t rowf = (size_t)c->maxT * g->c.n_embd, used = (size_t)c->len * g->c.n_embd;
-    float *tmp = ft_xmalloc((c->B ? c->B : 1) * (used ? used : 1) * sizeof *tmp);
+    if (!c->reorder) c->reorder = ft_xmalloc((c->B ? c->B : 1) * rowf * sizeof *c->reorder);
+    float *tmp = c->reorder;
     for (int l = 0; l < g->c.n_layer; l++)
         for (int which = 0; which < 2; which++) {
             float *buf = (which ? c->v : c->k) + (size_t)l * c->B * rowf;
             for (int r = 0; r < c->B; r++) memcpy(tmp + r * used, buf + (size_t)src[r] * rowf, used * sizeof *tmp);
             for (int r = 0; r < c->B; r++) memcpy(buf + r * rowf, tmp + r * used, used * sizeof *tmp);
         }
-    free(tmp);
 }
 
 void ft_gpt2_cache_free(ft_gpt2_cache *c)
 {
     if (!c) return;
     free(c->k); free(c->v); free(c->x); free(c->ln); free(c->qkv); free(c->ctx);
-    free(c->tmp); free(c->f); free(c->gg); free(c->last); free(c->scores);
+    free(c->tmp); free(c->f); free(c->gg); free(c->last); free(c->scores); free(c->reorder);
     free(c);
 }
 
