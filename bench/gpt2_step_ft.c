@@ -45,13 +45,14 @@ static void train(const char *cfg, int lora, int B, int T, int steps)
     free(ids);
 }
 
-static void gen(const char *cfg, int B, int prompt, int ntok)
+static void gen(const char *cfg, int B, int prompt, int ntok, int beams)
 {
     ft_model *m = ft_model_new_from_config(cfg, "causal-lm", 0, 1);
     ft_gen_opts o;
     ft_gen_opts_default(&o, m);
     o.max_new_tokens = ntok;
     o.eos_token_id = -1;
+    o.num_beams = beams;
     int32_t **p = ft_xmalloc(B * sizeof *p), **out = ft_xmalloc(B * sizeof *out);
     int *lens = ft_xmalloc(B * sizeof *lens), *ol = ft_xmalloc(B * sizeof *ol);
     for (int i = 0; i < B; i++) {
@@ -62,8 +63,9 @@ static void gen(const char *cfg, int B, int prompt, int ntok)
     double t0 = ft_now();
     ft_generate(m, B, (const int32_t *const *)p, lens, &o, 0, out, ol);
     double dt = ft_now() - t0;
-    printf("{\"bench\": \"gpt2_generate\", \"impl\": \"ft\", \"B\": %d, \"prompt\": %d, \"new_tokens\": %d, "
-           "\"threads\": %d, \"tokens_per_s\": %.1f}\n", B, prompt, ntok, omp_get_max_threads(), B * ntok / dt);
+    printf("{\"bench\": \"gpt2_generate\", \"impl\": \"ft\", \"beams\": %d, \"B\": %d, \"prompt\": %d, "
+           "\"new_tokens\": %d, \"threads\": %d, \"tokens_per_s\": %.1f}\n", beams, B, prompt, ntok,
+           omp_get_max_threads(), B * ntok / dt);
     for (int i = 0; i < B; i++) { free(p[i]); free(out[i]); }
     free(p); free(out); free(lens); free(ol);
     ft_model_free(m);
@@ -72,12 +74,13 @@ static void gen(const char *cfg, int B, int prompt, int ntok)
 int main(int argc, char **argv)
 {
     ft_set_prog("gpt2_step_ft");
-    if (argc < 2) ft_die("usage: gpt2_step_ft CONFIG.json [B T STEPS GEN_TOKENS [full|lora|gen]]");
+    if (argc < 2) ft_die("usage: gpt2_step_ft CONFIG.json [B T STEPS GEN_TOKENS [full|lora|gen|beam]]");
     int B = argc > 2 ? atoi(argv[2]) : 4, T = argc > 3 ? atoi(argv[3]) : 256;
     int steps = argc > 4 ? atoi(argv[4]) : 3, g = argc > 5 ? atoi(argv[5]) : 50;
     const char *what = argc > 6 ? argv[6] : "all";
     if (!strcmp(what, "all") || !strcmp(what, "full")) train(argv[1], 0, B, T, steps);
     if (!strcmp(what, "all") || !strcmp(what, "lora")) train(argv[1], 1, B, T, steps);
-    if (!strcmp(what, "all") || !strcmp(what, "gen")) gen(argv[1], 1, 16, g);
+    if (!strcmp(what, "all") || !strcmp(what, "gen")) gen(argv[1], 1, 16, g, 1);
+    if (!strcmp(what, "all") || !strcmp(what, "beam")) gen(argv[1], 1, 16, g, 4);
     return 0;
 }

@@ -3,7 +3,9 @@ plain torch as modeling_gpt2 computes it, fp32; one training step
 (forward, backward, clip, AdamW) for full fine-tuning and for LoRA r=8 on
 c_attn,c_proj (PEFT's math: frozen base, dropout(x)·A^T·B^T·alpha/r); greedy
 generation with a KV cache.  Prints JSON lines like gpt2_step.
-usage: gpt2_step_torch.py CONFIG.json [B T STEPS GEN_TOKENS [full|lora|gen|all]]"""
+beam: beam search with 4 beams and the same cache (no EOS: every step keeps
+the top 4 of the 4×V continuations, as BeamSearchScorer does then).
+usage: gpt2_step_torch.py CONFIG.json [B T STEPS GEN_TOKENS [full|lora|gen|beam|all]]"""
 import json, math, resource, sys, time
 import torch
 import torch.nn as nn
@@ -135,6 +137,33 @@ def gen():
                       "threads": torch.get_num_threads(), "tokens_per_s": round(GEN / dt, 1)}), flush=True)
 
 
+def beam(K=4):
+    torch.manual_seed(0)
+    m = GPT2().eval()
+    ids = (torch.arange(16) * 31 % 50000).view(1, 16).repeat(K, 1)
+    with torch.no_grad():
+        t0 = time.perf_counter()
+        caches = [[] for _ in range(L)]
+        logits = m(ids, caches)
+        pos = ids.size(1)
+        scores = torch.full((K,), -1e9)
+        scores[0] = 0
+        for _ in range(GEN):
+            logp = torch.log_softmax(logits[:, -1], -1) + scores[:, None]
+            V = logp.size(1)
+            top, idx = torch.topk(logp.view(-1), 2 * K)
+            top, idx = top[:K], idx[:K]
+            src, nxt, scores = idx // V, idx % V, top
+            for c in caches:
+                c[:] = [c[0][src], c[1][src]]
+            logits = m(nxt[:, None], caches, pos)
+            pos += 1
+        dt = time.perf_counter() - t0
+    print(json.dumps({"bench": "gpt2_generate", "impl": "pytorch", "beams": K, "B": 1, "prompt": 16,
+                      "new_tokens": GEN, "threads": torch.get_num_threads(), "tokens_per_s": round(GEN / dt, 1)}),
+          flush=True)
+
+
 torch.set_num_threads(int(__import__("os").environ.get("OMP_NUM_THREADS", "2")))
 if WHAT in ("all", "full"):
     train(False)
@@ -142,3 +171,5 @@ if WHAT in ("all", "lora"):
     train(True)
 if WHAT in ("all", "gen"):
     gen()
+if WHAT in ("all", "beam"):
+    beam()
