@@ -85,8 +85,8 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
     int mlm = m->task == FT_TASK_MASKED_LM;
     if (mlm && !m->mlm) ft_die("internal: masked-LM evaluation without a masking setup");
     int V = mlm ? m->mlm->vocab : 0;
-    int32_t *mids = NULL, *mlab = NULL;
-    size_t mcap = 0, mlogits_cap = 0;
+    ft_mlm_buf mbuf = {0};
+    size_t mlogits_cap = 0;
     float *mlogits = NULL;
     long mlm_right = 0, mlm_total = 0;
     ft_record rec = {0};
@@ -97,23 +97,13 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
                        .attention_mask = b.attention_mask, .token_type_ids = b.token_type_ids,
                        .labels = ds->label_kind != FT_LABELS_NONE ? b.labels : NULL,
                        .Tl = ds->label_kind == FT_LABELS_SEQUENCE ? b.Tl : 0, .task = head};
-        size_t chosen = 0;
         if (mlm) {
-            size_t nt = (size_t)b.B * b.T;
-            if (nt > mcap) {
-                mids = ft_xrealloc(mids, nt * sizeof *mids);
-                mlab = ft_xrealloc(mlab, nt * sizeof *mlab);
-                mcap = nt;
-            }
-            chosen = ft_mlm_mask(m->mlm, nt, b.input_ids, b.attention_mask, mids, mlab,
-                                 ft_key_mix(0x65766d6c6dULL, s));
+            size_t chosen = ft_mlm_mask_batch(m->mlm, &mbuf, &fb, ft_key_mix(0x65766d6c6dULL, s));
             if (chosen * V > mlogits_cap) mlogits = ft_xrealloc(mlogits, (mlogits_cap = chosen * V) * sizeof *mlogits);
-            fb.input_ids = mids;
-            fb.labels = mlab;
-            fb.Tl = b.T;
         }
         float loss = ft_model_forward(m, &fb, m->task == FT_TASK_SEQ_CLS ? logits : mlm ? mlogits : NULL);
         if (mlm) {
+            const int32_t *mlab = mbuf.labels;
             for (size_t i = 0, r = 0; i < (size_t)b.B * b.T; i++) {
                 if (mlab[i] == -100) continue;
                 const float *row = mlogits + r++ * V;
@@ -181,8 +171,7 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
     ft_batch_data_free(&b);
     free(logits);
     free(prob);
-    free(mids);
-    free(mlab);
+    ft_mlm_buf_free(&mbuf);
     free(mlogits);
     return out;
 }

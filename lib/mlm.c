@@ -53,3 +53,25 @@ size_t ft_mlm_mask(const ft_mlm *c, size_t n, const int32_t *ids, const int32_t 
     }
     return chosen;
 }
+
+size_t ft_mlm_mask_batch(const ft_mlm *c, ft_mlm_buf *buf, ft_batch *b, uint64_t key)
+{
+    size_t n = (size_t)b->B * b->T;
+    if (n > buf->cap) {
+        buf->ids = ft_xrealloc(buf->ids, n * sizeof *buf->ids);
+        buf->labels = ft_xrealloc(buf->labels, n * sizeof *buf->labels);
+        buf->cap = n;
+    }
+    size_t chosen = ft_mlm_mask(c, n, b->input_ids, b->attention_mask, buf->ids, buf->labels, key);
+    b->input_ids = buf->ids;
+    b->labels = buf->labels;
+    b->Tl = b->T;
+    return chosen;
+}
+
+void ft_mlm_buf_free(ft_mlm_buf *buf)
+{
+    free(buf->ids);
+    free(buf->labels);
+    *buf = (ft_mlm_buf){0};
+}

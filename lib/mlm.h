@@ -9,6 +9,7 @@
  * uninterrupted one and the thread count does not matter. */
 #ifndef FT_MLM_H
 #define FT_MLM_H
+#include "model.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,5 +30,12 @@ void ft_mlm_free(ft_mlm *c);
    masked.  Returns how many tokens were chosen. */
 size_t ft_mlm_mask(const ft_mlm *c, size_t n, const int32_t *ids, const int32_t *attention_mask,
                    int32_t *ids_out, int32_t *labels_out, uint64_t key);
+
+/* Masked inputs and labels for one batch at a time; they only grow. */
+typedef struct ft_mlm_buf { int32_t *ids, *labels; size_t cap; } ft_mlm_buf;
+/* Masks batch b in place of its inputs: b->input_ids and b->labels then
+   point into buf (token labels, b->Tl = b->T).  Returns the tokens chosen. */
+size_t ft_mlm_mask_batch(const ft_mlm *c, ft_mlm_buf *buf, ft_batch *b, uint64_t key);
+void ft_mlm_buf_free(ft_mlm_buf *buf);
 
 #endif

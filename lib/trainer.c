@@ -597,8 +597,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     ft_model_reserve(m, reserve_B, a->max_length ? a->max_length : data->max_len);
     int64_t *order = train ? ft_xmalloc(train->n * sizeof *order) : NULL;
     ft_batch_data b = {0};
-    int32_t *mlm_ids = NULL, *mlm_labels = NULL;     /* masked-LM inputs and labels */
-    size_t mlm_cap = 0;
+    ft_mlm_buf mlm_buf = {0};                        /* masked-LM inputs and labels */
     if (m->task == FT_TASK_MASKED_LM && !m->mlm) ft_die("internal: masked-LM training without a masking setup");
     double loss_since = 0, last_norm = 0, pen_since = 0;
     long steps_since = 0;
@@ -636,17 +635,8 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
                            .labels = bd->labels, .Tl = bd->Tl};
             if (m->task == FT_TASK_MASKED_LM) {
                 /* fresh masks for every micro-batch, keyed by its place in the run */
-                size_t nt = (size_t)bd->B * bd->T;
-                if (nt > mlm_cap) {
-                    mlm_ids = ft_xrealloc(mlm_ids, nt * sizeof *mlm_ids);
-                    mlm_labels = ft_xrealloc(mlm_labels, nt * sizeof *mlm_labels);
-                    mlm_cap = nt;
-                }
-                ft_mlm_mask(m->mlm, nt, bd->input_ids, bd->attention_mask, mlm_ids, mlm_labels,
-                            ft_key_mix(ft_key_mix(a->seed, 0x6d6c6dULL), (uint64_t)(ep * st.batches_per_epoch + mb)));
-                fb.input_ids = mlm_ids;
-                fb.labels = mlm_labels;
-                fb.Tl = bd->T;
+                ft_mlm_mask_batch(m->mlm, &mlm_buf, &fb,
+                                  ft_key_mix(ft_key_mix(a->seed, 0x6d6c6dULL), (uint64_t)(ep * st.batches_per_epoch + mb)));
             }
             if (heads) {
                 fb.task = plan[mb].head;
@@ -762,8 +752,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
 out:
     free(last_ckpt);
     free(order);
-    free(mlm_ids);
-    free(mlm_labels);
+    ft_mlm_buf_free(&mlm_buf);
     free(sel);
     free(plan);
     free(heads);

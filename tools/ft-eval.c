@@ -104,15 +104,13 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!model) ft_die("--model DIR is required (see --help)");
-    char *task_from = NULL;
+    char *dir = ft_resolve_model_dir(model), *task_from = NULL;
     if (!task) {                /* evaluate the model as what it was saved as */
-        char *dir = ft_resolve_model_dir(model);
         char *cp = ft_xasprintf("%s/config.json", dir);
         ft_config *cfg = ft_config_load(cp);
         task = task_from = ft_xstrdup(ft_task_of_config(cfg));
         ft_config_free(cfg);
         free(cp);
-        free(dir);
     }
     if (ft_task_parse(task) < 0) ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq, masked-lm)", task);
     if (optind + 1 < argc) ft_die("one input file at most (got %d)", argc - optind);
@@ -122,13 +120,9 @@ int main(int argc, char **argv)
     if (mlm_p_given && !mlm) ft_die("--mlm-probability is for --task masked-lm");
     if (mlm && (pred_path || fisher_out)) ft_die("--predictions and --fisher-out are for classification, not --task masked-lm");
     ft_dataset *ds = ft_dataset_load(in);
-    ft_model *m = ft_model_load(model, task, 0, 0);
-    ft_mlm *masking = NULL;
-    if (mlm) {
-        char *dir = ft_resolve_model_dir(model);
-        m->mlm = masking = ft_mlm_from_tokenizer(dir, mlm_p);
-        free(dir);
-    }
+    ft_model *m = ft_model_load(dir, task, 0, 0);
+    ft_mlm *masking = mlm ? ft_mlm_from_tokenizer(dir, mlm_p) : NULL;
+    m->mlm = masking;
     if (adapter) {
         if (!m->vt->linear_kind) ft_die("--adapter: not supported for %s models yet", m->arch);
         ft_lora_load(m, adapter);
@@ -153,5 +147,6 @@ int main(int argc, char **argv)
     ft_mlm_free(masking);
     ft_dataset_free(ds);
     free(task_from);
+    free(dir);
     return 0;
 }
