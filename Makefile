@@ -1,11 +1,12 @@
 # ft — fine-tune transformers as Unix pipelines.
 #   make            build lib/libft.a and bin/ft-*
-#   make test       build and run every test (calls `make deps` if headers are missing)
+#   make test       build and run every test (first installs missing packages: scripts/deps)
 #   make demo       case 1 end to end on an embedded default data set
 #   make bench      side-by-side benchmarks against the Python peers
 #   make sanitize   build and run the tests under ASan+UBSan
 #   make install PREFIX=/usr/local
-#   make deps       install the Debian packages ft needs (apt-get, as root)
+#   make deps       install the Debian packages ft needs that are missing (apt-get, as root)
+#   make deps-dry-run  list what `make deps` would install
 
 PREFIX  ?= /usr/local
 CC      ?= cc
@@ -16,14 +17,6 @@ BIN     ?= bin
 BLAS_INC = $(firstword $(wildcard /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/$(shell gcc -dumpmachine)/openblas-openmp))
 ALL_CFLAGS = -std=gnu11 -Wall -Wextra -fopenmp -Ilib $(if $(BLAS_INC),-I$(BLAS_INC)) $(CFLAGS)
 LDLIBS  = -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lm -lpthread -fopenmp
-
-# Build dependencies (headers + libraries) and test-only references.
-DEB_BUILD = build-essential pkg-config libcsv-dev libopenblas-openmp-dev \
-            libmsgpack-dev libzstd-dev libjansson-dev libutf8proc-dev libxxhash-dev zstd
-DEB_TEST  = python3 python3-torch python3-numpy python3-sklearn python3-pandas nodejs npm jq time
-DEB_DEMO  = fortunes-zh fortunes
-DEP_HEADERS = /usr/include/csv.h /usr/include/msgpack.h /usr/include/zstd.h \
-              /usr/include/jansson.h /usr/include/utf8proc.h /usr/include/xxhash.h
 
 LIB_SRC   = $(sort $(wildcard lib/*.c))
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -65,16 +58,16 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libft.a $(wildcard lib/*.h bench/*.h) | $(B
 $(BUILD)/lib $(BUILD)/tests $(BUILD)/ref $(BUILD)/bench $(BIN):
 	mkdir -p $@
 
-# Headers missing means a fresh machine: install what we need first.
+# A fresh machine lacks packages: scripts/deps installs those whose probe
+# (header, command, module) fails, and only those; `make deps-dry-run` lists them.
 deps-check:
-	@for h in $(DEP_HEADERS); do [ -e $$h ] || { $(MAKE) --no-print-directory deps; break; }; done
-	@[ -n "$(BLAS_INC)" ] || [ -e /usr/include/x86_64-linux-gnu/cblas.h ] || $(MAKE) --no-print-directory deps
+	@scripts/deps build test
 
 deps:
-	@if [ "$$(id -u)" = 0 ]; then \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO) || \
-	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO); }; \
-	else echo "run as root: apt-get install -y --no-install-recommends $(DEB_BUILD) $(DEB_TEST) $(DEB_DEMO)"; exit 1; fi
+	scripts/deps
+
+deps-dry-run:
+	@scripts/deps --dry-run
 
 test: deps-check
 	$(MAKE) all
@@ -86,7 +79,7 @@ sanitize: deps-check
 	ASAN_OPTIONS=detect_leaks=0 FT_BUILD=build-san FT_LDFLAGS="-fsanitize=address,undefined" tests/run
 
 demo: deps-check
-	@[ -r /usr/share/games/fortunes/tang300 ] || $(MAKE) --no-print-directory deps
+	@scripts/deps demo
 	$(MAKE) all
 	pipelines/demo.sh
 
@@ -102,4 +95,4 @@ install: all
 clean:
 	rm -rf build build-san bin
 
-.PHONY: all prune-tools deps deps-check test sanitize demo bench install clean
+.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench install clean
