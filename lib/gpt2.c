@@ -16,10 +16,8 @@
 #include "ops.h"
 #include "rng.h"
 #include "util.h"
-#include <cblas.h>
 #include <float.h>
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,12 +241,65 @@ static int shift_labels(const ft_batch *b, int32_t *out, int V)
     return 1;
 }
 
+/* A layer's KV cache while decoding: keys and values of maxT positions per
+   sequence, the first len of them filled. */
+typedef struct { float *k, *v; int len, maxT; } kv_slot;
+
+/* One block, the same for training, evaluation and cached decoding:
+   out = block(x) over B sequences of T new tokens [B·T, C] (out may be x);
+   a receives the activations the backward needs, tmp is [B·T, C] scratch.
+   With a cache, the new keys and values are appended to it and the queries
+   attend over all of it; without, over the T tokens themselves. */
+static void block_fwd(ft_model *m, int l, layer_act *a, const float *x, float *out, float *tmp, int B, int T,
+                      const float *mask, const kv_slot *kv, int train, uint64_t key)
+{
+    gpt2 *g = m->impl;
+    ft_gpt2_config *c = &g->c;
+    ft_params *ps = &m->params;
+    layer_ix *L = &g->L[l];
+    int N = B * T, C = c->n_embd, F = c->n_inner, H = c->n_head;
+    float pr = train ? c->resid_pdrop : 0, pa = train ? c->attn_pdrop : 0;
+    ft_layernorm_fwd(a->ln1, a->mean1, a->rstd1, x, ft_param_data(ps, L->ln1_w),
+                     ft_param_data(ps, L->ln1_b), N, C, c->layer_norm_eps);
+    ft_conv1d_fwd(a->qkv, a->ln1, ft_param_data(ps, L->at_w), ft_param_data(ps, L->at_b), N, C, 3 * C);
+    ft_lora_fwd(m, L->at_w, a->qkv, 3 * C, a->ln1, N, train, site(key, l + 1, 4));
+    ft_attn at = { .B = B, .Tq = T, .Tk = T, .H = H, .D = C / H, .ldq = 3 * (size_t)C, .ldk = 3 * (size_t)C,
+                   .ldv = 3 * (size_t)C, .ldo = (size_t)C, .mask = mask, .causal = 1,
+                   .scale = 1.0f / sqrtf((float)(C / H)), .p = pa, .key = site(key, l + 1, 1) };
+    const float *K = a->qkv + C, *V = a->qkv + 2 * C;
+    if (kv) {
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < T; t++) {
+                const float *src = a->qkv + ((size_t)b * T + t) * 3 * C;
+                size_t row = ((size_t)b * kv->maxT + kv->len + t) * C;
+                memcpy(kv->k + row, src + C, C * sizeof(float));
+                memcpy(kv->v + row, src + 2 * C, C * sizeof(float));
+            }
+        K = kv->k; V = kv->v;
+        at.Tk = kv->len + T;
+        at.ldk = at.ldv = (size_t)C;
+        at.sbk = at.sbv = (size_t)kv->maxT * C;
+    }
+    ft_attn_fwd(&at, a->ctx, a->probs, a->qkv, K, V, g->scratch);
+    ft_conv1d_fwd(tmp, a->ctx, ft_param_data(ps, L->ap_w), ft_param_data(ps, L->ap_b), N, C, C);
+    ft_lora_fwd(m, L->ap_w, tmp, C, a->ctx, N, train, site(key, l + 1, 5));
+    ft_dropout_add_fwd(a->res1, tmp, x, (size_t)N * C, pr, site(key, l + 1, 2));
+    ft_layernorm_fwd(a->ln2, a->mean2, a->rstd2, a->res1, ft_param_data(ps, L->ln2_w),
+                     ft_param_data(ps, L->ln2_b), N, C, c->layer_norm_eps);
+    ft_conv1d_fwd(a->f, a->ln2, ft_param_data(ps, L->fc_w), ft_param_data(ps, L->fc_b), N, C, F);
+    ft_lora_fwd(m, L->fc_w, a->f, F, a->ln2, N, train, site(key, l + 1, 6));
+    ft_act_fwd(c->act, a->g, a->f, (size_t)N * F);
+    ft_conv1d_fwd(tmp, a->g, ft_param_data(ps, L->mp_w), ft_param_data(ps, L->mp_b), N, F, C);
+    ft_lora_fwd(m, L->mp_w, tmp, C, a->g, N, train, site(key, l + 1, 7));
+    ft_dropout_add_fwd(out, tmp, a->res1, (size_t)N * C, pr, site(key, l + 1, 3));
+}
+
 static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, float *logits_out)
 {
     gpt2 *g = m->impl;
     ft_gpt2_config *c = &g->c;
     ft_params *ps = &m->params;
-    int B = b->B, T = b->T, C = c->n_embd, F = c->n_inner, H = c->n_head, V = c->vocab_size;
+    int B = b->B, T = b->T, C = c->n_embd, V = c->vocab_size;
     size_t N = (size_t)B * T;
     if (B <= 0 || T <= 0) ft_die("empty batch");
     if (T > c->n_positions) ft_die("sequence length %d exceeds n_positions %d", T, c->n_positions);
@@ -262,32 +313,13 @@ static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     if (train) m->step++;
     g->key = ft_key_mix(m->seed, m->step);
     g->B = B; g->T = T; g->train = train; g->have_grad = grad;
-    float pr = train ? c->resid_pdrop : 0, pe = train ? c->embd_pdrop : 0, pa = train ? c->attn_pdrop : 0;
+    float pe = train ? c->embd_pdrop : 0;
 
     ft_embedding_fwd(g->res[0], b->input_ids, ft_param_data(ps, g->wte), (int)N, C, 0);
     ft_embedding_fwd(g->res[0], g->pos_ids, ft_param_data(ps, g->wpe), (int)N, C, 1);
     ft_dropout_fwd(g->res[0], g->res[0], N * C, pe, site(g->key, 0, 0));
-    for (int l = 0; l < c->n_layer; l++) {
-        layer_ix *L = &g->L[l];
-        layer_act *a = &g->A[l];
-        float *x = g->res[l];
-        ft_layernorm_fwd(a->ln1, a->mean1, a->rstd1, x, ft_param_data(ps, L->ln1_w),
-                         ft_param_data(ps, L->ln1_b), (int)N, C, c->layer_norm_eps);
-        ft_conv1d_fwd(a->qkv, a->ln1, ft_param_data(ps, L->at_w), ft_param_data(ps, L->at_b), (int)N, C, 3 * C);
-        ft_lora_fwd(m, L->at_w, a->qkv, 3 * C, a->ln1, (int)N, train, site(g->key, l + 1, 4));
-        ft_attention_fwd(a->ctx, a->probs, a->qkv, g->mask, B, T, C, H, 1, pa, site(g->key, l + 1, 1), g->scratch);
-        ft_conv1d_fwd(g->g_tmp, a->ctx, ft_param_data(ps, L->ap_w), ft_param_data(ps, L->ap_b), (int)N, C, C);
-        ft_lora_fwd(m, L->ap_w, g->g_tmp, C, a->ctx, (int)N, train, site(g->key, l + 1, 5));
-        ft_dropout_add_fwd(a->res1, g->g_tmp, x, N * C, pr, site(g->key, l + 1, 2));
-        ft_layernorm_fwd(a->ln2, a->mean2, a->rstd2, a->res1, ft_param_data(ps, L->ln2_w),
-                         ft_param_data(ps, L->ln2_b), (int)N, C, c->layer_norm_eps);
-        ft_conv1d_fwd(a->f, a->ln2, ft_param_data(ps, L->fc_w), ft_param_data(ps, L->fc_b), (int)N, C, F);
-        ft_lora_fwd(m, L->fc_w, a->f, F, a->ln2, (int)N, train, site(g->key, l + 1, 6));
-        ft_act_fwd(c->act, a->g, a->f, N * F);
-        ft_conv1d_fwd(g->g_tmp, a->g, ft_param_data(ps, L->mp_w), ft_param_data(ps, L->mp_b), (int)N, F, C);
-        ft_lora_fwd(m, L->mp_w, g->g_tmp, C, a->g, (int)N, train, site(g->key, l + 1, 7));
-        ft_dropout_add_fwd(g->res[l + 1], g->g_tmp, a->res1, N * C, pr, site(g->key, l + 1, 3));
-    }
+    for (int l = 0; l < c->n_layer; l++)
+        block_fwd(m, l, &g->A[l], g->res[l], g->res[l + 1], g->g_tmp, B, T, g->mask, NULL, train, g->key);
     ft_layernorm_fwd(g->lnf, g->lnf_mean, g->lnf_rstd, g->res[c->n_layer], ft_param_data(ps, g->lnf_w),
                      ft_param_data(ps, g->lnf_b), (int)N, C, c->layer_norm_eps);
     ft_linear_fwd(g->logits, g->lnf, ft_param_data(ps, g->wte), NULL, (int)N, C, V);
@@ -394,7 +426,8 @@ ft_model *ft_gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_
 struct ft_gpt2_cache {
     int B, maxT, len;
     float *k, *v;               /* [L][B][maxT][C] */
-    float *x, *ln, *qkv, *ctx, *tmp, *f, *gg, *last, *scores;
+    float *x, *tmp, *mask, *last;
+    layer_act a;                /* one layer's activations, reused by every layer */
     float *reorder;             /* beam search: one layer's K or V, [B][maxT][C], made on first use */
     int capN;
 };
@@ -409,24 +442,11 @@ ft_gpt2_cache *ft_gpt2_cache_new(ft_model *m, int B, int maxT)
     c->k = ft_xcalloc(n ? n : 1, sizeof(float));
     c->v = ft_xcalloc(n ? n : 1, sizeof(float));
     c->last = ft_xmalloc((size_t)B * g->c.n_embd * sizeof(float));
-    c->scores = ft_xmalloc((size_t)omp_get_max_threads() * maxT * sizeof(float));
+    c->mask = ft_xmalloc(((size_t)B * maxT + 1) * sizeof(float));
     return c;
 }
 
 int ft_gpt2_cache_len(const ft_gpt2_cache *c) { return c->len; }
-
-/* Conv1D for a few rows: one GEMV per row reads W once per row without
-   sgemm's packing copy, which dominates when N is 1..8. */
-static void conv1d_rows(float *out, const float *in, const float *W, const float *b, int N, int Cin, int Cout)
-{
-    if (N > 8) { ft_conv1d_fwd(out, in, W, b, N, Cin, Cout); return; }
-    for (int n = 0; n < N; n++) {
-        float *o = out + (size_t)n * Cout;
-        if (b) memcpy(o, b, Cout * sizeof(float));
-        cblas_sgemv(CblasRowMajor, CblasTrans, Cin, Cout, 1.0f, W, Cout, in + (size_t)n * Cin, 1,
-                    b ? 1.0f : 0.0f, o, 1);
-    }
-}
 
 void ft_gpt2_cache_reorder(ft_model *m, ft_gpt2_cache *c, const int *src)
 {
@@ -442,12 +462,38 @@ void ft_gpt2_cache_reorder(ft_model *m, ft_gpt2_cache *c, const int *src)
         }
 }
 
+static void free_act(layer_act *a)
+{
+    free(a->ln1); free(a->mean1); free(a->rstd1); free(a->qkv); free(a->probs); free(a->ctx);
+    free(a->res1); free(a->ln2); free(a->mean2); free(a->rstd2); free(a->f); free(a->g);
+}
+
 void ft_gpt2_cache_free(ft_gpt2_cache *c)
 {
     if (!c) return;
-    free(c->k); free(c->v); free(c->x); free(c->ln); free(c->qkv); free(c->ctx);
-    free(c->tmp); free(c->f); free(c->gg); free(c->last); free(c->scores); free(c->reorder);
+    free(c->k); free(c->v); free(c->x); free(c->tmp); free(c->mask); free(c->last); free(c->reorder);
+    free_act(&c->a);
     free(c);
+}
+
+/* Room for N = B·Tn new tokens in the decoding buffers. */
+static void cache_grow(ft_gpt2_cache *kc, const ft_gpt2_config *c, int Tn)
+{
+    size_t N = (size_t)kc->B * Tn, C = c->n_embd, F = c->n_inner;
+    if ((int)N <= kc->capN) return;
+    kc->capN = (int)N;
+    layer_act *a = &kc->a;
+    free_act(a);
+    free(kc->x); free(kc->tmp);
+    kc->x = ft_xmalloc(N * C * sizeof(float));
+    kc->tmp = ft_xmalloc(N * C * sizeof(float));
+    a->ln1 = ft_xmalloc(N * C * sizeof(float)); a->ln2 = ft_xmalloc(N * C * sizeof(float));
+    a->mean1 = ft_xmalloc(N * sizeof(float)); a->rstd1 = ft_xmalloc(N * sizeof(float));
+    a->mean2 = ft_xmalloc(N * sizeof(float)); a->rstd2 = ft_xmalloc(N * sizeof(float));
+    a->qkv = ft_xmalloc(N * 3 * C * sizeof(float));
+    a->probs = ft_xmalloc(N * c->n_head * kc->maxT * sizeof(float));
+    a->ctx = ft_xmalloc(N * C * sizeof(float)); a->res1 = ft_xmalloc(N * C * sizeof(float));
+    a->f = ft_xmalloc(N * F * sizeof(float)); a->g = ft_xmalloc(N * F * sizeof(float));
 }
 
 void ft_gpt2_decode(ft_model *m, ft_gpt2_cache *kc, const int32_t *ids, const int32_t *pos,
@@ -456,91 +502,27 @@ void ft_gpt2_decode(ft_model *m, ft_gpt2_cache *kc, const int32_t *ids, const in
     gpt2 *g = m->impl;
     ft_gpt2_config *c = &g->c;
     ft_params *ps = &m->params;
-    int B = kc->B, C = c->n_embd, F = c->n_inner, H = c->n_head, V = c->vocab_size, D = C / H;
-    int len = kc->len, tot = len + Tn;
+    int B = kc->B, C = c->n_embd, V = c->vocab_size;
+    int tot = kc->len + Tn;
     if (tot > kc->maxT) ft_die("generation exceeds %d positions", kc->maxT);
     int N = B * Tn;
-    if (N > kc->capN) {
-        kc->capN = N;
-        kc->x = ft_xrealloc(kc->x, (size_t)N * C * sizeof(float));
-        kc->ln = ft_xrealloc(kc->ln, (size_t)N * C * sizeof(float));
-        kc->tmp = ft_xrealloc(kc->tmp, (size_t)N * C * sizeof(float) + 2 * (size_t)N * sizeof(float));
-        kc->qkv = ft_xrealloc(kc->qkv, (size_t)N * 3 * C * sizeof(float));
-        kc->ctx = ft_xrealloc(kc->ctx, (size_t)N * C * sizeof(float));
-        kc->f = ft_xrealloc(kc->f, (size_t)N * F * sizeof(float));
-        kc->gg = ft_xrealloc(kc->gg, (size_t)N * F * sizeof(float));
-    }
+    cache_grow(kc, c, Tn);
     for (int i = 0; i < N; i++) {
         if (ids[i] < 0 || ids[i] >= V) ft_die("token id %d out of range for vocab_size %d", ids[i], V);
         if (pos[i] < 0 || pos[i] >= c->n_positions) ft_die("position %d out of range", pos[i]);
     }
-    float *mean = kc->tmp + (size_t)N * C, *rstd = mean + N;
+    for (size_t i = 0; i < (size_t)B * tot; i++) kc->mask[i] = mask[i] ? 0.0f : -FLT_MAX;
     ft_embedding_fwd(kc->x, ids, ft_param_data(ps, g->wte), N, C, 0);
     ft_embedding_fwd(kc->x, pos, ft_param_data(ps, g->wpe), N, C, 1);
-    float scale = 1.0f / sqrtf((float)D);
     for (int l = 0; l < c->n_layer; l++) {
-        layer_ix *L = &g->L[l];
-        float *K = kc->k + (size_t)l * B * kc->maxT * C, *Vc = kc->v + (size_t)l * B * kc->maxT * C;
-        ft_layernorm_fwd(kc->ln, mean, rstd, kc->x, ft_param_data(ps, L->ln1_w), ft_param_data(ps, L->ln1_b),
-                         N, C, c->layer_norm_eps);
-        conv1d_rows(kc->qkv, kc->ln, ft_param_data(ps, L->at_w), ft_param_data(ps, L->at_b), N, C, 3 * C);
-        ft_lora_fwd(m, L->at_w, kc->qkv, 3 * C, kc->ln, N, 0, 0);
-        for (int b = 0; b < B; b++)
-            for (int t = 0; t < Tn; t++) {
-                const float *src = kc->qkv + ((size_t)b * Tn + t) * 3 * C;
-                memcpy(K + ((size_t)b * kc->maxT + len + t) * C, src + C, C * sizeof(float));
-                memcpy(Vc + ((size_t)b * kc->maxT + len + t) * C, src + 2 * C, C * sizeof(float));
-            }
-        #pragma omp parallel for collapse(2) schedule(static) if ((size_t)B * H * Tn * tot * D > 65536)
-        for (int b = 0; b < B; b++)
-            for (int h = 0; h < H; h++) {
-                float *s = kc->scores + (size_t)omp_get_thread_num() * kc->maxT;
-                const int32_t *mk = mask + (size_t)b * tot;
-                for (int t = 0; t < Tn; t++) {
-                    const float *q = kc->qkv + ((size_t)b * Tn + t) * 3 * C + (size_t)h * D;
-                    int jmax = len + t + 1;
-                    float mx = -INFINITY;
-                    for (int j = 0; j < jmax; j++) {
-                        const float *k = K + ((size_t)b * kc->maxT + j) * C + (size_t)h * D;
-                        float d = 0;
-                        for (int e = 0; e < D; e++) d += q[e] * k[e];
-                        d *= scale;
-                        if (!mk[j]) d += -FLT_MAX;
-                        s[j] = d;
-                        if (d > mx) mx = d;
-                    }
-                    float sum = 0;
-                    for (int j = 0; j < jmax; j++) { s[j] = expf(s[j] - mx); sum += s[j]; }
-                    float inv = 1.0f / sum;
-                    float *o = kc->ctx + ((size_t)b * Tn + t) * C + (size_t)h * D;
-                    for (int e = 0; e < D; e++) o[e] = 0;
-                    for (int j = 0; j < jmax; j++) {
-                        const float *v = Vc + ((size_t)b * kc->maxT + j) * C + (size_t)h * D;
-                        float w = s[j] * inv;
-                        for (int e = 0; e < D; e++) o[e] += w * v[e];
-                    }
-                }
-            }
-        conv1d_rows(kc->tmp, kc->ctx, ft_param_data(ps, L->ap_w), ft_param_data(ps, L->ap_b), N, C, C);
-        ft_lora_fwd(m, L->ap_w, kc->tmp, C, kc->ctx, N, 0, 0);
-        ft_accumulate(kc->x, kc->tmp, (size_t)N * C);
-        ft_layernorm_fwd(kc->ln, mean, rstd, kc->x, ft_param_data(ps, L->ln2_w), ft_param_data(ps, L->ln2_b),
-                         N, C, c->layer_norm_eps);
-        conv1d_rows(kc->f, kc->ln, ft_param_data(ps, L->fc_w), ft_param_data(ps, L->fc_b), N, C, F);
-        ft_lora_fwd(m, L->fc_w, kc->f, F, kc->ln, N, 0, 0);
-        ft_act_fwd(c->act, kc->gg, kc->f, (size_t)N * F);
-        conv1d_rows(kc->tmp, kc->gg, ft_param_data(ps, L->mp_w), ft_param_data(ps, L->mp_b), N, F, C);
-        ft_lora_fwd(m, L->mp_w, kc->tmp, C, kc->gg, N, 0, 0);
-        ft_accumulate(kc->x, kc->tmp, (size_t)N * C);
+        size_t at = (size_t)l * B * kc->maxT * C;
+        kv_slot kv = { kc->k + at, kc->v + at, kc->len, kc->maxT };
+        block_fwd(m, l, &kc->a, kc->x, kc->x, kc->tmp, B, Tn, kc->mask, &kv, 0, 0);
     }
     for (int b = 0; b < B; b++)
-        memcpy(kc->ln + (size_t)b * C, kc->x + ((size_t)b * Tn + Tn - 1) * C, C * sizeof(float));
-    ft_layernorm_fwd(kc->last, mean, rstd, kc->ln, ft_param_data(ps, g->lnf_w), ft_param_data(ps, g->lnf_b),
-                     B, C, c->layer_norm_eps);
-    if (B <= 8)
-        for (int b = 0; b < B; b++)
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, V, C, 1.0f, ft_param_data(ps, g->wte), C,
-                        kc->last + (size_t)b * C, 1, 0.0f, logits + (size_t)b * V, 1);
-    else ft_linear_fwd(logits, kc->last, ft_param_data(ps, g->wte), NULL, B, C, V);
+        memcpy(kc->tmp + (size_t)b * C, kc->x + ((size_t)b * Tn + Tn - 1) * C, C * sizeof(float));
+    ft_layernorm_fwd(kc->last, kc->a.mean1, kc->a.rstd1, kc->tmp, ft_param_data(ps, g->lnf_w),
+                     ft_param_data(ps, g->lnf_b), B, C, c->layer_norm_eps);
+    ft_linear_fwd(logits, kc->last, ft_param_data(ps, g->wte), NULL, B, C, V);
     kc->len = tot;
 }

@@ -101,21 +101,27 @@ void ft_dropout_bwd(float *din, const float *dout, size_t n, float p, uint64_t k
 void ft_dropout_add_fwd(float *out, const float *x, const float *res, size_t n,
                         float p, uint64_t key);
 
-/* ---- multi-head scaled dot-product attention ----
-   General form (self, causal, cross; T5's position bias).  Row-major with
-   explicit row strides so q/k/v can be slices of one packed projection:
+/* ---- multi-head scaled dot-product attention: the one kernel for every
+   model and mode — self, causal and cross attention, T5's position bias and
+   its gradient, and decoding against a KV cache.  Row-major with explicit
+   row strides so q/k/v can be slices of one packed projection:
      q  [B,Tq,*] row stride ldq, head h at columns [h*D,(h+1)*D)
      k,v[B,Tk,*] row strides ldk, ldv;  out [B,Tq,*] row stride ldo
+     sbq, sbk, sbv, sbo: floats from one sequence to the next (0: T rows of
+       the row stride; a KV cache of maxT rows per sequence sets maxT·ld)
      mask [B,Tk] additive key mask (0 keep, -FLT_MAX drop) or NULL
      bias [H,Tq,Tk] additive scores bias shared over the batch (T5) or NULL
-     causal: key j visible to query i iff j <= i + (Tk - Tq)
+     causal: key j visible to query i iff j <= i + (Tk - Tq)  (so a decoding
+       step's Tq new queries see the Tk - Tq cached keys and their own past)
      scale: multiplies q·k (1/sqrt(D) for BERT/GPT-2, 1 for T5)
      p, key: dropout on the probabilities (counter-based, see ft_dropout_fwd)
    probs [B,H,Tq,Tk] keeps softmax output for the backward.
-   scratch: ft_attention_scratch(max(Tq,Tk)) floats. */
+   scratch: ft_attention_scratch(max(Tq,Tk)) floats; may be NULL when p = 0
+   in the forward. */
 typedef struct ft_attn {
     int B, Tq, Tk, H, D;
     size_t ldq, ldk, ldv, ldo;
+    size_t sbq, sbk, sbv, sbo;
     const float *mask, *bias;
     int causal;
     float scale, p;

@@ -26,17 +26,28 @@ static inline int visible(const ft_attn *a, int i)   /* keys [0, visible) for qu
     return j < 0 ? 0 : j > a->Tk ? a->Tk : j;
 }
 
+/* Row offset of batch b: its own stride when given (a KV cache keeps maxT
+   rows per sequence), else T rows of ld floats. */
+static inline size_t boff(size_t sb, int b, int T, size_t ld) { return (size_t)b * (sb ? sb : (size_t)T * ld); }
+
 static void fwd_block(const ft_attn *a, int b, int h, float *out, float *probs, const float *q,
                       const float *k, const float *v, float *scratch)
 {
     int Tq = a->Tq, Tk = a->Tk, D = a->D;
     size_t blk = (size_t)Tq * Tk;
-    const float *qb = q + (size_t)b * Tq * a->ldq + (size_t)h * D;
-    const float *kb = k + (size_t)b * Tk * a->ldk + (size_t)h * D;
-    const float *vb = v + (size_t)b * Tk * a->ldv + (size_t)h * D;
+    const float *qb = q + boff(a->sbq, b, Tq, a->ldq) + (size_t)h * D;
+    const float *kb = k + boff(a->sbk, b, Tk, a->ldk) + (size_t)h * D;
+    const float *vb = v + boff(a->sbv, b, Tk, a->ldv) + (size_t)h * D;
+    float *ob = out + boff(a->sbo, b, Tq, a->ldo) + (size_t)h * D;
     float *P = probs + ((size_t)b * a->H + h) * blk;
-    ft_sgemm(0, 1, Tq, Tk, D,
-                a->scale, qb, a->ldq, kb, a->ldk, 0.0f, P, Tk);
+    if (Tq == 1)            /* decoding one token: a GEMM call costs more than its work */
+        for (int j = 0; j < Tk; j++) {
+            const float *kj = kb + (size_t)j * a->ldk;
+            float d = 0;
+            for (int e = 0; e < D; e++) d += qb[e] * kj[e];
+            P[j] = a->scale * d;
+        }
+    else ft_sgemm(0, 1, Tq, Tk, D, a->scale, qb, a->ldq, kb, a->ldk, 0.0f, P, Tk);
     const float *mk = a->mask ? a->mask + (size_t)b * Tk : NULL;
     const float *bias = a->bias ? a->bias + (size_t)h * blk : NULL;
     for (int i = 0; i < Tq; i++) {
@@ -58,20 +69,23 @@ static void fwd_block(const ft_attn *a, int b, int h, float *out, float *probs, 
         ft_dropout_block(scratch, P, blk, ((size_t)b * a->H + h) * blk, a->p, a->key);
         Pd = scratch;
     }
-    ft_sgemm(0, 0, Tq, D, Tk,
-                1.0f, Pd, Tk, vb, a->ldv, 0.0f, out + (size_t)b * Tq * a->ldo + (size_t)h * D, a->ldo);
+    if (Tq == 1) {
+        for (int e = 0; e < D; e++) ob[e] = 0;
+        for (int j = 0; j < Tk; j++) {
+            const float *vj = vb + (size_t)j * a->ldv;
+            for (int e = 0; e < D; e++) ob[e] += Pd[j] * vj[e];
+        }
+    } else ft_sgemm(0, 0, Tq, D, Tk, 1.0f, Pd, Tk, vb, a->ldv, 0.0f, ob, a->ldo);
 }
 
 void ft_attn_fwd(const ft_attn *a, float *out, float *probs, const float *q, const float *k,
                  const float *v, float *scratch)
 {
-    int Tm = a->Tq > a->Tk ? a->Tq : a->Tk;
-    size_t work = (size_t)a->B * a->H * a->Tq * a->Tk * a->D;
+    size_t blk = (size_t)a->Tq * a->Tk, work = (size_t)a->B * a->H * blk * a->D;
     #pragma omp parallel for collapse(2) schedule(static) if (work > 65536)
     for (int b = 0; b < a->B; b++)
         for (int h = 0; h < a->H; h++)
-            fwd_block(a, b, h, out, probs, q, k, v,
-                      scratch + (size_t)omp_get_thread_num() * 2 * Tm * Tm);
+            fwd_block(a, b, h, out, probs, q, k, v, scratch ? scratch + (size_t)omp_get_thread_num() * 2 * blk : NULL);
 }
 
 static void bwd_block(const ft_attn *a, int b, int h, float *dq, float *dk, float *dv, float *dbias,
@@ -80,9 +94,9 @@ static void bwd_block(const ft_attn *a, int b, int h, float *dq, float *dk, floa
 {
     int Tq = a->Tq, Tk = a->Tk, D = a->D;
     size_t blk = (size_t)Tq * Tk, base = ((size_t)b * a->H + h) * blk;
-    size_t qo = (size_t)b * Tq * a->ldq + (size_t)h * D, ko = (size_t)b * Tk * a->ldk + (size_t)h * D;
-    size_t vo = (size_t)b * Tk * a->ldv + (size_t)h * D;
-    const float *dO = dout + (size_t)b * Tq * a->ldo + (size_t)h * D;
+    size_t qo = boff(a->sbq, b, Tq, a->ldq) + (size_t)h * D, ko = boff(a->sbk, b, Tk, a->ldk) + (size_t)h * D;
+    size_t vo = boff(a->sbv, b, Tk, a->ldv) + (size_t)h * D;
+    const float *dO = dout + boff(a->sbo, b, Tq, a->ldo) + (size_t)h * D;
     const float *P = probs + base;
     float *dP = scratch, *Pd = scratch + blk;
     /* dPd = dO·V^T */
@@ -130,22 +144,21 @@ void ft_attn_bwd(const ft_attn *a, float *dq, float *dk, float *dv, float *dbias
                  const float *dout, const float *q, const float *k, const float *v,
                  const float *probs, float *scratch)
 {
-    int Tm = a->Tq > a->Tk ? a->Tq : a->Tk;
-    size_t work = (size_t)a->B * a->H * a->Tq * a->Tk * a->D;
+    size_t blk = (size_t)a->Tq * a->Tk, work = (size_t)a->B * a->H * blk * a->D;
     if (dbias) {
         /* dbias is shared over the batch: split heads, not batch rows */
         #pragma omp parallel for schedule(static) if (work > 65536)
         for (int h = 0; h < a->H; h++)
             for (int b = 0; b < a->B; b++)
                 bwd_block(a, b, h, dq, dk, dv, dbias, dout, q, k, v, probs,
-                          scratch + (size_t)omp_get_thread_num() * 2 * Tm * Tm);
+                          scratch + (size_t)omp_get_thread_num() * 2 * blk);
         return;
     }
     #pragma omp parallel for collapse(2) schedule(static) if (work > 65536)
     for (int b = 0; b < a->B; b++)
         for (int h = 0; h < a->H; h++)
             bwd_block(a, b, h, dq, dk, dv, NULL, dout, q, k, v, probs,
-                      scratch + (size_t)omp_get_thread_num() * 2 * Tm * Tm);
+                      scratch + (size_t)omp_get_thread_num() * 2 * blk);
 }
 
 static ft_attn packed(int B, int T, int C, int H, const float *mask, int causal, float p, uint64_t key)

@@ -1,10 +1,8 @@
-/* ops_t5: relative position bias, T5 attention (separate query and key
- * lengths, per-head bias, no scaling), threaded cross-entropy, elementwise
- * product.  See ops_t5.h. */
+/* ops_t5: relative position bias, T5's call of the attention kernel
+ * (ft_attn: separate query and key lengths, per-head bias, no scaling),
+ * elementwise product.  See ops_t5.h. */
 #include "ops_t5.h"
 #include "ops.h"
-#include "ops_math.h"
-#include "rng.h"
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -67,6 +65,15 @@ void ft_t5_pos_bias_bwd(float *dtable, const float *dbias, int H, int Tq, int Tk
     }
 }
 
+/* T5's attention is ft_attn with scale 1 and one k/v row stride. */
+static ft_attn t5_attn(int ldq, int ldkv, const float *bias, const float *mask, int B, int Tq, int Tk,
+                       int H, int D, int causal, float p, uint64_t key)
+{
+    return (ft_attn){ .B = B, .Tq = Tq, .Tk = Tk, .H = H, .D = D, .ldq = (size_t)ldq, .ldk = (size_t)ldkv,
+                      .ldv = (size_t)ldkv, .ldo = (size_t)H * D, .mask = mask, .bias = bias,
+                      .causal = causal, .scale = 1.0f, .p = p, .key = key };
+}
+
 size_t ft_t5_attn_scratch(int Tq, int Tk)
 {
     return (size_t)omp_get_max_threads() * 2 * (size_t)Tq * Tk;
@@ -77,42 +84,8 @@ void ft_t5_attn_fwd(float *out, float *probs, const float *q, int ldq,
                     const float *mask, int B, int Tq, int Tk, int H, int D, int causal,
                     float p, uint64_t key, float *scratch)
 {
-    size_t QK = (size_t)Tq * Tk;
-    int HD = H * D;
-    #pragma omp parallel for collapse(2) schedule(static) if ((size_t)B * H * QK * D > 65536)
-    for (int b = 0; b < B; b++)
-        for (int h = 0; h < H; h++) {
-            const float *qb = q + (size_t)b * Tq * ldq + (size_t)h * D;
-            const float *kb = k + (size_t)b * Tk * ldkv + (size_t)h * D;
-            const float *vb = v + (size_t)b * Tk * ldkv + (size_t)h * D;
-            float *P = probs + ((size_t)b * H + h) * QK;
-            ft_sgemm(0, 1, Tq, Tk, D,
-                     1.0f, qb, ldq, kb, ldkv, 0.0f, P, Tk);
-            const float *mk = mask ? mask + (size_t)b * Tk : NULL;
-            const float *bh = bias ? bias + (size_t)h * QK : NULL;
-            for (int i = 0; i < Tq; i++) {
-                float *row = P + (size_t)i * Tk;
-                int jmax = causal ? i + 1 + (Tk - Tq) : Tk;
-                if (jmax > Tk) jmax = Tk;
-                if (bh) { const float *br = bh + (size_t)i * Tk; for (int j = 0; j < jmax; j++) row[j] += br[j]; }
-                if (mk) for (int j = 0; j < jmax; j++) row[j] += mk[j];
-                float mx = row[0];
-                for (int j = 1; j < jmax; j++) if (row[j] > mx) mx = row[j];
-                float s = 0;
-                for (int j = 0; j < jmax; j++) { row[j] = expf(row[j] - mx); s += row[j]; }
-                float inv = 1.0f / s;
-                for (int j = 0; j < jmax; j++) row[j] *= inv;
-                for (int j = jmax; j < Tk; j++) row[j] = 0.0f;
-            }
-            const float *Pd = P;
-            if (p > 0) {
-                float *tmp = scratch + (size_t)omp_get_thread_num() * 2 * QK;
-                ft_dropout_block(tmp, P, QK, ((size_t)b * H + h) * QK, p, key);
-                Pd = tmp;
-            }
-            ft_sgemm(0, 0, Tq, D, Tk,
-                     1.0f, Pd, Tk, vb, ldkv, 0.0f, out + (size_t)b * Tq * HD + (size_t)h * D, HD);
-        }
+    ft_attn a = t5_attn(ldq, ldkv, bias, mask, B, Tq, Tk, H, D, causal, p, key);
+    ft_attn_fwd(&a, out, probs, q, k, v, scratch);
 }
 
 void ft_t5_attn_bwd(float *dq, float *dk, float *dv, float *dbias, const float *dout,
@@ -120,49 +93,9 @@ void ft_t5_attn_bwd(float *dq, float *dk, float *dv, float *dbias, const float *
                     const float *probs, int B, int Tq, int Tk, int H, int D,
                     float p, uint64_t key, float *scratch)
 {
-    size_t QK = (size_t)Tq * Tk;
-    int HD = H * D;
-    uint32_t th = ft_drop_threshold(p);
-    float pscale = p > 0 ? 1.0f / (1.0f - p) : 1.0f;
-    /* heads in parallel, batch rows in order, so dbias[h] has one writer */
-    #pragma omp parallel for schedule(dynamic, 1) if ((size_t)B * H * QK * D > 65536)
-    for (int h = 0; h < H; h++)
-        for (int b = 0; b < B; b++) {
-            const float *qb = q + (size_t)b * Tq * ldq + (size_t)h * D;
-            const float *kb = k + (size_t)b * Tk * ldkv + (size_t)h * D;
-            const float *vb = v + (size_t)b * Tk * ldkv + (size_t)h * D;
-            float *dqb = dq ? dq + (size_t)b * Tq * ldq + (size_t)h * D : NULL;
-            float *dkb = dk ? dk + (size_t)b * Tk * ldkv + (size_t)h * D : NULL;
-            float *dvb = dv ? dv + (size_t)b * Tk * ldkv + (size_t)h * D : NULL;
-            const float *dO = dout + (size_t)b * Tq * HD + (size_t)h * D;
-            const float *P = probs + ((size_t)b * H + h) * QK;
-            float *dP = scratch + (size_t)omp_get_thread_num() * 2 * QK, *Pd = dP + QK;
-            size_t base = ((size_t)b * H + h) * QK;
-            ft_sgemm(0, 1, Tq, Tk, D,
-                     1.0f, dO, HD, vb, ldkv, 0.0f, dP, Tk);
-            if (dvb) {
-                const float *Pv = P;
-                if (p > 0) { ft_dropout_block(Pd, P, QK, base, p, key); Pv = Pd; }
-                ft_sgemm(1, 0, Tk, D, Tq,
-                         1.0f, Pv, Tk, dO, HD, 1.0f, dvb, ldkv);
-            }
-            for (int i = 0; i < Tq; i++) {
-                float *g = dP + (size_t)i * Tk;
-                const float *pr = P + (size_t)i * Tk;
-                if (p > 0)
-                    #pragma omp simd
-                    for (int j = 0; j < Tk; j++)
-                        g[j] = ft_hash_u32(key, base + (size_t)i * Tk + j) >= th ? g[j] * pscale : 0.0f;
-                float s = 0;
-                for (int j = 0; j < Tk; j++) s += g[j] * pr[j];
-                for (int j = 0; j < Tk; j++) g[j] = pr[j] * (g[j] - s);
-            }
-            if (dbias) { float *db = dbias + (size_t)h * QK; for (size_t e = 0; e < QK; e++) db[e] += dP[e]; }
-            if (dqb) ft_sgemm(0, 0, Tq, D, Tk,
-                              1.0f, dP, Tk, kb, ldkv, 1.0f, dqb, ldq);
-            if (dkb) ft_sgemm(1, 0, Tk, D, Tq,
-                              1.0f, dP, Tk, qb, ldq, 1.0f, dkb, ldkv);
-        }
+    /* causal or not does not matter here: masked probabilities are 0 */
+    ft_attn a = t5_attn(ldq, ldkv, NULL, NULL, B, Tq, Tk, H, D, 0, p, key);
+    ft_attn_bwd(&a, dq, dk, dv, dbias, dout, q, k, v, probs, scratch);
 }
 
 void ft_mul_fwd(float *out, const float *a, const float *b, size_t n)

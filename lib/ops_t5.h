@@ -1,6 +1,7 @@
-/* ops_t5: the kernels T5 needs beyond ops.h — relative position bias and an
- * attention with separate query / key-value lengths (cross-attention and
- * cached decoding), an additive per-head bias and no 1/sqrt(d) scaling.
+/* ops_t5: the kernels T5 needs beyond ops.h — relative position bias, T5's
+ * form of the attention kernel (ft_attn with separate query / key-value
+ * lengths, an additive per-head bias and no 1/sqrt(d) scaling) and the
+ * gated FFN's product.
  * Conventions as ops.h: flat row-major float arrays, backward ACCUMULATES,
  * NULL gradient pointers are skipped. */
 #ifndef FT_OPS_T5_H
@@ -19,7 +20,7 @@ void ft_t5_pos_bias_fwd(float *bias, const float *table, int H, int Tq, int Tk, 
 void ft_t5_pos_bias_bwd(float *dtable, const float *dbias, int H, int Tq, int Tk, int q0,
                         int bidirectional, int num_buckets, int max_distance);
 
-/* ---- T5 attention ----
+/* ---- T5 attention: ft_attn (ops.h) with scale 1 ----
    q[B,Tq,*] with row stride ldq, k and v [B,Tk,*] with row stride ldkv; head h
    uses channels [h*D,(h+1)*D).  scores = q·k^T (no scaling) + bias[h] (bias
    [H,Tq,Tk] shared by the batch, NULL = none) + mask[b] (additive key mask
