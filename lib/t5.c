@@ -304,8 +304,9 @@ static uint64_t site(uint64_t key, int stack, int layer, int which)
 #define W(i) ft_param_data(ps, (i))
 
 /* y = x + dropout(FF(RMS(x))) for N rows */
+/* y = x + dropout(FF(RMS(x))); tmp [N, C] scratch. */
 static void ff_fwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *y, const float *x,
-                   int N, float p, uint64_t k1, uint64_t k2)
+                   int N, float p, uint64_t k1, uint64_t k2, float *tmp)
 {
     ft_t5_config *c = &t->c;
     int C = c->d_model, F = c->d_ff;
@@ -320,8 +321,8 @@ static void ff_fwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *y, 
         ft_act_fwd(c->act, a->gd, a->f0, NF);
     }
     ft_dropout_fwd(a->gd, a->gd, NF, p, k1);
-    ft_linear_fwd(t->g_t, a->gd, W(b->wo), NULL, N, F, C);
-    ft_dropout_add_fwd(y, t->g_t, x, (size_t)N * C, p, k2);
+    ft_linear_fwd(tmp, a->gd, W(b->wo), NULL, N, F, C);
+    ft_dropout_add_fwd(y, tmp, x, (size_t)N * C, p, k2);
 }
 
 static void ff_bwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *g, const float *x,
@@ -386,10 +387,63 @@ static void encode(ft_model *m, t5 *t, const int32_t *ids, const int32_t *mask, 
                        t->emask, B, Ts, Ts, H, c->d_kv, 0, p, site(t->key, 0, l + 1, 1), t->scratch);
         ft_linear_fwd(t->g_t, a->ctx, W(b->o), NULL, Ns, I, C);
         ft_dropout_add_fwd(a->x1, t->g_t, a->x, (size_t)Ns * C, p, site(t->key, 0, l + 1, 2));
-        ff_fwd(t, ps, b, a, y, a->x1, Ns, p, site(t->key, 0, l + 1, 3), site(t->key, 0, l + 1, 4));
+        ff_fwd(t, ps, b, a, y, a->x1, Ns, p, site(t->key, 0, l + 1, 3), site(t->key, 0, l + 1, 4), t->g_t);
     }
     ft_rmsnorm_fwd(t->enc_norm, t->enc_rstd, t->enc_last, W(t->enc_ln), Ns, C, c->eps);
     ft_dropout_fwd(t->enc_out, t->enc_norm, (size_t)Ns * C, p, site(t->key, 0, 0, 5));
+}
+
+/* A decoder layer's self-attention cache while decoding: keys and values of
+   maxT positions per row, the first len of them filled. */
+typedef struct { float *k, *v; int len, maxT; } kv_slot;
+
+/* One decoder block, the same for training, evaluation and cached decoding:
+   y = block(a->x) over B rows of Tt new tokens; a receives the activations
+   the backward needs, tmp is [B·Tt, max(C, I)] scratch.  bias [H,Tt,Tk] is
+   the self-attention's position bias; ck, cv (row stride ldc) the encoder
+   keys and values of Ts rows per sequence, emask [B,Ts] their padding.  With
+   a cache (kv), the new keys and values are appended to it and attended over
+   with the cached ones. */
+static void dec_block_fwd(ft_model *m, int l, blk_act *a, float *y, float *tmp, int B, int Tt,
+                          const kv_slot *kv, const float *bias, const float *ck, const float *cv, int ldc,
+                          int Ts, const float *emask, float p, uint64_t key)
+{
+    t5 *t = m->impl;
+    ft_t5_config *c = &t->c;
+    ft_params *ps = &m->params;
+    const blk_ix *b = &t->D[l];
+    int C = c->d_model, I = t->inner, N = B * Tt;
+    ft_rmsnorm_fwd(a->n1, a->rstd1, a->x, W(b->ln1), N, C, c->eps);
+    ft_linear_fwd(a->qkv, a->n1, W(b->qkv), NULL, N, C, 3 * I);
+    ft_attn sa = { .B = B, .Tq = Tt, .Tk = Tt, .H = c->num_heads, .D = c->d_kv, .ldq = 3 * (size_t)I,
+                   .ldk = 3 * (size_t)I, .ldv = 3 * (size_t)I, .ldo = (size_t)I, .bias = bias, .causal = 1,
+                   .scale = 1.0f, .p = p, .key = site(key, 1, l + 1, 1) };
+    const float *K = a->qkv + I, *V = a->qkv + 2 * I;
+    if (kv) {
+        for (int r = 0; r < B; r++)
+            for (int j = 0; j < Tt; j++) {
+                const float *src = a->qkv + ((size_t)r * Tt + j) * 3 * I;
+                size_t row = ((size_t)r * kv->maxT + kv->len + j) * I;
+                memcpy(kv->k + row, src + I, I * sizeof(float));
+                memcpy(kv->v + row, src + 2 * I, I * sizeof(float));
+            }
+        K = kv->k; V = kv->v;
+        sa.Tk = kv->len + Tt;
+        sa.ldk = sa.ldv = (size_t)I;
+        sa.sbk = sa.sbv = (size_t)kv->maxT * I;
+    }
+    ft_attn_fwd(&sa, a->ctx, a->probs, a->qkv, K, V, t->scratch);
+    ft_linear_fwd(tmp, a->ctx, W(b->o), NULL, N, I, C);
+    ft_dropout_add_fwd(a->x1, tmp, a->x, (size_t)N * C, p, site(key, 1, l + 1, 2));
+    ft_rmsnorm_fwd(a->n2, a->rstd2, a->x1, W(b->ln2), N, C, c->eps);
+    ft_linear_fwd(a->cq, a->n2, W(b->cq), NULL, N, C, I);
+    ft_attn ca = { .B = B, .Tq = Tt, .Tk = Ts, .H = c->num_heads, .D = c->d_kv, .ldq = (size_t)I,
+                   .ldk = (size_t)ldc, .ldv = (size_t)ldc, .ldo = (size_t)I, .mask = emask,
+                   .scale = 1.0f, .p = p, .key = site(key, 1, l + 1, 5) };
+    ft_attn_fwd(&ca, a->ctx2, a->probs2, a->cq, ck, cv, t->scratch);
+    ft_linear_fwd(tmp, a->ctx2, W(b->co), NULL, N, I, C);
+    ft_dropout_add_fwd(a->x2, tmp, a->x1, (size_t)N * C, p, site(key, 1, l + 1, 6));
+    ff_fwd(t, ps, b, a, y, a->x2, N, p, site(key, 1, l + 1, 3), site(key, 1, l + 1, 4), tmp);
 }
 
 static float t5_forward(ft_model *m, const ft_batch *bt, int train, int grad, float *logits_out)
@@ -427,23 +481,11 @@ static float t5_forward(ft_model *m, const ft_batch *bt, int train, int grad, fl
     ft_embedding_fwd(t->DA[0].x, t->dec_ids, W(t->shared), Nt, C, 0);
     ft_dropout_fwd(t->DA[0].x, t->DA[0].x, (size_t)Nt * C, p, site(t->key, 1, 0, 0));
     for (int l = 0; l < c->num_decoder_layers; l++) {
-        const blk_ix *b = &t->D[l];
         blk_act *a = &t->DA[l];
         float *y = l + 1 < c->num_decoder_layers ? t->DA[l + 1].x : t->dec_last;
-        ft_rmsnorm_fwd(a->n1, a->rstd1, a->x, W(b->ln1), Nt, C, c->eps);
-        ft_linear_fwd(a->qkv, a->n1, W(b->qkv), NULL, Nt, C, 3 * I);
-        ft_t5_attn_fwd(a->ctx, a->probs, a->qkv, 3 * I, a->qkv + I, a->qkv + 2 * I, 3 * I, t->dec_bias,
-                       NULL, B, Tt, Tt, H, c->d_kv, 1, p, site(t->key, 1, l + 1, 1), t->scratch);
-        ft_linear_fwd(t->g_t, a->ctx, W(b->o), NULL, Nt, I, C);
-        ft_dropout_add_fwd(a->x1, t->g_t, a->x, (size_t)Nt * C, p, site(t->key, 1, l + 1, 2));
-        ft_rmsnorm_fwd(a->n2, a->rstd2, a->x1, W(b->ln2), Nt, C, c->eps);
-        ft_linear_fwd(a->cq, a->n2, W(b->cq), NULL, Nt, C, I);
-        ft_linear_fwd(a->ckv, t->enc_out, W(b->ckv), NULL, Ns, C, 2 * I);
-        ft_t5_attn_fwd(a->ctx2, a->probs2, a->cq, I, a->ckv, a->ckv + I, 2 * I, NULL, t->emask,
-                       B, Tt, Ts, H, c->d_kv, 0, p, site(t->key, 1, l + 1, 5), t->scratch);
-        ft_linear_fwd(t->g_t, a->ctx2, W(b->co), NULL, Nt, I, C);
-        ft_dropout_add_fwd(a->x2, t->g_t, a->x1, (size_t)Nt * C, p, site(t->key, 1, l + 1, 6));
-        ff_fwd(t, ps, b, a, y, a->x2, Nt, p, site(t->key, 1, l + 1, 3), site(t->key, 1, l + 1, 4));
+        ft_linear_fwd(a->ckv, t->enc_out, W(t->D[l].ckv), NULL, Ns, C, 2 * I);
+        dec_block_fwd(m, l, a, y, t->g_t, B, Tt, NULL, t->dec_bias, a->ckv, a->ckv + I, 2 * I, Ts, t->emask,
+                      p, t->key);
     }
     ft_rmsnorm_fwd(t->dec_norm, t->dec_rstd, t->dec_last, W(t->dec_ln), Nt, C, c->eps);
     ft_dropout_fwd(t->hs, t->dec_norm, (size_t)Nt * C, p, site(t->key, 1, 0, 5));
@@ -595,7 +637,7 @@ struct ft_t5_state {
     int R, B, Ts, max_len, pos, I;
     layer_cache *L;
     float *emask;                  /* [R, Ts] */
-    float *x, *n, *q, *qkv, *ctx, *tmp, *f0, *f1, *hs, *bias, *probs, *tmpk;
+    float *x, *n, *rstd, *q, *qkv, *ctx, *tmp, *f0, *f1, *hs, *bias, *probs, *tmpk;
     int nl;
 };
 
@@ -642,6 +684,7 @@ ft_t5_state *ft_t5_state_new(ft_model *m, const int32_t *ids, const int32_t *mas
     int Tm = Ts > max_len ? Ts : max_len;
     s->x = ft_xmalloc((size_t)R * C * sizeof(float));
     s->n = ft_xmalloc((size_t)R * C * sizeof(float));
+    s->rstd = ft_xmalloc((size_t)R * sizeof(float));
     s->q = ft_xmalloc((size_t)R * I * sizeof(float));
     s->qkv = ft_xmalloc((size_t)R * 3 * I * sizeof(float));
     s->ctx = ft_xmalloc((size_t)R * I * sizeof(float));
@@ -659,7 +702,7 @@ void ft_t5_state_free(ft_t5_state *s)
 {
     if (!s) return;
     for (int l = 0; l < s->nl; l++) { free(s->L[l].k); free(s->L[l].v); free(s->L[l].ck); free(s->L[l].cv); }
-    free(s->L); free(s->emask); free(s->x); free(s->n); free(s->q); free(s->qkv); free(s->ctx);
+    free(s->L); free(s->emask); free(s->x); free(s->n); free(s->rstd); free(s->q); free(s->qkv); free(s->ctx);
     free(s->tmp); free(s->f0); free(s->f1); free(s->hs); free(s->bias); free(s->probs); free(s->tmpk);
     free(s);
 }
@@ -684,50 +727,20 @@ void ft_t5_decode_step(ft_model *m, ft_t5_state *s, const int32_t *tokens, float
     t5 *t = m->impl;
     ft_t5_config *c = &t->c;
     ft_params *ps = &m->params;
-    int C = c->d_model, I = t->inner, H = c->num_heads, F = c->d_ff, D = c->d_kv, V = c->vocab_size;
-    int R = s->R, pos = s->pos, Tk = pos + 1, Ts = s->Ts;
+    int C = c->d_model, H = c->num_heads, V = c->vocab_size, I = t->inner;
+    int R = s->R, pos = s->pos, Ts = s->Ts;
     if (pos >= s->max_len) ft_die("internal: decoding past max_len %d", s->max_len);
     check_ids(tokens, (size_t)R, V, "decoder token");
     ft_embedding_fwd(s->x, tokens, W(t->shared), R, C, 0);
-    ft_t5_pos_bias_fwd(s->bias, W(t->D[0].rel), H, 1, Tk, pos, 0, c->num_buckets, c->max_distance);
-    size_t ML = (size_t)s->max_len;
+    ft_t5_pos_bias_fwd(s->bias, W(t->D[0].rel), H, 1, pos + 1, pos, 0, c->num_buckets, c->max_distance);
+    /* one row's activations, reused by every layer; the residual stays in s->x */
+    blk_act a = { .x = s->x, .n1 = s->n, .rstd1 = s->rstd, .qkv = s->qkv, .probs = s->probs, .ctx = s->ctx,
+                  .x1 = s->x, .n2 = s->n, .rstd2 = s->rstd, .cq = s->q, .probs2 = s->probs, .ctx2 = s->ctx,
+                  .x2 = s->x, .nf = s->n, .rstdf = s->rstd, .f0 = s->f0, .f1 = s->f1, .a0 = s->f0, .gd = s->f0 };
     for (int l = 0; l < s->nl; l++) {
-        const blk_ix *b = &t->D[l];
         layer_cache *lc = &s->L[l];
-        ft_rmsnorm_fwd(s->n, NULL, s->x, W(b->ln1), R, C, c->eps);
-        ft_linear_fwd(s->qkv, s->n, W(b->qkv), NULL, R, C, 3 * I);
-        for (int r = 0; r < R; r++) {
-            memcpy(lc->k + ((size_t)r * ML + pos) * I, s->qkv + (size_t)r * 3 * I + I, I * sizeof(float));
-            memcpy(lc->v + ((size_t)r * ML + pos) * I, s->qkv + (size_t)r * 3 * I + 2 * I, I * sizeof(float));
-        }
-        /* rows are independent sequences: B=R, one query each, key stride I over ML slots */
-        #pragma omp parallel for schedule(static) if ((size_t)R * H * Tk * D > 65536)
-        for (int r = 0; r < R; r++)
-            ft_t5_attn_fwd(s->ctx + (size_t)r * I, s->probs + (size_t)r * H * Tk, s->qkv + (size_t)r * 3 * I,
-                           3 * I, lc->k + (size_t)r * ML * I, lc->v + (size_t)r * ML * I, I, s->bias, NULL,
-                           1, 1, Tk, H, D, 0, 0, 0, NULL);
-        ft_linear_fwd(s->tmp, s->ctx, W(b->o), NULL, R, I, C);
-        ft_accumulate(s->x, s->tmp, (size_t)R * C);
-        ft_rmsnorm_fwd(s->n, NULL, s->x, W(b->ln2), R, C, c->eps);
-        ft_linear_fwd(s->q, s->n, W(b->cq), NULL, R, C, I);
-        #pragma omp parallel for schedule(static) if ((size_t)R * H * Ts * D > 65536)
-        for (int r = 0; r < R; r++)
-            ft_t5_attn_fwd(s->ctx + (size_t)r * I, s->probs + (size_t)r * H * Ts, s->q + (size_t)r * I, I,
-                           lc->ck + (size_t)r * Ts * I, lc->cv + (size_t)r * Ts * I, I, NULL,
-                           s->emask + (size_t)r * Ts, 1, 1, Ts, H, D, 0, 0, 0, NULL);
-        ft_linear_fwd(s->tmp, s->ctx, W(b->co), NULL, R, I, C);
-        ft_accumulate(s->x, s->tmp, (size_t)R * C);
-        ft_rmsnorm_fwd(s->n, NULL, s->x, W(b->lnf), R, C, c->eps);
-        ft_linear_fwd(s->f0, s->n, W(b->wi), NULL, R, C, F);
-        if (c->gated) {
-            ft_linear_fwd(s->f1, s->n, W(b->wi1), NULL, R, C, F);
-            ft_act_fwd(c->act, s->f0, s->f0, (size_t)R * F);
-            ft_mul_fwd(s->f0, s->f0, s->f1, (size_t)R * F);
-        } else {
-            ft_act_fwd(c->act, s->f0, s->f0, (size_t)R * F);
-        }
-        ft_linear_fwd(s->tmp, s->f0, W(b->wo), NULL, R, F, C);
-        ft_accumulate(s->x, s->tmp, (size_t)R * C);
+        kv_slot kv = { lc->k, lc->v, pos, s->max_len };
+        dec_block_fwd(m, l, &a, s->x, s->tmp, R, 1, &kv, s->bias, lc->ck, lc->cv, I, Ts, s->emask, 0, 0);
     }
     ft_rmsnorm_fwd(s->hs, NULL, s->x, W(t->dec_ln), R, C, c->eps);
     if (c->tie) {
