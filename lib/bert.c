@@ -599,8 +599,16 @@ static int bert_linear_kind(const ft_model *m, int i)
     return strncmp(nm, "bert.encoder.layer.", 19) == 0 || strcmp(nm, "bert.pooler.dense.weight") == 0;
 }
 
+static int bert_param_head(const ft_model *m, int idx)
+{
+    const bert *bt = m->impl;
+    for (int h = 0; h < m->ntasks; h++)
+        if (idx == bt->cls_w[h] || idx == bt->cls_b[h]) return h;
+    return -1;
+}
+
 static const ft_model_vt bert_vt = { bert_forward, bert_backward, bert_reserve, bert_flops, bert_free,
-                                     NULL, bert_linear_kind };
+                                     ft_bert_init_param, bert_linear_kind, NULL, bert_param_head };
 
 /* The decoder of BertForMaskedLM is the word embedding (tied, HF's default);
    a checkpoint may store it again under these names. */

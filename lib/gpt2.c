@@ -407,7 +407,7 @@ static void gpt2_free(ft_model *m)
 }
 
 static const ft_model_vt gpt2_vt = { gpt2_forward, gpt2_backward, gpt2_reserve, gpt2_flops, gpt2_free,
-                                     gpt2_init_param, gpt2_linear_kind };
+                                     gpt2_init_param, gpt2_linear_kind, NULL, NULL };
 
 ft_model *ft_gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
 {

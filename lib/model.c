@@ -62,10 +62,7 @@ ft_model *ft_model_new(ft_config *cfg, enum ft_task task, int num_labels, uint64
 
 static void init_all(ft_model *m)
 {
-    for (int i = 0; i < m->params.n; i++) {
-        if (m->vt->init_param) m->vt->init_param(m, i, m->seed);
-        else ft_bert_init_param(m, i, m->seed);
-    }
+    for (int i = 0; i < m->params.n; i++) m->vt->init_param(m, i, m->seed);
 }
 
 ft_model *ft_model_open(const char *name_or_dir, const char *task, int num_labels, json_t *tasks,
@@ -93,7 +90,7 @@ ft_model *ft_model_open(const char *name_or_dir, const char *task, int num_label
     }
     int *loaded = ft_xcalloc(m->params.n, sizeof *loaded);
     ft_checkpoint_load_ex(ck, &m->params, m->base_prefix, m->arch, loaded, 0, m->ignore_keys);
-    if (!strcmp(m->arch, "T5ForConditionalGeneration")) ft_t5_after_load(m, ck, loaded);
+    if (m->vt->after_load) m->vt->after_load(m, ck, loaded);
     /* A classifier of another size (num_labels changed) cannot be loaded;
        ft_checkpoint_load dies on the shape mismatch, like from_pretrained. */
     free(loaded);
@@ -193,6 +190,11 @@ float ft_model_forward_backward(ft_model *m, const ft_batch *b, int train)
 float ft_model_forward(ft_model *m, const ft_batch *b, float *logits_out)
 {
     return m->vt->forward(m, b, 0, 0, logits_out);
+}
+
+int ft_model_param_head(const ft_model *m, int idx)
+{
+    return m->vt->param_head ? m->vt->param_head(m, idx) : -1;
 }
 
 void ft_model_reserve(ft_model *m, int B, int T) { m->vt->reserve(m, B, T); }

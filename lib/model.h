@@ -1,6 +1,6 @@
 /* model: the interface the trainer and evaluator drive, independent of the
- * architecture.  BERT is the first implementation (bert.c); GPT-2 and T5 plug
- * in by providing another ft_model_vt and a case in ft_model_new.
+ * architecture.  Each family (bert.c, gpt2.c, t5.c) provides an ft_model_vt
+ * and a case in ft_model_new; a new family touches its own file and those.
  *
  * Typical training loop (see docs/compute-core.md):
  *   ft_model *m = ft_model_load("bert-base-chinese", "seq-cls", 5, seed);
@@ -57,6 +57,7 @@ typedef struct ft_head {
 } ft_head;
 
 typedef struct ft_model ft_model;
+struct ft_checkpoint;
 typedef struct ft_model_vt {
     /* Forward; if logits != NULL copy them out ([B, num_labels]; masked LM:
        [M, vocab_size] for the M tokens whose label is not -100, in order).  train=1
@@ -70,11 +71,18 @@ typedef struct ft_model_vt {
     /* Forward+backward FLOPs for one step of B×T tokens (for benchmarks). */
     double (*flops)(const ft_model *m, int B, int T);
     void (*free)(ft_model *m);
-    /* HF _init_weights of one parameter (NULL: BERT's). */
+    /* HF _init_weights of one parameter. */
     void (*init_param)(ft_model *m, int idx, uint64_t seed);
     /* Is parameter idx the weight of a linear layer that calls the LoRA hooks?
        0 no, 1 nn.Linear ([out,in]), 2 Conv1D ([in,out]).  NULL: none. */
     int (*linear_kind)(const ft_model *m, int idx);
+    /* After the checkpoint ck filled the parameters marked in loaded[]: the
+       family's quirks (T5: a tied embedding stored under another name).
+       NULL: none. */
+    void (*after_load)(ft_model *m, const struct ft_checkpoint *ck, int *loaded);
+    /* Multi-task: the head (index into heads) parameter idx belongs to, or -1.
+       NULL: no multi-task heads. */
+    int (*param_head)(const ft_model *m, int idx);
 } ft_model_vt;
 
 struct ft_model {
@@ -125,6 +133,9 @@ ft_model *ft_model_new_from_config(const char *config_path, const char *task,
 /* Takes ownership of cfg. */
 ft_model *ft_model_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
 void ft_model_free(ft_model *m);
+
+/* The multi-task head parameter idx belongs to, or -1 (a shared weight). */
+int ft_model_param_head(const ft_model *m, int idx);
 
 /* Forward + backward in one call; gradients ACCUMULATE (zero them per
    optimiser step with ft_params_zero_grad).  train=1: dropout on.

@@ -200,7 +200,10 @@ void ft_t5_init_param(ft_model *m, int i, uint64_t seed)
     ft_rng_normal_fill(&r, x, p->numel, 0.0f, std);
 }
 
-void ft_t5_after_load(ft_model *m, const ft_checkpoint *ck, int *loaded)
+/* After a checkpoint load (ft_model_vt.after_load): checkpoints that store
+   the tied embedding under encoder.embed_tokens / decoder.embed_tokens /
+   lm_head instead of shared.weight get it from there. */
+static void t5_after_load(ft_model *m, const struct ft_checkpoint *ck, int *loaded)
 {
     t5 *t = m->impl;
     ft_params *ps = &m->params;
@@ -610,7 +613,7 @@ static void t5_free(ft_model *m)
 }
 
 static const ft_model_vt t5_vt = { t5_forward, t5_backward, t5_reserve, t5_flops, t5_free,
-                                   ft_t5_init_param, NULL };
+                                   ft_t5_init_param, NULL, t5_after_load, NULL };
 
 ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
 {

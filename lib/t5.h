@@ -28,11 +28,6 @@ ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t 
 /* HF T5PreTrainedModel._init_weights for one parameter. */
 void ft_t5_init_param(ft_model *m, int idx, uint64_t seed);
 const ft_t5_config *ft_t5_get_config(const ft_model *m);
-/* After a checkpoint load: checkpoints that store the tied embedding under
-   encoder.embed_tokens / decoder.embed_tokens / lm_head instead of
-   shared.weight get it from there.  loaded[] as ft_checkpoint_load fills it. */
-struct ft_checkpoint;
-void ft_t5_after_load(ft_model *m, const struct ft_checkpoint *ck, int *loaded);
 
 /* ---- incremental decoding ----
    A state holds R decoder rows (batch × beams), each tied to one encoder row. */

@@ -171,14 +171,7 @@ static void map_heads(trainer *t)
     t->param_head = ft_xmalloc(ps->n * sizeof *t->param_head);
     t->skip = ft_xmalloc(ps->n ? ps->n : 1);
     t->head_used = ft_xcalloc(m->ntasks, 1);
-    for (int i = 0; i < ps->n; i++) {
-        t->param_head[i] = -1;
-        for (int h = 0; h < m->ntasks; h++) {
-            size_t l = strlen(m->heads[h].name);
-            if (!strncmp(ps->p[i].name, "classifier.", 11) && !strncmp(ps->p[i].name + 11, m->heads[h].name, l) &&
-                ps->p[i].name[11 + l] == '.') t->param_head[i] = h;
-        }
-    }
+    for (int i = 0; i < ps->n; i++) t->param_head[i] = ft_model_param_head(m, i);
 }
 
 /* The schedule's lengths: batches and steps per epoch, total and warmup steps. */
