@@ -4,11 +4,11 @@
 #include "generate.h"
 #include "lora.h"
 #include "model.h"
+#include "ops.h"
 #include "stream.h"
 #include "tokenizer.h"
 #include "util.h"
 #include <getopt.h>
-#include <omp.h>
 #include <string.h>
 
 static const char usage[] =
@@ -105,7 +105,7 @@ int main(int argc, char **argv)
         case O_PREFIX: prefix = optarg; break;
         case O_MAXLEN: maxlen = (int)ft_parse_long("--max-length", optarg, 1, 1 << 20); break;
         case O_FORMAT: fmt = optarg; break;
-        case O_THREADS: omp_set_num_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
+        case O_THREADS: ft_set_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
         case 'o': outp = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
