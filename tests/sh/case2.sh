@@ -5,7 +5,7 @@
 # reports.
 . "$FT_ROOT/tests/lib.sh"
 if [ ! -r "$SHARED/models/codet5-base/vocab.json" ] || [ ! -r "$SHARED/data/code/mbpp.jsonl" ]; then
-    ok "case2_skipped (no shared codet5-base tokenizer or MBPP)"; exit 0
+    skip "case2 (no shared codet5-base tokenizer or MBPP)"; exit 0
 fi
 OUT=$TMP/c2 TRAIN_LIMIT=40 TEST_LIMIT=6 EPOCHS=1 SMALL_D_MODEL=64 SMALL_LAYERS=1 NUM_BEAMS=2 \
     MAX_NEW_TOKENS=8 MAX_LENGTH=64 MAX_TARGET_LENGTH=64 THREADS=2 \

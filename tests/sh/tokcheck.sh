@@ -5,7 +5,7 @@
 . "$FT_ROOT/tests/lib.sh"
 cd "$TMP"
 for m in bert-base-chinese gpt2; do
-    [ -d "$SHARED/models/$m" ] || { echo "skip tokcheck (no $SHARED/models/$m)"; exit 0; }
+    [ -d "$SHARED/models/$m" ] || { skip "tokcheck (no $SHARED/models/$m)"; exit 0; }
 done
 # two tiny BERTs that differ only in their tokenizer files ("my model" has
 # spaces in its name: every path below is quoted)
