@@ -45,7 +45,9 @@ THREADS=${THREADS:-$(nproc)}
 mkdir -p "$OUT"
 
 # ---- data: {text, code[, test_list, test_setup_code]} JSON lines ----
-limit() { if [ "$1" -gt 0 ]; then head -n "$1"; else cat; fi; }
+# the first N lines (0: all); reads to the end, as `head` would not: with
+# pipefail the writer killed by SIGPIPE when head leaves would fail the job
+limit() { if [ "$1" -gt 0 ]; then awk -v n="$1" 'NR <= n'; else cat; fi; }
 case $DATASET in
 mbpp)
     src=$DATA_DIR/mbpp.jsonl
