@@ -1,6 +1,8 @@
-/* bert: BertForSequenceClassification (HF modeling_bert) on the ops.
- * Parameter names are HF's ("bert.embeddings.word_embeddings.weight", ...,
- * "classifier.weight").  Not normally used directly: go through model.h. */
+/* bert: BertForSequenceClassification and BertForMaskedLM (HF modeling_bert)
+ * on the ops, with one classifier per task for multi-task models.  Parameter
+ * names are HF's ("bert.embeddings.word_embeddings.weight", ...,
+ * "classifier.weight", "classifier.<task>.weight").  Not normally used
+ * directly: go through model.h. */
 #ifndef FT_BERT_H
 #define FT_BERT_H
 #include "model.h"
@@ -14,10 +16,11 @@ typedef struct ft_bert_config {
 } ft_bert_config;
 
 void ft_bert_config_read(const ft_config *cfg, ft_bert_config *bc);
-/* Build the model (params allocated, zero); init=1 also initialises every
-   weight as HF's BertPreTrainedModel._init_weights from seed. */
+/* Build the model (params allocated, zero); ft_model_open initialises the
+   weights through ft_model_vt.init_param. */
 ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
-/* HF init of one parameter (by its name) — used for heads missing from a checkpoint. */
+/* HF BertPreTrainedModel._init_weights of one parameter (by its name); the
+   vtable's init_param, exported for the benchmarks. */
 void ft_bert_init_param(ft_model *m, int idx, uint64_t seed);
 
 #endif

@@ -120,12 +120,12 @@ ft_model *ft_model_open(const char *name_or_dir, const char *task, int num_label
                         int scratch, uint64_t seed);
 /* The head of the task called name, or -1. */
 int ft_model_head(const ft_model *m, const char *name);
-/* Reads cfg's "ft_tasks" into m->heads (architectures call it). */
 /* A model shell for an architecture's constructor: vtable, state, HF class
    name, checkpoint prefix, task, config (owned from here on), dropout seed,
    thread count, an empty parameter table. */
 ft_model *ft_model_shell(const ft_model_vt *vt, void *impl, const char *arch, const char *base_prefix,
                          ft_config *cfg, enum ft_task task, uint64_t seed);
+/* Reads cfg's "ft_tasks" into m->heads (architectures call it). */
 void ft_model_read_tasks(ft_model *m);
 /* A fresh model from a config alone, initialised as HF's _init_weights. */
 ft_model *ft_model_new_from_config(const char *config_path, const char *task,

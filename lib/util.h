@@ -1,4 +1,5 @@
-/* util: errors, checked allocation, atomic output files.  libc only. */
+/* util: errors, checked allocation, atomic output files, number parsing,
+   directories, time, hashing.  libc and libxxhash only: the lowest layer. */
 #ifndef FT_UTIL_H
 #define FT_UTIL_H
 #include <stddef.h>
