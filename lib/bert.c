@@ -19,6 +19,7 @@
  * walks the same list in reverse, accumulating into params.grad. */
 #include "bert.h"
 #include "lora.h"
+#include "model_impl.h"
 #include "ops.h"
 #include "rng.h"
 #include "util.h"
@@ -221,53 +222,51 @@ static void arena_ensure(ft_model *m, int B, int T, int train)
         ft_die("out of memory: activations for %d×%d tokens need %.1f GiB", B, T,
                total * 4.0 / (1 << 30));
     bt->arena_floats = total;
-    float *p = bt->arena;
-#define TAKE(n) (p += (((size_t)(n) + 15) & ~(size_t)15), p - (((size_t)(n) + 15) & ~(size_t)15))
-    bt->emb_in = TAKE(N * C);
-    bt->emb_mean = TAKE(N);
-    bt->emb_rstd = TAKE(N);
+    ft_arena ar = { bt->arena, 0 };
+    bt->emb_in = ft_arena_take(&ar, N * C);
+    bt->emb_mean = ft_arena_take(&ar, N);
+    bt->emb_rstd = ft_arena_take(&ar, N);
     free(bt->hs);
     bt->hs = ft_xcalloc(Lb + 1, sizeof *bt->hs);
-    for (size_t l = 0; l <= Lb; l++) bt->hs[l] = TAKE(N * C);
-    bt->mask = TAKE(N);
-    bt->cls = TAKE(B * C);
-    bt->pooled = TAKE(B * C);
-    bt->pooled_d = TAKE(B * C);
-    bt->logits = TAKE(B * nl);
-    bt->dlogits = TAKE(B * nl);
+    for (size_t l = 0; l <= Lb; l++) bt->hs[l] = ft_arena_take(&ar, N * C);
+    bt->mask = ft_arena_take(&ar, N);
+    bt->cls = ft_arena_take(&ar, B * C);
+    bt->pooled = ft_arena_take(&ar, B * C);
+    bt->pooled_d = ft_arena_take(&ar, B * C);
+    bt->logits = ft_arena_take(&ar, B * nl);
+    bt->dlogits = ft_arena_take(&ar, B * nl);
     free(bt->A);
     bt->A = ft_xcalloc(Lb + 1, sizeof *bt->A);
     for (size_t l = 0; l < Lb; l++) {
         layer_act *a = &bt->A[l];
-        a->qkv = TAKE(3 * N * C);
-        a->probs = TAKE(B * H * TT);
-        a->ctx = TAKE(N * C);
-        a->r1 = TAKE(N * C);
-        a->mean1 = TAKE(N);
-        a->rstd1 = TAKE(N);
-        a->h1 = TAKE(N * C);
-        a->f = TAKE(N * F);
-        a->g = TAKE(N * F);
-        a->r2 = TAKE(N * C);
-        a->mean2 = TAKE(N);
-        a->rstd2 = TAKE(N);
+        a->qkv = ft_arena_take(&ar, 3 * N * C);
+        a->probs = ft_arena_take(&ar, B * H * TT);
+        a->ctx = ft_arena_take(&ar, N * C);
+        a->r1 = ft_arena_take(&ar, N * C);
+        a->mean1 = ft_arena_take(&ar, N);
+        a->rstd1 = ft_arena_take(&ar, N);
+        a->h1 = ft_arena_take(&ar, N * C);
+        a->f = ft_arena_take(&ar, N * F);
+        a->g = ft_arena_take(&ar, N * F);
+        a->r2 = ft_arena_take(&ar, N * C);
+        a->mean2 = ft_arena_take(&ar, N);
+        a->rstd2 = ft_arena_take(&ar, N);
     }
-    bt->g_tmp = TAKE(N * C);                /* also the forward's scratch */
+    bt->g_tmp = ft_arena_take(&ar, N * C);                /* also the forward's scratch */
     if (train) {
-    bt->g_out = TAKE(N * C);
-    bt->g_in = TAKE(N * C);
-    bt->g_h1 = TAKE(N * C);
-    bt->g_ctx = TAKE(N * C);
-    bt->g_qkv = TAKE(3 * N * C);
-    bt->g_f1 = TAKE(N * F);
-    bt->g_f2 = TAKE(N * F);
-    bt->g_pool = TAKE(B * C);
-    bt->g_pool2 = TAKE(B * C);
-    bt->g_cls = TAKE(B * C);
+    bt->g_out = ft_arena_take(&ar, N * C);
+    bt->g_in = ft_arena_take(&ar, N * C);
+    bt->g_h1 = ft_arena_take(&ar, N * C);
+    bt->g_ctx = ft_arena_take(&ar, N * C);
+    bt->g_qkv = ft_arena_take(&ar, 3 * N * C);
+    bt->g_f1 = ft_arena_take(&ar, N * F);
+    bt->g_f2 = ft_arena_take(&ar, N * F);
+    bt->g_pool = ft_arena_take(&ar, B * C);
+    bt->g_pool2 = ft_arena_take(&ar, B * C);
+    bt->g_cls = ft_arena_take(&ar, B * C);
     }
-    bt->scratch = TAKE(ft_attention_scratch(T));
-#undef TAKE
-    if ((size_t)(p - bt->arena) > total) ft_die("internal: arena overflow");
+    bt->scratch = ft_arena_take(&ar, ft_attention_scratch(T));
+    if (ar.used > total) ft_die("internal: arena overflow");
     free(bt->pos_ids);
     free(bt->zero_ids);
     bt->pos_ids = ft_xcalloc(N, sizeof(int32_t));
@@ -282,7 +281,6 @@ static void bert_reserve(ft_model *m, int B, int T) { arena_ensure(m, B, T, 1); 
 
 /* ---- forward ---- */
 
-static uint64_t site(uint64_t key, int layer, int which) { return ft_key_mix(key, (uint64_t)layer * 8 + which); }
 
 /* The head a batch uses and its label count. */
 static int head_of(const ft_model *m, const ft_batch *b, int *nl)
@@ -392,9 +390,8 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     if (B <= 0 || T <= 0) ft_die("empty batch");
     if (T > c->max_position) ft_die("sequence length %d exceeds max_position_embeddings %d", T, c->max_position);
     arena_ensure(m, B, T, grad);
+    ft_check_ids(b->input_ids, N, c->vocab_size, "token");
     for (size_t i = 0; i < N; i++) {
-        if (b->input_ids[i] < 0 || b->input_ids[i] >= c->vocab_size)
-            ft_die("token id %d out of range for vocab_size %d", b->input_ids[i], c->vocab_size);
         if (b->token_type_ids && (b->token_type_ids[i] < 0 || b->token_type_ids[i] >= c->type_vocab_size))
             ft_die("token type id %d out of range for type_vocab_size %d", b->token_type_ids[i], c->type_vocab_size);
         bt->pos_ids[i] = (int32_t)(i % T);
@@ -416,7 +413,7 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
                      ft_param_data(ps, bt->type), (int)N, C, 1);
     ft_layernorm_fwd(bt->hs[0], bt->emb_mean, bt->emb_rstd, bt->emb_in, ft_param_data(ps, bt->eln_w),
                      ft_param_data(ps, bt->eln_b), (int)N, C, c->layer_norm_eps);
-    ft_dropout_fwd(bt->hs[0], bt->hs[0], N * C, ph, site(bt->key, 0, 0));
+    ft_dropout_fwd(bt->hs[0], bt->hs[0], N * C, ph, ft_site(bt->key, 0, 0));
 
     for (int l = 0; l < c->num_layers; l++) {
         layer_ix *L = &bt->L[l];
@@ -425,19 +422,19 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
         float *h = bt->hs[grad ? l : l & 1], *hout = bt->hs[grad ? l + 1 : (l + 1) & 1];
         ft_linear_fwd(a->qkv, h, ft_param_data(ps, L->qkv_w), ft_param_data(ps, L->qkv_b), (int)N, C, 3 * C);
         for (int j = 0; j < 3; j++)
-            ft_lora_fwd(m, L->qkv_w + j, a->qkv + j * C, 3 * C, h, (int)N, train, site(bt->key, l + 1, 5 + j));
-        ft_attention_fwd(a->ctx, a->probs, a->qkv, bt->mask, B, T, C, H, 0, pa, site(bt->key, l + 1, 1), bt->scratch);
+            ft_lora_fwd(m, L->qkv_w + j, a->qkv + j * C, 3 * C, h, (int)N, train, ft_site(bt->key, l + 1, 5 + j));
+        ft_attention_fwd(a->ctx, a->probs, a->qkv, bt->mask, B, T, C, H, 0, pa, ft_site(bt->key, l + 1, 1), bt->scratch);
         ft_linear_fwd(bt->g_tmp, a->ctx, ft_param_data(ps, L->ao_w), ft_param_data(ps, L->ao_b), (int)N, C, C);
-        ft_lora_fwd(m, L->ao_w, bt->g_tmp, C, a->ctx, (int)N, train, site(bt->key, l + 1 + c->num_layers, 0));
-        ft_dropout_add_fwd(a->r1, bt->g_tmp, h, N * C, ph, site(bt->key, l + 1, 2));
+        ft_lora_fwd(m, L->ao_w, bt->g_tmp, C, a->ctx, (int)N, train, ft_site(bt->key, l + 1 + c->num_layers, 0));
+        ft_dropout_add_fwd(a->r1, bt->g_tmp, h, N * C, ph, ft_site(bt->key, l + 1, 2));
         ft_layernorm_fwd(a->h1, a->mean1, a->rstd1, a->r1, ft_param_data(ps, L->ln1_w),
                          ft_param_data(ps, L->ln1_b), (int)N, C, c->layer_norm_eps);
         ft_linear_fwd(a->f, a->h1, ft_param_data(ps, L->i_w), ft_param_data(ps, L->i_b), (int)N, C, F);
-        ft_lora_fwd(m, L->i_w, a->f, F, a->h1, (int)N, train, site(bt->key, l + 1 + c->num_layers, 1));
+        ft_lora_fwd(m, L->i_w, a->f, F, a->h1, (int)N, train, ft_site(bt->key, l + 1 + c->num_layers, 1));
         ft_act_fwd(c->act, a->g, a->f, N * F);
         ft_linear_fwd(bt->g_tmp, a->g, ft_param_data(ps, L->o_w), ft_param_data(ps, L->o_b), (int)N, F, C);
-        ft_lora_fwd(m, L->o_w, bt->g_tmp, C, a->g, (int)N, train, site(bt->key, l + 1 + c->num_layers, 2));
-        ft_dropout_add_fwd(a->r2, bt->g_tmp, a->h1, N * C, ph, site(bt->key, l + 1, 3));
+        ft_lora_fwd(m, L->o_w, bt->g_tmp, C, a->g, (int)N, train, ft_site(bt->key, l + 1 + c->num_layers, 2));
+        ft_dropout_add_fwd(a->r2, bt->g_tmp, a->h1, N * C, ph, ft_site(bt->key, l + 1, 3));
         ft_layernorm_fwd(hout, a->mean2, a->rstd2, a->r2, ft_param_data(ps, L->ln2_w),
                          ft_param_data(ps, L->ln2_b), (int)N, C, c->layer_norm_eps);
     }
@@ -450,9 +447,9 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     }
     for (int i = 0; i < B; i++) memcpy(bt->cls + (size_t)i * C, last + (size_t)i * T * C, C * sizeof(float));
     ft_linear_fwd(bt->pooled, bt->cls, ft_param_data(ps, bt->pool_w), ft_param_data(ps, bt->pool_b), B, C, C);
-    ft_lora_fwd(m, bt->pool_w, bt->pooled, C, bt->cls, B, train, site(bt->key, 0, 5));
+    ft_lora_fwd(m, bt->pool_w, bt->pooled, C, bt->cls, B, train, ft_site(bt->key, 0, 5));
     ft_tanh_fwd(bt->pooled, bt->pooled, (size_t)B * C);
-    ft_dropout_fwd(bt->pooled_d, bt->pooled, (size_t)B * C, pc, site(bt->key, 0, 4));
+    ft_dropout_fwd(bt->pooled_d, bt->pooled, (size_t)B * C, pc, ft_site(bt->key, 0, 4));
     int nl, h = head_of(m, b, &nl);
     ft_linear_fwd(bt->logits, bt->pooled_d, ft_param_data(ps, bt->cls_w[h]), ft_param_data(ps, bt->cls_b[h]),
                   B, C, nl);
@@ -464,8 +461,6 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
 
 /* ---- backward ---- */
 
-#define ZERO(p, n) memset((p), 0, (size_t)(n) * sizeof(float))
-#define G(i) (ps->p[i].trainable ? ft_param_grad(ps, i) : NULL)
 
 /* Masked-LM head backward: g_out[N,C] = ∂loss/∂hs[L] (zero but the labelled
    rows); the tied decoder's gradient goes into the word embedding's. */
@@ -508,7 +503,7 @@ static void bert_backward(ft_model *m, const ft_batch *b)
     ft_linear_bwd(bt->g_pool, G(bt->cls_w[hd]), G(bt->cls_b[hd]), bt->dlogits, bt->pooled_d,
                   ft_param_data(ps, bt->cls_w[hd]), B, C, nl);
     ZERO(bt->g_pool2, B * C);
-    ft_dropout_bwd(bt->g_pool2, bt->g_pool, (size_t)B * C, pc, site(bt->key, 0, 4));
+    ft_dropout_bwd(bt->g_pool2, bt->g_pool, (size_t)B * C, pc, ft_site(bt->key, 0, 4));
     ZERO(bt->g_pool, B * C);
     ft_tanh_bwd(bt->g_pool, bt->g_pool2, bt->pooled, (size_t)B * C);
     ZERO(bt->g_cls, B * C);
@@ -529,7 +524,7 @@ static void bert_backward(ft_model *m, const ft_batch *b)
         ft_layernorm_bwd(bt->g_h1, G(L->ln2_w), G(L->ln2_b), bt->g_out, a->r2, a->mean2, a->rstd2,
                          ft_param_data(ps, L->ln2_w), (int)N, C);
         ZERO(bt->g_tmp, N * C);
-        ft_dropout_bwd(bt->g_tmp, bt->g_h1, N * C, ph, site(bt->key, l + 1, 3));
+        ft_dropout_bwd(bt->g_tmp, bt->g_h1, N * C, ph, ft_site(bt->key, l + 1, 3));
         ZERO(bt->g_f1, N * F);
         ft_linear_bwd(bt->g_f1, G(L->o_w), G(L->o_b), bt->g_tmp, a->g, ft_param_data(ps, L->o_w), (int)N, F, C);
         ft_lora_bwd(m, L->o_w, bt->g_f1, bt->g_tmp, C, a->g, (int)N);
@@ -542,12 +537,12 @@ static void bert_backward(ft_model *m, const ft_batch *b)
         ft_layernorm_bwd(bt->g_in, G(L->ln1_w), G(L->ln1_b), bt->g_h1, a->r1, a->mean1, a->rstd1,
                          ft_param_data(ps, L->ln1_w), (int)N, C);
         ZERO(bt->g_tmp, N * C);
-        ft_dropout_bwd(bt->g_tmp, bt->g_in, N * C, ph, site(bt->key, l + 1, 2));
+        ft_dropout_bwd(bt->g_tmp, bt->g_in, N * C, ph, ft_site(bt->key, l + 1, 2));
         ZERO(bt->g_ctx, N * C);
         ft_linear_bwd(bt->g_ctx, G(L->ao_w), G(L->ao_b), bt->g_tmp, a->ctx, ft_param_data(ps, L->ao_w), (int)N, C, C);
         ft_lora_bwd(m, L->ao_w, bt->g_ctx, bt->g_tmp, C, a->ctx, (int)N);
         ZERO(bt->g_qkv, 3 * N * C);
-        ft_attention_bwd(bt->g_qkv, bt->g_ctx, a->qkv, a->probs, B, T, C, H, pa, site(bt->key, l + 1, 1), bt->scratch);
+        ft_attention_bwd(bt->g_qkv, bt->g_ctx, a->qkv, a->probs, B, T, C, H, pa, ft_site(bt->key, l + 1, 1), bt->scratch);
         ft_linear_bwd(bt->g_in, G(L->qkv_w), G(L->qkv_b), bt->g_qkv, h, ft_param_data(ps, L->qkv_w), (int)N, C, 3 * C);
         for (int j = 0; j < 3; j++)
             ft_lora_bwd(m, L->qkv_w + j, bt->g_in, bt->g_qkv + j * C, 3 * C, h, (int)N);
@@ -556,7 +551,7 @@ static void bert_backward(ft_model *m, const ft_batch *b)
 
     /* embeddings: hs[0] = dropout(LN(word + pos + type)) */
     ZERO(bt->g_tmp, N * C);
-    ft_dropout_bwd(bt->g_tmp, bt->g_out, N * C, ph, site(bt->key, 0, 0));
+    ft_dropout_bwd(bt->g_tmp, bt->g_out, N * C, ph, ft_site(bt->key, 0, 0));
     ZERO(bt->g_in, N * C);
     ft_layernorm_bwd(bt->g_in, G(bt->eln_w), G(bt->eln_b), bt->g_tmp, bt->emb_in, bt->emb_mean, bt->emb_rstd,
                      ft_param_data(ps, bt->eln_w), (int)N, C);

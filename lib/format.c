@@ -14,23 +14,18 @@ ft_format ft_format_parse(const char *s)
     ft_die("--format: unknown format '%s' (ft, jsonl, csv, tsv)", s);
 }
 
-static int ends_with(const char *s, size_t n, const char *suf)
-{
-    size_t k = strlen(suf);
-    return n >= k && memcmp(s + n - k, suf, k) == 0;
-}
 
 ft_format ft_format_from_name(const char *path, int *zstd)
 {
     size_t n = strlen(path);
     *zstd = 0;
-    if (ends_with(path, n, ".zst")) { *zstd = 1; n -= 4; }
-    if (ends_with(path, n, ".ftz")) { *zstd = 1; return FT_FMT_FT; }
-    if (ends_with(path, n, ".ft") || ends_with(path, n, ".tok")) return FT_FMT_FT;
-    if (ends_with(path, n, ".jsonl") || ends_with(path, n, ".json") ||
-        ends_with(path, n, ".ndjson")) return FT_FMT_JSONL;
-    if (ends_with(path, n, ".csv")) return FT_FMT_CSV;
-    if (ends_with(path, n, ".tsv")) return FT_FMT_TSV;
+    if (ft_ends_with_n(path, n, ".zst")) { *zstd = 1; n -= 4; }
+    if (ft_ends_with_n(path, n, ".ftz")) { *zstd = 1; return FT_FMT_FT; }
+    if (ft_ends_with_n(path, n, ".ft") || ft_ends_with_n(path, n, ".tok")) return FT_FMT_FT;
+    if (ft_ends_with_n(path, n, ".jsonl") || ft_ends_with_n(path, n, ".json") ||
+        ft_ends_with_n(path, n, ".ndjson")) return FT_FMT_JSONL;
+    if (ft_ends_with_n(path, n, ".csv")) return FT_FMT_CSV;
+    if (ft_ends_with_n(path, n, ".tsv")) return FT_FMT_TSV;
     return FT_FMT_AUTO;
 }
 

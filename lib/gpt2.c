@@ -13,6 +13,7 @@
  * arena sized for B×T tokens; the backward walks the layers in reverse. */
 #include "gpt2.h"
 #include "lora.h"
+#include "model_impl.h"
 #include "ops.h"
 #include "rng.h"
 #include "util.h"
@@ -170,43 +171,41 @@ static void gpt2_reserve(ft_model *m, int B, int T)
     free(g->arena);
     if (posix_memalign((void **)&g->arena, 64, total * sizeof(float)))
         ft_die("out of memory: activations for %d×%d tokens need %.1f GiB", B, T, total * 4.0 / (1 << 30));
-    float *p = g->arena;
-#define TAKE(n) (p += (((size_t)(n) + 15) & ~(size_t)15), p - (((size_t)(n) + 15) & ~(size_t)15))
+    ft_arena ar = { g->arena, 0 };
     free(g->res);
     g->res = ft_xcalloc(Lb + 1, sizeof *g->res);
-    for (size_t l = 0; l <= Lb; l++) g->res[l] = TAKE(N * C);
-    g->lnf = TAKE(N * C);
-    g->lnf_mean = TAKE(N);
-    g->lnf_rstd = TAKE(N);
-    g->logits = TAKE(N * V);
-    g->mask = TAKE(N);
+    for (size_t l = 0; l <= Lb; l++) g->res[l] = ft_arena_take(&ar, N * C);
+    g->lnf = ft_arena_take(&ar, N * C);
+    g->lnf_mean = ft_arena_take(&ar, N);
+    g->lnf_rstd = ft_arena_take(&ar, N);
+    g->logits = ft_arena_take(&ar, N * V);
+    g->mask = ft_arena_take(&ar, N);
     free(g->A);
     g->A = ft_xcalloc(Lb + 1, sizeof *g->A);
     for (size_t l = 0; l < Lb; l++) {
         layer_act *a = &g->A[l];
-        a->ln1 = TAKE(N * C);
-        a->mean1 = TAKE(N);
-        a->rstd1 = TAKE(N);
-        a->qkv = TAKE(3 * N * C);
-        a->probs = TAKE((size_t)B * H * TT);
-        a->ctx = TAKE(N * C);
-        a->res1 = TAKE(N * C);
-        a->ln2 = TAKE(N * C);
-        a->mean2 = TAKE(N);
-        a->rstd2 = TAKE(N);
-        a->f = TAKE(N * F);
-        a->g = TAKE(N * F);
+        a->ln1 = ft_arena_take(&ar, N * C);
+        a->mean1 = ft_arena_take(&ar, N);
+        a->rstd1 = ft_arena_take(&ar, N);
+        a->qkv = ft_arena_take(&ar, 3 * N * C);
+        a->probs = ft_arena_take(&ar, (size_t)B * H * TT);
+        a->ctx = ft_arena_take(&ar, N * C);
+        a->res1 = ft_arena_take(&ar, N * C);
+        a->ln2 = ft_arena_take(&ar, N * C);
+        a->mean2 = ft_arena_take(&ar, N);
+        a->rstd2 = ft_arena_take(&ar, N);
+        a->f = ft_arena_take(&ar, N * F);
+        a->g = ft_arena_take(&ar, N * F);
     }
-    g->g_res = TAKE(N * C);
-    g->g_tmp = TAKE(N * C);
-    g->g_ln = TAKE(N * C);
-    g->g_ctx = TAKE(N * C);
-    g->g_qkv = TAKE(3 * N * C);
-    g->g_f = TAKE(N * F);
-    g->g_f2 = TAKE(N * F);
-    g->scratch = TAKE(ft_attention_scratch(T));
-#undef TAKE
-    if ((size_t)(p - g->arena) > total) ft_die("internal: arena overflow");
+    g->g_res = ft_arena_take(&ar, N * C);
+    g->g_tmp = ft_arena_take(&ar, N * C);
+    g->g_ln = ft_arena_take(&ar, N * C);
+    g->g_ctx = ft_arena_take(&ar, N * C);
+    g->g_qkv = ft_arena_take(&ar, 3 * N * C);
+    g->g_f = ft_arena_take(&ar, N * F);
+    g->g_f2 = ft_arena_take(&ar, N * F);
+    g->scratch = ft_arena_take(&ar, ft_attention_scratch(T));
+    if (ar.used > total) ft_die("internal: arena overflow");
     free(g->pos_ids);
     free(g->labels);
     g->pos_ids = ft_xcalloc(N, sizeof(int32_t));
@@ -216,8 +215,6 @@ static void gpt2_reserve(ft_model *m, int B, int T)
 }
 
 /* ---- forward ---- */
-
-static uint64_t site(uint64_t key, int layer, int which) { return ft_key_mix(key, (uint64_t)layer * 8 + which); }
 
 /* Shifted labels: row t predicts token t+1.  From the batch's token labels
    ([B,Tl], -100 ignored, missing columns ignored), else — like HF's
@@ -262,10 +259,10 @@ static void block_fwd(ft_model *m, int l, layer_act *a, const float *x, float *o
     ft_layernorm_fwd(a->ln1, a->mean1, a->rstd1, x, ft_param_data(ps, L->ln1_w),
                      ft_param_data(ps, L->ln1_b), N, C, c->layer_norm_eps);
     ft_conv1d_fwd(a->qkv, a->ln1, ft_param_data(ps, L->at_w), ft_param_data(ps, L->at_b), N, C, 3 * C);
-    ft_lora_fwd(m, L->at_w, a->qkv, 3 * C, a->ln1, N, train, site(key, l + 1, 4));
+    ft_lora_fwd(m, L->at_w, a->qkv, 3 * C, a->ln1, N, train, ft_site(key, l + 1, 4));
     ft_attn at = { .B = B, .Tq = T, .Tk = T, .H = H, .D = C / H, .ldq = 3 * (size_t)C, .ldk = 3 * (size_t)C,
                    .ldv = 3 * (size_t)C, .ldo = (size_t)C, .mask = mask, .causal = 1,
-                   .scale = 1.0f / sqrtf((float)(C / H)), .p = pa, .key = site(key, l + 1, 1) };
+                   .scale = 1.0f / sqrtf((float)(C / H)), .p = pa, .key = ft_site(key, l + 1, 1) };
     const float *K = a->qkv + C, *V = a->qkv + 2 * C;
     if (kv) {
         for (int b = 0; b < B; b++)
@@ -282,16 +279,16 @@ static void block_fwd(ft_model *m, int l, layer_act *a, const float *x, float *o
     }
     ft_attn_fwd(&at, a->ctx, a->probs, a->qkv, K, V, g->scratch);
     ft_conv1d_fwd(tmp, a->ctx, ft_param_data(ps, L->ap_w), ft_param_data(ps, L->ap_b), N, C, C);
-    ft_lora_fwd(m, L->ap_w, tmp, C, a->ctx, N, train, site(key, l + 1, 5));
-    ft_dropout_add_fwd(a->res1, tmp, x, (size_t)N * C, pr, site(key, l + 1, 2));
+    ft_lora_fwd(m, L->ap_w, tmp, C, a->ctx, N, train, ft_site(key, l + 1, 5));
+    ft_dropout_add_fwd(a->res1, tmp, x, (size_t)N * C, pr, ft_site(key, l + 1, 2));
     ft_layernorm_fwd(a->ln2, a->mean2, a->rstd2, a->res1, ft_param_data(ps, L->ln2_w),
                      ft_param_data(ps, L->ln2_b), N, C, c->layer_norm_eps);
     ft_conv1d_fwd(a->f, a->ln2, ft_param_data(ps, L->fc_w), ft_param_data(ps, L->fc_b), N, C, F);
-    ft_lora_fwd(m, L->fc_w, a->f, F, a->ln2, N, train, site(key, l + 1, 6));
+    ft_lora_fwd(m, L->fc_w, a->f, F, a->ln2, N, train, ft_site(key, l + 1, 6));
     ft_act_fwd(c->act, a->g, a->f, (size_t)N * F);
     ft_conv1d_fwd(tmp, a->g, ft_param_data(ps, L->mp_w), ft_param_data(ps, L->mp_b), N, F, C);
-    ft_lora_fwd(m, L->mp_w, tmp, C, a->g, N, train, site(key, l + 1, 7));
-    ft_dropout_add_fwd(out, tmp, a->res1, (size_t)N * C, pr, site(key, l + 1, 3));
+    ft_lora_fwd(m, L->mp_w, tmp, C, a->g, N, train, ft_site(key, l + 1, 7));
+    ft_dropout_add_fwd(out, tmp, a->res1, (size_t)N * C, pr, ft_site(key, l + 1, 3));
 }
 
 static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, float *logits_out)
@@ -304,9 +301,8 @@ static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     if (B <= 0 || T <= 0) ft_die("empty batch");
     if (T > c->n_positions) ft_die("sequence length %d exceeds n_positions %d", T, c->n_positions);
     gpt2_reserve(m, B, T);
+    ft_check_ids(b->input_ids, N, V, "token");
     for (size_t i = 0; i < N; i++) {
-        if (b->input_ids[i] < 0 || b->input_ids[i] >= V)
-            ft_die("token id %d out of range for vocab_size %d", b->input_ids[i], V);
         g->pos_ids[i] = (int32_t)(i % T);
         g->mask[i] = b->attention_mask && !b->attention_mask[i] ? -FLT_MAX : 0.0f;
     }
@@ -317,7 +313,7 @@ static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, f
 
     ft_embedding_fwd(g->res[0], b->input_ids, ft_param_data(ps, g->wte), (int)N, C, 0);
     ft_embedding_fwd(g->res[0], g->pos_ids, ft_param_data(ps, g->wpe), (int)N, C, 1);
-    ft_dropout_fwd(g->res[0], g->res[0], N * C, pe, site(g->key, 0, 0));
+    ft_dropout_fwd(g->res[0], g->res[0], N * C, pe, ft_site(g->key, 0, 0));
     for (int l = 0; l < c->n_layer; l++)
         block_fwd(m, l, &g->A[l], g->res[l], g->res[l + 1], g->g_tmp, B, T, g->mask, NULL, train, g->key);
     ft_layernorm_fwd(g->lnf, g->lnf_mean, g->lnf_rstd, g->res[c->n_layer], ft_param_data(ps, g->lnf_w),
@@ -331,9 +327,6 @@ static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, f
 }
 
 /* ---- backward ---- */
-
-#define ZERO(p, n) memset((p), 0, (size_t)(n) * sizeof(float))
-#define G(i) (ps->p[i].trainable ? ft_param_grad(ps, i) : NULL)
 
 static void gpt2_backward(ft_model *m, const ft_batch *b)
 {
@@ -358,7 +351,7 @@ static void gpt2_backward(ft_model *m, const ft_batch *b)
         layer_act *a = &g->A[l];
         /* res[l+1] = dropout(g·Wmp + bmp) + res1 */
         ZERO(g->g_tmp, N * C);
-        ft_dropout_bwd(g->g_tmp, g->g_res, N * C, pr, site(g->key, l + 1, 3));
+        ft_dropout_bwd(g->g_tmp, g->g_res, N * C, pr, ft_site(g->key, l + 1, 3));
         ZERO(g->g_f, N * F);
         ft_conv1d_bwd(g->g_f, G(L->mp_w), G(L->mp_b), g->g_tmp, a->g, ft_param_data(ps, L->mp_w), (int)N, F, C);
         ft_lora_bwd(m, L->mp_w, g->g_f, g->g_tmp, C, a->g, (int)N);
@@ -371,12 +364,12 @@ static void gpt2_backward(ft_model *m, const ft_batch *b)
                          ft_param_data(ps, L->ln2_w), (int)N, C);
         /* res1 = dropout(ctx·Wap + bap) + res[l] */
         ZERO(g->g_tmp, N * C);
-        ft_dropout_bwd(g->g_tmp, g->g_res, N * C, pr, site(g->key, l + 1, 2));
+        ft_dropout_bwd(g->g_tmp, g->g_res, N * C, pr, ft_site(g->key, l + 1, 2));
         ZERO(g->g_ctx, N * C);
         ft_conv1d_bwd(g->g_ctx, G(L->ap_w), G(L->ap_b), g->g_tmp, a->ctx, ft_param_data(ps, L->ap_w), (int)N, C, C);
         ft_lora_bwd(m, L->ap_w, g->g_ctx, g->g_tmp, C, a->ctx, (int)N);
         ZERO(g->g_qkv, 3 * N * C);
-        ft_attention_bwd(g->g_qkv, g->g_ctx, a->qkv, a->probs, B, T, C, H, pa, site(g->key, l + 1, 1), g->scratch);
+        ft_attention_bwd(g->g_qkv, g->g_ctx, a->qkv, a->probs, B, T, C, H, pa, ft_site(g->key, l + 1, 1), g->scratch);
         ZERO(g->g_ln, N * C);
         ft_conv1d_bwd(g->g_ln, G(L->at_w), G(L->at_b), g->g_qkv, a->ln1, ft_param_data(ps, L->at_w), (int)N, C, 3 * C);
         ft_lora_bwd(m, L->at_w, g->g_ln, g->g_qkv, 3 * C, a->ln1, (int)N);
@@ -384,7 +377,7 @@ static void gpt2_backward(ft_model *m, const ft_batch *b)
                          ft_param_data(ps, L->ln1_w), (int)N, C);
     }
     ZERO(g->g_tmp, N * C);
-    ft_dropout_bwd(g->g_tmp, g->g_res, N * C, pe, site(g->key, 0, 0));
+    ft_dropout_bwd(g->g_tmp, g->g_res, N * C, pe, ft_site(g->key, 0, 0));
     if (G(g->wte)) ft_embedding_bwd(G(g->wte), b->input_ids, g->g_tmp, (int)N, C);
     if (G(g->wpe)) ft_embedding_bwd(G(g->wpe), g->pos_ids, g->g_tmp, (int)N, C);
     g->have_grad = 0;
@@ -507,8 +500,8 @@ void ft_gpt2_decode(ft_model *m, ft_gpt2_cache *kc, const int32_t *ids, const in
     if (tot > kc->maxT) ft_die("generation exceeds %d positions", kc->maxT);
     int N = B * Tn;
     cache_grow(kc, c, Tn);
+    ft_check_ids(ids, (size_t)N, V, "token");
     for (int i = 0; i < N; i++) {
-        if (ids[i] < 0 || ids[i] >= V) ft_die("token id %d out of range for vocab_size %d", ids[i], V);
         if (pos[i] < 0 || pos[i] >= c->n_positions) ft_die("position %d out of range", pos[i]);
     }
     for (size_t i = 0; i < (size_t)B * tot; i++) kc->mask[i] = mask[i] ? 0.0f : -FLT_MAX;

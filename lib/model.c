@@ -23,19 +23,14 @@ int ft_task_parse(const char *s)
     return -1;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && !strcmp(s + n - k, suffix);
-}
 
 const char *ft_task_of_config(const ft_config *c)
 {
     json_t *a = json_array_get(json_object_get(c->json, "architectures"), 0);
     const char *arch = json_is_string(a) ? json_string_value(a) : "";
-    if (ends_with(arch, "ForMaskedLM")) return "masked-lm";
-    if (ends_with(arch, "LMHeadModel") || ends_with(arch, "ForCausalLM")) return "causal-lm";
-    if (ends_with(arch, "ForConditionalGeneration")) return "seq2seq";
+    if (ft_ends_with(arch, "ForMaskedLM")) return "masked-lm";
+    if (ft_ends_with(arch, "LMHeadModel") || ft_ends_with(arch, "ForCausalLM")) return "causal-lm";
+    if (ft_ends_with(arch, "ForConditionalGeneration")) return "seq2seq";
     if (*arch) return "seq-cls";
     const char *mt = ft_config_str(c, "model_type", "");
     if (!strcmp(mt, "gpt2")) return "causal-lm";

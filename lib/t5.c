@@ -18,6 +18,7 @@
  * the blocks in reverse, accumulating into params.grad. */
 #include "t5.h"
 #include "checkpoint.h"
+#include "model_impl.h"
 #include "ops.h"
 #include "ops_t5.h"
 #include "rng.h"
@@ -168,11 +169,6 @@ static void build_params(ft_model *m, t5 *t)
             ft_die("internal: q/k/v parameters not packed");
 }
 
-static int ends_with(const char *s, const char *suf)
-{
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && !strcmp(s + a - b, suf);
-}
 
 /* HF T5PreTrainedModel._init_weights (factor f = initializer_factor):
    shared, lm_head ~ N(0, f); layer norms f; wi, wi_0, wi_1 ~ N(0, f·d_model^-½),
@@ -190,10 +186,10 @@ void ft_t5_init_param(ft_model *m, int i, uint64_t seed)
         return;
     }
     if (!strcmp(p->name, "shared.weight") || !strcmp(p->name, "lm_head.weight")) std = f;
-    else if (ends_with(p->name, ".wo.weight")) std = f / sqrtf((float)c->d_ff);
+    else if (ft_ends_with(p->name, ".wo.weight")) std = f / sqrtf((float)c->d_ff);
     else if (strstr(p->name, "DenseReluDense.wi")) std = f / sqrtf((float)c->d_model);
-    else if (ends_with(p->name, ".q.weight")) std = f / sqrtf((float)c->d_model * c->d_kv);
-    else if (ends_with(p->name, ".o.weight")) std = f / sqrtf((float)c->num_heads * c->d_kv);
+    else if (ft_ends_with(p->name, ".q.weight")) std = f / sqrtf((float)c->d_model * c->d_kv);
+    else if (ft_ends_with(p->name, ".o.weight")) std = f / sqrtf((float)c->num_heads * c->d_kv);
     else std = f / sqrtf((float)c->d_model);     /* k, v, relative_attention_bias */
     ft_rng r;
     ft_rng_seed(&r, ft_key_mix(seed, ft_hash64(p->name, strlen(p->name), 0)));
@@ -224,17 +220,7 @@ static void t5_after_load(ft_model *m, const struct ft_checkpoint *ck, int *load
 
 /* ---- arena ---- */
 
-typedef struct { float *base; size_t used; } arena;
-
-static float *take(arena *a, size_t n)
-{
-    size_t r = (n + 15) & ~(size_t)15;
-    float *p = a->base ? a->base + a->used : NULL;
-    a->used += r;
-    return p;
-}
-
-static void layout(t5 *t, arena *a, int B, int Ts, int Tt)
+static void layout(t5 *t, ft_arena *a, int B, int Ts, int Tt)
 {
     ft_t5_config *c = &t->c;
     size_t Ns = (size_t)B * Ts, Nt = (size_t)B * Tt, C = c->d_model, I = t->inner, F = c->d_ff;
@@ -242,34 +228,34 @@ static void layout(t5 *t, arena *a, int B, int Ts, int Tt)
     size_t Tm = Ts > Tt ? Ts : Tt;
     for (int l = 0; l < c->num_layers; l++) {
         blk_act *x = &t->EA[l];
-        x->x = take(a, Ns * C); x->n1 = take(a, Ns * C); x->rstd1 = take(a, Ns);
-        x->qkv = take(a, Ns * 3 * I); x->probs = take(a, B * H * Ts * Ts); x->ctx = take(a, Ns * I);
-        x->x1 = take(a, Ns * C); x->nf = take(a, Ns * C); x->rstdf = take(a, Ns);
-        x->f0 = take(a, Ns * F); x->gd = take(a, Ns * F);
-        if (c->gated) { x->f1 = take(a, Ns * F); x->a0 = take(a, Ns * F); }
+        x->x = ft_arena_take(a, Ns * C); x->n1 = ft_arena_take(a, Ns * C); x->rstd1 = ft_arena_take(a, Ns);
+        x->qkv = ft_arena_take(a, Ns * 3 * I); x->probs = ft_arena_take(a, B * H * Ts * Ts); x->ctx = ft_arena_take(a, Ns * I);
+        x->x1 = ft_arena_take(a, Ns * C); x->nf = ft_arena_take(a, Ns * C); x->rstdf = ft_arena_take(a, Ns);
+        x->f0 = ft_arena_take(a, Ns * F); x->gd = ft_arena_take(a, Ns * F);
+        if (c->gated) { x->f1 = ft_arena_take(a, Ns * F); x->a0 = ft_arena_take(a, Ns * F); }
     }
-    t->enc_last = take(a, Ns * C); t->enc_norm = take(a, Ns * C); t->enc_rstd = take(a, Ns);
-    t->enc_out = take(a, Ns * C);
+    t->enc_last = ft_arena_take(a, Ns * C); t->enc_norm = ft_arena_take(a, Ns * C); t->enc_rstd = ft_arena_take(a, Ns);
+    t->enc_out = ft_arena_take(a, Ns * C);
     for (int l = 0; l < c->num_decoder_layers; l++) {
         blk_act *x = &t->DA[l];
-        x->x = take(a, Nt * C); x->n1 = take(a, Nt * C); x->rstd1 = take(a, Nt);
-        x->qkv = take(a, Nt * 3 * I); x->probs = take(a, B * H * Tt * Tt); x->ctx = take(a, Nt * I);
-        x->x1 = take(a, Nt * C);
-        x->n2 = take(a, Nt * C); x->rstd2 = take(a, Nt); x->cq = take(a, Nt * I);
-        x->ckv = take(a, Ns * 2 * I); x->probs2 = take(a, B * H * Tt * Ts); x->ctx2 = take(a, Nt * I);
-        x->x2 = take(a, Nt * C);
-        x->nf = take(a, Nt * C); x->rstdf = take(a, Nt);
-        x->f0 = take(a, Nt * F); x->gd = take(a, Nt * F);
-        if (c->gated) { x->f1 = take(a, Nt * F); x->a0 = take(a, Nt * F); }
+        x->x = ft_arena_take(a, Nt * C); x->n1 = ft_arena_take(a, Nt * C); x->rstd1 = ft_arena_take(a, Nt);
+        x->qkv = ft_arena_take(a, Nt * 3 * I); x->probs = ft_arena_take(a, B * H * Tt * Tt); x->ctx = ft_arena_take(a, Nt * I);
+        x->x1 = ft_arena_take(a, Nt * C);
+        x->n2 = ft_arena_take(a, Nt * C); x->rstd2 = ft_arena_take(a, Nt); x->cq = ft_arena_take(a, Nt * I);
+        x->ckv = ft_arena_take(a, Ns * 2 * I); x->probs2 = ft_arena_take(a, B * H * Tt * Ts); x->ctx2 = ft_arena_take(a, Nt * I);
+        x->x2 = ft_arena_take(a, Nt * C);
+        x->nf = ft_arena_take(a, Nt * C); x->rstdf = ft_arena_take(a, Nt);
+        x->f0 = ft_arena_take(a, Nt * F); x->gd = ft_arena_take(a, Nt * F);
+        if (c->gated) { x->f1 = ft_arena_take(a, Nt * F); x->a0 = ft_arena_take(a, Nt * F); }
     }
-    t->dec_last = take(a, Nt * C); t->dec_norm = take(a, Nt * C); t->dec_rstd = take(a, Nt);
-    t->hs = take(a, Nt * C); t->logits = take(a, Nt * V);
-    t->emask = take(a, Ns); t->enc_bias = take(a, H * Ts * Ts); t->dec_bias = take(a, H * Tt * Tt);
-    t->g_res = take(a, Nm * C); t->g_t = take(a, Nm * (C > I ? C : I)); t->g_n = take(a, Nm * C);
-    t->g_ctx = take(a, Nm * I); t->g_qkv = take(a, Nm * 3 * I);
-    t->g_f0 = take(a, Nm * F); t->g_f1 = take(a, Nm * F); t->g_h = take(a, Nm * F);
-    t->g_ckv = take(a, Ns * 2 * I); t->g_enc = take(a, Ns * C); t->g_bias = take(a, H * Tm * Tm);
-    t->scratch = take(a, ft_t5_attn_scratch((int)Tm, (int)Tm));
+    t->dec_last = ft_arena_take(a, Nt * C); t->dec_norm = ft_arena_take(a, Nt * C); t->dec_rstd = ft_arena_take(a, Nt);
+    t->hs = ft_arena_take(a, Nt * C); t->logits = ft_arena_take(a, Nt * V);
+    t->emask = ft_arena_take(a, Ns); t->enc_bias = ft_arena_take(a, H * Ts * Ts); t->dec_bias = ft_arena_take(a, H * Tt * Tt);
+    t->g_res = ft_arena_take(a, Nm * C); t->g_t = ft_arena_take(a, Nm * (C > I ? C : I)); t->g_n = ft_arena_take(a, Nm * C);
+    t->g_ctx = ft_arena_take(a, Nm * I); t->g_qkv = ft_arena_take(a, Nm * 3 * I);
+    t->g_f0 = ft_arena_take(a, Nm * F); t->g_f1 = ft_arena_take(a, Nm * F); t->g_h = ft_arena_take(a, Nm * F);
+    t->g_ckv = ft_arena_take(a, Ns * 2 * I); t->g_enc = ft_arena_take(a, Ns * C); t->g_bias = ft_arena_take(a, H * Tm * Tm);
+    t->scratch = ft_arena_take(a, ft_t5_attn_scratch((int)Tm, (int)Tm));
 }
 
 static void ensure(ft_model *m, int B, int Ts, int Tt)
@@ -279,7 +265,7 @@ static void ensure(ft_model *m, int B, int Ts, int Tt)
     if (B < t->capB) B = t->capB;
     if (Ts < t->capTs) Ts = t->capTs;
     if (Tt < t->capTt) Tt = t->capTt;
-    arena a = {0};
+    ft_arena a = {0};
     layout(t, &a, B, Ts, Tt);
     free(t->arena);
     t->arena = NULL;
@@ -331,8 +317,6 @@ static void ff_fwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *y, 
 static void ff_bwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *g, const float *x,
                    int N, float p, uint64_t k1, uint64_t k2);
 
-#define G(i) (ps->p[i].trainable ? ft_param_grad(ps, i) : NULL)
-#define ZERO(p, n) memset((p), 0, (size_t)(n) * sizeof(float))
 
 static void ff_bwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *g, const float *x,
                    int N, float p, uint64_t k1, uint64_t k2)
@@ -360,12 +344,6 @@ static void ff_bwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *g, 
     }
     ft_linear_bwd(t->g_n, G(b->wi), NULL, t->g_f0, a->nf, W(b->wi), N, C, F);
     ft_rmsnorm_bwd(g, G(b->lnf), t->g_n, x, a->rstdf, W(b->lnf), N, C);
-}
-
-static void check_ids(const int32_t *ids, size_t n, int V, const char *what)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] < 0 || ids[i] >= V) ft_die("%s id %d out of range for vocab_size %d", what, ids[i], V);
 }
 
 static void encode(ft_model *m, t5 *t, const int32_t *ids, const int32_t *mask, int B, int Ts,
@@ -463,10 +441,9 @@ static float t5_forward(ft_model *m, const ft_batch *bt, int train, int grad, fl
     }
     ensure(m, B, Ts, Tt);
     int Ns = B * Ts, Nt = B * Tt;
-    check_ids(bt->input_ids, Ns, V, "token");
+    ft_check_ids(bt->input_ids, Ns, V, "token");
     for (int i = 0; i < Nt; i++)
-        if (bt->labels[i] != -100 && (bt->labels[i] < 0 || bt->labels[i] >= V))
-            ft_die("label id %d out of range for vocab_size %d", bt->labels[i], V);
+        if (bt->labels[i] != -100) ft_check_ids(bt->labels + i, 1, V, "label");
     /* decoder input = labels shifted right, decoder_start_token_id first, −100 → pad */
     for (int b = 0; b < B; b++)
         for (int j = 0; j < Tt; j++) {
@@ -655,7 +632,7 @@ ft_t5_state *ft_t5_state_new(ft_model *m, const int32_t *ids, const int32_t *mas
     ft_params *ps = &m->params;
     int C = c->d_model, I = t->inner, H = c->num_heads, F = c->d_ff;
     int R = B * expand, Ns = B * Ts;
-    check_ids(ids, (size_t)Ns, c->vocab_size, "token");
+    ft_check_ids(ids, (size_t)Ns, c->vocab_size, "token");
     ensure(m, B, Ts, 1);
     t->key = 0;
     encode(m, t, ids, mask, B, Ts, 0);
@@ -733,7 +710,7 @@ void ft_t5_decode_step(ft_model *m, ft_t5_state *s, const int32_t *tokens, float
     int C = c->d_model, H = c->num_heads, V = c->vocab_size, I = t->inner;
     int R = s->R, pos = s->pos, Ts = s->Ts;
     if (pos >= s->max_len) ft_die("internal: decoding past max_len %d", s->max_len);
-    check_ids(tokens, (size_t)R, V, "decoder token");
+    ft_check_ids(tokens, (size_t)R, V, "decoder token");
     ft_embedding_fwd(s->x, tokens, W(t->shared), R, C, 0);
     ft_t5_pos_bias_fwd(s->bias, W(t->D[0].rel), H, 1, pos + 1, pos, 0, c->num_buckets, c->max_distance);
     /* one row's activations, reused by every layer; the residual stays in s->x */

@@ -222,3 +222,11 @@ void ft_rm_rf(const char *path)
     closedir(d);
     rmdir(path);
 }
+
+int ft_ends_with_n(const char *s, size_t n, const char *suf)
+{
+    size_t k = strlen(suf);
+    return n >= k && memcmp(s + n - k, suf, k) == 0;
+}
+
+int ft_ends_with(const char *s, const char *suf) { return ft_ends_with_n(s, strlen(s), suf); }

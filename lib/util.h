@@ -47,6 +47,10 @@ void ft_mkdir_p(const char *dir);
 /* rm -rf of a file or directory tree; errors are ignored (best effort). */
 void ft_rm_rf(const char *path);
 
+/* Does s end with suf?  The _n form looks at the first n bytes of s only. */
+int ft_ends_with_n(const char *s, size_t n, const char *suf);
+int ft_ends_with(const char *s, const char *suf);
+
 /* Monotonic seconds, for progress and throughput. */
 double ft_now(void);
 
