@@ -17,12 +17,12 @@ typedef struct tok_vocab {
     int32_t *slots; uint32_t mask; uint32_t used;
     uint32_t max_len;             /* longest entry, bounds WordPiece's search */
 } tok_vocab;
-void vocab_init(tok_vocab *v);
-void vocab_free(tok_vocab *v);
+void tok_vocab_init(tok_vocab *v);
+void tok_vocab_free(tok_vocab *v);
 /* Adds s as id; returns 0, or -1 when s is already present (with *old its id). */
-int vocab_add(tok_vocab *v, const char *s, size_t n, int id, int *old);
-int vocab_get(const tok_vocab *v, const char *s, size_t n);
-const char *vocab_str(const tok_vocab *v, int id, size_t *n);
+int tok_vocab_add(tok_vocab *v, const char *s, size_t n, int id, int *old);
+int tok_vocab_get(const tok_vocab *v, const char *s, size_t n);
+const char *tok_vocab_str(const tok_vocab *v, int id, size_t *n);
 uint64_t tok_hash_bytes(const char *s, size_t n);
 
 /* ---- normalizers: a flat list (Sequence is flattened at load) ---- */

@@ -69,7 +69,7 @@ static int add_vocab_entry(ld *L, ft_tokenizer *t, const char *key, size_t n, in
         if (m >= 0) { key = buf; n = m; }
     }
     int old;
-    if (vocab_add(&t->vocab, key, n, id, &old) < 0 && old != id) {
+    if (tok_vocab_add(&t->vocab, key, n, id, &old) < 0 && old != id) {
         free(buf);
         return fail(L, "%s: token \"%s\" has ids %d and %d", where, key, old, id);
     }
@@ -366,9 +366,9 @@ static int add_merge(ld *L, ft_tokenizer *t, const char *a, size_t an, const cha
         la = unbyte(a, an, buf); lb = la >= 0 ? unbyte(b, bn, buf + la) : -1;
         if (la < 0 || lb < 0) { free(buf); return fail(L, "%s: \"%.*s %.*s\" is not byte-level text", where, (int)an, a, (int)bn, b); }
     } else { memcpy(buf, a, an); memcpy(buf + an, b, bn); }
-    ia = vocab_get(&t->vocab, buf, la);
-    ib = vocab_get(&t->vocab, buf + la, lb);
-    ic = vocab_get(&t->vocab, buf, la + lb);
+    ia = tok_vocab_get(&t->vocab, buf, la);
+    ib = tok_vocab_get(&t->vocab, buf + la, lb);
+    ic = tok_vocab_get(&t->vocab, buf, la + lb);
     free(buf);
     if (ia < 0 || ib < 0) return fail(L, "%s: \"%.*s\" not in the vocabulary", where, ia < 0 ? (int)an : (int)bn, ia < 0 ? a : b);
     if (ic < 0) return fail(L, "%s: merged token \"%.*s%.*s\" not in the vocabulary", where, (int)an, a, (int)bn, b);
@@ -380,10 +380,10 @@ static void finish_bpe(ft_tokenizer *t)
 {
     for (int b = 0; b < 256; b++) {
         char c = (char)b, fb[8];
-        t->byte_id[b] = t->byte_level ? vocab_get(&t->vocab, &c, 1) : -1;
+        t->byte_id[b] = t->byte_level ? tok_vocab_get(&t->vocab, &c, 1) : -1;
         if (!t->byte_level && t->byte_fallback) {
             snprintf(fb, sizeof fb, "<0x%02X>", b);
-            t->byte_id[b] = vocab_get(&t->vocab, fb, 6);
+            t->byte_id[b] = tok_vocab_get(&t->vocab, fb, 6);
         }
     }
 }
@@ -431,7 +431,7 @@ static int load_model(ld *L, ft_tokenizer *t, json_t *m)
         if (add_vocab_entry(L, t, k, strlen(k), json_integer_value(v), where)) return -1;
     }
     const char *unk = jstr(m, "unk_token");
-    t->unk_id = unk ? vocab_get(&t->vocab, unk, strlen(unk)) : -1;
+    t->unk_id = unk ? tok_vocab_get(&t->vocab, unk, strlen(unk)) : -1;
     if (!strcmp(type, "WordPiece")) {
         t->model = MODEL_WORDPIECE;
         if (t->unk_id < 0) return fail(L, "model.unk_token: \"%s\" not in the vocabulary", unk ? unk : "(none)");
@@ -481,7 +481,7 @@ static int load_added(ld *L, ft_tokenizer *t, json_t *list)
                         jbool(x, "normalized", 0) };
         t->added = ft_xrealloc(t->added, (t->n_added + 1) * sizeof *t->added);
         t->added[t->n_added++] = a;
-        vocab_add(&t->vocab, a.s, a.n, a.id, NULL);   /* already there is fine */
+        tok_vocab_add(&t->vocab, a.s, a.n, a.id, NULL);   /* already there is fine */
     }
     return 0;
 }
@@ -519,18 +519,18 @@ static void finish(ft_tokenizer *t)
     for (int i = 0; i < t->n_added; i++) if (t->added[i].special && t->added[i].id < t->vocab.n_ids) t->is_special[t->added[i].id] = 1;
     if (t->model == MODEL_WORDPIECE) {
         /* continuing pieces keyed without their prefix: lookups then need no copy */
-        vocab_init(&t->cont);
+        tok_vocab_init(&t->cont);
         for (int id = 0; id < t->vocab.n_ids; id++) {
-            size_t n; const char *s = vocab_str(&t->vocab, id, &n);
+            size_t n; const char *s = tok_vocab_str(&t->vocab, id, &n);
             if (s && n > t->cont_prefix_len && !memcmp(s, t->cont_prefix, t->cont_prefix_len))
-                vocab_add(&t->cont, s + t->cont_prefix_len, n - t->cont_prefix_len, id, NULL);
+                tok_vocab_add(&t->cont, s + t->cont_prefix_len, n - t->cont_prefix_len, id, NULL);
         }
     } else if (t->model == MODEL_BPE) { finish_bpe(t); tok_compact_merges(t); tok_byte_pairs(t); }
     else tok_unigram_build(t);
     t->pad_id = -1;
     static const char *pads[] = { "[PAD]", "<pad>", NULL };
     for (int i = 0; pads[i]; i++) {
-        int id = vocab_get(&t->vocab, pads[i], strlen(pads[i]));
+        int id = tok_vocab_get(&t->vocab, pads[i], strlen(pads[i]));
         if (id >= 0) { t->pad_id = id; break; }
     }
 }
@@ -599,7 +599,7 @@ static int load_vocab_txt(ld *L, ft_tokenizer *t, const char *s, size_t n)
         char where[64]; snprintf(where, sizeof where, "line %zu", line + 1);
         if (ft_utf8_check(s + i, e - i) != e - i) return fail(L, "%s: invalid UTF-8", where);
         int old;
-        if (vocab_add(&t->vocab, s + i, e - i, line, &old) < 0)
+        if (tok_vocab_add(&t->vocab, s + i, e - i, line, &old) < 0)
             ft_warn("%s: %s: token \"%.*s\" repeats line %d; the first id is used", L->file, where, (int)(e - i), s + i, old + 1);
         i = j + 1;
     }
@@ -608,7 +608,7 @@ static int load_vocab_txt(ld *L, ft_tokenizer *t, const char *s, size_t n)
 
 static int special(ld *L, ft_tokenizer *t, const char *tok)
 {
-    int id = vocab_get(&t->vocab, tok, strlen(tok));
+    int id = tok_vocab_get(&t->vocab, tok, strlen(tok));
     if (id < 0) return fail(L, "special token \"%s\" not in the vocabulary", tok);
     tok_added a = { ft_xstrdup(tok), strlen(tok), id, 1, 0, 0, 0, 0 };
     if (!strcmp(tok, "<mask>")) a.lstrip = 1;     /* RoBERTa's mask eats the space before it */
@@ -656,7 +656,7 @@ static int config_added(ld *L, ft_tokenizer *t, const char *dir)
         a.s = ft_xstrdup(c);
         t->added = ft_xrealloc(t->added, (t->n_added + 1) * sizeof *t->added);
         t->added[t->n_added++] = a;
-        vocab_add(&t->vocab, a.s, a.n, a.id, NULL);
+        tok_vocab_add(&t->vocab, a.s, a.n, a.id, NULL);
     }
     json_decref(j);
     return 0;
@@ -716,12 +716,12 @@ static int load_gpt2_files(ld *L, ft_tokenizer *t, const char *dir, const char *
     t->pres = ft_xcalloc(1, sizeof *t->pres);
     t->pres[0] = (tok_pre){ .kind = PRE_BYTELEVEL, .add_prefix_space = 0, .use_regex = 1 };
     t->n_pres = 1;
-    if (vocab_get(&t->vocab, "<s>", 3) >= 0 && vocab_get(&t->vocab, "</s>", 4) >= 0) {
+    if (tok_vocab_get(&t->vocab, "<s>", 3) >= 0 && tok_vocab_get(&t->vocab, "</s>", 4) >= 0) {
         /* RoBERTa / CodeT5: <s> A </s> plus its special tokens */
         static const char *sp[] = { "<s>", "<pad>", "</s>", "<unk>", "<mask>", NULL };
-        for (int i = 0; sp[i]; i++) if (vocab_get(&t->vocab, sp[i], strlen(sp[i])) >= 0 && special(L, t, sp[i]) < 0) return -1;
-        bert_template(t, vocab_get(&t->vocab, "<s>", 3), vocab_get(&t->vocab, "</s>", 4), 1);
-    } else if (vocab_get(&t->vocab, "<|endoftext|>", 13) >= 0) special(L, t, "<|endoftext|>");
+        for (int i = 0; sp[i]; i++) if (tok_vocab_get(&t->vocab, sp[i], strlen(sp[i])) >= 0 && special(L, t, sp[i]) < 0) return -1;
+        bert_template(t, tok_vocab_get(&t->vocab, "<s>", 3), tok_vocab_get(&t->vocab, "</s>", 4), 1);
+    } else if (tok_vocab_get(&t->vocab, "<|endoftext|>", 13) >= 0) special(L, t, "<|endoftext|>");
     tok_add_decoder(t, (tok_dec){ .kind = DEC_BYTELEVEL });
     return config_added(L, t, dir);
 }
@@ -731,7 +731,7 @@ ft_tokenizer *ft_tok_load(const char *dir, char **err)
     ft_uc_init();
     init_byte_map();
     ft_tokenizer *t = ft_xcalloc(1, sizeof *t);
-    vocab_init(&t->vocab);
+    tok_vocab_init(&t->vocab);
     t->unk_id = -1;
     ld L = { NULL, NULL };
     size_t n, n2;
@@ -802,7 +802,7 @@ static void free_template(tok_template *tp)
 void ft_tok_free(ft_tokenizer *t)
 {
     if (!t) return;
-    vocab_free(&t->vocab); vocab_free(&t->cont);
+    tok_vocab_free(&t->vocab); tok_vocab_free(&t->cont);
     free(t->cont_prefix); free(t->merges); free(t->cmerges); free(t->bytepair); free(t->describe);
     for (int i = 0; i < t->n_norms; i++) {
         free(t->norms[i].pat); free(t->norms[i].content); free(t->norms[i].trie); free(t->norms[i].pool);

@@ -24,7 +24,7 @@ static void wordpiece(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const c
         }
         int id = -1;
         while (end > start) {
-            id = vocab_get(v, w + start, end - start);
+            id = tok_vocab_get(v, w + start, end - start);
             if (id >= 0) break;
             end--;
             while (end > start && (u[end] & 0xC0) == 0x80) end--;
@@ -145,7 +145,7 @@ static size_t bpe_symbols(const ft_tokenizer *t, ft_tok_scratch *s, const char *
         for (size_t i = 0; i < n;) {
             size_t len = 1;
             while (i + len < n && (u[i + len] & 0xC0) == 0x80) len++;
-            int id = vocab_get(&t->vocab, w + i, len);
+            int id = tok_vocab_get(&t->vocab, w + i, len);
             if (id >= 0) s->syms[k++].id = id;
             else if (t->byte_fallback) {
                 for (size_t j = 0; j < len; j++) s->syms[k++].id = t->byte_id[u[i + j]];
@@ -173,7 +173,7 @@ void tok_cache_free(struct bpe_cache *c) { free(c); }
 static void bpe(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w, size_t n)
 {
     if (t->ignore_merges) {
-        int id = vocab_get(&t->vocab, w, n);
+        int id = tok_vocab_get(&t->vocab, w, n);
         if (id >= 0) { tok_push_id(s, seq, id); return; }
     }
     size_t k = bpe_symbols(t, s, w, n), nh = 0;
@@ -225,13 +225,13 @@ static struct uni_prefix *pfind(const ft_tokenizer *t, uint64_t h, uint32_t len)
 void tok_unigram_build(ft_tokenizer *t)
 {
     size_t total = 0;
-    for (int id = 0; id < t->vocab.n_ids; id++) { size_t n; if (vocab_str(&t->vocab, id, &n)) total += n; }
+    for (int id = 0; id < t->vocab.n_ids; id++) { size_t n; if (tok_vocab_str(&t->vocab, id, &n)) total += n; }
     uint32_t cap = 1024;
     while (cap < total * 2) cap *= 2;
     t->pref = ft_xcalloc(cap, sizeof *t->pref);
     t->pref_mask = cap - 1;
     for (int id = 0; id < t->vocab.n_ids; id++) {
-        size_t n; const char *p = vocab_str(&t->vocab, id, &n);
+        size_t n; const char *p = tok_vocab_str(&t->vocab, id, &n);
         if (!p) continue;
         uint64_t h = PSEED;
         for (size_t l = 1; l <= n; l++) {
@@ -243,7 +243,7 @@ void tok_unigram_build(ft_tokenizer *t)
                 e = &t->pref[i];
                 e->h = h; e->len = l; e->id = -1; e->witness = id;
             }
-            if (l == n && vocab_get(&t->vocab, p, n) == id) e->id = id;
+            if (l == n && tok_vocab_get(&t->vocab, p, n) == id) e->id = id;
         }
     }
 }
@@ -270,7 +270,7 @@ static void unigram(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const cha
             const struct uni_prefix *e = pfind(t, h, l);
             if (!e) break;                              /* no piece goes on */
             if (e->id < 0) continue;
-            size_t pl; const char *p = vocab_str(&t->vocab, e->id, &pl);
+            size_t pl; const char *p = tok_vocab_str(&t->vocab, e->id, &pl);
             if (memcmp(p, w + i, l)) continue;          /* hash collision */
             double sc = here + t->scores[e->id];
             struct uni_node *nd = &lat[i + l];

@@ -75,7 +75,7 @@ char *tok_spiece_load(ft_tokenizer *t, const unsigned char *data, size_t n, int 
             GROW(t->scores, cap, (size_t)npieces + 1);
             t->scores[npieces] = score;
             int old;
-            if (vocab_add(&t->vocab, (const char *)piece, plen, npieces, &old) < 0)
+            if (tok_vocab_add(&t->vocab, (const char *)piece, plen, npieces, &old) < 0)
                 return ft_xasprintf("pieces[%d]: \"%.*s\" repeats pieces[%d]", npieces, (int)plen, piece, old);
             if (plen > t->max_piece) t->max_piece = plen;
             if (type == SP_CONTROL || type == SP_UNKNOWN || type == SP_USER) {
@@ -104,7 +104,7 @@ char *tok_spiece_load(ft_tokenizer *t, const unsigned char *data, size_t n, int 
         int id = npieces + i;
         GROW(t->scores, cap, (size_t)id + 1);
         t->scores[id] = 0;
-        vocab_add(&t->vocab, name, strlen(name), id, NULL);
+        tok_vocab_add(&t->vocab, name, strlen(name), id, NULL);
         tok_added a = { name, strlen(name), id, 1, 0, 0, 0, 0 };
         t->added = ft_xrealloc(t->added, (t->n_added + 1) * sizeof *t->added);
         t->added[t->n_added++] = a;
@@ -122,7 +122,7 @@ char *tok_spiece_load(ft_tokenizer *t, const unsigned char *data, size_t n, int 
     t->pres[1] = (tok_pre){ .kind = PRE_METASPACE, .repl = "\xe2\x96\x81", .repl_len = 3, .prepend = 1, .split = 1 };
     t->n_pres = 2;
     tok_add_decoder(t, (tok_dec){ .kind = DEC_METASPACE, .a = ft_xstrdup("\xe2\x96\x81"), .prepend = 1 });
-    int eos = vocab_get(&t->vocab, "</s>", 4);
+    int eos = tok_vocab_get(&t->vocab, "</s>", 4);
     if (eos >= 0) {
         /* A </s>, A </s> B </s>, all type 0 */
         int32_t e = eos;

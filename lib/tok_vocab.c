@@ -8,7 +8,7 @@
 
 uint64_t tok_hash_bytes(const char *s, size_t n) { return XXH3_64bits(s, n); }
 
-void vocab_init(tok_vocab *v)
+void tok_vocab_init(tok_vocab *v)
 {
     memset(v, 0, sizeof *v);
     v->mask = 1023;
@@ -16,7 +16,7 @@ void vocab_init(tok_vocab *v)
     memset(v->slots, 0xff, (v->mask + 1) * sizeof *v->slots);
 }
 
-void vocab_free(tok_vocab *v)
+void tok_vocab_free(tok_vocab *v)
 {
     free(v->pool); free(v->off); free(v->len); free(v->slots);
     memset(v, 0, sizeof *v);
@@ -37,7 +37,7 @@ static void rehash(tok_vocab *v)
     v->slots = slots; v->mask = mask;
 }
 
-int vocab_get(const tok_vocab *v, const char *s, size_t n)
+int tok_vocab_get(const tok_vocab *v, const char *s, size_t n)
 {
     uint32_t h = tok_hash_bytes(s, n) & v->mask;
     for (;;) {
@@ -48,16 +48,16 @@ int vocab_get(const tok_vocab *v, const char *s, size_t n)
     }
 }
 
-const char *vocab_str(const tok_vocab *v, int id, size_t *n)
+const char *tok_vocab_str(const tok_vocab *v, int id, size_t *n)
 {
     if (id < 0 || id >= v->n_ids || v->len[id] == UINT32_MAX) return NULL;
     if (n) *n = v->len[id];
     return v->pool + v->off[id];
 }
 
-int vocab_add(tok_vocab *v, const char *s, size_t n, int id, int *old)
+int tok_vocab_add(tok_vocab *v, const char *s, size_t n, int id, int *old)
 {
-    int prev = vocab_get(v, s, n);
+    int prev = tok_vocab_get(v, s, n);
     if (prev >= 0) { if (old) *old = prev; return -1; }
     if ((size_t)id >= v->ids_cap) {
         size_t cap = v->ids_cap ? v->ids_cap : 1024;

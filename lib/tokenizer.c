@@ -38,14 +38,14 @@ int ft_tok_mask_id(const ft_tokenizer *t)
 {
     static const char *masks[] = { "[MASK]", "<mask>", NULL };
     for (int i = 0; masks[i]; i++) {
-        int id = vocab_get(&t->vocab, masks[i], strlen(masks[i]));
+        int id = tok_vocab_get(&t->vocab, masks[i], strlen(masks[i]));
         if (id >= 0) return id;
     }
     return -1;
 }
 int ft_tok_model_max_length(const ft_tokenizer *t) { return t->model_max_length; }
-int ft_tok_token_to_id(const ft_tokenizer *t, const char *s, size_t n) { return vocab_get(&t->vocab, s, n); }
-const char *ft_tok_id_to_token(const ft_tokenizer *t, int id, size_t *n) { return vocab_str(&t->vocab, id, n); }
+int ft_tok_token_to_id(const ft_tokenizer *t, const char *s, size_t n) { return tok_vocab_get(&t->vocab, s, n); }
+const char *ft_tok_id_to_token(const ft_tokenizer *t, int id, size_t *n) { return tok_vocab_str(&t->vocab, id, n); }
 
 /* ---- added tokens ---- */
 
@@ -495,7 +495,7 @@ size_t ft_tok_decode(const ft_tokenizer *t, const int32_t *ids, size_t n,
     toklist l[2] = {{0}};
     for (size_t i = 0; i < n; i++) {
         size_t k;
-        const char *s = vocab_str(&t->vocab, ids[i], &k);
+        const char *s = tok_vocab_str(&t->vocab, ids[i], &k);
         if (!s) continue;
         if (skip_special && t->is_special[ids[i]]) continue;
         if ((size_t)ids[i] < t->is_bytes_cap && t->is_bytes[ids[i]]) {
