@@ -61,7 +61,7 @@ typedef struct bert {
     uint64_t key;
 } bert;
 
-void ft_bert_config_read(const ft_config *cfg, ft_bert_config *bc)
+static void bert_config_read(const ft_config *cfg, ft_bert_config *bc)
 {
     memset(bc, 0, sizeof *bc);
     bc->vocab_size = (int)ft_config_req_int(cfg, "vocab_size");
@@ -222,50 +222,50 @@ static void arena_ensure(ft_model *m, int B, int T, int train)
         ft_die("out of memory: activations for %d×%d tokens need %.1f GiB", B, T,
                total * 4.0 / (1 << 30));
     bt->arena_floats = total;
-    ft_arena ar = { bt->arena, 0 };
-    bt->emb_in = ft_arena_take(&ar, N * C);
-    bt->emb_mean = ft_arena_take(&ar, N);
-    bt->emb_rstd = ft_arena_take(&ar, N);
+    ft_slab ar = { bt->arena, 0 };
+    bt->emb_in = ft_slab_take(&ar, N * C);
+    bt->emb_mean = ft_slab_take(&ar, N);
+    bt->emb_rstd = ft_slab_take(&ar, N);
     free(bt->hs);
     bt->hs = ft_xcalloc(Lb + 1, sizeof *bt->hs);
-    for (size_t l = 0; l <= Lb; l++) bt->hs[l] = ft_arena_take(&ar, N * C);
-    bt->mask = ft_arena_take(&ar, N);
-    bt->cls = ft_arena_take(&ar, B * C);
-    bt->pooled = ft_arena_take(&ar, B * C);
-    bt->pooled_d = ft_arena_take(&ar, B * C);
-    bt->logits = ft_arena_take(&ar, B * nl);
-    bt->dlogits = ft_arena_take(&ar, B * nl);
+    for (size_t l = 0; l <= Lb; l++) bt->hs[l] = ft_slab_take(&ar, N * C);
+    bt->mask = ft_slab_take(&ar, N);
+    bt->cls = ft_slab_take(&ar, B * C);
+    bt->pooled = ft_slab_take(&ar, B * C);
+    bt->pooled_d = ft_slab_take(&ar, B * C);
+    bt->logits = ft_slab_take(&ar, B * nl);
+    bt->dlogits = ft_slab_take(&ar, B * nl);
     free(bt->A);
     bt->A = ft_xcalloc(Lb + 1, sizeof *bt->A);
     for (size_t l = 0; l < Lb; l++) {
         layer_act *a = &bt->A[l];
-        a->qkv = ft_arena_take(&ar, 3 * N * C);
-        a->probs = ft_arena_take(&ar, B * H * TT);
-        a->ctx = ft_arena_take(&ar, N * C);
-        a->r1 = ft_arena_take(&ar, N * C);
-        a->mean1 = ft_arena_take(&ar, N);
-        a->rstd1 = ft_arena_take(&ar, N);
-        a->h1 = ft_arena_take(&ar, N * C);
-        a->f = ft_arena_take(&ar, N * F);
-        a->g = ft_arena_take(&ar, N * F);
-        a->r2 = ft_arena_take(&ar, N * C);
-        a->mean2 = ft_arena_take(&ar, N);
-        a->rstd2 = ft_arena_take(&ar, N);
+        a->qkv = ft_slab_take(&ar, 3 * N * C);
+        a->probs = ft_slab_take(&ar, B * H * TT);
+        a->ctx = ft_slab_take(&ar, N * C);
+        a->r1 = ft_slab_take(&ar, N * C);
+        a->mean1 = ft_slab_take(&ar, N);
+        a->rstd1 = ft_slab_take(&ar, N);
+        a->h1 = ft_slab_take(&ar, N * C);
+        a->f = ft_slab_take(&ar, N * F);
+        a->g = ft_slab_take(&ar, N * F);
+        a->r2 = ft_slab_take(&ar, N * C);
+        a->mean2 = ft_slab_take(&ar, N);
+        a->rstd2 = ft_slab_take(&ar, N);
     }
-    bt->g_tmp = ft_arena_take(&ar, N * C);                /* also the forward's scratch */
+    bt->g_tmp = ft_slab_take(&ar, N * C);                /* also the forward's scratch */
     if (train) {
-    bt->g_out = ft_arena_take(&ar, N * C);
-    bt->g_in = ft_arena_take(&ar, N * C);
-    bt->g_h1 = ft_arena_take(&ar, N * C);
-    bt->g_ctx = ft_arena_take(&ar, N * C);
-    bt->g_qkv = ft_arena_take(&ar, 3 * N * C);
-    bt->g_f1 = ft_arena_take(&ar, N * F);
-    bt->g_f2 = ft_arena_take(&ar, N * F);
-    bt->g_pool = ft_arena_take(&ar, B * C);
-    bt->g_pool2 = ft_arena_take(&ar, B * C);
-    bt->g_cls = ft_arena_take(&ar, B * C);
+    bt->g_out = ft_slab_take(&ar, N * C);
+    bt->g_in = ft_slab_take(&ar, N * C);
+    bt->g_h1 = ft_slab_take(&ar, N * C);
+    bt->g_ctx = ft_slab_take(&ar, N * C);
+    bt->g_qkv = ft_slab_take(&ar, 3 * N * C);
+    bt->g_f1 = ft_slab_take(&ar, N * F);
+    bt->g_f2 = ft_slab_take(&ar, N * F);
+    bt->g_pool = ft_slab_take(&ar, B * C);
+    bt->g_pool2 = ft_slab_take(&ar, B * C);
+    bt->g_cls = ft_slab_take(&ar, B * C);
     }
-    bt->scratch = ft_arena_take(&ar, ft_attention_scratch(T));
+    bt->scratch = ft_slab_take(&ar, ft_attention_scratch(T));
     if (ar.used > total) ft_die("internal: arena overflow");
     free(bt->pos_ids);
     free(bt->zero_ids);
@@ -621,7 +621,7 @@ ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_
         ft_model *m = ft_model_shell(&bert_vt, bt, "BertForMaskedLM", "bert.", cfg, task, seed);
         m->num_labels = cfg->num_labels;
         m->ignore_keys = mlm_tied_keys;
-        ft_bert_config_read(cfg, &bt->c);
+        bert_config_read(cfg, &bt->c);
         build_params(m, bt);
         return m;
     }
@@ -638,7 +638,7 @@ ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_
     else if (strcmp(pt, "single_label_classification") == 0) m->problem = FT_PROBLEM_SINGLE_LABEL;
     else if (strcmp(pt, "multi_label_classification") == 0) m->problem = FT_PROBLEM_MULTI_LABEL;
     else ft_die("%s: unknown problem_type \"%s\"", cfg->path, pt);
-    ft_bert_config_read(cfg, &bt->c);
+    bert_config_read(cfg, &bt->c);
     build_params(m, bt);
     return m;
 }

@@ -46,7 +46,7 @@ typedef struct gpt2 {
 
 static const char *const ignore_keys[] = { ".attn.bias", ".attn.masked_bias", "lm_head.weight", NULL };
 
-void ft_gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc)
+static void gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc)
 {
     memset(gc, 0, sizeof *gc);
     gc->vocab_size = (int)ft_config_int(cfg, "vocab_size", 50257);
@@ -171,40 +171,40 @@ static void gpt2_reserve(ft_model *m, int B, int T)
     free(g->arena);
     if (posix_memalign((void **)&g->arena, 64, total * sizeof(float)))
         ft_die("out of memory: activations for %d×%d tokens need %.1f GiB", B, T, total * 4.0 / (1 << 30));
-    ft_arena ar = { g->arena, 0 };
+    ft_slab ar = { g->arena, 0 };
     free(g->res);
     g->res = ft_xcalloc(Lb + 1, sizeof *g->res);
-    for (size_t l = 0; l <= Lb; l++) g->res[l] = ft_arena_take(&ar, N * C);
-    g->lnf = ft_arena_take(&ar, N * C);
-    g->lnf_mean = ft_arena_take(&ar, N);
-    g->lnf_rstd = ft_arena_take(&ar, N);
-    g->logits = ft_arena_take(&ar, N * V);
-    g->mask = ft_arena_take(&ar, N);
+    for (size_t l = 0; l <= Lb; l++) g->res[l] = ft_slab_take(&ar, N * C);
+    g->lnf = ft_slab_take(&ar, N * C);
+    g->lnf_mean = ft_slab_take(&ar, N);
+    g->lnf_rstd = ft_slab_take(&ar, N);
+    g->logits = ft_slab_take(&ar, N * V);
+    g->mask = ft_slab_take(&ar, N);
     free(g->A);
     g->A = ft_xcalloc(Lb + 1, sizeof *g->A);
     for (size_t l = 0; l < Lb; l++) {
         layer_act *a = &g->A[l];
-        a->ln1 = ft_arena_take(&ar, N * C);
-        a->mean1 = ft_arena_take(&ar, N);
-        a->rstd1 = ft_arena_take(&ar, N);
-        a->qkv = ft_arena_take(&ar, 3 * N * C);
-        a->probs = ft_arena_take(&ar, (size_t)B * H * TT);
-        a->ctx = ft_arena_take(&ar, N * C);
-        a->res1 = ft_arena_take(&ar, N * C);
-        a->ln2 = ft_arena_take(&ar, N * C);
-        a->mean2 = ft_arena_take(&ar, N);
-        a->rstd2 = ft_arena_take(&ar, N);
-        a->f = ft_arena_take(&ar, N * F);
-        a->g = ft_arena_take(&ar, N * F);
+        a->ln1 = ft_slab_take(&ar, N * C);
+        a->mean1 = ft_slab_take(&ar, N);
+        a->rstd1 = ft_slab_take(&ar, N);
+        a->qkv = ft_slab_take(&ar, 3 * N * C);
+        a->probs = ft_slab_take(&ar, (size_t)B * H * TT);
+        a->ctx = ft_slab_take(&ar, N * C);
+        a->res1 = ft_slab_take(&ar, N * C);
+        a->ln2 = ft_slab_take(&ar, N * C);
+        a->mean2 = ft_slab_take(&ar, N);
+        a->rstd2 = ft_slab_take(&ar, N);
+        a->f = ft_slab_take(&ar, N * F);
+        a->g = ft_slab_take(&ar, N * F);
     }
-    g->g_res = ft_arena_take(&ar, N * C);
-    g->g_tmp = ft_arena_take(&ar, N * C);
-    g->g_ln = ft_arena_take(&ar, N * C);
-    g->g_ctx = ft_arena_take(&ar, N * C);
-    g->g_qkv = ft_arena_take(&ar, 3 * N * C);
-    g->g_f = ft_arena_take(&ar, N * F);
-    g->g_f2 = ft_arena_take(&ar, N * F);
-    g->scratch = ft_arena_take(&ar, ft_attention_scratch(T));
+    g->g_res = ft_slab_take(&ar, N * C);
+    g->g_tmp = ft_slab_take(&ar, N * C);
+    g->g_ln = ft_slab_take(&ar, N * C);
+    g->g_ctx = ft_slab_take(&ar, N * C);
+    g->g_qkv = ft_slab_take(&ar, 3 * N * C);
+    g->g_f = ft_slab_take(&ar, N * F);
+    g->g_f2 = ft_slab_take(&ar, N * F);
+    g->scratch = ft_slab_take(&ar, ft_attention_scratch(T));
     if (ar.used > total) ft_die("internal: arena overflow");
     free(g->pos_ids);
     free(g->labels);
@@ -238,17 +238,13 @@ static int shift_labels(const ft_batch *b, int32_t *out, int V)
     return 1;
 }
 
-/* A layer's KV cache while decoding: keys and values of maxT positions per
-   sequence, the first len of them filled. */
-typedef struct { float *k, *v; int len, maxT; } kv_slot;
-
 /* One block, the same for training, evaluation and cached decoding:
    out = block(x) over B sequences of T new tokens [B·T, C] (out may be x);
    a receives the activations the backward needs, tmp is [B·T, C] scratch.
    With a cache, the new keys and values are appended to it and the queries
    attend over all of it; without, over the T tokens themselves. */
 static void block_fwd(ft_model *m, int l, layer_act *a, const float *x, float *out, float *tmp, int B, int T,
-                      const float *mask, const kv_slot *kv, int train, uint64_t key)
+                      const float *mask, const ft_kv_slot *kv, int train, uint64_t key)
 {
     gpt2 *g = m->impl;
     ft_gpt2_config *c = &g->c;
@@ -264,19 +260,7 @@ static void block_fwd(ft_model *m, int l, layer_act *a, const float *x, float *o
                    .ldv = 3 * (size_t)C, .ldo = (size_t)C, .mask = mask, .causal = 1,
                    .scale = 1.0f / sqrtf((float)(C / H)), .p = pa, .key = ft_site(key, l + 1, 1) };
     const float *K = a->qkv + C, *V = a->qkv + 2 * C;
-    if (kv) {
-        for (int b = 0; b < B; b++)
-            for (int t = 0; t < T; t++) {
-                const float *src = a->qkv + ((size_t)b * T + t) * 3 * C;
-                size_t row = ((size_t)b * kv->maxT + kv->len + t) * C;
-                memcpy(kv->k + row, src + C, C * sizeof(float));
-                memcpy(kv->v + row, src + 2 * C, C * sizeof(float));
-            }
-        K = kv->k; V = kv->v;
-        at.Tk = kv->len + T;
-        at.ldk = at.ldv = (size_t)C;
-        at.sbk = at.sbv = (size_t)kv->maxT * C;
-    }
+    if (kv) ft_kv_attend(kv, &at, &K, &V, a->qkv, 3 * (size_t)C, C, 2 * (size_t)C, C);
     ft_attn_fwd(&at, a->ctx, a->probs, a->qkv, K, V, g->scratch);
     ft_conv1d_fwd(tmp, a->ctx, ft_param_data(ps, L->ap_w), ft_param_data(ps, L->ap_b), N, C, C);
     ft_lora_fwd(m, L->ap_w, tmp, C, a->ctx, N, train, ft_site(key, l + 1, 5));
@@ -409,7 +393,7 @@ ft_model *ft_gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_
     gpt2 *g = ft_xcalloc(1, sizeof *g);
     ft_model *m = ft_model_shell(&gpt2_vt, g, "GPT2LMHeadModel", "transformer.", cfg, task, seed);
     m->ignore_keys = ignore_keys;
-    ft_gpt2_config_read(cfg, &g->c);
+    gpt2_config_read(cfg, &g->c);
     build_params(m, g);
     return m;
 }
@@ -438,8 +422,6 @@ ft_gpt2_cache *ft_gpt2_cache_new(ft_model *m, int B, int maxT)
     c->mask = ft_xmalloc(((size_t)B * maxT + 1) * sizeof(float));
     return c;
 }
-
-int ft_gpt2_cache_len(const ft_gpt2_cache *c) { return c->len; }
 
 void ft_gpt2_cache_reorder(ft_model *m, ft_gpt2_cache *c, const int *src)
 {
@@ -509,7 +491,7 @@ void ft_gpt2_decode(ft_model *m, ft_gpt2_cache *kc, const int32_t *ids, const in
     ft_embedding_fwd(kc->x, pos, ft_param_data(ps, g->wpe), N, C, 1);
     for (int l = 0; l < c->n_layer; l++) {
         size_t at = (size_t)l * B * kc->maxT * C;
-        kv_slot kv = { kc->k + at, kc->v + at, kc->len, kc->maxT };
+        ft_kv_slot kv = { kc->k + at, kc->v + at, kc->len, kc->maxT };
         block_fwd(m, l, &kc->a, kc->x, kc->x, kc->tmp, B, Tn, kc->mask, &kv, 0, 0);
     }
     for (int b = 0; b < B; b++)

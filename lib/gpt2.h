@@ -15,7 +15,6 @@ typedef struct ft_gpt2_config {
     int act;                    /* 0 gelu (erf), 1 gelu_new (tanh), 2 relu */
 } ft_gpt2_config;
 
-void ft_gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc);
 ft_model *ft_gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
 const ft_gpt2_config *ft_gpt2_cfg(const ft_model *m);
 
@@ -27,7 +26,6 @@ const ft_gpt2_config *ft_gpt2_cfg(const ft_model *m);
    logits[B,V].  Dropout is off; an attached LoRA adapter is applied. */
 typedef struct ft_gpt2_cache ft_gpt2_cache;
 ft_gpt2_cache *ft_gpt2_cache_new(ft_model *m, int B, int maxT);
-int ft_gpt2_cache_len(const ft_gpt2_cache *c);
 void ft_gpt2_cache_free(ft_gpt2_cache *c);
 /* Beam search: row r of the cache becomes old row src[r]. */
 void ft_gpt2_cache_reorder(ft_model *m, ft_gpt2_cache *c, const int *src);

@@ -4,6 +4,7 @@
  * other module includes it. */
 #ifndef FT_MODEL_IMPL_H
 #define FT_MODEL_IMPL_H
+#include "ops.h"
 #include "params.h"
 #include "rng.h"
 #include "util.h"
@@ -17,8 +18,8 @@
 /* Activations are slices of one allocation, each rounded up to 16 floats
    (64 bytes).  With base NULL, take only counts, so one layout function both
    sizes the arena and carves it. */
-typedef struct ft_arena { float *base; size_t used; } ft_arena;
-static inline float *ft_arena_take(ft_arena *a, size_t n)
+typedef struct ft_slab { float *base; size_t used; } ft_slab;
+static inline float *ft_slab_take(ft_slab *a, size_t n)
 {
     float *p = a->base ? a->base + a->used : NULL;
     a->used += (n + 15) & ~(size_t)15;
@@ -29,6 +30,30 @@ static inline float *ft_arena_take(ft_arena *a, size_t n)
 static inline uint64_t ft_site(uint64_t key, int layer, int which)
 {
     return ft_key_mix(key, (uint64_t)layer * 8 + which);
+}
+
+/* A layer's KV cache while decoding: keys and values of maxT positions per
+   sequence, rows of w floats, the first len positions filled. */
+typedef struct ft_kv_slot { float *k, *v; int len, maxT; } ft_kv_slot;
+
+/* Appends the at->Tq new keys and values of each of at->B sequences (rows of
+   qkv, stride ld; keys at column koff, values at voff) to the cache, and
+   points the attention (*K, *V, lengths, strides) at all of it. */
+static inline void ft_kv_attend(const ft_kv_slot *kv, ft_attn *at, const float **K, const float **V,
+                                const float *qkv, size_t ld, size_t koff, size_t voff, int w)
+{
+    for (int b = 0; b < at->B; b++)
+        for (int t = 0; t < at->Tq; t++) {
+            const float *src = qkv + ((size_t)b * at->Tq + t) * ld;
+            size_t row = ((size_t)b * kv->maxT + kv->len + t) * w;
+            memcpy(kv->k + row, src + koff, w * sizeof(float));
+            memcpy(kv->v + row, src + voff, w * sizeof(float));
+        }
+    *K = kv->k;
+    *V = kv->v;
+    at->Tk = kv->len + at->Tq;
+    at->ldk = at->ldv = (size_t)w;
+    at->sbk = at->sbv = (size_t)kv->maxT * w;
 }
 
 /* Dies unless every id in ids[0..n) is below the vocabulary size V;

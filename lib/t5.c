@@ -60,7 +60,7 @@ typedef struct t5 {
     uint64_t key;
 } t5;
 
-void ft_t5_config_read(const ft_config *cfg, ft_t5_config *tc)
+static void t5_config_read(const ft_config *cfg, ft_t5_config *tc)
 {
     memset(tc, 0, sizeof *tc);
     tc->vocab_size = (int)ft_config_req_int(cfg, "vocab_size");
@@ -220,7 +220,7 @@ static void t5_after_load(ft_model *m, const struct ft_checkpoint *ck, int *load
 
 /* ---- arena ---- */
 
-static void layout(t5 *t, ft_arena *a, int B, int Ts, int Tt)
+static void layout(t5 *t, ft_slab *a, int B, int Ts, int Tt)
 {
     ft_t5_config *c = &t->c;
     size_t Ns = (size_t)B * Ts, Nt = (size_t)B * Tt, C = c->d_model, I = t->inner, F = c->d_ff;
@@ -228,34 +228,34 @@ static void layout(t5 *t, ft_arena *a, int B, int Ts, int Tt)
     size_t Tm = Ts > Tt ? Ts : Tt;
     for (int l = 0; l < c->num_layers; l++) {
         blk_act *x = &t->EA[l];
-        x->x = ft_arena_take(a, Ns * C); x->n1 = ft_arena_take(a, Ns * C); x->rstd1 = ft_arena_take(a, Ns);
-        x->qkv = ft_arena_take(a, Ns * 3 * I); x->probs = ft_arena_take(a, B * H * Ts * Ts); x->ctx = ft_arena_take(a, Ns * I);
-        x->x1 = ft_arena_take(a, Ns * C); x->nf = ft_arena_take(a, Ns * C); x->rstdf = ft_arena_take(a, Ns);
-        x->f0 = ft_arena_take(a, Ns * F); x->gd = ft_arena_take(a, Ns * F);
-        if (c->gated) { x->f1 = ft_arena_take(a, Ns * F); x->a0 = ft_arena_take(a, Ns * F); }
+        x->x = ft_slab_take(a, Ns * C); x->n1 = ft_slab_take(a, Ns * C); x->rstd1 = ft_slab_take(a, Ns);
+        x->qkv = ft_slab_take(a, Ns * 3 * I); x->probs = ft_slab_take(a, B * H * Ts * Ts); x->ctx = ft_slab_take(a, Ns * I);
+        x->x1 = ft_slab_take(a, Ns * C); x->nf = ft_slab_take(a, Ns * C); x->rstdf = ft_slab_take(a, Ns);
+        x->f0 = ft_slab_take(a, Ns * F); x->gd = ft_slab_take(a, Ns * F);
+        if (c->gated) { x->f1 = ft_slab_take(a, Ns * F); x->a0 = ft_slab_take(a, Ns * F); }
     }
-    t->enc_last = ft_arena_take(a, Ns * C); t->enc_norm = ft_arena_take(a, Ns * C); t->enc_rstd = ft_arena_take(a, Ns);
-    t->enc_out = ft_arena_take(a, Ns * C);
+    t->enc_last = ft_slab_take(a, Ns * C); t->enc_norm = ft_slab_take(a, Ns * C); t->enc_rstd = ft_slab_take(a, Ns);
+    t->enc_out = ft_slab_take(a, Ns * C);
     for (int l = 0; l < c->num_decoder_layers; l++) {
         blk_act *x = &t->DA[l];
-        x->x = ft_arena_take(a, Nt * C); x->n1 = ft_arena_take(a, Nt * C); x->rstd1 = ft_arena_take(a, Nt);
-        x->qkv = ft_arena_take(a, Nt * 3 * I); x->probs = ft_arena_take(a, B * H * Tt * Tt); x->ctx = ft_arena_take(a, Nt * I);
-        x->x1 = ft_arena_take(a, Nt * C);
-        x->n2 = ft_arena_take(a, Nt * C); x->rstd2 = ft_arena_take(a, Nt); x->cq = ft_arena_take(a, Nt * I);
-        x->ckv = ft_arena_take(a, Ns * 2 * I); x->probs2 = ft_arena_take(a, B * H * Tt * Ts); x->ctx2 = ft_arena_take(a, Nt * I);
-        x->x2 = ft_arena_take(a, Nt * C);
-        x->nf = ft_arena_take(a, Nt * C); x->rstdf = ft_arena_take(a, Nt);
-        x->f0 = ft_arena_take(a, Nt * F); x->gd = ft_arena_take(a, Nt * F);
-        if (c->gated) { x->f1 = ft_arena_take(a, Nt * F); x->a0 = ft_arena_take(a, Nt * F); }
+        x->x = ft_slab_take(a, Nt * C); x->n1 = ft_slab_take(a, Nt * C); x->rstd1 = ft_slab_take(a, Nt);
+        x->qkv = ft_slab_take(a, Nt * 3 * I); x->probs = ft_slab_take(a, B * H * Tt * Tt); x->ctx = ft_slab_take(a, Nt * I);
+        x->x1 = ft_slab_take(a, Nt * C);
+        x->n2 = ft_slab_take(a, Nt * C); x->rstd2 = ft_slab_take(a, Nt); x->cq = ft_slab_take(a, Nt * I);
+        x->ckv = ft_slab_take(a, Ns * 2 * I); x->probs2 = ft_slab_take(a, B * H * Tt * Ts); x->ctx2 = ft_slab_take(a, Nt * I);
+        x->x2 = ft_slab_take(a, Nt * C);
+        x->nf = ft_slab_take(a, Nt * C); x->rstdf = ft_slab_take(a, Nt);
+        x->f0 = ft_slab_take(a, Nt * F); x->gd = ft_slab_take(a, Nt * F);
+        if (c->gated) { x->f1 = ft_slab_take(a, Nt * F); x->a0 = ft_slab_take(a, Nt * F); }
     }
-    t->dec_last = ft_arena_take(a, Nt * C); t->dec_norm = ft_arena_take(a, Nt * C); t->dec_rstd = ft_arena_take(a, Nt);
-    t->hs = ft_arena_take(a, Nt * C); t->logits = ft_arena_take(a, Nt * V);
-    t->emask = ft_arena_take(a, Ns); t->enc_bias = ft_arena_take(a, H * Ts * Ts); t->dec_bias = ft_arena_take(a, H * Tt * Tt);
-    t->g_res = ft_arena_take(a, Nm * C); t->g_t = ft_arena_take(a, Nm * (C > I ? C : I)); t->g_n = ft_arena_take(a, Nm * C);
-    t->g_ctx = ft_arena_take(a, Nm * I); t->g_qkv = ft_arena_take(a, Nm * 3 * I);
-    t->g_f0 = ft_arena_take(a, Nm * F); t->g_f1 = ft_arena_take(a, Nm * F); t->g_h = ft_arena_take(a, Nm * F);
-    t->g_ckv = ft_arena_take(a, Ns * 2 * I); t->g_enc = ft_arena_take(a, Ns * C); t->g_bias = ft_arena_take(a, H * Tm * Tm);
-    t->scratch = ft_arena_take(a, ft_t5_attn_scratch((int)Tm, (int)Tm));
+    t->dec_last = ft_slab_take(a, Nt * C); t->dec_norm = ft_slab_take(a, Nt * C); t->dec_rstd = ft_slab_take(a, Nt);
+    t->hs = ft_slab_take(a, Nt * C); t->logits = ft_slab_take(a, Nt * V);
+    t->emask = ft_slab_take(a, Ns); t->enc_bias = ft_slab_take(a, H * Ts * Ts); t->dec_bias = ft_slab_take(a, H * Tt * Tt);
+    t->g_res = ft_slab_take(a, Nm * C); t->g_t = ft_slab_take(a, Nm * (C > I ? C : I)); t->g_n = ft_slab_take(a, Nm * C);
+    t->g_ctx = ft_slab_take(a, Nm * I); t->g_qkv = ft_slab_take(a, Nm * 3 * I);
+    t->g_f0 = ft_slab_take(a, Nm * F); t->g_f1 = ft_slab_take(a, Nm * F); t->g_h = ft_slab_take(a, Nm * F);
+    t->g_ckv = ft_slab_take(a, Ns * 2 * I); t->g_enc = ft_slab_take(a, Ns * C); t->g_bias = ft_slab_take(a, H * Tm * Tm);
+    t->scratch = ft_slab_take(a, ft_t5_attn_scratch((int)Tm, (int)Tm));
 }
 
 static void ensure(ft_model *m, int B, int Ts, int Tt)
@@ -265,7 +265,7 @@ static void ensure(ft_model *m, int B, int Ts, int Tt)
     if (B < t->capB) B = t->capB;
     if (Ts < t->capTs) Ts = t->capTs;
     if (Tt < t->capTt) Tt = t->capTt;
-    ft_arena a = {0};
+    ft_slab a = {0};
     layout(t, &a, B, Ts, Tt);
     free(t->arena);
     t->arena = NULL;
@@ -374,10 +374,6 @@ static void encode(ft_model *m, t5 *t, const int32_t *ids, const int32_t *mask, 
     ft_dropout_fwd(t->enc_out, t->enc_norm, (size_t)Ns * C, p, site(t->key, 0, 0, 5));
 }
 
-/* A decoder layer's self-attention cache while decoding: keys and values of
-   maxT positions per row, the first len of them filled. */
-typedef struct { float *k, *v; int len, maxT; } kv_slot;
-
 /* One decoder block, the same for training, evaluation and cached decoding:
    y = block(a->x) over B rows of Tt new tokens; a receives the activations
    the backward needs, tmp is [B·Tt, max(C, I)] scratch.  bias [H,Tt,Tk] is
@@ -386,7 +382,7 @@ typedef struct { float *k, *v; int len, maxT; } kv_slot;
    a cache (kv), the new keys and values are appended to it and attended over
    with the cached ones. */
 static void dec_block_fwd(ft_model *m, int l, blk_act *a, float *y, float *tmp, int B, int Tt,
-                          const kv_slot *kv, const float *bias, const float *ck, const float *cv, int ldc,
+                          const ft_kv_slot *kv, const float *bias, const float *ck, const float *cv, int ldc,
                           int Ts, const float *emask, float p, uint64_t key)
 {
     t5 *t = m->impl;
@@ -400,19 +396,7 @@ static void dec_block_fwd(ft_model *m, int l, blk_act *a, float *y, float *tmp, 
                    .ldk = 3 * (size_t)I, .ldv = 3 * (size_t)I, .ldo = (size_t)I, .bias = bias, .causal = 1,
                    .scale = 1.0f, .p = p, .key = site(key, 1, l + 1, 1) };
     const float *K = a->qkv + I, *V = a->qkv + 2 * I;
-    if (kv) {
-        for (int r = 0; r < B; r++)
-            for (int j = 0; j < Tt; j++) {
-                const float *src = a->qkv + ((size_t)r * Tt + j) * 3 * I;
-                size_t row = ((size_t)r * kv->maxT + kv->len + j) * I;
-                memcpy(kv->k + row, src + I, I * sizeof(float));
-                memcpy(kv->v + row, src + 2 * I, I * sizeof(float));
-            }
-        K = kv->k; V = kv->v;
-        sa.Tk = kv->len + Tt;
-        sa.ldk = sa.ldv = (size_t)I;
-        sa.sbk = sa.sbv = (size_t)kv->maxT * I;
-    }
+    if (kv) ft_kv_attend(kv, &sa, &K, &V, a->qkv, 3 * (size_t)I, I, 2 * (size_t)I, I);
     ft_attn_fwd(&sa, a->ctx, a->probs, a->qkv, K, V, t->scratch);
     ft_linear_fwd(tmp, a->ctx, W(b->o), NULL, N, I, C);
     ft_dropout_add_fwd(a->x1, tmp, a->x, (size_t)N * C, p, site(key, 1, l + 1, 2));
@@ -598,7 +582,7 @@ ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t 
     if (task != FT_TASK_SEQ2SEQ) ft_die("%s: T5 supports only --task seq2seq", cfg->path);
     t5 *t = ft_xcalloc(1, sizeof *t);
     ft_model *m = ft_model_shell(&t5_vt, t, "T5ForConditionalGeneration", "transformer.", cfg, task, seed);
-    ft_t5_config_read(cfg, &t->c);
+    t5_config_read(cfg, &t->c);
     t->inner = t->c.num_heads * t->c.d_kv;
     t->EA = ft_xcalloc(t->c.num_layers, sizeof *t->EA);
     t->DA = ft_xcalloc(t->c.num_decoder_layers, sizeof *t->DA);
@@ -620,9 +604,6 @@ struct ft_t5_state {
     float *x, *n, *rstd, *q, *qkv, *ctx, *tmp, *f0, *f1, *hs, *bias, *probs, *tmpk;
     int nl;
 };
-
-int ft_t5_state_rows(const ft_t5_state *s) { return s->R; }
-int ft_t5_state_pos(const ft_t5_state *s) { return s->pos; }
 
 ft_t5_state *ft_t5_state_new(ft_model *m, const int32_t *ids, const int32_t *mask,
                              int B, int Ts, int expand, int max_len)
@@ -719,7 +700,7 @@ void ft_t5_decode_step(ft_model *m, ft_t5_state *s, const int32_t *tokens, float
                   .x2 = s->x, .nf = s->n, .rstdf = s->rstd, .f0 = s->f0, .f1 = s->f1, .a0 = s->f0, .gd = s->f0 };
     for (int l = 0; l < s->nl; l++) {
         layer_cache *lc = &s->L[l];
-        kv_slot kv = { lc->k, lc->v, pos, s->max_len };
+        ft_kv_slot kv = { lc->k, lc->v, pos, s->max_len };
         dec_block_fwd(m, l, &a, s->x, s->tmp, R, 1, &kv, s->bias, lc->ck, lc->cv, I, Ts, s->emask, 0, 0);
     }
     ft_rmsnorm_fwd(s->hs, NULL, s->x, W(t->dec_ln), R, C, c->eps);

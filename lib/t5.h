@@ -23,7 +23,6 @@ typedef struct ft_t5_config {
     int pad_token_id, eos_token_id, decoder_start_token_id;
 } ft_t5_config;
 
-void ft_t5_config_read(const ft_config *cfg, ft_t5_config *tc);
 ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
 /* HF T5PreTrainedModel._init_weights for one parameter. */
 void ft_t5_init_param(ft_model *m, int idx, uint64_t seed);
@@ -42,7 +41,5 @@ void ft_t5_state_free(ft_t5_state *s);
 void ft_t5_decode_step(ft_model *m, ft_t5_state *s, const int32_t *tokens, float *logits);
 /* Beam bookkeeping: row r of the cache becomes old row src[r]. */
 void ft_t5_state_reorder(ft_t5_state *s, const int *src);
-int ft_t5_state_rows(const ft_t5_state *s);
-int ft_t5_state_pos(const ft_t5_state *s);
 
 #endif
