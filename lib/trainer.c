@@ -5,8 +5,10 @@
 #include "mlm.h"
 #include "optim.h"
 #include "penalty.h"
+#include "progress.h"
 #include "rng.h"
 #include "safetensors.h"
+#include "tensorboard.h"
 #include "util.h"
 #include <dirent.h>
 #include <errno.h>
@@ -65,6 +67,8 @@ typedef struct run_state {
     int patience_left;
     FILE *log_file;
     double tokens, t_start;
+    ft_progress *bar;
+    ft_tb *tb;                  /* TensorBoard event file, or NULL */
     ft_penalty *penalty;
     double l2sp_val, ewc_val;
 } run_state;
@@ -87,22 +91,19 @@ static void log_line(run_state *st, json_t *j)
 {
     json_array_append(st->log_history, j);
     char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(8));
-    if (isatty(STDERR_FILENO) && !st->a->quiet) fputs("\r\033[K", stderr);
+    ft_progress_clear(st->bar);
     puts(s);
     fflush(stdout);
     if (st->log_file) { fputs(s, st->log_file); fputc('\n', st->log_file); fflush(st->log_file); }
+    if (st->tb) ft_tb_log(st->tb, j, st->global_step);
     free(s);
 }
 
-static void progress(run_state *st)
+static void progress(run_state *st, double tokens_at_start)
 {
-    if (st->a->quiet || !isatty(STDERR_FILENO)) return;
     double el = ft_now() - st->t_start;
-    long done = st->global_step;
-    double eta = done ? el / done * (st->total_steps - done) : 0;
-    fprintf(stderr, "\r\033[K%s: step %ld/%ld  epoch %.2f  %.0f tok/s  ETA %d:%02d",
-            ft_prog, done, st->total_steps, st->epoch, el > 0 ? st->tokens / el : 0.0,
-            (int)eta / 60, (int)eta % 60);
+    ft_progress_update(st->bar, (double)st->global_step, -1, "epoch %.2f  %.0f tok/s", st->epoch,
+                       el > 0 ? (st->tokens - tokens_at_start) / el : 0.0);
 }
 
 /* ---------- checkpoints ---------- */
@@ -300,7 +301,7 @@ static void resume(run_state *st, const char *dir)
 /* Returns 1 when training should stop early. */
 static int evaluate(run_state *st, const ft_dataset *eval)
 {
-    json_t *r = ft_evaluate(st->m, eval, st->a->eval_batch_size, "eval_", NULL);
+    json_t *r = ft_evaluate(st->m, eval, st->a->eval_batch_size, "eval_", NULL, st->a->quiet);
     json_object_set_new(r, "epoch", json_real(st->epoch));
     json_object_set_new(r, "step", json_integer(st->global_step));
     /* the per-class report and matrix are for ft-eval; keep the log lines flat */
@@ -581,6 +582,11 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     st.log_file = fopen(logpath, a->resume_from_checkpoint ? "a" : "w");
     if (!st.log_file) ft_die("%s: cannot create: %s", logpath, strerror(errno));
     free(logpath);
+    if (a->report_tensorboard) {
+        char *tbdir = a->logging_dir ? ft_xstrdup(a->logging_dir) : ft_tb_default_dir(a->output_dir);
+        st.tb = ft_tb_open(tbdir);
+        free(tbdir);
+    }
     st.penalty = ft_penalty_new(ps, a->l2sp, a->ewc, a->fisher);
     if (a->resume_from_checkpoint) resume(&st, a->resume_from_checkpoint);
 
@@ -604,6 +610,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     int stopped_early = 0, exit_status = 0;
     st.t_start = ft_now();
     double tokens_at_start = st.tokens;
+    st.bar = ft_progress_new("steps", (double)st.global_step, (double)st.total_steps, a->quiet);
     long first_epoch = st.global_step / st.steps_per_epoch;
     char *last_ckpt = NULL;
 
@@ -712,7 +719,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
                 last_ckpt = save_checkpoint(&st);
                 rotate_checkpoints(&st);
             }
-            progress(&st);
+            progress(&st, tokens_at_start);
             if (stop_signal) {
                 ft_warn("interrupted: checkpoint saved to %s; continue with --resume-from-checkpoint %s",
                         last_ckpt, last_ckpt);
@@ -722,7 +729,8 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
             if (last || stopped_early) break;
         }
     }
-    if (isatty(STDERR_FILENO) && !a->quiet) fputs("\r\033[K", stderr);
+    ft_progress_end(st.bar);
+    st.bar = NULL;
     if (stopped_early) ft_warn("early stopping: no improvement in %d evaluations", a->early_stopping_patience);
 
     if (a->load_best_model_at_end && st.best_checkpoint) {
@@ -750,6 +758,8 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
         free(p);
     }
 out:
+    ft_progress_end(st.bar);
+    ft_tb_close(st.tb);
     free(last_ckpt);
     free(order);
     ft_mlm_buf_free(&mlm_buf);
