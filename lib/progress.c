@@ -72,8 +72,14 @@ void ft_progress_update(ft_progress *p, double done, double frac, const char *ex
     PUT("%s", human(done, a, sizeof a));
     if (p->total > 0) PUT("/%s", human(p->total, b, sizeof b));
     PUT(" %s", p->unit);
-    double el = now - p->t0, rate = el > 0 ? (done - p->start) / el : 0;
-    if (el > 0) PUT("  %s %s/s", human(rate, a, sizeof a), p->unit);
+    /* the ETA before the details: a narrow terminal cuts the line's end */
+    double el = now - p->t0, f0 = p->total > 0 ? p->start / p->total : 0;
+    if (frac > f0 && el > 0) {
+        int eta = (int)(el / (frac - f0) * (1 - frac) + 0.5);
+        if (eta >= 3600) PUT("  ETA %d:%02d:%02d", eta / 3600, eta / 60 % 60, eta % 60);
+        else PUT("  ETA %d:%02d", eta / 60, eta % 60);
+    }
+    if (el > 0) PUT("  %s %s/s", human((done - p->start) / el, a, sizeof a), p->unit);
     if (extra && *extra) {
         va_list ap;
         va_start(ap, extra);
@@ -81,12 +87,6 @@ void ft_progress_update(ft_progress *p, double done, double frac, const char *ex
         n += (size_t)vsnprintf(line + n, sizeof line - n, extra, ap);
         if (n >= sizeof line) n = sizeof line - 1;
         va_end(ap);
-    }
-    double f0 = p->total > 0 ? p->start / p->total : 0;
-    if (frac > f0 && el > 0) {
-        int eta = (int)(el / (frac - f0) * (1 - frac) + 0.5);
-        if (eta >= 3600) PUT("  ETA %d:%02d:%02d", eta / 3600, eta / 60 % 60, eta % 60);
-        else PUT("  ETA %d:%02d", eta / 60, eta % 60);
     }
 #undef PUT
     /* a line wider than the terminal would wrap, and \r would then redraw

@@ -1,5 +1,5 @@
 /* progress: one status line on stderr for a long run, redrawn in place —
-   "ft-eval: [#####-----] 40/100 batches  12.3 batches/s  ETA 0:05".
+   "ft-eval: [########------------]  40%  40/100 records  ETA 0:05  12.3 records/s".
    Every tool's bar comes from here (train steps, eval batches, tokenized
    bytes, generated records).  Silent (every call a no-op) when asked to be
    quiet or when stderr is not a terminal, so logs and pipes stay clean.

@@ -577,12 +577,12 @@ int main(int argc, char **argv)
     for (int f = 0; f < nfiles; f++) {
         ft_reader *r = ft_reader_open(files[f], FT_FMT_AUTO);
         while (1) {
-            if (g->n == GROUP) encode_group(&o, t, team, g, enc, tgt, &out, &k);
-            if (!read_one(&o, r, &rec, g)) break;
-            if (g->n == GROUP) {                 /* ETA from the share of the files read */
-                double fr = ft_reader_fraction(r);
+            if (g->n == GROUP) {
+                encode_group(&o, t, team, g, enc, tgt, &out, &k);
+                double fr = ft_reader_fraction(r);   /* ETA from the share of the files read */
                 ft_progress_update(bar, (double)(before + ft_reader_count(r)), fr < 0 ? -1 : (f + fr) / nfiles, NULL);
             }
+            if (!read_one(&o, r, &rec, g)) break;
         }
         before += ft_reader_count(r);
         encode_group(&o, t, team, g, enc, tgt, &out, &k);
