@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <signal.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -82,6 +83,7 @@ static void draw(const char *out, const run *runs, int nr, const char **metrics,
     if (!svg && !(len > 4 && !strcasecmp(out + len - 4, ".png")))
         ft_die("%s: an output name ends in .png or .svg", out);
     ft_outfile *o = ft_out_open(out, 0);        /* gnuplot writes o->tmp; committed below */
+    signal(SIGPIPE, SIG_IGN);       /* a gnuplot that is missing or died: its exit status says so */
     FILE *g = popen("exec gnuplot", "w");
     if (!g) ft_die("cannot run gnuplot: %s", strerror(errno));
     fprintf(g, "set terminal %s size %d,%d font 'sans,10'%s\nset output ", svg ? "svg" : "pngcairo",

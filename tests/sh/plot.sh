@@ -66,4 +66,6 @@ check plot_no_output_on_error [ ! -e x.svg ]
 printf '{"loss": 1, "step": 1}\nnot json\n' > bad.jsonl
 expect_fail plot_bad_line 'bad.jsonl:2: not a JSON object' ft-plot -o x.svg bad.jsonl
 expect_fail plot_bad_extension 'ends in .png or .svg' ft-plot -o x.pdf fp32
+plot=$(command -v ft-plot)
+expect_fail plot_without_gnuplot 'gnuplot is not installed' env PATH="$(dirname "$plot")" "$plot" -o x.png fp32
 check plot_no_temp_left sh -c '! ls | grep -q "\.tmp\."'
