@@ -100,6 +100,19 @@ static void draw(const char *out, const run *runs, int nr, const char **metrics,
     fprintf(g, "set multiplot layout %d,1", nm);
     if (title) { fputs(" title ", g); quoted(g, title); }
     fprintf(g, "\nset grid\nset key top right\nset xlabel '%s'\n", by_epoch ? "epoch" : "step");
+    /* one x range for every panel, so that a step lines up across them */
+    double lo = 0, hi = 0;
+    int any = 0;
+    for (int r = 0; r < nr; r++)
+        for (int m = 0; m < nm; m++)
+            for (size_t i = 0; i < runs[r].s[m].n; i++) {
+                double x = runs[r].s[m].p[i].x;
+                if (!any || x < lo) lo = x;
+                if (!any || x > hi) hi = x;
+                any = 1;
+            }
+    double pad = (hi - lo) * 0.02;    /* marks at the ends stay whole */
+    if (hi > lo) fprintf(g, "set xrange [%.10g:%.10g]\n", lo - pad, hi + pad);
     for (int m = 0; m < nm; m++) {
         fputs("set title ", g);
         quoted(g, metrics[m]);
