@@ -15,11 +15,14 @@ CFLAGS  ?= $(OPT) -g
 BUILD   ?= build
 BIN     ?= bin
 BLAS_INC = $(firstword $(wildcard /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/$(shell gcc -dumpmachine)/openblas-openmp))
-ALL_CFLAGS = -std=gnu11 -Wall -Wextra -fopenmp -Ilib $(if $(BLAS_INC),-I$(BLAS_INC)) $(CFLAGS)
-LDLIBS  = -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lm -lpthread -fopenmp
+ALL_CFLAGS = -std=gnu11 -Wall -Wextra -fopenmp -Ilib -I$(BUILD)/gen $(if $(BLAS_INC),-I$(BLAS_INC)) $(CFLAGS)
+LDLIBS  = -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lprotobuf-c -lm -lpthread -fopenmp
 
 LIB_SRC   = $(sort $(wildcard lib/*.c))
-LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
+# Protobuf messages (lib/*.proto) become C at build time with protoc-c.
+PROTO     = $(sort $(wildcard lib/*.proto))
+PROTO_GEN = $(PROTO:lib/%.proto=$(BUILD)/gen/%.pb-c.c)
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o) $(PROTO_GEN:%.c=%.o)
 TOOL_SRC  = $(sort $(wildcard tools/*.c))
 TOOLS     = $(TOOL_SRC:tools/%.c=$(BIN)/%)
 TEST_SRC  = $(sort $(wildcard tests/unit/test_*.c))
@@ -39,6 +42,15 @@ prune-tools:
 $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: lib/%.proto | $(BUILD)/gen
+	protoc-c --proto_path=lib --c_out=$(BUILD)/gen $<
+
+# generated code: compiled as protoc-c wrote it, without our warning flags
+$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h
+	$(CC) -std=gnu11 -I$(BUILD)/gen $(CFLAGS) -c $< -o $@
+
+$(BUILD)/lib/tensorboard.o: $(BUILD)/gen/tb_event.pb-c.h
+
 $(BUILD)/libft.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
@@ -55,7 +67,7 @@ $(BUILD)/ref/%: tests/ref/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/re
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libft.a $(wildcard lib/*.h bench/*.h) | $(BUILD)/bench
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
 
-$(BUILD)/lib $(BUILD)/tests $(BUILD)/ref $(BUILD)/bench $(BIN):
+$(BUILD)/lib $(BUILD)/gen $(BUILD)/tests $(BUILD)/ref $(BUILD)/bench $(BIN):
 	mkdir -p $@
 
 # A fresh machine lacks packages: scripts/deps installs those whose probe
