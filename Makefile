@@ -70,10 +70,6 @@ $(BUILD)/pic/lib/%.o: lib/%.c $(wildcard lib/*.h lib/*/*.h)
 $(SHLIB): $(PIC_OBJ)
 	$(CC) -shared -Wl,-soname,libft.so.$(SOVERSION) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/ft.pc: scripts/ft.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LDLIBS)|' $< > $@.tmp && mv $@.tmp $@
-
 $(BUILD)/completion/%: $(BIN)/% scripts/gen-completion
 	@mkdir -p $(dir $@)
 	scripts/gen-completion $< > $@.tmp && mv $@.tmp $@
@@ -131,16 +127,19 @@ install-tools: $(TOOLS) $(COMPLETIONS)
 	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(COMPLETIONS) $(DESTDIR)$(COMPLETIONDIR)
 
-# ft.pc is written for this PREFIX: a staged install (DESTDIR) finds its files
-# at the final place once copied there.
-install-lib: $(BUILD)/libft.a $(SHLIB) $(BUILD)/ft.pc
+# ft.pc is written at every install, for this PREFIX (a staged install under
+# DESTDIR points at the final place); libdir and includedir are relative to
+# prefix when under it, so pkg-config --define-prefix can relocate them.
+install-lib: $(BUILD)/libft.a $(SHLIB) scripts/ft.pc.in
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/ft
 	install -m 644 $(BUILD)/libft.a $(DESTDIR)$(LIBDIR)
 	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)
 	ln -sf libft.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libft.so.$(SOVERSION)
 	ln -sf libft.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libft.so
 	install -m 644 $(PUBLIC_H) $(DESTDIR)$(INCLUDEDIR)/ft
-	install -m 644 $(BUILD)/ft.pc $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LDLIBS)|' scripts/ft.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/ft.pc
 
 clean:
 	rm -rf build build-san bin
