@@ -28,7 +28,7 @@ for part in old:'.labels <= 2' new:'.labels >= 2'; do
         "$OUT/${part%%:*}.jsonl"
 done
 T="--num-labels 5 --num-train-epochs $EPOCHS --per-device-train-batch-size 16 --learning-rate 1e-3
-   --save-strategy no --logging-steps 20 --threads $THREADS --quiet"
+   --save-strategy no --logging-strategy epoch --threads $THREADS --quiet"
 ft-train --model "$OUT/model" --from-scratch $T --output-dir "$OUT/old" "$OUT/old-train.jsonl" > /dev/null 2>&1
 ft-eval --model "$OUT/old" --fisher-out "$OUT/old.fisher" --threads "$THREADS" "$OUT/old-train.jsonl" > /dev/null
 ft-train --model "$OUT/old" $T --output-dir "$OUT/plain" "$OUT/new-train.jsonl" > /dev/null 2>&1

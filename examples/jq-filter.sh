@@ -32,7 +32,7 @@ head -n $((ROWS + 1)) "$DATA" | ft-tokenize --model "$OUT/model" --threads "$THR
 
 ft-train --model "$OUT/model" --from-scratch --num-labels 4 --output-dir "$OUT/run" \
     --num-train-epochs "$EPOCHS" --per-device-train-batch-size 16 --learning-rate 1e-3 \
-    --save-strategy no --logging-steps 5 --threads "$THREADS" --quiet "$OUT/kept.ft" > "$OUT/train_log.jsonl"
+    --save-strategy no --logging-strategy epoch --threads "$THREADS" --quiet "$OUT/kept.ft" > "$OUT/train_log.jsonl"
 
 ft-cat "$OUT/kept.ft" | jq -s -c --argjson rows "$ROWS" --slurpfile log "$OUT/train_log.jsonl" '{
     records_in: $rows, kept: length,
