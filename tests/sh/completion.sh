@@ -20,7 +20,7 @@ for src in "$FT_ROOT"/tools/ft-*.c; do
     complete_words "$comp/$name" "$name" -- > "$TMP/offered"
     if cmp -s "$TMP/table" "$TMP/offered"; then ok "${name}_completion_is_getopt_table"
     else echo "  table vs completion: $(diff "$TMP/table" "$TMP/offered" | grep '^[<>]' | tr '\n' ' ')"; fail "${name}_completion_is_getopt_table"; fi
-    "$FT_ROOT/bin/$name" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u > "$TMP/help"
+    "$name" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u > "$TMP/help"
     check "${name}_completion_flags_in_help" sh -c '[ -z "$(comm -23 "$1" "$2")" ]' _ "$TMP/offered" "$TMP/help"
 done
 check complete_prefix sh -c '[ "$(echo $1)" = "--to --to-stream" ]' _ "$(complete_words "$comp/ft-cat" ft-cat --to)"
