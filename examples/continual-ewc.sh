@@ -12,13 +12,9 @@
 # model, the plainly continued one and the EWC one.
 # Environment: ROWS (4000) of DATA (../shared/data/medical/medical_texts.csv),
 # EPOCHS (3), EWC (5000), OUT (out/examples/continual-ewc), THREADS.
-set -eu
-. "$(dirname "$0")/../pipelines/env.sh"
-. "$(dirname "$0")/../pipelines/small-bert.sh"
-DATA=${DATA:-$shared/data/medical/medical_texts.csv}
+. "$(dirname "$0")/common.sh"
 ROWS=${ROWS:-4000} EPOCHS=${EPOCHS:-3} EWC=${EWC:-5000}
-OUT=${OUT:-out/examples/continual-ewc} THREADS=${THREADS:-$(nproc)}
-mkdir -p "$OUT"
+
 small_bert "$OUT/model" "$shared/models/bert-base-chinese"
 
 head -n $((ROWS + 1)) "$DATA" | ft-tokenize --model "$OUT/model" --max-length 64 | ft-cat > "$OUT/all.jsonl"

@@ -13,13 +13,9 @@
 # and the last training loss.
 # Environment: ROWS (2000) of DATA (../shared/data/medical/medical_texts.csv),
 # MAX_TOKENS (64), EPOCHS (1), OUT (out/examples/jq-filter), THREADS.
-set -eu
-. "$(dirname "$0")/../pipelines/env.sh"
-. "$(dirname "$0")/../pipelines/small-bert.sh"
-DATA=${DATA:-$shared/data/medical/medical_texts.csv}
+. "$(dirname "$0")/common.sh"
 ROWS=${ROWS:-2000} MAX_TOKENS=${MAX_TOKENS:-64} EPOCHS=${EPOCHS:-1}
-OUT=${OUT:-out/examples/jq-filter} THREADS=${THREADS:-$(nproc)}
-mkdir -p "$OUT"
+
 small_bert "$OUT/model" "$shared/models/bert-base-chinese"
 
 # Departments 3 (cardiology) and 4 (endocrinology) become one label, 3.

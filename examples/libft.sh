@@ -11,11 +11,9 @@
 # Prints count-tokens' JSON line: records, tokens, the longest record.
 # Environment: DATA (../shared/data/medical/medical_texts.csv), MODEL
 # (../shared/models/bert-base-chinese), OUT (out/examples/libft), CC (cc).
-set -eu
-. "$(dirname "$0")/../pipelines/env.sh"
-DATA=${DATA:-$shared/data/medical/medical_texts.csv} MODEL=${MODEL:-$shared/models/bert-base-chinese}
-OUT=${OUT:-out/examples/libft}
+. "$(dirname "$0")/common.sh"
+MODEL=${MODEL:-$shared/models/bert-base-chinese}
+
 pkg-config --exists ft || { echo "libft.sh: pkg-config finds no ft: run make install (see above)" >&2; exit 1; }
-mkdir -p "$OUT"
 ${CC:-cc} -o "$OUT/count-tokens" "$here/libft/count-tokens.c" $(pkg-config --cflags --libs ft)
 "$OUT/count-tokens" "$MODEL" "$DATA"

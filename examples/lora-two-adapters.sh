@@ -12,13 +12,11 @@
 # Environment: BASE (empty: train one), PRETRAIN_STEPS (200), LORA_STEPS (100),
 # LAYERS (2), WIDTH (64), BLOCK (64), ROWS (2000) of ag_news per adapter,
 # OUT (out/examples/lora-two-adapters), THREADS.
-set -eu
-. "$(dirname "$0")/../pipelines/env.sh"
+. "$(dirname "$0")/common.sh"
 TOKENIZER=$shared/models/gpt2 NEWS=$shared/data/tasks/ag_news/ag_news.csv
 BASE=${BASE:-} PRETRAIN_STEPS=${PRETRAIN_STEPS:-200} LORA_STEPS=${LORA_STEPS:-100}
 LAYERS=${LAYERS:-2} WIDTH=${WIDTH:-64} BLOCK=${BLOCK:-64} ROWS=${ROWS:-2000}
-OUT=${OUT:-out/examples/lora-two-adapters} THREADS=${THREADS:-$(nproc)}
-mkdir -p "$OUT"
+
 T="--threads $THREADS --quiet --save-strategy no --logging-steps 1000 --per-device-train-batch-size 8"
 
 if [ -z "$BASE" ]; then

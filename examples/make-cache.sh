@@ -7,11 +7,8 @@
 # Prints one line per run: what it was and which shards ft-tokenize (re)wrote.
 # Environment: ROWS (4000) of DATA (../shared/data/medical/medical_texts.csv),
 # SHARDS (4), JOBS (nproc), OUT (out/examples/make-cache).
-set -eu
-. "$(dirname "$0")/../pipelines/env.sh"
-. "$(dirname "$0")/../pipelines/small-bert.sh"
-DATA=${DATA:-$shared/data/medical/medical_texts.csv}
-ROWS=${ROWS:-4000} SHARDS=${SHARDS:-4} JOBS=${JOBS:-$(nproc)} OUT=${OUT:-out/examples/make-cache}
+. "$(dirname "$0")/common.sh"
+ROWS=${ROWS:-4000} SHARDS=${SHARDS:-4} JOBS=${JOBS:-$(nproc)}
 rm -rf "$OUT" && mkdir -p "$OUT/data"
 small_bert "$OUT/model" "$shared/models/bert-base-chinese"
 # CSV shards, each with the header line

@@ -13,12 +13,9 @@
 # equal a single-process run, and the number of training steps.
 # Environment: ROWS (4000) of DATA (../shared/data/medical/medical_texts.csv),
 # SHARDS (4), JOBS (nproc), EPOCHS (1), OUT (out/examples/parallel-shards).
-set -eu
-. "$(dirname "$0")/../pipelines/env.sh"
-. "$(dirname "$0")/../pipelines/small-bert.sh"
-DATA=${DATA:-$shared/data/medical/medical_texts.csv}
+. "$(dirname "$0")/common.sh"
 ROWS=${ROWS:-4000} SHARDS=${SHARDS:-4} JOBS=${JOBS:-$(nproc)} EPOCHS=${EPOCHS:-1}
-OUT=${OUT:-out/examples/parallel-shards}
+
 rm -rf "$OUT/shards" && mkdir -p "$OUT/shards"
 small_bert "$OUT/model" "$shared/models/bert-base-chinese"
 

@@ -9,12 +9,9 @@
 # OUT/predictions.csv.
 # Environment: ROWS (2000) of DATA (../shared/data/medical/medical_texts.csv),
 # EPOCHS (3), OUT (out/examples/predictions-csv), THREADS.
-set -eu
-. "$(dirname "$0")/../pipelines/env.sh"
-. "$(dirname "$0")/../pipelines/small-bert.sh"
-DATA=${DATA:-$shared/data/medical/medical_texts.csv} LABELS=${LABELS:-$shared/data/medical/labels.txt}
-ROWS=${ROWS:-2000} EPOCHS=${EPOCHS:-3} OUT=${OUT:-out/examples/predictions-csv} THREADS=${THREADS:-$(nproc)}
-mkdir -p "$OUT"
+. "$(dirname "$0")/common.sh"
+LABELS=${LABELS:-$shared/data/medical/labels.txt}
+ROWS=${ROWS:-2000} EPOCHS=${EPOCHS:-3}
 small_bert "$OUT/model" "$shared/models/bert-base-chinese"
 
 head -n $((ROWS + 1)) "$DATA" | ft-split --test-size 0.2 --seed 1 --train "$OUT/train.csv" --test "$OUT/val.csv"

@@ -9,12 +9,8 @@
 # what dedupe read and wrote, and ft-train's record count for the Python stream.
 # Environment: ROWS (2000) of DATA (../shared/data/medical/medical_texts.csv),
 # OUT (out/examples/python-stream), THREADS.
-set -eu
-. "$(dirname "$0")/../pipelines/env.sh"
-. "$(dirname "$0")/../pipelines/small-bert.sh"
-DATA=${DATA:-$shared/data/medical/medical_texts.csv}
-ROWS=${ROWS:-2000} OUT=${OUT:-out/examples/python-stream} THREADS=${THREADS:-$(nproc)}
-mkdir -p "$OUT"
+. "$(dirname "$0")/common.sh"
+ROWS=${ROWS:-2000}
 small_bert "$OUT/model" "$shared/models/bert-base-chinese"
 
 # twice the same rows: every question appears two times
