@@ -4,11 +4,19 @@
 #   make demo       case 1 end to end on an embedded default data set
 #   make bench      side-by-side benchmarks against the Python peers
 #   make sanitize   build and run the tests under ASan+UBSan
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local [DESTDIR=…]   tools, man pages, bash completion,
+#                   libft (static and shared), its public headers, ft.pc for pkg-config
 #   make deps       install the Debian packages ft needs that are missing (apt-get, as root)
 #   make deps-dry-run  list what `make deps` would install
 
 PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+VERSION   = 0.1.0
+SOVERSION = 0
 CC      ?= cc
 OPT     ?= -O2 -march=native
 CFLAGS  ?= $(OPT) -g
@@ -31,8 +39,21 @@ REF_SRC   = $(sort $(wildcard tests/ref/*.c))
 REFS      = $(REF_SRC:tests/ref/%.c=$(BUILD)/ref/%)
 BENCH_SRC = $(sort $(wildcard bench/*.c))
 BENCHES   = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+# Bash completion for each tool, generated from its --help and option table.
+COMPLETIONS = $(TOOL_SRC:tools/%.c=$(BUILD)/completion/%)
 
-all: $(TOOLS) $(TESTS) $(REFS) $(BENCHES) prune-tools
+# libft's public API: the headers another program may include, installed flat
+# under include/ft/ (#include <ft/stream.h>).  Named, not globbed, so a header
+# becomes public by choice; found wherever it lives in lib/ or a layer folder.
+# Each one's own includes must be in the list (tests/sh/install.sh compiles them).
+PUBLIC_H_NAMES = tokenizer.h stream.h format.h record.h tensor.h util.h
+PUBLIC_H  = $(foreach h,$(PUBLIC_H_NAMES),$(firstword $(wildcard lib/$(h) lib/*/$(h))))
+# The shared library's objects are compiled apart with -fPIC, so the tools
+# (linked with libft.a) keep exactly the code they had.
+PIC_OBJ   = $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+SHLIB     = $(BUILD)/libft.so.$(VERSION)
+
+all: $(TOOLS) $(TESTS) $(REFS) $(BENCHES) $(COMPLETIONS) prune-tools
 
 # A bin/ft-* whose tools/*.c is gone (a tool renamed or folded into another)
 # would still be on the tests' PATH: remove it.
@@ -53,6 +74,17 @@ $(BUILD)/lib/tensorboard.o: $(BUILD)/gen/tb_event.pb-c.h
 
 $(BUILD)/libft.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/pic/lib/%.o: lib/%.c $(wildcard lib/*.h lib/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(SHLIB): $(PIC_OBJ)
+	$(CC) -shared -Wl,-soname,libft.so.$(SOVERSION) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/completion/%: $(BIN)/% scripts/gen-completion
+	@mkdir -p $(dir $@)
+	scripts/gen-completion $< > $@.tmp && mv $@.tmp $@
 
 $(BIN)/%: tools/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BIN)
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
@@ -99,12 +131,29 @@ bench: deps-check
 	$(MAKE) all
 	bench/run
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin
-	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1
+install: install-tools install-lib
+
+install-tools: $(TOOLS) $(COMPLETIONS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR)
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(COMPLETIONS) $(DESTDIR)$(COMPLETIONDIR)
+
+# ft.pc is written at every install, for this PREFIX (a staged install under
+# DESTDIR points at the final place); libdir and includedir are relative to
+# prefix when under it, so pkg-config --define-prefix can relocate them.
+install-lib: $(BUILD)/libft.a $(SHLIB) scripts/ft.pc.in
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/ft
+	install -m 644 $(BUILD)/libft.a $(DESTDIR)$(LIBDIR)
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)
+	ln -sf libft.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libft.so.$(SOVERSION)
+	ln -sf libft.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libft.so
+	install -m 644 $(PUBLIC_H) $(DESTDIR)$(INCLUDEDIR)/ft
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LDLIBS)|' scripts/ft.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/ft.pc
 
 clean:
 	rm -rf build build-san bin
 
-.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench install clean
+.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench install install-tools install-lib clean
