@@ -50,7 +50,7 @@ PUBLIC_H_NAMES = tokenizer.h stream.h format.h record.h tensor.h util.h
 PUBLIC_H  = $(foreach h,$(PUBLIC_H_NAMES),$(firstword $(wildcard lib/$(h) lib/*/$(h))))
 # The shared library's objects are compiled apart with -fPIC, so the tools
 # (linked with libft.a) keep exactly the code they had.
-PIC_OBJ   = $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+PIC_OBJ   = $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(PROTO_GEN:$(BUILD)/gen/%.c=$(BUILD)/pic/gen/%.o)
 SHLIB     = $(BUILD)/libft.so.$(VERSION)
 
 all: $(TOOLS) $(TESTS) $(REFS) $(BENCHES) $(COMPLETIONS) prune-tools
@@ -70,7 +70,11 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: lib/%.proto | $(BUILD)/gen
 $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h
 	$(CC) -std=gnu11 -I$(BUILD)/gen $(CFLAGS) -c $< -o $@
 
-$(BUILD)/lib/tensorboard.o: $(BUILD)/gen/tb_event.pb-c.h
+$(BUILD)/pic/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -I$(BUILD)/gen $(CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/lib/tensorboard.o $(BUILD)/pic/lib/tensorboard.o: $(BUILD)/gen/tb_event.pb-c.h
 
 $(BUILD)/libft.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
