@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #define GROUP FT_TOKENIZE_GROUP
-#define KEY_VERSION "ft-tokenize-1"
+#define KEY_VERSION "ft-tokenize-2"   /* 2: records in stream format 2 (u16 ids, no all-ones mask) */
 
 void ft_tokenize_opts_init(ft_tokenize_opts *o)
 {
