@@ -202,6 +202,15 @@ uint64_t ft_hash64(const void *data, size_t n, uint64_t seed)
     return XXH3_64bits_withSeed(data, n, seed);
 }
 
+uint64_t ft_hash_file(const char *path, uint64_t seed)
+{
+    size_t n;
+    char *s = ft_read_file(path, &n);
+    uint64_t h = ft_hash64(s, n, seed);
+    free(s);
+    return h;
+}
+
 void ft_mkdir_p(const char *dir)
 {
     char *p = ft_xstrdup(dir);

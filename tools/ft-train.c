@@ -2,6 +2,7 @@
 #include "checkpoint.h"
 #include "dataset.h"
 #include "evaluate.h"
+#include "labelfile.h"
 #include "lora.h"
 #include "mlm.h"
 #include "model.h"
@@ -103,27 +104,12 @@ static enum ft_interval interval(const char *flag, const char *s)
     ft_die("%s: '%s' is not one of no, steps, epoch", flag, s);
 }
 
+/* A --labels file: the one reader ft-tokenize uses too (lib/labelfile.c). */
 static char **read_lines(const char *path, int *n)
 {
-    size_t len;
-    char *text = ft_read_file(path, &len);
-    char **lines = NULL;
-    *n = 0;
-    for (char *p = text; *p;) {
-        char *nl = strchr(p, '\n');
-        if (nl) *nl = 0;
-        size_t l = strlen(p);
-        if (l && p[l - 1] == '\r') p[l - 1] = 0;
-        if (*p) {
-            lines = ft_xrealloc(lines, (*n + 1) * sizeof *lines);
-            lines[(*n)++] = ft_xstrdup(p);
-        }
-        if (!nl) break;
-        p = nl + 1;
-    }
-    free(text);
-    if (!*n) ft_die("%s: no label names", path);
-    return lines;
+    ft_label_names l = ft_label_names_read(path);
+    *n = l.n;
+    return l.names;
 }
 
 /* --task-labels NAME=N[:FILE] → (name, n, names file). */
