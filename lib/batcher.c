@@ -163,14 +163,7 @@ static int int_tensor(const ft_record *rec, const char *key, int ndim, const ft_
 {
     *v = ft_record_get(rec, key);
     return *v && (*v)->type == FT_V_TENSOR && (*v)->t.ndim == ndim &&
-           ((*v)->t.dtype == FT_I32 || (*v)->t.dtype == FT_I64);
-}
-
-static void copy_i32(const ft_tensor *t, int32_t *dst)
-{
-    int64_t n = ft_tensor_numel(t);
-    if (t->dtype == FT_I32) memcpy(dst, t->data, n * 4);
-    else for (int64_t i = 0; i < n; i++) dst[i] = (int32_t)ft_tensor_get(t, i);
+           ft_dtype_is_int((*v)->t.dtype);
 }
 
 int ft_batch_from_record(const ft_record *rec, ft_batch_data *b, const char **err)
@@ -192,14 +185,14 @@ int ft_batch_from_record(const ft_record *rec, ft_batch_data *b, const char **er
     b->B = B;
     b->T = T;
     b->Tl = Tl;
-    copy_i32(&ids->t, b->input_ids);
-    if (has_mask) copy_i32(&mask->t, b->attention_mask);
+    ft_tensor_to_i32(&ids->t, b->input_ids);
+    if (has_mask) ft_tensor_to_i32(&mask->t, b->attention_mask);
     else for (int i = 0; i < B * T; i++) b->attention_mask[i] = 1;
-    if (has_tt) copy_i32(&tt->t, b->token_type_ids);
+    if (has_tt) ft_tensor_to_i32(&tt->t, b->token_type_ids);
 
     if (lab && lab->type == FT_V_TENSOR && lab->t.shape[0] == B &&
-        (lab->t.dtype == FT_I32 || lab->t.dtype == FT_I64))
-        copy_i32(&lab->t, b->labels);
+        ft_dtype_is_int(lab->t.dtype))
+        ft_tensor_to_i32(&lab->t, b->labels);
     else if (lab) { *err = "labels is not a [B] or [B,T] integer tensor"; return 0; }
     else for (int i = 0; i < B; i++) b->labels[i] = -100;
     id = ft_record_get(rec, "id");

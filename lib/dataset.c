@@ -20,14 +20,13 @@ static int32_t *int_field(ft_reader *r, const ft_record *rec, const char *key, i
         if (required) ft_reader_die(r, "field \"%s\" missing (not token records? run ft-tokenize first)", key);
         return NULL;
     }
-    if (v->type != FT_V_TENSOR || v->t.ndim != 1 ||
-        (v->t.dtype != FT_I32 && v->t.dtype != FT_I64 && v->t.dtype != FT_U8))
+    if (v->type != FT_V_TENSOR || v->t.ndim != 1 || !ft_dtype_is_int(v->t.dtype))
         ft_reader_die(r, "field \"%s\" is not a 1-D integer tensor", key);
     *len = (int32_t)v->t.shape[0];
     static __thread int32_t *tmp;
     static __thread size_t tmpcap;
     grow((void **)&tmp, &tmpcap, (size_t)*len + 1, sizeof *tmp);
-    for (int32_t i = 0; i < *len; i++) tmp[i] = (int32_t)ft_tensor_get(&v->t, i);
+    ft_tensor_to_i32(&v->t, tmp);
     return tmp;
 }
 

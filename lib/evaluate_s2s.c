@@ -35,12 +35,12 @@ static char *value_text(const ft_value *v)
     }
     size_t n = 0;
     int64_t *x = NULL;
-    if (v->type == FT_V_TENSOR && (v->t.dtype == FT_I32 || v->t.dtype == FT_I64)) {
-        n = 1;
-        for (int d = 0; d < v->t.ndim; d++) n *= v->t.shape[d];
+    if (v->type == FT_V_TENSOR && ft_dtype_is_int(v->t.dtype)) {
+        n = (size_t)ft_tensor_numel(&v->t);
         x = ft_xmalloc((n + 1) * sizeof *x);
         for (size_t i = 0; i < n; i++)
-            x[i] = v->t.dtype == FT_I32 ? ((const int32_t *)v->t.data)[i] : ((const int64_t *)v->t.data)[i];
+            if (v->t.dtype == FT_I64) memcpy(&x[i], (const char *)v->t.data + 8 * i, 8);
+            else x[i] = (int64_t)ft_tensor_get(&v->t, i);
     } else if (v->type == FT_V_ARRAY) {
         n = v->arr.n;
         x = ft_xmalloc((n + 1) * sizeof *x);

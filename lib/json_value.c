@@ -54,7 +54,7 @@ static void write_tensor_data(FILE *fp, const ft_tensor *t, int dim, int64_t *id
         }
         double x = ft_tensor_get(t, *idx);
         (*idx)++;
-        if (t->dtype == FT_I32 || t->dtype == FT_I64 || t->dtype == FT_U8) {
+        if (ft_dtype_is_int(t->dtype)) {
             if (t->dtype == FT_I64) {
                 int64_t v;
                 memcpy(&v, (char *)t->data + 8 * (*idx - 1), 8);
@@ -76,8 +76,12 @@ void ft_value_write_json(FILE *fp, const ft_value *v)
     case FT_V_TENSOR: {
         const ft_tensor *t = &v->t;
         int64_t idx = 0;
-        int plain = (t->dtype == FT_I32 || t->dtype == FT_F32) && t->ndim > 0 &&
-                    ft_tensor_numel(t) > 0;
+        /* Integer tensors are always plain arrays, empty ones too, whatever
+           their dtype (u16 ids, u8 masks): `jq '.input_ids | length'` must
+           work on every record.  JSON input reads them back as i32 (i64 when
+           a value needs it): the values are exact, the width is not kept. */
+        int plain = t->ndim > 0 && (ft_dtype_is_int(t->dtype) ||
+                                    (t->dtype == FT_F32 && ft_tensor_numel(t) > 0));
         if (plain) { write_tensor_data(fp, t, 0, &idx); break; }
         fprintf(fp, "{\"dtype\":\"%s\",\"shape\":[", ft_dtype_stream_name(t->dtype));
         for (int i = 0; i < t->ndim; i++) fprintf(fp, i ? ",%lld" : "%lld", (long long)t->shape[i]);
@@ -159,6 +163,8 @@ static void fill_tensor(json_t *j, ft_tensor *t, int64_t *idx)
     case FT_I32: ((int32_t *)t->data)[*idx] = (int32_t)json_integer_value(j); break;
     case FT_I64: ((int64_t *)t->data)[*idx] = json_integer_value(j); break;
     case FT_U8: ((uint8_t *)t->data)[*idx] = (uint8_t)json_integer_value(j); break;
+    case FT_U16: ((uint16_t *)t->data)[*idx] = (uint16_t)json_integer_value(j); break;
+    case FT_I16: ((int16_t *)t->data)[*idx] = (int16_t)json_integer_value(j); break;
     case FT_F32: ((float *)t->data)[*idx] = (float)x; break;
     case FT_F16: ((uint16_t *)t->data)[*idx] = ft_f32_to_f16((float)x); break;
     case FT_BF16: ((uint16_t *)t->data)[*idx] = ft_f32_to_bf16((float)x); break;
@@ -228,6 +234,15 @@ ft_value *ft_value_from_json(ft_arena *a, json_t *j, const char **err)
         v->str.s = ft_arena_strdup(a, json_string_value(j), v->str.len);
         return v;
     case JSON_ARRAY: {
+        if (json_array_size(j) == 0) {
+            /* [] is how an empty integer tensor is written (an empty text's ids) */
+            v = ft_value_new(a, FT_V_TENSOR);
+            v->t.dtype = FT_I32;
+            v->t.ndim = 1;
+            v->t.shape[0] = 0;
+            v->t.data = NULL;
+            return v;
+        }
         int64_t shape[FT_TENSOR_MAX_DIMS];
         int is_float = 0;
         int nd = numeric_shape(j, shape, 0, &is_float);

@@ -18,15 +18,24 @@ void ft_pack_value(msgpack_packer *pk, const ft_value *v)
     case FT_V_STR: pack_cstr(pk, v->str.s, v->str.len); break;
     case FT_V_TENSOR: {
         const ft_tensor *t = &v->t;
+        const char *dn = ft_dtype_stream_name(t->dtype);
+        size_t bytes = ft_tensor_numel(t) * ft_dtype_size(t->dtype);
+        if (t->ndim == 1) {
+            /* the short form {dtype: data} of version 2: token records are
+               mostly 1-D tensors, and this keeps their framing to a few bytes */
+            msgpack_pack_map(pk, 1);
+            pack_cstr(pk, dn, strlen(dn));
+            msgpack_pack_bin(pk, bytes);
+            msgpack_pack_bin_body(pk, t->data, bytes);
+            break;
+        }
         msgpack_pack_map(pk, 3);
         pack_cstr(pk, "dtype", 5);
-        const char *dn = ft_dtype_stream_name(t->dtype);
         pack_cstr(pk, dn, strlen(dn));
         pack_cstr(pk, "shape", 5);
         msgpack_pack_array(pk, t->ndim);
         for (int i = 0; i < t->ndim; i++) msgpack_pack_int64(pk, t->shape[i]);
         pack_cstr(pk, "data", 4);
-        size_t bytes = ft_tensor_numel(t) * ft_dtype_size(t->dtype);
         msgpack_pack_bin(pk, bytes);
         msgpack_pack_bin_body(pk, t->data, bytes);   /* little-endian hosts only */
         break;
@@ -87,10 +96,29 @@ static int key_is(const msgpack_object_kv *kv, const char *k)
            memcmp(kv->key.via.str.ptr, k, n) == 0;
 }
 
-/* A map {dtype: str, shape: [int], data: bin} is a tensor. */
+/* {dtype: bin}, a map of one key naming a stream dtype, is a 1-D tensor. */
+static int unpack_short_tensor(ft_arena *a, const msgpack_object_map *m, ft_value *v, const char **err)
+{
+    const msgpack_object *k = &m->ptr[0].key, *data = &m->ptr[0].val;
+    if (k->type != MSGPACK_OBJECT_STR || data->type != MSGPACK_OBJECT_BIN) return 0;
+    int d = ft_dtype_stream_parse(k->via.str.ptr, k->via.str.size);
+    if (d < 0) return 0;
+    size_t size = ft_dtype_size((ft_dtype)d), bytes = data->via.bin.size;
+    if (bytes % size) { *err = "tensor data size is not a multiple of its dtype's"; return -1; }
+    v->type = FT_V_TENSOR;
+    v->t.dtype = (ft_dtype)d;
+    v->t.ndim = 1;
+    v->t.shape[0] = (int64_t)(bytes / size);
+    v->t.data = ft_arena_alloc(a, bytes);
+    memcpy(v->t.data, data->via.bin.ptr, bytes);
+    return 1;
+}
+
+/* A map {dtype: str, shape: [int], data: bin} is a tensor; so is {dtype: bin}. */
 static int unpack_tensor(ft_arena *a, const msgpack_object *o, ft_value *v, const char **err)
 {
     const msgpack_object_map *m = &o->via.map;
+    if (m->size == 1) return unpack_short_tensor(a, m, v, err);
     if (m->size != 3) return 0;
     const msgpack_object *dt = NULL, *sh = NULL, *data = NULL;
     for (uint32_t i = 0; i < 3; i++) {

@@ -3,6 +3,7 @@
 #include "input.h"
 #include "msgpack_value.h"
 #include "utf8.h"
+#include "json_line.h"
 #include "util.h"
 #include <csv.h>
 #include <stdarg.h>
@@ -40,6 +41,7 @@ const char *ft_reader_name(const ft_reader *r) { return ft_input_name(r->in); }
 ft_format ft_reader_format(const ft_reader *r) { return r->fmt; }
 json_t *ft_reader_header(const ft_reader *r) { return r->header; }
 size_t ft_reader_count(const ft_reader *r) { return r->count; }
+double ft_reader_fraction(const ft_reader *r) { return ft_input_fraction(r->in); }
 
 const char *ft_reader_kind(const ft_reader *r)
 {
@@ -53,13 +55,23 @@ const char *const *ft_reader_columns(const ft_reader *r, size_t *n)
     return (const char *const *)r->cols;
 }
 
-const char *ft_reader_where(ft_reader *r)
+long ft_reader_place(const ft_reader *r)
+{
+    return r->fmt == FT_FMT_FT ? (long)r->count : r->rec_line;
+}
+
+const char *ft_reader_where_at(ft_reader *r, long place)
 {
     if (r->fmt == FT_FMT_FT)
-        snprintf(r->where, sizeof r->where, "%s: record %zu", ft_input_name(r->in), r->count);
+        snprintf(r->where, sizeof r->where, "%s: record %ld", ft_input_name(r->in), place);
     else
-        snprintf(r->where, sizeof r->where, "%s:%ld", ft_input_name(r->in), r->rec_line);
+        snprintf(r->where, sizeof r->where, "%s:%ld", ft_input_name(r->in), place);
     return r->where;
+}
+
+const char *ft_reader_where(ft_reader *r)
+{
+    return ft_reader_where_at(r, ft_reader_place(r));
 }
 
 void ft_reader_die(ft_reader *r, const char *fmt, ...)
@@ -123,9 +135,9 @@ static void read_stream_header(ft_reader *r)
     if (!json_is_object(h) || !fmt || strcmp(fmt, "ft") != 0)
         ft_die("%s: not an ft stream (no header)", ft_input_name(r->in));
     json_int_t v = json_integer_value(json_object_get(h, "version"));
-    if (v != FT_STREAM_VERSION)
-        ft_die("%s: unsupported ft stream version %lld (this ft reads version %d)",
-               ft_input_name(r->in), (long long)v, FT_STREAM_VERSION);
+    if (v < FT_STREAM_VERSION_MIN || v > FT_STREAM_VERSION)
+        ft_die("%s: unsupported ft stream version %lld (this ft reads versions %d to %d)",
+               ft_input_name(r->in), (long long)v, FT_STREAM_VERSION_MIN, FT_STREAM_VERSION);
     if (r->header) {
         /* Concatenated streams (cat a.ft b.ft) must be of one kind. */
         const char *k0 = json_string_value(json_object_get(r->header, "kind"));
@@ -213,6 +225,10 @@ static int next_jsonl_record(ft_reader *r, ft_record *rec)
         while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\n')) i++;
         if (i < n) { line += i; n -= i; break; }
     }
+    r->count++;
+    if (ft_json_line_fast(rec, line, n)) return 1;
+    r->count--;
+    ft_record_clear(rec);
     json_error_t e;
     json_t *j = json_loadb(line, n, JSON_ALLOW_NUL, &e);
     if (!j) ft_reader_die(r, "invalid JSON: %s (column %d)", e.text, e.column);

@@ -8,7 +8,10 @@
 #include "record.h"
 #include <jansson.h>
 
-#define FT_STREAM_VERSION 1
+/* Version 2 added the short 1-D tensor form {dtype: bin} and the u16/i16
+   dtypes; version 1 streams (every tensor {dtype, shape, data}) still read. */
+#define FT_STREAM_VERSION 2
+#define FT_STREAM_VERSION_MIN 1
 
 /* ---- reading ---- */
 typedef struct ft_reader ft_reader;
@@ -30,8 +33,14 @@ int ft_reader_next(ft_reader *r, ft_record *rec);
 /* "FILE:LINE" (text) or "FILE: record N" (stream) of the last record read,
    for error messages about its content.  Valid until the next call. */
 const char *ft_reader_where(ft_reader *r);
+/* The number ft_reader_where shows for the last record (its line, or its
+   index in a stream), to name a record later with ft_reader_where_at. */
+long ft_reader_place(const ft_reader *r);
+const char *ft_reader_where_at(ft_reader *r, long place);
 const char *ft_reader_name(const ft_reader *r);
 size_t ft_reader_count(const ft_reader *r);
+/* Share of the input file read so far (0..1), -1 for a pipe: for progress. */
+double ft_reader_fraction(const ft_reader *r);
 /* Errors about a record's content, prefixed with its place. */
 __attribute__((noreturn, format(printf, 2, 3)))
 void ft_reader_die(ft_reader *r, const char *fmt, ...);

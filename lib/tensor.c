@@ -2,8 +2,8 @@
 #include <string.h>
 
 /* indexed by ft_dtype; NULL: not carried in streams */
-static const char *names[] = {"f32", "f16", "bf16", NULL, "i64", "i32", NULL, NULL, "u8", NULL, NULL};
-static const size_t sizes[] = {4, 2, 2, 8, 8, 4, 2, 1, 1, 1, 0};
+static const char *names[] = {"f32", "f16", "bf16", NULL, "i64", "i32", "i16", NULL, "u8", NULL, "u16", NULL};
+static const size_t sizes[] = {4, 2, 2, 8, 8, 4, 2, 1, 1, 1, 2, 0};
 
 const char *ft_dtype_stream_name(ft_dtype d) { return d <= FT_DTYPE_OTHER ? names[d] : NULL; }
 size_t ft_dtype_size(ft_dtype d) { return d <= FT_DTYPE_OTHER ? sizes[d] : 0; }
@@ -31,7 +31,46 @@ double ft_tensor_get(const ft_tensor *t, int64_t i)
     case FT_F32: { float v; memcpy(&v, (char *)t->data + 4 * i, 4); return v; }
     case FT_F16: { uint16_t v; memcpy(&v, (char *)t->data + 2 * i, 2); return ft_f16_to_f32(v); }
     case FT_BF16: { uint16_t v; memcpy(&v, (char *)t->data + 2 * i, 2); return ft_bf16_to_f32(v); }
+    case FT_I16: { int16_t v; memcpy(&v, (char *)t->data + 2 * i, 2); return v; }
+    case FT_U16: { uint16_t v; memcpy(&v, (char *)t->data + 2 * i, 2); return v; }
     case FT_U8: return ((uint8_t *)t->data)[i];
     default: return 0;
+    }
+}
+
+int ft_dtype_is_int(ft_dtype d)
+{
+    return d == FT_I32 || d == FT_I64 || d == FT_I16 || d == FT_U16 || d == FT_U8;
+}
+
+void ft_tensor_to_i32(const ft_tensor *t, int32_t *dst)
+{
+    int64_t n = ft_tensor_numel(t);
+    const unsigned char *p = t->data;
+    switch (t->dtype) {
+    case FT_I32: memcpy(dst, p, (size_t)n * 4); break;
+    case FT_U16: for (int64_t i = 0; i < n; i++) { uint16_t v; memcpy(&v, p + 2 * i, 2); dst[i] = v; } break;
+    case FT_I16: for (int64_t i = 0; i < n; i++) { int16_t v; memcpy(&v, p + 2 * i, 2); dst[i] = v; } break;
+    case FT_U8: for (int64_t i = 0; i < n; i++) dst[i] = p[i]; break;
+    case FT_I64: for (int64_t i = 0; i < n; i++) { int64_t v; memcpy(&v, p + 8 * i, 8); dst[i] = (int32_t)v; } break;
+    default: for (int64_t i = 0; i < n; i++) dst[i] = (int32_t)ft_tensor_get(t, i);
+    }
+}
+
+ft_dtype ft_dtype_narrowest(int64_t lo, int64_t hi)
+{
+    if (lo >= 0 && hi <= UINT8_MAX) return FT_U8;
+    if (lo >= 0 && hi <= UINT16_MAX) return FT_U16;
+    if (lo >= INT16_MIN && hi <= INT16_MAX) return FT_I16;
+    return FT_I32;
+}
+
+void ft_i32_to_dtype(const int32_t *src, size_t n, ft_dtype d, void *dst)
+{
+    switch (d) {
+    case FT_U8: for (size_t i = 0; i < n; i++) ((uint8_t *)dst)[i] = (uint8_t)src[i]; break;
+    case FT_U16: for (size_t i = 0; i < n; i++) { uint16_t v = (uint16_t)src[i]; memcpy((char *)dst + 2 * i, &v, 2); } break;
+    case FT_I16: for (size_t i = 0; i < n; i++) { int16_t v = (int16_t)src[i]; memcpy((char *)dst + 2 * i, &v, 2); } break;
+    default: memcpy(dst, src, n * 4);
     }
 }

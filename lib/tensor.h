@@ -5,9 +5,10 @@
 #include <stdint.h>
 
 /* Element types of tensors in streams and in safetensors files.  Streams carry
-   i32, i64, f32, f16, bf16 and u8 (ft_dtype_stream_name is NULL for others). */
+   i32, i64, i16, u16, u8, f32, f16 and bf16 (ft_dtype_stream_name is NULL for
+   others). */
 typedef enum ft_dtype {
-    FT_F32, FT_F16, FT_BF16, FT_F64, FT_I64, FT_I32, FT_I16, FT_I8, FT_U8, FT_BOOL, FT_DTYPE_OTHER
+    FT_F32, FT_F16, FT_BF16, FT_F64, FT_I64, FT_I32, FT_I16, FT_I8, FT_U8, FT_BOOL, FT_U16, FT_DTYPE_OTHER
 } ft_dtype;
 
 #define FT_TENSOR_MAX_DIMS 8
@@ -25,6 +26,18 @@ int64_t ft_tensor_numel(const ft_tensor *t);
 
 /* Element i as a double (any dtype); used by printers and converters. */
 double ft_tensor_get(const ft_tensor *t, int64_t i);
+
+/* Integer dtypes a stream may carry token ids or labels in. */
+int ft_dtype_is_int(ft_dtype d);
+/* All elements of an integer tensor as int32 (token ids, masks, labels: the
+   one conversion every consumer of token records uses, whatever the
+   producer's dtype).  Values outside int32 are cut as a C cast does. */
+void ft_tensor_to_i32(const ft_tensor *t, int32_t *dst);
+/* The narrowest stream dtype holding every value in [lo, hi]: u8, u16, i16,
+   else i32 (how ft-tokenize keeps shards small). */
+ft_dtype ft_dtype_narrowest(int64_t lo, int64_t hi);
+/* n int32 values into dst as dtype d (one of u8, u16, i16, i32). */
+void ft_i32_to_dtype(const int32_t *src, size_t n, ft_dtype d, void *dst);
 
 /* float16 / bfloat16 conversions, round to nearest even (defined in safetensors.c). */
 float ft_f16_to_f32(uint16_t h);

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include "progress.h"
 #include "util.h"
 #include <errno.h>
 #include <signal.h>
@@ -40,6 +41,7 @@ void ft_die(const char *fmt, ...)
 {
     va_list ap;
     fflush(stdout);
+    ft_progress_interrupt();
     fprintf(stderr, "%s: ", ft_prog);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -52,6 +54,7 @@ void ft_die(const char *fmt, ...)
 void ft_warn(const char *fmt, ...)
 {
     va_list ap;
+    ft_progress_interrupt();
     fprintf(stderr, "%s: ", ft_prog);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -197,6 +200,15 @@ double ft_now(void)
 uint64_t ft_hash64(const void *data, size_t n, uint64_t seed)
 {
     return XXH3_64bits_withSeed(data, n, seed);
+}
+
+uint64_t ft_hash_file(const char *path, uint64_t seed)
+{
+    size_t n;
+    char *s = ft_read_file(path, &n);
+    uint64_t h = ft_hash64(s, n, seed);
+    free(s);
+    return h;
 }
 
 void ft_mkdir_p(const char *dir)

@@ -56,5 +56,7 @@ double ft_now(void);
 
 /* XXH3 64-bit hash, used for stream checksums and cache keys. */
 uint64_t ft_hash64(const void *data, size_t n, uint64_t seed);
+/* ft_hash64 of a whole file's bytes (dies if it cannot be read). */
+uint64_t ft_hash_file(const char *path, uint64_t seed);
 
 #endif

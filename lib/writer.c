@@ -84,6 +84,9 @@ ft_writer *ft_writer_open(const char *path, ft_format fmt, int zstd, json_t *hea
         w->hash = XXH3_createState();
         XXH3_64bits_reset(w->hash);
         if (!header) header = ft_header_new("records", 0, NULL);
+        /* a header copied from an older stream describes records in this
+           version's form once rewritten */
+        json_object_set_new(header, "version", json_integer(FT_STREAM_VERSION));
         ft_pack_json(&w->pk, header);
         emit_frame(w);
     }

@@ -12,15 +12,25 @@ check zstd_smaller [ "$(wc -c < m.ftz)" -lt "$(wc -c < m.ft)" ]
 check zstd_read_transparently sh -c 'ft-cat m.ftz | cmp -s - "$1"' _ "$(ft-cat m.ft > plain.jsonl; echo plain.jsonl)"
 check count_matches_csv [ "$(ft-cat m.ft | wc -l)" -eq "$(($(wc -l < "$MED") - 1))" ]
 
-# stream -> JSONL -> stream is lossless, tensors of every dtype included.
+# stream -> JSONL -> stream keeps every value; integer tensors of any dtype,
+# empty ones too, print as plain arrays (jq works on all of them), other
+# dtypes as {"dtype","shape","data"}.
 cat > t.jsonl <<'J'
 {"input_ids":[101,2769,102],"mask":[[1,1],[1,0]],"x":[0.5,-1.25,3e-08],"s":"a\"b\\c\n\u0001","n":null,"b":true,"i":-7,"f":0.1,"l":["x",1],"m":{"k":[1,2]}}
 {"h":{"dtype":"bf16","shape":[2],"data":[1.5,-2.0]},"g":{"dtype":"i64","shape":[1],"data":[9007199254740993]},"u":{"dtype":"u8","shape":[3],"data":[0,7,255]},"e":{"dtype":"f16","shape":[0],"data":[]}}
+{"w":{"dtype":"u16","shape":[2],"data":[0,65535]},"v":{"dtype":"i16","shape":[2],"data":[-100,32767]},"z":{"dtype":"u16","shape":[0],"data":[]},"y":[]}
+J
+cat > want.jsonl <<'J'
+{"input_ids":[101,2769,102],"mask":[[1,1],[1,0]],"x":[0.5,-1.25,3e-08],"s":"a\"b\\c\n\u0001","n":null,"b":true,"i":-7,"f":0.1,"l":["x",1],"m":{"k":[1,2]}}
+{"h":{"dtype":"bf16","shape":[2],"data":[1.5,-2.0]},"g":[9007199254740993],"u":[0,7,255],"e":{"dtype":"f16","shape":[0],"data":[]}}
+{"w":[0,65535],"v":[-100,32767],"z":[],"y":[]}
 J
 ft-cat -s t.jsonl > t.ft
 ft-cat t.ft > t2.jsonl
 ft-cat -s t2.jsonl > t2.ft
-check jsonl_roundtrip_text cmp -s t.jsonl t2.jsonl
+check jsonl_int_tensors_plain cmp -s want.jsonl t2.jsonl
+check jsonl_roundtrip_text sh -c 'ft-cat t2.ft | cmp -s - t2.jsonl'
+check jq_length_of_empty_ids sh -c '[ "$(ft-cat t.ft | tail -1 | jq -c "[(.z|length), (.y|length), (.w|length)]")" = "[0,0,2]" ]'
 check stream_roundtrip_bytes sh -c 'ft-cat t.ft | cmp -s - t2.jsonl'
 check jq_sees_arrays sh -c '[ "$(ft-cat t.ft | head -1 | jq -c .input_ids)" = "[101,2769,102]" ]'
 
@@ -32,7 +42,7 @@ check header_restored sh -c 'ft-cat --header m2.ft | head -1 | grep -q "\"-o\",\
 
 # concatenated streams read as one
 cat t.ft t.ft > tt.ft
-check concatenated_streams [ "$(ft-cat tt.ft | wc -l)" -eq 4 ]
+check concatenated_streams [ "$(ft-cat tt.ft | wc -l)" -eq 6 ]
 
 # CSV dialect: BOM, CRLF, quotes, embedded newlines; TSV
 printf '\357\273\277text,label\r\n"a, ""quoted""\r\nline",1\r\nplain,2\r\n' > d.csv
@@ -49,8 +59,8 @@ head -c 300000 m.ft > trunc.ft
 expect_fail truncated_stream 'truncated stream after [0-9]* records' ft-cat trunc.ft
 $PY -c "import sys; d=open('m.ft','rb').read(); i=d.find('2008'.encode()); open('corrupt.ft','wb').write(d[:i]+b'3'+d[i+1:])"
 expect_fail checksum_mismatch 'checksum mismatch' ft-cat corrupt.ft
-$PY -c "import sys; d=open('m.ft','rb').read(); open('v2.ft','wb').write(d.replace(b'\xa7version\x01', b'\xa7version\x02', 1))"
-expect_fail wrong_version 'unsupported ft stream version 2' ft-cat v2.ft
+$PY -c "import sys; d=open('m.ft','rb').read(); open('v3.ft','wb').write(d.replace(b'\xa7version\x02', b'\xa7version\x03', 1))"
+expect_fail wrong_version 'unsupported ft stream version 3' ft-cat v3.ft
 head -c 300000 m.ftz > trunc.ftz
 expect_fail truncated_zstd 'truncated' ft-cat trunc.ftz
 printf '\203\246format\242ft\247version\001\244kind\247records\301\301' > garbage.ft

@@ -71,3 +71,58 @@ check feeds_ft_batch sh -c 'ft-batch -b 8 m1.ft | ft-cat | head -1 | jq -e ".inp
 python3 -c "print('text'); print('x ' * 1500)" > long.csv
 check truncation_model_max_length sh -c '[ "$(ft-tokenize -m "$1" --truncation longest_first long.csv | ft-cat | jq ".input_ids | length")" = 1024 ]' _ "$GPT2"
 expect_fail truncation_needs_length 'gives no model_max_length' ft-tokenize -m "$BERT" --truncation longest_first long.csv
+
+# Small records (stream format 2): ids in u16, type ids in u8, no all-ones
+# mask, a u8 mask with padding, i16 sequence labels; the framing is
+# {dtype: bin} per field.
+ft-tokenize -m "$BERT" --labels labels.txt -o small.ft small.csv
+ft-tokenize -m "$BERT" --labels labels.txt --padding longest -o padded.ft small.csv
+cat > dtypes.py <<'P'
+import msgpack, sys
+frames = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False))
+assert frames[0]["version"] == 2, frames[0]
+recs = frames[1:-1]
+want = sys.argv[2:]        # field=dtype ..., "field=-" for a field left out
+for r in recs:
+    for w in want:
+        k, d = w.split("=")
+        if d == "-": assert k not in r, (k, r)
+        else: assert k in r and list(r[k]) == [d] and isinstance(r[k][d], bytes), (k, r.get(k))
+P
+check compact_token_records $PY dtypes.py small.ft input_ids=u16 token_type_ids=u8 attention_mask=-
+check padded_mask_u8 sh -c '$1 dtypes.py padded.ft input_ids=u16 token_type_ids=u8 2>/dev/null && [ "$(ft-cat padded.ft | jq -c .attention_mask | tail -1)" = "[1,1,1,1,1,1,0,0]" ] && ft-cat padded.ft | head -1 | jq -e "has(\"attention_mask\") | not" > /dev/null' _ "$PY"
+ft-tokenize -m "$CT5" --target-column code --max-length 32 --max-target-length 8 --padding max_length -o s2s.ft s2s.csv
+check seq2seq_labels_i16 sh -c '$1 dtypes.py s2s.ft input_ids=u16 labels=i16 attention_mask=u8 && [ "$(ft-cat s2s.ft | jq -c .labels | head -1)" = "[1,69,397,324,2,-100,-100,-100]" ]' _ "$PY"
+ft-tokenize -m "$GPT2" --target-column code -o gpt2s2s.ft s2s.csv
+check seq2seq_labels_i32_for_big_vocab $PY dtypes.py gpt2s2s.ft input_ids=u16 labels=i32 attention_mask=-
+
+# Streams written before format 2 (i32 tensors as {dtype, shape, data}, an
+# all-ones mask) still read, alone or concatenated with new ones, and give
+# the same records.
+printf 'text,label,q\n你好，世界!,消化科,一二\n"Hello, 中文",神经科,三\n,肝病科,\n' > v.csv
+ft-tokenize -m "$BERT" --labels labels.txt --text-pair-column q --padding longest --task med -o v2.ft v.csv
+V1=$FT_ROOT/tests/data/tokens-v1.ft
+view='[.input_ids, (.attention_mask // [.input_ids[] | 1]), .token_type_ids, .labels, .task]'
+check old_stream_same_records sh -c '[ "$(ft-cat "$1" | jq -c "$2")" = "$(ft-cat v2.ft | jq -c "$2")" ] && [ "$(ft-cat "$1" | wc -l)" = 3 ]' _ "$V1" "$view"
+check old_and_new_concatenated sh -c 'cat "$1" v2.ft | ft-cat | wc -l | grep -qx 6' _ "$V1"
+check old_stream_feeds_ft_batch sh -c '[ "$(ft-batch -b 4 "$1" | ft-cat | jq -c .attention_mask)" = "$(ft-batch -b 4 v2.ft | ft-cat | jq -c .attention_mask)" ]' _ "$V1"
+check empty_text_ids_are_arrays sh -c '[ "$(ft-tokenize -m "$1" --labels labels.txt --no-add-special-tokens v.csv | ft-cat | jq -c ".input_ids | length" | tail -1)" = 0 ]' _ "$BERT"
+
+# Shards no larger than HF datasets' Arrow cache of the same tokens: list<int32>
+# input_ids, list<int8> attention_mask (and token_type_ids), an int32 offset per
+# record and column.
+for m in "$GPT2" "$BERT"; do
+    ft-tokenize -m "$m" -o size.ft "$MED"
+    tokens=$(ft-cat size.ft | jq '.input_ids | length' | awk '{ s += $1 } END { print s }')
+    cols=2; [ "$m" = "$BERT" ] && cols=3
+    arrow=$(awk -v t="$tokens" -v r=4533 -v c="$cols" 'BEGIN { print 4 * t + (c - 1) * t + 4 * c * (r + 1) }')
+    check "shard_smaller_than_arrow_$(basename "$m")" [ "$(wc -c < size.ft)" -le "$arrow" ]
+done
+
+# One label-file reader: ft-tokenize and ft-train refuse a blank line alike
+# (it would shift every later id), and both take a trailing one.
+printf '肝病科\n\n消化科\n神经科\n' > blank.txt
+expect_fail labels_blank_line_tokenize 'blank.txt:2: blank line' ft-tokenize -m "$BERT" --labels blank.txt small.csv
+expect_fail labels_blank_line_train 'blank.txt:2: blank line' ft-train --model "$BERT" --output-dir never --labels blank.txt small.ft
+printf '肝病科\n消化科\n神经科\n\n' > trailing.txt
+check labels_trailing_blank_ok sh -c '[ "$(ft-tokenize -m "$1" --labels trailing.txt small.csv | ft-cat | jq -c .labels | tr -d "\n")" = 12 ]' _ "$BERT"
