@@ -3,6 +3,7 @@
 #include "checkpoint.h"
 #include "evaluate.h"
 #include "mlm.h"
+#include "spans.h"
 #include "optim.h"
 #include "penalty.h"
 #include "rng.h"
@@ -598,6 +599,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     int64_t *order = train ? ft_xmalloc(train->n * sizeof *order) : NULL;
     ft_batch_data b = {0};
     ft_mlm_buf mlm_buf = {0};                        /* masked-LM inputs and labels */
+    ft_spans_buf spans_buf = {0};                    /* span-corrupted inputs and targets */
     if (m->task == FT_TASK_MASKED_LM && !m->mlm) ft_die("internal: masked-LM training without a masking setup");
     double loss_since = 0, last_norm = 0, pen_since = 0;
     long steps_since = 0;
@@ -633,11 +635,10 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
             ft_batch fb = {.B = bd->B, .T = bd->T, .input_ids = bd->input_ids,
                            .attention_mask = bd->attention_mask, .token_type_ids = bd->token_type_ids,
                            .labels = bd->labels, .Tl = bd->Tl};
-            if (m->task == FT_TASK_MASKED_LM) {
-                /* fresh masks for every micro-batch, keyed by its place in the run */
-                ft_mlm_mask_batch(m->mlm, &mlm_buf, &fb,
-                                  ft_key_mix(ft_key_mix(a->seed, 0x6d6c6dULL), (uint64_t)(ep * st.batches_per_epoch + mb)));
-            }
+            /* fresh masks (or spans) for every micro-batch, keyed by its place in the run */
+            uint64_t noise_key = ft_key_mix(ft_key_mix(a->seed, 0x6d6c6dULL), (uint64_t)(ep * st.batches_per_epoch + mb));
+            if (m->task == FT_TASK_MASKED_LM) ft_mlm_mask_batch(m->mlm, &mlm_buf, &fb, noise_key);
+            else if (m->spans) ft_spans_corrupt_batch(m->spans, &spans_buf, &fb, noise_key);
             if (heads) {
                 fb.task = plan[mb].head;
                 fb.loss_weight = a->task_weights ? (float)a->task_weights[fb.task] : 0;
@@ -753,6 +754,7 @@ out:
     free(last_ckpt);
     free(order);
     ft_mlm_buf_free(&mlm_buf);
+    ft_spans_buf_free(&spans_buf);
     free(sel);
     free(plan);
     free(heads);
