@@ -19,10 +19,6 @@ ft_spans *ft_spans_from_tokenizer(const char *dir, double noise_density, double 
     ft_spans *c = ft_xcalloc(1, sizeof *c);
     c->noise_density = noise_density;
     c->mean_span = mean_span;
-    c->eos_id = ft_tok_token_to_id(t, "</s>", 4);
-    c->pad_id = ft_tok_pad_id(t);
-    if (c->eos_id < 0) ft_die("%s: the tokenizer has no </s> (span corruption ends inputs and labels with it)", dir);
-    if (c->pad_id < 0) c->pad_id = 0;
     char name[32];
     for (;;) {
         int n = snprintf(name, sizeof name, "<extra_id_%d>", c->nsentinels);
@@ -33,15 +29,23 @@ ft_spans *ft_spans_from_tokenizer(const char *dir, double noise_density, double 
     }
     if (!c->nsentinels)
         ft_die("%s: the tokenizer has no sentinel tokens (<extra_id_0> ...): span corruption needs a T5-style vocabulary", dir);
+    c->eos_id = ft_tok_token_to_id(t, "</s>", 4);
+    c->pad_id = ft_tok_pad_id(t);
+    if (c->eos_id < 0) ft_die("%s: the tokenizer has no </s> (span corruption ends inputs and labels with it)", dir);
+    if (c->pad_id < 0) c->pad_id = 0;
     ft_tok_free(t);
     return c;
 }
 
-ft_spans *ft_spans_for_model(const ft_model *m, const char *dir, double noise_density, double mean_span)
+ft_spans *ft_spans_for_model(const char *dir, double noise_density, double mean_span)
 {
-    if (strcmp(ft_config_str(m->cfg, "model_type", ""), "t5"))
+    char *cp = ft_xasprintf("%s/config.json", dir);
+    ft_config *cfg = ft_config_load(cp);
+    if (strcmp(ft_config_str(cfg, "model_type", ""), "t5"))
         ft_die("%s: --task span-corruption pretrains T5 models (model_type \"t5\"), not \"%s\"",
-               dir, ft_config_str(m->cfg, "model_type", "?"));
+               cp, ft_config_str(cfg, "model_type", "?"));
+    ft_config_free(cfg);
+    free(cp);
     return ft_spans_from_tokenizer(dir, noise_density, mean_span);
 }
 

@@ -35,8 +35,8 @@ typedef struct ft_spans {
    no <extra_id_0> or no </s>, or the density / span length are out of range. */
 ft_spans *ft_spans_from_tokenizer(const char *dir, double noise_density, double mean_span);
 void ft_spans_free(ft_spans *c);
-/* The same for model m (loaded as seq2seq from dir): dies unless it is a T5. */
-ft_spans *ft_spans_for_model(const ft_model *m, const char *dir, double noise_density, double mean_span);
+/* The same for the model in dir: dies unless its config.json is a T5's. */
+ft_spans *ft_spans_for_model(const char *dir, double noise_density, double mean_span);
 /* Is *task "span-corruption"?  Then it becomes "seq2seq" (the model is a
    T5ForConditionalGeneration either way; only its batches differ). */
 int ft_task_is_span_corruption(const char **task);

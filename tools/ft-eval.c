@@ -133,10 +133,10 @@ int main(int argc, char **argv)
     if ((mlm || span) && (pred_path || fisher_out))
         ft_die("--predictions and --fisher-out are for classification, not --task %s", mlm ? "masked-lm" : "span-corruption");
     ft_dataset *ds = ft_dataset_load(in);
+    ft_spans *spans = span ? ft_spans_for_model(dir, mlm_p, mean_span) : NULL;
     ft_model *m = ft_model_load(dir, task, 0, 0);
     ft_mlm *masking = mlm ? ft_mlm_from_tokenizer(dir, mlm_p) : NULL;
     m->mlm = masking;
-    ft_spans *spans = span ? ft_spans_for_model(m, dir, mlm_p, mean_span) : NULL;
     m->spans = spans;
     if (adapter) {
         if (!m->vt->linear_kind) ft_die("--adapter: not supported for %s models yet", m->arch);

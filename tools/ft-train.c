@@ -397,13 +397,13 @@ int main(int argc, char **argv)
     if (tasks && (num_labels || names)) ft_die("several tasks: give their labels with --task-labels, not --num-labels/--labels");
     if (!tasks && (task_weights || a.task_sampling || ntask_labels))
         ft_die("--task-* options need records of several tasks (ft-tokenize --task NAME)");
+    ft_spans *spans = span ? ft_spans_for_model(dir, mlm_p, mean_span) : NULL;
     ft_model *m = ft_model_open(scratch ? cfgpath : dir, task, num_labels, tasks, scratch, a.seed);
     free(cfgpath);
     json_decref(tasks);
     m->label_smoothing = label_smoothing;
     ft_mlm *masking = mlm ? ft_mlm_from_tokenizer(dir, mlm_p) : NULL;
     m->mlm = masking;
-    ft_spans *spans = span ? ft_spans_for_model(m, dir, mlm_p, mean_span) : NULL;
     m->spans = spans;
     double *weights = task_weights ? parse_weights(m, task_weights) : NULL;
     a.task_weights = weights;
