@@ -148,27 +148,28 @@ void ft_spans_noise_mask(const ft_spans *c, int n, const uint32_t *draws, uint8_
     free(noise_len);
 }
 
+/* Sentinel *k, then the next one; a block with more spans than sentinels is an error */
+static int32_t next_sentinel(const ft_spans *c, int *k, int n)
+{
+    if (*k == c->nsentinels)
+        ft_die("span corruption: a block of %d tokens needs more than the tokenizer's %d sentinels "
+               "(use shorter blocks or a longer --mean-noise-span-length)", n, c->nsentinels);
+    return c->sentinel[(*k)++];
+}
+
 void ft_spans_apply(const ft_spans *c, const int32_t *ids, int n, const uint8_t *is_noise,
                     int32_t *inputs, int *ninputs, int32_t *labels, int *nlabels)
 {
+    /* a noise span is a sentinel in the inputs and its tokens in the labels; a
+       non-noise run is the reverse (the labels' sentinels number those runs) */
     int ni = 0, nl = 0, in_sent = 0, lab_sent = 0;
     for (int i = 0; i < n; i++) {
         int start = i == 0 || is_noise[i] != is_noise[i - 1];
         if (is_noise[i]) {
-            if (start) {
-                if (in_sent == c->nsentinels)
-                    ft_die("span corruption: a block of %d tokens needs more than the tokenizer's %d sentinels "
-                           "(use shorter blocks or a longer --mean-noise-span-length)", n, c->nsentinels);
-                inputs[ni++] = c->sentinel[in_sent++];
-            }
+            if (start) inputs[ni++] = next_sentinel(c, &in_sent, n);
             labels[nl++] = ids[i];
         } else {
-            if (start) {
-                if (lab_sent == c->nsentinels)
-                    ft_die("span corruption: a block of %d tokens needs more than the tokenizer's %d sentinels "
-                           "(use shorter blocks or a longer --mean-noise-span-length)", n, c->nsentinels);
-                labels[nl++] = c->sentinel[lab_sent++];
-            }
+            if (start) labels[nl++] = next_sentinel(c, &lab_sent, n);
             inputs[ni++] = ids[i];
         }
     }
