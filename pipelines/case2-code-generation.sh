@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Case 2 — code generation with (Code)T5, as this Python would do it:
 #
 #   tok = AutoTokenizer.from_pretrained("Salesforce/codet5-base")
@@ -28,15 +28,17 @@
 # fine-tuning starts from it; PRETRAIN=yes does the same to a given MODEL
 # (domain-adaptive pretraining on your own code before fine-tuning):
 #   PRETRAIN (yes from scratch, no with a MODEL)
-#   PRETRAIN_CODE   source files or directories (*.py in them) to pretrain on
-#                   (the Python standard library: /usr/lib/python3.*, tests excluded)
-#   PRETRAIN_TEXT   CSV/JSONL files with a text column to pretrain on too (none)
+#   PRETRAIN_CODE   source files or directories (*.py in them) to pretrain on,
+#                   separated by ":" (default: the Python standard library,
+#                   /usr/lib/python3.*, tests excluded)
+#   PRETRAIN_TEXT   CSV/JSONL files with a text column to pretrain on too,
+#                   separated by ":" (none)
 #   PRETRAIN_TOKENS (300000)  blocks seen, counted in tokens
 #   PRETRAIN_INPUT_LENGTH (MAX_LENGTH)  encoder inputs after corruption; the
 #                   blocks are longer (ft-train --span-block-size)
 #   PRETRAIN_LR (1e-3; 1e-4 with a MODEL)  MLM_PROBABILITY (0.15)  MEAN_NOISE_SPAN_LENGTH (3)
 # The last line of stdout is the evaluation as one JSON object.
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 DATASET=${DATASET:-mbpp}
@@ -57,7 +59,9 @@ THREADS=${THREADS:-$(nproc)}
 mkdir -p "$OUT"
 
 # ---- data: {text, code[, test_list, test_setup_code]} JSON lines ----
-limit() { if [ "$1" -gt 0 ]; then head -n "$1"; else cat; fi; }
+# the first N lines (0: all); reads to the end, as `head` would not: with
+# pipefail the writer killed by SIGPIPE when head leaves would fail the job
+limit() { if [ "$1" -gt 0 ]; then awk -v n="$1" 'NR <= n'; else cat; fi; }
 case $DATASET in
 mbpp)
     src=$DATA_DIR/mbpp.jsonl
@@ -84,7 +88,7 @@ if [ -z "$MODEL" ]; then
     MODEL=$OUT/init
     mkdir -p "$MODEL"
     for f in vocab.json merges.txt tokenizer.json tokenizer_config.json special_tokens_map.json; do
-        [ -r "$TOKENIZER/$f" ] && cp "$TOKENIZER/$f" "$MODEL/"
+        if [ -r "$TOKENIZER/$f" ]; then cp "$TOKENIZER/$f" "$MODEL/"; fi
     done
     d=${SMALL_D_MODEL:-128} l=${SMALL_LAYERS:-2}
     cat > "$MODEL/config.json" <<JSON
@@ -115,24 +119,27 @@ MEAN_NOISE_SPAN_LENGTH=${MEAN_NOISE_SPAN_LENGTH:-3}
 # ---- span-corruption pretraining on unlabelled code ----
 if [ "$PRETRAIN" = yes ]; then
     if [ -z "${PRETRAIN_CODE+set}" ]; then
-        PRETRAIN_CODE=$(ls -d /usr/lib/python3.* 2>/dev/null | head -1)
+        PRETRAIN_CODE=
+        for d in /usr/lib/python3.*; do [ -d "$d" ] && PRETRAIN_CODE=$d && break; done
         [ -n "$PRETRAIN_CODE" ] || { echo "case2: no /usr/lib/python3.*: set PRETRAIN_CODE or PRETRAIN_TEXT" >&2; exit 1; }
     fi
-    # one {"file", "text"} record per source file (jq: one process for all)
+    code=() text=()
+    [ -z "$PRETRAIN_CODE" ] || IFS=: read -r -a code <<< "$PRETRAIN_CODE"
+    [ -z "${PRETRAIN_TEXT:-}" ] || IFS=: read -r -a text <<< "$PRETRAIN_TEXT"
+    # one {"file", "text"} record per source file (one jq for all of them)
     : > "$OUT/pretrain.jsonl"
-    if [ -n "$PRETRAIN_CODE" ]; then
-        # shellcheck disable=SC2086
-        find $PRETRAIN_CODE -type f -name '*.py' -not -path '*/test/*' -not -path '*/tests/*' \
-                -not -path '*-packages/*' -size +0 | LC_ALL=C sort \
-            | xargs -r jq -nRc 'reduce inputs as $l ({}; .[input_filename] += $l + "\n")
-                                 | to_entries[] | {file: .key, text: .value}' >> "$OUT/pretrain.jsonl"
+    if [ ${#code[@]} -gt 0 ]; then
+        find "${code[@]}" -type f -name '*.py' -not -path '*/test/*' -not -path '*/tests/*' \
+                -not -path '*-packages/*' -size +0 -print0 | LC_ALL=C sort -z \
+            | xargs -0 -r jq -nRc 'reduce inputs as $l ({}; .[input_filename] += $l + "\n")
+                                    | to_entries[] | {file: .key, text: .value}' >> "$OUT/pretrain.jsonl"
     fi
-    [ -s "$OUT/pretrain.jsonl" ] || [ -n "${PRETRAIN_TEXT:-}" ] || { echo "case2: no code to pretrain on" >&2; exit 1; }
+    [ -s "$OUT/pretrain.jsonl" ] && text=("$OUT/pretrain.jsonl" ${text[@]+"${text[@]}"})
+    [ ${#text[@]} -gt 0 ] || { echo "case2: no code to pretrain on (PRETRAIN_CODE, PRETRAIN_TEXT)" >&2; exit 1; }
     block=$(ft-train --task span-corruption --mlm-probability "$MLM_PROBABILITY" \
         --mean-noise-span-length "$MEAN_NOISE_SPAN_LENGTH" --span-block-size "$PRETRAIN_INPUT_LENGTH" 2>/dev/null)
     # texts concatenated and cut into blocks, as run_t5_mlm_flax's group_texts
-    ft-tokenize --model "$MODEL" --block-size "$block" -o "$OUT/pretrain.tok" \
-        $( [ -s "$OUT/pretrain.jsonl" ] && echo "$OUT/pretrain.jsonl") ${PRETRAIN_TEXT:-}
+    ft-tokenize --model "$MODEL" --block-size "$block" -o "$OUT/pretrain.tok" "${text[@]}"
     steps=$(( (PRETRAIN_TOKENS + block * BATCH - 1) / (block * BATCH) ))
     echo "case2: span-corruption pretraining: $steps steps of $BATCH blocks of $block tokens" >&2
     ft-train --model "$MODEL" $scratch --task span-corruption --mlm-probability "$MLM_PROBABILITY" \
@@ -145,14 +152,16 @@ if [ "$PRETRAIN" = yes ]; then
 fi
 
 # ---- the pipeline ----
-ft-tokenize --model "$MODEL" --text-column text --target-column code --prefix "$PREFIX" \
-    --max-length "$MAX_LENGTH" --max-target-length "$MAX_TARGET_LENGTH" -o "$OUT/train.tok" "$OUT/train.jsonl"
-ft-tokenize --model "$MODEL" --text-column text --target-column code --prefix "$PREFIX" \
-    --max-length "$MAX_LENGTH" --max-target-length "$MAX_TARGET_LENGTH" -o "$OUT/test.tok" "$OUT/test.jsonl"
+tokenize() {   # INPUT [OUTPUT]: text -> input_ids, code -> labels
+    ft-tokenize --model "$MODEL" --text-column text --target-column code --prefix "$PREFIX" \
+        --max-length "$MAX_LENGTH" --max-target-length "$MAX_TARGET_LENGTH" ${2:+-o "$2"} "$1"
+}
+tokenize "$OUT/test.jsonl" "$OUT/test.tok"
+tokenize "$OUT/train.jsonl" |
 ft-train --model "$MODEL" $scratch --task seq2seq --num-train-epochs "$EPOCHS" \
     --per-device-train-batch-size "$BATCH" --learning-rate "$LR" --logging-steps 50 \
     --save-strategy no --seed "$SEED" --threads "$THREADS" \
-    --output-dir "$OUT/model" "$OUT/train.tok" > "$OUT/train_log.jsonl"
+    --output-dir "$OUT/model" > "$OUT/train_log.jsonl"
 ft-generate --model "$OUT/model" --num-beams "$NUM_BEAMS" --max-new-tokens "$MAX_NEW_TOKENS" \
     --text-column text --prefix "$PREFIX" --max-length "$MAX_LENGTH" --threads "$THREADS" \
     -o "$OUT/gen.jsonl" "$OUT/test.jsonl"

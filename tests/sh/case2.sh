@@ -6,12 +6,12 @@
 # reports; a given MODEL is pretrained further on a user's code the same way.
 . "$FT_ROOT/tests/lib.sh"
 if [ ! -r "$SHARED/models/codet5-base/vocab.json" ] || [ ! -r "$SHARED/data/code/mbpp.jsonl" ]; then
-    ok "case2_skipped (no shared codet5-base tokenizer or MBPP)"; exit 0
+    skip "case2 (no shared codet5-base tokenizer or MBPP)"; exit 0
 fi
 json=$(ls -d /usr/lib/python3.*/json 2>/dev/null | head -1)
 OUT=$TMP/c2 TRAIN_LIMIT=40 TEST_LIMIT=6 EPOCHS=1 SMALL_D_MODEL=64 SMALL_LAYERS=1 NUM_BEAMS=2 \
     MAX_NEW_TOKENS=8 MAX_LENGTH=64 MAX_TARGET_LENGTH=64 THREADS=2 PRETRAIN_CODE=$json PRETRAIN_TOKENS=3000 \
-    sh "$FT_ROOT/pipelines/case2-code-generation.sh" > "$TMP/out.txt" 2> "$TMP/err.txt"
+    "$FT_ROOT/pipelines/case2-code-generation.sh" > "$TMP/out.txt" 2> "$TMP/err.txt"
 rc=$?
 [ $rc -eq 0 ] || cat "$TMP/err.txt"
 check "case2_pipeline_runs" test $rc -eq 0
@@ -26,7 +26,7 @@ check "case2_pretrained" sh -c "[ \$(jq -s 'last | .step' '$TMP/c2/pretrained/..
 jq -c '{text: .code}' "$TMP/c2/train.jsonl" > "$TMP/mycode.jsonl"
 OUT=$TMP/c2b MODEL=$TMP/c2/model PRETRAIN=yes PRETRAIN_CODE= PRETRAIN_TEXT=$TMP/mycode.jsonl PRETRAIN_TOKENS=1000 \
     TRAIN_LIMIT=8 TEST_LIMIT=2 EPOCHS=1 NUM_BEAMS=1 MAX_NEW_TOKENS=4 MAX_LENGTH=64 MAX_TARGET_LENGTH=64 THREADS=2 \
-    sh "$FT_ROOT/pipelines/case2-code-generation.sh" > "$TMP/out2.txt" 2> "$TMP/err2.txt"
+    "$FT_ROOT/pipelines/case2-code-generation.sh" > "$TMP/out2.txt" 2> "$TMP/err2.txt"
 rc=$?
 [ $rc -eq 0 ] || cat "$TMP/err2.txt"
 check "case2_model_continued" sh -c "[ $rc = 0 ] && grep -q 'span-corruption pretraining: 2 steps' '$TMP/err2.txt' &&
