@@ -2,6 +2,7 @@
 #include "batcher.h"
 #include "metrics.h"
 #include "mlm.h"
+#include "spans.h"
 #include "penalty.h"
 #include "progress.h"
 #include "rng.h"
@@ -90,6 +91,9 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
     size_t mlogits_cap = 0;
     float *mlogits = NULL;
     long mlm_right = 0, mlm_total = 0;
+    /* span corruption: the same, keyed per batch; token accuracy over the targets */
+    ft_spans_buf sbuf = {0};
+    if (m->spans) V = ft_config_int(m->cfg, "vocab_size", 0);
     ft_record rec = {0};
     for (size_t s = 0; s < n; s += batch_size) {
         int count = (int)(n - s < (size_t)batch_size ? n - s : (size_t)batch_size);
@@ -101,12 +105,17 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
         if (mlm) {
             size_t chosen = ft_mlm_mask_batch(m->mlm, &mbuf, &fb, ft_key_mix(0x65766d6c6dULL, s));
             if (chosen * V > mlogits_cap) mlogits = ft_xrealloc(mlogits, (mlogits_cap = chosen * V) * sizeof *mlogits);
+        } else if (m->spans) {          /* logits come for every target position */
+            ft_spans_corrupt_batch(m->spans, &sbuf, &fb, ft_key_mix(0x65766d6c6dULL, s));
+            size_t need = (size_t)fb.B * fb.Tl * V;
+            if (need > mlogits_cap) mlogits = ft_xrealloc(mlogits, (mlogits_cap = need) * sizeof *mlogits);
         }
-        float loss = ft_model_forward(m, &fb, m->task == FT_TASK_SEQ_CLS ? logits : mlm ? mlogits : NULL);
-        if (mlm) {
-            const int32_t *mlab = mbuf.labels;
-            for (size_t i = 0, r = 0; i < (size_t)b.B * b.T; i++) {
-                if (mlab[i] == -100) continue;
+        float loss = ft_model_forward(m, &fb, m->task == FT_TASK_SEQ_CLS ? logits : mlm || m->spans ? mlogits : NULL);
+        if (mlm || m->spans) {
+            /* masked LM: logits of the labelled tokens only; spans: of every position */
+            const int32_t *mlab = fb.labels;
+            for (size_t i = 0, r = 0; i < (size_t)fb.B * (mlm ? fb.T : fb.Tl); i++) {
+                if (mlab[i] == -100) { r += !mlm; continue; }
                 const float *row = mlogits + r++ * V;
                 int pred = 0;
                 for (int c = 1; c < V; c++) if (row[c] > row[pred]) pred = c;
@@ -152,10 +161,10 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
             json_object_set_new(out, key, json_real(exp(loss_sum / loss_n)));
         }
     }
-    if (mlm && mlm_total) {       /* run_mlm.py's accuracy: over the masked tokens */
+    if (mlm_total) {       /* run_mlm.py's accuracy: over the masked tokens (span targets) */
         snprintf(key, sizeof key, "%saccuracy", prefix);
         json_object_set_new(out, key, json_real((double)mlm_right / mlm_total));
-        snprintf(key, sizeof key, "%smasked_tokens", prefix);
+        snprintf(key, sizeof key, mlm ? "%smasked_tokens" : "%starget_tokens", prefix);
         json_object_set_new(out, key, json_integer(mlm_total));
     }
     if (cm) {
@@ -175,6 +184,7 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
     free(logits);
     free(prob);
     ft_mlm_buf_free(&mbuf);
+    ft_spans_buf_free(&sbuf);
     free(mlogits);
     return out;
 }

@@ -104,6 +104,8 @@ struct ft_model {
     struct ft_lora *lora;        /* attached adapter (lora.h), or NULL */
     const struct ft_mlm *mlm;    /* masked LM: the masking every batch gets (mlm.h),
                                     set by the tool; borrowed */
+    const struct ft_spans *spans;  /* seq2seq pretraining: T5 span corruption of every
+                                    batch (spans.h), set by the tool; borrowed */
     const char *const *ignore_keys;  /* checkpoint names (suffixes) that are buffers,
                                         not weights; NULL-terminated, may be NULL */
 };

@@ -2,6 +2,7 @@
 #include "evaluate.h"
 #include "mlm.h"
 #include "progress.h"
+#include "spans.h"
 #include "rng.h"
 #include "tensorboard.h"
 #include "train_state.h"
@@ -140,6 +141,7 @@ typedef struct trainer {
     int *param_head;                    /* multi-task: the head a parameter belongs to, or -1 */
     unsigned char *skip, *head_used;    /* multi-task: heads this step left alone / reached */
     ft_mlm_buf mlm_buf;                 /* masked-LM inputs and labels */
+    ft_spans_buf spans_buf;             /* span-corrupted inputs and targets */
     double step_loss, loss_since, pen_since, last_norm, tokens_at_start;
     long steps_since;
     char *last_ckpt;
@@ -245,11 +247,10 @@ static int micro_step(trainer *t, long ep, long mb)
     ft_batch fb = {.B = bd->B, .T = bd->T, .input_ids = bd->input_ids,
                    .attention_mask = bd->attention_mask, .token_type_ids = bd->token_type_ids,
                    .labels = bd->labels, .Tl = bd->Tl};
-    if (m->task == FT_TASK_MASKED_LM) {
-        /* fresh masks for every micro-batch, keyed by its place in the run */
-        ft_mlm_mask_batch(m->mlm, &t->mlm_buf, &fb,
-                          ft_key_mix(ft_key_mix(a->seed, 0x6d6c6dULL), (uint64_t)(ep * st->batches_per_epoch + mb)));
-    }
+    /* fresh masks (or spans) for every micro-batch, keyed by its place in the run */
+    uint64_t noise_key = ft_key_mix(ft_key_mix(a->seed, 0x6d6c6dULL), (uint64_t)(ep * st->batches_per_epoch + mb));
+    if (m->task == FT_TASK_MASKED_LM) ft_mlm_mask_batch(m->mlm, &t->mlm_buf, &fb, noise_key);
+    else if (m->spans) ft_spans_corrupt_batch(m->spans, &t->spans_buf, &fb, noise_key);
     if (head >= 0) {
         fb.task = head;
         fb.loss_weight = a->task_weights ? (float)a->task_weights[head] : 0;
@@ -357,6 +358,7 @@ static void close_run(trainer *t)
 {
     free(t->last_ckpt);
     ft_mlm_buf_free(&t->mlm_buf);
+    ft_spans_buf_free(&t->spans_buf);
     ft_train_feed_free(t->feed);
     free(t->heads);
     free(t->param_head);

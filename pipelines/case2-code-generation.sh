@@ -23,6 +23,20 @@
 #   LR (5e-5; 1e-3 from scratch)  MAX_LENGTH (128)  MAX_TARGET_LENGTH (128)
 #   NUM_BEAMS (4)  MAX_NEW_TOKENS (128)  TEST_LIMIT (all)  TRAIN_LIMIT (all)
 #   SEED (42)  THREADS (all CPUs)  SMALL_D_MODEL (128)  SMALL_LAYERS (2)
+# A model from scratch is first pretrained with T5's span corruption
+# (run_t5_mlm_flax.py's DataCollatorForT5MLM) on unlabelled code, and the
+# fine-tuning starts from it; PRETRAIN=yes does the same to a given MODEL
+# (domain-adaptive pretraining on your own code before fine-tuning):
+#   PRETRAIN (yes from scratch, no with a MODEL)
+#   PRETRAIN_CODE   source files or directories (*.py in them) to pretrain on,
+#                   separated by ":" (default: the Python standard library,
+#                   /usr/lib/python3.*, tests excluded)
+#   PRETRAIN_TEXT   CSV/JSONL files with a text column to pretrain on too,
+#                   separated by ":" (none)
+#   PRETRAIN_TOKENS (300000)  blocks seen, counted in tokens
+#   PRETRAIN_INPUT_LENGTH (MAX_LENGTH)  encoder inputs after corruption; the
+#                   blocks are longer (ft-train --span-block-size)
+#   PRETRAIN_LR (1e-3; 1e-4 with a MODEL)  MLM_PROBABILITY (0.15)  MEAN_NOISE_SPAN_LENGTH (3)
 # The last line of stdout is the evaluation as one JSON object.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -88,10 +102,53 @@ JSON
     scratch=--from-scratch
     EPOCHS=${EPOCHS:-10}
     LR=${LR:-1e-3}
+    PRETRAIN=${PRETRAIN:-yes}
+    PRETRAIN_LR=${PRETRAIN_LR:-1e-3}
 else
     scratch=
     EPOCHS=${EPOCHS:-5}
     LR=${LR:-5e-5}
+    PRETRAIN=${PRETRAIN:-no}
+    PRETRAIN_LR=${PRETRAIN_LR:-1e-4}
+fi
+PRETRAIN_TOKENS=${PRETRAIN_TOKENS:-300000}
+PRETRAIN_INPUT_LENGTH=${PRETRAIN_INPUT_LENGTH:-$MAX_LENGTH}
+MLM_PROBABILITY=${MLM_PROBABILITY:-0.15}
+MEAN_NOISE_SPAN_LENGTH=${MEAN_NOISE_SPAN_LENGTH:-3}
+
+# ---- span-corruption pretraining on unlabelled code ----
+if [ "$PRETRAIN" = yes ]; then
+    if [ -z "${PRETRAIN_CODE+set}" ]; then
+        PRETRAIN_CODE=
+        for d in /usr/lib/python3.*; do [ -d "$d" ] && PRETRAIN_CODE=$d && break; done
+        [ -n "$PRETRAIN_CODE" ] || { echo "case2: no /usr/lib/python3.*: set PRETRAIN_CODE or PRETRAIN_TEXT" >&2; exit 1; }
+    fi
+    code=() text=()
+    [ -z "$PRETRAIN_CODE" ] || IFS=: read -r -a code <<< "$PRETRAIN_CODE"
+    [ -z "${PRETRAIN_TEXT:-}" ] || IFS=: read -r -a text <<< "$PRETRAIN_TEXT"
+    # one {"file", "text"} record per source file (one jq for all of them)
+    : > "$OUT/pretrain.jsonl"
+    if [ ${#code[@]} -gt 0 ]; then
+        find "${code[@]}" -type f -name '*.py' -not -path '*/test/*' -not -path '*/tests/*' \
+                -not -path '*-packages/*' -size +0 -print0 | LC_ALL=C sort -z \
+            | xargs -0 -r jq -nRc 'reduce inputs as $l ({}; .[input_filename] += $l + "\n")
+                                    | to_entries[] | {file: .key, text: .value}' >> "$OUT/pretrain.jsonl"
+    fi
+    [ -s "$OUT/pretrain.jsonl" ] && text=("$OUT/pretrain.jsonl" ${text[@]+"${text[@]}"})
+    [ ${#text[@]} -gt 0 ] || { echo "case2: no code to pretrain on (PRETRAIN_CODE, PRETRAIN_TEXT)" >&2; exit 1; }
+    block=$(ft-train --task span-corruption --mlm-probability "$MLM_PROBABILITY" \
+        --mean-noise-span-length "$MEAN_NOISE_SPAN_LENGTH" --span-block-size "$PRETRAIN_INPUT_LENGTH" 2>/dev/null)
+    # texts concatenated and cut into blocks, as run_t5_mlm_flax's group_texts
+    ft-tokenize --model "$MODEL" --block-size "$block" -o "$OUT/pretrain.tok" "${text[@]}"
+    steps=$(( (PRETRAIN_TOKENS + block * BATCH - 1) / (block * BATCH) ))
+    echo "case2: span-corruption pretraining: $steps steps of $BATCH blocks of $block tokens" >&2
+    ft-train --model "$MODEL" $scratch --task span-corruption --mlm-probability "$MLM_PROBABILITY" \
+        --mean-noise-span-length "$MEAN_NOISE_SPAN_LENGTH" --max-steps "$steps" \
+        --per-device-train-batch-size "$BATCH" --learning-rate "$PRETRAIN_LR" --warmup-ratio 0.06 \
+        --logging-steps 50 --save-strategy no --seed "$SEED" --threads "$THREADS" \
+        --output-dir "$OUT/pretrained" "$OUT/pretrain.tok" > "$OUT/pretrain_log.jsonl"
+    MODEL=$OUT/pretrained
+    scratch=
 fi
 
 # ---- the pipeline ----

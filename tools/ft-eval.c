@@ -5,6 +5,7 @@
 #include "evaluate_s2s.h"
 #include "lora.h"
 #include "mlm.h"
+#include "spans.h"
 #include "model.h"
 #include "ops.h"
 #include "stream.h"
@@ -21,11 +22,14 @@ static const char usage[] =
 "precision/recall/F1 (macro and weighted, sklearn's definitions), a per-class\n"
 "report and the confusion matrix, with classes named from id2label.\n"
 "  --model DIR              a model directory written by ft-train (or any HF one)\n"
-"  --task TASK              seq-cls, causal-lm, seq2seq or masked-lm (default: what\n"
-"                           config.json's architectures say the model is for)\n"
+"  --task TASK              seq-cls, causal-lm, seq2seq, masked-lm or span-corruption\n"
+"                           (default: what config.json's architectures say the model is for)\n"
 "  --mlm-probability P      masked-lm: share of tokens masked (0.15), with fixed\n"
 "                           masks per batch; reports eval_loss, eval_perplexity and\n"
-"                           eval_accuracy over the masked tokens, as run_mlm.py\n"
+"                           eval_accuracy over the masked tokens, as run_mlm.py;\n"
+"                           span-corruption: the noise density (0.15), fixed spans per\n"
+"                           batch; eval_accuracy over the target tokens\n"
+"  --mean-noise-span-length L  span-corruption: mean span length (3.0)\n"
 "  --adapter DIR            apply a LoRA adapter (PEFT layout) unmerged, as PeftModel\n"
 "  --per-device-eval-batch-size N   rows per forward pass (default 8; alias --batch-size)\n"
 "  --predictions FILE       also write one record per input: id, label, prediction,\n"
@@ -53,7 +57,7 @@ int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
     enum { O_MODEL = 256, O_TASK, O_EBS, O_PRED, O_THREADS, O_FOUT, O_FIN, O_GAMMA, O_REFS, O_TCOL,
-           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON, O_ADAPTER, O_MLM_P, O_ALLOW_TOK, O_QUIET };
+           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON, O_ADAPTER, O_MLM_P, O_MEAN_SPAN, O_ALLOW_TOK, O_QUIET };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"task", 1, 0, O_TASK}, {"per-device-eval-batch-size", 1, 0, O_EBS},
         {"batch-size", 1, 0, O_EBS}, {"predictions", 1, 0, O_PRED}, {"output", 1, 0, 'o'},
@@ -62,13 +66,13 @@ int main(int argc, char **argv)
         {"no-exec", 0, 0, O_NOEXEC}, {"jobs", 1, 0, O_JOBS}, {"exec-timeout", 1, 0, O_XTIME},
         {"exec-memory-mb", 1, 0, O_XMEM}, {"python", 1, 0, O_PYTHON}, {"adapter", 1, 0, O_ADAPTER},
         {"mlm-probability", 1, 0, O_MLM_P}, {"allow-tokenizer-mismatch", 0, 0, O_ALLOW_TOK},
-        {"quiet", 0, 0, O_QUIET},
+        {"mean-noise-span-length", 1, 0, O_MEAN_SPAN}, {"quiet", 0, 0, O_QUIET},
         {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
     const char *model = NULL, *task = NULL, *pred_path = NULL, *out_path = NULL;
     const char *fisher_out = NULL, *fisher_in = NULL, *adapter = NULL;
-    double gamma = 1.0, mlm_p = 0.15;
-    int bs = 8, c, mlm_p_given = 0, allow_tok = 0, quiet = 0;
+    double gamma = 1.0, mlm_p = 0.15, mean_span = 3.0;
+    int bs = 8, c, mlm_p_given = 0, mean_span_given = 0, allow_tok = 0, quiet = 0;
     const char *refs = NULL;
     ft_s2s_eval_opts so;
     ft_s2s_eval_opts_default(&so);
@@ -94,6 +98,10 @@ int main(int argc, char **argv)
         case O_QUIET: quiet = 1; break;
         case O_ALLOW_TOK: allow_tok = 1; break;
         case O_MLM_P: mlm_p = ft_parse_double("--mlm-probability", optarg, 1e-6, 1); mlm_p_given = 1; break;
+        case O_MEAN_SPAN:
+            mean_span = ft_parse_double("--mean-noise-span-length", optarg, 1, 1e6);
+            mean_span_given = 1;
+            break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -120,18 +128,24 @@ int main(int argc, char **argv)
         ft_config_free(cfg);
         free(cp);
     }
-    if (ft_task_parse(task) < 0) ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq, masked-lm)", task);
+    int span = ft_task_is_span_corruption(&task);
+    if (ft_task_parse(task) < 0)
+        ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq, masked-lm, span-corruption)", task);
     if (optind + 1 < argc) ft_die("one input file at most (got %d)", argc - optind);
     const char *in = optind < argc ? argv[optind] : "-";
 
     int mlm = ft_task_parse(task) == FT_TASK_MASKED_LM;
-    if (mlm_p_given && !mlm) ft_die("--mlm-probability is for --task masked-lm");
-    if (mlm && (pred_path || fisher_out)) ft_die("--predictions and --fisher-out are for classification, not --task masked-lm");
+    if (mlm_p_given && !mlm && !span) ft_die("--mlm-probability is for --task masked-lm or span-corruption");
+    if (mean_span_given && !span) ft_die("--mean-noise-span-length is for --task span-corruption");
+    if ((mlm || span) && (pred_path || fisher_out))
+        ft_die("--predictions and --fisher-out are for classification, not --task %s", mlm ? "masked-lm" : "span-corruption");
     ft_dataset *ds = ft_dataset_load(in);
     ft_check_tokenizer(ds->header, in, dir, allow_tok);
+    ft_spans *spans = span ? ft_spans_for_model(dir, mlm_p, mean_span) : NULL;
     ft_model *m = ft_model_load(dir, task, 0, 0);
     ft_mlm *masking = mlm ? ft_mlm_from_tokenizer(dir, mlm_p) : NULL;
     m->mlm = masking;
+    m->spans = spans;
     if (adapter) {
         if (!m->vt->linear_kind) ft_die("--adapter: not supported for %s models yet", m->arch);
         ft_lora_load(m, adapter);
@@ -154,6 +168,7 @@ int main(int argc, char **argv)
     json_decref(r);
     ft_model_free(m);
     ft_mlm_free(masking);
+    ft_spans_free(spans);
     ft_dataset_free(ds);
     free(task_from);
     free(dir);

@@ -5,6 +5,7 @@
 #include "labelfile.h"
 #include "lora.h"
 #include "mlm.h"
+#include "spans.h"
 #include "model.h"
 #include "ops.h"
 #include "optim.h"
@@ -23,9 +24,16 @@ static const char usage[] =
 "Model and task:\n"
 "  --model DIR                   model directory, HF cache entry or name\n"
 "  --task seq-cls                what to train (seq-cls; causal-lm, seq2seq with their models;\n"
-"                                masked-lm: BertForMaskedLM on unlabelled text, to pretrain)\n"
+"                                masked-lm: BertForMaskedLM on unlabelled text, to pretrain;\n"
+"                                span-corruption: T5 on unlabelled text blocks, to pretrain)\n"
 "  --mlm-probability P           masked-lm: share of tokens masked afresh in every batch (0.15;\n"
-"                                DataCollatorForLanguageModeling: 80% [MASK], 10% random, 10% kept)\n"
+"                                DataCollatorForLanguageModeling: 80% [MASK], 10% random, 10% kept);\n"
+"                                span-corruption: the noise density (0.15)\n"
+"  --mean-noise-span-length L    span-corruption: mean length of a corrupted span (3.0);\n"
+"                                DataCollatorForT5MLM: spans become <extra_id_N> in the inputs,\n"
+"                                the targets are the spans behind their sentinels\n"
+"  --span-block-size N           print the block length (ft-tokenize --block-size) whose\n"
+"                                span-corrupted inputs are N tokens, and exit\n"
 "  --num-labels N                classes for seq-cls (a missing head is initialised as HF does)\n"
 "  --labels FILE                 class names, one a line (sets id2label)\n"
 "  --from-scratch                ignore weights in DIR: initialise from config.json alone\n"
@@ -80,7 +88,7 @@ enum {
     O_L2SP, O_EWC, O_FISHER, O_REPLAY, O_REPLAY_RATIO,
     O_LORA_R, O_LORA_ALPHA, O_LORA_DROPOUT, O_TARGETS, O_LORA_BIAS, O_MODULES_TO_SAVE, O_RSLORA,
     O_ADAPTER, O_TASK_LABELS, O_TASK_SAMPLING, O_TASK_TEMP, O_TASK_WEIGHTS, O_LABEL_SMOOTHING, O_MLM_P,
-    O_ALLOW_TOK, O_REPORT_TO
+    O_MEAN_SPAN, O_SPAN_BLOCK, O_ALLOW_TOK, O_REPORT_TO
 };
 
 /* HF's --report_to: a list of integrations; ft has TensorBoard ("all" is it) */
@@ -233,6 +241,7 @@ int main(int argc, char **argv)
         {"weight-decay", 1, 0, O_WD}, {"adam-beta1", 1, 0, O_B1}, {"adam-beta2", 1, 0, O_B2},
         {"adam-epsilon", 1, 0, O_EPS}, {"max-grad-norm", 1, 0, O_MGN},
         {"label-smoothing-factor", 1, 0, O_LABEL_SMOOTHING}, {"mlm-probability", 1, 0, O_MLM_P},
+        {"mean-noise-span-length", 1, 0, O_MEAN_SPAN}, {"span-block-size", 1, 0, O_SPAN_BLOCK},
         {"lr-scheduler-type", 1, 0, O_SCHED}, {"gradient-accumulation-steps", 1, 0, O_ACCUM},
         {"eval-strategy", 1, 0, O_EVAL_STRAT}, {"evaluation-strategy", 1, 0, O_EVAL_STRAT},
         {"eval-steps", 1, 0, O_EVAL_STEPS}, {"save-strategy", 1, 0, O_SAVE_STRAT},
@@ -257,14 +266,14 @@ int main(int argc, char **argv)
     ft_train_args a;
     ft_train_args_default(&a);
     float label_smoothing = 0;
-    double mlm_p = 0.15;
-    int mlm_p_given = 0;
+    double mlm_p = 0.15, mean_span = 3.0;
+    int mlm_p_given = 0, mean_span_given = 0;
     const char *model = NULL, *task = "seq-cls", *labels_file = NULL, *eval_path = NULL;
     const char *replay = NULL, *task_weights = NULL;
     const char **task_labels = ft_xcalloc(argc, sizeof *task_labels);
     int ntask_labels = 0;
     double replay_ratio = 0.2;
-    int num_labels = 0, scratch = 0, c, lora = 0, allow_tok = 0;
+    int num_labels = 0, scratch = 0, c, lora = 0, span_block = 0, allow_tok = 0;
     ft_lora_config lc;
     ft_lora_config_default(&lc);
     const char *adapter = NULL;
@@ -290,6 +299,11 @@ int main(int argc, char **argv)
         case O_B2: a.adam_beta2 = ft_parse_double("--adam-beta2", optarg, 0, 0.999999999); break;
         case O_EPS: a.adam_epsilon = ft_parse_double("--adam-epsilon", optarg, 0, 1); break;
         case O_MLM_P: mlm_p = ft_parse_double("--mlm-probability", optarg, 1e-6, 1); mlm_p_given = 1; break;
+        case O_MEAN_SPAN:
+            mean_span = ft_parse_double("--mean-noise-span-length", optarg, 1, 1e6);
+            mean_span_given = 1;
+            break;
+        case O_SPAN_BLOCK: span_block = (int)ft_parse_long("--span-block-size", optarg, 2, 1 << 24); break;
         case O_LABEL_SMOOTHING:
             label_smoothing = (float)ft_parse_double("--label-smoothing-factor", optarg, 0, 1);
             break;
@@ -352,15 +366,27 @@ int main(int argc, char **argv)
         default: fputs(usage, stderr); return 2;
         }
     }
+    if (span_block) {           /* compute_input_and_target_lengths */
+        if (mlm_p >= 1) ft_die("--mlm-probability %g: span corruption needs a noise density below 1", mlm_p);
+        int tokens, targets;
+        ft_spans_lengths(mlm_p, mean_span, span_block, &tokens, &targets);
+        printf("%d\n", tokens);
+        ft_warn("blocks of %d tokens: span-corrupted inputs of %d, targets of %d", tokens, span_block, targets);
+        return 0;
+    }
     if (!model) ft_die("--model DIR is required (see --help)");
     if (!a.output_dir) ft_die("--output-dir DIR is required");
     if (optind + 1 < argc) ft_die("one training file at most (got %d)", argc - optind);
-    if (ft_task_parse(task) < 0) ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq, masked-lm)", task);
+    int span = ft_task_is_span_corruption(&task);
+    if (ft_task_parse(task) < 0)
+        ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq, masked-lm, span-corruption)", task);
     const char *train_path = optind < argc ? argv[optind] : "-";
     int mlm = ft_task_parse(task) == FT_TASK_MASKED_LM;
-    if (mlm_p_given && !mlm) ft_die("--mlm-probability is for --task masked-lm");
-    if (mlm && (num_labels || labels_file || ntask_labels))
-        ft_die("--task masked-lm predicts tokens: --num-labels, --labels and --task-labels do not apply");
+    if (mlm_p_given && !mlm && !span) ft_die("--mlm-probability is for --task masked-lm or span-corruption");
+    if (mean_span_given && !span) ft_die("--mean-noise-span-length is for --task span-corruption");
+    if ((mlm || span) && (num_labels || labels_file || ntask_labels))
+        ft_die("--task %s predicts tokens: --num-labels, --labels and --task-labels do not apply",
+               mlm ? "masked-lm" : "span-corruption");
 
     int nnames = 0;
     char **names = labels_file ? read_lines(labels_file, &nnames) : NULL;
@@ -376,16 +402,18 @@ int main(int argc, char **argv)
     ft_check_tokenizer(train->header, train_path, dir, allow_tok);
     if (eval) ft_check_tokenizer(eval->header, eval_path, dir, allow_tok);
     char *cfgpath = ft_xasprintf("%s/config.json", dir);
-    json_t *tasks = mlm ? NULL : multi_task(train->ds, eval, cfgpath, task_labels, ntask_labels);
+    json_t *tasks = mlm || span ? NULL : multi_task(train->ds, eval, cfgpath, task_labels, ntask_labels);
     if (tasks && (num_labels || names)) ft_die("several tasks: give their labels with --task-labels, not --num-labels/--labels");
     if (!tasks && (task_weights || a.task_sampling || ntask_labels))
         ft_die("--task-* options need records of several tasks (ft-tokenize --task NAME)");
+    ft_spans *spans = span ? ft_spans_for_model(dir, mlm_p, mean_span) : NULL;
     ft_model *m = ft_model_open(scratch ? cfgpath : dir, task, num_labels, tasks, scratch, a.seed);
     free(cfgpath);
     json_decref(tasks);
     m->label_smoothing = label_smoothing;
     ft_mlm *masking = mlm ? ft_mlm_from_tokenizer(dir, mlm_p) : NULL;
     m->mlm = masking;
+    m->spans = spans;
     double *weights = task_weights ? parse_weights(m, task_weights) : NULL;
     a.task_weights = weights;
     if (names) ft_model_set_label_names(m, nnames, (const char *const *)names);
@@ -414,6 +442,7 @@ int main(int argc, char **argv)
     free(dir);
     ft_model_free(m);
     ft_mlm_free(masking);
+    ft_spans_free(spans);
     ft_train_data_free(train);
     ft_dataset_free(eval);
     return rc;
