@@ -4,10 +4,12 @@
 #include "checkpoint.h"
 #include "util.h"
 #include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int is_dir(const char *p) { struct stat st; return stat(p, &st) == 0 && S_ISDIR(st.st_mode); }
 static int is_file(const char *p) { struct stat st; return stat(p, &st) == 0 && S_ISREG(st.st_mode); }
@@ -261,4 +263,31 @@ void ft_checkpoint_save_params(const ft_params *ps, const char *path)
         ft_st_writer_add(w, ps->p[i].name, ps->p[i].ndim, ps->p[i].shape, ps->data + ps->p[i].offset);
     ft_st_writer_write(w, path);
     ft_st_writer_free(w);
+}
+
+static void copy_file(const char *src, const char *dst)
+{
+    FILE *in = fopen(src, "rb");
+    if (!in) ft_die("%s: cannot open: %s", src, strerror(errno));
+    ft_outfile *out = ft_out_open(dst, 0);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out->fp) != n) ft_die("%s: write error: %s", dst, strerror(errno));
+    if (ferror(in)) ft_die("%s: read error", src);
+    fclose(in);
+    ft_out_commit(out);
+}
+
+void ft_copy_tokenizer_files(const char *src_dir, const char *dst_dir)
+{
+    static const char *files[] = {"tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json",
+                                  "merges.txt", "special_tokens_map.json", "spiece.model",
+                                  "added_tokens.json", NULL};
+    for (int i = 0; files[i]; i++) {
+        char *s = ft_xasprintf("%s/%s", src_dir, files[i]), *d = ft_xasprintf("%s/%s", dst_dir, files[i]);
+        if (strcmp(s, d) != 0 && access(s, R_OK) == 0) copy_file(s, d);
+        free(s);
+        free(d);
+    }
 }

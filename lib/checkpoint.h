@@ -47,4 +47,8 @@ int ft_checkpoint_load_ex(const ft_checkpoint *ck, ft_params *ps, const char *ba
 /* Write ps as model.safetensors (HF names, F32, {"format": "pt"} metadata). */
 void ft_checkpoint_save_params(const ft_params *ps, const char *path);
 
+/* Copies the tokenizer files found in src_dir (tokenizer.json, vocab.txt, …)
+   into dst_dir, each atomically, so that a written model directory is complete. */
+void ft_copy_tokenizer_files(const char *src_dir, const char *dst_dir);
+
 #endif

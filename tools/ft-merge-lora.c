@@ -3,7 +3,6 @@
 #include "checkpoint.h"
 #include "lora.h"
 #include "model.h"
-#include "trainer.h"
 #include "util.h"
 #include <getopt.h>
 #include <jansson.h>

@@ -392,7 +392,7 @@ int main(int argc, char **argv)
     else ft_check_batches_fit(m, train->batches, train->nbatches, train_path);
     if (eval) ft_check_dataset_fits(m, eval, eval_path);
 
-    int rc = ft_train(m, train, eval, &a, argc, argv);
+    int rc = ft_train(m, train, eval, &a);
     if (rc == 0) {
         ft_copy_tokenizer_files(dir, a.output_dir);
         ft_warn("model written to %s", a.output_dir);
