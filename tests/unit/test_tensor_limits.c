@@ -3,7 +3,11 @@
    wraps to the 128 bytes it carries) is refused by the stream reader, the
    JSON reader and the safetensors reader, with a clear message. */
 #include "test.h"
+#include "bert.h"
+#include "gpt2.h"
+#include "hf_config.h"
 #include "msgpack_value.h"
+#include "t5.h"
 #include "safetensors.h"
 #include "stream.h"
 #include "util.h"
@@ -199,6 +203,48 @@ static void test_safetensors_limits(void)
     free(p);
 }
 
+static void write_text(const char *p, const char *text)
+{
+    FILE *f = fopen(p, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static void bert_read(const char *p) { ft_bert_config bc; ft_bert_config_read(ft_config_load(p), &bc); }
+static void gpt2_read(const char *p) { ft_gpt2_config gc; ft_gpt2_config_read(ft_config_load(p), &gc); }
+static void t5_read(const char *p) { ft_t5_config tc; ft_t5_config_read(ft_config_load(p), &tc); }
+
+/* A config with absurd sizes is refused with a clear error before anything
+   is allocated (the child would need terabytes otherwise). */
+static void test_config_absurd_sizes(void)
+{
+    char *p = ft_xasprintf("%s/config.json", dir);
+    write_text(p, "{\"vocab_size\": 21128, \"hidden_size\": 1000000000, \"num_attention_heads\": 1}");
+    CHECK(dies_with(bert_read, p, "hidden_size 1000000000, intermediate_size 3072, 12 layers, vocab_size 21128: "
+                                  "the model would have"));
+    CHECK(dies_with(bert_read, p, "more than this machine's"));
+    write_text(p, "{\"vocab_size\": 99, \"hidden_size\": 8, \"num_attention_heads\": 1, \"num_hidden_layers\": 2000000000}");
+    CHECK(dies_with(bert_read, p, "2000000000 layers"));
+    write_text(p, "{\"n_embd\": 100000000, \"n_head\": 1}");
+    CHECK(dies_with(gpt2_read, p, "the model would have"));
+    write_text(p, "{\"n_embd\": 1073741824, \"n_head\": 1}");          /* 4 × n_embd overflows int */
+    CHECK(dies_with(gpt2_read, p, "bad GPT-2 dimensions"));
+    write_text(p, "{\"vocab_size\": 32128, \"num_heads\": 65536, \"d_kv\": 65536}");
+    CHECK(dies_with(t5_read, p, "num_heads 65536 × d_kv 65536 is out of range"));
+    write_text(p, "{\"vocab_size\": 32128, \"d_ff\": 1000000000}");
+    CHECK(dies_with(t5_read, p, "the model would have"));
+    write_text(p, "{\"vocab_size\": 1e300, \"hidden_size\": 8}");
+    CHECK(dies_with(bert_read, p, "\"vocab_size\" 1e+300 is out of range"));
+    write_text(p, "{\"vocab_size\": 4294967297, \"hidden_size\": 8}");
+    CHECK(dies_with(bert_read, p, "\"vocab_size\" 4294967297 is out of range"));
+    /* the real configs pass */
+    char *real = ft_xasprintf("%s/models/bert-base-chinese/config.json", test_shared());
+    char err[2048];
+    CHECK(in_child(bert_read, real, err, sizeof err) == 0);
+    free(real);
+    free(p);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) return 1;
@@ -206,6 +252,7 @@ int main(void)
     RUN(test_stream_wrapped_shape);
     RUN(test_json_tensor_shapes);
     RUN(test_safetensors_limits);
+    RUN(test_config_absurd_sizes);
     ft_rm_rf(dir);
     TEST_MAIN_END();
 }
