@@ -214,9 +214,20 @@ static ft_value *typed_tensor(ft_arena *a, json_t *j, const char **err)
     return v;
 }
 
+static ft_value *from_json(ft_arena *a, json_t *j, int depth, const char **err);
+
 ft_value *ft_value_from_json(ft_arena *a, json_t *j, const char **err)
 {
+    return from_json(a, j, 0, err);
+}
+
+static ft_value *from_json(ft_arena *a, json_t *j, int depth, const char **err)
+{
     ft_value *v;
+    if (depth > FT_VALUE_MAX_DEPTH && (json_is_array(j) || json_is_object(j))) {
+        *err = "nested deeper than " FT_STR(FT_VALUE_MAX_DEPTH) " lists/objects (the most an ft stream carries)";
+        return NULL;
+    }
     switch (json_typeof(j)) {
     case JSON_NULL: return ft_value_new(a, FT_V_NIL);
     case JSON_TRUE: case JSON_FALSE:
@@ -254,7 +265,7 @@ ft_value *ft_value_from_json(ft_arena *a, json_t *j, const char **err)
         v->arr.n = json_array_size(j);
         v->arr.items = ft_arena_alloc(a, v->arr.n * sizeof *v->arr.items);
         for (size_t i = 0; i < v->arr.n; i++)
-            if (!(v->arr.items[i] = ft_value_from_json(a, json_array_get(j, i), err))) return NULL;
+            if (!(v->arr.items[i] = from_json(a, json_array_get(j, i), depth + 1, err))) return NULL;
         return v;
     }
     case JSON_OBJECT: {
@@ -270,7 +281,7 @@ ft_value *ft_value_from_json(ft_arena *a, json_t *j, const char **err)
             ft_field *f = &v->map.fields[i++];
             f->klen = strlen(key);
             f->key = ft_arena_strdup(a, key, f->klen);
-            if (!(f->val = ft_value_from_json(a, val, err))) return NULL;
+            if (!(f->val = from_json(a, val, depth + 1, err))) return NULL;
         }
         return v;
     }

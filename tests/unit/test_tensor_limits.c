@@ -203,6 +203,29 @@ static void test_safetensors_limits(void)
     free(p);
 }
 
+/* Frames are scanned before msgpack-c sees them: a count that its bytes
+   cannot back (5 bytes claiming 2^32 elements) waits for more input instead
+   of sizing an allocation, and nesting past msgpack-c's limit is refused. */
+static void test_msgpack_frame(void)
+{
+    size_t len = 0;
+    CHECK(ft_msgpack_frame("\x93\x01\xa1x\xc0", 5, &len) == 1 && len == 5);
+    CHECK(ft_msgpack_frame("\x93\x01\xa1x\xc0\x07", 6, &len) == 1 && len == 5);
+    CHECK(ft_msgpack_frame("\x93\x01\xa1x", 4, &len) == 0);
+    CHECK(ft_msgpack_frame("\xdd\xff\xff\xff\xff\x01", 6, &len) == 0);
+    CHECK(ft_msgpack_frame("\xdf\x00\x00\x00\x01\xa1k\xc4\x03" "abc", 11, &len) == 1 && len == 11);
+    CHECK(ft_msgpack_frame("\xc6\xff\xff\xff\xff", 5, &len) == 0);
+    CHECK(ft_msgpack_frame("\xc1", 1, &len) == -1);
+    CHECK(ft_msgpack_frame("\x80", 1, &len) == 1 && len == 1);       /* empty map */
+    char deep[40];
+    memset(deep, 0x91, sizeof deep);
+    deep[32] = 0x01;
+    CHECK(ft_msgpack_frame(deep, 33, &len) == 1 && len == 33);       /* 32 levels */
+    deep[32] = (char)0x91;
+    deep[33] = 0x01;
+    CHECK(ft_msgpack_frame(deep, 34, &len) == -1);                   /* 33 */
+}
+
 static void write_text(const char *p, const char *text)
 {
     FILE *f = fopen(p, "w");
@@ -252,6 +275,7 @@ int main(void)
     RUN(test_stream_wrapped_shape);
     RUN(test_json_tensor_shapes);
     RUN(test_safetensors_limits);
+    RUN(test_msgpack_frame);
     RUN(test_config_absurd_sizes);
     ft_rm_rf(dir);
     TEST_MAIN_END();
