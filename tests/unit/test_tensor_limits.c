@@ -213,7 +213,7 @@ static void test_msgpack_frame(void)
     CHECK(ft_msgpack_frame("\x93\x01\xa1x\xc0\x07", 6, &len) == 1 && len == 5);
     CHECK(ft_msgpack_frame("\x93\x01\xa1x", 4, &len) == 0);
     CHECK(ft_msgpack_frame("\xdd\xff\xff\xff\xff\x01", 6, &len) == 0);
-    CHECK(ft_msgpack_frame("\xdf\x00\x00\x00\x01\xa1k\xc4\x03" "abc", 11, &len) == 1 && len == 11);
+    CHECK(ft_msgpack_frame("\xdf\x00\x00\x00\x01\xa1k\xc4\x03" "abc", 12, &len) == 1 && len == 12);
     CHECK(ft_msgpack_frame("\xc6\xff\xff\xff\xff", 5, &len) == 0);
     CHECK(ft_msgpack_frame("\xc1", 1, &len) == -1);
     CHECK(ft_msgpack_frame("\x80", 1, &len) == 1 && len == 1);       /* empty map */
