@@ -4,9 +4,7 @@
 #include "lora.h"
 #include <stdlib.h>
 
-static const char *path;
-
-static void read_config(void)
+static void read_config(const char *path)
 {
     ft_lora_config c;
     char *base;
@@ -16,18 +14,8 @@ static void read_config(void)
     free(base);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc; (void)argv;
-    fuzz_init();
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
-    int ok;
-    path = fuzz_file("adapter_config.json", data, n);
-    FUZZ_RUN(ok, read_config());
-    (void)ok;
+    fuzz_on_file("adapter_config.json", data, n, read_config);
     return 0;
 }

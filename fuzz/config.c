@@ -8,23 +8,14 @@
 #include "model.h"
 #include "t5.h"
 
-static const char *path;
 static ft_config *cfg;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc; (void)argv;
-    fuzz_init();
-    return 0;
-}
+static void load(const char *path) { cfg = ft_config_load(path); }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
     int ok;
-    path = fuzz_file("config.json", data, n);
-    cfg = NULL;
-    FUZZ_RUN(ok, cfg = ft_config_load(path));
-    if (!ok) return 0;
+    if (!fuzz_on_file("config.json", data, n, load)) return 0;
     ft_bert_config bc;
     ft_gpt2_config gc;
     ft_t5_config tc;

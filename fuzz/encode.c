@@ -7,17 +7,14 @@
 
 static ft_tokenizer *tok;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+void fuzz_setup(void)
 {
-    (void)argc; (void)argv;
-    fuzz_init();
     char *dir = ft_xasprintf("%s/models/%s", fuzz_shared(), TOK_MODEL);
     char *err = NULL;
     tok = ft_tok_load(dir, &err);
     if (!tok) { fprintf(stderr, "fuzz: %s\n", err); exit(1); }
     free(dir);
     fuzz_encode_decode(tok, (const uint8_t *)"\x02warm up", 8);
-    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)

@@ -1,6 +1,7 @@
 /* Shared harness support: see fuzz.h. */
 #define _GNU_SOURCE
 #include "fuzz.h"
+#include "stream.h"
 #include "util.h"
 #include <fcntl.h>
 #include <sanitizer/allocator_interface.h>
@@ -111,10 +112,47 @@ const char *fuzz_shared(void)
     return s ? s : "../shared";
 }
 
+static FILE *devnull;
+
+int fuzz_on_file(const char *name, const uint8_t *data, size_t n, void (*fn)(const char *path))
+{
+    int ok;
+    const char *path = fuzz_file(name, data, n);
+    FUZZ_RUN(ok, fn(path));
+    return ok;
+}
+
+static ft_format read_format;
+
+static void read_all(void)
+{
+    ft_reader *r = ft_reader_open("-", read_format);
+    ft_record rec = {0};
+    size_t ncols;
+    ft_reader_columns(r, &ncols);
+    while (ft_reader_next(r, &rec)) {
+        ft_record_write_json(devnull, &rec);
+        ft_reader_where(r);
+    }
+    json_t *h = ft_reader_header(r);
+    if (h) json_dumpf(h, devnull, JSON_COMPACT);
+    ft_record_free(&rec);
+    ft_reader_close(r);
+}
+
+void fuzz_read_stdin(int force)
+{
+    int ok;
+    read_format = (ft_format)force;
+    FUZZ_RUN(ok, read_all());
+    (void)ok;
+}
+
 static void cleanup(void) { ft_rm_rf(dir); }
 
-void fuzz_init(void)
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+    (void)argc; (void)argv;
     ft_set_prog("fuzz");
     ft_die_hook = die_hook;
     /* The set lives outside the heap so that tracking never allocates. */
@@ -130,6 +168,10 @@ void fuzz_init(void)
     /* stdin's buffer is allocated on first read, not per input */
     fuzz_stdin((const uint8_t *)"x", 1);
     getc(stdin);
+    devnull = fopen("/dev/null", "w");
+    fputs("warm", devnull);
+    if (fuzz_setup) fuzz_setup();
+    return 0;
 }
 
 /* ---- tokenizers ---- */

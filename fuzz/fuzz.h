@@ -36,10 +36,17 @@ const char *fuzz_file(const char *name, const uint8_t *data, size_t n);
 const char *fuzz_dir(void);
 /* ../shared (or $FT_SHARED): real tokenizer files, read in place. */
 const char *fuzz_shared(void);
-/* Called once from LLVMFuzzerInitialize before any input: run the target
-   once on a few harmless inputs so that lazily allocated library state
-   (stdio buffers, caches) exists before allocations are tracked. */
-void fuzz_init(void);
+/* fuzz.c's LLVMFuzzerInitialize sets up the above, then calls the harness's
+   fuzz_setup when it has one: run the target once there on a harmless input
+   so that lazily allocated library state (stdio buffers, Unicode tables)
+   exists before allocations are tracked. */
+void fuzz_setup(void) __attribute__((weak));
+/* Writes data to the file NAME and runs fn(path) on it under FUZZ_RUN;
+   returns 1 when fn completed, 0 when the input was rejected. */
+int fuzz_on_file(const char *name, const uint8_t *data, size_t n, void (*fn)(const char *path));
+/* Reads stdin as a tool does (format force, FT_FMT_AUTO = sniffed): every
+   record, printed as ft-cat prints it, under FUZZ_RUN. */
+void fuzz_read_stdin(int force);
 
 
 /* Encodes the bytes (repaired to UTF-8 when they are not) as a text, as a

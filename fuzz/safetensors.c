@@ -5,9 +5,7 @@
 #include "safetensors.h"
 #include <stdlib.h>
 
-static const char *path;
-
-static void open_all(void)
+static void open_all(const char *path)
 {
     ft_st_file *f = ft_st_open(path);
     for (int i = 0; i < f->n; i++) {
@@ -23,18 +21,8 @@ static void open_all(void)
     ft_st_close(f);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc; (void)argv;
-    fuzz_init();
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
-    int ok;
-    path = fuzz_file("model.safetensors", data, n);
-    FUZZ_RUN(ok, open_all());
-    (void)ok;
+    fuzz_on_file("model.safetensors", data, n, open_all);
     return 0;
 }

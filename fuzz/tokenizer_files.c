@@ -24,15 +24,12 @@ static void load(void)
     ft_tok_free(t);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+void fuzz_setup(void)
 {
-    (void)argc; (void)argv;
-    fuzz_init();
     char *err = NULL;                     /* the Unicode tables are built once */
     ft_tokenizer *t = ft_tok_load(fuzz_dir(), &err);
     ft_tok_free(t);
     free(err);
-    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)

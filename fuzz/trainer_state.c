@@ -6,9 +6,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 
-static const char *path;
-
-static void read_state(void)
+static void read_state(const char *path)
 {
     ft_model m = {0};
     ft_run_state st = {0};
@@ -18,18 +16,8 @@ static void read_state(void)
     free(st.best_checkpoint);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc; (void)argv;
-    fuzz_init();
-    return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
-    int ok;
-    path = fuzz_file("trainer_state.json", data, n);
-    FUZZ_RUN(ok, read_state());
-    (void)ok;
+    fuzz_on_file("trainer_state.json", data, n, read_state);
     return 0;
 }
