@@ -12,10 +12,12 @@ ft_train_data *ft_train_data_load(const char *path)
     if (strcmp(ft_reader_kind(r), "batches") != 0) {
         d->ds = ft_dataset_read(r);
         d->max_len = d->ds->max_len;
+        d->header = json_incref(d->ds->header);
         ft_reader_close(r);
         return d;
     }
     json_t *h = ft_reader_header(r);
+    d->header = json_deep_copy(h);
     d->batches_per_epoch = (long)json_integer_value(json_object_get(h, "steps_per_epoch"));
     ft_record rec = {0};
     size_t cap = 0;
@@ -53,6 +55,7 @@ void ft_train_data_free(ft_train_data *d)
 {
     if (!d) return;
     ft_dataset_free(d->ds);
+    json_decref(d->header);
     for (long i = 0; i < d->nbatches; i++) ft_batch_data_free(&d->batches[i]);
     free(d->batches);
     free(d);

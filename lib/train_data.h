@@ -15,6 +15,7 @@ typedef struct ft_train_data {
     ft_dataset *ds;
     ft_batch_data *batches;
     long nbatches, batches_per_epoch;
+    json_t *header;                     /* the stream's header; NULL for text input */
     int max_len;                        /* longest row, for reserving memory */
     /* replay: ds->ex[n_new..] are old-task examples; each epoch mixes in a
        fresh sample of them so that they make replay_ratio of the epoch */
