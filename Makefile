@@ -5,23 +5,34 @@
 #   make bench      side-by-side benchmarks against the Python peers
 #   make sanitize   build and run the tests under ASan+UBSan
 #   make fuzz       build the libFuzzer harnesses (fuzz/) and fuzz each for FUZZ_SECONDS
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local [DESTDIR=…]   tools, man pages, bash completion,
+#                   libft (static and shared), its public headers, ft.pc for pkg-config
 #   make deps       install the Debian packages ft needs that are missing (apt-get, as root)
 #   make deps-dry-run  list what `make deps` would install
 
 PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+VERSION   = 0.1.0
+SOVERSION = 0
 CC      ?= cc
 OPT     ?= -O2 -march=native
 CFLAGS  ?= $(OPT) -g
 BUILD   ?= build
 BIN     ?= bin
 BLAS_INC = $(firstword $(wildcard /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/$(shell gcc -dumpmachine)/openblas-openmp))
-BASE_CFLAGS = -std=gnu11 -Wall -Wextra -fopenmp -Ilib $(if $(BLAS_INC),-I$(BLAS_INC))
+BASE_CFLAGS = -std=gnu11 -Wall -Wextra -fopenmp -Ilib -I$(BUILD)/gen $(if $(BLAS_INC),-I$(BLAS_INC))
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
-LDLIBS  = -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lm -lpthread -fopenmp
+LDLIBS  = -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lprotobuf-c -lm -lpthread -fopenmp
 
 LIB_SRC   = $(sort $(wildcard lib/*.c))
-LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o)
+# Protobuf messages (lib/*.proto) become C at build time with protoc-c.
+PROTO     = $(sort $(wildcard lib/*.proto))
+PROTO_GEN = $(PROTO:lib/%.proto=$(BUILD)/gen/%.pb-c.c)
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o) $(PROTO_GEN:%.c=%.o)
 TOOL_SRC  = $(sort $(wildcard tools/*.c))
 TOOLS     = $(TOOL_SRC:tools/%.c=$(BIN)/%)
 TEST_SRC  = $(sort $(wildcard tests/unit/test_*.c))
@@ -30,8 +41,21 @@ REF_SRC   = $(sort $(wildcard tests/ref/*.c))
 REFS      = $(REF_SRC:tests/ref/%.c=$(BUILD)/ref/%)
 BENCH_SRC = $(sort $(wildcard bench/*.c))
 BENCHES   = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+# Bash completion for each tool, generated from its --help and option table.
+COMPLETIONS = $(TOOL_SRC:tools/%.c=$(BUILD)/completion/%)
 
-all: $(TOOLS) $(TESTS) $(REFS) $(BENCHES) prune-tools
+# libft's public API: the headers another program may include, installed flat
+# under include/ft/ (#include <ft/stream.h>).  Named, not globbed, so a header
+# becomes public by choice; found wherever it lives in lib/ or a layer folder.
+# Each one's own includes must be in the list (tests/sh/install.sh compiles them).
+PUBLIC_H_NAMES = tokenizer.h stream.h format.h record.h tensor.h util.h
+PUBLIC_H  = $(foreach h,$(PUBLIC_H_NAMES),$(firstword $(wildcard lib/$(h) lib/*/$(h))))
+# The shared library's objects are compiled apart with -fPIC, so the tools
+# (linked with libft.a) keep exactly the code they had.
+PIC_OBJ   = $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+SHLIB     = $(BUILD)/libft.so.$(VERSION)
+
+all: $(TOOLS) $(TESTS) $(REFS) $(BENCHES) $(COMPLETIONS) prune-tools
 
 # A bin/ft-* whose tools/*.c is gone (a tool renamed or folded into another)
 # would still be on the tests' PATH: remove it.
@@ -41,8 +65,28 @@ prune-tools:
 $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: lib/%.proto | $(BUILD)/gen
+	protoc-c --proto_path=lib --c_out=$(BUILD)/gen $<
+
+# generated code: compiled as protoc-c wrote it, without our warning flags
+$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h
+	$(CC) -std=gnu11 -I$(BUILD)/gen $(CFLAGS) -c $< -o $@
+
+$(BUILD)/lib/tensorboard.o: $(BUILD)/gen/tb_event.pb-c.h
+
 $(BUILD)/libft.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/pic/lib/%.o: lib/%.c $(wildcard lib/*.h lib/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(SHLIB): $(PIC_OBJ)
+	$(CC) -shared -Wl,-soname,libft.so.$(SOVERSION) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/completion/%: $(BIN)/% scripts/gen-completion
+	@mkdir -p $(dir $@)
+	scripts/gen-completion $< > $@.tmp && mv $@.tmp $@
 
 $(BIN)/%: tools/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BIN)
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
@@ -57,7 +101,7 @@ $(BUILD)/ref/%: tests/ref/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/re
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libft.a $(wildcard lib/*.h bench/*.h) | $(BUILD)/bench
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
 
-$(BUILD)/lib $(BUILD)/tests $(BUILD)/ref $(BUILD)/bench $(BIN):
+$(BUILD)/lib $(BUILD)/gen $(BUILD)/tests $(BUILD)/ref $(BUILD)/bench $(BIN):
 	mkdir -p $@
 
 # A fresh machine lacks packages: scripts/deps installs those whose probe
@@ -124,7 +168,7 @@ $(FUZZ_BUILD)/libft.a: $(LIB_SRC) $(wildcard lib/*.h)
 endif
 
 $(FUZZ_BUILD)/fuzz_%: $(wildcard fuzz/*.c fuzz/*.h) $(FUZZ_BUILD)/libft.a
-	$(FUZZ_CC) $(BASE_CFLAGS) -O1 -g -Ifuzz -fsanitize=fuzzer $(FUZZ_SAN) $(FUZZ_DEF_$*) \
+	$(FUZZ_CC) $(BASE_CFLAGS:$(BUILD)/gen=$(FUZZ_BUILD)/gen) -O1 -g -Ifuzz -fsanitize=fuzzer $(FUZZ_SAN) $(FUZZ_DEF_$*) \
 	    $(or $(FUZZ_SRC_$*),fuzz/$*.c) fuzz/fuzz.c $(FUZZ_BUILD)/libft.a $(LDLIBS) -o $@
 
 fuzz-deps:
@@ -136,12 +180,30 @@ fuzz-build: fuzz-deps
 fuzz: fuzz-build
 	fuzz/run -t $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin
-	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1
+install: install-tools install-lib
+
+install-tools: $(TOOLS) $(COMPLETIONS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR)
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(COMPLETIONS) $(DESTDIR)$(COMPLETIONDIR)
+
+# ft.pc is written at every install, for this PREFIX (a staged install under
+# DESTDIR points at the final place); libdir and includedir are relative to
+# prefix when under it, so pkg-config --define-prefix can relocate them.
+install-lib: $(BUILD)/libft.a $(SHLIB) scripts/ft.pc.in
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/ft
+	install -m 644 $(BUILD)/libft.a $(DESTDIR)$(LIBDIR)
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)
+	ln -sf libft.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libft.so.$(SOVERSION)
+	ln -sf libft.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libft.so
+	install -m 644 $(PUBLIC_H) $(DESTDIR)$(INCLUDEDIR)/ft
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+	    -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LDLIBS)|' scripts/ft.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/ft.pc
 
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench install clean fuzz fuzz-deps fuzz-build
+.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench install install-tools install-lib clean \
+        fuzz fuzz-deps fuzz-build

@@ -3,6 +3,7 @@
 #include "metrics.h"
 #include "mlm.h"
 #include "penalty.h"
+#include "progress.h"
 #include "rng.h"
 #include "util.h"
 #include <math.h>
@@ -70,7 +71,7 @@ static void softmax(const float *x, int k, float *p)
    model); adds the summed loss and its count to *loss_sum, *loss_n. */
 static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *order, size_t n,
                              int head, int batch_size, const char *prefix, ft_writer *preds,
-                             double *loss_sum_out, long *loss_n_out)
+                             double *loss_sum_out, long *loss_n_out, ft_progress *bar, size_t *done)
 {
     ft_batch_opts o = {.batch_size = batch_size};
     int k = m->ntasks ? m->heads[head].num_labels : m->num_labels;
@@ -118,6 +119,8 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
             loss_sum += (double)loss * count;
             loss_n += count;
         }
+        *done += (size_t)count;
+        ft_progress_update(bar, (double)*done, -1, NULL);
         /* per-example records are class predictions; generation tasks write theirs with ft-generate */
         if (!cm && (!preds || m->task != FT_TASK_SEQ_CLS)) continue;
         for (int i = 0; i < count; i++) {
@@ -177,8 +180,10 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
 }
 
 json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const char *prefix,
-                    ft_writer *preds)
+                    ft_writer *preds, int quiet)
 {
+    ft_progress *bar = ft_progress_new("records", 0, (double)ds->n, quiet);
+    size_t done = 0;
     int64_t *order = ft_xmalloc((ds->n ? ds->n : 1) * sizeof *order);
     double t0 = ft_now(), loss_sum = 0;
     long loss_n = 0;
@@ -187,7 +192,7 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
     if (!m->ntasks) {
         ft_batch_opts o = {.batch_size = batch_size};
         ft_epoch_order(ds, &o, 0, order);
-        out = evaluate_part(m, ds, order, ds->n, 0, batch_size, prefix, preds, &loss_sum, &loss_n);
+        out = evaluate_part(m, ds, order, ds->n, 0, batch_size, prefix, preds, &loss_sum, &loss_n, bar, &done);
     } else {
         /* one part per task: <prefix><task>_<metric>, then the overall loss
            and each metric's mean over the tasks (<prefix>average_<metric>) */
@@ -200,7 +205,7 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
             for (size_t i = 0; i < ds->n; i++) if (heads[ds->ex[i].task] == h) order[n++] = (int64_t)i;
             if (!n) continue;
             char *pre = ft_xasprintf("%s%s_", prefix, m->heads[h].name);
-            json_t *r = evaluate_part(m, ds, order, n, h, batch_size, pre, preds, &loss_sum, &loss_n);
+            json_t *r = evaluate_part(m, ds, order, n, h, batch_size, pre, preds, &loss_sum, &loss_n, bar, &done);
             const char *k;
             json_t *v;
             size_t pl = strlen(pre);
@@ -228,6 +233,7 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
             json_object_set_new(out, key, json_real(loss_sum / loss_n));
         }
     }
+    ft_progress_end(bar);
     double secs = ft_now() - t0;
     snprintf(key, sizeof key, "%sruntime", prefix);
     json_object_set_new(out, key, json_real(secs));

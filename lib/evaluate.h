@@ -13,9 +13,10 @@
    ("eval_").  A multi-task model is evaluated per task: <prefix><task>_<metric>
    for each task in ds, <prefix>average_<metric> their mean, <prefix>loss over
    all records.  preds, if not NULL, receives one record per example
-   (id, label, predicted label, probabilities). */
+   (id, label, predicted label, probabilities).  A progress bar shows on a
+   terminal unless quiet. */
 json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const char *prefix,
-                    ft_writer *preds);
+                    ft_writer *preds, int quiet);
 /* Multi-task models: the head (index into m->heads) of each of ds's tasks,
    matched by name; dies naming `what` when a task has no head.  Free it. */
 int *ft_task_heads(const ft_model *m, const ft_dataset *ds, const char *what);

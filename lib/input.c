@@ -2,6 +2,7 @@
 #include "util.h"
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zstd.h>
 
 struct ft_input {
@@ -16,6 +17,7 @@ struct ft_input {
     /* decoded bytes: buf[pos..len) are unread */
     char *buf;
     size_t pos, len, cap, consumed;
+    double size;                /* bytes of a regular file; -1: a pipe or terminal */
 };
 
 #define CHUNK (256 * 1024)
@@ -81,6 +83,8 @@ ft_input *ft_input_open(const char *path)
         if (!in->fp) ft_die("%s: cannot open: %s", path, strerror(errno));
         in->name = ft_xstrdup(path);
     }
+    struct stat st;
+    in->size = fstat(fileno(in->fp), &st) == 0 && S_ISREG(st.st_mode) ? (double)st.st_size : -1;
     in->cap = 2 * CHUNK;
     in->buf = ft_xmalloc(in->cap);
     /* Sniff the zstd magic (28 b5 2f fd) from raw bytes. */
@@ -114,6 +118,16 @@ void ft_input_close(ft_input *in)
 const char *ft_input_name(const ft_input *in) { return in->name; }
 int ft_input_is_zstd(const ft_input *in) { return in->zs != NULL; }
 size_t ft_input_offset(const ft_input *in) { return in->consumed; }
+
+double ft_input_fraction(const ft_input *in)
+{
+    if (in->size <= 0) return -1;
+    /* raw bytes: the file position less what waits undecoded in zbuf */
+    double raw = in->zs ? (double)ftell(in->fp) - (double)(in->zin.size - in->zin.pos)
+                        : (double)in->consumed;
+    double f = raw / in->size;
+    return f < 0 ? 0 : f > 1 ? 1 : f;
+}
 
 size_t ft_input_peek(ft_input *in, const char **p, size_t want)
 {

@@ -40,6 +40,7 @@ const char *ft_reader_name(const ft_reader *r) { return ft_input_name(r->in); }
 ft_format ft_reader_format(const ft_reader *r) { return r->fmt; }
 json_t *ft_reader_header(const ft_reader *r) { return r->header; }
 size_t ft_reader_count(const ft_reader *r) { return r->count; }
+double ft_reader_fraction(const ft_reader *r) { return ft_input_fraction(r->in); }
 
 const char *ft_reader_kind(const ft_reader *r)
 {

@@ -40,6 +40,8 @@ int ft_reader_next(ft_reader *r, ft_record *rec);
 const char *ft_reader_where(ft_reader *r);
 const char *ft_reader_name(const ft_reader *r);
 size_t ft_reader_count(const ft_reader *r);
+/* Share of the input file read so far (0..1), -1 for a pipe: for progress. */
+double ft_reader_fraction(const ft_reader *r);
 /* Errors about a record's content, prefixed with its place. */
 __attribute__((noreturn, format(printf, 2, 3)))
 void ft_reader_die(ft_reader *r, const char *fmt, ...);

@@ -8,6 +8,8 @@
 #include "model.h"
 #include "optim.h"
 #include "penalty.h"
+#include "progress.h"
+#include "tensorboard.h"
 #include "trainer.h"
 #include <jansson.h>
 
@@ -27,6 +29,8 @@ typedef struct ft_run_state {
     double tokens, t_start;
     ft_penalty *penalty;
     double l2sp_val, ewc_val;
+    ft_progress *bar;           /* the step progress line */
+    ft_tb *tb;                  /* TensorBoard event file (--report-to), or NULL */
 } ft_run_state;
 
 /* trainer_state.json as HF writes it, plus what ft needs to resume. */

@@ -1,7 +1,9 @@
 #include "trainer.h"
 #include "evaluate.h"
 #include "mlm.h"
+#include "progress.h"
 #include "rng.h"
+#include "tensorboard.h"
 #include "train_state.h"
 #include "util.h"
 #include <errno.h>
@@ -63,22 +65,19 @@ static void log_line(ft_run_state *st, json_t *j)
 {
     json_array_append(st->log_history, j);
     char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(8));
-    if (isatty(STDERR_FILENO) && !st->a->quiet) fputs("\r\033[K", stderr);
+    ft_progress_clear(st->bar);
     puts(s);
     fflush(stdout);
     if (st->log_file) { fputs(s, st->log_file); fputc('\n', st->log_file); fflush(st->log_file); }
+    if (st->tb) ft_tb_log(st->tb, j, st->global_step);
     free(s);
 }
 
-static void progress(ft_run_state *st)
+static void progress(ft_run_state *st, double tokens_at_start)
 {
-    if (st->a->quiet || !isatty(STDERR_FILENO)) return;
     double el = ft_now() - st->t_start;
-    long done = st->global_step;
-    double eta = done ? el / done * (st->total_steps - done) : 0;
-    fprintf(stderr, "\r\033[K%s: step %ld/%ld  epoch %.2f  %.0f tok/s  ETA %d:%02d",
-            ft_prog, done, st->total_steps, st->epoch, el > 0 ? st->tokens / el : 0.0,
-            (int)eta / 60, (int)eta % 60);
+    ft_progress_update(st->bar, (double)st->global_step, -1, "epoch %.2f  %.0f tok/s", st->epoch,
+                       el > 0 ? (st->tokens - tokens_at_start) / el : 0.0);
 }
 
 
@@ -87,7 +86,7 @@ static void progress(ft_run_state *st)
 /* Returns 1 when training should stop early. */
 static int evaluate(ft_run_state *st, const ft_dataset *eval)
 {
-    json_t *r = ft_evaluate(st->m, eval, st->a->eval_batch_size, "eval_", NULL);
+    json_t *r = ft_evaluate(st->m, eval, st->a->eval_batch_size, "eval_", NULL, st->a->quiet);
     json_object_set_new(r, "epoch", json_real(st->epoch));
     json_object_set_new(r, "step", json_integer(st->global_step));
     /* the per-class report and matrix are for ft-eval; keep the log lines flat */
@@ -216,6 +215,11 @@ static void open_run(trainer *t)
     st->log_file = fopen(logpath, a->resume_from_checkpoint ? "a" : "w");
     if (!st->log_file) ft_die("%s: cannot create: %s", logpath, strerror(errno));
     free(logpath);
+    if (a->report_tensorboard) {
+        char *tbdir = a->logging_dir ? ft_xstrdup(a->logging_dir) : ft_tb_default_dir(a->output_dir);
+        st->tb = ft_tb_open(tbdir);
+        free(tbdir);
+    }
     st->penalty = ft_penalty_new(ps, a->l2sp, a->ewc, a->fisher);
     if (a->resume_from_checkpoint) ft_run_resume(st, a->resume_from_checkpoint);
 
@@ -232,6 +236,7 @@ static void open_run(trainer *t)
                      a->max_length ? a->max_length : data->max_len);
     st->t_start = ft_now();
     t->tokens_at_start = st->tokens;
+    st->bar = ft_progress_new("steps", (double)st->global_step, (double)st->total_steps, a->quiet);
 }
 
 /* Forward and backward over micro-batch mb of epoch ep, gradients
@@ -333,7 +338,8 @@ static void finish(trainer *t, int stopped_early)
 {
     ft_run_state *st = &t->st;
     const ft_train_args *a = st->a;
-    if (isatty(STDERR_FILENO) && !a->quiet) fputs("\r\033[K", stderr);
+    ft_progress_end(st->bar);
+    st->bar = NULL;
     if (stopped_early) ft_warn("early stopping: no improvement in %d evaluations", a->early_stopping_patience);
     if (a->load_best_model_at_end && st->best_checkpoint) {
         ft_model_load_weights(st->m, st->best_checkpoint);
@@ -368,6 +374,8 @@ static void close_run(trainer *t)
     json_decref(t->st.log_history);
     free(t->st.best_checkpoint);
     if (t->st.log_file) fclose(t->st.log_file);
+    ft_progress_end(t->st.bar);
+    ft_tb_close(t->st.tb);
 }
 
 int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, const ft_train_args *a)
@@ -397,7 +405,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
                 t.last_ckpt = ft_run_save_checkpoint(st);
                 ft_run_rotate_checkpoints(st);
             }
-            progress(st);
+            progress(st, t.tokens_at_start);
             if (stop_signal) {
                 ft_warn("interrupted: checkpoint saved to %s; continue with --resume-from-checkpoint %s",
                         t.last_ckpt, t.last_ckpt);

@@ -40,7 +40,8 @@ typedef struct ft_train_args {
     int greater_is_better;              /* -1 = from the metric name */
     int early_stopping_patience;        /* 0 = off */
     double early_stopping_threshold;
-    const char *logging_dir;            /* NULL: output_dir */
+    const char *logging_dir;            /* NULL: output_dir (TensorBoard: output_dir/runs/DATE_HOST) */
+    int report_tensorboard;             /* --report-to tensorboard: event files in the logging dir */
     uint64_t seed;                      /* 42 */
     int drop_last, group_by_length;
     int max_length;                     /* pad batches to this; 0 = longest */

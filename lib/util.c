@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include "progress.h"
 #include "util.h"
 #include <errno.h>
 #include <signal.h>
@@ -49,6 +50,7 @@ void ft_die(const char *fmt, ...)
         ft_die_hook(msg);
     }
     fflush(stdout);
+    ft_progress_interrupt();
     fprintf(stderr, "%s: ", ft_prog);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -61,6 +63,7 @@ void ft_die(const char *fmt, ...)
 void ft_warn(const char *fmt, ...)
 {
     va_list ap;
+    ft_progress_interrupt();
     fprintf(stderr, "%s: ", ft_prog);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);

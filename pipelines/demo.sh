@@ -40,3 +40,9 @@ echo "demo: $(($(wc -l < "$OUT/fortunes.csv") - 1)) texts from fortunes-zh in $O
 
 DATA=$OUT/fortunes.csv LABELS=$OUT/labels.txt OUT=$OUT \
     "$here/case1-text-classification.sh"
+
+# The curves to look at, next to the model: training loss, eval loss and
+# accuracy per epoch (ft-plot draws train_log.jsonl with gnuplot).
+ft-plot -o "$OUT/curves.png" -o "$OUT/curves.svg" -m loss -m eval_loss -m eval_accuracy \
+    --title "demo: case 1 on fortunes-zh" "fine-tune=$OUT/model"
+echo "demo: curves in $OUT/curves.png and $OUT/curves.svg" >&2

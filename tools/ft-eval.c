@@ -36,6 +36,7 @@ static const char usage[] =
 "  --fisher-in FILE         online EWC: add gamma × this earlier Fisher\n"
 "  --ewc-gamma G            decay of the earlier Fisher (default 1)\n"
 "  --threads N              compute threads (OpenMP and OpenBLAS)\n"
+"  --quiet                  no progress bar (there is none when stderr is not a terminal)\n"
 "  --allow-tokenizer-mismatch  evaluate tokens whose stream header names another\n"
 "                           tokenizer than DIR's (refused by default)\n"
 "Generation metrics (--task seq2seq --references REFS GENERATED; no --model):\n"
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
     enum { O_MODEL = 256, O_TASK, O_EBS, O_PRED, O_THREADS, O_FOUT, O_FIN, O_GAMMA, O_REFS, O_TCOL,
-           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON, O_ADAPTER, O_MLM_P, O_ALLOW_TOK };
+           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON, O_ADAPTER, O_MLM_P, O_ALLOW_TOK, O_QUIET };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"task", 1, 0, O_TASK}, {"per-device-eval-batch-size", 1, 0, O_EBS},
         {"batch-size", 1, 0, O_EBS}, {"predictions", 1, 0, O_PRED}, {"output", 1, 0, 'o'},
@@ -61,12 +62,13 @@ int main(int argc, char **argv)
         {"no-exec", 0, 0, O_NOEXEC}, {"jobs", 1, 0, O_JOBS}, {"exec-timeout", 1, 0, O_XTIME},
         {"exec-memory-mb", 1, 0, O_XMEM}, {"python", 1, 0, O_PYTHON}, {"adapter", 1, 0, O_ADAPTER},
         {"mlm-probability", 1, 0, O_MLM_P}, {"allow-tokenizer-mismatch", 0, 0, O_ALLOW_TOK},
+        {"quiet", 0, 0, O_QUIET},
         {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
     const char *model = NULL, *task = NULL, *pred_path = NULL, *out_path = NULL;
     const char *fisher_out = NULL, *fisher_in = NULL, *adapter = NULL;
     double gamma = 1.0, mlm_p = 0.15;
-    int bs = 8, c, mlm_p_given = 0, allow_tok = 0;
+    int bs = 8, c, mlm_p_given = 0, allow_tok = 0, quiet = 0;
     const char *refs = NULL;
     ft_s2s_eval_opts so;
     ft_s2s_eval_opts_default(&so);
@@ -89,6 +91,7 @@ int main(int argc, char **argv)
         case O_XMEM: so.x.mem_mb = ft_parse_long("--exec-memory-mb", optarg, 16, 1 << 24); break;
         case O_PYTHON: so.x.python = optarg; break;
         case O_ADAPTER: adapter = optarg; break;
+        case O_QUIET: quiet = 1; break;
         case O_ALLOW_TOK: allow_tok = 1; break;
         case O_MLM_P: mlm_p = ft_parse_double("--mlm-probability", optarg, 1e-6, 1); mlm_p_given = 1; break;
         case 'h': fputs(usage, stdout); return 0;
@@ -136,7 +139,7 @@ int main(int argc, char **argv)
     ft_check_dataset_fits(m, ds, in);
     ft_writer *pw = NULL;
     if (pred_path) pw = ft_writer_open(pred_path, FT_FMT_AUTO, 0, ft_header_new("predictions", argc, argv));
-    json_t *r = ft_evaluate(m, ds, bs, "eval_", pw);
+    json_t *r = ft_evaluate(m, ds, bs, "eval_", pw, quiet);
     json_object_set_new(r, "eval_samples", json_integer((json_int_t)ds->n));
     if (fisher_in && !fisher_out) ft_die("--fisher-in needs --fisher-out FILE");
     if (fisher_out) {

@@ -5,6 +5,7 @@
 #include "lora.h"
 #include "model.h"
 #include "ops.h"
+#include "progress.h"
 #include "stream.h"
 #include "tokenizer.h"
 #include "util.h"
@@ -31,6 +32,7 @@ static const char usage[] =
 "  --text-column NAME (text)  --prefix TEXT\n"
 "  --max-length N            truncate tokenized text to N tokens (T5: 512; GPT-2: none)\n"
 "  -o FILE (default stdout)  --format jsonl|ft (jsonl on stdout)  --threads N\n"
+"  --quiet                   no progress bar (none either when stderr is not a terminal)\n"
 "  -h, --help\n";
 
 typedef struct { int64_t id; int32_t *ids; int n; } prompt;
@@ -69,7 +71,7 @@ int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
     enum { O_MODEL = 256, O_ADAPTER, O_MAXNEW, O_BS, O_BEAMS, O_LP, O_ES, O_NR, O_SAMPLE, O_TEMP,
-           O_TOPK, O_TOPP, O_SEED, O_REP, O_EOS, O_TEXTCOL, O_PREFIX, O_MAXLEN, O_FORMAT, O_THREADS };
+           O_TOPK, O_TOPP, O_SEED, O_REP, O_EOS, O_TEXTCOL, O_PREFIX, O_MAXLEN, O_FORMAT, O_THREADS, O_QUIET };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"adapter", 1, 0, O_ADAPTER}, {"max-new-tokens", 1, 0, O_MAXNEW},
         {"batch-size", 1, 0, O_BS}, {"num-beams", 1, 0, O_BEAMS}, {"length-penalty", 1, 0, O_LP},
@@ -78,10 +80,10 @@ int main(int argc, char **argv)
         {"top-k", 1, 0, O_TOPK}, {"top-p", 1, 0, O_TOPP}, {"seed", 1, 0, O_SEED},
         {"repetition-penalty", 1, 0, O_REP}, {"eos-token-id", 1, 0, O_EOS},
         {"text-column", 1, 0, O_TEXTCOL}, {"prefix", 1, 0, O_PREFIX}, {"max-length", 1, 0, O_MAXLEN},
-        {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS},
+        {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET},
         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *adapter = NULL, *outp = "-", *textcol = "text", *fmt = NULL, *prefix = "";
-    int bs = 8, c, maxlen = -1;
+    int bs = 8, c, maxlen = -1, quiet = 0;
     ft_gen_opts o;                          /* the one set of generation defaults */
     ft_gen_opts_default(&o, NULL);
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
@@ -106,6 +108,7 @@ int main(int argc, char **argv)
         case O_MAXLEN: maxlen = (int)ft_parse_long("--max-length", optarg, 1, 1 << 20); break;
         case O_FORMAT: fmt = optarg; break;
         case O_THREADS: ft_set_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
+        case O_QUIET: quiet = 1; break;
         case 'o': outp = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
@@ -146,6 +149,8 @@ int main(int argc, char **argv)
     prompt *batch = ft_xcalloc(bs, sizeof *batch);
     int nb = 0;
     long row = 0, first = 0;
+    /* the bar's ETA comes from the share of the input file read (none from a pipe) */
+    ft_progress *bar = ft_progress_new("records", 0, 0, quiet);
     while (ft_reader_next(r, &rec)) {
         prompt *p = &batch[nb];
         const ft_value *id = ft_record_get(&rec, "id");
@@ -180,9 +185,15 @@ int main(int argc, char **argv)
             if (p->ids[i] < 0 || (vocab && p->ids[i] >= vocab))
                 ft_reader_die(r, "token id %d outside the vocabulary of %ld", p->ids[i], vocab);
         row++;
-        if (++nb == bs) { flush(m, batch, nb, &o, first, w); first = row; nb = 0; }
+        if (++nb == bs) {
+            flush(m, batch, nb, &o, first, w);
+            first = row;
+            nb = 0;
+            ft_progress_update(bar, (double)row, ft_reader_fraction(r), NULL);
+        }
     }
     flush(m, batch, nb, &o, first, w);
+    ft_progress_end(bar);
     ft_writer_close(w);
     ft_reader_close(r);
     ft_record_free(&rec);

@@ -2,6 +2,7 @@
    Hugging Face's tokenizers would make them; or, with --decode, back. */
 #define _GNU_SOURCE
 #include "input.h"
+#include "progress.h"
 #include "stream.h"
 #include "tokenizer.h"
 #include "tok_unicode.h"
@@ -571,15 +572,23 @@ int main(int argc, char **argv)
     group_t *g = ft_xcalloc(1, sizeof *g);
     ft_encoding *enc = ft_xcalloc(GROUP, sizeof *enc), *tgt = ft_xcalloc(GROUP, sizeof *tgt);
     ft_record rec = {0}, out = {0};
+    ft_progress *bar = ft_progress_new("records", 0, 0, 0);
+    size_t before = 0;                           /* records in the files done */
     for (int f = 0; f < nfiles; f++) {
         ft_reader *r = ft_reader_open(files[f], FT_FMT_AUTO);
         while (1) {
-            if (g->n == GROUP) encode_group(&o, t, team, g, enc, tgt, &out, &k);
+            if (g->n == GROUP) {
+                encode_group(&o, t, team, g, enc, tgt, &out, &k);
+                double fr = ft_reader_fraction(r);   /* ETA from the share of the files read */
+                ft_progress_update(bar, (double)(before + ft_reader_count(r)), fr < 0 ? -1 : (f + fr) / nfiles, NULL);
+            }
             if (!read_one(&o, r, &rec, g)) break;
         }
+        before += ft_reader_count(r);
         encode_group(&o, t, team, g, enc, tgt, &out, &k);
         ft_reader_close(r);
     }
+    ft_progress_end(bar);
     ft_writer_close(k.out);
     if (k.shard_dir) {
         if (k.shard) ft_writer_close(k.shard);

@@ -60,6 +60,8 @@ static const char usage[] =
 "  --load-best-model-at-end  --metric-for-best-model NAME (loss)  --greater-is-better true|false\n"
 "  --early-stopping-patience N  --early-stopping-threshold X\n"
 "  --logging-strategy no|steps|epoch (steps)  --logging-steps N (500)  --logging-dir DIR\n"
+"  --report-to none|tensorboard|all (none)  TensorBoard event files in the logging dir\n"
+"                                (default OUTPUT/runs/DATE_HOST, as HF's)\n"
 "Continual learning (keep an earlier task while learning this one):\n"
 "  --l2sp LAMBDA                 penalty (LAMBDA/2)·Σ(θ−θ0)² towards the weights training starts from\n"
 "  --ewc LAMBDA --fisher FILE    EWC: (LAMBDA/2)·Σ F·(θ−θ0)², F from ft-eval --fisher-out\n"
@@ -77,8 +79,21 @@ enum {
     O_L2SP, O_EWC, O_FISHER, O_REPLAY, O_REPLAY_RATIO,
     O_LORA_R, O_LORA_ALPHA, O_LORA_DROPOUT, O_TARGETS, O_LORA_BIAS, O_MODULES_TO_SAVE, O_RSLORA,
     O_ADAPTER, O_TASK_LABELS, O_TASK_SAMPLING, O_TASK_TEMP, O_TASK_WEIGHTS, O_LABEL_SMOOTHING, O_MLM_P,
-    O_ALLOW_TOK
+    O_ALLOW_TOK, O_REPORT_TO
 };
+
+/* HF's --report_to: a list of integrations; ft has TensorBoard ("all" is it) */
+static int report_to(const char *s)
+{
+    int tb = 0;
+    char *list = ft_xstrdup(s), *save = NULL;
+    for (char *w = strtok_r(list, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
+        if (!strcmp(w, "tensorboard") || !strcmp(w, "all")) tb = 1;
+        else if (strcmp(w, "none")) ft_die("--report-to: '%s' is not supported (none, tensorboard, all)", w);
+    }
+    free(list);
+    return tb;
+}
 
 static enum ft_interval interval(const char *flag, const char *s)
 {
@@ -238,7 +253,7 @@ int main(int argc, char **argv)
         {"save-steps", 1, 0, O_SAVE_STEPS}, {"save-total-limit", 1, 0, O_SAVE_LIMIT},
         {"load-best-model-at-end", 0, 0, O_LOAD_BEST}, {"metric-for-best-model", 1, 0, O_METRIC},
         {"greater-is-better", 1, 0, O_GIB}, {"early-stopping-patience", 1, 0, O_PATIENCE},
-        {"early-stopping-threshold", 1, 0, O_THRESH}, {"logging-dir", 1, 0, O_LOG_DIR},
+        {"early-stopping-threshold", 1, 0, O_THRESH}, {"logging-dir", 1, 0, O_LOG_DIR}, {"report-to", 1, 0, O_REPORT_TO},
         {"logging-steps", 1, 0, O_LOG_STEPS}, {"logging-strategy", 1, 0, O_LOG_STRAT},
         {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS},
         {"resume-from-checkpoint", 1, 0, O_RESUME}, {"dataloader-drop-last", 0, 0, O_DROP_LAST},
@@ -313,6 +328,7 @@ int main(int argc, char **argv)
         case O_PATIENCE: a.early_stopping_patience = (int)ft_parse_long("--early-stopping-patience", optarg, 1, 1 << 20); break;
         case O_THRESH: a.early_stopping_threshold = ft_parse_double("--early-stopping-threshold", optarg, 0, 1e9); break;
         case O_LOG_DIR: a.logging_dir = optarg; break;
+        case O_REPORT_TO: a.report_tensorboard = report_to(optarg); break;
         case O_LOG_STEPS: a.logging_steps = ft_parse_long("--logging-steps", optarg, 1, __LONG_MAX__); break;
         case O_LOG_STRAT: a.logging_strategy = interval("--logging-strategy", optarg); break;
         case O_SEED: a.seed = (uint64_t)ft_parse_long("--seed", optarg, 0, __LONG_MAX__); break;
