@@ -4,6 +4,7 @@
 #   make demo       case 1 end to end on an embedded default data set
 #   make bench      side-by-side benchmarks against the Python peers
 #   make sanitize   build and run the tests under ASan+UBSan
+#   make fuzz       build the libFuzzer harnesses (fuzz/) and fuzz each for FUZZ_SECONDS
 #   make install PREFIX=/usr/local [DESTDIR=…]   tools, man pages, bash completion,
 #                   libft (static and shared), its public headers, ft.pc for pkg-config
 #   make deps       install the Debian packages ft needs that are missing (apt-get, as root)
@@ -23,7 +24,8 @@ CFLAGS  ?= $(OPT) -g
 BUILD   ?= build
 BIN     ?= bin
 BLAS_INC = $(firstword $(wildcard /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/$(shell gcc -dumpmachine)/openblas-openmp))
-ALL_CFLAGS = -std=gnu11 -Wall -Wextra -fopenmp -Ilib -I$(BUILD)/gen $(if $(BLAS_INC),-I$(BLAS_INC)) $(CFLAGS)
+BASE_CFLAGS = -std=gnu11 -Wall -Wextra -fopenmp -Ilib -I$(BUILD)/gen $(if $(BLAS_INC),-I$(BLAS_INC))
+ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 LDLIBS  = -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lprotobuf-c -lm -lpthread -fopenmp
 
 LIB_SRC   = $(sort $(wildcard lib/*.c))
@@ -109,7 +111,7 @@ $(BUILD)/lib $(BUILD)/gen $(BUILD)/tests $(BUILD)/ref $(BUILD)/bench $(BIN):
 # A fresh machine lacks packages: scripts/deps installs those whose probe
 # (header, command, module) fails, and only those; `make deps-dry-run` lists them.
 deps-check:
-	@scripts/deps build test
+	@scripts/deps build test fuzz
 
 deps:
 	scripts/deps
@@ -119,6 +121,7 @@ deps-dry-run:
 
 test: deps-check
 	$(MAKE) all
+	-$(MAKE) $(FUZZERS)
 	tests/run
 
 sanitize: deps-check
@@ -134,6 +137,52 @@ demo: deps-check
 bench: deps-check
 	$(MAKE) all
 	bench/run
+
+# ---- fuzzing: libFuzzer harnesses, one per input surface (fuzz/, docs/reliability.md) ----
+# The library is rebuilt with clang under the fuzzer's coverage and ASan+UBSan
+# in $(FUZZ_BUILD); `make test` replays the corpora and fuzzes each harness
+# briefly (tests/sh/fuzz.sh); `make fuzz` runs the long campaign.
+FUZZ_BUILD   = build-fuzz
+FUZZ_CC     ?= clang
+FUZZ_SECONDS ?= 120
+FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_NAMES   = stream stream_zstd text safetensors config adapter_config trainer_state \
+               tokenizer_json vocab_txt bpe_files spiece encode_bert encode_gpt2 encode_t5 encode_codet5
+FUZZERS      = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_SRC_tokenizer_json = fuzz/tokenizer_files.c
+FUZZ_DEF_tokenizer_json = -DTOK_FILE='"tokenizer.json"'
+FUZZ_SRC_vocab_txt      = fuzz/tokenizer_files.c
+FUZZ_DEF_vocab_txt      = -DTOK_FILE='"vocab.txt"'
+FUZZ_SRC_bpe_files      = fuzz/tokenizer_files.c
+FUZZ_DEF_bpe_files      = -DTOK_FILE='"vocab.json"' -DTOK_FILE2='"merges.txt"'
+FUZZ_SRC_spiece         = fuzz/tokenizer_files.c
+FUZZ_DEF_spiece         = -DTOK_FILE='"spiece.model"'
+FUZZ_SRC_encode_bert    = fuzz/encode.c
+FUZZ_DEF_encode_bert    = -DTOK_MODEL='"bert-base-chinese"'
+FUZZ_SRC_encode_gpt2    = fuzz/encode.c
+FUZZ_DEF_encode_gpt2    = -DTOK_MODEL='"gpt2"'
+FUZZ_SRC_encode_t5      = fuzz/encode.c
+FUZZ_DEF_encode_t5      = -DTOK_MODEL='"t5-small"'
+FUZZ_SRC_encode_codet5  = fuzz/encode.c
+FUZZ_DEF_encode_codet5  = -DTOK_MODEL='"codet5-base"'
+
+ifneq ($(BUILD),$(FUZZ_BUILD))
+$(FUZZ_BUILD)/libft.a: $(LIB_SRC) $(wildcard lib/*.h)
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT="-O1 -gline-tables-only -Wno-pass-failed -Wno-unknown-pragmas -fsanitize=fuzzer-no-link $(FUZZ_SAN)" $@
+endif
+
+$(FUZZ_BUILD)/fuzz_%: $(wildcard fuzz/*.c fuzz/*.h) $(FUZZ_BUILD)/libft.a
+	$(FUZZ_CC) $(BASE_CFLAGS:$(BUILD)/gen=$(FUZZ_BUILD)/gen) -O1 -g -Ifuzz -fsanitize=fuzzer $(FUZZ_SAN) $(FUZZ_DEF_$*) \
+	    $(or $(FUZZ_SRC_$*),fuzz/$*.c) fuzz/fuzz.c $(FUZZ_BUILD)/libft.a $(LDLIBS) -o $@
+
+fuzz-deps:
+	@scripts/deps fuzz
+
+fuzz-build: fuzz-deps
+	-$(MAKE) $(FUZZERS)
+
+fuzz: fuzz-build
+	fuzz/run -t $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 install: install-tools install-lib
 
@@ -158,6 +207,7 @@ install-lib: $(BUILD)/libft.a $(SHLIB) scripts/ft.pc.in
 	    -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LDLIBS)|' scripts/ft.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/ft.pc
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
 
-.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench install install-tools install-lib clean
+.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench install install-tools install-lib clean \
+        fuzz fuzz-deps fuzz-build

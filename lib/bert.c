@@ -88,6 +88,12 @@ static void bert_config_read(const ft_config *cfg, ft_bert_config *bc)
     if (bc->num_layers < 0 || bc->intermediate_size <= 0 || bc->vocab_size <= 0 ||
         bc->max_position <= 0 || bc->type_vocab_size <= 0)
         ft_die("%s: bad BERT dimensions", cfg->path);
+    double C = bc->hidden_size, F = bc->intermediate_size;
+    char dims[160];
+    snprintf(dims, sizeof dims, "hidden_size %d, intermediate_size %d, %d layers, vocab_size %d",
+             bc->hidden_size, bc->intermediate_size, bc->num_layers, bc->vocab_size);
+    ft_config_check_size(cfg, ((double)bc->vocab_size + bc->max_position + bc->type_vocab_size) * C +
+                              bc->num_layers * (4 * C * C + 2 * C * F), dims);
 }
 
 /* ---- parameters ---- */

@@ -12,6 +12,7 @@
  * Every Conv1D goes through the LoRA hooks (lora.h).  Activations live in one
  * arena sized for B×T tokens; the backward walks the layers in reverse. */
 #include "gpt2.h"
+#include <limits.h>
 #include "lora.h"
 #include "model_impl.h"
 #include "ops.h"
@@ -53,8 +54,8 @@ static void gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc)
     gc->n_embd = (int)ft_config_int(cfg, "n_embd", 768);
     gc->n_layer = (int)ft_config_int(cfg, "n_layer", 12);
     gc->n_head = (int)ft_config_int(cfg, "n_head", 12);
-    json_t *ni = json_object_get(cfg->json, "n_inner");
-    gc->n_inner = ni && json_is_integer(ni) ? (int)json_integer_value(ni) : 4 * gc->n_embd;
+    /* n_inner null or absent: 4 × n_embd (-1, refused below, if that overflows) */
+    gc->n_inner = (int)ft_config_int(cfg, "n_inner", gc->n_embd <= INT_MAX / 4 ? 4 * gc->n_embd : -1);
     gc->n_positions = (int)ft_config_int(cfg, "n_positions", 1024);
     json_t *e;
     e = json_object_get(cfg->json, "eos_token_id");
@@ -79,6 +80,12 @@ static void gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc)
         ft_die("%s: n_embd %d is not a multiple of n_head %d", cfg->path, gc->n_embd, gc->n_head);
     if (gc->n_layer < 0 || gc->n_inner <= 0 || gc->vocab_size <= 0 || gc->n_positions <= 0)
         ft_die("%s: bad GPT-2 dimensions", cfg->path);
+    double C = gc->n_embd, F = gc->n_inner;
+    char dims[160];
+    snprintf(dims, sizeof dims, "n_embd %d, n_inner %d, %d layers, vocab_size %d",
+             gc->n_embd, gc->n_inner, gc->n_layer, gc->vocab_size);
+    ft_config_check_size(cfg, ((double)gc->vocab_size + gc->n_positions) * C +
+                              gc->n_layer * (4 * C * C + 2 * C * F), dims);
 }
 
 const ft_gpt2_config *ft_gpt2_cfg(const ft_model *m) { return &((const gpt2 *)m->impl)->c; }

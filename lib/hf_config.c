@@ -2,6 +2,8 @@
 #include "hf_config.h"
 #include "util.h"
 #include <errno.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,8 +79,17 @@ long ft_config_int(const ft_config *c, const char *key, long def)
 {
     json_t *v = json_object_get(c->json, key);
     if (!v || json_is_null(v)) return def;
-    if (json_is_integer(v)) return (long)json_integer_value(v);
-    if (json_is_real(v) && json_real_value(v) == (long)json_real_value(v)) return (long)json_real_value(v);
+    /* every integer a model reads is an int: a larger one is refused, not wrapped */
+    if (json_is_integer(v)) {
+        json_int_t x = json_integer_value(v);
+        if (x < INT_MIN || x > INT_MAX) ft_die("%s: \"%s\" %lld is out of range", what(c), key, (long long)x);
+        return (long)x;
+    }
+    if (json_is_real(v)) {
+        double x = json_real_value(v);
+        if (!(x >= INT_MIN && x <= INT_MAX)) ft_die("%s: \"%s\" %g is out of range", what(c), key, x);
+        if (x == (long)x) return (long)x;
+    }
     ft_die("%s: \"%s\" must be an integer", what(c), key);
 }
 
@@ -104,6 +115,15 @@ const char *ft_config_str(const ft_config *c, const char *key, const char *def)
     if (!v || json_is_null(v)) return def;
     if (json_is_string(v)) return json_string_value(v);
     ft_die("%s: \"%s\" must be a string", what(c), key);
+}
+
+void ft_config_check_size(const ft_config *c, double nparams, const char *dims)
+{
+    double have = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    double need = nparams * 8;      /* weights and gradients, f32 each */
+    if (!(need <= have))
+        ft_die("%s: %s: the model would have %.3g parameters (%.3g GB of weights and gradients), "
+               "more than this machine's %.3g GB of memory", what(c), dims, nparams, need / 1e9, have / 1e9);
 }
 
 long ft_config_req_int(const ft_config *c, const char *key)

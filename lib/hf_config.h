@@ -24,6 +24,10 @@ long ft_config_int(const ft_config *c, const char *key, long def);
 double ft_config_num(const ft_config *c, const char *key, double def);
 const char *ft_config_str(const ft_config *c, const char *key, const char *def);
 int ft_config_bool(const ft_config *c, const char *key, int def);
+/* Refuses, before anything is allocated, a config whose model of nparams
+   parameters would not fit in this machine's memory (a config.json with
+   hidden_size 1e9); dims names the sizes in the message. */
+void ft_config_check_size(const ft_config *c, double nparams, const char *dims);
 /* Dies if the key is absent. */
 long ft_config_req_int(const ft_config *c, const char *key);
 

@@ -189,7 +189,7 @@ static ft_value *typed_tensor(ft_arena *a, json_t *j, const char **err)
 {
     json_t *dt = json_object_get(j, "dtype"), *sh = json_object_get(j, "shape"),
            *data = json_object_get(j, "data");
-    if (json_object_size(j) != 3 || !json_is_string(dt) || !json_is_array(sh) || !data)
+    if (json_object_size(j) != 3 || !json_is_string(dt) || !json_is_array(sh) || !json_is_array(data))
         return NULL;
     int d = ft_dtype_stream_parse(json_string_value(dt), json_string_length(dt));
     if (d < 0) { *err = "unknown tensor dtype"; return NULL; }
@@ -197,9 +197,16 @@ static ft_value *typed_tensor(ft_arena *a, json_t *j, const char **err)
     v->t.dtype = (ft_dtype)d;
     v->t.ndim = (int)json_array_size(sh);
     if (v->t.ndim > FT_TENSOR_MAX_DIMS) { *err = "tensor has too many dimensions"; return NULL; }
-    for (int i = 0; i < v->t.ndim; i++) v->t.shape[i] = json_integer_value(json_array_get(sh, i));
-    int64_t n = ft_tensor_numel(&v->t), idx = 0;
-    v->t.data = ft_arena_alloc(a, n * ft_dtype_size(v->t.dtype));
+    for (int i = 0; i < v->t.ndim; i++) {
+        json_t *d = json_array_get(sh, i);
+        if (!json_is_integer(d)) { *err = "tensor shape is not a list of integers"; return NULL; }
+        v->t.shape[i] = json_integer_value(d);
+    }
+    int64_t n, bytes, idx = 0;
+    if (ft_shape_size(v->t.dtype, v->t.ndim, v->t.shape, &n, &bytes) < 0) {
+        *err = "tensor shape is negative or too large (its byte size overflows)";
+        return NULL;
+    }
     int64_t count_shape[FT_TENSOR_MAX_DIMS];
     int is_float = 0;
     int nd = json_array_size(data) ? numeric_shape(data, count_shape, 0, &is_float) : 1;
@@ -207,13 +214,26 @@ static ft_value *typed_tensor(ft_arena *a, json_t *j, const char **err)
     for (int i = 0; i < nd && json_array_size(data); i++) got *= count_shape[i];
     if (!json_array_size(data)) got = 0;
     if (nd < 0 || got != n) { *err = "tensor data does not match its shape"; return NULL; }
+    /* allocated only once the data is known to hold n numbers */
+    v->t.data = ft_arena_alloc(a, (size_t)bytes);
     fill_tensor(data, &v->t, &idx);
     return v;
 }
 
+static ft_value *from_json(ft_arena *a, json_t *j, int depth, const char **err);
+
 ft_value *ft_value_from_json(ft_arena *a, json_t *j, const char **err)
 {
+    return from_json(a, j, 0, err);
+}
+
+static ft_value *from_json(ft_arena *a, json_t *j, int depth, const char **err)
+{
     ft_value *v;
+    if (depth > FT_VALUE_MAX_DEPTH && (json_is_array(j) || json_is_object(j))) {
+        *err = "nested deeper than " FT_STR(FT_VALUE_MAX_DEPTH) " lists/objects (the most an ft stream carries)";
+        return NULL;
+    }
     switch (json_typeof(j)) {
     case JSON_NULL: return ft_value_new(a, FT_V_NIL);
     case JSON_TRUE: case JSON_FALSE:
@@ -260,7 +280,7 @@ ft_value *ft_value_from_json(ft_arena *a, json_t *j, const char **err)
         v->arr.n = json_array_size(j);
         v->arr.items = ft_arena_alloc(a, v->arr.n * sizeof *v->arr.items);
         for (size_t i = 0; i < v->arr.n; i++)
-            if (!(v->arr.items[i] = ft_value_from_json(a, json_array_get(j, i), err))) return NULL;
+            if (!(v->arr.items[i] = from_json(a, json_array_get(j, i), depth + 1, err))) return NULL;
         return v;
     }
     case JSON_OBJECT: {
@@ -276,7 +296,7 @@ ft_value *ft_value_from_json(ft_arena *a, json_t *j, const char **err)
             ft_field *f = &v->map.fields[i++];
             f->klen = strlen(key);
             f->key = ft_arena_strdup(a, key, f->klen);
-            if (!(f->val = ft_value_from_json(a, val, err))) return NULL;
+            if (!(f->val = from_json(a, val, depth + 1, err))) return NULL;
         }
         return v;
     }

@@ -428,52 +428,64 @@ void ft_lora_load_weights(ft_model *m, const char *dir)
     free(p);
 }
 
-ft_lora *ft_lora_load(ft_model *m, const char *dir)
+/* "a,b,c" from a JSON string or list of strings; NULL when absent. */
+static char *comma_list(const char *p, const char *key, json_t *v)
 {
-    char *p = ft_xasprintf("%s/adapter_config.json", dir);
+    if (!v || json_is_null(v)) return NULL;
+    if (json_is_string(v)) return ft_xstrdup(json_string_value(v));
+    if (!json_is_array(v)) ft_die("%s: %s must be a string or a list of strings", p, key);
+    char *list = NULL;
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x) {
+        if (!json_is_string(x)) ft_die("%s: %s[%zu] is not a string", p, key, i);
+        char *t = ft_xasprintf("%s%s%s", list ? list : "", list ? "," : "", json_string_value(x));
+        free(list);
+        list = t;
+    }
+    return list;
+}
+
+void ft_lora_config_read(const char *p, ft_lora_config *c, char **base_model)
+{
     json_error_t e;
     json_t *j = json_load_file(p, 0, &e);
     if (!j) ft_die("%s:%d: %s", p, e.line, e.text);
+    if (!json_is_object(j)) ft_die("%s: not a JSON object", p);
     const char *pt = json_string_value(json_object_get(j, "peft_type"));
     if (pt && strcmp(pt, "LORA")) ft_die("%s: peft_type %s is not LORA", p, pt);
-    ft_lora_config c;
-    ft_lora_config_default(&c);
+    ft_lora_config_default(c);
     json_t *v;
-    if ((v = json_object_get(j, "r")) && json_is_integer(v)) c.r = (int)json_integer_value(v);
-    if ((v = json_object_get(j, "lora_alpha")) && json_is_number(v)) c.alpha = (float)json_number_value(v);
-    if ((v = json_object_get(j, "lora_dropout")) && json_is_number(v)) c.dropout = (float)json_number_value(v);
-    if ((v = json_object_get(j, "use_rslora")) && json_is_true(v)) c.use_rslora = 1;
+    if ((v = json_object_get(j, "r")) && json_is_integer(v)) {
+        /* PEFT's r is a small rank; a huge one would only size allocations */
+        if (json_integer_value(v) < 1 || json_integer_value(v) > 65536)
+            ft_die("%s: r %lld is not a rank between 1 and 65536", p, (long long)json_integer_value(v));
+        c->r = (int)json_integer_value(v);
+    }
+    if ((v = json_object_get(j, "lora_alpha")) && json_is_number(v)) c->alpha = (float)json_number_value(v);
+    if ((v = json_object_get(j, "lora_dropout")) && json_is_number(v)) c->dropout = (float)json_number_value(v);
+    if ((v = json_object_get(j, "use_rslora")) && json_is_true(v)) c->use_rslora = 1;
     const char *bias = json_string_value(json_object_get(j, "bias"));
-    if (bias && (int)(c.bias = ft_lora_bias_parse(bias)) < 0) ft_die("%s: bias \"%s\" unknown", p, bias);
+    if (bias && (int)(c->bias = ft_lora_bias_parse(bias)) < 0) ft_die("%s: bias \"%s\" unknown", p, bias);
     if (json_object_size(json_object_get(j, "rank_pattern")) || json_object_size(json_object_get(j, "alpha_pattern")))
         ft_die("%s: rank_pattern / alpha_pattern are not supported", p);
     if ((v = json_object_get(j, "use_dora")) && json_is_true(v)) ft_die("%s: DoRA is not supported", p);
-    char *targets = NULL, *save = NULL;
-    v = json_object_get(j, "target_modules");
-    if (json_is_string(v)) targets = ft_xstrdup(json_string_value(v));
-    else if (json_is_array(v)) {
-        size_t i; json_t *x;
-        json_array_foreach(v, i, x) {
-            char *t = ft_xasprintf("%s%s%s", targets ? targets : "", targets ? "," : "", json_string_value(x));
-            free(targets); targets = t;
-        }
-    }
-    v = json_object_get(j, "modules_to_save");
-    if (json_is_array(v)) {
-        size_t i; json_t *x;
-        json_array_foreach(v, i, x) {
-            char *t = ft_xasprintf("%s%s%s", save ? save : "", save ? "," : "", json_string_value(x));
-            free(save); save = t;
-        }
-    }
-    c.target_modules = targets;
-    c.modules_to_save = save;
-    ft_lora *lo = ft_lora_attach(m, &c, 0);
+    c->target_modules = comma_list(p, "target_modules", json_object_get(j, "target_modules"));
+    c->modules_to_save = comma_list(p, "modules_to_save", json_object_get(j, "modules_to_save"));
     const char *base = json_string_value(json_object_get(j, "base_model_name_or_path"));
-    if (base) lo->base_model = ft_xstrdup(base);
-    free(targets);
-    free(save);
+    *base_model = base ? ft_xstrdup(base) : NULL;
     json_decref(j);
+}
+
+ft_lora *ft_lora_load(ft_model *m, const char *dir)
+{
+    char *p = ft_xasprintf("%s/adapter_config.json", dir), *base;
+    ft_lora_config c;
+    ft_lora_config_read(p, &c, &base);
+    ft_lora *lo = ft_lora_attach(m, &c, 0);
+    lo->base_model = base;
+    free((char *)c.target_modules);
+    free((char *)c.modules_to_save);
     free(p);
     ft_lora_load_weights(m, dir);
     return lo;

@@ -35,6 +35,10 @@ typedef struct ft_lora_config {
 
 void ft_lora_config_default(ft_lora_config *c);
 int ft_lora_bias_parse(const char *s);        /* -1 if unknown */
+/* Reads a PEFT adapter_config.json at path into c (target_modules and
+   modules_to_save malloc'd, the caller frees them) and *base_model (its
+   base_model_name_or_path, malloc'd, or NULL).  Dies "PATH: reason". */
+void ft_lora_config_read(const char *path, ft_lora_config *c, char **base_model);
 
 typedef struct ft_lora_layer {
     char *module;               /* "transformer.h.0.attn.c_attn" */

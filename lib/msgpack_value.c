@@ -140,10 +140,15 @@ static int unpack_tensor(ft_arena *a, const msgpack_object *o, ft_value *v, cons
     for (int i = 0; i < v->t.ndim; i++) {
         const msgpack_object *s = &sh->via.array.ptr[i];
         if (s->type != MSGPACK_OBJECT_POSITIVE_INTEGER) { *err = "tensor with a bad shape"; return -1; }
+        if (s->via.u64 > INT64_MAX) { *err = "tensor shape too large (its byte size overflows)"; return -1; }
         v->t.shape[i] = (int64_t)s->via.u64;
     }
-    size_t bytes = ft_tensor_numel(&v->t) * ft_dtype_size(v->t.dtype);
-    if (bytes != data->via.bin.size) { *err = "tensor data size does not match its shape"; return -1; }
+    int64_t bytes;
+    if (ft_shape_size(v->t.dtype, v->t.ndim, v->t.shape, NULL, &bytes) < 0) {
+        *err = "tensor shape too large (its byte size overflows)";
+        return -1;
+    }
+    if ((uint64_t)bytes != data->via.bin.size) { *err = "tensor data size does not match its shape"; return -1; }
     v->t.data = ft_arena_alloc(a, bytes);
     memcpy(v->t.data, data->via.bin.ptr, bytes);
     return 1;

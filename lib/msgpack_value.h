@@ -11,4 +11,10 @@ void ft_pack_json(msgpack_packer *pk, json_t *j);
 /* Returns NULL and sets *err if the object is not a valid ft value. */
 ft_value *ft_unpack_value(ft_arena *a, const msgpack_object *o, const char **err);
 json_t *ft_unpack_json(const msgpack_object *o);
+/* Length of the msgpack object at the start of buf[0..n): 1 with *len set
+   when it is complete, 0 when more bytes are needed, -1 when it is not
+   msgpack or nests more than FT_MSGPACK_MAX_DEPTH containers (the most
+   msgpack-c's unpacker accepts).  Allocates nothing. */
+#define FT_MSGPACK_MAX_DEPTH 32
+int ft_msgpack_frame(const void *buf, size_t n, size_t *len);
 #endif

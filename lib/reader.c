@@ -101,28 +101,31 @@ void ft_reader_expect_stream(ft_reader *r, const char *kind)
 static int next_frame(ft_reader *r, const char **bytes, size_t *nbytes)
 {
     const char *p;
-    size_t want = 4096;
+    size_t want = 4096, len = 0;
     for (;;) {
         size_t avail = ft_input_peek(r->in, &p, want);
         if (avail == 0) return 0;
-        size_t off = 0;
-        msgpack_unpack_return ret = msgpack_unpack_next(&r->unp, p, avail, &off);
-        if (ret == MSGPACK_UNPACK_SUCCESS) {
-            *bytes = p;
-            *nbytes = off;
-            ft_input_skip(r->in, off);
-            return 1;
-        }
-        if (ret == MSGPACK_UNPACK_CONTINUE) {
-            if (avail < want)       /* EOF inside a frame */
-                ft_die("%s: truncated stream after %zu records (EOF inside a frame)",
-                       ft_input_name(r->in), r->count);
-            want = avail * 2;
-            continue;
-        }
-        ft_die("%s: corrupt frame after record %zu (not valid msgpack)", ft_input_name(r->in),
-               r->count);
+        int got = ft_msgpack_frame(p, avail, &len);
+        if (got > 0) break;
+        if (got < 0)
+            ft_die("%s: corrupt frame after record %zu (not valid msgpack, or nested over %d levels)",
+                   ft_input_name(r->in), r->count, FT_MSGPACK_MAX_DEPTH);
+        if (avail < want)       /* EOF inside a frame */
+            ft_die("%s: truncated stream after %zu records (EOF inside a frame)",
+                   ft_input_name(r->in), r->count);
+        if (avail >= FT_STREAM_MAX_FRAME)
+            ft_die("%s: frame after record %zu is over %zu MiB (corrupt, or not an ft stream)",
+                   ft_input_name(r->in), r->count, FT_STREAM_MAX_FRAME >> 20);
+        want = avail * 2;
     }
+    /* complete and every count backed by bytes: msgpack-c allocates little */
+    size_t off = 0;
+    if (msgpack_unpack_next(&r->unp, p, len, &off) != MSGPACK_UNPACK_SUCCESS || off != len)
+        ft_die("%s: corrupt frame after record %zu (not valid msgpack)", ft_input_name(r->in), r->count);
+    *bytes = p;
+    *nbytes = len;
+    ft_input_skip(r->in, len);
+    return 1;
 }
 
 static void read_stream_header(ft_reader *r)

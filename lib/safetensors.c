@@ -12,10 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const struct { const char *name; enum ft_dtype d; int size; } dtypes[] = {
-    { "F32", FT_F32, 4 }, { "F16", FT_F16, 2 }, { "BF16", FT_BF16, 2 }, { "F64", FT_F64, 8 },
-    { "I64", FT_I64, 8 }, { "I32", FT_I32, 4 }, { "I16", FT_I16, 2 }, { "I8", FT_I8, 1 },
-    { "U8", FT_U8, 1 }, { "BOOL", FT_BOOL, 1 },
+/* element sizes: ft_dtype_size (tensor.c) */
+static const struct { const char *name; enum ft_dtype d; } dtypes[] = {
+    { "F32", FT_F32 }, { "F16", FT_F16 }, { "BF16", FT_BF16 }, { "F64", FT_F64 },
+    { "I64", FT_I64 }, { "I32", FT_I32 }, { "I16", FT_I16 }, { "I8", FT_I8 },
+    { "U8", FT_U8 }, { "BOOL", FT_BOOL },
 };
 
 const char *ft_dtype_name(enum ft_dtype d)
@@ -81,13 +82,6 @@ uint16_t ft_f32_to_f16(float f)
 
 /* ---- reader ---- */
 
-static int dtype_size(enum ft_dtype d)
-{
-    for (size_t i = 0; i < sizeof dtypes / sizeof *dtypes; i++)
-        if (dtypes[i].d == d) return dtypes[i].size;
-    return 0;
-}
-
 static enum ft_dtype parse_dtype(const char *s)
 {
     for (size_t i = 0; i < sizeof dtypes / sizeof *dtypes; i++)
@@ -120,7 +114,7 @@ ft_st_file *ft_st_open(const char *path)
 
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = hlen << 8 | ((unsigned char *)map)[i];
-    if (hlen > size - 8 || hlen > 100u << 20)
+    if (hlen > size - 8 || hlen > FT_ST_MAX_HEADER)
         ft_die("%s: not a safetensors file (header length %llu)", path, (unsigned long long)hlen);
     json_error_t err;
     json_t *hdr = json_loadb((const char *)map + 8, hlen, JSON_REJECT_DUPLICATES, &err);
@@ -160,22 +154,23 @@ ft_st_file *ft_st_open(const char *path)
         t->dtype = parse_dtype(json_string_value(dt));
         if (json_array_size(sh) > 8) ft_die("%s: tensor %s: too many dimensions", path, key);
         t->ndim = (int)json_array_size(sh);
-        t->numel = 1;
         for (int d = 0; d < t->ndim; d++) {
             json_t *x = json_array_get(sh, d);
             if (!json_is_integer(x) || json_integer_value(x) < 0)
                 ft_die("%s: tensor %s: bad shape", path, key);
             t->shape[d] = json_integer_value(x);
-            t->numel *= (size_t)t->shape[d];
         }
+        int64_t numel, nbytes;
+        if (ft_shape_size(t->dtype, t->ndim, t->shape, &numel, &nbytes) < 0)
+            ft_die("%s: tensor %s: shape too large (its byte size overflows)", path, key);
+        t->numel = (size_t)numel;
         json_t *b = json_array_get(off, 0), *e = json_array_get(off, 1);
         if (!json_is_integer(b) || !json_is_integer(e) || json_integer_value(b) < 0 ||
             json_integer_value(e) < json_integer_value(b) || (size_t)json_integer_value(e) > data_size)
             ft_die("%s: tensor %s: data_offsets outside the file", path, key);
         t->begin = (size_t)json_integer_value(b);
         t->end = (size_t)json_integer_value(e);
-        int es = dtype_size(t->dtype);
-        if (es && t->end - t->begin != t->numel * es)
+        if (ft_dtype_size(t->dtype) && t->end - t->begin != (size_t)nbytes)
             ft_die("%s: tensor %s: %zu bytes for %zu %s elements", path, key,
                    t->end - t->begin, t->numel, json_string_value(dt));
     }

@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include "tensor.h"
 
+/* The safetensors crate's MAX_HEADER_SIZE: a longer header is refused. */
+#define FT_ST_MAX_HEADER 100000000
+
 
 typedef struct ft_st_tensor {
     char *name;

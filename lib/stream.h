@@ -12,6 +12,14 @@
    dtypes; version 1 streams (every tensor {dtype, shape, data}) still read. */
 #define FT_STREAM_VERSION 2
 #define FT_STREAM_VERSION_MIN 1
+/* Limits a reader enforces (docs/stream-format.md): a frame is at most
+   FT_STREAM_MAX_FRAME bytes; a field's value nests at most FT_VALUE_MAX_DEPTH
+   lists/maps (msgpack-c's unpacker stops at 32 levels: record map + 24 + a
+   tensor's 2 stay below it, so whatever ft writes it reads back). */
+#define FT_STREAM_MAX_FRAME ((size_t)1 << 30)
+#define FT_VALUE_MAX_DEPTH 24
+#define FT_STR_(x) #x
+#define FT_STR(x) FT_STR_(x)
 
 /* ---- reading ---- */
 typedef struct ft_reader ft_reader;

@@ -17,6 +17,7 @@
  * Activations come from one arena sized for (B, Ts, Tt); the backward walks
  * the blocks in reverse, accumulating into params.grad. */
 #include "t5.h"
+#include <limits.h>
 #include "checkpoint.h"
 #include "model_impl.h"
 #include "ops.h"
@@ -91,6 +92,15 @@ static void t5_config_read(const ft_config *cfg, ft_t5_config *tc)
     if (tc->d_model <= 0 || tc->d_kv <= 0 || tc->d_ff <= 0 || tc->num_heads <= 0 || tc->vocab_size <= 0 ||
         tc->num_layers < 1 || tc->num_decoder_layers < 1 || tc->num_buckets < 2 || tc->max_distance < 2)
         ft_die("%s: bad T5 dimensions", cfg->path);
+    double C = tc->d_model, I = (double)tc->num_heads * tc->d_kv, F = tc->d_ff * (tc->gated ? 2.0 : 1.0);
+    if (I > INT_MAX) ft_die("%s: num_heads %d × d_kv %d is out of range", cfg->path, tc->num_heads, tc->d_kv);
+    char dims[160];
+    snprintf(dims, sizeof dims, "d_model %d, d_kv %d, num_heads %d, d_ff %d, %d+%d layers, vocab_size %d",
+             tc->d_model, tc->d_kv, tc->num_heads, tc->d_ff, tc->num_layers, tc->num_decoder_layers,
+             tc->vocab_size);
+    ft_config_check_size(cfg, (double)tc->vocab_size * C * (tc->tie ? 1 : 2) +
+                              tc->num_layers * (4 * C * I + 2 * C * F) +
+                              tc->num_decoder_layers * (8 * C * I + 2 * C * F), dims);
 }
 
 const ft_t5_config *ft_t5_get_config(const ft_model *m) { return &((const t5 *)m->impl)->c; }

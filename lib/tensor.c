@@ -22,6 +22,18 @@ int64_t ft_tensor_numel(const ft_tensor *t)
     return n;
 }
 
+int ft_shape_size(ft_dtype d, int ndim, const int64_t *shape, int64_t *numel, int64_t *bytes)
+{
+    if (ndim < 0 || ndim > FT_TENSOR_MAX_DIMS) return -1;
+    int64_t n = 1, b;
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] < 0 || __builtin_mul_overflow(n, shape[i], &n)) return -1;
+    if (__builtin_mul_overflow(n, (int64_t)ft_dtype_size(d), &b)) return -1;
+    if (numel) *numel = n;
+    if (bytes) *bytes = b;
+    return 0;
+}
+
 double ft_tensor_get(const ft_tensor *t, int64_t i)
 {
     /* memcpy: stream data need not be aligned. */

@@ -23,6 +23,11 @@ const char *ft_dtype_stream_name(ft_dtype d); /* "i32", "bf16", ...; NULL if not
 int ft_dtype_stream_parse(const char *s, size_t n); /* -1 if unknown */
 size_t ft_dtype_size(ft_dtype d);
 int64_t ft_tensor_numel(const ft_tensor *t);
+/* Element count and byte size of a dtype × shape, checked: -1 when ndim is out
+   of range, a dimension is negative, or a product overflows int64 (a shape
+   [2^62 + 32] of i32 must not wrap to 128 bytes).  Every reader of a shape
+   from outside (streams, JSON input, safetensors) goes through here. */
+int ft_shape_size(ft_dtype d, int ndim, const int64_t *shape, int64_t *numel, int64_t *bytes);
 
 /* Element i as a double (any dtype); used by printers and converters. */
 double ft_tensor_get(const ft_tensor *t, int64_t i);

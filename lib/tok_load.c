@@ -513,7 +513,7 @@ static void finish(ft_tokenizer *t)
         t->n_added = k;
         ft_tok_scratch_free(sc);
     }
-    qsort(t->added, t->n_added, sizeof *t->added, added_cmp);
+    if (t->n_added) qsort(t->added, t->n_added, sizeof *t->added, added_cmp);   /* qsort(NULL, 0): UB */
     for (int i = 0; i < t->n_added; i++) t->added_first[(unsigned char)t->added[i].s[0]] = 1;
     t->is_special = ft_xcalloc(t->vocab.n_ids + 1, 1);
     for (int i = 0; i < t->n_added; i++) if (t->added[i].special && t->added[i].id < t->vocab.n_ids) t->is_special[t->added[i].id] = 1;

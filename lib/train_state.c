@@ -177,10 +177,15 @@ void ft_run_resume(ft_run_state *st, const char *dir)
         free(p);
     }
     p = ft_xasprintf("%s/trainer_state.json", dir);
-    json_error_t e;
-    json_t *s = json_load_file(p, 0, &e);
-    if (!s) ft_die("%s:%d: %s", p, e.line, e.text);
+    ft_run_state_read(st, p);
     free(p);
+}
+
+void ft_run_state_read(ft_run_state *st, const char *path)
+{
+    json_error_t e;
+    json_t *s = json_load_file(path, 0, &e);
+    if (!s) ft_die("%s:%d: %s", path, e.line, e.text);
     st->global_step = (long)json_integer_value(json_object_get(s, "global_step"));
     st->m->step = (uint64_t)json_integer_value(json_object_get(s, "ft_model_step"));
     st->patience_left = (int)json_integer_value(json_object_get(s, "ft_patience_left"));

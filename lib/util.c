@@ -37,9 +37,18 @@ void ft_out_abort_all(void)
         if (open_outs[i] && open_outs[i]->tmp) unlink(open_outs[i]->tmp);
 }
 
+void (*ft_die_hook)(const char *msg);
+
 void ft_die(const char *fmt, ...)
 {
     va_list ap;
+    if (ft_die_hook) {
+        char msg[1024];
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        ft_die_hook(msg);
+    }
     fflush(stdout);
     ft_progress_interrupt();
     fprintf(stderr, "%s: ", ft_prog);

@@ -15,6 +15,10 @@ void ft_set_prog(const char *argv0);
    here so that half-written outputs registered below are removed first. */
 __attribute__((noreturn, format(printf, 1, 2))) void ft_die(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void ft_warn(const char *fmt, ...);
+/* Fuzz harnesses (fuzz/) turn fatal errors into rejected inputs: when set,
+   ft_die passes the message here instead of printing it and exiting.  The
+   hook must not return (it longjmps back into the harness). */
+extern void (*ft_die_hook)(const char *msg);
 
 void *ft_xmalloc(size_t n);
 void *ft_xcalloc(size_t count, size_t size);

@@ -1,0 +1,23 @@
+/* Harness: a checkpoint's trainer_state.json, read as
+   --resume-from-checkpoint reads it. */
+#include "fuzz.h"
+#include "model.h"
+#include "train_state.h"
+#include <jansson.h>
+#include <stdlib.h>
+
+static void read_state(const char *path)
+{
+    ft_model m = {0};
+    ft_run_state st = {0};
+    st.m = &m;
+    ft_run_state_read(&st, path);
+    json_decref(st.log_history);
+    free(st.best_checkpoint);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
+{
+    fuzz_on_file("trainer_state.json", data, n, read_state);
+    return 0;
+}
