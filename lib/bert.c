@@ -61,7 +61,7 @@ typedef struct bert {
     uint64_t key;
 } bert;
 
-static void bert_config_read(const ft_config *cfg, ft_bert_config *bc)
+void ft_bert_config_read(const ft_config *cfg, ft_bert_config *bc)
 {
     memset(bc, 0, sizeof *bc);
     bc->vocab_size = (int)ft_config_req_int(cfg, "vocab_size");
@@ -627,7 +627,7 @@ ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_
         ft_model *m = ft_model_shell(&bert_vt, bt, "BertForMaskedLM", "bert.", cfg, task, seed);
         m->num_labels = cfg->num_labels;
         m->ignore_keys = mlm_tied_keys;
-        bert_config_read(cfg, &bt->c);
+        ft_bert_config_read(cfg, &bt->c);
         build_params(m, bt);
         return m;
     }
@@ -644,7 +644,7 @@ ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_
     else if (strcmp(pt, "single_label_classification") == 0) m->problem = FT_PROBLEM_SINGLE_LABEL;
     else if (strcmp(pt, "multi_label_classification") == 0) m->problem = FT_PROBLEM_MULTI_LABEL;
     else ft_die("%s: unknown problem_type \"%s\"", cfg->path, pt);
-    bert_config_read(cfg, &bt->c);
+    ft_bert_config_read(cfg, &bt->c);
     build_params(m, bt);
     return m;
 }

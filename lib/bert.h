@@ -15,6 +15,8 @@ typedef struct ft_bert_config {
     int act;                    /* 0 gelu (erf), 1 gelu_new (tanh), 2 relu */
 } ft_bert_config;
 
+void ft_bert_config_read(const ft_config *cfg, ft_bert_config *bc);
+
 /* Build the model (params allocated, zero); ft_model_open initialises the
    weights through ft_model_vt.init_param. */
 ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);

@@ -47,7 +47,7 @@ typedef struct gpt2 {
 
 static const char *const ignore_keys[] = { ".attn.bias", ".attn.masked_bias", "lm_head.weight", NULL };
 
-static void gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc)
+void ft_gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc)
 {
     memset(gc, 0, sizeof *gc);
     gc->vocab_size = (int)ft_config_int(cfg, "vocab_size", 50257);
@@ -400,7 +400,7 @@ ft_model *ft_gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_
     gpt2 *g = ft_xcalloc(1, sizeof *g);
     ft_model *m = ft_model_shell(&gpt2_vt, g, "GPT2LMHeadModel", "transformer.", cfg, task, seed);
     m->ignore_keys = ignore_keys;
-    gpt2_config_read(cfg, &g->c);
+    ft_gpt2_config_read(cfg, &g->c);
     build_params(m, g);
     return m;
 }

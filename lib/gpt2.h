@@ -15,6 +15,8 @@ typedef struct ft_gpt2_config {
     int act;                    /* 0 gelu (erf), 1 gelu_new (tanh), 2 relu */
 } ft_gpt2_config;
 
+void ft_gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc);
+
 ft_model *ft_gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
 const ft_gpt2_config *ft_gpt2_cfg(const ft_model *m);
 

@@ -61,7 +61,7 @@ typedef struct t5 {
     uint64_t key;
 } t5;
 
-static void t5_config_read(const ft_config *cfg, ft_t5_config *tc)
+void ft_t5_config_read(const ft_config *cfg, ft_t5_config *tc)
 {
     memset(tc, 0, sizeof *tc);
     tc->vocab_size = (int)ft_config_req_int(cfg, "vocab_size");
@@ -592,7 +592,7 @@ ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t 
     if (task != FT_TASK_SEQ2SEQ) ft_die("%s: T5 supports only --task seq2seq", cfg->path);
     t5 *t = ft_xcalloc(1, sizeof *t);
     ft_model *m = ft_model_shell(&t5_vt, t, "T5ForConditionalGeneration", "transformer.", cfg, task, seed);
-    t5_config_read(cfg, &t->c);
+    ft_t5_config_read(cfg, &t->c);
     t->inner = t->c.num_heads * t->c.d_kv;
     t->EA = ft_xcalloc(t->c.num_layers, sizeof *t->EA);
     t->DA = ft_xcalloc(t->c.num_decoder_layers, sizeof *t->DA);

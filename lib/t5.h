@@ -23,6 +23,8 @@ typedef struct ft_t5_config {
     int pad_token_id, eos_token_id, decoder_start_token_id;
 } ft_t5_config;
 
+void ft_t5_config_read(const ft_config *cfg, ft_t5_config *tc);
+
 ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
 /* HF T5PreTrainedModel._init_weights for one parameter. */
 void ft_t5_init_param(ft_model *m, int idx, uint64_t seed);
