@@ -3,8 +3,9 @@
 and xxhash for compression and the trailer's checksum): no ft code involved.
 The format is docs/stream-format.md: a header map, one map per record, a
 trailer {"ft_trailer": {"count", "checksum"}}; a tensor is a map {dtype, shape,
-data} whose dtype says how to read data, so it is read from the map, never
-assumed (ft-tokenize may write u16 ids and u8 masks as well as i32).
+data}, or for a 1-D tensor (stream version 2) the one-entry map {dtype: data};
+its dtype says how to read data, so it is read from the map, never assumed
+(ft-tokenize writes u16 ids and u8 masks, i32 only for large vocabularies).
 
   ftstream.py stats FILE        prints one JSON line about a token stream
   ftstream.py dedupe IN OUT     writes OUT (zstd-compressed when it ends in
@@ -26,18 +27,23 @@ DTYPES = {"i32": "i", "i64": "q", "f32": "f", "f16": "e", "u8": "B", "u16": "H",
           "i16": "h", "i8": "b", "bf16": "H"}
 
 
+def tensor_parts(t):
+    """(dtype, data bytes) of a tensor map in either form."""
+    if set(t) == {"dtype", "shape", "data"}:
+        return t["dtype"], t["data"]
+    (dtype, data), = t.items()  # the 1-D form {dtype: data}
+    return dtype, data
+
+
 def tensor_values(t):
     """The elements of a tensor map as a flat list of numbers."""
-    code = DTYPES[t["dtype"]]
-    n = len(t["data"]) // struct.calcsize(code)
-    vals = struct.unpack("<%d%s" % (n, code), t["data"])
-    if t["dtype"] == "bf16":
+    dtype, data = tensor_parts(t)
+    code = DTYPES[dtype]
+    n = len(data) // struct.calcsize(code)
+    vals = struct.unpack("<%d%s" % (n, code), data)
+    if dtype == "bf16":
         vals = [struct.unpack("<f", struct.pack("<I", v << 16))[0] for v in vals]
     return list(vals)
-
-
-def is_tensor(v):
-    return isinstance(v, dict) and set(v) == {"dtype", "shape", "data"}
 
 
 def read_stream(path):
@@ -93,7 +99,8 @@ def stats(path):
     for header, rec in read_stream(path):
         n += 1
         ids = rec["input_ids"]
-        dtypes[ids["dtype"]] = dtypes.get(ids["dtype"], 0) + 1
+        dtype = tensor_parts(ids)[0]
+        dtypes[dtype] = dtypes.get(dtype, 0) + 1
         tokens += sum(1 for m in tensor_values(rec["attention_mask"]) if m) if "attention_mask" in rec \
             else len(tensor_values(ids))
     print(json.dumps({"kind": header and header["kind"], "records": n, "tokens": tokens,
