@@ -5,10 +5,10 @@
 #include "mlm.h"
 #include "optim.h"
 #include "penalty.h"
+#include "publish.h"
 #include "rng.h"
 #include "safetensors.h"
 #include "util.h"
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -109,11 +109,10 @@ static void progress(run_state *st)
 
 static void write_json_file(json_t *j, const char *path)
 {
-    char *tmp = ft_xasprintf("%s.tmp", path);
-    if (json_dump_file(j, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0)
-        ft_die("%s: cannot write", path);
-    if (rename(tmp, path) != 0) ft_die("%s: cannot rename into place: %s", path, strerror(errno));
-    free(tmp);
+    ft_outfile *o = ft_out_open(path, 0);
+    if (json_dumpf(j, o->fp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0)
+        ft_die("%s: cannot write: %s", path, strerror(errno));
+    ft_out_commit(o);
 }
 
 static json_t *trainer_state(const run_state *st)
@@ -200,40 +199,11 @@ static void load_optimizer(run_state *st, const char *path)
     ft_st_close(f);
 }
 
-/* Keeps at most save_total_limit checkpoints, never deleting the best one. */
-static void rotate_checkpoints(const run_state *st)
-{
-    int limit = st->a->save_total_limit;
-    if (limit <= 0) return;
-    DIR *d = opendir(st->a->output_dir);
-    if (!d) return;
-    long steps[4096];
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < 4096) {
-        char *end;
-        if (strncmp(e->d_name, "checkpoint-", 11) == 0) {
-            long s = strtol(e->d_name + 11, &end, 10);
-            if (!*end) steps[n++] = s;
-        }
-    }
-    closedir(d);
-    for (int i = 1; i < n; i++)                 /* sort ascending */
-        for (int j = i; j > 0 && steps[j] < steps[j - 1]; j--) { long t = steps[j]; steps[j] = steps[j - 1]; steps[j - 1] = t; }
-    int excess = n - limit;
-    for (int i = 0; i < n && excess > 0; i++) {
-        char *p = ft_xasprintf("%s/checkpoint-%ld", st->a->output_dir, steps[i]);
-        if (st->best_checkpoint && strcmp(p, st->best_checkpoint) == 0) { free(p); continue; }
-        ft_rm_rf(p);
-        free(p);
-        excess--;
-    }
-}
-
 static char *save_checkpoint(run_state *st)
 {
     char *dir = ft_xasprintf("%s/checkpoint-%ld", st->a->output_dir, st->global_step);
-    char *tmp = ft_xasprintf("%s.tmp.%ld", dir, (long)getpid());
+    /* built under a temporary name, published whole (see publish.h) */
+    char *tmp = ft_tmp_name(dir);
     ft_rm_rf(tmp);
     ft_model_save(st->m, tmp);
     char *p = ft_xasprintf("%s/optimizer.safetensors", tmp);
@@ -252,8 +222,7 @@ static char *save_checkpoint(run_state *st)
     write_json_file(s, p);
     json_decref(s);
     free(p);
-    ft_rm_rf(dir);
-    if (rename(tmp, dir) != 0) ft_die("%s: cannot rename into place: %s", dir, strerror(errno));
+    ft_dir_publish(tmp, dir);
     free(tmp);
     return dir;
 }
@@ -582,7 +551,13 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     if (!st.log_file) ft_die("%s: cannot create: %s", logpath, strerror(errno));
     free(logpath);
     st.penalty = ft_penalty_new(ps, a->l2sp, a->ewc, a->fisher);
-    if (a->resume_from_checkpoint) resume(&st, a->resume_from_checkpoint);
+    /* what a run killed here left half-written goes before anything is resumed */
+    ft_sweep_dead_temps(a->output_dir);
+    if (a->resume_from_checkpoint) {
+        char *from = ft_checkpoint_for_resume(a->output_dir, a->resume_from_checkpoint);
+        resume(&st, from);
+        free(from);
+    }
 
     signal(SIGINT, on_stop);
     signal(SIGTERM, on_stop);
@@ -710,7 +685,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
             if (do_save || stop_signal) {
                 free(last_ckpt);
                 last_ckpt = save_checkpoint(&st);
-                rotate_checkpoints(&st);
+                ft_checkpoint_rotate(a->output_dir, a->save_total_limit, st.best_checkpoint);
             }
             progress(&st);
             if (stop_signal) {

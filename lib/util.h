@@ -31,7 +31,7 @@ typedef struct ft_outfile {
     char *tmp;      /* temp name while open */
 } ft_outfile;
 ft_outfile *ft_out_open(const char *path, int refuse_tty_binary);
-void ft_out_commit(ft_outfile *o);   /* fflush, fsync-free close, rename */
+void ft_out_commit(ft_outfile *o);   /* fflush, fsync, close, rename, fsync the directory */
 void ft_out_abort_all(void);         /* unlink every uncommitted temp file */
 
 /* Read a whole file ("-" = stdin) into memory; dies with the name on error. */
@@ -43,6 +43,8 @@ double ft_parse_double(const char *flag, const char *s, double min, double max);
 
 /* mkdir -p; dies naming the directory on failure. */
 void ft_mkdir_p(const char *dir);
+/* 1 when path names a directory (following links). */
+int ft_is_dir(const char *path);
 /* rm -rf of a file or directory tree; errors are ignored (best effort). */
 void ft_rm_rf(const char *path);
 
