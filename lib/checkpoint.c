@@ -274,10 +274,15 @@ static int has_file(const char *dir, const char *name)
     return ok;
 }
 
+int ft_is_model_dir(const char *dir)
+{
+    return has_file(dir, "config.json") &&
+           (has_file(dir, "model.safetensors") || has_file(dir, "model.safetensors.index.json"));
+}
+
 int ft_checkpoint_complete(const char *dir)
 {
-    int weights = (has_file(dir, "config.json") &&
-                   (has_file(dir, "model.safetensors") || has_file(dir, "model.safetensors.index.json"))) ||
+    int weights = ft_is_model_dir(dir) ||
                   (has_file(dir, "adapter_config.json") && has_file(dir, "adapter_model.safetensors"));
     return weights && has_file(dir, "optimizer.safetensors") && has_file(dir, "trainer_state.json");
 }

@@ -49,6 +49,9 @@ int ft_checkpoint_load_ex(const ft_checkpoint *ck, ft_params *ps, const char *ba
    named checkpoint-N is complete unless an older ft or another tool left it
    half there; ft_checkpoint_complete checks the files a resume needs. */
 
+/* 1 when dir holds config.json and model.safetensors (or its shard index). */
+int ft_is_model_dir(const char *dir);
+
 /* 1 when dir holds trainer_state.json, optimizer.safetensors and the weights
    with their config (model.safetensors + config.json, or the adapter pair). */
 int ft_checkpoint_complete(const char *dir);

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +34,14 @@ void ft_fsync_parent(const char *path)
 char *ft_tmp_name(const char *path)
 {
     return ft_xasprintf("%s.tmp.%ld", path, (long)getpid());
+}
+
+void ft_write_json(const void *json, const char *path, size_t flags)
+{
+    ft_outfile *o = ft_out_open(path, 0);
+    if (json_dumpf((const json_t *)json, o->fp, flags) != 0 || fputc('\n', o->fp) == EOF)
+        ft_die("%s: cannot write: %s", path, strerror(errno));
+    ft_out_commit(o);
 }
 
 void ft_dir_publish(const char *tmp, const char *dir)
@@ -86,13 +95,16 @@ static long temp_owner(const char *name)
     return *end || end == t + 5 || pid <= 0 ? 0 : pid;
 }
 
-int ft_sweep_dead_temps(const char *dir)
+/* Entries of dir named PREFIX.tmp.PID (any prefix when NULL) whose PID is dead. */
+static int sweep(const char *dir, const char *prefix)
 {
     DIR *d = opendir(dir);
     if (!d) return 0;
+    size_t pl = prefix ? strlen(prefix) : 0;
     int swept = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
+        if (prefix && (strncmp(e->d_name, prefix, pl) != 0 || strncmp(e->d_name + pl, ".tmp.", 5) != 0)) continue;
         long pid = temp_owner(e->d_name);
         if (!pid || pid == (long)getpid()) continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;   /* alive (or not ours to judge) */
@@ -103,4 +115,16 @@ int ft_sweep_dead_temps(const char *dir)
     }
     closedir(d);
     return swept;
+}
+
+int ft_sweep_dead_temps(const char *dir) { return sweep(dir, NULL); }
+
+int ft_sweep_dead_temps_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) return sweep(".", path);
+    char *d = slash == path ? ft_xstrdup("/") : ft_xasprintf("%.*s", (int)(slash - path), path);
+    int n = sweep(d, slash + 1);
+    free(d);
+    return n;
 }

@@ -5,6 +5,7 @@
  * never a finished output: a later run sweeps those whose writer is dead. */
 #ifndef FT_PUBLISH_H
 #define FT_PUBLISH_H
+#include <stddef.h>
 
 /* fsync a file or directory by name; dies naming it on failure. */
 void ft_fsync_path(const char *path);
@@ -13,6 +14,10 @@ void ft_fsync_parent(const char *path);
 
 /* "PATH.tmp.PID" for this process (malloc'd). */
 char *ft_tmp_name(const char *path);
+
+/* Write a JSON document (jansson json_t *, dump flags) as path, atomically
+   like every output: temp file, fsync, rename.  Dies naming path on error. */
+void ft_write_json(const void *json, const char *path, size_t flags);
 
 /* Publish directory tmp (complete, its files already fsynced) as dir: tmp is
    fsynced, then atomically exchanged with an existing dir (the old contents
@@ -28,5 +33,7 @@ void ft_dir_retire(const char *dir);
    temporaries are left alone: another job may be writing them.  Returns the
    number swept. */
 int ft_sweep_dead_temps(const char *dir);
+/* The same for the temporaries of one output only: PATH.tmp.PID beside PATH. */
+int ft_sweep_dead_temps_of(const char *path);
 
 #endif

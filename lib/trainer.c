@@ -107,14 +107,6 @@ static void progress(run_state *st)
 
 /* ---------- checkpoints ---------- */
 
-static void write_json_file(json_t *j, const char *path)
-{
-    ft_outfile *o = ft_out_open(path, 0);
-    if (json_dumpf(j, o->fp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0)
-        ft_die("%s: cannot write: %s", path, strerror(errno));
-    ft_out_commit(o);
-}
-
 static json_t *trainer_state(const run_state *st)
 {
     json_t *s = json_object();
@@ -219,7 +211,7 @@ static char *save_checkpoint(run_state *st)
     }
     p = ft_xasprintf("%s/trainer_state.json", tmp);
     json_t *s = trainer_state(st);
-    write_json_file(s, p);
+    ft_write_json(s, p, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
     json_decref(s);
     free(p);
     ft_dir_publish(tmp, dir);
@@ -314,16 +306,13 @@ static void copy_file(const char *src, const char *dst)
 {
     FILE *in = fopen(src, "rb");
     if (!in) return;
-    char *tmp = ft_xasprintf("%s.tmp", dst);
-    FILE *out = fopen(tmp, "wb");
-    if (!out) ft_die("%s: cannot create: %s", dst, strerror(errno));
+    ft_outfile *out = ft_out_open(dst, 0);
     char buf[65536];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, out);
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out->fp) != n) ft_die("%s: write error: %s", dst, strerror(errno));
     fclose(in);
-    if (fclose(out) != 0) ft_die("%s: write error", dst);
-    rename(tmp, dst);
-    free(tmp);
+    ft_out_commit(out);
 }
 
 /* ---------- the loop ---------- */
@@ -720,7 +709,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
     {
         char *p = ft_xasprintf("%s/trainer_state.json", a->output_dir);
         json_t *s = trainer_state(&st);
-        write_json_file(s, p);
+        ft_write_json(s, p, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
         json_decref(s);
         free(p);
     }

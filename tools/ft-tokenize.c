@@ -5,6 +5,7 @@
 #include "stream.h"
 #include "tokenizer.h"
 #include "tok_unicode.h"
+#include "publish.h"
 #include "util.h"
 #include <dirent.h>
 #include <errno.h>
@@ -536,10 +537,13 @@ int main(int argc, char **argv)
     char *key_dir = NULL, *spool = NULL;
     if (o.cache_dir) {
         if (mkdir(o.cache_dir, 0777) && errno != EEXIST) ft_die("%s: %s", o.cache_dir, strerror(errno));
+        ft_sweep_dead_temps(o.cache_dir);   /* shards of runs killed before they finished */
         if (nfiles == 1 && !strcmp(files[0], "-")) {
             /* stdin must be hashed before it is read: keep a copy */
             size_t n; char *s = ft_read_file("-", &n);
-            spool = ft_xasprintf("%s/stdin.%d.tmp", o.cache_dir, (int)getpid());
+            char *base = ft_xasprintf("%s/stdin", o.cache_dir);
+            spool = ft_tmp_name(base);      /* a temporary: swept if this run is killed */
+            free(base);
             ft_outfile *f = ft_out_open(spool, 0);
             fwrite(s, 1, n, f->fp);
             ft_out_commit(f);
@@ -559,7 +563,7 @@ int main(int argc, char **argv)
             if (spool) unlink(spool);
             return 0;
         }
-        k.shard_dir = ft_xasprintf("%s.tmp.%d", key_dir, (int)getpid());
+        k.shard_dir = ft_tmp_name(key_dir);
         if (mkdir(k.shard_dir, 0777)) ft_die("%s: %s", k.shard_dir, strerror(errno));
         k.shard_header = json_deep_copy(h);
     }
@@ -584,8 +588,14 @@ int main(int argc, char **argv)
     if (k.shard_dir) {
         if (k.shard) ft_writer_close(k.shard);
         /* the finished directory appears at once, under its key */
-        if (rename(k.shard_dir, key_dir) != 0) ft_warn("%s: %s (cache not kept)", key_dir, strerror(errno));
-        else fprintf(stderr, "%s: cached %d shards in %s\n", ft_prog, k.nshards, key_dir);
+        ft_fsync_path(k.shard_dir);
+        if (rename(k.shard_dir, key_dir) != 0) {
+            ft_warn("%s: %s (cache not kept)", key_dir, strerror(errno));
+            ft_rm_rf(k.shard_dir);
+        } else {
+            ft_fsync_parent(key_dir);
+            fprintf(stderr, "%s: cached %d shards in %s\n", ft_prog, k.nshards, key_dir);
+        }
     }
     if (spool) unlink(spool);
     ft_record_free(&rec); ft_record_free(&out);
