@@ -47,6 +47,7 @@ void ft_write_json(const void *json, const char *path, size_t flags)
 void ft_dir_publish(const char *tmp, const char *dir)
 {
     ft_fsync_path(tmp);
+    ft_tmp_dir_done();
     if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) == 0) {
         ft_fsync_parent(dir);
         return;

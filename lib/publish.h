@@ -21,7 +21,8 @@ void ft_write_json(const void *json, const char *path, size_t flags);
 
 /* Publish directory tmp (complete, its files already fsynced) as dir: tmp is
    fsynced, then atomically exchanged with an existing dir (the old contents
-   end up under tmp's name and are deleted) or renamed onto a new one. */
+   end up under tmp's name and are deleted) or renamed onto a new one.
+   Ends ft_tmp_dir_begin(tmp) (util.h). */
 void ft_dir_publish(const char *tmp, const char *dir);
 
 /* Remove a published directory so that no half-deleted tree is ever left

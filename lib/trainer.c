@@ -197,6 +197,7 @@ static char *save_checkpoint(run_state *st)
     /* built under a temporary name, published whole (see publish.h) */
     char *tmp = ft_tmp_name(dir);
     ft_rm_rf(tmp);
+    ft_tmp_dir_begin(tmp);
     ft_model_save(st->m, tmp);
     char *p = ft_xasprintf("%s/optimizer.safetensors", tmp);
     save_optimizer(st, p);

@@ -37,6 +37,20 @@ void ft_out_abort_all(void)
         if (open_outs[i] && open_outs[i]->tmp) unlink(open_outs[i]->tmp);
 }
 
+static char *tmp_dir;                   /* at most one is being filled at a time */
+
+void ft_tmp_dir_begin(const char *path)
+{
+    free(tmp_dir);
+    tmp_dir = ft_xstrdup(path);
+}
+
+void ft_tmp_dir_done(void)
+{
+    free(tmp_dir);
+    tmp_dir = NULL;
+}
+
 void ft_die(const char *fmt, ...)
 {
     va_list ap;
@@ -47,6 +61,7 @@ void ft_die(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     ft_out_abort_all();
+    if (tmp_dir) { char *d = tmp_dir; tmp_dir = NULL; ft_rm_rf(d); }
     exit(1);
 }
 
@@ -71,6 +86,14 @@ void *ft_xcalloc(size_t count, size_t size)
 {
     void *p = calloc(count ? count : 1, size ? size : 1);
     if (!p) ft_die("out of memory (%zu x %zu bytes)", count, size);
+    return p;
+}
+
+void *ft_xcalloc_named(size_t count, size_t size, const char *what)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p) ft_die("out of memory allocating %s (%zu x %zu bytes, %.1f MiB)", what, count, size,
+                   (double)count * size / (1 << 20));
     return p;
 }
 

@@ -79,6 +79,7 @@ int main(int argc, char **argv)
         ft_die("%s: exists and holds no model (config.json with weights); not replaced", out);
     char *tmp = ft_tmp_name(out);
     ft_rm_rf(tmp);
+    ft_tmp_dir_begin(tmp);
     ft_model_save(m, tmp);
     ft_copy_tokenizer_files(dir, tmp);
     ft_dir_publish(tmp, out);

@@ -564,6 +564,7 @@ int main(int argc, char **argv)
             return 0;
         }
         k.shard_dir = ft_tmp_name(key_dir);
+        ft_tmp_dir_begin(k.shard_dir);
         if (mkdir(k.shard_dir, 0777)) ft_die("%s: %s", k.shard_dir, strerror(errno));
         k.shard_header = json_deep_copy(h);
     }
@@ -589,6 +590,7 @@ int main(int argc, char **argv)
         if (k.shard) ft_writer_close(k.shard);
         /* the finished directory appears at once, under its key */
         ft_fsync_path(k.shard_dir);
+        ft_tmp_dir_done();
         if (rename(k.shard_dir, key_dir) != 0) {
             ft_warn("%s: %s (cache not kept)", key_dir, strerror(errno));
             ft_rm_rf(k.shard_dir);
