@@ -3,6 +3,7 @@
 #   make test       build and run every test (first installs missing packages: scripts/deps)
 #   make demo       case 1 end to end on an embedded default data set
 #   make bench      side-by-side benchmarks against the Python peers
+#   make kill-test  kill -9 a training run 100 times at random moments (docs/reliability.md)
 #   make sanitize   build and run the tests under ASan+UBSan
 #   make install PREFIX=/usr/local
 #   make deps       install the Debian packages ft needs that are missing (apt-get, as root)
@@ -87,6 +88,11 @@ bench: deps-check
 	$(MAKE) all
 	bench/run
 
+# 100 kill -9s of a run saving every step; figures in docs/reliability.md
+KILLS ?= 100
+kill-test: all
+	tests/fault/kill-test $(KILLS)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin
@@ -95,4 +101,4 @@ install: all
 clean:
 	rm -rf build build-san bin
 
-.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench install clean
+.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench kill-test install clean
