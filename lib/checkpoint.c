@@ -5,10 +5,12 @@
 #include "publish.h"
 #include "util.h"
 #include <dirent.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int is_file(const char *p) { struct stat st; return stat(p, &st) == 0 && S_ISREG(st.st_mode); }
 
@@ -367,4 +369,31 @@ char *ft_checkpoint_for_resume(const char *output_dir, const char *arg)
         ft_die("--resume-from-checkpoint: %s: incomplete checkpoint (needs trainer_state.json, "
                "optimizer.safetensors and the weights with their config)", arg);
     return ft_xstrdup(arg);
+}
+
+static void copy_file(const char *src, const char *dst)
+{
+    FILE *in = fopen(src, "rb");
+    if (!in) ft_die("%s: cannot open: %s", src, strerror(errno));
+    ft_outfile *out = ft_out_open(dst, 0);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out->fp) != n) ft_die("%s: write error: %s", dst, strerror(errno));
+    if (ferror(in)) ft_die("%s: read error", src);
+    fclose(in);
+    ft_out_commit(out);
+}
+
+void ft_copy_tokenizer_files(const char *src_dir, const char *dst_dir)
+{
+    static const char *files[] = {"tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json",
+                                  "merges.txt", "special_tokens_map.json", "spiece.model",
+                                  "added_tokens.json", NULL};
+    for (int i = 0; files[i]; i++) {
+        char *s = ft_xasprintf("%s/%s", src_dir, files[i]), *d = ft_xasprintf("%s/%s", dst_dir, files[i]);
+        if (strcmp(s, d) != 0 && access(s, R_OK) == 0) copy_file(s, d);
+        free(s);
+        free(d);
+    }
 }

@@ -14,13 +14,19 @@ static int cfg_id(const ft_config *c, const char *key, int def)
 void ft_gen_opts_default(ft_gen_opts *o, const ft_model *m)
 {
     memset(o, 0, sizeof *o);
-    int s2s = m->task == FT_TASK_SEQ2SEQ;
     o->max_new_tokens = 20;
-    o->eos_token_id = cfg_id(m->cfg, "eos_token_id", s2s ? 1 : -1);    /* T5Config: eos 1, pad 0 */
-    o->pad_token_id = cfg_id(m->cfg, "pad_token_id", s2s ? 0 : -1);
+    o->eos_token_id = o->pad_token_id = FT_GEN_ID_FROM_CONFIG;
     o->num_beams = 1;
     o->length_penalty = 1.0f;
     ft_sampling_default(&o->s);
+    if (m) ft_gen_opts_config_ids(o, m);
+}
+
+void ft_gen_opts_config_ids(ft_gen_opts *o, const ft_model *m)
+{
+    int s2s = m->task == FT_TASK_SEQ2SEQ;                               /* T5Config: eos 1, pad 0 */
+    if (o->eos_token_id == FT_GEN_ID_FROM_CONFIG) o->eos_token_id = cfg_id(m->cfg, "eos_token_id", s2s ? 1 : -1);
+    if (o->pad_token_id == FT_GEN_ID_FROM_CONFIG) o->pad_token_id = cfg_id(m->cfg, "pad_token_id", s2s ? 0 : -1);
 }
 
 const char *ft_generate_task(const char *model_dir)

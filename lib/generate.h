@@ -24,8 +24,13 @@ typedef struct ft_gen_opts {
                                    repetition_penalty, no_repeat_ngram_size, seed */
 } ft_gen_opts;
 
-/* Defaults with the model's eos/pad ids. */
+/* The defaults of every generation option (HF GenerationConfig's), with the
+   model's eos/pad ids; m NULL (a tool parsing flags before it loads the
+   model) leaves the ids FT_GEN_ID_FROM_CONFIG for ft_gen_opts_config_ids. */
+#define FT_GEN_ID_FROM_CONFIG (-2)
 void ft_gen_opts_default(ft_gen_opts *o, const ft_model *m);
+/* eos/pad ids still FT_GEN_ID_FROM_CONFIG taken from the model's config. */
+void ft_gen_opts_config_ids(ft_gen_opts *o, const ft_model *m);
 
 /* The task to load a model directory with for generation: "seq2seq" for an
    encoder-decoder config, else "causal-lm". */

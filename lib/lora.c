@@ -84,7 +84,7 @@ static void grow_params(ft_params *ps, int nnew, char **names, int64_t (*shapes)
     ps->data = NULL;
     ps->grad = NULL;
     size_t old_total = ps->total;
-    for (int i = 0; i < nnew; i++) ft_params_add(ps, names[i], 2, shapes[i], 0);
+    for (int i = 0; i < nnew; i++) ft_params_add(ps, names[i], 2, shapes[i], ft_hf_no_decay(names[i], NULL));
     void *d = NULL, *g = NULL;
     if (posix_memalign(&d, 64, ps->total * sizeof(float)) || posix_memalign(&g, 64, ps->total * sizeof(float)))
         ft_die("out of memory adding LoRA parameters");

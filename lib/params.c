@@ -79,10 +79,18 @@ size_t ft_params_count(const ft_params *ps, int trainable_only)
     return n;
 }
 
+/* transformers' Trainer.get_decay_parameter_names (v4.46): decay every
+   parameter except those of ALL_LAYERNORM_LAYERS modules (nn.LayerNorm, and
+   T5LayerNorm, which modeling_t5 appends) and those whose name contains
+   "bias" anywhere -- T5's relative_attention_bias.weight included, not only
+   names ending in ".bias". */
+int ft_hf_no_decay(const char *name, const char *norm_marker)
+{
+    return strstr(name, "bias") != NULL || (norm_marker && strstr(name, norm_marker) != NULL);
+}
+
 int ft_params_add_hf(ft_params *ps, const char *name, int64_t d0, int64_t d1, const char *norm_marker)
 {
     int64_t shape[2] = { d0, d1 };
-    size_t n = strlen(name);
-    int no_decay = (n > 5 && strcmp(name + n - 5, ".bias") == 0) || strstr(name, norm_marker) != NULL;
-    return ft_params_add(ps, name, d1 ? 2 : 1, shape, no_decay);
+    return ft_params_add(ps, name, d1 ? 2 : 1, shape, ft_hf_no_decay(name, norm_marker));
 }

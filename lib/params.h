@@ -33,9 +33,12 @@ void ft_params_init(ft_params *ps);
 void ft_params_free(ft_params *ps);
 /* Append a tensor to the table; returns its index.  shape has ndim entries. */
 int ft_params_add(ft_params *ps, const char *name, int ndim, const int64_t *shape, int no_decay);
-/* A [d0] (d1 == 0) or [d0,d1] tensor with HF Trainer's weight-decay rule:
-   no decay for biases and for norm weights, recognised by norm_marker in the
-   name ("LayerNorm.", ".ln_", "layer_norm"). */
+/* HF Trainer's weight-decay rule, the one place it lives: 1 (no decay) when
+   the name contains "bias" anywhere or names a parameter of a norm module,
+   recognised by the model's norm_marker ("LayerNorm.", ".ln_", "layer_norm";
+   NULL: the tensor is not in a norm module). */
+int ft_hf_no_decay(const char *name, const char *norm_marker);
+/* A [d0] (d1 == 0) or [d0,d1] tensor with that rule. */
 int ft_params_add_hf(ft_params *ps, const char *name, int64_t d0, int64_t d1, const char *norm_marker);
 /* While packing is on, tensors are added back to back without alignment
    padding, so a group (q, k, v weights) is one matrix for one GEMM. */

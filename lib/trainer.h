@@ -7,6 +7,7 @@
 #include "batcher.h"
 #include "dataset.h"
 #include "model.h"
+#include "train_data.h"
 
 enum ft_interval { FT_IV_NO, FT_IV_STEPS, FT_IV_EPOCH };
 /* Multi-task models: the order of the per-task batches in an epoch.  Every
@@ -54,30 +55,8 @@ typedef struct ft_train_args {
 
 void ft_train_args_default(ft_train_args *a);
 
-/* What ft-train trains on: token records that it batches itself (ds), or
-   batches that ft-batch made (used in their order: their header fixes the
-   epochs and steps per epoch). */
-typedef struct ft_train_data {
-    ft_dataset *ds;
-    ft_batch_data *batches;
-    long nbatches, batches_per_epoch;
-    int max_len;                        /* longest row, for reserving memory */
-    /* replay: ds->ex[n_new..] are old-task examples; each epoch mixes in a
-       fresh sample of them so that they make replay_ratio of the epoch */
-    size_t n_new;
-    double replay_ratio;
-} ft_train_data;
-ft_train_data *ft_train_data_load(const char *path);
-/* Adds old-task records for replay (token records only). */
-void ft_train_data_add_replay(ft_train_data *d, const char *path, double ratio);
-void ft_train_data_free(ft_train_data *d);
-
 /* Trains m on train (eval may be NULL) and writes the final (or best) model to
    output_dir.  Returns the process exit status (0, or 128+signal when
    interrupted after saving a checkpoint). */
-int ft_train(ft_model *m, const ft_train_data *train, const ft_dataset *eval, const ft_train_args *a,
-             int argc, char **argv);
-/* Copies the tokenizer files found in src_dir (tokenizer.json, vocab.txt, …)
-   into dst_dir, so that the trained model directory is complete. */
-void ft_copy_tokenizer_files(const char *src_dir, const char *dst_dir);
+int ft_train(ft_model *m, const ft_train_data *train, const ft_dataset *eval, const ft_train_args *a);
 #endif

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Case 1 — text classification with BERT, as this Python would do it:
 #
 #   train, val = train_test_split(df, test_size=0.2, random_state=42)
@@ -29,11 +29,12 @@
 #                   at most PRETRAIN_MAX_EPOCHS (100)
 #   PRETRAIN_EPOCHS (from PRETRAIN_TOKENS; 0 = no pretraining, the default with a MODEL)
 #   PRETRAIN_LR (1e-3)  MLM_PROBABILITY (0.15)
-#   PRETRAIN_TEXT   more CSVs with a text column to pretrain on (none)
+#   PRETRAIN_TEXT   more CSVs with a text column to pretrain on, separated by ":" as
+#                   in PATH (so a path may hold spaces) (none)
 # The from-scratch defaults were chosen on a validation split by bench/case1_tune
 # (docs/case1-text-classification.md).
 # The last line of stdout is the final evaluation as one JSON object.
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/small-bert.sh"
 . "$(dirname "$0")/env.sh"
 
@@ -83,13 +84,13 @@ PRETRAIN_TEXT=${PRETRAIN_TEXT:-}
 MLM_PROBABILITY=${MLM_PROBABILITY:-0.15}
 
 ft-split --test-size 0.2 --seed "$SEED" --train "$OUT/train.csv" --test "$OUT/val.csv" "$DATA"
-ft-tokenize --model "$MODEL" --max-length "$MAX_LENGTH" --padding max_length -o "$OUT/train.tok" "$OUT/train.csv"
 if [ "$PRETRAIN_EPOCHS" != 0 ]; then
     # One text a row (run_mlm --line_by_line): blocks of concatenated texts
     # (ft-tokenize --block-size) left a one-layer model stuck at unigram loss.
     # Batches of similar length (--group-by-length): the medical texts' batches
     # are then 98 % tokens instead of 62 %, the rest padding.
-    ft-tokenize --model "$MODEL" --max-length "$MAX_LENGTH" -o "$OUT/pretrain.tok" "$OUT/train.csv" $PRETRAIN_TEXT
+    IFS=: read -r -a more_text <<< "$PRETRAIN_TEXT"
+    ft-tokenize --model "$MODEL" --max-length "$MAX_LENGTH" -o "$OUT/pretrain.tok" "$OUT/train.csv" "${more_text[@]}"
     if [ "$PRETRAIN_EPOCHS" = auto ]; then
         tokens=$(ft-cat "$OUT/pretrain.tok" | jq -n '[inputs.input_ids | length] | add')
         PRETRAIN_EPOCHS=$(( (PRETRAIN_TOKENS + tokens - 1) / tokens ))
@@ -105,6 +106,8 @@ if [ "$PRETRAIN_EPOCHS" != 0 ]; then
     scratch=
 fi
 ft-tokenize --model "$MODEL" --max-length "$MAX_LENGTH" --padding max_length -o "$OUT/val.tok" "$OUT/val.csv"
+# the training records go straight from the tokenizer into the trainer
+ft-tokenize --model "$MODEL" --max-length "$MAX_LENGTH" --padding max_length "$OUT/train.csv" |
 ft-train --model "$MODEL" $scratch --task seq-cls --num-labels "$num_labels" --labels "$LABELS" \
     --output-dir "$OUT/model" --num-train-epochs "$EPOCHS" \
     --per-device-train-batch-size "$BATCH" --per-device-eval-batch-size "$BATCH" \
@@ -112,7 +115,7 @@ ft-train --model "$MODEL" $scratch --task seq-cls --num-labels "$num_labels" --l
     --label-smoothing-factor "$LABEL_SMOOTHING" \
     --eval-data "$OUT/val.tok" --eval-strategy epoch --save-strategy epoch --save-total-limit 2 \
     --load-best-model-at-end --metric-for-best-model accuracy --logging-steps 50 \
-    --seed "$SEED" --threads "$THREADS" "$OUT/train.tok" > "$OUT/train_log.jsonl"
+    --seed "$SEED" --threads "$THREADS" > "$OUT/train_log.jsonl"
 ft-eval --model "$OUT/model" --per-device-eval-batch-size "$BATCH" --threads "$THREADS" \
     --predictions "$OUT/predictions.jsonl" -o "$OUT/metrics.json" "$OUT/val.tok"
 echo "case1: model in $OUT/model, metrics in $OUT/metrics.json, predictions in $OUT/predictions.jsonl" >&2

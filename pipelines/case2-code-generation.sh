@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Case 2 — code generation with (Code)T5, as this Python would do it:
 #
 #   tok = AutoTokenizer.from_pretrained("Salesforce/codet5-base")
@@ -24,7 +24,7 @@
 #   NUM_BEAMS (4)  MAX_NEW_TOKENS (128)  TEST_LIMIT (all)  TRAIN_LIMIT (all)
 #   SEED (42)  THREADS (all CPUs)  SMALL_D_MODEL (128)  SMALL_LAYERS (2)
 # The last line of stdout is the evaluation as one JSON object.
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 DATASET=${DATASET:-mbpp}
@@ -45,7 +45,9 @@ THREADS=${THREADS:-$(nproc)}
 mkdir -p "$OUT"
 
 # ---- data: {text, code[, test_list, test_setup_code]} JSON lines ----
-limit() { if [ "$1" -gt 0 ]; then head -n "$1"; else cat; fi; }
+# the first N lines (0: all); reads to the end, as `head` would not: with
+# pipefail the writer killed by SIGPIPE when head leaves would fail the job
+limit() { if [ "$1" -gt 0 ]; then awk -v n="$1" 'NR <= n'; else cat; fi; }
 case $DATASET in
 mbpp)
     src=$DATA_DIR/mbpp.jsonl
@@ -72,7 +74,7 @@ if [ -z "$MODEL" ]; then
     MODEL=$OUT/init
     mkdir -p "$MODEL"
     for f in vocab.json merges.txt tokenizer.json tokenizer_config.json special_tokens_map.json; do
-        [ -r "$TOKENIZER/$f" ] && cp "$TOKENIZER/$f" "$MODEL/"
+        if [ -r "$TOKENIZER/$f" ]; then cp "$TOKENIZER/$f" "$MODEL/"; fi
     done
     d=${SMALL_D_MODEL:-128} l=${SMALL_LAYERS:-2}
     cat > "$MODEL/config.json" <<JSON
@@ -93,14 +95,16 @@ else
 fi
 
 # ---- the pipeline ----
-ft-tokenize --model "$MODEL" --text-column text --target-column code --prefix "$PREFIX" \
-    --max-length "$MAX_LENGTH" --max-target-length "$MAX_TARGET_LENGTH" -o "$OUT/train.tok" "$OUT/train.jsonl"
-ft-tokenize --model "$MODEL" --text-column text --target-column code --prefix "$PREFIX" \
-    --max-length "$MAX_LENGTH" --max-target-length "$MAX_TARGET_LENGTH" -o "$OUT/test.tok" "$OUT/test.jsonl"
+tokenize() {   # INPUT [OUTPUT]: text -> input_ids, code -> labels
+    ft-tokenize --model "$MODEL" --text-column text --target-column code --prefix "$PREFIX" \
+        --max-length "$MAX_LENGTH" --max-target-length "$MAX_TARGET_LENGTH" ${2:+-o "$2"} "$1"
+}
+tokenize "$OUT/test.jsonl" "$OUT/test.tok"
+tokenize "$OUT/train.jsonl" |
 ft-train --model "$MODEL" $scratch --task seq2seq --num-train-epochs "$EPOCHS" \
     --per-device-train-batch-size "$BATCH" --learning-rate "$LR" --logging-steps 50 \
     --save-strategy no --seed "$SEED" --threads "$THREADS" \
-    --output-dir "$OUT/model" "$OUT/train.tok" > "$OUT/train_log.jsonl"
+    --output-dir "$OUT/model" > "$OUT/train_log.jsonl"
 ft-generate --model "$OUT/model" --num-beams "$NUM_BEAMS" --max-new-tokens "$MAX_NEW_TOKENS" \
     --text-column text --prefix "$PREFIX" --max-length "$MAX_LENGTH" --threads "$THREADS" \
     -o "$OUT/gen.jsonl" "$OUT/test.jsonl"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Case 3 — LoRA domain adaptation of GPT-2, as this Python would do it:
 #
 #   tok = AutoTokenizer.from_pretrained("gpt2")
@@ -28,7 +28,7 @@
 #   LAYERS (4)  WIDTH (128)  SEED (42)  THREADS (all)
 # The last line of stdout is one JSON object: perplexity before and after,
 # trainable parameters, and a few generations.
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 MODEL=${MODEL:-}
@@ -49,21 +49,21 @@ if [ -z "$MODEL" ]; then
     # every English fortune file, one record per fortune (they end at a "%" line)
     for f in "$GENERAL"/*; do
         case $f in *.dat|*.u8|*/chinese|*/song100|*/tang300|*/ascii-art|*/art) continue ;; esac
-        [ -f "$f" ] && cat "$f" && printf '%%\n'
+        if [ -f "$f" ]; then cat "$f"; printf '%%\n'; fi
     done | jq -R -s -c 'split("\n%\n")[] | select(length > 0) | {text: .}' > "$OUT/general.jsonl"
-    ft-tokenize -m "$TOKENIZER" --block-size "$BLOCK" -o "$OUT/general.ft" "$OUT/general.jsonl"
     mkdir -p "$OUT/base-init"
     for f in tokenizer.json tokenizer_config.json vocab.json merges.txt; do
-        [ -f "$TOKENIZER/$f" ] && cp "$TOKENIZER/$f" "$OUT/base-init/"
+        if [ -f "$TOKENIZER/$f" ]; then cp "$TOKENIZER/$f" "$OUT/base-init/"; fi
     done
     jq --argjson L "$LAYERS" --argjson C "$WIDTH" --argjson P "$BLOCK" \
        '.n_layer = $L | .n_embd = $C | .n_head = ($C / 32 | floor) | .n_positions = $P | .n_ctx = $P' \
        "$TOKENIZER/config.json" > "$OUT/base-init/config.json"
     log "pretraining a ${LAYERS}-layer, ${WIDTH}-wide GPT-2 on $(wc -l < "$OUT/general.jsonl") fortunes"
+    ft-tokenize -m "$TOKENIZER" --block-size "$BLOCK" "$OUT/general.jsonl" |
     ft-train --model "$OUT/base-init" --from-scratch --task causal-lm --output-dir "$OUT/base" \
         --max-steps "$PRETRAIN_STEPS" --per-device-train-batch-size "$BATCH" --learning-rate 1e-3 \
         --warmup-steps 30 --weight-decay 0.01 --save-strategy no --logging-steps 50 \
-        --seed "$SEED" --threads "$THREADS" --quiet "$OUT/general.ft" > "$OUT/pretrain.log"
+        --seed "$SEED" --threads "$THREADS" --quiet > "$OUT/pretrain.log"
     MODEL=$OUT/base
 fi
 

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Case 5 — continual learning: one BERT encoder learns a sequence of tasks
 # (a classification head per task) and should not forget the earlier ones.
 # Four ways to train each later task, compared on the same splits:
@@ -19,6 +19,8 @@
 # runs once more on the full train splits and is evaluated on test.
 #
 # Inputs (environment, with defaults):
+#   CSV...   (arguments, or DATA: a blank-separated list; a path with spaces
+#            must be an argument)
 #   DATA     CSVs with columns text,label, in training order; a task is named
 #            after its CSV's directory, its labels are labels.txt beside it
 #            ("../shared/data/medical/medical_texts.csv
@@ -36,11 +38,14 @@
 # average_accuracy = mean_j R[T-1][j]; backward_transfer = mean_{j<T-1}
 # (R[T-1][j] - R[j][j]) (Lopez-Paz & Ranzato 2017); forgetting = mean_{j<T-1}
 # (max_{l<T-1} R[l][j] - R[T-1][j]) (Chaudhry et al. 2018).
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/small-bert.sh"
 . "$(dirname "$0")/env.sh"
 
-DATA=${DATA:-"$shared/data/medical/medical_texts.csv $shared/data/tasks/chnsenticorp/chnsenticorp.csv"}
+# the CSVs in training order: the arguments, else DATA (split on blanks), else the two below
+if [ $# -gt 0 ]; then data=("$@")
+elif [ -n "${DATA:-}" ]; then read -r -a data <<< "$DATA"
+else data=("$shared/data/medical/medical_texts.csv" "$shared/data/tasks/chnsenticorp/chnsenticorp.csv"); fi
 MODEL=${MODEL:-}
 TOKENIZER=${TOKENIZER:-$shared/models/bert-base-chinese}
 OUT=${OUT:-out/case5}
@@ -67,13 +72,15 @@ else
 fi
 
 # ---- data: per task train/test, and train split again into fit/val ----
-tasks=
-for csv in $DATA; do
+tasks=()
+for csv in "${data[@]}"; do
     t=$(basename "$(dirname "$csv")")
     labels=$(dirname "$csv")/labels.txt
     [ -r "$csv" ] && [ -r "$labels" ] || { echo "case5: $csv or $labels: not readable" >&2; exit 1; }
-    case " $tasks " in *" $t "*) echo "case5: task $t twice in DATA" >&2; exit 1 ;; esac
-    tasks="$tasks $t"
+    for u in "${tasks[@]}"; do
+        [ "$u" != "$t" ] || { echo "case5: task $t twice in the CSVs" >&2; exit 1; }
+    done
+    tasks+=("$t")
     cp "$labels" "$OUT/$t.labels"
     if [ "$ROWS" -gt 0 ]; then
         ft-split --train-size "$ROWS" --seed "$SEED" --train "$OUT/$t.rows.csv" --test "$OUT/$t.rest.csv" "$csv"
@@ -85,17 +92,16 @@ for csv in $DATA; do
         ft-tokenize --model "$MODEL" --max-length "$MAX_LENGTH" --task "$t" -o "$OUT/$t.$part.tok" "$OUT/$t.$part.csv"
     done
 done
-set -- $tasks
-T=$#
+T=${#tasks[@]}
 
-COMMON="--per-device-train-batch-size $BATCH --per-device-eval-batch-size $BATCH --learning-rate $LR
-        --warmup-ratio 0.06 --weight-decay 0.01 --num-train-epochs $EPOCHS --save-strategy no
-        --logging-steps 50 --seed $SEED --threads $THREADS --quiet"
+common=(--per-device-train-batch-size "$BATCH" --per-device-eval-batch-size "$BATCH" --learning-rate "$LR"
+        --warmup-ratio 0.06 --weight-decay 0.01 --num-train-epochs "$EPOCHS" --save-strategy no
+        --logging-steps 50 --seed "$SEED" --threads "$THREADS" --quiet)
 
 # evaluate DIR PART STAGE → $DIR.R: one line "i j accuracy" per task seen so far
 evaluate() {
     _j=0
-    for _t in $tasks; do
+    for _t in "${tasks[@]}"; do
         [ $_j -le "$3" ] || break
         ft-eval --model "$1" --threads "$THREADS" --per-device-eval-batch-size "$BATCH" \
             -o "$1.$_t.json" "$OUT/$_t.$2.tok"
@@ -110,37 +116,37 @@ run_sequence() {
     part=$1 ev=$2 method=$3 value=$4
     dir=$OUT/$part
     mkdir -p "$dir"
-    set -- $tasks
+    set -- "${tasks[@]}"
     if [ ! -f "$dir/task0/model.safetensors" ]; then
-        ft-train --model "$MODEL" $scratch $COMMON --task-labels "$1=$(grep -c . "$OUT/$1.labels"):$OUT/$1.labels" \
+        ft-train --model "$MODEL" $scratch "${common[@]}" --task-labels "$1=$(grep -c . "$OUT/$1.labels"):$OUT/$1.labels" \
             --output-dir "$dir/task0" "$OUT/$1.$part.tok" > "$dir/task0.log"
         : > "$dir/task0.R"
         evaluate "$dir/task0" "$ev" 0 "$dir/task0.R"
     fi
     run=$dir/$method-$value
     cp "$dir/task0.R" "$run.R"
-    prev=$dir/task0 prev_data=$OUT/$1.$part.tok fisher= seen=$prev_data
+    prev=$dir/task0 prev_data=$OUT/$1.$part.tok fisher= seen=("$prev_data")
     i=1
     shift
     for t in "$@"; do
-        extra=
+        extra=()
         case $method in
-        l2sp) extra="--l2sp $value" ;;
+        l2sp) extra=(--l2sp "$value") ;;
         ewc)
             # the Fisher of every earlier task, accumulated (online EWC, gamma 1)
             ft-eval --model "$prev" --threads "$THREADS" --fisher-out "$run.fisher$i" \
                 ${fisher:+--fisher-in "$fisher"} "$prev_data" > /dev/null
             fisher=$run.fisher$i
-            extra="--ewc $value --fisher $fisher" ;;
+            extra=(--ewc "$value" --fisher "$fisher") ;;
         replay)
-            cat $seen > "$run.replay$i.tok"
-            extra="--replay $run.replay$i.tok --replay-ratio $value" ;;
+            cat "${seen[@]}" > "$run.replay$i.tok"
+            extra=(--replay "$run.replay$i.tok" --replay-ratio "$value") ;;
         esac
-        ft-train --model "$prev" $COMMON $extra --task-labels "$t=$(grep -c . "$OUT/$t.labels"):$OUT/$t.labels" \
+        ft-train --model "$prev" "${common[@]}" "${extra[@]}" --task-labels "$t=$(grep -c . "$OUT/$t.labels"):$OUT/$t.labels" \
             --output-dir "$run.task$i" "$OUT/$t.$part.tok" > "$run.task$i.log"
         evaluate "$run.task$i" "$ev" "$i" "$run.R"
         prev=$run.task$i prev_data=$OUT/$t.$part.tok
-        seen="$seen $prev_data"
+        seen+=("$prev_data")
         i=$((i + 1))
     done
 }
@@ -187,5 +193,5 @@ for method in naive l2sp ewc replay; do
         '$r + {($m): (. + {choice: $v})}')
 done
 echo "$result" | jq . > "$OUT/results.json"
-echo "case5: tasks$tasks; results in $OUT/results.json, models in $OUT/train/" >&2
+echo "case5: tasks ${tasks[*]}; results in $OUT/results.json, models in $OUT/train/" >&2
 echo "$result"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # The README's first command: case 1 end to end on data that a Debian package
 # installs.  fortunes-zh holds Tang poems (tang300), Song ci (song100) and
 # Chinese sayings (chinese); the task is to tell which collection a text comes
@@ -6,7 +6,7 @@
 # similar size.  The model is a small BERT made from a config with the real
 # bert-base-chinese vocabulary (../shared/models), pretrained as a masked LM
 # on the training texts and then fine-tuned.
-set -eu
+set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 fortunes=${FORTUNES:-/usr/share/games/fortunes}
 OUT=${OUT:-out/demo}

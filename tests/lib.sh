@@ -1,4 +1,4 @@
-# Shared helpers for shell tests: source it, then call ok/fail/expect_fail.
+# Shared helpers for shell tests: source it, then call ok/fail/skip/expect_fail.
 set -u
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 SHARED=${FT_SHARED:-$FT_ROOT/../shared}
@@ -6,6 +6,9 @@ SHARED=${FT_SHARED:-$FT_ROOT/../shared}
 PY=/usr/bin/python3
 ok()   { echo "ok $1"; }
 fail() { echo "FAIL $1"; }
+# skip NAME (why): the test could not run here (its data is missing); tests/run
+# counts it as skipped, never as passed
+skip() { echo "skip $1"; }
 check() { local _n=$1; shift; if "$@"; then ok "$_n"; else fail "$_n"; fi; }
 # jq_true FILTER FILE: the filter holds for FILE (quietly, for check)
 jq_true() { jq -e "$@" > /dev/null; }

@@ -6,11 +6,12 @@
 #include "lora.h"
 #include "mlm.h"
 #include "model.h"
+#include "ops.h"
 #include "stream.h"
 #include "penalty.h"
+#include "tokcheck.h"
 #include "util.h"
 #include <getopt.h>
-#include <omp.h>
 #include <string.h>
 
 static const char usage[] =
@@ -34,7 +35,9 @@ static const char usage[] =
 "                           model on these records, for ft-train --ewc\n"
 "  --fisher-in FILE         online EWC: add gamma × this earlier Fisher\n"
 "  --ewc-gamma G            decay of the earlier Fisher (default 1)\n"
-"  --threads N              OpenMP threads\n"
+"  --threads N              compute threads (OpenMP and OpenBLAS)\n"
+"  --allow-tokenizer-mismatch  evaluate tokens whose stream header names another\n"
+"                           tokenizer than DIR's (refused by default)\n"
 "Generation metrics (--task seq2seq --references REFS GENERATED; no --model):\n"
 "  exact match, corpus BLEU-4 (sacrebleu 13a tokenization, exp smoothing) and,\n"
 "  when references carry test_list (MBPP), pass@1 from running each program\n"
@@ -50,7 +53,7 @@ int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
     enum { O_MODEL = 256, O_TASK, O_EBS, O_PRED, O_THREADS, O_FOUT, O_FIN, O_GAMMA, O_REFS, O_TCOL,
-           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON, O_ADAPTER, O_MLM_P };
+           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON, O_ADAPTER, O_MLM_P, O_ALLOW_TOK };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"task", 1, 0, O_TASK}, {"per-device-eval-batch-size", 1, 0, O_EBS},
         {"batch-size", 1, 0, O_EBS}, {"predictions", 1, 0, O_PRED}, {"output", 1, 0, 'o'},
@@ -58,12 +61,13 @@ int main(int argc, char **argv)
         {"ewc-gamma", 1, 0, O_GAMMA}, {"references", 1, 0, O_REFS}, {"target-column", 1, 0, O_TCOL},
         {"no-exec", 0, 0, O_NOEXEC}, {"jobs", 1, 0, O_JOBS}, {"exec-timeout", 1, 0, O_XTIME},
         {"exec-memory-mb", 1, 0, O_XMEM}, {"python", 1, 0, O_PYTHON}, {"adapter", 1, 0, O_ADAPTER},
-        {"mlm-probability", 1, 0, O_MLM_P}, {"help", 0, 0, 'h'},
+        {"mlm-probability", 1, 0, O_MLM_P}, {"allow-tokenizer-mismatch", 0, 0, O_ALLOW_TOK},
+        {"help", 0, 0, 'h'},
         {0, 0, 0, 0}};
     const char *model = NULL, *task = NULL, *pred_path = NULL, *out_path = NULL;
     const char *fisher_out = NULL, *fisher_in = NULL, *adapter = NULL;
     double gamma = 1.0, mlm_p = 0.15;
-    int bs = 8, c, mlm_p_given = 0;
+    int bs = 8, c, mlm_p_given = 0, allow_tok = 0;
     const char *refs = NULL;
     ft_s2s_eval_opts so;
     ft_s2s_eval_opts_default(&so);
@@ -77,7 +81,7 @@ int main(int argc, char **argv)
         case O_FOUT: fisher_out = optarg; break;
         case O_FIN: fisher_in = optarg; break;
         case O_GAMMA: gamma = ft_parse_double("--ewc-gamma", optarg, 0, 1); break;
-        case O_THREADS: omp_set_num_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
+        case O_THREADS: ft_set_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
         case O_REFS: refs = optarg; break;
         case O_TCOL: so.target_column = optarg; break;
         case O_NOEXEC: so.exec = 0; break;
@@ -86,6 +90,7 @@ int main(int argc, char **argv)
         case O_XMEM: so.x.mem_mb = ft_parse_long("--exec-memory-mb", optarg, 16, 1 << 24); break;
         case O_PYTHON: so.x.python = optarg; break;
         case O_ADAPTER: adapter = optarg; break;
+        case O_ALLOW_TOK: allow_tok = 1; break;
         case O_MLM_P: mlm_p = ft_parse_double("--mlm-probability", optarg, 1e-6, 1); mlm_p_given = 1; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
@@ -121,6 +126,7 @@ int main(int argc, char **argv)
     if (mlm_p_given && !mlm) ft_die("--mlm-probability is for --task masked-lm");
     if (mlm && (pred_path || fisher_out)) ft_die("--predictions and --fisher-out are for classification, not --task masked-lm");
     ft_dataset *ds = ft_dataset_load(in);
+    ft_check_tokenizer(ds->header, in, dir, allow_tok);
     ft_model *m = ft_model_load(dir, task, 0, 0);
     ft_mlm *masking = mlm ? ft_mlm_from_tokenizer(dir, mlm_p) : NULL;
     m->mlm = masking;

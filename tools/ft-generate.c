@@ -4,11 +4,11 @@
 #include "generate.h"
 #include "lora.h"
 #include "model.h"
+#include "ops.h"
 #include "stream.h"
 #include "tokenizer.h"
 #include "util.h"
 #include <getopt.h>
-#include <omp.h>
 #include <string.h>
 
 static const char usage[] =
@@ -81,31 +81,31 @@ int main(int argc, char **argv)
         {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS},
         {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *adapter = NULL, *outp = "-", *textcol = "text", *fmt = NULL, *prefix = "";
-    int bs = 8, c, maxnew = 20, beams = 1, es = 0, nr = 0, sample = 0, topk = 50, eos = -2, maxlen = -1;
-    double lp = 1.0, temp = 1.0, topp = 1.0, rep = 1.0;
-    long seed = 42;
+    int bs = 8, c, maxlen = -1;
+    ft_gen_opts o;                          /* the one set of generation defaults */
+    ft_gen_opts_default(&o, NULL);
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
         case O_MODEL: model = optarg; break;
         case O_ADAPTER: adapter = optarg; break;
-        case O_MAXNEW: maxnew = (int)ft_parse_long("--max-new-tokens", optarg, 0, 1 << 20); break;
+        case O_MAXNEW: o.max_new_tokens = (int)ft_parse_long("--max-new-tokens", optarg, 0, 1 << 20); break;
         case O_BS: bs = (int)ft_parse_long("--batch-size", optarg, 1, 1 << 16); break;
-        case O_BEAMS: beams = (int)ft_parse_long("--num-beams", optarg, 1, 1024); break;
-        case O_LP: lp = ft_parse_double("--length-penalty", optarg, -100, 100); break;
-        case O_ES: es = 1; break;
-        case O_NR: nr = (int)ft_parse_long("--no-repeat-ngram-size", optarg, 0, 1 << 20); break;
-        case O_SAMPLE: sample = 1; break;
-        case O_TEMP: temp = ft_parse_double("--temperature", optarg, 1e-6, 1e6); sample = 1; break;
-        case O_TOPK: topk = (int)ft_parse_long("--top-k", optarg, 0, 1 << 30); sample = 1; break;
-        case O_TOPP: topp = ft_parse_double("--top-p", optarg, 0, 1); sample = 1; break;
-        case O_SEED: seed = ft_parse_long("--seed", optarg, 0, __LONG_MAX__); break;
-        case O_REP: rep = ft_parse_double("--repetition-penalty", optarg, 1e-6, 1e6); break;
-        case O_EOS: eos = (int)ft_parse_long("--eos-token-id", optarg, -1, 1 << 30); break;
+        case O_BEAMS: o.num_beams = (int)ft_parse_long("--num-beams", optarg, 1, 1024); break;
+        case O_LP: o.length_penalty = (float)ft_parse_double("--length-penalty", optarg, -100, 100); break;
+        case O_ES: o.early_stopping = 1; break;
+        case O_NR: o.s.no_repeat_ngram_size = (int)ft_parse_long("--no-repeat-ngram-size", optarg, 0, 1 << 20); break;
+        case O_SAMPLE: o.s.do_sample = 1; break;
+        case O_TEMP: o.s.temperature = (float)ft_parse_double("--temperature", optarg, 1e-6, 1e6); o.s.do_sample = 1; break;
+        case O_TOPK: o.s.top_k = (int)ft_parse_long("--top-k", optarg, 0, 1 << 30); o.s.do_sample = 1; break;
+        case O_TOPP: o.s.top_p = (float)ft_parse_double("--top-p", optarg, 0, 1); o.s.do_sample = 1; break;
+        case O_SEED: o.s.seed = (uint64_t)ft_parse_long("--seed", optarg, 0, __LONG_MAX__); break;
+        case O_REP: o.s.repetition_penalty = (float)ft_parse_double("--repetition-penalty", optarg, 1e-6, 1e6); break;
+        case O_EOS: o.eos_token_id = (int)ft_parse_long("--eos-token-id", optarg, -1, 1 << 30); break;
         case O_TEXTCOL: textcol = optarg; break;
         case O_PREFIX: prefix = optarg; break;
         case O_MAXLEN: maxlen = (int)ft_parse_long("--max-length", optarg, 1, 1 << 20); break;
         case O_FORMAT: fmt = optarg; break;
-        case O_THREADS: omp_set_num_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
+        case O_THREADS: ft_set_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
         case 'o': outp = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
@@ -118,20 +118,7 @@ int main(int argc, char **argv)
     char *dir = ft_resolve_model_dir(model);
     ft_model *m = ft_model_load(dir, ft_generate_task(dir), 0, 42);
     const char *mt = ft_config_str(m->cfg, "model_type", m->arch);
-    ft_gen_opts o;
-    ft_gen_opts_default(&o, m);
-    o.max_new_tokens = maxnew;
-    if (eos != -2) o.eos_token_id = eos;
-    o.num_beams = beams;
-    o.length_penalty = (float)lp;
-    o.early_stopping = es;
-    o.s.do_sample = sample;
-    o.s.temperature = (float)temp;
-    o.s.top_k = topk;
-    o.s.top_p = (float)topp;
-    o.s.repetition_penalty = (float)rep;
-    o.s.no_repeat_ngram_size = nr;
-    o.s.seed = (uint64_t)seed;
+    ft_gen_opts_config_ids(&o, m);
     ft_gen_check(m, &o);
     if (adapter) {
         if (!m->vt->linear_kind) ft_die("--adapter: not supported for %s models yet", mt);

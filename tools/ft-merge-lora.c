@@ -4,7 +4,6 @@
 #include "lora.h"
 #include "model.h"
 #include "publish.h"
-#include "trainer.h"
 #include "util.h"
 #include <dirent.h>
 #include <getopt.h>

@@ -5,11 +5,12 @@
 #include "lora.h"
 #include "mlm.h"
 #include "model.h"
+#include "ops.h"
 #include "optim.h"
+#include "tokcheck.h"
 #include "trainer.h"
 #include "util.h"
 #include <getopt.h>
-#include <omp.h>
 #include <string.h>
 
 static const char usage[] =
@@ -27,6 +28,8 @@ static const char usage[] =
 "  --num-labels N                classes for seq-cls (a missing head is initialised as HF does)\n"
 "  --labels FILE                 class names, one a line (sets id2label)\n"
 "  --from-scratch                ignore weights in DIR: initialise from config.json alone\n"
+"  --allow-tokenizer-mismatch    train on tokens whose stream header names another tokenizer\n"
+"                                than DIR's (refused by default: the ids would mean other tokens)\n"
 "Several tasks (records with a task name, ft-tokenize --task): one shared encoder, one\n"
 "classification head per task (classifier.<task>.*, listed in config.json's ft_tasks):\n"
 "  --task-labels NAME=N[:FILE]   labels of task NAME (repeatable; default: max label + 1)\n"
@@ -75,7 +78,8 @@ enum {
     O_LOG_STRAT, O_SEED, O_THREADS, O_RESUME, O_DROP_LAST, O_GROUP, O_MAX_LEN, O_QUIET, O_HELP,
     O_L2SP, O_EWC, O_FISHER, O_REPLAY, O_REPLAY_RATIO,
     O_LORA_R, O_LORA_ALPHA, O_LORA_DROPOUT, O_TARGETS, O_LORA_BIAS, O_MODULES_TO_SAVE, O_RSLORA,
-    O_ADAPTER, O_TASK_LABELS, O_TASK_SAMPLING, O_TASK_TEMP, O_TASK_WEIGHTS, O_LABEL_SMOOTHING, O_MLM_P
+    O_ADAPTER, O_TASK_LABELS, O_TASK_SAMPLING, O_TASK_TEMP, O_TASK_WEIGHTS, O_LABEL_SMOOTHING, O_MLM_P,
+    O_ALLOW_TOK
 };
 
 static enum ft_interval interval(const char *flag, const char *s)
@@ -249,7 +253,8 @@ int main(int argc, char **argv)
         {"lora-bias", 1, 0, O_LORA_BIAS}, {"modules-to-save", 1, 0, O_MODULES_TO_SAVE},
         {"use-rslora", 0, 0, O_RSLORA}, {"adapter", 1, 0, O_ADAPTER}, {"task-labels", 1, 0, O_TASK_LABELS},
         {"task-sampling", 1, 0, O_TASK_SAMPLING}, {"task-temperature", 1, 0, O_TASK_TEMP},
-        {"task-weights", 1, 0, O_TASK_WEIGHTS}, {0, 0, 0, 0}};
+        {"task-weights", 1, 0, O_TASK_WEIGHTS}, {"allow-tokenizer-mismatch", 0, 0, O_ALLOW_TOK},
+        {0, 0, 0, 0}};
     ft_train_args a;
     ft_train_args_default(&a);
     float label_smoothing = 0;
@@ -260,7 +265,7 @@ int main(int argc, char **argv)
     const char **task_labels = ft_xcalloc(argc, sizeof *task_labels);
     int ntask_labels = 0;
     double replay_ratio = 0.2;
-    int num_labels = 0, scratch = 0, c, lora = 0;
+    int num_labels = 0, scratch = 0, c, lora = 0, allow_tok = 0;
     ft_lora_config lc;
     ft_lora_config_default(&lc);
     const char *adapter = NULL;
@@ -271,6 +276,7 @@ int main(int argc, char **argv)
         case O_NUM_LABELS: num_labels = (int)ft_parse_long("--num-labels", optarg, 1, 1 << 20); break;
         case O_LABELS: labels_file = optarg; break;
         case O_SCRATCH: scratch = 1; break;
+        case O_ALLOW_TOK: allow_tok = 1; break;
         case O_OUT: a.output_dir = optarg; break;
         case O_EVAL_DATA: eval_path = optarg; break;
         case O_EPOCHS: a.num_train_epochs = ft_parse_double("--num-train-epochs", optarg, 1e-9, 1e9); break;
@@ -312,7 +318,7 @@ int main(int argc, char **argv)
         case O_LOG_STEPS: a.logging_steps = ft_parse_long("--logging-steps", optarg, 1, __LONG_MAX__); break;
         case O_LOG_STRAT: a.logging_strategy = interval("--logging-strategy", optarg); break;
         case O_SEED: a.seed = (uint64_t)ft_parse_long("--seed", optarg, 0, __LONG_MAX__); break;
-        case O_THREADS: omp_set_num_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
+        case O_THREADS: ft_set_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
         case O_RESUME:
             /* DIR is optional (HF's resume_from_checkpoint=True): the next
                word is taken when it is "last" or a directory; training data
@@ -374,6 +380,8 @@ int main(int argc, char **argv)
     ft_dataset *eval = eval_path ? ft_dataset_load(eval_path) : NULL;
 
     char *dir = ft_resolve_model_dir(model);
+    ft_check_tokenizer(train->header, train_path, dir, allow_tok);
+    if (eval) ft_check_tokenizer(eval->header, eval_path, dir, allow_tok);
     char *cfgpath = ft_xasprintf("%s/config.json", dir);
     json_t *tasks = mlm ? NULL : multi_task(train->ds, eval, cfgpath, task_labels, ntask_labels);
     if (tasks && (num_labels || names)) ft_die("several tasks: give their labels with --task-labels, not --num-labels/--labels");
@@ -401,7 +409,7 @@ int main(int argc, char **argv)
     else ft_check_batches_fit(m, train->batches, train->nbatches, train_path);
     if (eval) ft_check_dataset_fits(m, eval, eval_path);
 
-    int rc = ft_train(m, train, eval, &a, argc, argv);
+    int rc = ft_train(m, train, eval, &a);
     if (rc == 0) {
         ft_copy_tokenizer_files(dir, a.output_dir);
         ft_warn("model written to %s", a.output_dir);

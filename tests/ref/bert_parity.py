@@ -134,10 +134,15 @@ def main():
         grads = {n: grad(p) for n, p in r.named_parameters()}
         if problem == "mlm": logits = logits[labels != -100]    # ft's rows: the labelled tokens
         out = {"logits": logits.detach().double().numpy(), "loss": loss.item(), "grads": grads}
-        # HF Trainer: AdamW with no decay on bias/LayerNorm, LambdaLR linear warmup,
-        # loss / accum per micro-batch, clip_grad_norm_, step, schedule step.
-        decay = [p for n, p in r.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n)]
-        nodecay = [p for n, p in r.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
+        # HF Trainer: AdamW with no decay for nn.LayerNorm modules' parameters and
+        # names containing "bias" (get_decay_parameter_names, transformers v4.46),
+        # LambdaLR linear warmup, loss / accum per micro-batch, clip_grad_norm_,
+        # step, schedule step.
+        norms = {mn + "." + pn for mn, mod in r.named_modules() if isinstance(mod, nn.LayerNorm)
+                 for pn, _ in mod.named_parameters(recurse=False)}
+        nd = lambda n: n in norms or "bias" in n
+        decay = [p for n, p in r.named_parameters() if not nd(n)]
+        nodecay = [p for n, p in r.named_parameters() if nd(n)]
         opt = torch.optim.AdamW([{"params": decay, "weight_decay": wd},
                                  {"params": nodecay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.999), eps=1e-8)
         lam = lambda s: s / max(1, warmup) if s < warmup else max(0.0, (total - s) / max(1, total - warmup))

@@ -143,8 +143,11 @@ ref["logits"] = logits
 ref["loss"] = loss.reshape(1)
 for k, v in Wp.items():
     ref["grad.transformer." + k] = v.grad.clone()
-decay = [v for k, v in Wp.items() if not (k.endswith(".bias") or "ln_" in k)]
-nodecay = [v for k, v in Wp.items() if k.endswith(".bias") or "ln_" in k]
+# HF Trainer's decay rule (transformers v4.46): none for the nn.LayerNorm
+# modules (ln_1, ln_2, ln_f) and for any name containing "bias".
+nd = lambda k: "bias" in k or k.split(".")[-2].startswith("ln_")
+decay = [v for k, v in Wp.items() if not nd(k)]
+nodecay = [v for k, v in Wp.items() if nd(k)]
 opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": nodecay, "weight_decay": 0.0}],
                         lr=1e-3)
 opt.zero_grad()

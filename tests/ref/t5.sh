@@ -1,6 +1,7 @@
 #!/bin/sh
 # T5 parity against a plain-PyTorch T5ForConditionalGeneration (t5_ref.py):
-# logits, loss, gradients and weights after 3 AdamW steps, for ReLU (v1.0 /
+# logits, loss, gradients and weights after 3 AdamW steps (lr 1e-3, weight
+# decay 0.01 by HF Trainer's rule: none for relative_attention_bias), for ReLU (v1.0 /
 # CodeT5, tied head) and gated-GELU (v1.1, separate lm_head); relative
 # position buckets over a range of offsets.
 . "$FT_ROOT/tests/lib.sh"

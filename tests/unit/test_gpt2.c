@@ -113,6 +113,13 @@ static void lora_bias_and_save_modes(void)
     CHECK(ps->p[ft_params_find(ps, "transformer.h.0.attn.c_proj.bias")].trainable);
     CHECK(!ps->p[ft_params_find(ps, "transformer.h.0.mlp.c_proj.bias")].trainable);
     CHECK(ps->p[ft_params_find(ps, "transformer.ln_f.weight")].trainable);
+    /* weight decay by HF Trainer's rule for what trains: a modules_to_save
+       norm and biases none, the LoRA matrices decay */
+    CHECK(ps->p[ft_params_find(ps, "transformer.ln_f.weight")].no_decay);
+    CHECK(ps->p[ft_params_find(ps, "transformer.ln_f.bias")].no_decay);
+    CHECK(ps->p[ft_params_find(ps, "transformer.h.0.attn.c_proj.bias")].no_decay);
+    CHECK(!ps->p[ft_params_find(ps, "transformer.h.0.attn.c_proj.lora_A.weight")].no_decay);
+    CHECK(!ps->p[ft_params_find(ps, "transformer.h.0.attn.c_proj.lora_B.weight")].no_decay);
     randomize_B(m);
     check_all_grads(m, 0, 0);
     ft_model_free(m);

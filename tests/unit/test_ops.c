@@ -306,8 +306,23 @@ static void test_losses(void)
     CHECK_NEAR(ft_cross_entropy(NULL, z, &l1, 1, 3, -100, 1), log(3.0), 1e-7);
 }
 
+int openblas_get_num_threads(void);
+
+/* --threads: one call sets OpenMP's and OpenBLAS's pools (OpenBLAS left at
+   its own default would run GEMMs on every core whatever the user asked). */
+static void test_set_threads(void)
+{
+    int before = ft_get_threads();
+    ft_set_threads(1);
+    CHECK(ft_get_threads() == 1 && openblas_get_num_threads() == 1);
+    ft_set_threads(2);
+    CHECK(ft_get_threads() == 2 && openblas_get_num_threads() == 2);
+    ft_set_threads(before);
+}
+
 int main(void)
 {
+    RUN(test_set_threads);
     RUN(test_linear);
     RUN(test_layernorm);
     RUN(test_rmsnorm);

@@ -113,9 +113,27 @@ static void test_schedules(void)
     CHECK(ft_sched_parse("cosine") == FT_SCHED_COSINE && ft_sched_parse("bogus") == -1);
 }
 
+/* transformers Trainer.get_decay_parameter_names: no decay for a name that
+   contains "bias" anywhere, or for a LayerNorm-type module's parameters. */
+static void test_hf_decay_rule(void)
+{
+    CHECK(ft_hf_no_decay("bert.encoder.layer.0.output.LayerNorm.weight", "LayerNorm."));
+    CHECK(ft_hf_no_decay("bert.encoder.layer.0.output.dense.bias", "LayerNorm."));
+    CHECK(ft_hf_no_decay("cls.predictions.bias", "LayerNorm."));
+    CHECK(!ft_hf_no_decay("bert.embeddings.word_embeddings.weight", "LayerNorm."));
+    CHECK(ft_hf_no_decay("transformer.h.0.ln_1.weight", ".ln_"));
+    CHECK(ft_hf_no_decay("transformer.h.0.attn.c_attn.bias", ".ln_"));
+    CHECK(!ft_hf_no_decay("transformer.h.0.mlp.c_fc.weight", ".ln_"));
+    CHECK(ft_hf_no_decay("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight", "layer_norm"));
+    CHECK(ft_hf_no_decay("decoder.final_layer_norm.weight", "layer_norm"));
+    CHECK(!ft_hf_no_decay("encoder.block.0.layer.1.DenseReluDense.wo.weight", "layer_norm"));
+    CHECK(!ft_hf_no_decay("bert.encoder.layer.0.attention.self.query.lora_A.weight", NULL));
+}
+
 int main(void)
 {
     RUN(test_adamw);
+    RUN(test_hf_decay_rule);
     RUN(test_clip);
     RUN(test_fused_step);
     RUN(test_schedules);

@@ -238,11 +238,17 @@ static void t5_init_and_names(void)
     CHECK(ft_params_find(ps, "encoder.block.1.layer.0.SelfAttention.relative_attention_bias.weight") < 0);
     int i = ft_params_find(ps, "encoder.block.0.layer.1.layer_norm.weight");
     CHECK(ft_param_data(ps, i)[0] == 1.0f && ps->p[i].no_decay);
+    /* HF Trainer: "bias" anywhere in the name means no decay */
+    i = ft_params_find(ps, "decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight");
+    CHECK(i >= 0 && ps->p[i].no_decay);
+    CHECK(!ps->p[ft_params_find(ps, "shared.weight")].no_decay);
+    CHECK(ps->p[ft_params_find(ps, "decoder.final_layer_norm.weight")].no_decay);
     /* std of q is (d_model·d_kv)^-½ = 0.2041, of shared 1 */
     i = ft_params_find(ps, "encoder.block.0.layer.0.SelfAttention.q.weight");
     double s = 0;
     for (size_t j = 0; j < ps->p[i].numel; j++) s += ft_param_data(ps, i)[j] * ft_param_data(ps, i)[j];
     CHECK(sqrt(s / ps->p[i].numel) > 0.12 && sqrt(s / ps->p[i].numel) < 0.3);
+    CHECK(!ps->p[i].no_decay);
     ft_model_free(m);
     m = tiny("relu", 1, 0.1f);
     CHECK(ft_params_find(&m->params, "lm_head.weight") < 0);
