@@ -3,6 +3,7 @@
 #   make test       build and run every test (first installs missing packages: scripts/deps)
 #   make demo       case 1 end to end on an embedded default data set
 #   make bench      side-by-side benchmarks against the Python peers
+#   make kill-test  kill -9 a training run 100 times at random moments (docs/reliability.md)
 #   make sanitize   build and run the tests under ASan+UBSan
 #   make fuzz       build the libFuzzer harnesses (fuzz/) and fuzz each for FUZZ_SECONDS
 #   make install PREFIX=/usr/local [DESTDIR=…]   tools, man pages, bash completion,
@@ -138,6 +139,11 @@ bench: deps-check
 	$(MAKE) all
 	bench/run
 
+# 100 kill -9s of a run saving every step; figures in docs/reliability.md
+KILLS ?= 100
+kill-test: all
+	tests/fault/kill-test $(KILLS)
+
 # ---- fuzzing: libFuzzer harnesses, one per input surface (fuzz/, docs/reliability.md) ----
 # The library is rebuilt with clang under the fuzzer's coverage and ASan+UBSan
 # in $(FUZZ_BUILD); `make test` replays the corpora and fuzzes each harness
@@ -210,4 +216,4 @@ clean:
 	rm -rf build build-san build-fuzz bin
 
 .PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench install install-tools install-lib clean \
-        fuzz fuzz-deps fuzz-build
+        fuzz fuzz-deps fuzz-build kill-test

@@ -2,6 +2,7 @@
  * and loading with from_pretrained's name quirks.  See checkpoint.h. */
 #define _GNU_SOURCE
 #include "checkpoint.h"
+#include "publish.h"
 #include "util.h"
 #include <dirent.h>
 #include <errno.h>
@@ -11,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int is_dir(const char *p) { struct stat st; return stat(p, &st) == 0 && S_ISDIR(st.st_mode); }
 static int is_file(const char *p) { struct stat st; return stat(p, &st) == 0 && S_ISREG(st.st_mode); }
 
 static int has_config(const char *dir)
@@ -54,7 +54,7 @@ static char *snapshot_of(const char *repo)
 
 char *ft_resolve_model_dir(const char *name)
 {
-    if (is_dir(name)) {
+    if (ft_is_dir(name)) {
         if (has_config(name)) return ft_xstrdup(name);
         char *s = snapshot_of(name);                 /* a models--org--name path */
         if (s) return s;
@@ -75,7 +75,7 @@ char *ft_resolve_model_dir(const char *name)
     flat[k] = 0;
     char *repo = ft_xasprintf("%s/models--%s", cache, flat);
     free(flat);
-    char *s = is_dir(repo) ? snapshot_of(repo) : NULL;
+    char *s = ft_is_dir(repo) ? snapshot_of(repo) : NULL;
     if (!s) ft_die("%s: not a model directory, and not in the Hugging Face cache (%s)", name, repo);
     free(repo);
     free(cache);
@@ -263,6 +263,112 @@ void ft_checkpoint_save_params(const ft_params *ps, const char *path)
         ft_st_writer_add(w, ps->p[i].name, ps->p[i].ndim, ps->p[i].shape, ps->data + ps->p[i].offset);
     ft_st_writer_write(w, path);
     ft_st_writer_free(w);
+}
+
+/* ---- checkpoint-N directories ---- */
+
+static int has_file(const char *dir, const char *name)
+{
+    char *p = ft_xasprintf("%s/%s", dir, name);
+    struct stat st;
+    int ok = stat(p, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    free(p);
+    return ok;
+}
+
+int ft_is_model_dir(const char *dir)
+{
+    return has_file(dir, "config.json") &&
+           (has_file(dir, "model.safetensors") || has_file(dir, "model.safetensors.index.json"));
+}
+
+int ft_checkpoint_complete(const char *dir)
+{
+    int weights = ft_is_model_dir(dir) ||
+                  (has_file(dir, "adapter_config.json") && has_file(dir, "adapter_model.safetensors"));
+    return weights && has_file(dir, "optimizer.safetensors") && has_file(dir, "trainer_state.json");
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+long *ft_checkpoint_steps(const char *output_dir, int *n)
+{
+    *n = 0;
+    DIR *d = opendir(output_dir);
+    if (!d) return NULL;
+    long *steps = NULL;
+    int cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *s = e->d_name;
+        if (strncmp(s, "checkpoint-", 11) != 0 || s[11] < '0' || s[11] > '9') continue;
+        char *end;
+        long step = strtol(s + 11, &end, 10);
+        if (*end) continue;             /* checkpoint-N.tmp.PID: never complete */
+        char *p = ft_xasprintf("%s/%s", output_dir, s);
+        int dir = ft_is_dir(p);
+        free(p);
+        if (!dir) continue;
+        if (*n == cap) steps = ft_xrealloc(steps, (cap = cap ? 2 * cap : 16) * sizeof *steps);
+        steps[(*n)++] = step;
+    }
+    closedir(d);
+    if (steps) qsort(steps, *n, sizeof *steps, cmp_long);
+    return steps;
+}
+
+char *ft_checkpoint_last(const char *output_dir)
+{
+    int n;
+    long *steps = ft_checkpoint_steps(output_dir, &n);
+    char *found = NULL;
+    for (int i = n - 1; i >= 0 && !found; i--) {
+        char *p = ft_xasprintf("%s/checkpoint-%ld", output_dir, steps[i]);
+        if (ft_checkpoint_complete(p)) found = p;
+        else { ft_warn("%s: incomplete checkpoint (no trainer state, optimizer or weights), passed over", p); free(p); }
+    }
+    free(steps);
+    return found;
+}
+
+void ft_checkpoint_rotate(const char *output_dir, int limit, const char *best)
+{
+    if (limit <= 0) return;
+    int n;
+    long *steps = ft_checkpoint_steps(output_dir, &n);
+    char **dirs = ft_xcalloc(n + 1, sizeof *dirs);
+    int ibest = -1;
+    for (int i = 0; i < n; i++) {
+        dirs[i] = ft_xasprintf("%s/checkpoint-%ld", output_dir, steps[i]);
+        if (best && strcmp(dirs[i], best) == 0) ibest = i;
+    }
+    /* HF's _sorted_checkpoints: the best moves to the second-newest place so
+       it outlives the others; with a limit of 1 and another newest, keep 2 */
+    for (int i = ibest; ibest >= 0 && i < n - 2; i++) { char *t = dirs[i]; dirs[i] = dirs[i + 1]; dirs[i + 1] = t; }
+    if (limit == 1 && ibest >= 0 && ibest != n - 1) limit = 2;
+    for (int i = 0; i < n - limit; i++) ft_dir_retire(dirs[i]);
+    for (int i = 0; i < n; i++) free(dirs[i]);
+    free(dirs);
+    free(steps);
+}
+
+char *ft_checkpoint_for_resume(const char *output_dir, const char *arg)
+{
+    if (strcmp(arg, "last") == 0) {
+        char *p = ft_checkpoint_last(output_dir);
+        if (!p) ft_die("--resume-from-checkpoint: no complete checkpoint-N directory in %s", output_dir);
+        ft_warn("resuming from %s", p);
+        return p;
+    }
+    if (!ft_is_dir(arg)) ft_die("--resume-from-checkpoint: %s: not a directory", arg);
+    if (!ft_checkpoint_complete(arg))
+        ft_die("--resume-from-checkpoint: %s: incomplete checkpoint (needs trainer_state.json, "
+               "optimizer.safetensors and the weights with their config)", arg);
+    return ft_xstrdup(arg);
 }
 
 static void copy_file(const char *src, const char *dst)

@@ -1,5 +1,6 @@
 /* hf_config: config.json as JSON plus label bookkeeping.  See hf_config.h. */
 #include "hf_config.h"
+#include "publish.h"
 #include "util.h"
 #include <errno.h>
 #include <limits.h>
@@ -173,10 +174,5 @@ void ft_config_save(ft_config *c, const char *architecture, const char *path)
     json_object_set_new(o, "label2id", l2i);
     json_object_del(o, "num_labels");
     if (c->problem_type) json_object_set_new(o, "problem_type", json_string(c->problem_type));
-    char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
-    ft_outfile *f = ft_out_open(path, 0);
-    fputs(s, f->fp);
-    fputc('\n', f->fp);
-    ft_out_commit(f);
-    free(s);
+    ft_write_json(o, path, JSON_INDENT(2) | JSON_SORT_KEYS);
 }

@@ -5,6 +5,7 @@
 #include "ops.h"
 #include "rng.h"
 #include "safetensors.h"
+#include "publish.h"
 #include "util.h"
 #include <cblas.h>
 #include <errno.h>
@@ -364,10 +365,7 @@ void ft_lora_save(ft_model *m, const char *dir)
     json_object_set_new(j, "use_dora", json_false());
     json_object_set_new(j, "use_rslora", json_boolean(lo->cfg.use_rslora));
     p = ft_xasprintf("%s/adapter_config.json", dir);
-    char *tmp = ft_xasprintf("%s.tmp", p);
-    if (json_dump_file(j, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) || rename(tmp, p))
-        ft_die("%s: cannot write", p);
-    free(tmp);
+    ft_write_json(j, p, JSON_INDENT(2) | JSON_SORT_KEYS);
     free(p);
     json_decref(j);
 }

@@ -1,6 +1,7 @@
 /* model: architecture dispatch, loading and saving in HF layout.  See model.h. */
 #define _GNU_SOURCE
 #include "model.h"
+#include "ops.h"
 #include <omp.h>
 #include "bert.h"
 #include "gpt2.h"
@@ -49,6 +50,7 @@ ft_model *ft_model_new(ft_config *cfg, enum ft_task task, int num_labels, uint64
 {
     const char *mt = ft_config_str(cfg, "model_type", NULL);
     if (!mt) ft_die("%s: no model_type", cfg->path);
+    ft_blas_reserve();
     if (!strcmp(mt, "bert")) return ft_bert_new(cfg, task, num_labels, seed);
     if (!strcmp(mt, "gpt2")) return ft_gpt2_new(cfg, task, num_labels, seed);
     if (!strcmp(mt, "t5")) return ft_t5_new(cfg, task, num_labels, seed);

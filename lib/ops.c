@@ -9,7 +9,9 @@
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
+#include <stdlib.h>
 #include <string.h>
+#include "util.h"
 
 /* Below this many elements an OpenMP fork costs more than it saves (waking
    an idle thread in a VM can take hundreds of microseconds). */
@@ -33,6 +35,28 @@ void ft_set_threads(int n)
 }
 
 int ft_get_threads(void) { return omp_get_max_threads(); }
+
+void ft_blas_reserve(void)
+{
+    static int done;
+    if (done) return;
+    done = 1;
+    int nt = omp_get_max_threads();
+    const size_t buf = (size_t)132 << 20;       /* BUFFER_SIZE plus its guard pages */
+    void **probe = calloc(nt, sizeof *probe);
+    int fits = probe != NULL;
+    for (int i = 0; fits && i < nt; i++) fits = (probe[i] = malloc(buf)) != NULL;
+    for (int i = 0; probe && i < nt; i++) free(probe[i]);
+    free(probe);
+    if (!fits)
+        ft_die("out of memory allocating the BLAS work buffers (%d threads x %zu MiB of address space); "
+               "raise ulimit -v or use fewer --threads", nt, buf >> 20);
+    #pragma omp parallel
+    {
+        float a = 0, b = 0, c = 0;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, 1, 1, 1.0f, &a, 1, &b, 1, 0.0f, &c, 1);
+    }
+}
 
 static uint64_t gemm_flops;
 

@@ -22,6 +22,12 @@
    Use as many threads as cores, never more: oversubscribed OpenMP spins. */
 void ft_set_threads(int n);
 int ft_get_threads(void);
+/* Take the BLAS library's work buffers now, before the big allocations.
+   OpenBLAS (0.3.21) allocates one (~128 MiB of address space) per concurrent
+   gemm on first use and, when that fails (ulimit -v), retries forever: this
+   checks that they fit, dies with a clear message if not, then makes every
+   thread's gemm take its buffer. */
+void ft_blas_reserve(void);
 
 /* Floating-point operations issued to sgemm since the last reset (2·M·N·K
    per call), so benchmarks can show the work really done. */

@@ -15,8 +15,8 @@ ft_adamw *ft_adamw_new(const ft_params *ps, float weight_decay)
     o->np = ps->n;
     /* State for the whole buffer keeps offsets shared; frozen ranges stay 0
        (a LoRA run could pack trainables first if this memory matters). */
-    o->m = ft_xcalloc(o->n ? o->n : 1, sizeof(float));
-    o->v = ft_xcalloc(o->n ? o->n : 1, sizeof(float));
+    o->m = ft_xcalloc_named(o->n ? o->n : 1, sizeof(float), "the AdamW first moments");
+    o->v = ft_xcalloc_named(o->n ? o->n : 1, sizeof(float), "the AdamW second moments");
     return o;
 }
 

@@ -38,19 +38,19 @@ int ft_params_add(ft_params *ps, const char *name, int ndim, const int64_t *shap
     return ps->n++;
 }
 
-static float *alloc_floats(size_t n)
+static float *alloc_floats(size_t n, const char *what)
 {
     void *p = NULL;
     if (posix_memalign(&p, 64, (n ? n : 1) * sizeof(float)))
-        ft_die("out of memory allocating %zu parameters", n);
+        ft_die("out of memory allocating %s of %zu parameters (%.1f MiB)", what, n, n * 4.0 / (1 << 20));
     memset(p, 0, n * sizeof(float));
     return p;
 }
 
 void ft_params_alloc(ft_params *ps)
 {
-    ps->data = alloc_floats(ps->total);
-    ps->grad = alloc_floats(ps->total);
+    ps->data = alloc_floats(ps->total, "the weights");
+    ps->grad = alloc_floats(ps->total, "the gradients");
 }
 
 int ft_params_find(const ft_params *ps, const char *name)

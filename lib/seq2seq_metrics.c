@@ -2,20 +2,12 @@
  * pass@1.  See seq2seq_metrics.h. */
 #define _GNU_SOURCE
 #include "seq2seq_metrics.h"
+#include "sandbox.h"
 #include "util.h"
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 /* ---- exact match ---- */
 
@@ -227,85 +219,25 @@ static const char guard[] =
     "_ft_socket.create_connection = lambda *a, **k: _FtNoNet()\n"
     "del _ft_socket\n";
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-    (void)sb; (void)flag; (void)f;
-    remove(p);
-    return 0;
-}
-
 int ft_exec_tests(const char *program, const char *setup, const char *const *tests, int ntests,
                   const ft_exec_opts *o, const char **why)
 {
-    const char *w = "error";
-    char dir[] = "/tmp/ft-exec-XXXXXX";
-    if (!mkdtemp(dir)) { if (why) *why = w; return 0; }
-    char *path = ft_xasprintf("%s/prog.py", dir);
-    FILE *f = fopen(path, "w");
-    if (!f) { free(path); if (why) *why = w; return 0; }
-    fputs(guard, f);
-    fprintf(f, "%s\n", program);
-    if (setup && *setup) fprintf(f, "%s\n", setup);
-    for (int i = 0; i < ntests; i++) fprintf(f, "%s\n", tests[i]);
-    fclose(f);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        setsid();
-        /* no network: a private network namespace (as root, or via a user
-           namespace where allowed); the Python guard covers the rest */
-        if (unshare(CLONE_NEWNET) != 0) (void)unshare(CLONE_NEWUSER | CLONE_NEWNET);
-        if (chdir(dir) != 0) _exit(126);
-        /* everything that may allocate comes before the address-space limit:
-           a sanitizer build's process cannot map memory once it is set */
-        int dn = open("/dev/null", O_RDWR);
-        if (dn >= 0) { dup2(dn, 0); dup2(dn, 1); dup2(dn, 2); if (dn > 2) close(dn); }
-        setenv("HOME", dir, 1);
-        setenv("TMPDIR", dir, 1);
-        unsetenv("http_proxy"); unsetenv("https_proxy"); unsetenv("HTTP_PROXY"); unsetenv("HTTPS_PROXY");
-        struct rlimit rl;
-        rl.rlim_cur = rl.rlim_max = (rlim_t)o->mem_mb << 20;
-        setrlimit(RLIMIT_AS, &rl);
-        rl.rlim_cur = rl.rlim_max = (rlim_t)ceil(o->timeout_s) + 1;
-        setrlimit(RLIMIT_CPU, &rl);
-        rl.rlim_cur = rl.rlim_max = 64 << 20;
-        setrlimit(RLIMIT_FSIZE, &rl);
-        rl.rlim_cur = rl.rlim_max = 0;
-        setrlimit(RLIMIT_CORE, &rl);
-        execlp(o->python, o->python, "-I", "prog.py", (char *)NULL);
-        _exit(127);
-    }
-    int ok = 0;
-    if (pid > 0) {
-        struct timespec t0, now;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        int status = 0;
-        for (;;) {
-            pid_t r = waitpid(pid, &status, WNOHANG);
-            if (r == pid) break;
-            if (r < 0 && errno != EINTR) break;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            if ((now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) * 1e-9 > o->timeout_s) {
-                kill(-pid, SIGKILL);
-                kill(pid, SIGKILL);
-                waitpid(pid, &status, 0);
-                w = "timeout";
-                status = -1;
-                break;
-            }
-            struct timespec ts = {0, 5000000};
-            nanosleep(&ts, NULL);
-        }
-        if (status != -1) {
-            kill(-pid, SIGKILL);      /* leftovers of the group (daemonised children) */
-            if (WIFEXITED(status)) {
-                ok = WEXITSTATUS(status) == 0;
-                w = ok ? "passed" : WEXITSTATUS(status) == 127 ? "error" : "failed";
-            } else w = WTERMSIG(status) == SIGXCPU ? "timeout" : "crashed";
-        }
-    }
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    free(path);
+    size_t len = sizeof guard + strlen(program) + (setup ? strlen(setup) : 0) + 4;
+    for (int i = 0; i < ntests; i++) len += strlen(tests[i]) + 1;
+    char *text = ft_xmalloc(len), *e = text;
+    e = stpcpy(e, guard);
+    e = stpcpy(stpcpy(e, program), "\n");
+    if (setup && *setup) e = stpcpy(stpcpy(e, setup), "\n");
+    for (int i = 0; i < ntests; i++) e = stpcpy(stpcpy(e, tests[i]), "\n");
+    /* MBPP programs neither fork nor write much: a few processes and a
+       small scratch disk are plenty, and bound a fork or disk bomb */
+    ft_sandbox_limits lim = { o->timeout_s, o->mem_mb, 64, 16 };
+    const char *argv[] = { o->python, "-I", "prog.py", NULL };
+    int code;
+    enum ft_sb_result r = ft_sandbox_run("prog.py", text, argv, &lim, &code);
+    free(text);
+    const char *w = r == FT_SB_TIMEOUT ? "timeout" : r == FT_SB_SIGNALED ? "crashed"
+                  : r != FT_SB_EXITED ? "error" : code == 0 ? "passed" : code == 127 ? "error" : "failed";
     if (why) *why = w;
-    return ok;
+    return r == FT_SB_EXITED && code == 0;
 }

@@ -9,11 +9,12 @@
  *    corpus, uniform weights, "exp" smoothing (an order with no match gets
  *    precision 1/(2^k·total) for its k-th such order).  Score in 0..100.
  *  - pass@1 (one sample per task): each program runs with its tests in a
- *    separate python3 process: a fresh scratch directory, no network (a new
- *    network namespace when the kernel allows it, and socket creation
- *    disabled inside Python either way), CPU-time, wall-clock and memory
- *    limits; any failure, crash or hang counts as a fail and the evaluation
- *    goes on. */
+ *    separate python3 process in the sandbox of sandbox.h (namespaces: no
+ *    network, read-only file system but a scratch tmpfs, homes hidden, an
+ *    unused uid, rlimits, scrubbed environment), with socket creation also
+ *    disabled inside Python; any failure, crash or hang counts as a fail and
+ *    the evaluation goes on.  Where no sandbox can be built, nothing runs and
+ *    every program is scored "error". */
 #ifndef FT_SEQ2SEQ_METRICS_H
 #define FT_SEQ2SEQ_METRICS_H
 #include <stddef.h>

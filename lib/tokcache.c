@@ -1,4 +1,5 @@
 #include "tokcache.h"
+#include "publish.h"
 #include "util.h"
 #include <dirent.h>
 #include <errno.h>
@@ -19,10 +20,13 @@ ft_tokcache *ft_tokcache_open(const char *dir, uint64_t seed, const char *option
 {
     ft_tokcache *c = ft_xcalloc(1, sizeof *c);
     if (mkdir(dir, 0777) && errno != EEXIST) ft_die("%s: %s", dir, strerror(errno));
+    ft_sweep_dead_temps(dir);   /* shards of runs killed before they finished */
     if (nfiles == 1 && !strcmp(files[0], "-")) {
         size_t n;
         char *s = ft_read_file("-", &n);
-        c->spool = ft_xasprintf("%s/stdin.%d.tmp", dir, (int)getpid());
+        char *base = ft_xasprintf("%s/stdin", dir);
+        c->spool = ft_tmp_name(base);      /* a temporary: swept if this run is killed */
+        free(base);
         ft_outfile *f = ft_out_open(c->spool, 0);
         fwrite(s, 1, n, f->fp);
         ft_out_commit(f);
@@ -74,7 +78,8 @@ void ft_tokcache_begin(ft_tokcache *c, ft_writer *w, const json_t *header, long 
     c->out = w;
     c->shard_size = shard_size;
     c->header = json_deep_copy(header);
-    c->tmp_dir = ft_xasprintf("%s.tmp.%d", c->key_dir, (int)getpid());
+    c->tmp_dir = ft_tmp_name(c->key_dir);
+    ft_tmp_dir_begin(c->tmp_dir);
     if (mkdir(c->tmp_dir, 0777)) ft_die("%s: %s", c->tmp_dir, strerror(errno));
 }
 
@@ -100,8 +105,15 @@ void ft_tokcache_close(ft_tokcache *c)
     if (c->tmp_dir) {
         if (c->shard) ft_writer_close(c->shard);
         /* the finished directory appears at once, under its key */
-        if (rename(c->tmp_dir, c->key_dir) != 0) ft_warn("%s: %s (cache not kept)", c->key_dir, strerror(errno));
-        else fprintf(stderr, "%s: cached %d shards in %s\n", ft_prog, c->nshards, c->key_dir);
+        ft_fsync_path(c->tmp_dir);
+        ft_tmp_dir_done();
+        if (rename(c->tmp_dir, c->key_dir) != 0) {
+            ft_warn("%s: %s (cache not kept)", c->key_dir, strerror(errno));
+            ft_rm_rf(c->tmp_dir);
+        } else {
+            ft_fsync_parent(c->key_dir);
+            fprintf(stderr, "%s: cached %d shards in %s\n", ft_prog, c->nshards, c->key_dir);
+        }
     }
     if (c->spool) unlink(c->spool);
     json_decref(c->header);

@@ -1,8 +1,8 @@
 #include "train_state.h"
 #include "checkpoint.h"
+#include "publish.h"
 #include "safetensors.h"
 #include "util.h"
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -34,11 +34,7 @@ static json_t *state_json(const ft_run_state *st)
 void ft_run_state_write(const ft_run_state *st, const char *path)
 {
     json_t *j = state_json(st);
-    char *tmp = ft_xasprintf("%s.tmp", path);
-    if (json_dump_file(j, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0)
-        ft_die("%s: cannot write", path);
-    if (rename(tmp, path) != 0) ft_die("%s: cannot rename into place: %s", path, strerror(errno));
-    free(tmp);
+    ft_write_json(j, path, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
     json_decref(j);
 }
 
@@ -105,38 +101,16 @@ static void load_optimizer(ft_run_state *st, const char *path)
 
 void ft_run_rotate_checkpoints(const ft_run_state *st)
 {
-    int limit = st->a->save_total_limit;
-    if (limit <= 0) return;
-    DIR *d = opendir(st->a->output_dir);
-    if (!d) return;
-    long steps[4096];
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < 4096) {
-        char *end;
-        if (strncmp(e->d_name, "checkpoint-", 11) == 0) {
-            long s = strtol(e->d_name + 11, &end, 10);
-            if (!*end) steps[n++] = s;
-        }
-    }
-    closedir(d);
-    for (int i = 1; i < n; i++)                 /* sort ascending */
-        for (int j = i; j > 0 && steps[j] < steps[j - 1]; j--) { long t = steps[j]; steps[j] = steps[j - 1]; steps[j - 1] = t; }
-    int excess = n - limit;
-    for (int i = 0; i < n && excess > 0; i++) {
-        char *p = ft_xasprintf("%s/checkpoint-%ld", st->a->output_dir, steps[i]);
-        if (st->best_checkpoint && strcmp(p, st->best_checkpoint) == 0) { free(p); continue; }
-        ft_rm_rf(p);
-        free(p);
-        excess--;
-    }
+    ft_checkpoint_rotate(st->a->output_dir, st->a->save_total_limit, st->best_checkpoint);
 }
 
 char *ft_run_save_checkpoint(ft_run_state *st)
 {
     char *dir = ft_xasprintf("%s/checkpoint-%ld", st->a->output_dir, st->global_step);
-    char *tmp = ft_xasprintf("%s.tmp.%ld", dir, (long)getpid());
+    /* built under a temporary name, published whole (see publish.h) */
+    char *tmp = ft_tmp_name(dir);
     ft_rm_rf(tmp);
+    ft_tmp_dir_begin(tmp);
     ft_model_save(st->m, tmp);
     char *p = ft_xasprintf("%s/optimizer.safetensors", tmp);
     save_optimizer(st, p);
@@ -152,8 +126,7 @@ char *ft_run_save_checkpoint(ft_run_state *st)
     p = ft_xasprintf("%s/trainer_state.json", tmp);
     ft_run_state_write(st, p);
     free(p);
-    ft_rm_rf(dir);
-    if (rename(tmp, dir) != 0) ft_die("%s: cannot rename into place: %s", dir, strerror(errno));
+    ft_dir_publish(tmp, dir);
     free(tmp);
     return dir;
 }

@@ -1,8 +1,10 @@
 #include "trainer.h"
 #include "evaluate.h"
+#include "checkpoint.h"
 #include "mlm.h"
 #include "progress.h"
 #include "spans.h"
+#include "publish.h"
 #include "rng.h"
 #include "tensorboard.h"
 #include "train_state.h"
@@ -216,7 +218,13 @@ static void open_run(trainer *t)
         free(tbdir);
     }
     st->penalty = ft_penalty_new(ps, a->l2sp, a->ewc, a->fisher);
-    if (a->resume_from_checkpoint) ft_run_resume(st, a->resume_from_checkpoint);
+    /* what a run killed here left half-written goes before anything is resumed */
+    ft_sweep_dead_temps(a->output_dir);
+    if (a->resume_from_checkpoint) {
+        char *from = ft_checkpoint_for_resume(a->output_dir, a->resume_from_checkpoint);
+        ft_run_resume(st, from);
+        free(from);
+    }
 
     signal(SIGINT, on_stop);
     signal(SIGTERM, on_stop);

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "progress.h"
 #include "util.h"
+#include "publish.h"
 #include <errno.h>
 #include <signal.h>
 #include <dirent.h>
@@ -39,6 +40,20 @@ void ft_out_abort_all(void)
 
 void (*ft_die_hook)(const char *msg);
 
+static char *tmp_dir;                   /* at most one is being filled at a time */
+
+void ft_tmp_dir_begin(const char *path)
+{
+    free(tmp_dir);
+    tmp_dir = ft_xstrdup(path);
+}
+
+void ft_tmp_dir_done(void)
+{
+    free(tmp_dir);
+    tmp_dir = NULL;
+}
+
 void ft_die(const char *fmt, ...)
 {
     va_list ap;
@@ -57,6 +72,7 @@ void ft_die(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     ft_out_abort_all();
+    if (tmp_dir) { char *d = tmp_dir; tmp_dir = NULL; ft_rm_rf(d); }
     exit(1);
 }
 
@@ -82,6 +98,14 @@ void *ft_xcalloc(size_t count, size_t size)
 {
     void *p = calloc(count ? count : 1, size ? size : 1);
     if (!p) ft_die("out of memory (%zu x %zu bytes)", count, size);
+    return p;
+}
+
+void *ft_xcalloc_named(size_t count, size_t size, const char *what)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p) ft_die("out of memory allocating %s (%zu x %zu bytes, %.1f MiB)", what, count, size,
+                   (double)count * size / (1 << 20));
     return p;
 }
 
@@ -120,7 +144,7 @@ ft_outfile *ft_out_open(const char *path, int refuse_tty_binary)
         return o;
     }
     o->path = ft_xstrdup(path);
-    o->tmp = ft_xasprintf("%s.tmp.%ld", path, (long)getpid());
+    o->tmp = ft_tmp_name(path);
     o->fp = fopen(o->tmp, "wb");
     if (!o->fp) ft_die("%s: cannot create: %s", path, strerror(errno));
     int slot = -1;
@@ -135,6 +159,10 @@ ft_outfile *ft_out_open(const char *path, int refuse_tty_binary)
         signal(SIGTERM, on_signal);
         signal(SIGPIPE, on_signal);
         signal(SIGHUP, on_signal);
+        /* past a file-size limit, write() fails with EFBIG and the error is
+           reported like a full disk, instead of a silent kill that would leave
+           the temporary behind */
+        signal(SIGXFSZ, SIG_IGN);
     }
     return o;
 }
@@ -144,10 +172,15 @@ void ft_out_commit(ft_outfile *o)
     if (fflush(o->fp) != 0 || ferror(o->fp))
         ft_die("%s: write error: %s", o->path ? o->path : "stdout", strerror(errno));
     if (o->fp == stdout) { free(o); return; }
+    /* on disk before it is named: a crash never leaves a final name holding
+       a file whose data was still in the page cache */
+    if (fsync(fileno(o->fp)) != 0 && errno != EINVAL)
+        ft_die("%s: write error: %s", o->path, strerror(errno));
     if (fclose(o->fp) != 0)
         ft_die("%s: write error: %s", o->path, strerror(errno));
     if (rename(o->tmp, o->path) != 0)
         ft_die("%s: cannot rename into place: %s", o->path, strerror(errno));
+    ft_fsync_parent(o->path);
     for (int i = 0; i < FT_MAX_OUT; i++)
         if (open_outs[i] == o) open_outs[i] = NULL;
     free(o->tmp);
@@ -227,6 +260,12 @@ void ft_mkdir_p(const char *dir)
         if (*s == '/') { *s = 0; mkdir(p, 0777); *s = '/'; }
     if (mkdir(p, 0777) != 0 && errno != EEXIST) ft_die("%s: cannot create directory: %s", dir, strerror(errno));
     free(p);
+}
+
+int ft_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 void ft_rm_rf(const char *path)

@@ -23,6 +23,9 @@ extern void (*ft_die_hook)(const char *msg);
 void *ft_xmalloc(size_t n);
 void *ft_xcalloc(size_t count, size_t size);
 void *ft_xrealloc(void *p, size_t n);
+/* calloc for the big buffers: the error names what (e.g. "AdamW moments")
+   and its size, so that a user under ulimit -v knows what did not fit. */
+void *ft_xcalloc_named(size_t count, size_t size, const char *what);
 char *ft_xstrdup(const char *s);
 char *ft_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -36,8 +39,13 @@ typedef struct ft_outfile {
     char *tmp;      /* temp name while open */
 } ft_outfile;
 ft_outfile *ft_out_open(const char *path, int refuse_tty_binary);
-void ft_out_commit(ft_outfile *o);   /* fflush, fsync-free close, rename */
+void ft_out_commit(ft_outfile *o);   /* fflush, fsync, close, rename, fsync the directory */
 void ft_out_abort_all(void);         /* unlink every uncommitted temp file */
+/* A temporary directory (PATH.tmp.PID being filled) that ft_die removes
+   (a signal leaves it to the next run's sweep, see publish.h); forgotten by
+   ft_tmp_dir_done once published. */
+void ft_tmp_dir_begin(const char *path);
+void ft_tmp_dir_done(void);
 
 /* Read a whole file ("-" = stdin) into memory; dies with the name on error. */
 char *ft_read_file(const char *path, size_t *len);
@@ -48,6 +56,8 @@ double ft_parse_double(const char *flag, const char *s, double min, double max);
 
 /* mkdir -p; dies naming the directory on failure. */
 void ft_mkdir_p(const char *dir);
+/* 1 when path names a directory (following links). */
+int ft_is_dir(const char *path);
 /* rm -rf of a file or directory tree; errors are ignored (best effort). */
 void ft_rm_rf(const char *path);
 

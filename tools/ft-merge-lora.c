@@ -3,7 +3,9 @@
 #include "checkpoint.h"
 #include "lora.h"
 #include "model.h"
+#include "publish.h"
 #include "util.h"
+#include <dirent.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <string.h>
@@ -14,7 +16,20 @@ static const char usage[] =
 "GPT-2's Conv1D), keeps trained biases and modules_to_save, and writes\n"
 "config.json + model.safetensors with the base's tokenizer files to\n"
 "--output-dir.  Refuses an adapter whose tensors do not fit the base.\n"
+"The directory appears whole (built beside it, then renamed); an earlier\n"
+"model there is replaced, any other non-empty directory refused.\n"
 "  -h, --help   show this help\n";
+
+static int is_empty_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n == 0;
+}
 
 static const char *task_of(const char *adapter)
 {
@@ -56,8 +71,18 @@ int main(int argc, char **argv)
     ft_lora_load(m, adapter);
     int layers = m->lora->n;
     ft_lora_merge(m);
-    ft_model_save(m, out);
-    ft_copy_tokenizer_files(dir, out);
+    /* the merged model appears whole or not at all: built beside OUT,
+       published by rename; an earlier model there is replaced as a whole */
+    ft_sweep_dead_temps_of(out);
+    if (ft_is_dir(out) && !is_empty_dir(out) && !ft_is_model_dir(out))
+        ft_die("%s: exists and holds no model (config.json with weights); not replaced", out);
+    char *tmp = ft_tmp_name(out);
+    ft_rm_rf(tmp);
+    ft_tmp_dir_begin(tmp);
+    ft_model_save(m, tmp);
+    ft_copy_tokenizer_files(dir, tmp);
+    ft_dir_publish(tmp, out);
+    free(tmp);
     ft_warn("merged %d adapted layers into %s", layers, out);
     ft_model_free(m);
     free(dir);

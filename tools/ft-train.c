@@ -75,7 +75,9 @@ static const char usage[] =
 "  --l2sp LAMBDA                 penalty (LAMBDA/2)·Σ(θ−θ0)² towards the weights training starts from\n"
 "  --ewc LAMBDA --fisher FILE    EWC: (LAMBDA/2)·Σ F·(θ−θ0)², F from ft-eval --fisher-out\n"
 "  --replay FILE --replay-ratio R  mix old-task token records in: R of each epoch (0.2)\n"
-"  --resume-from-checkpoint DIR  --seed N (42)  --threads N  --quiet  --help\n"
+"  --resume-from-checkpoint [DIR|last]  continue a run; no DIR or \"last\": the newest\n"
+"                                complete checkpoint-N in --output-dir\n"
+"  --seed N (42)  --threads N  --quiet  --help\n"
 "Log lines (JSON, one per logging step and evaluation) go to stdout and to\n"
 "train_log.jsonl in the logging dir; a progress bar goes to stderr on a terminal.\n";
 
@@ -251,7 +253,7 @@ int main(int argc, char **argv)
         {"early-stopping-threshold", 1, 0, O_THRESH}, {"logging-dir", 1, 0, O_LOG_DIR}, {"report-to", 1, 0, O_REPORT_TO},
         {"logging-steps", 1, 0, O_LOG_STEPS}, {"logging-strategy", 1, 0, O_LOG_STRAT},
         {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS},
-        {"resume-from-checkpoint", 1, 0, O_RESUME}, {"dataloader-drop-last", 0, 0, O_DROP_LAST},
+        {"resume-from-checkpoint", 2, 0, O_RESUME}, {"dataloader-drop-last", 0, 0, O_DROP_LAST},
         {"group-by-length", 0, 0, O_GROUP}, {"max-length", 1, 0, O_MAX_LEN},
         {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP}, {"l2sp", 1, 0, O_L2SP},
         {"ewc", 1, 0, O_EWC}, {"fisher", 1, 0, O_FISHER}, {"replay", 1, 0, O_REPLAY},
@@ -333,7 +335,14 @@ int main(int argc, char **argv)
         case O_LOG_STRAT: a.logging_strategy = interval("--logging-strategy", optarg); break;
         case O_SEED: a.seed = (uint64_t)ft_parse_long("--seed", optarg, 0, __LONG_MAX__); break;
         case O_THREADS: ft_set_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
-        case O_RESUME: a.resume_from_checkpoint = optarg; break;
+        case O_RESUME:
+            /* DIR is optional (HF's resume_from_checkpoint=True): the next
+               word is taken when it is "last" or a directory; training data
+               is a file, so "--resume-from-checkpoint train.ft" still means last */
+            if (!optarg && optind < argc && (!strcmp(argv[optind], "last") || ft_is_dir(argv[optind])))
+                optarg = argv[optind++];
+            a.resume_from_checkpoint = optarg ? optarg : "last";
+            break;
         case O_DROP_LAST: a.drop_last = 1; break;
         case O_GROUP: a.group_by_length = 1; break;
         case O_MAX_LEN: a.max_length = (int)ft_parse_long("--max-length", optarg, 1, 1 << 24); break;
