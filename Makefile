@@ -25,14 +25,20 @@ CFLAGS  ?= $(OPT) -g
 BUILD   ?= build
 BIN     ?= bin
 BLAS_INC = $(firstword $(wildcard /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/$(shell gcc -dumpmachine)/openblas-openmp))
-BASE_CFLAGS = -std=gnu11 -Wall -Wextra -fopenmp -Ilib -I$(BUILD)/gen $(if $(BLAS_INC),-I$(BLAS_INC))
+BASE_CFLAGS = -std=gnu11 -Wall -Wextra -fopenmp $(LIB_INC) -I$(BUILD)/gen $(if $(BLAS_INC),-I$(BLAS_INC))
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 LDLIBS  = -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lprotobuf-c -lm -lpthread -fopenmp
 
-LIB_SRC   = $(sort $(wildcard lib/*.c))
-# Protobuf messages (lib/*.proto) become C at build time with protoc-c.
-PROTO     = $(sort $(wildcard lib/*.proto))
-PROTO_GEN = $(PROTO:lib/%.proto=$(BUILD)/gen/%.pb-c.c)
+# lib/ is in folders by layer, lowest first (scripts/layers.txt; checked by
+# scripts/check-layers): a module includes its own layer's headers and lower.
+LAYERS    = common io tok data nn model run
+LIB_SRC   = $(sort $(wildcard lib/*/*.c))
+LIB_H     = $(wildcard lib/*/*.h)
+LIB_INC   = $(LAYERS:%=-Ilib/%)
+# Protobuf messages (lib/*/*.proto) become C at build time with protoc-c.
+PROTO     = $(sort $(wildcard lib/*/*.proto))
+PROTO_GEN = $(patsubst %.proto,$(BUILD)/gen/%.pb-c.c,$(notdir $(PROTO)))
+vpath %.proto $(sort $(dir $(PROTO)))
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/%.o) $(PROTO_GEN:%.c=%.o)
 TOOL_SRC  = $(sort $(wildcard tools/*.c))
 TOOLS     = $(TOOL_SRC:tools/%.c=$(BIN)/%)
@@ -63,11 +69,12 @@ all: $(TOOLS) $(TESTS) $(REFS) $(BENCHES) $(COMPLETIONS) prune-tools
 prune-tools:
 	@rm -f $(filter-out $(TOOLS),$(wildcard $(BIN)/ft-*))
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
+$(BUILD)/lib/%.o: lib/%.c $(LIB_H)
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: lib/%.proto | $(BUILD)/gen
-	protoc-c --proto_path=lib --c_out=$(BUILD)/gen $<
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: %.proto | $(BUILD)/gen
+	protoc-c --proto_path=$(dir $<) --c_out=$(BUILD)/gen $<
 
 # generated code: compiled as protoc-c wrote it, without our warning flags
 $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h
@@ -77,12 +84,12 @@ $(BUILD)/pic/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -I$(BUILD)/gen $(CFLAGS) -fPIC -c $< -o $@
 
-$(BUILD)/lib/tensorboard.o $(BUILD)/pic/lib/tensorboard.o: $(BUILD)/gen/tb_event.pb-c.h
+$(filter %/tensorboard.o,$(LIB_OBJ) $(PIC_OBJ)): $(BUILD)/gen/tb_event.pb-c.h
 
 $(BUILD)/libft.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/pic/lib/%.o: lib/%.c $(wildcard lib/*.h lib/*/*.h)
+$(BUILD)/pic/lib/%.o: lib/%.c $(LIB_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
 
@@ -93,17 +100,17 @@ $(BUILD)/completion/%: $(BIN)/% scripts/gen-completion
 	@mkdir -p $(dir $@)
 	scripts/gen-completion $< > $@.tmp && mv $@.tmp $@
 
-$(BIN)/%: tools/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BIN)
+$(BIN)/%: tools/%.c $(BUILD)/libft.a $(LIB_H) | $(BIN)
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c tests/test.h $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c tests/test.h $(BUILD)/libft.a $(LIB_H) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Itests $< $(BUILD)/libft.a $(LDLIBS) -o $@
 
 # Drivers for the PyTorch parity tests (run by tests/ref/*.sh, not directly).
-$(BUILD)/ref/%: tests/ref/%.c $(BUILD)/libft.a $(wildcard lib/*.h) | $(BUILD)/ref
+$(BUILD)/ref/%: tests/ref/%.c $(BUILD)/libft.a $(LIB_H) | $(BUILD)/ref
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libft.a $(wildcard lib/*.h bench/*.h) | $(BUILD)/bench
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libft.a $(LIB_H) $(wildcard bench/*.h) | $(BUILD)/bench
 	$(CC) $(ALL_CFLAGS) $< $(BUILD)/libft.a $(LDLIBS) -o $@
 
 $(BUILD)/lib $(BUILD)/gen $(BUILD)/tests $(BUILD)/ref $(BUILD)/bench $(BIN):
@@ -173,7 +180,7 @@ FUZZ_SRC_encode_codet5  = fuzz/encode.c
 FUZZ_DEF_encode_codet5  = -DTOK_MODEL='"codet5-base"'
 
 ifneq ($(BUILD),$(FUZZ_BUILD))
-$(FUZZ_BUILD)/libft.a: $(LIB_SRC) $(wildcard lib/*.h)
+$(FUZZ_BUILD)/libft.a: $(LIB_SRC) $(LIB_H)
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT="-O1 -gline-tables-only -Wno-pass-failed -Wno-unknown-pragmas -fsanitize=fuzzer-no-link $(FUZZ_SAN)" $@
 endif
 

@@ -3,7 +3,7 @@
 // as runs "FIRST LAST CLASSBITS" (hex).  The Rust crate takes its BERT classes
 // from the `unicode_categories` crate (an old Unicode) and the byte-level
 // regex classes from Oniguruma, so neither matches utf8proc's current tables;
-// lib/tok_unicode_tables.c is generated from this output by
+// lib/tok/tok_unicode_tables.c is generated from this output by
 // scripts/gen_unicode_tables.sh.
 // Usage: NODE_PATH=build/node_modules node scripts/probe_unicode.js > runs.txt
 const tk = require('tokenizers');

@@ -1,5 +1,5 @@
 /* ft-generate: generate text with a causal LM or an encoder-decoder model
-   (HF's model.generate(); lib/generate.h picks the path from config.json). */
+   (HF's model.generate(); lib/run/generate.h picks the path from config.json). */
 #include "checkpoint.h"
 #include "generate.h"
 #include "lora.h"

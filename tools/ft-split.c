@@ -208,7 +208,7 @@ static void split_text(const opts *o, const char *path, char delim, int copy_byt
        delimiter or a line end is ASCII, so whole-text validity is field
        validity).  If either finds a fault, the text is scanned again with
        every check on, which stops at the first fault in reading order and
-       names it as lib/reader.c would. */
+       names it as lib/io/reader.c would. */
     int utf8_ok = 1, rc = 0;
     #pragma omp parallel sections num_threads(2)
     {

@@ -1,6 +1,6 @@
 /* ft-tokenize: records (CSV, JSONL, ft stream) -> token records, exactly as
    Hugging Face's tokenizers would make them; or, with --decode, back.  The
-   work is lib/tokenize.c (and lib/tokcache.c for --cache-dir); this file is
+   work is lib/tok/tokenize.c (and lib/tok/tokcache.c for --cache-dir); this file is
    the flags. */
 #include "tokcache.h"
 #include "tokenize.h"

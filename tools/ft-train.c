@@ -114,7 +114,7 @@ static enum ft_interval interval(const char *flag, const char *s)
     ft_die("%s: '%s' is not one of no, steps, epoch", flag, s);
 }
 
-/* A --labels file: the one reader ft-tokenize uses too (lib/labelfile.c). */
+/* A --labels file: the one reader ft-tokenize uses too (lib/io/labelfile.c). */
 static char **read_lines(const char *path, int *n)
 {
     ft_label_names l = ft_label_names_read(path);

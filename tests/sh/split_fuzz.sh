@@ -1,4 +1,4 @@
-# ft-split's own CSV scanner against lib/reader.c (libcsv), on random CSV full
+# ft-split's own CSV scanner against lib/io/reader.c (libcsv), on random CSV full
 # of quotes, blanks, CRLF, quoted line breaks, ragged rows and bad UTF-8: the
 # rows it copies must read back as the same records, and what it refuses it
 # must refuse with the reader's message, place included; converted to JSONL,

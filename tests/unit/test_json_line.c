@@ -5,7 +5,7 @@
 #include "test.h"
 #include <string.h>
 
-/* The record through jansson, as lib/reader.c builds it. */
+/* The record through jansson, as lib/io/reader.c builds it. */
 static int slow(ft_record *rec, const char *s)
 {
     json_error_t e;

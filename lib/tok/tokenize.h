@@ -6,7 +6,7 @@
    holds the vocabulary (u16 for GPT-2 and BERT), token_type_ids as u8, the
    attention mask as u8 and left out when it is all ones, sequence labels in
    the narrowest signed dtype that holds -100 and the vocabulary.  Every
-   reader of token records (lib/dataset.c, ft-generate, ft-eval) takes any
+   reader of token records (lib/data/dataset.c, ft-generate, ft-eval) takes any
    integer dtype and a missing mask as all ones. */
 #ifndef FT_TOKENIZE_H
 #define FT_TOKENIZE_H

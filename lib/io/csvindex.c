@@ -50,7 +50,7 @@ static long count_nl(const char *p, size_t n)
 static int is_sp(const scan *s, char c) { return (c == ' ' || c == '\t') && c != s->delim; }
 static int is_term(char c) { return c == '\n' || c == '\r'; }
 
-/* The value libcsv (hence lib/reader.c) gives the field written as p[0..n),
+/* The value libcsv (hence lib/io/reader.c) gives the field written as p[0..n),
    into s->buf: leading blanks skipped; an unquoted field loses its trailing
    blanks; in a quoted one "" is a quote, and a quote followed by anything but
    a delimiter, line end or blanks + one of those is kept and the field stays
@@ -197,7 +197,7 @@ static void index_rows(ft_csvindex *ix, scan *s, const char *key_col, ft_csv_key
     for (;;) {
         size_t nf = parse_row(s, &line, NULL, NULL);
         if (!nf) break;
-        /* checks in lib/reader.c's order: field count, then the key's value */
+        /* checks in lib/io/reader.c's order: field count, then the key's value */
         if (nf != ix->ncols)
             bad_input(s, line, "row has %zu fields, the header has %zu", nf, ix->ncols);
         if (s->pos - s->row_start > UINT32_MAX) bad_input(s, line, "row longer than 4 GiB");
