@@ -7,7 +7,7 @@
 # bert-base-chinese vocabulary (../shared/models), pretrained as a masked LM
 # on the training texts and then fine-tuned.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+. "$(dirname "$0")/env.sh"    # here, root, PATH with the checkout's bin/
 fortunes=${FORTUNES:-/usr/share/games/fortunes}
 OUT=${OUT:-out/demo}
 for f in tang300 song100 chinese; do
