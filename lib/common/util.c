@@ -54,6 +54,15 @@ void ft_tmp_dir_done(void)
     tmp_dir = NULL;
 }
 
+/* "PROG: message" on stderr, the progress line (if any) erased first. */
+static void say(const char *fmt, va_list ap)
+{
+    ft_progress_interrupt();
+    fprintf(stderr, "%s: ", ft_prog);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void ft_die(const char *fmt, ...)
 {
     va_list ap;
@@ -65,12 +74,9 @@ void ft_die(const char *fmt, ...)
         ft_die_hook(msg);
     }
     fflush(stdout);
-    ft_progress_interrupt();
-    fprintf(stderr, "%s: ", ft_prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     ft_out_abort_all();
     if (tmp_dir) { char *d = tmp_dir; tmp_dir = NULL; ft_rm_rf(d); }
     exit(1);
@@ -79,12 +85,9 @@ void ft_die(const char *fmt, ...)
 void ft_warn(const char *fmt, ...)
 {
     va_list ap;
-    ft_progress_interrupt();
-    fprintf(stderr, "%s: ", ft_prog);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 void *ft_xmalloc(size_t n)
