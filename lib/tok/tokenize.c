@@ -7,6 +7,7 @@
 #include "tok_unicode.h"
 #include "util.h"
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -332,9 +333,10 @@ size_t ft_tokenize_files(const ft_tokenize_opts *o, const ft_tokenizer *t, char 
     j->put = put;
     j->ctx = ctx;
     int vocab = ft_tok_vocab_size(t);
-    j->id_dtype = ft_dtype_narrowest(0, vocab - 1) == FT_U8 ? FT_U16 : ft_dtype_narrowest(0, vocab - 1);
+    /* ids: u16 while the vocabulary fits (never u8: a record's ids keep one
+       dtype across tokenizers of a family), i32 beyond; labels also hold -100 */
+    j->id_dtype = vocab - 1 <= UINT16_MAX ? FT_U16 : FT_I32;
     j->label_dtype = ft_dtype_narrowest(-100, vocab - 1);
-    if (j->id_dtype == FT_I16) j->id_dtype = FT_I32;
     j->team = ft_tok_team_new(o->threads);
     group_t *g = ft_xcalloc(1, sizeof *g);
     ft_record rec = {0};
