@@ -475,6 +475,29 @@ static float t5_forward(ft_model *m, const ft_batch *bt, int train, int grad, fl
 
 /* ---- backward ---- */
 
+/* Backward of a block's self-attention sublayer (stack 0 = encoder, 1 =
+   decoder; l its block): g holds ∂/∂(the sublayer's output residual) and
+   gains the gradient through attention; the position-bias gradient gathers
+   in t->g_bias. */
+static void self_attn_bwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *g,
+                          int B, int T, float p, int stack, int l)
+{
+    ft_t5_config *c = &t->c;
+    int C = c->d_model, I = t->inner, H = c->num_heads, N = B * T;
+    size_t NC = (size_t)N * C;
+    ZERO(t->g_t, NC);
+    ft_dropout_bwd(t->g_t, g, NC, p, site(t->key, stack, l + 1, 2));
+    ZERO(t->g_ctx, (size_t)N * I);
+    ft_linear_bwd(t->g_ctx, G(b->o), NULL, t->g_t, a->ctx, W(b->o), N, I, C);
+    ZERO(t->g_qkv, (size_t)N * 3 * I);
+    ft_t5_attn_bwd(t->g_qkv, t->g_qkv + I, t->g_qkv + 2 * I, t->g_bias, t->g_ctx, a->qkv, 3 * I,
+                   a->qkv + I, a->qkv + 2 * I, 3 * I, a->probs, B, T, T, H, c->d_kv, p,
+                   site(t->key, stack, l + 1, 1), t->scratch);
+    ZERO(t->g_n, NC);
+    ft_linear_bwd(t->g_n, G(b->qkv), NULL, t->g_qkv, a->n1, W(b->qkv), N, C, 3 * I);
+    ft_rmsnorm_bwd(g, G(b->ln1), t->g_n, a->x, a->rstd1, W(b->ln1), N, C);
+}
+
 static void t5_backward(ft_model *m, const ft_batch *bt)
 {
     t5 *t = m->impl;
@@ -520,17 +543,7 @@ static void t5_backward(ft_model *m, const ft_batch *bt)
         ft_linear_bwd(t->g_n, G(b->cq), NULL, t->g_qkv, a->n2, W(b->cq), Nt, C, I);
         ft_rmsnorm_bwd(g, G(b->ln2), t->g_n, a->x1, a->rstd2, W(b->ln2), Nt, C);
         /* self-attention: g is ∂/∂x1 */
-        ZERO(t->g_t, NtC);
-        ft_dropout_bwd(t->g_t, g, NtC, p, site(t->key, 1, l + 1, 2));
-        ZERO(t->g_ctx, (size_t)Nt * I);
-        ft_linear_bwd(t->g_ctx, G(b->o), NULL, t->g_t, a->ctx, W(b->o), Nt, I, C);
-        ZERO(t->g_qkv, (size_t)Nt * 3 * I);
-        ft_t5_attn_bwd(t->g_qkv, t->g_qkv + I, t->g_qkv + 2 * I, t->g_bias, t->g_ctx, a->qkv, 3 * I,
-                       a->qkv + I, a->qkv + 2 * I, 3 * I, a->probs, B, Tt, Tt, H, c->d_kv, p,
-                       site(t->key, 1, l + 1, 1), t->scratch);
-        ZERO(t->g_n, NtC);
-        ft_linear_bwd(t->g_n, G(b->qkv), NULL, t->g_qkv, a->n1, W(b->qkv), Nt, C, 3 * I);
-        ft_rmsnorm_bwd(g, G(b->ln1), t->g_n, a->x, a->rstd1, W(b->ln1), Nt, C);
+        self_attn_bwd(t, ps, b, a, g, B, Tt, p, 1, l);
     }
     ft_t5_pos_bias_bwd(G(t->D[0].rel), t->g_bias, H, Tt, Tt, 0, 0, c->num_buckets, c->max_distance);
     ZERO(t->g_t, NtC);
@@ -547,17 +560,7 @@ static void t5_backward(ft_model *m, const ft_batch *bt)
         const blk_ix *b = &t->E[l];
         blk_act *a = &t->EA[l];
         ff_bwd(t, ps, b, a, g, a->x1, Ns, p, site(t->key, 0, l + 1, 3), site(t->key, 0, l + 1, 4));
-        ZERO(t->g_t, NsC);
-        ft_dropout_bwd(t->g_t, g, NsC, p, site(t->key, 0, l + 1, 2));
-        ZERO(t->g_ctx, (size_t)Ns * I);
-        ft_linear_bwd(t->g_ctx, G(b->o), NULL, t->g_t, a->ctx, W(b->o), Ns, I, C);
-        ZERO(t->g_qkv, (size_t)Ns * 3 * I);
-        ft_t5_attn_bwd(t->g_qkv, t->g_qkv + I, t->g_qkv + 2 * I, t->g_bias, t->g_ctx, a->qkv, 3 * I,
-                       a->qkv + I, a->qkv + 2 * I, 3 * I, a->probs, B, Ts, Ts, H, c->d_kv, p,
-                       site(t->key, 0, l + 1, 1), t->scratch);
-        ZERO(t->g_n, NsC);
-        ft_linear_bwd(t->g_n, G(b->qkv), NULL, t->g_qkv, a->n1, W(b->qkv), Ns, C, 3 * I);
-        ft_rmsnorm_bwd(g, G(b->ln1), t->g_n, a->x, a->rstd1, W(b->ln1), Ns, C);
+        self_attn_bwd(t, ps, b, a, g, B, Ts, p, 0, l);
     }
     ft_t5_pos_bias_bwd(G(t->E[0].rel), t->g_bias, H, Ts, Ts, 0, 1, c->num_buckets, c->max_distance);
     ZERO(t->g_t, NsC);
