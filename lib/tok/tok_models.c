@@ -132,22 +132,33 @@ static void try_pair(const ft_tokenizer *t, ft_tok_scratch *s, size_t *nh, int32
         heap_push(s, nh, (struct bpe_pair){ rank, pos, s->syms[pos].id, s->syms[nx].id });
 }
 
-/* Initial symbols: bytes for byte-level models; otherwise characters, with
-   unknown ones as byte-fallback tokens <0xXX> or the unk token. */
+/* Initial symbols: bytes for byte-level models, otherwise characters.  A
+   byte or character with no token becomes the byte-fallback tokens <0xXX>
+   (when all of its bytes have one), else the unk token, else nothing: it is
+   dropped and its neighbours may merge, as the crate's merge_word does.  No
+   symbol is ever -1 (a merge lookup on -1 once matched an empty slot of the
+   compact merge table and returned an uninitialised id: finding 7). */
 static size_t bpe_symbols(const ft_tokenizer *t, ft_tok_scratch *s, const char *w, size_t n)
 {
     GROW(s->syms, s->syms_cap, n + 1);
     size_t k = 0;
     const unsigned char *u = (const unsigned char *)w;
-    if (t->byte_level) {
+    if (t->bytepair) {                  /* byte-level with every byte in the vocabulary */
         for (size_t i = 0; i < n; i++) s->syms[k++].id = t->byte_id[u[i]];
     } else {
         for (size_t i = 0; i < n;) {
             size_t len = 1;
-            while (i + len < n && (u[i + len] & 0xC0) == 0x80) len++;
-            int id = tok_vocab_get(&t->vocab, w + i, len);
+            int id;
+            if (t->byte_level) id = t->byte_id[u[i]];
+            else {
+                while (i + len < n && (u[i + len] & 0xC0) == 0x80) len++;
+                id = tok_vocab_get(&t->vocab, w + i, len);
+            }
+            size_t fb = 0;
+            if (id < 0 && t->byte_fallback && !t->byte_level)
+                while (fb < len && t->byte_id[u[i + fb]] >= 0) fb++;
             if (id >= 0) s->syms[k++].id = id;
-            else if (t->byte_fallback) {
+            else if (fb && fb == len) {
                 for (size_t j = 0; j < len; j++) s->syms[k++].id = t->byte_id[u[i + j]];
             } else if (t->unk_id >= 0) {
                 if (!(t->fuse_unk && k && s->syms[k - 1].id == t->unk_id)) s->syms[k++].id = t->unk_id;
@@ -177,7 +188,7 @@ static void bpe(const ft_tokenizer *t, ft_tok_scratch *s, int seq, const char *w
         if (id >= 0) { tok_push_id(s, seq, id); return; }
     }
     size_t k = bpe_symbols(t, s, w, n), nh = 0;
-    if (t->bytepair && k == n) {
+    if (t->bytepair) {
         /* the symbols are the bytes themselves: first pairs by direct index */
         const unsigned char *u = (const unsigned char *)w;
         for (size_t i = 0; i + 1 < k; i++) {

@@ -132,6 +132,72 @@ static void test_gpt2_batch(void)
     ft_tok_free(t);
 }
 
+/* Loads a model dir holding only tokenizer.json = JSON. */
+static ft_tokenizer *load_json(const char *json)
+{
+    char dir[] = "/tmp/ft_tok_json_XXXXXX";
+    if (!mkdtemp(dir)) return NULL;
+    char *p = ft_xasprintf("%s/tokenizer.json", dir), *err = NULL;
+    FILE *f = fopen(p, "w"); fputs(json, f); fclose(f);
+    ft_tokenizer *t = ft_tok_load(dir, &err);
+    if (!t) fprintf(stderr, "  load: %s\n", err);
+    free(err); unlink(p); free(p); rmdir(dir);
+    return t;
+}
+
+static int encodes(const ft_tokenizer *t, const char *text, const int32_t *want, size_t n)
+{
+    ft_tok_scratch *s = ft_tok_scratch_new();
+    ft_encoding e = {0};
+    ft_tok_opts o = {0};
+    const char *err = NULL;
+    int ok = ft_tok_encode(t, s, text, strlen(text), NULL, 0, &o, &e, &err) == 0 && same(&e, want, n);
+    if (!ok) fprintf(stderr, "  encoding \"%s\"\n", text);
+    ft_encoding_free(&e);
+    ft_tok_scratch_free(s);
+    return ok;
+}
+
+/* Finding 7 (docs/reliability.md): a BPE vocabulary that lacks some bytes or
+   characters.  The crate drops such a character when there is no unk token
+   (its neighbours may then merge), else emits unk; byte fallback applies only
+   when every byte of the character has a <0xXX> token.  ft kept a -1 symbol,
+   whose merge lookup read an uninitialised slot: ids outside the vocabulary. */
+static void test_bpe_missing_symbols(void)
+{
+    #define BL "\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"use_regex\":true},"
+    ft_tokenizer *t = load_json("{" BL "\"model\":{\"type\":\"BPE\",\"unk_token\":null,"
+                                "\"vocab\":{\"a\":0,\"b\":1,\"ab\":2},\"merges\":[\"a b\"]}}");
+    CHECK(t != NULL);
+    if (t) {
+        CHECK(encodes(t, "cc", NULL, 0));
+        CHECK(encodes(t, "cab", (const int32_t[]){2}, 1));
+        CHECK(encodes(t, "acb", (const int32_t[]){2}, 1));        /* c dropped: a and b merge */
+        CHECK(encodes(t, "a\xc3\xa9" "cb", (const int32_t[]){2}, 1));
+        ft_tok_free(t);
+    }
+    t = load_json("{" BL "\"model\":{\"type\":\"BPE\",\"unk_token\":\"<unk>\","
+                  "\"vocab\":{\"a\":0,\"b\":1,\"ab\":2,\"<unk>\":3},\"merges\":[\"a b\"]}}");
+    CHECK(t != NULL);
+    if (t) {
+        CHECK(encodes(t, "cab", (const int32_t[]){3, 2}, 2));
+        CHECK(encodes(t, "acb", (const int32_t[]){0, 3, 1}, 3));
+        CHECK(encodes(t, "cc", (const int32_t[]){3, 3}, 2));
+        ft_tok_free(t);
+    }
+    #undef BL
+    /* the crate's test_bpe_byte_fallback, and a character only half covered */
+    t = load_json("{\"model\":{\"type\":\"BPE\",\"unk_token\":\"<unk>\",\"byte_fallback\":true,"
+                  "\"vocab\":{\"<unk>\":0,\"<0x61>\":1,\"<0xC3>\":2},\"merges\":[]}}");
+    CHECK(t != NULL);
+    if (t) {
+        CHECK(encodes(t, "c", (const int32_t[]){0}, 1));
+        CHECK(encodes(t, "a", (const int32_t[]){1}, 1));
+        CHECK(encodes(t, "\xc3\xa9" "a", (const int32_t[]){0, 1}, 2));
+        ft_tok_free(t);
+    }
+}
+
 /* A model dir with one file holding CONTENT; loading must fail with an
    error that contains WANT. */
 static void bad_dir(const char *file, const char *content, const char *want)
@@ -174,5 +240,6 @@ int main(void)
     RUN(test_bert_chinese);
     RUN(test_gpt2_batch);
     RUN(test_bad_files);
+    RUN(test_bpe_missing_symbols);
     TEST_MAIN_END();
 }
