@@ -159,6 +159,11 @@ FUZZ_BUILD   = build-fuzz
 FUZZ_CC     ?= clang
 FUZZ_SECONDS ?= 120
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# Sizes lowered for fuzzing: no big zeroed buffer (an mmap under ASan) per input, and
+# the boundaries crossed far more often: a 64-byte input buffer (lib/io/input.c), so a
+# refill lands inside most records; a 64-slot BPE word cache (lib/tok/tok_models.c);
+# zstd windows up to 1 MiB (a fuzzed frame header claims up to 128 MB).
+FUZZ_DEFS    = -DFT_INPUT_CHUNK=64 -DFT_TOK_CACHE_SLOTS=64 -DFT_ZSTD_WINDOW_LOG_MAX=20
 FUZZ_NAMES   = stream stream_zstd text safetensors config adapter_config trainer_state \
                tokenizer_json vocab_txt bpe_files spiece encode_bert encode_gpt2 encode_t5 encode_codet5
 FUZZERS      = $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
@@ -181,7 +186,7 @@ FUZZ_DEF_encode_codet5  = -DTOK_MODEL='"codet5-base"'
 
 ifneq ($(BUILD),$(FUZZ_BUILD))
 $(FUZZ_BUILD)/libft.a: $(LIB_SRC) $(LIB_H)
-	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT="-O1 -gline-tables-only -Wno-pass-failed -Wno-unknown-pragmas -fsanitize=fuzzer-no-link $(FUZZ_SAN)" $@
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT="-O1 -gline-tables-only -Wno-pass-failed -Wno-unknown-pragmas -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(FUZZ_DEFS)" $@
 endif
 
 $(FUZZ_BUILD)/fuzz_%: $(wildcard fuzz/*.c fuzz/*.h) $(FUZZ_BUILD)/libft.a
@@ -194,8 +199,10 @@ fuzz-deps:
 fuzz-build: fuzz-deps
 	-$(MAKE) $(FUZZERS)
 
+# FUZZ_JOBS harnesses at a time (one core each)
+FUZZ_JOBS ?= 1
 fuzz: fuzz-build
-	fuzz/run -t $(FUZZ_SECONDS) $(FUZZ_NAMES)
+	printf '%s\n' $(FUZZ_NAMES) | xargs -P $(FUZZ_JOBS) -n 1 fuzz/run -t $(FUZZ_SECONDS)
 
 install: install-tools install-lib
 

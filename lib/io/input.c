@@ -11,7 +11,7 @@ struct ft_input {
     int eof;                    /* no more raw bytes */
     /* zstd state, when the input starts with a zstd frame */
     ZSTD_DStream *zs;
-    char *zbuf;
+    char *zbuf; size_t zcap;
     ZSTD_inBuffer zin;
     size_t zlast;               /* last ZSTD_decompressStream result: 0 = frame ended */
     /* decoded bytes: buf[pos..len) are unread */
@@ -20,7 +20,14 @@ struct ft_input {
     double size;                /* bytes of a regular file; -1: a pipe or terminal */
 };
 
-#define CHUNK (256 * 1024)
+/* Bytes read (or decompressed) at a time.  The fuzz build lowers it
+   (-DFT_INPUT_CHUNK in the Makefile's fuzz flags): under ASan a 512 KB
+   buffer is a fresh mmap for every input, most of a harness's time, and a
+   small one puts a refill boundary inside almost every record. */
+#ifndef FT_INPUT_CHUNK
+#define FT_INPUT_CHUNK (256 * 1024)
+#endif
+#define CHUNK ((size_t)FT_INPUT_CHUNK)
 
 static size_t raw_read(ft_input *in, void *dst, size_t n)
 {
@@ -55,7 +62,7 @@ static size_t fill(ft_input *in)
     }
     for (;;) {
         if (in->zin.pos == in->zin.size) {
-            in->zin.size = raw_read(in, in->zbuf, ZSTD_DStreamInSize());
+            in->zin.size = raw_read(in, in->zbuf, in->zcap);
             in->zin.pos = 0;
             if (in->zin.size == 0) {
                 if (in->zlast != 0)
@@ -93,7 +100,14 @@ ft_input *ft_input_open(const char *path)
     if (got == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) {
         in->zs = ZSTD_createDStream();
         ZSTD_initDStream(in->zs);
-        in->zbuf = ft_xmalloc(ZSTD_DStreamInSize() > 4 ? ZSTD_DStreamInSize() : 4);
+#ifdef FT_ZSTD_WINDOW_LOG_MAX
+        /* fuzz build: a frame header may claim a 128 MB window, zeroed
+           (its ASan shadow) for a 20-byte input; refuse such frames instead */
+        ZSTD_DCtx_setParameter(in->zs, ZSTD_d_windowLogMax, FT_ZSTD_WINDOW_LOG_MAX);
+#endif
+        in->zcap = ZSTD_DStreamInSize() < CHUNK ? ZSTD_DStreamInSize() : CHUNK;
+        if (in->zcap < 4) in->zcap = 4;
+        in->zbuf = ft_xmalloc(in->zcap);
         memcpy(in->zbuf, magic, 4);
         in->zin = (ZSTD_inBuffer){in->zbuf, 4, 0};
         in->zlast = 1;

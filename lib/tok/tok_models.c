@@ -171,8 +171,13 @@ static size_t bpe_symbols(const ft_tokenizer *t, ft_tok_scratch *s, const char *
 }
 
 /* Word cache: direct-mapped, words up to CW bytes and CI ids.  A hit costs
-   one hash and one memcmp; most words in text repeat. */
-#define CACHE_SLOTS 8192
+   one hash and one memcmp; most words in text repeat.  The fuzz build lowers
+   the slots (-DFT_TOK_CACHE_SLOTS): 700 KB zeroed for every scratch is most
+   of an encode harness's time under ASan, and a small cache evicts often. */
+#ifndef FT_TOK_CACHE_SLOTS
+#define FT_TOK_CACHE_SLOTS 8192
+#endif
+#define CACHE_SLOTS FT_TOK_CACHE_SLOTS
 #define CW 30
 #define CI 14
 struct bpe_cache {
