@@ -7,6 +7,7 @@
 #include "ops.h"
 #include "progress.h"
 #include "stream.h"
+#include "tokcheck.h"
 #include "tokenizer.h"
 #include "util.h"
 #include <getopt.h>
@@ -33,6 +34,8 @@ static const char usage[] =
 "  --max-length N            truncate tokenized text to N tokens (T5: 512; GPT-2: none)\n"
 "  -o FILE (default stdout)  --format jsonl|ft (jsonl on stdout)  --threads N\n"
 "  --quiet                   no progress bar (none either when stderr is not a terminal)\n"
+"  --allow-tokenizer-mismatch  generate from input_ids whose stream header names\n"
+"                            another tokenizer than the model's (refused by default)\n"
 "  -h, --help\n";
 
 typedef struct { int64_t id; int32_t *ids; int n; } prompt;
@@ -71,7 +74,8 @@ int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
     enum { O_MODEL = 256, O_ADAPTER, O_MAXNEW, O_BS, O_BEAMS, O_LP, O_ES, O_NR, O_SAMPLE, O_TEMP,
-           O_TOPK, O_TOPP, O_SEED, O_REP, O_EOS, O_TEXTCOL, O_PREFIX, O_MAXLEN, O_FORMAT, O_THREADS, O_QUIET };
+           O_TOPK, O_TOPP, O_SEED, O_REP, O_EOS, O_TEXTCOL, O_PREFIX, O_MAXLEN, O_FORMAT, O_THREADS, O_QUIET,
+           O_ALLOW_TOK };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"adapter", 1, 0, O_ADAPTER}, {"max-new-tokens", 1, 0, O_MAXNEW},
         {"batch-size", 1, 0, O_BS}, {"num-beams", 1, 0, O_BEAMS}, {"length-penalty", 1, 0, O_LP},
@@ -81,9 +85,9 @@ int main(int argc, char **argv)
         {"repetition-penalty", 1, 0, O_REP}, {"eos-token-id", 1, 0, O_EOS},
         {"text-column", 1, 0, O_TEXTCOL}, {"prefix", 1, 0, O_PREFIX}, {"max-length", 1, 0, O_MAXLEN},
         {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET},
-        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"allow-tokenizer-mismatch", 0, 0, O_ALLOW_TOK}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *adapter = NULL, *outp = "-", *textcol = "text", *fmt = NULL, *prefix = "";
-    int bs = 8, c, maxlen = -1, quiet = 0;
+    int bs = 8, c, maxlen = -1, quiet = 0, allow_tok = 0;
     ft_gen_opts o;                          /* the one set of generation defaults */
     ft_gen_opts_default(&o, NULL);
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
@@ -109,6 +113,7 @@ int main(int argc, char **argv)
         case O_FORMAT: fmt = optarg; break;
         case O_THREADS: ft_set_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
         case O_QUIET: quiet = 1; break;
+        case O_ALLOW_TOK: allow_tok = 1; break;
         case 'o': outp = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
@@ -139,6 +144,7 @@ int main(int argc, char **argv)
     size_t pl = strlen(prefix);
 
     ft_reader *r = ft_reader_open(in, FT_FMT_AUTO);
+    ft_check_tokenizer(ft_reader_header(r), in, dir, allow_tok);
     int zstd = 0;
     ft_format of = fmt ? ft_format_parse(fmt)
                  : !strcmp(outp, "-") ? FT_FMT_JSONL : ft_format_from_name(outp, &zstd);

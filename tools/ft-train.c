@@ -403,11 +403,11 @@ int main(int argc, char **argv)
         ft_die("--num-labels %d but %s names %d labels", num_labels, labels_file, nnames);
     if (names) num_labels = nnames;
 
+    char *dir = ft_resolve_model_dir(model);
     ft_train_data *train = ft_train_data_load(train_path);
-    if (replay) ft_train_data_add_replay(train, replay, replay_ratio);
+    if (replay) ft_train_data_add_replay(train, replay, replay_ratio, dir, allow_tok);
     ft_dataset *eval = eval_path ? ft_dataset_load(eval_path) : NULL;
 
-    char *dir = ft_resolve_model_dir(model);
     ft_check_tokenizer(train->header, train_path, dir, allow_tok);
     if (eval) ft_check_tokenizer(eval->header, eval_path, dir, allow_tok);
     char *cfgpath = ft_xasprintf("%s/config.json", dir);

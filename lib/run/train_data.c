@@ -1,5 +1,6 @@
 #include "train_data.h"
 #include "rng.h"
+#include "tokcheck.h"
 #include "trainer.h"
 #include "util.h"
 #include <math.h>
@@ -40,10 +41,12 @@ ft_train_data *ft_train_data_load(const char *path)
     return d;
 }
 
-void ft_train_data_add_replay(ft_train_data *d, const char *path, double ratio)
+void ft_train_data_add_replay(ft_train_data *d, const char *path, double ratio,
+                              const char *model_dir, int allow)
 {
     if (!d->ds) ft_die("--replay needs token records to train on, not ready batches");
     ft_dataset *old = ft_dataset_load(path);
+    ft_check_tokenizer(old->header, path, model_dir, allow);
     d->n_new = d->ds->n;
     d->replay_ratio = ratio;
     ft_dataset_append(d->ds, old);

@@ -23,8 +23,11 @@ typedef struct ft_train_data {
     double replay_ratio;
 } ft_train_data;
 ft_train_data *ft_train_data_load(const char *path);
-/* Adds old-task records for replay (token records only). */
-void ft_train_data_add_replay(ft_train_data *d, const char *path, double ratio);
+/* Adds old-task records for replay (token records only), their tokenizer
+   checked against model_dir's as ft_check_tokenizer does (allow: the tool's
+   --allow-tokenizer-mismatch). */
+void ft_train_data_add_replay(ft_train_data *d, const char *path, double ratio,
+                              const char *model_dir, int allow);
 void ft_train_data_free(ft_train_data *d);
 
 /* The micro-batches of one epoch after another. */

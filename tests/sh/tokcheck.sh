@@ -1,5 +1,6 @@
-# Token ids mean something only to the tokenizer that made them: ft-train and
-# ft-eval compare the stream header's tokenizer with the model directory's
+# Token ids mean something only to the tokenizer that made them: ft-train
+# (training, --eval-data and --replay files), ft-eval and ft-generate compare
+# the stream header's tokenizer with the model directory's
 # (docs/stream-format.md) and refuse another one unless told
 # --allow-tokenizer-mismatch.  Also the tokenize -> train path as one pipe.
 . "$FT_ROOT/tests/lib.sh"
@@ -43,3 +44,27 @@ check pipe_tokenize_train [ -s "run dir/model.safetensors" ]
 check eval_same_tokenizer sh -c 'ft-eval --model "run dir" tok.ft | jq -e .eval_loss > /dev/null'
 expect_fail pipe_refusal_names_stdin "stdin: tokens made by the tokenizer" \
     sh -c 'ft-tokenize --model "my model" "my data.jsonl" | ft-train --model other $0 --output-dir out3' "$TRAIN"
+
+# --replay's old-task records are checked like the training data
+expect_fail train_refuses_other_tokenizer_replay "tok.ft: tokens made by the tokenizer .*, but other has" \
+    ft-train --model other $TRAIN --output-dir out4 --replay tok.ft ids.jsonl
+check train_replay_refusal_writes_nothing [ ! -e out4/model.safetensors ]
+ft-train --model "my model" $TRAIN --output-dir out5 --replay tok.ft ids.jsonl > /dev/null
+check train_replay_same_tokenizer [ -s out5/model.safetensors ]
+
+# ft-generate checks a token stream's tokenizer before generating from its input_ids
+mkdir gen
+cat > gen/config.json <<'J'
+{"architectures":["GPT2LMHeadModel"],"model_type":"gpt2","vocab_size":50257,"n_embd":8,"n_layer":1,"n_head":2,"n_positions":64,"activation_function":"gelu_new","layer_norm_epsilon":1e-5,"initializer_range":0.02,"bos_token_id":50256,"eos_token_id":50256,"resid_pdrop":0.0,"embd_pdrop":0.0,"attn_pdrop":0.0}
+J
+ft-train --model gen --from-scratch --task causal-lm --output-dir gen --max-steps 1 --save-strategy no \
+    --quiet ids.jsonl > /dev/null
+cp "$SHARED/models/gpt2/vocab.json" "$SHARED/models/gpt2/merges.txt" gen/
+GEN="--max-new-tokens 2 --quiet"
+expect_fail generate_refuses_other_tokenizer "tok.ft: tokens made by the tokenizer WordPiece .*, but gen has BPE" \
+    ft-generate --model gen $GEN -o gen1.jsonl tok.ft
+check generate_refusal_writes_nothing [ ! -e gen1.jsonl ]
+ft-generate --model gen $GEN --allow-tokenizer-mismatch -o gen2.jsonl tok.ft 2> gen2.err
+check generate_allow_tokenizer_mismatch sh -c '[ "$(wc -l < gen2.jsonl)" = 8 ] && grep -q "allowed by --allow-tokenizer-mismatch" gen2.err'
+ft-tokenize --model gen -o gen.ft "my data.jsonl"
+check generate_same_tokenizer sh -c 'ft-generate --model gen $0 gen.ft | jq -s -e "length == 8" > /dev/null' "$GEN"
