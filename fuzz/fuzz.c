@@ -201,9 +201,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(dir, sizeof dir, "%s/ft-fuzz.%d", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (int)getpid());
     ft_mkdir_p(dir);
     atexit(cleanup);
-    /* stdin's buffer is allocated on first read, not per input */
-    fuzz_stdin((const uint8_t *)"x", 1);
-    getc(stdin);
+    /* stdin unbuffered: glibc's fseek to an offset inside the FILE's buffer
+       keeps the buffer, so after an input read only in part (most are
+       rejected early) the next one was read as the previous input's bytes
+       followed by the rest of its own: inputs did not reproduce alone */
+    setvbuf(stdin, NULL, _IONBF, 0);
     devnull = fopen("/dev/null", "w");
     fputs("warm", devnull);
     if (fuzz_setup) fuzz_setup();

@@ -98,7 +98,8 @@ static int integer(cur *c, int64_t *v)
     if (neg) p++;
     const char *d = p;
     int64_t x = 0;
-    while (p < c->end && *p >= '0' && *p <= '9') x = x * 10 + (*p++ - '0');
+    for (; p < c->end && *p >= '0' && *p <= '9'; p++)   /* 19 digits and more go to jansson */
+        if (p - d < 18) x = x * 10 + (*p - '0');
     size_t nd = (size_t)(p - d);
     if (!nd || nd > 18 || (nd > 1 && *d == '0') || (neg && x == 0)) return 0;
     if (p < c->end && (*p == '.' || *p == 'e' || *p == 'E')) return 0;
