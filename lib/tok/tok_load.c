@@ -70,8 +70,10 @@ static int add_vocab_entry(ld *L, ft_tokenizer *t, const char *key, size_t n, in
     }
     int old;
     if (tok_vocab_add(&t->vocab, key, n, id, &old) < 0 && old != id) {
+        /* key may be buf: unterminated, and freed just below */
+        fail(L, "%s: token \"%.*s\" has ids %d and %d", where, (int)n, key, old, id);
         free(buf);
-        return fail(L, "%s: token \"%s\" has ids %d and %d", where, key, old, id);
+        return -1;
     }
     if (buf && key == buf) {            /* remember which ids hold raw bytes, for decoding */
         if ((size_t)id >= t->is_bytes_cap) {
@@ -231,7 +233,15 @@ static void bert_template(ft_tokenizer *t, int cls, int sep, int roberta)
     t->has_type_ids = !roberta;
 }
 
-static int load_template_side(ld *L, tok_template *tp, json_t *list, json_t *specials, const char *path)
+/* A post-processor's special token id must name a token of the vocabulary
+   (the crate takes any number; the model's embedding would not). */
+static int bad_special_id(ld *L, const ft_tokenizer *t, json_int_t id, const char *path, const char *what)
+{
+    if (id >= 0 && id < t->vocab.n_ids) return 0;
+    return fail(L, "%s: %s has id %lld, outside the vocabulary (ids 0 to %d)", path, what, (long long)id, t->vocab.n_ids - 1);
+}
+
+static int load_template_side(ld *L, const ft_tokenizer *t, tok_template *tp, json_t *list, json_t *specials, const char *path)
 {
     size_t i; json_t *x;
     json_array_foreach(list, i, x) {
@@ -246,7 +256,13 @@ static int load_template_side(ld *L, tok_template *tp, json_t *list, json_t *spe
             if (!json_is_array(ids)) return fail(L, "%s[%zu]: special token \"%s\" not in special_tokens", path, i, id ? id : "?");
             size_t k, m = json_array_size(ids);
             int32_t *v = ft_xmalloc((m + 1) * sizeof *v);
-            for (k = 0; k < m; k++) v[k] = json_integer_value(json_array_get(ids, k));
+            for (k = 0; k < m; k++) {
+                json_int_t x = json_integer_value(json_array_get(ids, k));
+                char what[128];
+                snprintf(what, sizeof what, "[%zu]: special token \"%.40s\"", i, id);
+                if (bad_special_id(L, t, x, path, what)) { free(v); return -1; }
+                v[k] = (int32_t)x;
+            }
             add_item(tp, -1, json_integer_value(json_object_get(sp, "type_id")), m, v);
             free(v);
         } else return fail(L, "%s[%zu]: neither SpecialToken nor Sequence", path, i);
@@ -272,17 +288,18 @@ static int load_post(ld *L, ft_tokenizer *t, json_t *n, const char *path)
     if (!strcmp(type, "BertProcessing") || !strcmp(type, "RobertaProcessing")) {
         json_t *cls = json_object_get(n, "cls"), *sep = json_object_get(n, "sep");
         if (!json_is_array(cls) || !json_is_array(sep)) return fail(L, "%s: needs \"cls\" and \"sep\"", path);
-        bert_template(t, json_integer_value(json_array_get(cls, 1)), json_integer_value(json_array_get(sep, 1)),
-                      type[0] == 'R');
+        json_int_t c = json_integer_value(json_array_get(cls, 1)), s = json_integer_value(json_array_get(sep, 1));
+        if (bad_special_id(L, t, c, path, "cls") || bad_special_id(L, t, s, path, "sep")) return -1;
+        bert_template(t, (int)c, (int)s, type[0] == 'R');
         return 0;
     }
     if (!strcmp(type, "TemplateProcessing")) {
         json_t *sp = json_object_get(n, "special_tokens");
         char p[256];
         snprintf(p, sizeof p, "%s.single", path);
-        if (load_template_side(L, &t->single, json_object_get(n, "single"), sp, p)) return -1;
+        if (load_template_side(L, t, &t->single, json_object_get(n, "single"), sp, p)) return -1;
         snprintf(p, sizeof p, "%s.pair", path);
-        if (load_template_side(L, &t->pair, json_object_get(n, "pair"), sp, p)) return -1;
+        if (load_template_side(L, t, &t->pair, json_object_get(n, "pair"), sp, p)) return -1;
         t->has_post = 1;
         for (int i = 0; i < t->pair.n; i++) if (t->pair.items[i].type_id) t->has_type_ids = 1;
         return 0;

@@ -227,6 +227,28 @@ static void test_bad_files(void)
     bad_dir("vocab.txt", "[PAD]\n[UNK]\n", "[CLS]");
     bad_dir("spiece.model", "\x0a\x7f", "malformed protobuf");          /* length past the end */
     bad_dir("spiece.model", "\x12\x02\x18\x02", "not Unigram");        /* trainer_spec.model_type BPE */
+    /* fuzzing: a post-processor's special token id outside the vocabulary */
+    bad_dir("tokenizer.json", "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},"
+            "\"post_processor\":{\"type\":\"TemplateProcessing\",\"single\":[{\"SpecialToken\":{\"id\":\"[CLS]\",\"type_id\":0}}],"
+            "\"pair\":[],\"special_tokens\":{\"[CLS]\":{\"id\":\"[CLS]\",\"ids\":[916],\"tokens\":[\"[CLS]\"]}}}}",
+            "post_processor.single: [0]: special token \"[CLS]\" has id 916, outside the vocabulary (ids 0 to 0)");
+    bad_dir("tokenizer.json", "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},"
+            "\"post_processor\":{\"type\":\"BertProcessing\",\"cls\":[\"[CLS]\",0],\"sep\":[\"[SEP]\",-1]}}",
+            "post_processor: sep has id -1");
+    /* fuzzing: vocab.json keys that are one token once the byte-level
+       alphabet is undone ("Ġ" is the byte ' '); the message printed a freed,
+       unterminated copy of the key */
+    {
+        char dir[] = "/tmp/ft_tok_dup_XXXXXX";
+        CHECK(mkdtemp(dir) != NULL);
+        char *v = ft_xasprintf("%s/vocab.json", dir), *m = ft_xasprintf("%s/merges.txt", dir);
+        FILE *f = fopen(v, "w"); fputs("{\"\xc4\xa0\":0,\" \":1}", f); fclose(f);
+        f = fopen(m, "w"); fputs("#version: 0.2\n", f); fclose(f);
+        char *err = NULL;
+        CHECK(ft_tok_load(dir, &err) == NULL && err && strstr(err, "token \" \" has ids 0 and 1"));
+        if (err && !strstr(err, "has ids 0 and 1")) fprintf(stderr, "  error was: %s\n", err);
+        free(err); unlink(v); unlink(m); free(v); free(m); rmdir(dir);
+    }
     char *err = NULL;
     CHECK(ft_tok_load("/nonexistent/model", &err) == NULL && strstr(err, "/nonexistent/model"));
     free(err);
