@@ -608,8 +608,11 @@ static int bert_param_head(const ft_model *m, int idx)
     return -1;
 }
 
-static const ft_model_vt bert_vt = { bert_forward, bert_backward, bert_reserve, bert_flops, bert_free,
-                                     ft_bert_init_param, bert_linear_kind, NULL, bert_param_head };
+static const ft_model_vt bert_vt = {
+    .forward = bert_forward, .backward = bert_backward, .reserve = bert_reserve, .flops = bert_flops,
+    .free = bert_free, .init_param = ft_bert_init_param, .linear_kind = bert_linear_kind,
+    .param_head = bert_param_head,
+};
 
 /* The decoder of BertForMaskedLM is the word embedding (tied, HF's default);
    a checkpoint may store it again under these names. */

@@ -103,7 +103,6 @@ void ft_t5_config_read(const ft_config *cfg, ft_t5_config *tc)
                               tc->num_decoder_layers * (8 * C * I + 2 * C * F), dims);
 }
 
-const ft_t5_config *ft_t5_get_config(const ft_model *m) { return &((const t5 *)m->impl)->c; }
 
 /* ---- parameters ---- */
 
@@ -586,23 +585,6 @@ static void t5_free(ft_model *m)
     free(t);
 }
 
-static const ft_model_vt t5_vt = { t5_forward, t5_backward, t5_reserve, t5_flops, t5_free,
-                                   ft_t5_init_param, NULL, t5_after_load, NULL };
-
-ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
-{
-    (void)num_labels;
-    if (task != FT_TASK_SEQ2SEQ) ft_die("%s: T5 supports only --task seq2seq", cfg->path);
-    t5 *t = ft_xcalloc(1, sizeof *t);
-    ft_model *m = ft_model_shell(&t5_vt, t, "T5ForConditionalGeneration", "transformer.", cfg, task, seed);
-    ft_t5_config_read(cfg, &t->c);
-    t->inner = t->c.num_heads * t->c.d_kv;
-    t->EA = ft_xcalloc(t->c.num_layers, sizeof *t->EA);
-    t->DA = ft_xcalloc(t->c.num_decoder_layers, sizeof *t->DA);
-    build_params(m, t);
-    return m;
-}
-
 /* ---- incremental decoding ---- */
 
 typedef struct {
@@ -610,27 +592,27 @@ typedef struct {
     float *ck, *cv;                /* cross keys/values [R, Ts, I] */
 } layer_cache;
 
-struct ft_t5_state {
+typedef struct t5_state {      /* an ft_decoder */
     int R, B, Ts, max_len, pos, I;
     layer_cache *L;
     float *emask;                  /* [R, Ts] */
     float *x, *n, *rstd, *q, *qkv, *ctx, *tmp, *f0, *f1, *hs, *bias, *probs, *tmpk;
     int nl;
-};
+} t5_state;
 
-ft_t5_state *ft_t5_state_new(ft_model *m, const int32_t *ids, const int32_t *mask,
-                             int B, int Ts, int expand, int max_len)
+static ft_decoder *t5_decode_begin(ft_model *m, int R, int max_len, const ft_encoder_input *enc)
 {
     t5 *t = m->impl;
     ft_t5_config *c = &t->c;
     ft_params *ps = &m->params;
     int C = c->d_model, I = t->inner, H = c->num_heads, F = c->d_ff;
-    int R = B * expand, Ns = B * Ts;
+    const int32_t *ids = enc->ids, *mask = enc->mask;
+    int B = enc->B, Ts = enc->T, expand = R / B, Ns = B * Ts;
     ft_check_ids(ids, (size_t)Ns, c->vocab_size, "token");
     ensure(m, B, Ts, 1);
     t->key = 0;
     encode(m, t, ids, mask, B, Ts, 0);
-    ft_t5_state *s = ft_xcalloc(1, sizeof *s);
+    t5_state *s = ft_xcalloc(1, sizeof *s);
     s->R = R; s->B = B; s->Ts = Ts; s->I = I; s->max_len = max_len; s->nl = c->num_decoder_layers;
     s->L = ft_xcalloc(s->nl, sizeof *s->L);
     float *kv = ft_xmalloc((size_t)Ns * 2 * I * sizeof(float));
@@ -669,11 +651,12 @@ ft_t5_state *ft_t5_state_new(ft_model *m, const int32_t *ids, const int32_t *mas
     s->bias = ft_xmalloc((size_t)H * Tm * sizeof(float));
     s->probs = ft_xmalloc((size_t)R * H * Tm * sizeof(float));
     s->tmpk = ft_xmalloc((size_t)R * max_len * I * sizeof(float));
-    return s;
+    return (ft_decoder *)s;
 }
 
-void ft_t5_state_free(ft_t5_state *s)
+static void t5_decode_end(ft_decoder *d)
 {
+    t5_state *s = (t5_state *)d;
     if (!s) return;
     for (int l = 0; l < s->nl; l++) { free(s->L[l].k); free(s->L[l].v); free(s->L[l].ck); free(s->L[l].cv); }
     free(s->L); free(s->emask); free(s->x); free(s->n); free(s->rstd); free(s->q); free(s->qkv); free(s->ctx);
@@ -681,8 +664,10 @@ void ft_t5_state_free(ft_t5_state *s)
     free(s);
 }
 
-void ft_t5_state_reorder(ft_t5_state *s, const int *src)
+static void t5_decode_reorder(ft_model *m, ft_decoder *d, const int *src)
 {
+    (void)m;
+    t5_state *s = (t5_state *)d;
     /* cross keys/values of a row depend only on its input, which the beams of
        one input share, so only the self-attention cache moves */
     size_t rowf = (size_t)s->max_len * s->I, used = (size_t)s->pos * s->I;
@@ -696,8 +681,12 @@ void ft_t5_state_reorder(ft_t5_state *s, const int *src)
         }
 }
 
-void ft_t5_decode_step(ft_model *m, ft_t5_state *s, const int32_t *tokens, float *logits)
+static void t5_decode_step(ft_model *m, ft_decoder *d, const int32_t *tokens, const int32_t *pos_ids,
+                           const int32_t *mask, int Tn, float *logits)
 {
+    (void)pos_ids; (void)mask;
+    t5_state *s = (t5_state *)d;
+    if (Tn != 1) ft_die("internal: T5 decodes one token per row per step");
     t5 *t = m->impl;
     ft_t5_config *c = &t->c;
     ft_params *ps = &m->params;
@@ -723,4 +712,28 @@ void ft_t5_decode_step(ft_model *m, ft_t5_state *s, const int32_t *tokens, float
     }
     ft_linear_fwd(logits, s->hs, W(t->lm_head), NULL, R, C, V);
     s->pos++;
+}
+
+static const ft_model_vt t5_vt = {
+    .forward = t5_forward, .backward = t5_backward, .reserve = t5_reserve, .flops = t5_flops,
+    .free = t5_free, .init_param = ft_t5_init_param, .after_load = t5_after_load,
+    .decode_begin = t5_decode_begin, .decode_step = t5_decode_step,
+    .decode_reorder = t5_decode_reorder, .decode_end = t5_decode_end,
+};
+
+ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
+{
+    (void)num_labels;
+    if (task != FT_TASK_SEQ2SEQ) ft_die("%s: T5 supports only --task seq2seq", cfg->path);
+    t5 *t = ft_xcalloc(1, sizeof *t);
+    ft_model *m = ft_model_shell(&t5_vt, t, "T5ForConditionalGeneration", "transformer.", cfg, task, seed);
+    ft_t5_config_read(cfg, &t->c);
+    m->gen = (ft_decode_spec){ .vocab_size = t->c.vocab_size, .bos_token_id = -1,
+                               .pad_token_id = t->c.pad_token_id,
+                               .decoder_start_token_id = t->c.decoder_start_token_id };
+    t->inner = t->c.num_heads * t->c.d_kv;
+    t->EA = ft_xcalloc(t->c.num_layers, sizeof *t->EA);
+    t->DA = ft_xcalloc(t->c.num_decoder_layers, sizeof *t->DA);
+    build_params(m, t);
+    return m;
 }
