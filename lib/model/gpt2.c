@@ -90,23 +90,20 @@ void ft_gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc)
 
 /* ---- parameters ---- */
 
-static int add(ft_params *ps, const char *name, int64_t d0, int64_t d1)
-{
-    return ft_params_add_hf(ps, name, d0, d1, ".ln_");
-}
-
 static void build_params(ft_model *m, gpt2 *g)
 {
     ft_gpt2_config *c = &g->c;
     ft_params *ps = &m->params;
+    ps->norm_marker = ".ln_";         /* ln_1, ln_2, ln_f: the nn.LayerNorm modules */
     int C = c->n_embd, F = c->n_inner;
     char nm[256];
-    g->wte = add(ps, "transformer.wte.weight", c->vocab_size, C);
-    g->wpe = add(ps, "transformer.wpe.weight", c->n_positions, C);
+    g->wte = ft_params_add_hf(ps, "transformer.wte.weight", c->vocab_size, C);
+    g->wpe = ft_params_add_hf(ps, "transformer.wpe.weight", c->n_positions, C);
     g->L = ft_xcalloc(c->n_layer + 1, sizeof *g->L);
     for (int l = 0; l < c->n_layer; l++) {
         layer_ix *L = &g->L[l];
-#define P(field, suffix, d0, d1) snprintf(nm, sizeof nm, "transformer.h.%d.%s", l, suffix); L->field = add(ps, nm, d0, d1)
+#define P(field, suffix, d0, d1) snprintf(nm, sizeof nm, "transformer.h.%d.%s", l, suffix); \
+    L->field = ft_params_add_hf(ps, nm, d0, d1)
         P(ln1_w, "ln_1.weight", C, 0);
         P(ln1_b, "ln_1.bias", C, 0);
         P(at_w, "attn.c_attn.weight", C, 3 * C);
@@ -121,8 +118,8 @@ static void build_params(ft_model *m, gpt2 *g)
         P(mp_b, "mlp.c_proj.bias", C, 0);
 #undef P
     }
-    g->lnf_w = add(ps, "transformer.ln_f.weight", C, 0);
-    g->lnf_b = add(ps, "transformer.ln_f.bias", C, 0);
+    g->lnf_w = ft_params_add_hf(ps, "transformer.ln_f.weight", C, 0);
+    g->lnf_b = ft_params_add_hf(ps, "transformer.ln_f.bias", C, 0);
     ft_params_alloc(ps);
 }
 
