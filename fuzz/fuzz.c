@@ -206,6 +206,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
        rejected early) the next one was read as the previous input's bytes
        followed by the rest of its own: inputs did not reproduce alone */
     setvbuf(stdin, NULL, _IONBF, 0);
+    char two[2];
+    fuzz_stdin((const uint8_t *)"ab", 2);
+    if (fread(two, 1, 1, stdin) != 1) abort();
+    fuzz_stdin((const uint8_t *)"cd", 2);
+    if (fread(two, 1, 2, stdin) != 2 || memcmp(two, "cd", 2)) {
+        fprintf(stderr, "fuzz: stdin rewound to an input reads the previous one's bytes\n");
+        abort();
+    }
     devnull = fopen("/dev/null", "w");
     fputs("warm", devnull);
     if (fuzz_setup) fuzz_setup();
