@@ -31,7 +31,7 @@ void *ft_arena_alloc(ft_arena *a, size_t n)
 char *ft_arena_strdup(ft_arena *a, const char *s, size_t n)
 {
     char *p = ft_arena_alloc(a, n + 1);
-    memcpy(p, s, n);
+    if (n) memcpy(p, s, n);     /* msgpack-c gives an empty string a NULL pointer */
     p[n] = 0;
     return p;
 }
