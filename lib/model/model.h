@@ -59,7 +59,7 @@ typedef struct ft_head {
 typedef struct ft_model ft_model;
 struct ft_checkpoint;
 
-/* Generation with a key/value cache (generate_causal.c, generate_s2s.c).  A
+/* Generation with a key/value cache (generate.c's one decoding loop).  A
    decoder holds R rows (batch × beams), each of up to max_len positions. */
 typedef struct ft_decoder ft_decoder;
 /* An encoder-decoder model's inputs: B rows ids[B,T], mask[B,T] or NULL. */
