@@ -1,6 +1,7 @@
 /* ft-train: fine-tune a model on token records, as HF Trainer.train() does. */
 #include "checkpoint.h"
 #include "dataset.h"
+#include "dist.h"
 #include "evaluate.h"
 #include "labelfile.h"
 #include "lora.h"
@@ -233,6 +234,7 @@ static double *parse_weights(const ft_model *m, const char *spec)
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
+    ft_dist_init(&argc, &argv);         /* one rank of several under mpirun */
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"task", 1, 0, O_TASK}, {"num-labels", 1, 0, O_NUM_LABELS},
         {"labels", 1, 0, O_LABELS}, {"from-scratch", 0, 0, O_SCRATCH}, {"output-dir", 1, 0, O_OUT},
@@ -433,14 +435,14 @@ int main(int argc, char **argv)
         if (!m->lora->base_model) m->lora->base_model = ft_xstrdup(model);
         char line[256];
         ft_lora_trainable_line(m, line, sizeof line);
-        fprintf(stderr, "%s\n", line);
+        if (ft_dist_main()) fprintf(stderr, "%s\n", line);
     }
     if (train->ds) ft_check_dataset_fits(m, train->ds, train_path);
     else ft_check_batches_fit(m, train->batches, train->nbatches, train_path);
     if (eval) ft_check_dataset_fits(m, eval, eval_path);
 
     int rc = ft_train(m, train, eval, &a);
-    if (rc == 0) {
+    if (rc == 0 && ft_dist_main()) {
         ft_copy_tokenizer_files(dir, a.output_dir);
         ft_warn("model written to %s", a.output_dir);
     }
@@ -454,5 +456,6 @@ int main(int argc, char **argv)
     ft_spans_free(spans);
     ft_train_data_free(train);
     ft_dataset_free(eval);
+    ft_dist_finalize();
     return rc;
 }
