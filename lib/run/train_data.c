@@ -40,15 +40,21 @@ ft_train_data *ft_train_data_load(const char *path)
     return d;
 }
 
+void ft_train_data_append(ft_train_data *d, ft_dataset *more, const char *path)
+{
+    if (!d->ds) ft_die("%s: several training files must all be token records; the first is ready batches (ft-batch)", path);
+    ft_dataset_append(d->ds, more);
+    if (more->max_len > d->max_len) d->max_len = more->max_len;
+    ft_dataset_free(more);
+}
+
 void ft_train_data_add_replay(ft_train_data *d, const char *path, double ratio)
 {
     if (!d->ds) ft_die("--replay needs token records to train on, not ready batches");
-    ft_dataset *old = ft_dataset_load(path);
-    d->n_new = d->ds->n;
+    size_t n_new = d->ds->n;
+    ft_train_data_append(d, ft_dataset_load(path), path);
+    d->n_new = n_new;
     d->replay_ratio = ratio;
-    ft_dataset_append(d->ds, old);
-    if (old->max_len > d->max_len) d->max_len = old->max_len;
-    ft_dataset_free(old);
 }
 
 void ft_train_data_free(ft_train_data *d)
