@@ -401,6 +401,8 @@ static void finish(trainer *t, int stopped_early)
     double el = ft_now() - st->t_start;
     json_object_set_new(j, "train_runtime", json_real(el));
     json_object_set_new(j, "train_tokens_per_second", json_real(el > 0 ? (st->tokens - t->tokens_at_start) / el : 0));
+    if (a->world_size > 1)              /* rank 0's time in gradient sums, waiting for the others included */
+        json_object_set_new(j, "train_allreduce_seconds", json_real(ft_dist_wait_seconds()));
     json_object_set_new(j, "epoch", json_real(st->epoch));
     json_object_set_new(j, "step", json_integer(st->global_step));
     log_line(st, j);
