@@ -24,7 +24,7 @@ static const char usage[] =
 "from ft-batch; default stdin) and writes the result to --output-dir in HF\n"
 "layout.  Flags are TrainingArguments in kebab-case.  Under mpirun -np N,\n"
 "N processes train one model (--per-device-train-batch-size is per process;\n"
-"rank 0 logs, evaluates and saves; docs/distributed.md).\n"
+"evaluation is sharded; rank 0 logs and saves; docs/distributed.md).\n"
 "Model and task:\n"
 "  --model DIR                   model directory, HF cache entry or name\n"
 "  --task seq-cls                what to train (seq-cls; causal-lm, seq2seq with their models;\n"

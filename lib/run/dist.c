@@ -61,6 +61,11 @@ void ft_dist_sum_f64(double *x, int n)
     if (size_ > 1) MPI_Allreduce(MPI_IN_PLACE, x, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
 }
 
+void ft_dist_sum_long(long *x, int n)
+{
+    if (size_ > 1) MPI_Allreduce(MPI_IN_PLACE, x, n, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+}
+
 void ft_dist_max_int(int *x, int n)
 {
     if (size_ > 1) MPI_Allreduce(MPI_IN_PLACE, x, n, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
@@ -142,6 +147,7 @@ void ft_dist_init(int *argc, char ***argv)
 void ft_dist_finalize(void) {}
 void ft_dist_abort(int code) { exit(code); }
 void ft_dist_sum_f64(double *x, int n) { (void)x; (void)n; }
+void ft_dist_sum_long(long *x, int n) { (void)x; (void)n; }
 void ft_dist_max_int(int *x, int n) { (void)x; (void)n; }
 void ft_dist_bcast_f32(float *x, size_t n) { (void)x; (void)n; }
 void ft_dist_barrier(void) {}

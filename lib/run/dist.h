@@ -23,6 +23,7 @@ _Noreturn void ft_dist_abort(int code);
 
 /* Collectives: every rank calls them in the same order.  In place. */
 void ft_dist_sum_f64(double *x, int n);
+void ft_dist_sum_long(long *x, int n);
 void ft_dist_max_int(int *x, int n);
 void ft_dist_bcast_f32(float *x, size_t n);         /* rank 0's values to all */
 void ft_dist_barrier(void);

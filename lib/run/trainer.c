@@ -91,7 +91,7 @@ static void progress(ft_run_state *st, double tokens_at_start)
 /* Returns 1 when training should stop early. */
 static int evaluate(ft_run_state *st, const ft_dataset *eval)
 {
-    json_t *r = ft_evaluate(st->m, eval, st->a->eval_batch_size, "eval_", NULL, st->a->quiet);
+    json_t *r = ft_evaluate(st->m, eval, st->a->eval_batch_size, "eval_", NULL, st->a->quiet || !ft_dist_main());
     json_object_set_new(r, "epoch", json_real(st->epoch));
     json_object_set_new(r, "step", json_integer(st->global_step));
     /* the per-class report and matrix are for ft-eval; keep the log lines flat */
@@ -475,8 +475,8 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
             int saving = due(a->save_strategy, a->save_steps, st->global_step, end_of_epoch);
             if (logging) log_train(&t);
             if (eval && due(a->eval_strategy, a->eval_steps ? a->eval_steps : a->logging_steps,
-                            st->global_step, end_of_epoch) && main_rank)
-                stopped_early = evaluate(st, eval);
+                            st->global_step, end_of_epoch))
+                stopped_early = evaluate(st, eval);     /* sharded over the ranks */
             if (many) agree(&t, &stopped_early, logging || saving);
             if (saving || stop_signal) {
                 free(t.last_ckpt);
