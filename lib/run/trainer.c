@@ -207,6 +207,10 @@ static void open_run(trainer *t)
     const ft_train_args *a = st->a;
     ft_params *ps = &st->m->params;
     int main_rank = ft_dist_main();
+    /* from here a signal asks for a checkpoint at the end of a step; several
+       ranks catch it before they meet, so that none is killed while the
+       others go on to save (one process: once loading is over, below) */
+    if (a->world_size > 1) { signal(SIGINT, on_stop); signal(SIGTERM, on_stop); }
     /* every rank starts from rank 0's weights (a head initialised afresh, LoRA's A) */
     ft_dist_bcast_params(ps);
     st->opt = ft_adamw_new(ps, (float)a->weight_decay);
@@ -237,7 +241,6 @@ static void open_run(trainer *t)
         free(from);
     }
     ft_dist_check_same(ft_dist_params_hash(ps), "the weights at the start");
-
     signal(SIGINT, on_stop);
     signal(SIGTERM, on_stop);
     const ft_train_data *data = t->data;
