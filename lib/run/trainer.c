@@ -393,8 +393,8 @@ static void finish(trainer *t, int stopped_early)
     const ft_train_args *a = st->a;
     ft_progress_end(st->bar);
     st->bar = NULL;
+    if (!ft_dist_main()) return;        /* rank 0 reports and writes the model */
     if (stopped_early) ft_warn("early stopping: no improvement in %d evaluations", a->early_stopping_patience);
-    if (!ft_dist_main()) return;        /* rank 0 writes the model */
     if (a->load_best_model_at_end && st->best_checkpoint) {
         ft_model_load_weights(st->m, st->best_checkpoint);
         ft_warn("loaded the best model from %s (%s = %g)", st->best_checkpoint,
