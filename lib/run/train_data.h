@@ -23,6 +23,10 @@ typedef struct ft_train_data {
     double replay_ratio;
 } ft_train_data;
 ft_train_data *ft_train_data_load(const char *path);
+/* Appends the token records of another file (taking more; path names it in
+   errors): token shards tokenized apart train as one data set, in the order
+   given.  Before any replay is added. */
+void ft_train_data_append(ft_train_data *d, ft_dataset *more, const char *path);
 /* Adds old-task records for replay (token records only), their tokenizer
    checked against model_dir's as ft_check_tokenizer does (allow: the tool's
    --allow-tokenizer-mismatch). */
