@@ -82,11 +82,6 @@ void ft_relu_bwd(float *din, const float *dout, const float *in, size_t n);
 void ft_tanh_fwd(float *out, const float *in, size_t n);
 void ft_tanh_bwd(float *din, const float *dout, const float *out, size_t n); /* uses the OUTPUT */
 
-/* out[n] = a[n] + b[n] (residual); backward is two accumulates of dout. */
-void ft_add_fwd(float *out, const float *a, const float *b, size_t n);
-/* y += x */
-void ft_accumulate(float *y, const float *x, size_t n);
-
 /* ---- activations by Hugging Face name (hidden_act, activation_function,
    T5's feed_forward_proj): gelu (erf form), gelu_new (tanh form; also
    "gelu_pytorch_tanh"), relu.  ft_act_parse returns -1 for other names. ---- */
