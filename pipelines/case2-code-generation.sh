@@ -37,7 +37,9 @@
 #   PRETRAIN_INPUT_LENGTH (MAX_LENGTH)  encoder inputs after corruption; the
 #                   blocks are longer (ft-train --span-block-size)
 #   PRETRAIN_LR (1e-3; 1e-4 with a MODEL)  MLM_PROBABILITY (0.15)  MEAN_NOISE_SPAN_LENGTH (3)
-# The last line of stdout is the evaluation as one JSON object.
+# The last line of stdout is the evaluation as one JSON object; each stage's
+# wall time and CPU time (user+sys of its processes) go to stderr and to
+# $OUT/stages.jsonl, so runs on a shared machine compare by CPU seconds.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -57,6 +59,23 @@ TRAIN_LIMIT=${TRAIN_LIMIT:-0}
 SEED=${SEED:-42}
 THREADS=${THREADS:-$(nproc)}
 mkdir -p "$OUT"
+
+# stage NAME: the wall and CPU seconds since the previous call.  `times` runs
+# in this shell (in a subshell it would see none of our children) and its
+# second line is the finished children's user and system time.
+: > "$OUT/stages.jsonl"
+stage_wall=$(date +%s.%N) stage_cpu=0
+stage() {
+    local now cpu
+    now=$(date +%s.%N)
+    times > "$OUT/.times"
+    cpu=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } print s }' "$OUT/.times")
+    rm -f "$OUT/.times"
+    jq -nc --arg s "$1" --argjson w "$(awk -v a="$now" -v b="$stage_wall" 'BEGIN { printf "%.1f", a - b }')" \
+        --argjson c "$(awk -v a="$cpu" -v b="$stage_cpu" 'BEGIN { printf "%.1f", a - b }')" \
+        '{stage: $s, wall_s: $w, cpu_s: $c}' | tee -a "$OUT/stages.jsonl" | sed 's/^/case2: /' >&2
+    stage_wall=$now stage_cpu=$cpu
+}
 
 # ---- data: {text, code[, test_list, test_setup_code]} JSON lines ----
 # the first N lines (0: all); reads to the end, as `head` would not: with
@@ -149,6 +168,7 @@ if [ "$PRETRAIN" = yes ]; then
         --output-dir "$OUT/pretrained" "$OUT/pretrain.tok" > "$OUT/pretrain_log.jsonl"
     MODEL=$OUT/pretrained
     scratch=
+    stage pretraining
 fi
 
 # ---- the pipeline ----
@@ -162,11 +182,14 @@ ft-train --model "$MODEL" $scratch --task seq2seq --num-train-epochs "$EPOCHS" \
     --per-device-train-batch-size "$BATCH" --learning-rate "$LR" --logging-steps 50 \
     --save-strategy no --seed "$SEED" --threads "$THREADS" \
     --output-dir "$OUT/model" > "$OUT/train_log.jsonl"
+stage fine-tuning
 ft-generate --model "$OUT/model" --num-beams "$NUM_BEAMS" --max-new-tokens "$MAX_NEW_TOKENS" \
     --text-column text --prefix "$PREFIX" --max-length "$MAX_LENGTH" --threads "$THREADS" \
     -o "$OUT/gen.jsonl" "$OUT/test.jsonl"
+stage generation
 ft-eval --model "$OUT/model" --task seq2seq --threads "$THREADS" "$OUT/test.tok" > "$OUT/loss.json"
 ft-eval --task seq2seq --references "$OUT/test.jsonl" --predictions "$OUT/per_example.jsonl" \
     --jobs "$THREADS" "$OUT/gen.jsonl" > "$OUT/gen_metrics.json"
+stage evaluation
 jq -c -s '.[0] * .[1] | del(.eval_runtime, .eval_samples_per_second)' "$OUT/loss.json" "$OUT/gen_metrics.json" \
     | tee "$OUT/metrics.json"

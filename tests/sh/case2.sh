@@ -11,6 +11,7 @@ fi
 json=$(ls -d /usr/lib/python3.*/json 2>/dev/null | head -1)
 OUT=$TMP/c2 TRAIN_LIMIT=40 TEST_LIMIT=6 EPOCHS=1 SMALL_D_MODEL=64 SMALL_LAYERS=1 NUM_BEAMS=2 \
     MAX_NEW_TOKENS=8 MAX_LENGTH=64 MAX_TARGET_LENGTH=64 THREADS=2 PRETRAIN_CODE=$json PRETRAIN_TOKENS=3000 \
+    /usr/bin/time -o "$TMP/time.txt" -f '%U %S' \
     "$FT_ROOT/pipelines/case2-code-generation.sh" > "$TMP/out.txt" 2> "$TMP/err.txt"
 rc=$?
 [ $rc -eq 0 ] || cat "$TMP/err.txt"
@@ -18,6 +19,13 @@ check "case2_pipeline_runs" test $rc -eq 0
 check "case2_metrics" sh -c "tail -1 '$TMP/out.txt' | jq -e 'has(\"eval_loss\") and has(\"eval_bleu\") and has(\"eval_exact_match\") and has(\"eval_pass@1\") and .eval_samples == 6' > /dev/null"
 check "case2_generated_text" sh -c "[ \$(jq -r 'has(\"generated_text\")' '$TMP/c2/gen.jsonl' | grep -c true) = 6 ]"
 check "case2_model_dir_has_tokenizer" test -r "$TMP/c2/model/vocab.json"
+# each stage's wall and CPU seconds: four stages, numbers, and together they
+# are the CPU time that time(1) saw for the whole run (less the shell's own
+# and the last jq's)
+check "case2_stage_times" sh -c "jq -s -e --argjson total \$(awk '{ print \$1 + \$2 }' '$TMP/time.txt') 'map(.stage) == [\"pretraining\", \"fine-tuning\", \"generation\", \"evaluation\"]
+    and all(.[]; (.wall_s | type) == \"number\" and (.cpu_s | type) == \"number\" and .cpu_s >= 0)
+    and (map(.cpu_s) | add) >= 0.8 * \$total and (map(.cpu_s) | add) <= \$total + 0.1' '$TMP/c2/stages.jsonl' > /dev/null &&
+    grep -q '^case2: {\"stage\":\"fine-tuning\",\"wall_s\":' '$TMP/err.txt'"
 # pretrained first: 4 steps of 8 blocks of 70 tokens (inputs of 64), on every file of json/
 check "case2_pretrained" sh -c "[ \$(jq -s 'last | .step' '$TMP/c2/pretrained/../pretrain_log.jsonl') = 6 ] &&
     [ \$(wc -l < '$TMP/c2/pretrain.jsonl') = \$(ls '$json'/*.py | wc -l) ] &&
