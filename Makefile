@@ -27,7 +27,7 @@ BIN     ?= bin
 BLAS_INC = $(firstword $(wildcard /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/$(shell gcc -dumpmachine)/openblas-openmp))
 BASE_CFLAGS = -std=gnu11 -Wall -Wextra -fopenmp $(LIB_INC) -I$(BUILD)/gen $(if $(BLAS_INC),-I$(BLAS_INC))
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
-LDLIBS  = -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lprotobuf-c -lm -lpthread -fopenmp
+LDLIBS  = -ldnnl -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lprotobuf-c -lm -lpthread -fopenmp
 
 # lib/ is in folders by layer, lowest first (scripts/layers.txt; checked by
 # scripts/check-layers): a module includes its own layer's headers and lower.

@@ -90,8 +90,10 @@ static void grow_params(ft_params *ps, int nnew, char **names, int64_t (*shapes)
         ft_die("out of memory adding LoRA parameters");
     memcpy(d, old, old_total * sizeof(float));
     memset((float *)d + old_total, 0, (ps->total - old_total) * sizeof(float));
+    ft_gemm_weights_forget(old, old_total);
     free(old);
     ps->data = d;
+    ft_gemm_weights(d, ps->total);
     ps->grad = g;
 }
 
@@ -417,6 +419,7 @@ void ft_lora_load_weights(ft_model *m, const char *dir)
                    p, tt->name, a, b);
         }
         ft_st_read_f32(f, tt, ft_param_data(ps, i));
+        ft_gemm_weights_changed(ft_param_data(ps, i), q->numel);
         loaded[i] = 1;
     }
     for (int i = m->lora->nparams_base; i < ps->n; i++)
