@@ -1,8 +1,8 @@
 /* Driver for tests/ref/bf16.sh: one forward and backward of any model family
  * in a given precision, dropout off, for the PyTorch autocast parity check.
- *   bf16_drv DIR TASK fp32|bf16 OUT [ADAPTER]
- * DIR holds config.json, model.safetensors and batch.safetensors (input_ids,
- * attention_mask, labels, optional token_type_ids; F32).  TASK: seq-cls,
+ *   bf16_drv DIR BATCH TASK fp32|bf16 OUT [ADAPTER]
+ * DIR holds config.json and model.safetensors; BATCH is a safetensors file of
+ * input_ids, attention_mask, labels and optional token_type_ids (F32).  TASK: seq-cls,
  * masked-lm, causal-lm or seq2seq (labels [B,Tl]).  ADAPTER: a PEFT LoRA
  * directory applied unmerged.  Writes OUT (safetensors): logits, loss and
  * grad.<name> of every trainable tensor.  Logits: seq-cls [B,labels];
@@ -31,12 +31,12 @@ static int32_t *ints(ft_st_file *f, const char *name, const ft_st_tensor **t)
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
-    if (argc != 5 && argc != 6) ft_die("usage: bf16_drv DIR TASK fp32|bf16 OUT [ADAPTER]");
-    const char *dir = argv[1], *task = argv[2];
-    ft_set_precision(strcmp(argv[3], "bf16") ? FT_PREC_FP32 : FT_PREC_BF16);
+    if (argc != 6 && argc != 7) ft_die("usage: bf16_drv DIR BATCH TASK fp32|bf16 OUT [ADAPTER]");
+    const char *dir = argv[1], *task = argv[3];
+    ft_set_precision(strcmp(argv[4], "bf16") ? FT_PREC_FP32 : FT_PREC_BF16);
     ft_model *m = ft_model_load(dir, task, 0, 1);
-    if (argc == 6) ft_lora_load(m, argv[5]);
-    ft_st_file *bf = ft_st_open(ft_xasprintf("%s/batch.safetensors", dir));
+    if (argc == 7) ft_lora_load(m, argv[6]);
+    ft_st_file *bf = ft_st_open(argv[2]);
     const ft_st_tensor *ti, *tl, *tx;
     int32_t *ids = ints(bf, "input_ids", &ti), *am = ints(bf, "attention_mask", &tx);
     int32_t *tt = ints(bf, "token_type_ids", &tx), *lab = ints(bf, "labels", &tl);
@@ -65,6 +65,6 @@ int main(int argc, char **argv)
         if (ps->p[i].trainable)
             ft_st_writer_add(w, ft_xasprintf("grad.%s", ps->p[i].name), ps->p[i].ndim, ps->p[i].shape,
                              ft_param_grad(ps, i));
-    ft_st_writer_write(w, argv[4]);
+    ft_st_writer_write(w, argv[5]);
     return 0;
 }
