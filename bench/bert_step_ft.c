@@ -12,6 +12,7 @@
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
@@ -44,6 +45,21 @@ int main(int argc, char **argv)
         double g = bench_gemm_ceiling((size_t)B * T, 768, 3072);
         fprintf(stderr, "ft: %s GEMM %dx3072x768 alone: %.1f GFLOP/s\n", bf16 ? "bf16" : "fp32", B * T, g);
         printf("%s_gflops %.1f\n", bf16 ? "bf16_gemm" : "sgemm", g);
+    }
+    if (getenv("INFER") && !strcmp(getenv("INFER"), "1")) {
+        /* inference, as ft-eval: forward without dropout or saved activations */
+        float *logits = ft_xmalloc((size_t)B * (mlm ? T * 21128 : 5) * sizeof *logits);
+        double best = 1e30, cpu0 = 0;
+        for (int s = 0; s <= steps; s++) {
+            double t0 = ft_now();
+            m->vt->forward(m, &bt, 0, 0, logits);
+            if (s == 0) { ft_gemm_flops_reset(); cpu0 = bench_cpu_seconds(); continue; }
+            best = fmin(best, ft_now() - t0);
+        }
+        double gf = ft_gemm_flops() / steps;
+        printf("%s_infer tokens/s %.1f gflops %.1f step_s %.3f cpu_s %.3f\n", bf16 ? "ft_bf16" : "ft",
+               B * T / best, gf / best / 1e9, best, (bench_cpu_seconds() - cpu0) / steps);
+        return 0;
     }
     bench_times t = bench_train_steps(m, &bt, opt, 2e-5f, steps);
     double flops = ft_model_flops(m, B, T);

@@ -26,7 +26,8 @@ total = 0
 for s in range(steps + 1):
     t0 = time.time()
     opt.zero_grad()
-    loss = m.forward(ids, mask, labels)[1]
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=os.environ.get("BF16") == "1"):
+        loss = m.forward(ids, mask, labels)[1]
     loss.backward()
     torch.nn.utils.clip_grad_norm_(list(params.values()), 1.0)
     opt.step()
