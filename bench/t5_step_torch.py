@@ -34,4 +34,4 @@ for s in range(steps + 1):
     if s:
         total += time.time() - t0
 mean = total / steps
-print("torch tokens/s %.1f step_s %.3f" % (B * Tt / mean, mean))
+print(("torch_bf16" if os.environ.get("BF16") == "1" else "torch") + " tokens/s %.1f step_s %.3f" % (B * Tt / mean, mean))
