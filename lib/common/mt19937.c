@@ -67,7 +67,8 @@ uint32_t ft_mt_next32(ft_mt19937 *mt)
     return y;
 }
 
-uint64_t ft_mt_next64(ft_mt19937 *mt)
+/* Two 32-bit draws, the first in the high half (numpy's next_uint64). */
+static uint64_t ft_mt_next64(ft_mt19937 *mt)
 {
     uint64_t hi = ft_mt_next32(mt);
     return hi << 32 | ft_mt_next32(mt);

@@ -19,6 +19,13 @@ const char *ft_prog = "ft";
 #define FT_MAX_OUT 64
 static ft_outfile *open_outs[FT_MAX_OUT];
 
+/* Unlink every uncommitted temp file. */
+static void ft_out_abort_all(void)
+{
+    for (int i = 0; i < FT_MAX_OUT; i++)
+        if (open_outs[i] && open_outs[i]->tmp) unlink(open_outs[i]->tmp);
+}
+
 static void on_signal(int sig)
 {
     ft_out_abort_all();
@@ -30,12 +37,6 @@ void ft_set_prog(const char *argv0)
 {
     const char *slash = strrchr(argv0, '/');
     ft_prog = slash ? slash + 1 : argv0;
-}
-
-void ft_out_abort_all(void)
-{
-    for (int i = 0; i < FT_MAX_OUT; i++)
-        if (open_outs[i] && open_outs[i]->tmp) unlink(open_outs[i]->tmp);
 }
 
 void (*ft_die_hook)(const char *msg);

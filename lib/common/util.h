@@ -40,7 +40,6 @@ typedef struct ft_outfile {
 } ft_outfile;
 ft_outfile *ft_out_open(const char *path, int refuse_tty_binary);
 void ft_out_commit(ft_outfile *o);   /* fflush, fsync, close, rename, fsync the directory */
-void ft_out_abort_all(void);         /* unlink every uncommitted temp file */
 /* A temporary directory (PATH.tmp.PID being filled) that ft_die removes
    (a signal leaves it to the next run's sweep, see publish.h); forgotten by
    ft_tmp_dir_done once published. */

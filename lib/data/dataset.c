@@ -42,7 +42,7 @@ static void grow_tokens(ft_dataset *ds, size_t need)
     ds->tokcap = c;
 }
 
-int ft_dataset_task_index(ft_dataset *ds, const char *name, int add)
+static int ft_dataset_task_index(ft_dataset *ds, const char *name, int add)
 {
     for (int i = 0; i < ds->ntasks; i++)
         if (strcmp(ds->tasks[i], name) == 0) return i;
@@ -50,12 +50,6 @@ int ft_dataset_task_index(ft_dataset *ds, const char *name, int add)
     ds->tasks = ft_xrealloc(ds->tasks, (ds->ntasks + 1) * sizeof *ds->tasks);
     ds->tasks[ds->ntasks] = ft_xstrdup(name);
     return ds->ntasks++;
-}
-
-const char *ft_dataset_tokenizer_id(const ft_dataset *ds)
-{
-    json_t *t = ds->header ? json_object_get(ds->header, "tokenizer") : NULL;
-    return t ? json_string_value(json_object_get(t, "id")) : NULL;
 }
 
 ft_dataset *ft_dataset_load(const char *path)

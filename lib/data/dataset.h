@@ -46,7 +46,4 @@ ft_dataset *ft_dataset_read(ft_reader *r);
 void ft_dataset_free(ft_dataset *ds);
 /* Appends src's examples to dst (tasks mapped by name). */
 void ft_dataset_append(ft_dataset *dst, const ft_dataset *src);
-int ft_dataset_task_index(ft_dataset *ds, const char *name, int add);
-/* The tokenizer identity from the header, or NULL. */
-const char *ft_dataset_tokenizer_id(const ft_dataset *ds);
 #endif

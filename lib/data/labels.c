@@ -23,14 +23,6 @@ ft_labels *ft_labels_new(void)
     return l;
 }
 
-size_t ft_labels_count(const ft_labels *l) { return l->n; }
-
-const char *ft_labels_text(const ft_labels *l, uint32_t id, size_t *len)
-{
-    *len = l->v[id].len;
-    return l->v[id].s;
-}
-
 static void grow(ft_labels *l)
 {
     free(l->slots);

@@ -17,7 +17,5 @@ uint32_t ft_labels_intern(ft_labels *l, const char *s, size_t len);
 /* Sorts the distinct labels; returns a table mapping first-appearance id to
    class number (0..*ncls-1, sorted order).  Owned by l. */
 const uint32_t *ft_labels_classes(ft_labels *l, size_t *ncls);
-size_t ft_labels_count(const ft_labels *l);
-const char *ft_labels_text(const ft_labels *l, uint32_t id, size_t *len);
 void ft_labels_free(ft_labels *l);
 #endif

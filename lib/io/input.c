@@ -117,8 +117,6 @@ void ft_input_close(ft_input *in)
 
 const char *ft_input_name(const ft_input *in) { return in->name; }
 int ft_input_is_zstd(const ft_input *in) { return in->zs != NULL; }
-size_t ft_input_offset(const ft_input *in) { return in->consumed; }
-
 double ft_input_fraction(const ft_input *in)
 {
     if (in->size <= 0) return -1;

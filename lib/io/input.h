@@ -24,8 +24,6 @@ size_t ft_input_read(ft_input *in, void *dst, size_t n);
 /* Next line including its '\n' (absent on a last unterminated line); the
    pointer stays valid until the next call.  Returns the length, 0 at EOF. */
 size_t ft_input_getline(ft_input *in, const char **line);
-/* Bytes consumed so far (decoded), for progress. */
-size_t ft_input_offset(const ft_input *in);
 /* Share of a regular file's (raw, maybe compressed) bytes read so far, in
    [0, 1], for a progress bar's ETA; -1 when the size is unknown (a pipe). */
 double ft_input_fraction(const ft_input *in);

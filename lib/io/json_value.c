@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ft_json_write_string(FILE *fp, const char *s, size_t n)
+static void ft_json_write_string(FILE *fp, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     putc('"', fp);

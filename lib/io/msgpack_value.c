@@ -8,7 +8,7 @@ static void pack_cstr(msgpack_packer *pk, const char *s, size_t n)
     msgpack_pack_str_body(pk, s, n);
 }
 
-void ft_pack_value(msgpack_packer *pk, const ft_value *v)
+static void ft_pack_value(msgpack_packer *pk, const ft_value *v)
 {
     switch (v->type) {
     case FT_V_NIL: msgpack_pack_nil(pk); break;

@@ -5,7 +5,6 @@
 #include <jansson.h>
 #include <msgpack.h>
 
-void ft_pack_value(msgpack_packer *pk, const ft_value *v);
 void ft_pack_record(msgpack_packer *pk, const ft_record *rec);
 void ft_pack_json(msgpack_packer *pk, json_t *j);
 /* Returns NULL and sets *err if the object is not a valid ft value. */

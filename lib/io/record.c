@@ -36,7 +36,7 @@ char *ft_arena_strdup(ft_arena *a, const char *s, size_t n)
     return p;
 }
 
-void ft_arena_reset(ft_arena *a)
+static void ft_arena_reset(ft_arena *a)
 {
     if (!a->nblocks) return;
     a->cur = 0;

@@ -30,7 +30,6 @@ struct ft_value {
 typedef struct ft_arena { char **blocks; size_t nblocks, cur, used, cap; } ft_arena;
 void *ft_arena_alloc(ft_arena *a, size_t n);   /* 16-byte aligned */
 char *ft_arena_strdup(ft_arena *a, const char *s, size_t n);
-void ft_arena_reset(ft_arena *a);
 void ft_arena_free(ft_arena *a);
 
 typedef struct ft_record {
@@ -45,7 +44,8 @@ void ft_record_free(ft_record *r);
 ft_value *ft_record_add(ft_record *r, const char *key, size_t klen);
 const ft_value *ft_record_get(const ft_record *r, const char *key);
 
-/* Convenience setters (copy data into the arena). */
+/* Convenience setters (copy data into the arena); a complete set for
+   libft's users even where the tools need fewer (set_float). */
 void ft_record_set_str(ft_record *r, const char *key, const char *s, size_t len);
 void ft_record_set_int(ft_record *r, const char *key, int64_t v);
 void ft_record_set_float(ft_record *r, const char *key, double v);

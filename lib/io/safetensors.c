@@ -19,7 +19,7 @@ static const struct { const char *name; enum ft_dtype d; } dtypes[] = {
     { "U8", FT_U8 }, { "BOOL", FT_BOOL },
 };
 
-const char *ft_dtype_name(enum ft_dtype d)
+static const char *ft_dtype_name(enum ft_dtype d)
 {
     for (size_t i = 0; i < sizeof dtypes / sizeof *dtypes; i++)
         if (dtypes[i].d == d) return dtypes[i].name;

@@ -42,7 +42,6 @@ const ft_st_tensor *ft_st_find(const ft_st_file *f, const char *name);
 const char *ft_st_meta(const ft_st_file *f, const char *key);
 /* Convert one tensor to float32 into dst (numel floats).  Float dtypes only. */
 void ft_st_read_f32(const ft_st_file *f, const ft_st_tensor *t, float *dst);
-const char *ft_dtype_name(enum ft_dtype d);
 
 /* Writer: collect F32 tensors (pointers are borrowed until ft_st_write_to). */
 typedef struct ft_st_writer ft_st_writer;

@@ -73,7 +73,6 @@ void ft_writer_close(ft_writer *w);
    are written; until then a failure removes them all. */
 struct ft_outfile *ft_writer_finish(ft_writer *w);
 ft_format ft_writer_format(const ft_writer *w);
-size_t ft_writer_count(const ft_writer *w);
 
 /* ---- value codecs (used by the above and by tools) ---- */
 /* JSON text of a value: tensors become nested arrays when their dtype is the
@@ -81,7 +80,6 @@ size_t ft_writer_count(const ft_writer *w);
    object {"dtype":…,"shape":…,"data":[…]} so that the round trip is exact. */
 void ft_value_write_json(FILE *fp, const ft_value *v);
 void ft_record_write_json(FILE *fp, const ft_record *rec);
-void ft_json_write_string(FILE *fp, const char *s, size_t n);
 /* jansson value → ft value in the arena; numeric rectangular arrays become
    tensors.  Returns NULL with *err set on an unsupported shape. */
 ft_value *ft_value_from_json(ft_arena *a, json_t *j, const char **err);

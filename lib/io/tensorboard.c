@@ -19,7 +19,8 @@ struct ft_tb {
     size_t cap;
 };
 
-uint32_t ft_crc32c(const void *data, size_t n)
+/* CRC-32C (Castagnoli) and TFRecord's masked form of it: exposed for tests. */
+static uint32_t ft_crc32c(const void *data, size_t n)
 {
     static uint32_t table[256];
     if (!table[1])
@@ -35,7 +36,7 @@ uint32_t ft_crc32c(const void *data, size_t n)
 }
 
 /* TFRecord masks every CRC so that a CRC of data holding CRCs stays strong */
-uint32_t ft_tfrecord_mask(uint32_t crc)
+static uint32_t ft_tfrecord_mask(uint32_t crc)
 {
     return ((crc >> 15) | (crc << 17)) + 0xa282ead8u;
 }
@@ -118,8 +119,6 @@ void ft_tb_log(ft_tb *t, json_t *line, long step)
         write_event(t, &ev);
     }
 }
-
-const char *ft_tb_path(const ft_tb *t) { return t->path; }
 
 void ft_tb_close(ft_tb *t)
 {

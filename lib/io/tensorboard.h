@@ -24,9 +24,5 @@ ft_tb *ft_tb_open(const char *dir);
    it at once. */
 void ft_tb_log(ft_tb *t, json_t *line, long step);
 void ft_tb_close(ft_tb *t);         /* NULL is fine */
-const char *ft_tb_path(const ft_tb *t);
 
-/* CRC-32C (Castagnoli) and TFRecord's masked form of it: exposed for tests. */
-uint32_t ft_crc32c(const void *data, size_t n);
-uint32_t ft_tfrecord_mask(uint32_t crc);
 #endif

@@ -23,8 +23,6 @@ struct ft_writer {
 };
 
 ft_format ft_writer_format(const ft_writer *w) { return w->fmt; }
-size_t ft_writer_count(const ft_writer *w) { return w->count; }
-
 json_t *ft_header_new(const char *kind, int argc, char **argv)
 {
     json_t *h = json_object();

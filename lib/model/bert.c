@@ -98,22 +98,18 @@ void ft_bert_config_read(const ft_config *cfg, ft_bert_config *bc)
 
 /* ---- parameters ---- */
 
-static int add(ft_params *ps, const char *name, int64_t d0, int64_t d1)
-{
-    return ft_params_add_hf(ps, name, d0, d1, "LayerNorm.");
-}
-
 static void build_params(ft_model *m, bert *bt)
 {
     ft_bert_config *c = &bt->c;
     ft_params *ps = &m->params;
+    ps->norm_marker = "LayerNorm.";   /* in every nn.LayerNorm parameter name */
     int C = c->hidden_size, F = c->intermediate_size;
     char nm[256];
-    bt->word = add(ps, "bert.embeddings.word_embeddings.weight", c->vocab_size, C);
-    bt->pos = add(ps, "bert.embeddings.position_embeddings.weight", c->max_position, C);
-    bt->type = add(ps, "bert.embeddings.token_type_embeddings.weight", c->type_vocab_size, C);
-    bt->eln_w = add(ps, "bert.embeddings.LayerNorm.weight", C, 0);
-    bt->eln_b = add(ps, "bert.embeddings.LayerNorm.bias", C, 0);
+    bt->word = ft_params_add_hf(ps, "bert.embeddings.word_embeddings.weight", c->vocab_size, C);
+    bt->pos = ft_params_add_hf(ps, "bert.embeddings.position_embeddings.weight", c->max_position, C);
+    bt->type = ft_params_add_hf(ps, "bert.embeddings.token_type_embeddings.weight", c->type_vocab_size, C);
+    bt->eln_w = ft_params_add_hf(ps, "bert.embeddings.LayerNorm.weight", C, 0);
+    bt->eln_b = ft_params_add_hf(ps, "bert.embeddings.LayerNorm.bias", C, 0);
     bt->L = ft_xcalloc(c->num_layers + 1, sizeof *bt->L);
     static const char *qkv[3] = { "query", "key", "value" };
     for (int l = 0; l < c->num_layers; l++) {
@@ -122,18 +118,19 @@ static void build_params(ft_model *m, bert *bt)
         ft_params_pack(ps, 1);                  /* Wq|Wk|Wv = one [3C,C] matrix */
         for (int j = 0; j < 3; j++) {
             snprintf(nm, sizeof nm, "%s.%d.attention.self.%s.weight", pre, l, qkv[j]);
-            int i = add(ps, nm, C, C);
+            int i = ft_params_add_hf(ps, nm, C, C);
             if (j == 0) L->qkv_w = i;
         }
         ft_params_pack(ps, 0);
         ft_params_pack(ps, 1);
         for (int j = 0; j < 3; j++) {
             snprintf(nm, sizeof nm, "%s.%d.attention.self.%s.bias", pre, l, qkv[j]);
-            int i = add(ps, nm, C, 0);
+            int i = ft_params_add_hf(ps, nm, C, 0);
             if (j == 0) L->qkv_b = i;
         }
         ft_params_pack(ps, 0);
-#define P(field, suffix, d0, d1) snprintf(nm, sizeof nm, "%s.%d.%s", pre, l, suffix); L->field = add(ps, nm, d0, d1)
+#define P(field, suffix, d0, d1) snprintf(nm, sizeof nm, "%s.%d.%s", pre, l, suffix); \
+    L->field = ft_params_add_hf(ps, nm, d0, d1)
         P(ao_w, "attention.output.dense.weight", C, C);
         P(ao_b, "attention.output.dense.bias", C, 0);
         P(ln1_w, "attention.output.LayerNorm.weight", C, 0);
@@ -147,27 +144,27 @@ static void build_params(ft_model *m, bert *bt)
 #undef P
     }
     if (bt->mlm) {                             /* BertOnlyMLMHead; decoder.weight is the word embedding */
-        bt->m_bias = add(ps, "cls.predictions.bias", c->vocab_size, 0);
-        bt->mt_w = add(ps, "cls.predictions.transform.dense.weight", C, C);
-        bt->mt_b = add(ps, "cls.predictions.transform.dense.bias", C, 0);
-        bt->mln_w = add(ps, "cls.predictions.transform.LayerNorm.weight", C, 0);
-        bt->mln_b = add(ps, "cls.predictions.transform.LayerNorm.bias", C, 0);
+        bt->m_bias = ft_params_add_hf(ps, "cls.predictions.bias", c->vocab_size, 0);
+        bt->mt_w = ft_params_add_hf(ps, "cls.predictions.transform.dense.weight", C, C);
+        bt->mt_b = ft_params_add_hf(ps, "cls.predictions.transform.dense.bias", C, 0);
+        bt->mln_w = ft_params_add_hf(ps, "cls.predictions.transform.LayerNorm.weight", C, 0);
+        bt->mln_b = ft_params_add_hf(ps, "cls.predictions.transform.LayerNorm.bias", C, 0);
     } else {
-        bt->pool_w = add(ps, "bert.pooler.dense.weight", C, C);
-        bt->pool_b = add(ps, "bert.pooler.dense.bias", C, 0);
+        bt->pool_w = ft_params_add_hf(ps, "bert.pooler.dense.weight", C, C);
+        bt->pool_b = ft_params_add_hf(ps, "bert.pooler.dense.bias", C, 0);
     }
     int nh = m->ntasks ? m->ntasks : 1;
     bt->cls_w = ft_xcalloc(nh, sizeof *bt->cls_w);
     bt->cls_b = ft_xcalloc(nh, sizeof *bt->cls_b);
     if (!bt->mlm && !m->ntasks) {
-        bt->cls_w[0] = add(ps, "classifier.weight", m->num_labels, C);
-        bt->cls_b[0] = add(ps, "classifier.bias", m->num_labels, 0);
+        bt->cls_w[0] = ft_params_add_hf(ps, "classifier.weight", m->num_labels, C);
+        bt->cls_b[0] = ft_params_add_hf(ps, "classifier.bias", m->num_labels, 0);
     }
     for (int t = 0; t < m->ntasks; t++) {      /* multi-task: classifier.<task>.* */
         snprintf(nm, sizeof nm, "classifier.%s.weight", m->heads[t].name);
-        bt->cls_w[t] = add(ps, nm, m->heads[t].num_labels, C);
+        bt->cls_w[t] = ft_params_add_hf(ps, nm, m->heads[t].num_labels, C);
         snprintf(nm, sizeof nm, "classifier.%s.bias", m->heads[t].name);
-        bt->cls_b[t] = add(ps, nm, m->heads[t].num_labels, 0);
+        bt->cls_b[t] = ft_params_add_hf(ps, nm, m->heads[t].num_labels, 0);
     }
     ft_params_alloc(ps);
     /* The packed groups must really be contiguous. */
@@ -608,8 +605,11 @@ static int bert_param_head(const ft_model *m, int idx)
     return -1;
 }
 
-static const ft_model_vt bert_vt = { bert_forward, bert_backward, bert_reserve, bert_flops, bert_free,
-                                     ft_bert_init_param, bert_linear_kind, NULL, bert_param_head };
+static const ft_model_vt bert_vt = {
+    .forward = bert_forward, .backward = bert_backward, .reserve = bert_reserve, .flops = bert_flops,
+    .free = bert_free, .init_param = ft_bert_init_param, .linear_kind = bert_linear_kind,
+    .param_head = bert_param_head,
+};
 
 /* The decoder of BertForMaskedLM is the word embedding (tied, HF's default);
    a checkpoint may store it again under these names. */

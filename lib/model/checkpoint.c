@@ -284,7 +284,9 @@ int ft_is_model_dir(const char *dir)
            (has_file(dir, "model.safetensors") || has_file(dir, "model.safetensors.index.json"));
 }
 
-int ft_checkpoint_complete(const char *dir)
+/* 1 when dir holds trainer_state.json, optimizer.safetensors and the weights
+   with their config (model.safetensors + config.json, or the adapter pair). */
+static int ft_checkpoint_complete(const char *dir)
 {
     int weights = ft_is_model_dir(dir) ||
                   (has_file(dir, "adapter_config.json") && has_file(dir, "adapter_model.safetensors"));
@@ -297,7 +299,9 @@ static int cmp_long(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-long *ft_checkpoint_steps(const char *output_dir, int *n)
+/* The steps N of the output_dir/checkpoint-N directories, ascending
+   (malloc'd; *n set; NULL when none). */
+static long *ft_checkpoint_steps(const char *output_dir, int *n)
 {
     *n = 0;
     DIR *d = opendir(output_dir);
@@ -323,7 +327,9 @@ long *ft_checkpoint_steps(const char *output_dir, int *n)
     return steps;
 }
 
-char *ft_checkpoint_last(const char *output_dir)
+/* output_dir/checkpoint-N of the highest N that is complete (malloc'd), or
+   NULL; incomplete ones passed over are named in a warning. */
+static char *ft_checkpoint_last(const char *output_dir)
 {
     int n;
     long *steps = ft_checkpoint_steps(output_dir, &n);

@@ -47,22 +47,10 @@ int ft_checkpoint_load_ex(const ft_checkpoint *ck, ft_params *ps, const char *ba
 /* ---- checkpoint-N directories of a training run ----
    A checkpoint is published whole by rename (see publish.h), so a directory
    named checkpoint-N is complete unless an older ft or another tool left it
-   half there; ft_checkpoint_complete checks the files a resume needs. */
+   half there; resuming checks that it holds the files a resume needs. */
 
 /* 1 when dir holds config.json and model.safetensors (or its shard index). */
 int ft_is_model_dir(const char *dir);
-
-/* 1 when dir holds trainer_state.json, optimizer.safetensors and the weights
-   with their config (model.safetensors + config.json, or the adapter pair). */
-int ft_checkpoint_complete(const char *dir);
-
-/* The steps N of the output_dir/checkpoint-N directories, ascending
-   (malloc'd; *n set; NULL when none). */
-long *ft_checkpoint_steps(const char *output_dir, int *n);
-
-/* output_dir/checkpoint-N of the highest N that is complete (malloc'd), or
-   NULL; incomplete ones passed over are named in a warning. */
-char *ft_checkpoint_last(const char *output_dir);
 
 /* The checkpoint --resume-from-checkpoint ARG names (malloc'd): "last" is
    the newest complete one in output_dir, anything else a directory that must

@@ -88,27 +88,22 @@ void ft_gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc)
                               gc->n_layer * (4 * C * C + 2 * C * F), dims);
 }
 
-const ft_gpt2_config *ft_gpt2_cfg(const ft_model *m) { return &((const gpt2 *)m->impl)->c; }
-
 /* ---- parameters ---- */
-
-static int add(ft_params *ps, const char *name, int64_t d0, int64_t d1)
-{
-    return ft_params_add_hf(ps, name, d0, d1, ".ln_");
-}
 
 static void build_params(ft_model *m, gpt2 *g)
 {
     ft_gpt2_config *c = &g->c;
     ft_params *ps = &m->params;
+    ps->norm_marker = ".ln_";         /* ln_1, ln_2, ln_f: the nn.LayerNorm modules */
     int C = c->n_embd, F = c->n_inner;
     char nm[256];
-    g->wte = add(ps, "transformer.wte.weight", c->vocab_size, C);
-    g->wpe = add(ps, "transformer.wpe.weight", c->n_positions, C);
+    g->wte = ft_params_add_hf(ps, "transformer.wte.weight", c->vocab_size, C);
+    g->wpe = ft_params_add_hf(ps, "transformer.wpe.weight", c->n_positions, C);
     g->L = ft_xcalloc(c->n_layer + 1, sizeof *g->L);
     for (int l = 0; l < c->n_layer; l++) {
         layer_ix *L = &g->L[l];
-#define P(field, suffix, d0, d1) snprintf(nm, sizeof nm, "transformer.h.%d.%s", l, suffix); L->field = add(ps, nm, d0, d1)
+#define P(field, suffix, d0, d1) snprintf(nm, sizeof nm, "transformer.h.%d.%s", l, suffix); \
+    L->field = ft_params_add_hf(ps, nm, d0, d1)
         P(ln1_w, "ln_1.weight", C, 0);
         P(ln1_b, "ln_1.bias", C, 0);
         P(at_w, "attn.c_attn.weight", C, 3 * C);
@@ -123,8 +118,8 @@ static void build_params(ft_model *m, gpt2 *g)
         P(mp_b, "mlp.c_proj.bias", C, 0);
 #undef P
     }
-    g->lnf_w = add(ps, "transformer.ln_f.weight", C, 0);
-    g->lnf_b = add(ps, "transformer.ln_f.bias", C, 0);
+    g->lnf_w = ft_params_add_hf(ps, "transformer.ln_f.weight", C, 0);
+    g->lnf_b = ft_params_add_hf(ps, "transformer.ln_f.bias", C, 0);
     ft_params_alloc(ps);
 }
 
@@ -390,49 +385,36 @@ static void gpt2_free(ft_model *m)
     free(g);
 }
 
-static const ft_model_vt gpt2_vt = { gpt2_forward, gpt2_backward, gpt2_reserve, gpt2_flops, gpt2_free,
-                                     gpt2_init_param, gpt2_linear_kind, NULL, NULL };
-
-ft_model *ft_gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
-{
-    (void)num_labels;
-    if (task != FT_TASK_CAUSAL_LM) ft_die("%s: GPT-2 supports --task causal-lm", cfg->path);
-    gpt2 *g = ft_xcalloc(1, sizeof *g);
-    ft_model *m = ft_model_shell(&gpt2_vt, g, "GPT2LMHeadModel", "transformer.", cfg, task, seed);
-    m->ignore_keys = ignore_keys;
-    ft_gpt2_config_read(cfg, &g->c);
-    build_params(m, g);
-    return m;
-}
-
 /* ---- KV-cache decoding ---- */
 
-struct ft_gpt2_cache {
+typedef struct gpt2_cache {   /* an ft_decoder */
     int B, maxT, len;
     float *k, *v;               /* [L][B][maxT][C] */
     float *x, *tmp, *mask, *last;
     layer_act a;                /* one layer's activations, reused by every layer */
     float *reorder;             /* beam search: one layer's K or V, [B][maxT][C], made on first use */
     int capN;
-};
+} gpt2_cache;
 
-ft_gpt2_cache *ft_gpt2_cache_new(ft_model *m, int B, int maxT)
+static ft_decoder *gpt2_decode_begin(ft_model *m, int B, int maxT, const ft_encoder_input *enc)
 {
+    (void)enc;
     gpt2 *g = m->impl;
     if (maxT > g->c.n_positions) maxT = g->c.n_positions;
-    ft_gpt2_cache *c = ft_xcalloc(1, sizeof *c);
+    gpt2_cache *c = ft_xcalloc(1, sizeof *c);
     c->B = B; c->maxT = maxT;
     size_t n = (size_t)g->c.n_layer * B * maxT * g->c.n_embd;
     c->k = ft_xcalloc(n ? n : 1, sizeof(float));
     c->v = ft_xcalloc(n ? n : 1, sizeof(float));
     c->last = ft_xmalloc((size_t)B * g->c.n_embd * sizeof(float));
     c->mask = ft_xmalloc(((size_t)B * maxT + 1) * sizeof(float));
-    return c;
+    return (ft_decoder *)c;
 }
 
-void ft_gpt2_cache_reorder(ft_model *m, ft_gpt2_cache *c, const int *src)
+static void gpt2_decode_reorder(ft_model *m, ft_decoder *d, const int *src)
 {
     gpt2 *g = m->impl;
+    gpt2_cache *c = (gpt2_cache *)d;
     size_t rowf = (size_t)c->maxT * g->c.n_embd, used = (size_t)c->len * g->c.n_embd;
     if (!c->reorder) c->reorder = ft_xmalloc((c->B ? c->B : 1) * rowf * sizeof *c->reorder);
     float *tmp = c->reorder;
@@ -450,8 +432,9 @@ static void free_act(layer_act *a)
     free(a->res1); free(a->ln2); free(a->mean2); free(a->rstd2); free(a->f); free(a->g);
 }
 
-void ft_gpt2_cache_free(ft_gpt2_cache *c)
+static void gpt2_decode_end(ft_decoder *d)
 {
+    gpt2_cache *c = (gpt2_cache *)d;
     if (!c) return;
     free(c->k); free(c->v); free(c->x); free(c->tmp); free(c->mask); free(c->last); free(c->reorder);
     free_act(&c->a);
@@ -459,7 +442,7 @@ void ft_gpt2_cache_free(ft_gpt2_cache *c)
 }
 
 /* Room for N = B·Tn new tokens in the decoding buffers. */
-static void cache_grow(ft_gpt2_cache *kc, const ft_gpt2_config *c, int Tn)
+static void cache_grow(gpt2_cache *kc, const ft_gpt2_config *c, int Tn)
 {
     size_t N = (size_t)kc->B * Tn, C = c->n_embd, F = c->n_inner;
     if ((int)N <= kc->capN) return;
@@ -478,10 +461,11 @@ static void cache_grow(ft_gpt2_cache *kc, const ft_gpt2_config *c, int Tn)
     a->f = ft_xmalloc(N * F * sizeof(float)); a->g = ft_xmalloc(N * F * sizeof(float));
 }
 
-void ft_gpt2_decode(ft_model *m, ft_gpt2_cache *kc, const int32_t *ids, const int32_t *pos,
-                    const int32_t *mask, int Tn, float *logits)
+static void gpt2_decode_step(ft_model *m, ft_decoder *d, const int32_t *ids, const int32_t *pos,
+                             const int32_t *mask, int Tn, float *logits)
 {
     gpt2 *g = m->impl;
+    gpt2_cache *kc = (gpt2_cache *)d;
     ft_gpt2_config *c = &g->c;
     ft_params *ps = &m->params;
     int B = kc->B, C = c->n_embd, V = c->vocab_size;
@@ -507,4 +491,25 @@ void ft_gpt2_decode(ft_model *m, ft_gpt2_cache *kc, const int32_t *ids, const in
                      ft_param_data(ps, g->lnf_b), B, C, c->layer_norm_eps);
     ft_linear_fwd(logits, kc->last, ft_param_data(ps, g->wte), NULL, B, C, V);
     kc->len = tot;
+}
+
+static const ft_model_vt gpt2_vt = {
+    .forward = gpt2_forward, .backward = gpt2_backward, .reserve = gpt2_reserve, .flops = gpt2_flops,
+    .free = gpt2_free, .init_param = gpt2_init_param, .linear_kind = gpt2_linear_kind,
+    .decode_begin = gpt2_decode_begin, .decode_step = gpt2_decode_step,
+    .decode_reorder = gpt2_decode_reorder, .decode_end = gpt2_decode_end,
+};
+
+ft_model *ft_gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
+{
+    (void)num_labels;
+    if (task != FT_TASK_CAUSAL_LM) ft_die("%s: GPT-2 supports --task causal-lm", cfg->path);
+    gpt2 *g = ft_xcalloc(1, sizeof *g);
+    ft_model *m = ft_model_shell(&gpt2_vt, g, "GPT2LMHeadModel", "transformer.", cfg, task, seed);
+    m->ignore_keys = ignore_keys;
+    ft_gpt2_config_read(cfg, &g->c);
+    m->gen = (ft_decode_spec){ .vocab_size = g->c.vocab_size, .max_positions = g->c.n_positions,
+                               .bos_token_id = g->c.bos_token_id, .pad_token_id = -1, .decoder_start_token_id = -1 };
+    build_params(m, g);
+    return m;
 }

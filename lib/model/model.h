@@ -58,6 +58,23 @@ typedef struct ft_head {
 
 typedef struct ft_model ft_model;
 struct ft_checkpoint;
+
+/* Generation with a key/value cache (generate_causal.c, generate_s2s.c).  A
+   decoder holds R rows (batch × beams), each of up to max_len positions. */
+typedef struct ft_decoder ft_decoder;
+/* An encoder-decoder model's inputs: B rows ids[B,T], mask[B,T] or NULL. */
+typedef struct ft_encoder_input {
+    const int32_t *ids, *mask;
+    int B, T;
+} ft_encoder_input;
+/* What generation reads of a model that can generate (set by its constructor). */
+typedef struct ft_decode_spec {
+    int vocab_size;
+    int max_positions;           /* decoder-only: a row's length limit; 0: none */
+    int bos_token_id;            /* decoder-only: an empty prompt is this token (-1: none) */
+    int pad_token_id, decoder_start_token_id;  /* encoder-decoder */
+} ft_decode_spec;
+
 typedef struct ft_model_vt {
     /* Forward; if logits != NULL copy them out ([B, num_labels]; masked LM:
        [M, vocab_size] for the M tokens whose label is not -100, in order).  train=1
@@ -83,6 +100,21 @@ typedef struct ft_model_vt {
     /* Multi-task: the head (index into heads) parameter idx belongs to, or -1.
        NULL: no multi-task heads. */
     int (*param_head)(const ft_model *m, int idx);
+    /* Cached decoding; NULL decode_begin: the family cannot generate.
+       begin: R rows of up to max_len positions; an encoder-decoder model
+       encodes enc once (R a multiple of enc->B; row r decodes against input
+       r / (R / B)), a decoder-only model gets enc NULL.
+       step: Tn new tokens per row, ids[R,Tn], with pos[R,Tn] position ids and
+       mask[R, cached+Tn] (1 = attend) over the cached and new tokens; an
+       encoder-decoder model takes Tn = 1 and ignores pos and mask.  Writes
+       the logits of each row's last new token to logits[R, vocab].  Dropout
+       is off; an attached LoRA adapter applies.
+       reorder (beam search): row r becomes old row src[r]. */
+    ft_decoder *(*decode_begin)(ft_model *m, int R, int max_len, const ft_encoder_input *enc);
+    void (*decode_step)(ft_model *m, ft_decoder *d, const int32_t *ids, const int32_t *pos,
+                        const int32_t *mask, int Tn, float *logits);
+    void (*decode_reorder)(ft_model *m, ft_decoder *d, const int *src);
+    void (*decode_end)(ft_decoder *d);
 } ft_model_vt;
 
 struct ft_model {
@@ -100,6 +132,7 @@ struct ft_model {
     uint64_t step;               /* forward calls in train mode (dropout keys) */
     int threads;                 /* OpenMP threads used (omp_get_max_threads) */
     float label_smoothing;       /* HF label_smoothing_factor for classification losses */
+    ft_decode_spec gen;          /* generation's ids and limits (decoding families) */
     void *impl;                  /* architecture-specific state */
     struct ft_lora *lora;        /* attached adapter (lora.h), or NULL */
     const struct ft_mlm *mlm;    /* masked LM: the masking every batch gets (mlm.h),

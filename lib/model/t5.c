@@ -103,14 +103,8 @@ void ft_t5_config_read(const ft_config *cfg, ft_t5_config *tc)
                               tc->num_decoder_layers * (8 * C * I + 2 * C * F), dims);
 }
 
-const ft_t5_config *ft_t5_get_config(const ft_model *m) { return &((const t5 *)m->impl)->c; }
 
 /* ---- parameters ---- */
-
-static int add(ft_params *ps, const char *name, int64_t d0, int64_t d1)
-{
-    return ft_params_add_hf(ps, name, d0, d1, "layer_norm");
-}
 
 static void build_stack(ft_params *ps, t5 *t, const char *stack, int nl, blk_ix *X, int dec)
 {
@@ -124,34 +118,34 @@ static void build_stack(ft_params *ps, t5 *t, const char *stack, int nl, blk_ix 
 #define N(...) (snprintf(nm, sizeof nm, __VA_ARGS__), nm)
         ft_params_pack(ps, 1);
         for (int j = 0; j < 3; j++) {
-            int i = add(ps, N("%s.block.%d.layer.0.SelfAttention.%s.weight", stack, l, qkv[j]), I, C);
+            int i = ft_params_add_hf(ps, N("%s.block.%d.layer.0.SelfAttention.%s.weight", stack, l, qkv[j]), I, C);
             if (j == 0) b->qkv = i;
         }
         ft_params_pack(ps, 0);
-        b->o = add(ps, N("%s.block.%d.layer.0.SelfAttention.o.weight", stack, l), C, I);
+        b->o = ft_params_add_hf(ps, N("%s.block.%d.layer.0.SelfAttention.o.weight", stack, l), C, I);
         if (l == 0)
-            b->rel = add(ps, N("%s.block.0.layer.0.SelfAttention.relative_attention_bias.weight", stack),
+            b->rel = ft_params_add_hf(ps, N("%s.block.0.layer.0.SelfAttention.relative_attention_bias.weight", stack),
                          c->num_buckets, c->num_heads);
-        b->ln1 = add(ps, N("%s.block.%d.layer.0.layer_norm.weight", stack, l), C, 0);
+        b->ln1 = ft_params_add_hf(ps, N("%s.block.%d.layer.0.layer_norm.weight", stack, l), C, 0);
         int fl = 1;
         if (dec) {
-            b->cq = add(ps, N("%s.block.%d.layer.1.EncDecAttention.q.weight", stack, l), I, C);
+            b->cq = ft_params_add_hf(ps, N("%s.block.%d.layer.1.EncDecAttention.q.weight", stack, l), I, C);
             ft_params_pack(ps, 1);
-            b->ckv = add(ps, N("%s.block.%d.layer.1.EncDecAttention.k.weight", stack, l), I, C);
-            add(ps, N("%s.block.%d.layer.1.EncDecAttention.v.weight", stack, l), I, C);
+            b->ckv = ft_params_add_hf(ps, N("%s.block.%d.layer.1.EncDecAttention.k.weight", stack, l), I, C);
+            ft_params_add_hf(ps, N("%s.block.%d.layer.1.EncDecAttention.v.weight", stack, l), I, C);
             ft_params_pack(ps, 0);
-            b->co = add(ps, N("%s.block.%d.layer.1.EncDecAttention.o.weight", stack, l), C, I);
-            b->ln2 = add(ps, N("%s.block.%d.layer.1.layer_norm.weight", stack, l), C, 0);
+            b->co = ft_params_add_hf(ps, N("%s.block.%d.layer.1.EncDecAttention.o.weight", stack, l), C, I);
+            b->ln2 = ft_params_add_hf(ps, N("%s.block.%d.layer.1.layer_norm.weight", stack, l), C, 0);
             fl = 2;
         }
         if (c->gated) {
-            b->wi = add(ps, N("%s.block.%d.layer.%d.DenseReluDense.wi_0.weight", stack, l, fl), F, C);
-            b->wi1 = add(ps, N("%s.block.%d.layer.%d.DenseReluDense.wi_1.weight", stack, l, fl), F, C);
+            b->wi = ft_params_add_hf(ps, N("%s.block.%d.layer.%d.DenseReluDense.wi_0.weight", stack, l, fl), F, C);
+            b->wi1 = ft_params_add_hf(ps, N("%s.block.%d.layer.%d.DenseReluDense.wi_1.weight", stack, l, fl), F, C);
         } else {
-            b->wi = add(ps, N("%s.block.%d.layer.%d.DenseReluDense.wi.weight", stack, l, fl), F, C);
+            b->wi = ft_params_add_hf(ps, N("%s.block.%d.layer.%d.DenseReluDense.wi.weight", stack, l, fl), F, C);
         }
-        b->wo = add(ps, N("%s.block.%d.layer.%d.DenseReluDense.wo.weight", stack, l, fl), C, F);
-        b->lnf = add(ps, N("%s.block.%d.layer.%d.layer_norm.weight", stack, l, fl), C, 0);
+        b->wo = ft_params_add_hf(ps, N("%s.block.%d.layer.%d.DenseReluDense.wo.weight", stack, l, fl), C, F);
+        b->lnf = ft_params_add_hf(ps, N("%s.block.%d.layer.%d.layer_norm.weight", stack, l, fl), C, 0);
 #undef N
     }
 }
@@ -160,14 +154,15 @@ static void build_params(ft_model *m, t5 *t)
 {
     ft_t5_config *c = &t->c;
     ft_params *ps = &m->params;
-    t->shared = add(ps, "shared.weight", c->vocab_size, c->d_model);
+    ps->norm_marker = "layer_norm";           /* T5LayerNorm modules */
+    t->shared = ft_params_add_hf(ps, "shared.weight", c->vocab_size, c->d_model);
     t->E = ft_xcalloc(c->num_layers, sizeof *t->E);
     t->D = ft_xcalloc(c->num_decoder_layers, sizeof *t->D);
     build_stack(ps, t, "encoder", c->num_layers, t->E, 0);
-    t->enc_ln = add(ps, "encoder.final_layer_norm.weight", c->d_model, 0);
+    t->enc_ln = ft_params_add_hf(ps, "encoder.final_layer_norm.weight", c->d_model, 0);
     build_stack(ps, t, "decoder", c->num_decoder_layers, t->D, 1);
-    t->dec_ln = add(ps, "decoder.final_layer_norm.weight", c->d_model, 0);
-    t->lm_head = c->tie ? t->shared : add(ps, "lm_head.weight", c->vocab_size, c->d_model);
+    t->dec_ln = ft_params_add_hf(ps, "decoder.final_layer_norm.weight", c->d_model, 0);
+    t->lm_head = c->tie ? t->shared : ft_params_add_hf(ps, "lm_head.weight", c->vocab_size, c->d_model);
     ft_params_alloc(ps);
     size_t IC = (size_t)t->inner * c->d_model;
     for (int l = 0; l < c->num_layers; l++)
@@ -295,11 +290,9 @@ static void t5_reserve(ft_model *m, int B, int T) { ensure(m, B, T, T); }
 
 /* ---- forward ---- */
 
-/* dropout keys: stack (0 enc, 1 dec), block (L = final), site */
-static uint64_t site(uint64_t key, int stack, int layer, int which)
-{
-    return ft_key_mix(key, ((uint64_t)stack * 4096 + layer) * 16 + which);
-}
+/* Dropout sites (ft_site): block 0 is the embeddings and the final norm,
+   block l + 1 layer l; the decoder's blocks are numbered from DEC. */
+enum { DEC = 4096 };
 
 #define W(i) ft_param_data(ps, (i))
 
@@ -368,7 +361,7 @@ static void encode(ft_model *m, t5 *t, const int32_t *ids, const int32_t *mask, 
     for (int i = 0; i < Ns; i++) t->emask[i] = mask && !mask[i] ? -FLT_MAX : 0.0f;
     ft_t5_pos_bias_fwd(t->enc_bias, W(t->E[0].rel), H, Ts, Ts, 0, 1, c->num_buckets, c->max_distance);
     ft_embedding_fwd(t->EA[0].x, ids, W(t->shared), Ns, C, 0);
-    ft_dropout_fwd(t->EA[0].x, t->EA[0].x, (size_t)Ns * C, p, site(t->key, 0, 0, 0));
+    ft_dropout_fwd(t->EA[0].x, t->EA[0].x, (size_t)Ns * C, p, ft_site(t->key, 0, 0));
     for (int l = 0; l < c->num_layers; l++) {
         const blk_ix *b = &t->E[l];
         blk_act *a = &t->EA[l];
@@ -376,13 +369,13 @@ static void encode(ft_model *m, t5 *t, const int32_t *ids, const int32_t *mask, 
         ft_rmsnorm_fwd(a->n1, a->rstd1, a->x, W(b->ln1), Ns, C, c->eps);
         ft_linear_fwd(a->qkv, a->n1, W(b->qkv), NULL, Ns, C, 3 * I);
         ft_t5_attn_fwd(a->ctx, a->probs, a->qkv, 3 * I, a->qkv + I, a->qkv + 2 * I, 3 * I, t->enc_bias,
-                       t->emask, B, Ts, Ts, H, c->d_kv, 0, p, site(t->key, 0, l + 1, 1), t->scratch);
+                       t->emask, B, Ts, Ts, H, c->d_kv, 0, p, ft_site(t->key, l + 1, 1), t->scratch);
         ft_linear_fwd(t->g_t, a->ctx, W(b->o), NULL, Ns, I, C);
-        ft_dropout_add_fwd(a->x1, t->g_t, a->x, (size_t)Ns * C, p, site(t->key, 0, l + 1, 2));
-        ff_fwd(t, ps, b, a, y, a->x1, Ns, p, site(t->key, 0, l + 1, 3), site(t->key, 0, l + 1, 4), t->g_t);
+        ft_dropout_add_fwd(a->x1, t->g_t, a->x, (size_t)Ns * C, p, ft_site(t->key, l + 1, 2));
+        ff_fwd(t, ps, b, a, y, a->x1, Ns, p, ft_site(t->key, l + 1, 3), ft_site(t->key, l + 1, 4), t->g_t);
     }
     ft_rmsnorm_fwd(t->enc_norm, t->enc_rstd, t->enc_last, W(t->enc_ln), Ns, C, c->eps);
-    ft_dropout_fwd(t->enc_out, t->enc_norm, (size_t)Ns * C, p, site(t->key, 0, 0, 5));
+    ft_dropout_fwd(t->enc_out, t->enc_norm, (size_t)Ns * C, p, ft_site(t->key, 0, 5));
 }
 
 /* One decoder block, the same for training, evaluation and cached decoding:
@@ -405,21 +398,21 @@ static void dec_block_fwd(ft_model *m, int l, blk_act *a, float *y, float *tmp, 
     ft_linear_fwd(a->qkv, a->n1, W(b->qkv), NULL, N, C, 3 * I);
     ft_attn sa = { .B = B, .Tq = Tt, .Tk = Tt, .H = c->num_heads, .D = c->d_kv, .ldq = 3 * (size_t)I,
                    .ldk = 3 * (size_t)I, .ldv = 3 * (size_t)I, .ldo = (size_t)I, .bias = bias, .causal = 1,
-                   .scale = 1.0f, .p = p, .key = site(key, 1, l + 1, 1) };
+                   .scale = 1.0f, .p = p, .key = ft_site(key, DEC + l + 1, 1) };
     const float *K = a->qkv + I, *V = a->qkv + 2 * I;
     if (kv) ft_kv_attend(kv, &sa, &K, &V, a->qkv, 3 * (size_t)I, I, 2 * (size_t)I, I);
     ft_attn_fwd(&sa, a->ctx, a->probs, a->qkv, K, V, t->scratch);
     ft_linear_fwd(tmp, a->ctx, W(b->o), NULL, N, I, C);
-    ft_dropout_add_fwd(a->x1, tmp, a->x, (size_t)N * C, p, site(key, 1, l + 1, 2));
+    ft_dropout_add_fwd(a->x1, tmp, a->x, (size_t)N * C, p, ft_site(key, DEC + l + 1, 2));
     ft_rmsnorm_fwd(a->n2, a->rstd2, a->x1, W(b->ln2), N, C, c->eps);
     ft_linear_fwd(a->cq, a->n2, W(b->cq), NULL, N, C, I);
     ft_attn ca = { .B = B, .Tq = Tt, .Tk = Ts, .H = c->num_heads, .D = c->d_kv, .ldq = (size_t)I,
                    .ldk = (size_t)ldc, .ldv = (size_t)ldc, .ldo = (size_t)I, .mask = emask,
-                   .scale = 1.0f, .p = p, .key = site(key, 1, l + 1, 5) };
+                   .scale = 1.0f, .p = p, .key = ft_site(key, DEC + l + 1, 5) };
     ft_attn_fwd(&ca, a->ctx2, a->probs2, a->cq, ck, cv, t->scratch);
     ft_linear_fwd(tmp, a->ctx2, W(b->co), NULL, N, I, C);
-    ft_dropout_add_fwd(a->x2, tmp, a->x1, (size_t)N * C, p, site(key, 1, l + 1, 6));
-    ff_fwd(t, ps, b, a, y, a->x2, N, p, site(key, 1, l + 1, 3), site(key, 1, l + 1, 4), tmp);
+    ft_dropout_add_fwd(a->x2, tmp, a->x1, (size_t)N * C, p, ft_site(key, DEC + l + 1, 6));
+    ff_fwd(t, ps, b, a, y, a->x2, N, p, ft_site(key, DEC + l + 1, 3), ft_site(key, DEC + l + 1, 4), tmp);
 }
 
 static float t5_forward(ft_model *m, const ft_batch *bt, int train, int grad, float *logits_out)
@@ -454,7 +447,7 @@ static float t5_forward(ft_model *m, const ft_batch *bt, int train, int grad, fl
 
     ft_t5_pos_bias_fwd(t->dec_bias, W(t->D[0].rel), H, Tt, Tt, 0, 0, c->num_buckets, c->max_distance);
     ft_embedding_fwd(t->DA[0].x, t->dec_ids, W(t->shared), Nt, C, 0);
-    ft_dropout_fwd(t->DA[0].x, t->DA[0].x, (size_t)Nt * C, p, site(t->key, 1, 0, 0));
+    ft_dropout_fwd(t->DA[0].x, t->DA[0].x, (size_t)Nt * C, p, ft_site(t->key, DEC + 0, 0));
     for (int l = 0; l < c->num_decoder_layers; l++) {
         blk_act *a = &t->DA[l];
         float *y = l + 1 < c->num_decoder_layers ? t->DA[l + 1].x : t->dec_last;
@@ -463,7 +456,7 @@ static float t5_forward(ft_model *m, const ft_batch *bt, int train, int grad, fl
                       p, t->key);
     }
     ft_rmsnorm_fwd(t->dec_norm, t->dec_rstd, t->dec_last, W(t->dec_ln), Nt, C, c->eps);
-    ft_dropout_fwd(t->hs, t->dec_norm, (size_t)Nt * C, p, site(t->key, 1, 0, 5));
+    ft_dropout_fwd(t->hs, t->dec_norm, (size_t)Nt * C, p, ft_site(t->key, DEC + 0, 5));
     if (c->tie) {
         float s = 1.0f / sqrtf((float)C);
         for (size_t i = 0; i < (size_t)Nt * C; i++) t->hs[i] *= s;
@@ -476,8 +469,8 @@ static float t5_forward(ft_model *m, const ft_batch *bt, int train, int grad, fl
 
 /* ---- backward ---- */
 
-/* Backward of a block's self-attention sublayer (stack 0 = encoder, 1 =
-   decoder; l its block): g holds ∂/∂(the sublayer's output residual) and
+/* Backward of a block's self-attention sublayer (stack 0 = encoder, DEC =
+   decoder; l its layer): g holds ∂/∂(the sublayer's output residual) and
    gains the gradient through attention; the position-bias gradient gathers
    in t->g_bias. */
 static void self_attn_bwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *g,
@@ -487,13 +480,13 @@ static void self_attn_bwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, flo
     int C = c->d_model, I = t->inner, H = c->num_heads, N = B * T;
     size_t NC = (size_t)N * C;
     ZERO(t->g_t, NC);
-    ft_dropout_bwd(t->g_t, g, NC, p, site(t->key, stack, l + 1, 2));
+    ft_dropout_bwd(t->g_t, g, NC, p, ft_site(t->key, stack + l + 1, 2));
     ZERO(t->g_ctx, (size_t)N * I);
     ft_linear_bwd(t->g_ctx, G(b->o), NULL, t->g_t, a->ctx, W(b->o), N, I, C);
     ZERO(t->g_qkv, (size_t)N * 3 * I);
     ft_t5_attn_bwd(t->g_qkv, t->g_qkv + I, t->g_qkv + 2 * I, t->g_bias, t->g_ctx, a->qkv, 3 * I,
                    a->qkv + I, a->qkv + 2 * I, 3 * I, a->probs, B, T, T, H, c->d_kv, p,
-                   site(t->key, stack, l + 1, 1), t->scratch);
+                   ft_site(t->key, stack + l + 1, 1), t->scratch);
     ZERO(t->g_n, NC);
     ft_linear_bwd(t->g_n, G(b->qkv), NULL, t->g_qkv, a->n1, W(b->qkv), N, C, 3 * I);
     ft_rmsnorm_bwd(g, G(b->ln1), t->g_n, a->x, a->rstd1, W(b->ln1), N, C);
@@ -520,7 +513,7 @@ static void t5_backward(ft_model *m, const ft_batch *bt)
         for (size_t i = 0; i < NtC; i++) g[i] *= s;
     }
     ZERO(t->g_t, NtC);
-    ft_dropout_bwd(t->g_t, g, NtC, p, site(t->key, 1, 0, 5));
+    ft_dropout_bwd(t->g_t, g, NtC, p, ft_site(t->key, DEC + 0, 5));
     ZERO(g, NtC);
     ft_rmsnorm_bwd(g, G(t->dec_ln), t->g_t, t->dec_last, t->dec_rstd, W(t->dec_ln), Nt, C);
 
@@ -529,43 +522,43 @@ static void t5_backward(ft_model *m, const ft_batch *bt)
     for (int l = c->num_decoder_layers - 1; l >= 0; l--) {
         const blk_ix *b = &t->D[l];
         blk_act *a = &t->DA[l];
-        ff_bwd(t, ps, b, a, g, a->x2, Nt, p, site(t->key, 1, l + 1, 3), site(t->key, 1, l + 1, 4));
+        ff_bwd(t, ps, b, a, g, a->x2, Nt, p, ft_site(t->key, DEC + l + 1, 3), ft_site(t->key, DEC + l + 1, 4));
         /* cross-attention: g is ∂/∂x2 */
         ZERO(t->g_t, NtC);
-        ft_dropout_bwd(t->g_t, g, NtC, p, site(t->key, 1, l + 1, 6));
+        ft_dropout_bwd(t->g_t, g, NtC, p, ft_site(t->key, DEC + l + 1, 6));
         ZERO(t->g_ctx, (size_t)Nt * I);
         ft_linear_bwd(t->g_ctx, G(b->co), NULL, t->g_t, a->ctx2, W(b->co), Nt, I, C);
         ZERO(t->g_qkv, (size_t)Nt * I);
         ZERO(t->g_ckv, (size_t)Ns * 2 * I);
         ft_t5_attn_bwd(t->g_qkv, t->g_ckv, t->g_ckv + I, NULL, t->g_ctx, a->cq, I, a->ckv, a->ckv + I, 2 * I,
-                       a->probs2, B, Tt, Ts, H, c->d_kv, p, site(t->key, 1, l + 1, 5), t->scratch);
+                       a->probs2, B, Tt, Ts, H, c->d_kv, p, ft_site(t->key, DEC + l + 1, 5), t->scratch);
         ft_linear_bwd(t->g_enc, G(b->ckv), NULL, t->g_ckv, t->enc_out, W(b->ckv), Ns, C, 2 * I);
         ZERO(t->g_n, NtC);
         ft_linear_bwd(t->g_n, G(b->cq), NULL, t->g_qkv, a->n2, W(b->cq), Nt, C, I);
         ft_rmsnorm_bwd(g, G(b->ln2), t->g_n, a->x1, a->rstd2, W(b->ln2), Nt, C);
         /* self-attention: g is ∂/∂x1 */
-        self_attn_bwd(t, ps, b, a, g, B, Tt, p, 1, l);
+        self_attn_bwd(t, ps, b, a, g, B, Tt, p, DEC, l);
     }
     ft_t5_pos_bias_bwd(G(t->D[0].rel), t->g_bias, H, Tt, Tt, 0, 0, c->num_buckets, c->max_distance);
     ZERO(t->g_t, NtC);
-    ft_dropout_bwd(t->g_t, g, NtC, p, site(t->key, 1, 0, 0));
+    ft_dropout_bwd(t->g_t, g, NtC, p, ft_site(t->key, DEC + 0, 0));
     if (G(t->shared)) ft_embedding_bwd(G(t->shared), t->dec_ids, t->g_t, Nt, C);
 
     /* encoder: g = ∂/∂enc_last */
     ZERO(t->g_t, NsC);
-    ft_dropout_bwd(t->g_t, t->g_enc, NsC, p, site(t->key, 0, 0, 5));
+    ft_dropout_bwd(t->g_t, t->g_enc, NsC, p, ft_site(t->key, 0, 5));
     ZERO(g, NsC);
     ft_rmsnorm_bwd(g, G(t->enc_ln), t->g_t, t->enc_last, t->enc_rstd, W(t->enc_ln), Ns, C);
     ZERO(t->g_bias, (size_t)H * Ts * Ts);
     for (int l = c->num_layers - 1; l >= 0; l--) {
         const blk_ix *b = &t->E[l];
         blk_act *a = &t->EA[l];
-        ff_bwd(t, ps, b, a, g, a->x1, Ns, p, site(t->key, 0, l + 1, 3), site(t->key, 0, l + 1, 4));
+        ff_bwd(t, ps, b, a, g, a->x1, Ns, p, ft_site(t->key, l + 1, 3), ft_site(t->key, l + 1, 4));
         self_attn_bwd(t, ps, b, a, g, B, Ts, p, 0, l);
     }
     ft_t5_pos_bias_bwd(G(t->E[0].rel), t->g_bias, H, Ts, Ts, 0, 1, c->num_buckets, c->max_distance);
     ZERO(t->g_t, NsC);
-    ft_dropout_bwd(t->g_t, g, NsC, p, site(t->key, 0, 0, 0));
+    ft_dropout_bwd(t->g_t, g, NsC, p, ft_site(t->key, 0, 0));
     if (G(t->shared)) ft_embedding_bwd(G(t->shared), bt->input_ids, t->g_t, Ns, C);
     t->have_grad = 0;
 }
@@ -587,23 +580,6 @@ static void t5_free(ft_model *m)
     free(t);
 }
 
-static const ft_model_vt t5_vt = { t5_forward, t5_backward, t5_reserve, t5_flops, t5_free,
-                                   ft_t5_init_param, NULL, t5_after_load, NULL };
-
-ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
-{
-    (void)num_labels;
-    if (task != FT_TASK_SEQ2SEQ) ft_die("%s: T5 supports only --task seq2seq", cfg->path);
-    t5 *t = ft_xcalloc(1, sizeof *t);
-    ft_model *m = ft_model_shell(&t5_vt, t, "T5ForConditionalGeneration", "transformer.", cfg, task, seed);
-    ft_t5_config_read(cfg, &t->c);
-    t->inner = t->c.num_heads * t->c.d_kv;
-    t->EA = ft_xcalloc(t->c.num_layers, sizeof *t->EA);
-    t->DA = ft_xcalloc(t->c.num_decoder_layers, sizeof *t->DA);
-    build_params(m, t);
-    return m;
-}
-
 /* ---- incremental decoding ---- */
 
 typedef struct {
@@ -611,27 +587,27 @@ typedef struct {
     float *ck, *cv;                /* cross keys/values [R, Ts, I] */
 } layer_cache;
 
-struct ft_t5_state {
+typedef struct t5_state {      /* an ft_decoder */
     int R, B, Ts, max_len, pos, I;
     layer_cache *L;
     float *emask;                  /* [R, Ts] */
     float *x, *n, *rstd, *q, *qkv, *ctx, *tmp, *f0, *f1, *hs, *bias, *probs, *tmpk;
     int nl;
-};
+} t5_state;
 
-ft_t5_state *ft_t5_state_new(ft_model *m, const int32_t *ids, const int32_t *mask,
-                             int B, int Ts, int expand, int max_len)
+static ft_decoder *t5_decode_begin(ft_model *m, int R, int max_len, const ft_encoder_input *enc)
 {
     t5 *t = m->impl;
     ft_t5_config *c = &t->c;
     ft_params *ps = &m->params;
     int C = c->d_model, I = t->inner, H = c->num_heads, F = c->d_ff;
-    int R = B * expand, Ns = B * Ts;
+    const int32_t *ids = enc->ids, *mask = enc->mask;
+    int B = enc->B, Ts = enc->T, expand = R / B, Ns = B * Ts;
     ft_check_ids(ids, (size_t)Ns, c->vocab_size, "token");
     ensure(m, B, Ts, 1);
     t->key = 0;
     encode(m, t, ids, mask, B, Ts, 0);
-    ft_t5_state *s = ft_xcalloc(1, sizeof *s);
+    t5_state *s = ft_xcalloc(1, sizeof *s);
     s->R = R; s->B = B; s->Ts = Ts; s->I = I; s->max_len = max_len; s->nl = c->num_decoder_layers;
     s->L = ft_xcalloc(s->nl, sizeof *s->L);
     float *kv = ft_xmalloc((size_t)Ns * 2 * I * sizeof(float));
@@ -670,11 +646,12 @@ ft_t5_state *ft_t5_state_new(ft_model *m, const int32_t *ids, const int32_t *mas
     s->bias = ft_xmalloc((size_t)H * Tm * sizeof(float));
     s->probs = ft_xmalloc((size_t)R * H * Tm * sizeof(float));
     s->tmpk = ft_xmalloc((size_t)R * max_len * I * sizeof(float));
-    return s;
+    return (ft_decoder *)s;
 }
 
-void ft_t5_state_free(ft_t5_state *s)
+static void t5_decode_end(ft_decoder *d)
 {
+    t5_state *s = (t5_state *)d;
     if (!s) return;
     for (int l = 0; l < s->nl; l++) { free(s->L[l].k); free(s->L[l].v); free(s->L[l].ck); free(s->L[l].cv); }
     free(s->L); free(s->emask); free(s->x); free(s->n); free(s->rstd); free(s->q); free(s->qkv); free(s->ctx);
@@ -682,8 +659,10 @@ void ft_t5_state_free(ft_t5_state *s)
     free(s);
 }
 
-void ft_t5_state_reorder(ft_t5_state *s, const int *src)
+static void t5_decode_reorder(ft_model *m, ft_decoder *d, const int *src)
 {
+    (void)m;
+    t5_state *s = (t5_state *)d;
     /* cross keys/values of a row depend only on its input, which the beams of
        one input share, so only the self-attention cache moves */
     size_t rowf = (size_t)s->max_len * s->I, used = (size_t)s->pos * s->I;
@@ -697,8 +676,12 @@ void ft_t5_state_reorder(ft_t5_state *s, const int *src)
         }
 }
 
-void ft_t5_decode_step(ft_model *m, ft_t5_state *s, const int32_t *tokens, float *logits)
+static void t5_decode_step(ft_model *m, ft_decoder *d, const int32_t *tokens, const int32_t *pos_ids,
+                           const int32_t *mask, int Tn, float *logits)
 {
+    (void)pos_ids; (void)mask;
+    t5_state *s = (t5_state *)d;
+    if (Tn != 1) ft_die("internal: T5 decodes one token per row per step");
     t5 *t = m->impl;
     ft_t5_config *c = &t->c;
     ft_params *ps = &m->params;
@@ -724,4 +707,28 @@ void ft_t5_decode_step(ft_model *m, ft_t5_state *s, const int32_t *tokens, float
     }
     ft_linear_fwd(logits, s->hs, W(t->lm_head), NULL, R, C, V);
     s->pos++;
+}
+
+static const ft_model_vt t5_vt = {
+    .forward = t5_forward, .backward = t5_backward, .reserve = t5_reserve, .flops = t5_flops,
+    .free = t5_free, .init_param = ft_t5_init_param, .after_load = t5_after_load,
+    .decode_begin = t5_decode_begin, .decode_step = t5_decode_step,
+    .decode_reorder = t5_decode_reorder, .decode_end = t5_decode_end,
+};
+
+ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
+{
+    (void)num_labels;
+    if (task != FT_TASK_SEQ2SEQ) ft_die("%s: T5 supports only --task seq2seq", cfg->path);
+    t5 *t = ft_xcalloc(1, sizeof *t);
+    ft_model *m = ft_model_shell(&t5_vt, t, "T5ForConditionalGeneration", "transformer.", cfg, task, seed);
+    ft_t5_config_read(cfg, &t->c);
+    m->gen = (ft_decode_spec){ .vocab_size = t->c.vocab_size, .bos_token_id = -1,
+                               .pad_token_id = t->c.pad_token_id,
+                               .decoder_start_token_id = t->c.decoder_start_token_id };
+    t->inner = t->c.num_heads * t->c.d_kv;
+    t->EA = ft_xcalloc(t->c.num_layers, sizeof *t->EA);
+    t->DA = ft_xcalloc(t->c.num_decoder_layers, sizeof *t->DA);
+    build_params(m, t);
+    return m;
 }

@@ -6,9 +6,9 @@
  * labels [B,Tl] the target (−100 ignored); the decoder input is the labels
  * shifted right with decoder_start_token_id in front.
  *
- * Generation uses the incremental interface below: the encoder runs once,
- * the decoder one token per call with a self-attention key/value cache and
- * the cross-attention keys/values computed once per input. */
+ * Generation goes through ft_model_vt's decode hooks: the encoder runs
+ * once, the decoder one token per call with a self-attention key/value cache
+ * and the cross-attention keys/values computed once per input. */
 #ifndef FT_T5_H
 #define FT_T5_H
 #include "model.h"
@@ -28,20 +28,5 @@ void ft_t5_config_read(const ft_config *cfg, ft_t5_config *tc);
 ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
 /* HF T5PreTrainedModel._init_weights for one parameter. */
 void ft_t5_init_param(ft_model *m, int idx, uint64_t seed);
-const ft_t5_config *ft_t5_get_config(const ft_model *m);
-
-/* ---- incremental decoding ----
-   A state holds R decoder rows (batch × beams), each tied to one encoder row. */
-typedef struct ft_t5_state ft_t5_state;
-/* Encode B inputs [B,Ts] (mask may be NULL) and set up R = B·expand rows:
-   row r decodes against input r / expand.  max_len bounds the decoded length. */
-ft_t5_state *ft_t5_state_new(ft_model *m, const int32_t *ids, const int32_t *mask,
-                             int B, int Ts, int expand, int max_len);
-void ft_t5_state_free(ft_t5_state *s);
-/* Feed one token per row (the decoder input at the current position) and get
-   logits [R, vocab]; advances the position. */
-void ft_t5_decode_step(ft_model *m, ft_t5_state *s, const int32_t *tokens, float *logits);
-/* Beam bookkeeping: row r of the cache becomes old row src[r]. */
-void ft_t5_state_reorder(ft_t5_state *s, const int *src);
 
 #endif

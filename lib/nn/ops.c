@@ -345,13 +345,15 @@ void ft_tanh_bwd(float *din, const float *dout, const float *out, size_t n)
     for (size_t i = 0; i < n; i++) din[i] += dout[i] * (1.0f - out[i] * out[i]);
 }
 
-void ft_add_fwd(float *out, const float *a, const float *b, size_t n)
+/* out[n] = a[n] + b[n] (residual); backward is two accumulates of dout. */
+static void ft_add_fwd(float *out, const float *a, const float *b, size_t n)
 {
     #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
-void ft_accumulate(float *y, const float *x, size_t n)
+/* y += x */
+static void ft_accumulate(float *y, const float *x, size_t n)
 {
     #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
     for (size_t i = 0; i < n; i++) y[i] += x[i];

@@ -9,7 +9,8 @@
  *    pointer may be NULL when that gradient is not wanted (frozen weights,
  *    model inputs).
  *  - Ops know nothing of files, models or parameters.  Their GEMMs go through
- *    ft_sgemm (gemm.h: OpenBLAS sgemm, or oneDNN bf16 under --bf16) and OpenMP; small per-head GEMMs run single-threaded inside an OpenMP
+ *    ft_sgemm (gemm.h: OpenBLAS sgemm, or oneDNN bf16 under --bf16), the rest
+ *    is OpenMP; small per-head GEMMs run single-threaded inside an OpenMP
  *    loop over (batch, head) instead of letting BLAS thread them.
  */
 #ifndef FT_OPS_H
@@ -74,11 +75,6 @@ void ft_relu_fwd(float *out, const float *in, size_t n);
 void ft_relu_bwd(float *din, const float *dout, const float *in, size_t n);
 void ft_tanh_fwd(float *out, const float *in, size_t n);
 void ft_tanh_bwd(float *din, const float *dout, const float *out, size_t n); /* uses the OUTPUT */
-
-/* out[n] = a[n] + b[n] (residual); backward is two accumulates of dout. */
-void ft_add_fwd(float *out, const float *a, const float *b, size_t n);
-/* y += x */
-void ft_accumulate(float *y, const float *x, size_t n);
 
 /* ---- activations by Hugging Face name (hidden_act, activation_function,
    T5's feed_forward_proj): gelu (erf form), gelu_new (tanh form; also

@@ -74,6 +74,25 @@ void ft_adamw_step_some(ft_adamw *o, ft_params *ps, float lr, const unsigned cha
     adamw_pass(o, ps, lr, skip, 1.0f, 0);
 }
 
+/* The global L2 norm of the trainable gradients. */
+static float ft_grad_norm(const ft_params *ps)
+{
+    /* torch: norm of the per-tensor norms; accumulate in double here. */
+    double total = 0;
+    for (int i = 0; i < ps->n; i++) {
+        if (!ps->p[i].trainable) continue;
+        const float *g = ps->grad + ps->p[i].offset;
+        size_t n = ps->p[i].numel;
+        double s = 0;
+        /* simd: several partial sums, else one dependent add per element
+           (latency-bound, 3× slower than reading the gradients) */
+        #pragma omp parallel for simd reduction(+:s) schedule(static) if (n > 32768)
+        for (size_t j = 0; j < n; j++) s += (double)g[j] * g[j];
+        total += s;
+    }
+    return (float)sqrt(total);
+}
+
 /* torch's clip_coef_clamped: min(1, max_norm/(norm+1e-6)); 1 when clipping is off. */
 static float clip_coef(float norm, float max_norm)
 {
@@ -98,24 +117,6 @@ void ft_grad_scale(ft_params *ps, float scale)
         #pragma omp parallel for simd schedule(static) if (n > 32768)
         for (size_t j = 0; j < n; j++) g[j] *= scale;
     }
-}
-
-float ft_grad_norm(const ft_params *ps)
-{
-    /* torch: norm of the per-tensor norms; accumulate in double here. */
-    double total = 0;
-    for (int i = 0; i < ps->n; i++) {
-        if (!ps->p[i].trainable) continue;
-        const float *g = ps->grad + ps->p[i].offset;
-        size_t n = ps->p[i].numel;
-        double s = 0;
-        /* simd: several partial sums, else one dependent add per element
-           (latency-bound, 3× slower than reading the gradients) */
-        #pragma omp parallel for simd reduction(+:s) schedule(static) if (n > 32768)
-        for (size_t j = 0; j < n; j++) s += (double)g[j] * g[j];
-        total += s;
-    }
-    return (float)sqrt(total);
 }
 
 float ft_clip_grad_norm(ft_params *ps, float max_norm)

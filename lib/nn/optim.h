@@ -32,8 +32,6 @@ void ft_grad_scale(ft_params *ps, float scale);
 /* torch.nn.utils.clip_grad_norm_: returns the global L2 norm before clipping;
    if max_norm > 0 scales grads by min(1, max_norm/(norm+1e-6)). */
 float ft_clip_grad_norm(ft_params *ps, float max_norm);
-/* The global L2 norm of the trainable gradients. */
-float ft_grad_norm(const ft_params *ps);
 /* clip_grad_norm_(max_norm), optimizer.step() (skip as ft_adamw_step_some;
    NULL for none) and zero_grad() with one pass over the gradients after the
    norm: the same numbers as the three calls.  Returns the norm before clipping. */

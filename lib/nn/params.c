@@ -92,8 +92,8 @@ int ft_hf_no_decay(const char *name, const char *norm_marker)
     return strstr(name, "bias") != NULL || (norm_marker && strstr(name, norm_marker) != NULL);
 }
 
-int ft_params_add_hf(ft_params *ps, const char *name, int64_t d0, int64_t d1, const char *norm_marker)
+int ft_params_add_hf(ft_params *ps, const char *name, int64_t d0, int64_t d1)
 {
     int64_t shape[2] = { d0, d1 };
-    return ft_params_add(ps, name, d1 ? 2 : 1, shape, ft_hf_no_decay(name, norm_marker));
+    return ft_params_add(ps, name, d1 ? 2 : 1, shape, ft_hf_no_decay(name, ps->norm_marker));
 }

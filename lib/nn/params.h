@@ -27,6 +27,7 @@ typedef struct ft_params {
     float *data;                /* NULL until ft_params_alloc */
     float *grad;
     int packing;                /* see ft_params_pack */
+    const char *norm_marker;    /* in the names of norm-module tensors (ft_hf_no_decay); set by the model */
 } ft_params;
 
 void ft_params_init(ft_params *ps);
@@ -38,8 +39,8 @@ int ft_params_add(ft_params *ps, const char *name, int ndim, const int64_t *shap
    recognised by the model's norm_marker ("LayerNorm.", ".ln_", "layer_norm";
    NULL: the tensor is not in a norm module). */
 int ft_hf_no_decay(const char *name, const char *norm_marker);
-/* A [d0] (d1 == 0) or [d0,d1] tensor with that rule. */
-int ft_params_add_hf(ft_params *ps, const char *name, int64_t d0, int64_t d1, const char *norm_marker);
+/* A [d0] (d1 == 0) or [d0,d1] tensor with that rule (ps->norm_marker). */
+int ft_params_add_hf(ft_params *ps, const char *name, int64_t d0, int64_t d1);
 /* While packing is on, tensors are added back to back without alignment
    padding, so a group (q, k, v weights) is one matrix for one GEMM. */
 static inline void ft_params_pack(ft_params *ps, int on) { ps->packing = on; }

@@ -147,7 +147,10 @@ int ft_beam_step(ft_beam *bs, float *lp, int V, int32_t *next, int *src)
     return all || cur >= bs->max_len;
 }
 
-const int32_t *ft_beam_best(ft_beam *bs, int b, int *len, double *score)
+/* Best sequence of input b after the search: generated tokens (no start
+   token; eos at the end when it finished with one).  *len receives the count;
+   the array lives as long as bs. */
+static const int32_t *ft_beam_best(ft_beam *bs, int b, int *len, double *score)
 {
     if (!bs->finalized) {
         bs->finalized = 1;

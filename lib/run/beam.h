@@ -30,10 +30,6 @@ const int32_t *ft_beam_row(const ft_beam *bs, int r, int *len);
    to feed) and src[B·K] (the row each new row continues).  Returns 1 when the
    search is over (all inputs done, or max_new tokens reached). */
 int ft_beam_step(ft_beam *bs, float *logprobs, int V, int32_t *next, int *src);
-/* Best sequence of input b after the search: generated tokens (no start
-   token; eos at the end when it finished with one).  *len receives the count;
-   the array lives as long as bs. */
-const int32_t *ft_beam_best(ft_beam *bs, int b, int *len, double *score);
 /* The best sequence of every input b < B, copied: out[b] (malloc'd, room for
    one more token) and lens[b]. */
 void ft_beam_take_best(ft_beam *bs, int B, int32_t **out, int *lens);

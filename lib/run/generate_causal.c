@@ -13,8 +13,8 @@
  * followed by the row's tokens, as HF's input_ids. */
 #include "beam.h"
 #include "generate.h"
-#include "gpt2.h"
 #include "util.h"
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,18 +24,19 @@ typedef struct rows {
     int R, n, maxT, T;              /* T: tokens in every row so far */
     int32_t *seq, *mask;            /* [R, maxT] */
     int32_t *seq2, *mask2, *npos2;  /* beam reordering writes here, then swaps */
-    int32_t *cm;                    /* [R, T] the mask as ft_gpt2_decode takes it */
+    int32_t *cm;                    /* [R, T] the mask as decode_step takes it */
     int32_t *npos;                  /* [R] next position id */
 } rows;
 
-static void rows_init(rows *w, const ft_gpt2_config *c, int B, int K, const int32_t *const *prompts,
+static void rows_init(rows *w, const ft_decode_spec *c, int B, int K, const int32_t *const *prompts,
                       const int *lens, int max_new, int pad, int bos, int32_t **ids, int32_t **pos)
 {
     int n = 1;
     for (int i = 0; i < B; i++) if (lens[i] > n) n = lens[i];
-    if (n >= c->n_positions) ft_die("a prompt of %d tokens leaves no room in n_positions %d", n, c->n_positions);
+    int limit = c->max_positions > 0 ? c->max_positions : INT_MAX;
+    if (n >= limit) ft_die("a prompt of %d tokens leaves no room in the model's %d positions", n, limit);
     w->R = B * K; w->n = n; w->T = n;
-    w->maxT = n + max_new < c->n_positions ? n + max_new : c->n_positions;
+    w->maxT = n + max_new < limit ? n + max_new : limit;
     w->seq = ft_xmalloc((size_t)w->R * w->maxT * sizeof *w->seq);
     w->mask = ft_xmalloc((size_t)w->R * w->maxT * sizeof *w->mask);
     w->cm = ft_xmalloc((size_t)w->R * w->maxT * sizeof *w->cm);
@@ -105,7 +106,7 @@ static void rows_reorder(rows *w, const int *src)
 static void gen_beam(ft_model *m, int B, const int32_t *const *prompts, const int *lens,
                      const ft_gen_opts *o, int pad, int bos, int32_t **out, int *out_len)
 {
-    const ft_gpt2_config *c = ft_gpt2_cfg(m);
+    const ft_decode_spec *c = &m->gen;
     int V = c->vocab_size, K = o->num_beams;
     rows w;
     int32_t *ids, *pos;
@@ -116,20 +117,20 @@ static void gen_beam(ft_model *m, int B, const int32_t *const *prompts, const in
     float *lp = ft_xmalloc((size_t)R * V * sizeof *lp);
     int32_t *tok = ft_xmalloc(R * sizeof *tok), *np = ft_xmalloc(R * sizeof *np);
     int *src = ft_xmalloc(R * sizeof *src);
-    ft_gpt2_cache *kc = ft_gpt2_cache_new(m, R, w.maxT);
-    ft_gpt2_decode(m, kc, ids, pos, rows_mask(&w), w.n, lp);
+    ft_decoder *kc = m->vt->decode_begin(m, R, w.maxT, NULL);
+    m->vt->decode_step(m, kc, ids, pos, rows_mask(&w), w.n, lp);
     for (;;) {
         ft_log_softmax_rows(lp, R, V);
         for (int r = 0; r < R; r++)
             ft_process_logits(&o->s, lp + (size_t)r * V, V, w.seq + (size_t)r * w.maxT, w.T);
         if (ft_beam_step(bs, lp, V, tok, src)) break;
-        ft_gpt2_cache_reorder(m, kc, src);
+        m->vt->decode_reorder(m, kc, src);
         rows_reorder(&w, src);
         rows_push(&w, tok, np);
-        ft_gpt2_decode(m, kc, tok, np, rows_mask(&w), 1, lp);
+        m->vt->decode_step(m, kc, tok, np, rows_mask(&w), 1, lp);
     }
     ft_beam_take_best(bs, B, out, out_len);
-    ft_gpt2_cache_free(kc);
+    m->vt->decode_end(kc);
     ft_beam_free(bs);
     rows_free(&w);
     free(ids); free(pos); free(lp); free(tok); free(np); free(src);
@@ -138,9 +139,8 @@ static void gen_beam(ft_model *m, int B, const int32_t *const *prompts, const in
 void ft_generate_causal(ft_model *m, int B, const int32_t *const *prompts, const int *lens,
                         const ft_gen_opts *o, long first_row, int32_t **out, int *out_len)
 {
-    if (strcmp(m->arch, "GPT2LMHeadModel") != 0)
-        ft_die("generation is not supported for %s yet", m->arch);
-    const ft_gpt2_config *c = ft_gpt2_cfg(m);
+    if (!m->vt->decode_begin) ft_die("generation is not supported for %s", m->arch);
+    const ft_decode_spec *c = &m->gen;
     int V = c->vocab_size, eos = o->eos_token_id;
     int pad = o->pad_token_id >= 0 ? o->pad_token_id : eos >= 0 ? eos : 0;
     int bos = c->bos_token_id >= 0 ? c->bos_token_id : eos >= 0 ? eos : 0;
@@ -160,8 +160,8 @@ void ft_generate_causal(ft_model *m, int B, const int32_t *const *prompts, const
         out_len[i] = 0;
         ft_rng_seed(&rng[i], ft_key_mix(o->s.seed, (uint64_t)(first_row + i)));
     }
-    ft_gpt2_cache *kc = ft_gpt2_cache_new(m, B, w.maxT);
-    ft_gpt2_decode(m, kc, ids, pos, rows_mask(&w), w.n, logits);
+    ft_decoder *kc = m->vt->decode_begin(m, B, w.maxT, NULL);
+    m->vt->decode_step(m, kc, ids, pos, rows_mask(&w), w.n, logits);
     for (int step = 0; step < o->max_new_tokens && w.T < w.maxT; step++) {
         int all_done = 1;
         for (int i = 0; i < B; i++) {
@@ -176,9 +176,9 @@ void ft_generate_causal(ft_model *m, int B, const int32_t *const *prompts, const
         }
         rows_push(&w, nid, np);
         if (all_done || step + 1 == o->max_new_tokens || w.T >= w.maxT) break;
-        ft_gpt2_decode(m, kc, nid, np, rows_mask(&w), 1, logits);
+        m->vt->decode_step(m, kc, nid, np, rows_mask(&w), 1, logits);
     }
-    ft_gpt2_cache_free(kc);
+    m->vt->decode_end(kc);
     rows_free(&w);
     free(ids); free(pos); free(done); free(nid); free(np); free(logits); free(rng);
 }

@@ -12,7 +12,6 @@
 #include "generate.h"
 #include "beam.h"
 #include "rng.h"
-#include "t5.h"
 #include "util.h"
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +19,11 @@
 static void gen_simple(ft_model *m, const int32_t *ids, const int32_t *mask, int B, int T,
                        const ft_gen_opts *o, long first_row, int32_t **out, int *lens)
 {
-    const ft_t5_config *c = ft_t5_get_config(m);
+    const ft_decode_spec *c = &m->gen;
     int V = c->vocab_size, N = o->max_new_tokens, eos = o->eos_token_id;
     int pad = o->pad_token_id >= 0 ? o->pad_token_id : c->pad_token_id;
-    ft_t5_state *s = ft_t5_state_new(m, ids, mask, B, T, 1, N);
+    ft_encoder_input in = { ids, mask, B, T };
+    ft_decoder *s = m->vt->decode_begin(m, B, N, &in);
     float *logits = ft_xmalloc((size_t)B * V * sizeof *logits);
     int32_t *seq = ft_xmalloc((size_t)B * (N + 1) * sizeof *seq), *tok = ft_xmalloc(B * sizeof *tok);
     int *done = ft_xcalloc(B, sizeof *done);
@@ -34,7 +34,7 @@ static void gen_simple(ft_model *m, const int32_t *ids, const int32_t *mask, int
         ft_rng_seed(&rng[b], ft_key_mix(o->s.seed, (uint64_t)(first_row + b)));
     }
     for (int t = 0; t < N; t++) {
-        ft_t5_decode_step(m, s, tok, logits);
+        m->vt->decode_step(m, s, tok, NULL, NULL, 1, logits);
         int all = 1;
         for (int b = 0; b < B; b++) {
             int next = pad;
@@ -52,17 +52,18 @@ static void gen_simple(ft_model *m, const int32_t *ids, const int32_t *mask, int
         out[b] = ft_xmalloc((lens[b] + 1) * sizeof **out);
         memcpy(out[b], seq + b * (N + 1) + 1, lens[b] * sizeof **out);
     }
-    ft_t5_state_free(s);
+    m->vt->decode_end(s);
     free(logits); free(seq); free(tok); free(done); free(rng);
 }
 
 static void gen_beam(ft_model *m, const int32_t *ids, const int32_t *mask, int B, int T,
                      const ft_gen_opts *o, int32_t **out, int *lens)
 {
-    const ft_t5_config *c = ft_t5_get_config(m);
+    const ft_decode_spec *c = &m->gen;
     int V = c->vocab_size, K = o->num_beams, R = B * K, N = o->max_new_tokens;
     int pad = o->pad_token_id >= 0 ? o->pad_token_id : c->pad_token_id;
-    ft_t5_state *s = ft_t5_state_new(m, ids, mask, B, T, K, N);
+    ft_encoder_input in = { ids, mask, B, T };
+    ft_decoder *s = m->vt->decode_begin(m, R, N, &in);
     ft_beam *bs = ft_beam_new(B, K, N, o->length_penalty, o->early_stopping, o->eos_token_id,
                               pad, c->decoder_start_token_id);
     float *lp = ft_xmalloc((size_t)R * V * sizeof *lp);
@@ -70,7 +71,7 @@ static void gen_beam(ft_model *m, const int32_t *ids, const int32_t *mask, int B
     int *src = ft_xmalloc(R * sizeof *src);
     for (int r = 0; r < R; r++) tok[r] = c->decoder_start_token_id;
     for (;;) {
-        ft_t5_decode_step(m, s, tok, lp);
+        m->vt->decode_step(m, s, tok, NULL, NULL, 1, lp);
         ft_log_softmax_rows(lp, R, V);
         for (int r = 0; r < R; r++) {
             int len;
@@ -78,24 +79,23 @@ static void gen_beam(ft_model *m, const int32_t *ids, const int32_t *mask, int B
             ft_process_logits(&o->s, lp + (size_t)r * V, V, row, len);
         }
         if (ft_beam_step(bs, lp, V, tok, src)) break;
-        ft_t5_state_reorder(s, src);
+        m->vt->decode_reorder(m, s, src);
     }
     ft_beam_take_best(bs, B, out, lens);
     ft_beam_free(bs);
-    ft_t5_state_free(s);
+    m->vt->decode_end(s);
     free(lp); free(tok); free(src);
 }
 
 void ft_generate_s2s(ft_model *m, int B, const int32_t *const *prompts, const int *lens,
                      const ft_gen_opts *o, long first_row, int32_t **out, int *out_len)
 {
-    if (strcmp(m->arch, "T5ForConditionalGeneration") != 0)
-        ft_die("seq2seq generation is not supported for %s yet", m->arch);
+    if (!m->vt->decode_begin) ft_die("generation is not supported for %s", m->arch);
     if (o->max_new_tokens == 0) {
         for (int b = 0; b < B; b++) { out[b] = ft_xmalloc(sizeof **out); out_len[b] = 0; }
         return;
     }
-    int pad = o->pad_token_id >= 0 ? o->pad_token_id : ft_t5_get_config(m)->pad_token_id, T = 1;
+    int pad = o->pad_token_id >= 0 ? o->pad_token_id : m->gen.pad_token_id, T = 1;
     for (int b = 0; b < B; b++) if (lens[b] > T) T = lens[b];
     int32_t *ids = ft_xmalloc((size_t)B * T * sizeof *ids), *mask = ft_xmalloc((size_t)B * T * sizeof *mask);
     for (int b = 0; b < B; b++)

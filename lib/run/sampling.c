@@ -45,7 +45,8 @@ void ft_process_logits(const ft_sampling *s, float *logits, int V, const int32_t
     ft_ban_repeat_ngrams(logits, seen, nseen, s->no_repeat_ngram_size);
 }
 
-void ft_temperature(float *logits, int V, float t)
+/* TemperatureLogitsWarper: logits / t. */
+static void ft_temperature(float *logits, int V, float t)
 {
     if (t == 1.0f) return;
     for (int i = 0; i < V; i++) logits[i] /= t;
@@ -94,14 +95,16 @@ void ft_top_p(float *logits, int V, float p)
     free(s);
 }
 
-int ft_argmax(const float *logits, int V)
+/* The first maximum, as torch.argmax. */
+static int ft_argmax(const float *logits, int V)
 {
     int best = 0;
     for (int i = 1; i < V; i++) if (logits[i] > logits[best]) best = i;
     return best;
 }
 
-int ft_sample_token(const float *logits, int V, ft_rng *r)
+/* Softmax, then one draw from r. */
+static int ft_sample_token(const float *logits, int V, ft_rng *r)
 {
     float mx = logits[ft_argmax(logits, V)];
     double z = 0;

@@ -30,16 +30,11 @@ void ft_ban_repeat_ngrams(float *logits, const int32_t *seq, int len, int n);
    over the row's tokens so far, seen[nseen]: what greedy, sampling and beam
    search (on log-probabilities) all apply. */
 void ft_process_logits(const ft_sampling *s, float *logits, int V, const int32_t *seen, int nseen);
-/* TemperatureLogitsWarper: logits / t. */
-void ft_temperature(float *logits, int V, float t);
 /* TopKLogitsWarper: keep logits >= the k-th largest (ties kept). */
 void ft_top_k(float *logits, int V, int k);
 /* TopPLogitsWarper: drop the smallest tokens whose cumulative probability
    (ascending) stays <= 1 - p; the most likely token is always kept. */
 void ft_top_p(float *logits, int V, float p);
-int ft_argmax(const float *logits, int V);          /* first maximum, as torch */
-/* Softmax, then one draw from r. */
-int ft_sample_token(const float *logits, int V, ft_rng *r);
 /* The whole chain in HF's order: ft_process_logits, then (sampling only)
    temperature, top-k, top-p, draw; greedy takes the argmax. */
 int ft_next_token(const ft_sampling *s, float *logits, int V, const int32_t *seen, int nseen,

@@ -217,7 +217,8 @@ static int truncate(ft_trunc how, size_t max, size_t *n1, size_t *n2, int pair, 
     return 0;
 }
 
-void ft_tok_pad(const ft_tokenizer *t, ft_encoding *e, size_t len)
+/* Pad e on the right to length len with the pad token (attention 0). */
+static void ft_tok_pad(const ft_tokenizer *t, ft_encoding *e, size_t len)
 {
     enc_reserve(e, len);
     while (e->n < len) {

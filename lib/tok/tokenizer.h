@@ -33,7 +33,8 @@ uint64_t ft_tok_hash(const ft_tokenizer *t);
    here (" the", not "Ġthe"): the alphabet is undone at load. */
 int ft_tok_vocab_size(const ft_tokenizer *t);          /* highest id + 1 */
 int ft_tok_token_to_id(const ft_tokenizer *t, const char *s, size_t n);  /* -1: none */
-const char *ft_tok_id_to_token(const ft_tokenizer *t, int id, size_t *n); /* NULL: none */
+/* NULL: none.  API for libft's users (the inverse of token_to_id); the tools decode whole sequences. */
+const char *ft_tok_id_to_token(const ft_tokenizer *t, int id, size_t *n);
 int ft_tok_pad_id(const ft_tokenizer *t);              /* -1: no pad token */
 int ft_tok_mask_id(const ft_tokenizer *t);             /* [MASK] / <mask>; -1: none */
 int ft_tok_is_special(const ft_tokenizer *t, int id);  /* a special added token ([CLS], <pad>, ...) */
@@ -69,8 +70,6 @@ int ft_tok_encode(const ft_tokenizer *t, ft_tok_scratch *s,
                   const char *a, size_t alen, const char *b, size_t blen,
                   const ft_tok_opts *o, ft_encoding *e, const char **err);
 
-/* Pad e on the right to length len with the pad token (attention 0). */
-void ft_tok_pad(const ft_tokenizer *t, ft_encoding *e, size_t len);
 
 /* A team: one scratch per thread, kept across batches so that each thread's
    BPE word cache stays warm. */

@@ -176,14 +176,14 @@ static void kv_cache_matches_forward(void)
             for (int t = 0; t < T; t++) { s += mk[b * T + t]; pos[b * T + t] = mk[b * T + t] ? s - 1 : 1; }
         }
         /* reference: full forward of the prefix [0, t] for each t, last row */
-        ft_gpt2_cache *kc = ft_gpt2_cache_new(m, B, T);
+        ft_decoder *kc = m->vt->decode_begin(m, B, T, NULL);
         float lg[2 * 23];
         int pre = 4;
         int32_t ci[8], cp[8], cm[14];
         for (int b = 0; b < B; b++) for (int t = 0; t < pre; t++) {
             ci[b * pre + t] = x[b * T + t]; cp[b * pre + t] = pos[b * T + t]; cm[b * pre + t] = mk[b * T + t];
         }
-        ft_gpt2_decode(m, kc, ci, cp, cm, pre, lg);
+        m->vt->decode_step(m, kc, ci, cp, cm, pre, lg);
         for (int t = pre; t <= T; t++) {
             /* full forward of rows truncated at t (positions as HF: cumsum) */
             for (int b = 0; b < B; b++) {
@@ -200,9 +200,9 @@ static void kv_cache_matches_forward(void)
             if (t == T) break;
             int32_t ni[2] = { x[t], x[T + t] }, np[2] = { pos[t], pos[T + t] };
             for (int b = 0; b < B; b++) for (int j = 0; j <= t; j++) cm[b * (t + 1) + j] = mk[b * T + j];
-            ft_gpt2_decode(m, kc, ni, np, cm, 1, lg);
+            m->vt->decode_step(m, kc, ni, np, cm, 1, lg);
         }
-        ft_gpt2_cache_free(kc);
+        m->vt->decode_end(kc);
         ft_model_free(m);
     }
 }

@@ -183,22 +183,23 @@ static void t5_cache_matches_forward(void)
         b.labels = lab2;
         ft_model_forward(m, &b, full);
         /* two beams per input: rows 2i, 2i+1 decode input i */
-        ft_t5_state *s = ft_t5_state_new(m, ids, msk, 2, 5, 2, 6);
+        ft_encoder_input in = { ids, msk, 2, 5 };
+        ft_decoder *s = m->vt->decode_begin(m, 4, 6, &in);
         double worst = 0;
         for (int t = 0; t < Tl; t++) {
             int32_t tok[4];
             for (int r = 0; r < 4; r++) tok[r] = t == 0 ? 0 : lab2[(r / 2) * Tl + t - 1];
-            ft_t5_decode_step(m, s, tok, step);
+            m->vt->decode_step(m, s, tok, NULL, NULL, 1, step);
             for (int r = 0; r < 4; r++)
                 for (int k = 0; k < V; k++) {
                     double d = fabs(step[(size_t)r * V + k] - full[((size_t)(r / 2) * Tl + t) * V + k]);
                     if (d > worst) worst = d;
                 }
             int swap[4] = { 1, 0, 3, 2 };       /* reordering equal rows changes nothing */
-            ft_t5_state_reorder(s, swap);
+            m->vt->decode_reorder(m, s, swap);
         }
         CHECK(worst < 1e-5);
-        ft_t5_state_free(s);
+        m->vt->decode_end(s);
         free(full); free(step);
         ft_model_free(m);
     }
