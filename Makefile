@@ -27,7 +27,14 @@ BIN     ?= bin
 BLAS_INC = $(firstword $(wildcard /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/$(shell gcc -dumpmachine)/openblas-openmp))
 BASE_CFLAGS = -std=gnu11 -Wall -Wextra -fopenmp $(LIB_INC) -I$(BUILD)/gen $(if $(BLAS_INC),-I$(BLAS_INC))
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
-LDLIBS  = -ldnnl -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lprotobuf-c -lm -lpthread -fopenmp
+# MPI (data-parallel training, lib/run/dist.c): Open MPI's flags from
+# pkg-config; without it dist.c builds its one-process fallback.  --as-needed:
+# a tool that never calls into dist.c gets no libmpi to load at start.
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
+MPI_DEF     = $(if $(MPI_LIBS),-DFT_MPI)
+LDLIBS  = -ldnnl -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lprotobuf-c -lm -lpthread -fopenmp \
+          -Wl,--as-needed $(MPI_LIBS) -Wl,--no-as-needed
 
 # lib/ is in folders by layer, lowest first (scripts/layers.txt; checked by
 # scripts/check-layers): a module includes its own layer's headers and lower.
@@ -72,6 +79,9 @@ prune-tools:
 $(BUILD)/lib/%.o: lib/%.c $(LIB_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# only dist.c sees mpi.h
+$(BUILD)/lib/run/dist.o $(BUILD)/pic/lib/run/dist.o: ALL_CFLAGS += $(MPI_CFLAGS) $(MPI_DEF)
 
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: %.proto | $(BUILD)/gen
 	protoc-c --proto_path=$(dir $<) --c_out=$(BUILD)/gen $<

@@ -10,7 +10,10 @@ static void read_state(const char *path)
 {
     ft_model m = {0};
     ft_run_state st = {0};
+    ft_train_args a;
+    ft_train_args_default(&a);
     st.m = &m;
+    st.a = &a;
     ft_run_state_read(&st, path);
     json_decref(st.log_history);
     free(st.best_checkpoint);

@@ -1,6 +1,7 @@
 /* ft-eval: a model and token records in, metrics JSON out. */
 #include "checkpoint.h"
 #include "dataset.h"
+#include "dist.h"
 #include "evaluate.h"
 #include "evaluate_s2s.h"
 #include "lora.h"
@@ -54,11 +55,15 @@ static const char usage[] =
 "  --target-column NAME     reference text (default: code, snippet, target or labels)\n"
 "  --no-exec                do not run tests      --jobs N (2) programs at once\n"
 "  --exec-timeout S (10)    --exec-memory-mb N (1024)   --python PATH (python3)\n"
-"  -h, --help               show this help\n";
+"  -h, --help               show this help\n"
+"Under mpirun -np N, N processes share the batches of a model's evaluation and\n"
+"rank 0 writes the metrics, equal to one process's (docs/distributed.md); not\n"
+"with --predictions, --fisher-out or --references.\n";
 
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
+    ft_dist_init(&argc, &argv);         /* one rank of several under mpirun */
     enum { O_MODEL = 256, O_TASK, O_EBS, O_PRED, O_THREADS, O_FOUT, O_FIN, O_GAMMA, O_REFS, O_TCOL,
            O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON, O_ADAPTER, O_MLM_P, O_MEAN_SPAN, O_ALLOW_TOK, O_QUIET, O_BF16 };
     static const struct option opts[] = {
@@ -110,6 +115,9 @@ int main(int argc, char **argv)
         default: fputs(usage, stderr); return 2;
         }
     }
+    if (ft_dist_size() > 1 && (refs || pred_path || fisher_out))
+        ft_die("%s: one process only (not under mpirun -np %d)",
+               refs ? "--references" : pred_path ? "--predictions" : "--fisher-out", ft_dist_size());
     if (refs) {
         if (task && ft_task_parse(task) != FT_TASK_SEQ2SEQ) ft_die("--references is for --task seq2seq");
         if (optind + 1 < argc) ft_die("one generations file at most (got %d)", argc - optind);
@@ -157,7 +165,7 @@ int main(int argc, char **argv)
     ft_check_dataset_fits(m, ds, in);
     ft_writer *pw = NULL;
     if (pred_path) pw = ft_writer_open(pred_path, FT_FMT_AUTO, 0, ft_header_new("predictions", argc, argv));
-    json_t *r = ft_evaluate(m, ds, bs, "eval_", pw, quiet);
+    json_t *r = ft_evaluate(m, ds, bs, "eval_", pw, quiet || !ft_dist_main());   /* sharded over ranks */
     json_object_set_new(r, "eval_samples", json_integer((json_int_t)ds->n));
     if (fisher_in && !fisher_out) ft_die("--fisher-in needs --fisher-out FILE");
     if (fisher_out) {
@@ -165,11 +173,14 @@ int main(int argc, char **argv)
         json_object_set_new(r, "fisher_samples", json_integer(n));
     }
     if (pw) ft_writer_close(pw);
-    ft_outfile *o = ft_out_open(out_path, 0);
-    json_dumpf(r, o->fp, JSON_COMPACT | JSON_REAL_PRECISION(6));
-    fputc('\n', o->fp);
-    ft_out_commit(o);
+    if (ft_dist_main()) {               /* rank 0 speaks for the job */
+        ft_outfile *o = ft_out_open(out_path, 0);
+        json_dumpf(r, o->fp, JSON_COMPACT | JSON_REAL_PRECISION(6));
+        fputc('\n', o->fp);
+        ft_out_commit(o);
+    }
     json_decref(r);
+    ft_dist_finalize();
     ft_model_free(m);
     ft_mlm_free(masking);
     ft_spans_free(spans);

@@ -1,6 +1,7 @@
 /* ft-train: fine-tune a model on token records, as HF Trainer.train() does. */
 #include "checkpoint.h"
 #include "dataset.h"
+#include "dist.h"
 #include "evaluate.h"
 #include "labelfile.h"
 #include "lora.h"
@@ -16,11 +17,14 @@
 #include <string.h>
 
 static const char usage[] =
-"usage: ft-train --model DIR --output-dir DIR [options] [TRAIN]\n"
+"usage: ft-train --model DIR --output-dir DIR [options] [TRAIN...]\n"
 "Fine-tunes the model in DIR (a Hugging Face directory: config.json, and\n"
 "model.safetensors unless training from scratch) on TRAIN (token records from\n"
-"ft-tokenize, or batches from ft-batch; default stdin) and writes the result to\n"
-"--output-dir in HF layout.  Flags are TrainingArguments in kebab-case.\n"
+"ft-tokenize, several files are one data set in the order given; or batches\n"
+"from ft-batch; default stdin) and writes the result to --output-dir in HF\n"
+"layout.  Flags are TrainingArguments in kebab-case.  Under mpirun -np N,\n"
+"N processes train one model (--per-device-train-batch-size is per process;\n"
+"evaluation is sharded; rank 0 logs and saves; docs/distributed.md).\n"
 "Model and task:\n"
 "  --model DIR                   model directory, HF cache entry or name\n"
 "  --task seq-cls                what to train (seq-cls; causal-lm, seq2seq with their models;\n"
@@ -237,6 +241,7 @@ static double *parse_weights(const ft_model *m, const char *spec)
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
+    ft_dist_init(&argc, &argv);         /* one rank of several under mpirun */
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"task", 1, 0, O_TASK}, {"num-labels", 1, 0, O_NUM_LABELS},
         {"labels", 1, 0, O_LABELS}, {"from-scratch", 0, 0, O_SCRATCH}, {"output-dir", 1, 0, O_OUT},
@@ -390,7 +395,6 @@ int main(int argc, char **argv)
     }
     if (!model) ft_die("--model DIR is required (see --help)");
     if (!a.output_dir) ft_die("--output-dir DIR is required");
-    if (optind + 1 < argc) ft_die("one training file at most (got %d)", argc - optind);
     int span = ft_task_is_span_corruption(&task);
     if (ft_task_parse(task) < 0)
         ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq, masked-lm, span-corruption)", task);
@@ -409,11 +413,16 @@ int main(int argc, char **argv)
     if (names) num_labels = nnames;
 
     ft_train_data *train = ft_train_data_load(train_path);
+    char *dir = ft_resolve_model_dir(model);
+    ft_check_tokenizer(train->header, train_path, dir, allow_tok);
+    for (int i = optind + 1; i < argc; i++) {
+        ft_dataset *more = ft_dataset_load(argv[i]);
+        ft_check_tokenizer(more->header, argv[i], dir, allow_tok);
+        ft_train_data_append(train, more, argv[i]);
+    }
     if (replay) ft_train_data_add_replay(train, replay, replay_ratio);
     ft_dataset *eval = eval_path ? ft_dataset_load(eval_path) : NULL;
 
-    char *dir = ft_resolve_model_dir(model);
-    ft_check_tokenizer(train->header, train_path, dir, allow_tok);
     if (eval) ft_check_tokenizer(eval->header, eval_path, dir, allow_tok);
     char *cfgpath = ft_xasprintf("%s/config.json", dir);
     json_t *tasks = mlm || span ? NULL : multi_task(train->ds, eval, cfgpath, task_labels, ntask_labels);
@@ -438,14 +447,14 @@ int main(int argc, char **argv)
         if (!m->lora->base_model) m->lora->base_model = ft_xstrdup(model);
         char line[256];
         ft_lora_trainable_line(m, line, sizeof line);
-        fprintf(stderr, "%s\n", line);
+        if (ft_dist_main()) fprintf(stderr, "%s\n", line);
     }
     if (train->ds) ft_check_dataset_fits(m, train->ds, train_path);
     else ft_check_batches_fit(m, train->batches, train->nbatches, train_path);
     if (eval) ft_check_dataset_fits(m, eval, eval_path);
 
     int rc = ft_train(m, train, eval, &a);
-    if (rc == 0) {
+    if (rc == 0 && ft_dist_main()) {
         ft_copy_tokenizer_files(dir, a.output_dir);
         ft_warn("model written to %s", a.output_dir);
     }
@@ -459,5 +468,6 @@ int main(int argc, char **argv)
     ft_spans_free(spans);
     ft_train_data_free(train);
     ft_dataset_free(eval);
+    ft_dist_finalize();
     return rc;
 }

@@ -309,10 +309,12 @@ static float compute_loss(ft_model *m, bert *bt, const ft_batch *b, float *dlogi
         for (int i = 0; i < B; i++)
             if (b->labels[i] != -100 && (b->labels[i] < 0 || b->labels[i] >= nl))
                 ft_die("label %d out of range for %d labels", b->labels[i], nl);
+        m->loss_items = ft_count_labelled(b->labels, B, -100);
         return w * ft_cross_entropy_smoothed(dlogits, bt->logits, b->labels, B, nl, -100, w,
                                                 m->label_smoothing);
     }
     if (!b->float_labels) return NAN;
+    m->loss_items = B;
     if (m->problem == FT_PROBLEM_REGRESSION)
         return w * ft_mse(dlogits, bt->logits, b->float_labels, (size_t)B * nl, w);
     return w * ft_bce_logits(dlogits, bt->logits, b->float_labels, (size_t)B * nl, w);
@@ -362,6 +364,7 @@ static float mlm_forward(ft_model *m, bert *bt, const ft_batch *b, const float *
         if (y < 0 || y >= V) ft_die("masked LM: token label %d out of range for vocab_size %d", y, V);
         M++;
     }
+    m->loss_items = 0;
     if (!M) return 0.0f;
     mlm_ensure(bt, M);
     for (size_t i = 0, k = 0; i < N; i++) {
@@ -372,6 +375,7 @@ static float mlm_forward(ft_model *m, bert *bt, const ft_batch *b, const float *
         k++;
     }
     bt->M = M;
+    m->loss_items = M;
     ft_linear_fwd(bt->mt, bt->mx, ft_param_data(ps, bt->mt_w), ft_param_data(ps, bt->mt_b), M, C, C);
     ft_act_fwd(c->act, bt->mg, bt->mt, (size_t)M * C);
     ft_layernorm_fwd(bt->mu, bt->mmean, bt->mrstd, bt->mg, ft_param_data(ps, bt->mln_w),

@@ -307,6 +307,7 @@ static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     ft_linear_fwd(g->logits, g->lnf, ft_param_data(ps, g->wte), NULL, (int)N, C, V);
     if (logits_out) memcpy(logits_out, g->logits, N * V * sizeof(float));
     shift_labels(b, g->labels, V);
+    m->loss_items = ft_count_labelled(g->labels, (int)N, -100);
     /* dlogits overwrite the logits in place: each row is read before written */
     return ft_cross_entropy_smoothed(grad ? g->logits : NULL, g->logits, g->labels, (int)N, V, -100, 1.0f,
                                      m->label_smoothing);

@@ -177,10 +177,20 @@ void ft_model_free(ft_model *m)
     free(m);
 }
 
+float ft_model_forward_train(ft_model *m, const ft_batch *b, int train)
+{
+    return m->vt->forward(m, b, train, 1, NULL);
+}
+
+void ft_model_backward(ft_model *m, const ft_batch *b)
+{
+    m->vt->backward(m, b);
+}
+
 float ft_model_forward_backward(ft_model *m, const ft_batch *b, int train)
 {
-    float loss = m->vt->forward(m, b, train, 1, NULL);
-    m->vt->backward(m, b);
+    float loss = ft_model_forward_train(m, b, train);
+    ft_model_backward(m, b);
     return loss;
 }
 

@@ -59,7 +59,7 @@ typedef struct ft_head {
 typedef struct ft_model ft_model;
 struct ft_checkpoint;
 
-/* Generation with a key/value cache (generate_causal.c, generate_s2s.c).  A
+/* Generation with a key/value cache (generate.c's one decoding loop).  A
    decoder holds R rows (batch × beams), each of up to max_len positions. */
 typedef struct ft_decoder ft_decoder;
 /* An encoder-decoder model's inputs: B rows ids[B,T], mask[B,T] or NULL. */
@@ -132,6 +132,9 @@ struct ft_model {
     uint64_t step;               /* forward calls in train mode (dropout keys) */
     int threads;                 /* OpenMP threads used (omp_get_max_threads) */
     float label_smoothing;       /* HF label_smoothing_factor for classification losses */
+    int loss_items;              /* what the last forward's loss is the mean over: labelled
+                                    tokens (LMs), rows (classification); data-parallel
+                                    training weighs each rank's gradient by it */
     ft_decode_spec gen;          /* generation's ids and limits (decoding families) */
     void *impl;                  /* architecture-specific state */
     struct ft_lora *lora;        /* attached adapter (lora.h), or NULL */
@@ -176,6 +179,11 @@ int ft_model_param_head(const ft_model *m, int idx);
    optimiser step with ft_params_zero_grad).  train=1: dropout on.
    Returns the mean loss of the batch. */
 float ft_model_forward_backward(ft_model *m, const ft_batch *b, int train);
+/* Its two halves, for a caller that acts in between (data-parallel training
+   weighs the gradient once every rank's loss_items are known).  Backward
+   follows the forward of the same batch. */
+float ft_model_forward_train(ft_model *m, const ft_batch *b, int train);
+void ft_model_backward(ft_model *m, const ft_batch *b);
 /* Inference: dropout off, no activations kept.  logits_out [B, num_labels]
    may be NULL.  Returns the loss, or NAN without labels. */
 float ft_model_forward(ft_model *m, const ft_batch *b, float *logits_out);

@@ -152,6 +152,8 @@ float ft_cross_entropy(float *dlogits, const float *logits, const int32_t *label
    plain cross-entropy. */
 float ft_cross_entropy_smoothed(float *dlogits, const float *logits, const int32_t *labels,
                                 int N, int V, int ignore_index, float dscale, float eps);
+/* The labels a cross-entropy's mean is over: those not ignore_index. */
+int ft_count_labelled(const int32_t *labels, int N, int ignore_index);
 /* mean squared error over n elements (problem_type regression). */
 float ft_mse(float *dpred, const float *pred, const float *target, size_t n, float dscale);
 /* BCEWithLogits mean over n elements (multi_label_classification). */

@@ -15,11 +15,17 @@ float ft_cross_entropy(float *dlogits, const float *logits, const int32_t *label
     return ft_cross_entropy_smoothed(dlogits, logits, labels, N, V, ignore_index, dscale, 0.0f);
 }
 
+int ft_count_labelled(const int32_t *labels, int N, int ignore_index)
+{
+    int count = 0;
+    for (int n = 0; n < N; n++) count += labels[n] != ignore_index;
+    return count;
+}
+
 float ft_cross_entropy_smoothed(float *dlogits, const float *logits, const int32_t *labels,
                                 int N, int V, int ignore_index, float dscale, float eps)
 {
-    int count = 0;
-    for (int n = 0; n < N; n++) if (labels[n] != ignore_index) count++;
+    int count = ft_count_labelled(labels, N, ignore_index);
     /* Rows spread over threads (at GPT-2's and T5's vocabularies this pass is
        several percent of a step); per-row losses are summed in row order
        afterwards, so the total does not depend on the thread count.

@@ -22,8 +22,7 @@ struct ft_beam {
     int finalized;
 };
 
-ft_beam *ft_beam_new(int B, int K, int max_new, float length_penalty, int early_stopping,
-                     int eos, int pad, int start_token)
+ft_beam *ft_beam_new(int B, int K, int max_new, float length_penalty, int early_stopping, int eos, int pad)
 {
     ft_beam *bs = ft_xcalloc(1, sizeof *bs);
     bs->B = B; bs->K = K; bs->max_new = max_new; bs->max_len = max_new + 1;
@@ -40,7 +39,7 @@ ft_beam *ft_beam_new(int B, int K, int max_new, float length_penalty, int early_
     bs->worst = ft_xcalloc(B, sizeof *bs->worst);
     bs->done = ft_xcalloc(B, sizeof *bs->done);
     for (size_t r = 0; r < R; r++) {
-        bs->seqs[r * bs->max_len] = start_token;
+        bs->seqs[r * bs->max_len] = pad;           /* stands for the prompt (or decoder start) */
         bs->scores[r] = r % K ? -1e9f : 0.0f;     /* only the first beam is live at first */
     }
     for (int b = 0; b < B; b++) bs->worst[b] = 1e9;
@@ -54,12 +53,6 @@ void ft_beam_free(ft_beam *bs)
     free(bs->seqs); free(bs->tmp); free(bs->scores); free(bs->cand_s); free(bs->cand_i);
     free(bs->hyps); free(bs->nhyp); free(bs->worst); free(bs->done);
     free(bs);
-}
-
-const int32_t *ft_beam_row(const ft_beam *bs, int r, int *len)
-{
-    *len = bs->cur;
-    return bs->seqs + (size_t)r * bs->max_len;
 }
 
 /* BeamHypotheses.add: seq[0..len) (start token first), score already

@@ -20,12 +20,9 @@
 
 typedef struct ft_beam ft_beam;
 
-/* B inputs × K beams; every row starts with start_token; at most max_new tokens. */
-ft_beam *ft_beam_new(int B, int K, int max_new, float length_penalty, int early_stopping,
-                     int eos, int pad, int start_token);
+/* B inputs × K beams; at most max_new tokens. */
+ft_beam *ft_beam_new(int B, int K, int max_new, float length_penalty, int early_stopping, int eos, int pad);
 void ft_beam_free(ft_beam *bs);
-/* The tokens of row r so far (start token first) and their count. */
-const int32_t *ft_beam_row(const ft_beam *bs, int r, int *len);
 /* One step.  logprobs [B·K, V] may be modified.  Writes next[B·K] (the tokens
    to feed) and src[B·K] (the row each new row continues).  Returns 1 when the
    search is over (all inputs done, or max_new tokens reached). */

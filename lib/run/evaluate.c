@@ -1,5 +1,6 @@
 #include "evaluate.h"
 #include "batcher.h"
+#include "dist.h"
 #include "metrics.h"
 #include "mlm.h"
 #include "spans.h"
@@ -69,7 +70,10 @@ static void softmax(const float *x, int k, float *p)
 }
 
 /* Metrics over the examples idx[0..n) with head `head` (0 for a one-head
-   model); adds the summed loss and its count to *loss_sum, *loss_n. */
+   model); adds the summed loss and its count to *loss_sum, *loss_n.  Under
+   several ranks (and without preds) rank r evaluates batches r, r+N, … and
+   the sums behind every metric are added up across the ranks: the metrics
+   of one process over the same batches. */
 static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *order, size_t n,
                              int head, int batch_size, const char *prefix, ft_writer *preds,
                              double *loss_sum_out, long *loss_n_out, ft_progress *bar, size_t *done)
@@ -95,8 +99,10 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
     ft_spans_buf sbuf = {0};
     if (m->spans) V = ft_config_int(m->cfg, "vocab_size", 0);
     ft_record rec = {0};
+    int nranks = preds ? 1 : ft_dist_size(), rank = nranks > 1 ? ft_dist_rank() : 0;
     for (size_t s = 0; s < n; s += batch_size) {
         int count = (int)(n - s < (size_t)batch_size ? n - s : (size_t)batch_size);
+        if ((long)(s / batch_size) % nranks != rank) continue;
         ft_batch_fill(ds, &o, order + s, count, &b);
         ft_batch fb = {.B = b.B, .T = b.T, .input_ids = b.input_ids,
                        .attention_mask = b.attention_mask, .token_type_ids = b.token_type_ids,
@@ -149,6 +155,18 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
             int64_t shape[1] = {k};
             ft_record_set_tensor(&rec, "probabilities", FT_F32, 1, shape, prob);
             ft_writer_put(preds, &rec);
+        }
+    }
+    if (nranks > 1) {
+        double sums[4] = { loss_sum, (double)loss_n, (double)mlm_right, (double)mlm_total };
+        ft_dist_sum_f64(sums, 4);
+        loss_sum = sums[0];
+        loss_n = (long)sums[1];
+        mlm_right = (long)sums[2];
+        mlm_total = (long)sums[3];
+        if (cm) {
+            ft_dist_sum_long(cm->confusion, k * k);
+            ft_dist_sum_long(&cm->n, 1);
         }
     }
     json_t *out = json_object();

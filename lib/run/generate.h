@@ -1,13 +1,11 @@
-/* generate: HF's model.generate() — one entry point for every model that
- * generates.  ft_generate checks the options against the model and hands the
- * batch to the path for its kind, chosen from config.json as HF does
- * (is_encoder_decoder; T5's default is true):
- *   decoder-only (GPT-2)     generate_causal.c: left-padded prompts, KV cache,
- *                            greedy or sampled
- *   encoder-decoder (T5)     generate_s2s.c: encoder once, decoder with a KV
- *                            cache, greedy, sampled or beam search (beam.h)
- * Both choose tokens through sampling.h (repetition penalty, no-repeat n-gram,
- * temperature, top-k, top-p). */
+/* generate: HF's model.generate() — one entry point and one decoding loop
+ * for every model that generates, over ft_model_vt's decode hooks (a KV
+ * cache per family).  The kind is chosen from config.json as HF does
+ * (is_encoder_decoder; T5's default is true): a decoder-only model (GPT-2)
+ * continues left-padded prompts; an encoder-decoder model (T5) encodes its
+ * inputs once and decodes from decoder_start_token_id.  Greedy, sampled or
+ * beam search (beam.h); tokens are chosen through sampling.h (repetition
+ * penalty, no-repeat n-gram, temperature, top-k, top-p). */
 #ifndef FT_GENERATE_H
 #define FT_GENERATE_H
 #include "model.h"
@@ -52,9 +50,4 @@ void ft_gen_check(const ft_model *m, const ft_gen_opts *o);
 void ft_generate(ft_model *m, int B, const int32_t *const *prompts, const int *lens,
                  const ft_gen_opts *o, long first_row, int32_t **out, int *out_len);
 
-/* The two paths ft_generate dispatches to (after ft_gen_check), same contract. */
-void ft_generate_causal(ft_model *m, int B, const int32_t *const *prompts, const int *lens,
-                        const ft_gen_opts *o, long first_row, int32_t **out, int *out_len);
-void ft_generate_s2s(ft_model *m, int B, const int32_t *const *prompts, const int *lens,
-                     const ft_gen_opts *o, long first_row, int32_t **out, int *out_len);
 #endif

@@ -1,7 +1,7 @@
 /* sampling: the logits processing of HF's generate() (LogitsProcessor /
  * LogitsWarper semantics) and the choice of the next token, in one place for
- * every decoding loop: decoder-only (generate_causal.c) and encoder-decoder
- * (generate_s2s.c), greedy, sampled and beam search.  All functions work on
+ * the decoding loop (generate.c): decoder-only and encoder-decoder models,
+ * greedy, sampled and beam search.  All functions work on
  * one row of V logits in place; filtered tokens become -INFINITY. */
 #ifndef FT_SAMPLING_H
 #define FT_SAMPLING_H

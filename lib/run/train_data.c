@@ -40,15 +40,21 @@ ft_train_data *ft_train_data_load(const char *path)
     return d;
 }
 
+void ft_train_data_append(ft_train_data *d, ft_dataset *more, const char *path)
+{
+    if (!d->ds) ft_die("%s: several training files must all be token records; the first is ready batches (ft-batch)", path);
+    ft_dataset_append(d->ds, more);
+    if (more->max_len > d->max_len) d->max_len = more->max_len;
+    ft_dataset_free(more);
+}
+
 void ft_train_data_add_replay(ft_train_data *d, const char *path, double ratio)
 {
     if (!d->ds) ft_die("--replay needs token records to train on, not ready batches");
-    ft_dataset *old = ft_dataset_load(path);
-    d->n_new = d->ds->n;
+    size_t n_new = d->ds->n;
+    ft_train_data_append(d, ft_dataset_load(path), path);
+    d->n_new = n_new;
     d->replay_ratio = ratio;
-    ft_dataset_append(d->ds, old);
-    if (old->max_len > d->max_len) d->max_len = old->max_len;
-    ft_dataset_free(old);
 }
 
 void ft_train_data_free(ft_train_data *d)
@@ -165,15 +171,34 @@ static long mt_plan(const ft_dataset *ds, const int64_t *sel, size_t nsel, const
     return total;
 }
 
+/* ---------- several ranks: torch's DistributedSampler ---------- */
+
+/* Examples per rank: the epoch padded to a multiple of the rank count, or
+   cut to one with drop_last. */
+static size_t shard_size(size_t n, int nranks, int drop_last)
+{
+    return drop_last ? n / nranks : (n + nranks - 1) / nranks;
+}
+
+/* Rank r takes every nranks-th example of the epoch's order from the r-th;
+   the padding repeats the order from its start.  Micro-batch k of every rank
+   together is micro-batch k of one process with nranks times the batch. */
+static void shard(const int64_t *order, size_t n, int rank, int nranks, int64_t *out, size_t per_rank)
+{
+    for (size_t j = 0; j < per_rank; j++) out[j] = order[(rank + j * nranks) % n];
+}
+
 struct ft_train_feed {
     const ft_train_data *data;
     const ft_train_args *a;
     ft_batch_opts bo;
     const int *heads;                   /* multi-task only */
     int nheads;
-    size_t epoch_n;                     /* examples an epoch sees */
+    size_t epoch_n;                     /* examples an epoch sees (this rank's) */
+    size_t global_n;                    /* ... all ranks together, before padding */
     long batches_per_epoch, ep;
     int64_t *order, *sel;               /* sel: multi-task replay's examples */
+    int64_t *full;                      /* several ranks: the epoch's order before sharding */
     mt_batch *plan;                     /* multi-task: the epoch's batches */
     ft_batch_data b;
 };
@@ -189,8 +214,13 @@ ft_train_feed *ft_train_feed_new(const ft_train_data *d, const ft_train_args *a,
     f->bo = (ft_batch_opts){.batch_size = a->train_batch_size, .shuffle = 1, .seed = a->seed,
                             .drop_last = a->drop_last, .max_length = a->max_length,
                             .group_by_length = a->group_by_length};
-    f->epoch_n = train ? (d->n_new ? d->n_new + replay_count(d) : train->n) : 0;
-    f->order = train ? ft_xmalloc(train->n * sizeof *f->order) : NULL;
+    f->global_n = f->epoch_n = train ? (d->n_new ? d->n_new + replay_count(d) : train->n) : 0;
+    f->order = train ? ft_xmalloc((train->n + 1) * sizeof *f->order) : NULL;
+    if (train && a->world_size > 1) {
+        if (heads) ft_die("a multi-task model trains in one process only (for now)");
+        f->epoch_n = shard_size(f->global_n, a->world_size, a->drop_last);
+        f->full = ft_xmalloc(train->n * sizeof *f->full);
+    }
     f->sel = heads && d->n_new ? ft_xmalloc(train->n * sizeof *f->sel) : NULL;
     if (f->sel) epoch_order(d, &f->bo, 0, f->sel);      /* replay: the same task counts every epoch */
     f->batches_per_epoch = heads ? mt_plan(train, f->sel, f->epoch_n, heads, nheads, a, 0, NULL, NULL)
@@ -209,6 +239,9 @@ void ft_train_feed_epoch(ft_train_feed *f, long ep)
     if (f->heads) {
         if (f->sel) epoch_order(f->data, &f->bo, (int)ep, f->sel);
         mt_plan(f->data->ds, f->sel, f->epoch_n, f->heads, f->nheads, f->a, ep, f->order, f->plan);
+    } else if (f->full) {
+        epoch_order(f->data, &f->bo, (int)ep, f->full);
+        shard(f->full, f->global_n, f->a->process_index, f->a->world_size, f->order, f->epoch_n);
     } else if (f->data->ds) epoch_order(f->data, &f->bo, (int)ep, f->order);
 }
 
@@ -232,6 +265,7 @@ void ft_train_feed_free(ft_train_feed *f)
 {
     if (!f) return;
     free(f->order);
+    free(f->full);
     free(f->sel);
     free(f->plan);
     ft_batch_data_free(&f->b);

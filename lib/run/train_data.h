@@ -23,6 +23,10 @@ typedef struct ft_train_data {
     double replay_ratio;
 } ft_train_data;
 ft_train_data *ft_train_data_load(const char *path);
+/* Appends the token records of another file (taking more; path names it in
+   errors): token shards tokenized apart train as one data set, in the order
+   given.  Before any replay is added. */
+void ft_train_data_append(ft_train_data *d, ft_dataset *more, const char *path);
 /* Adds old-task records for replay (token records only). */
 void ft_train_data_add_replay(ft_train_data *d, const char *path, double ratio);
 void ft_train_data_free(ft_train_data *d);

@@ -28,6 +28,7 @@ static json_t *state_json(const ft_run_state *st)
     json_object_set_new(s, "ft_model_step", json_integer((json_int_t)st->m->step));
     json_object_set_new(s, "ft_patience_left", json_integer(st->patience_left));
     json_object_set_new(s, "ft_tokens", json_real(st->tokens));
+    if (st->a->world_size > 1) json_object_set_new(s, "ft_world_size", json_integer(st->a->world_size));
     return s;
 }
 
@@ -159,6 +160,15 @@ void ft_run_state_read(ft_run_state *st, const char *path)
     json_error_t e;
     json_t *s = json_load_file(path, 0, &e);
     if (!s) ft_die("%s:%d: %s", path, e.line, e.text);
+    /* the global batch, the schedule and each rank's share of every epoch
+       follow from the rank count: another one cannot continue the run */
+    json_t *ws = json_object_get(s, "ft_world_size");
+    int was = ws ? (int)json_integer_value(ws) : 1, now = st->a->world_size > 1 ? st->a->world_size : 1;
+    if (was != now)
+        ft_die("%s: the run was trained on %d process%s, this one has %d: resume it with "
+               "mpirun -np %d, or start a new run from its weights (--model %.*s)", path, was,
+               was == 1 ? "" : "es", now, was, (int)(strrchr(path, '/') ? strrchr(path, '/') - path : 1),
+               strrchr(path, '/') ? path : ".");
     st->global_step = (long)json_integer_value(json_object_get(s, "global_step"));
     st->m->step = (uint64_t)json_integer_value(json_object_get(s, "ft_model_step"));
     st->patience_left = (int)json_integer_value(json_object_get(s, "ft_patience_left"));

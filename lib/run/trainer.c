@@ -1,6 +1,7 @@
 #include "trainer.h"
 #include "evaluate.h"
 #include "checkpoint.h"
+#include "dist.h"
 #include "mlm.h"
 #include "progress.h"
 #include "spans.h"
@@ -67,6 +68,7 @@ static int greater_is_better(const ft_train_args *a)
 static void log_line(ft_run_state *st, json_t *j)
 {
     json_array_append(st->log_history, j);
+    if (!ft_dist_main()) return;        /* rank 0 speaks for the job */
     char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(8));
     ft_progress_clear(st->bar);
     puts(s);
@@ -89,7 +91,7 @@ static void progress(ft_run_state *st, double tokens_at_start)
 /* Returns 1 when training should stop early. */
 static int evaluate(ft_run_state *st, const ft_dataset *eval)
 {
-    json_t *r = ft_evaluate(st->m, eval, st->a->eval_batch_size, "eval_", NULL, st->a->quiet);
+    json_t *r = ft_evaluate(st->m, eval, st->a->eval_batch_size, "eval_", NULL, st->a->quiet || !ft_dist_main());
     json_object_set_new(r, "epoch", json_real(st->epoch));
     json_object_set_new(r, "step", json_integer(st->global_step));
     /* the per-class report and matrix are for ft-eval; keep the log lines flat */
@@ -145,6 +147,7 @@ typedef struct trainer {
     ft_mlm_buf mlm_buf;                 /* masked-LM inputs and labels */
     ft_spans_buf spans_buf;             /* span-corrupted inputs and targets */
     double step_loss, loss_since, pen_since, last_norm, tokens_at_start;
+    double grad_weight;                 /* several ranks: params.grad holds the gradient / this */
     long steps_since;
     char *last_ckpt;
 } trainer;
@@ -162,6 +165,8 @@ static void check_args(const ft_train_args *a, const ft_train_data *data, const 
     if (a->eval_strategy != FT_IV_NO && !eval) ft_die("--eval-strategy %s needs --eval-data FILE",
                                                       a->eval_strategy == FT_IV_EPOCH ? "epoch" : "steps");
     if (m->task == FT_TASK_MASKED_LM && !m->mlm) ft_die("internal: masked-LM training without a masking setup");
+    if (a->world_size > 1 && !data->ds)
+        ft_die("ready batches (ft-batch) train in one process only: give several ranks token records");
 }
 
 /* Multi-task: which head each parameter belongs to, so that a step skips the
@@ -201,45 +206,83 @@ static void open_run(trainer *t)
     ft_run_state *st = &t->st;
     const ft_train_args *a = st->a;
     ft_params *ps = &st->m->params;
+    int main_rank = ft_dist_main();
+    /* from here a signal asks for a checkpoint at the end of a step; several
+       ranks catch it before they meet, so that none is killed while the
+       others go on to save (one process: once loading is over, below) */
+    if (a->world_size > 1) { signal(SIGINT, on_stop); signal(SIGTERM, on_stop); }
+    /* every rank starts from rank 0's weights (a head initialised afresh, LoRA's A) */
+    ft_dist_bcast_params(ps);
     st->opt = ft_adamw_new(ps, (float)a->weight_decay);
     st->opt->beta1 = (float)a->adam_beta1;
     st->opt->beta2 = (float)a->adam_beta2;
     st->opt->eps = (float)a->adam_epsilon;
-    ft_mkdir_p(a->output_dir);
-    const char *logdir = a->logging_dir ? a->logging_dir : a->output_dir;
-    ft_mkdir_p(logdir);
-    char *logpath = ft_xasprintf("%s/train_log.jsonl", logdir);
-    st->log_file = fopen(logpath, a->resume_from_checkpoint ? "a" : "w");
-    if (!st->log_file) ft_die("%s: cannot create: %s", logpath, strerror(errno));
-    free(logpath);
-    if (a->report_tensorboard) {
+    if (main_rank) {                    /* rank 0 writes the output and the logs */
+        ft_mkdir_p(a->output_dir);
+        const char *logdir = a->logging_dir ? a->logging_dir : a->output_dir;
+        ft_mkdir_p(logdir);
+        char *logpath = ft_xasprintf("%s/train_log.jsonl", logdir);
+        st->log_file = fopen(logpath, a->resume_from_checkpoint ? "a" : "w");
+        if (!st->log_file) ft_die("%s: cannot create: %s", logpath, strerror(errno));
+        free(logpath);
+    }
+    if (a->report_tensorboard && main_rank) {
         char *tbdir = a->logging_dir ? ft_xstrdup(a->logging_dir) : ft_tb_default_dir(a->output_dir);
         st->tb = ft_tb_open(tbdir);
         free(tbdir);
     }
     st->penalty = ft_penalty_new(ps, a->l2sp, a->ewc, a->fisher);
     /* what a run killed here left half-written goes before anything is resumed */
-    ft_sweep_dead_temps(a->output_dir);
+    if (main_rank) ft_sweep_dead_temps(a->output_dir);
+    ft_dist_barrier();                  /* ... before any rank looks for a checkpoint */
     if (a->resume_from_checkpoint) {
         char *from = ft_checkpoint_for_resume(a->output_dir, a->resume_from_checkpoint);
         ft_run_resume(st, from);
         free(from);
     }
-
+    ft_dist_check_same(ft_dist_params_hash(ps), "the weights at the start");
     signal(SIGINT, on_stop);
     signal(SIGTERM, on_stop);
     const ft_train_data *data = t->data;
-    if (data->ds)
+    if (a->world_size > 1 && main_rank)
+        ft_warn("%d processes: global batch %d per process × %d × %d accumulation = %d", a->world_size,
+                a->train_batch_size, a->world_size, a->grad_accum,
+                a->train_batch_size * a->world_size * a->grad_accum);
+    if (main_rank && data->ds)
         ft_warn("%zu examples, %ld batches of %d per epoch, %ld optimisation steps (warmup %ld), %d threads",
                 data->ds->n, st->batches_per_epoch, a->train_batch_size, st->total_steps, st->warmup, st->m->threads);
-    else
+    else if (main_rank)
         ft_warn("%ld batches given (%ld per epoch), %ld optimisation steps (warmup %ld), %d threads",
                 data->nbatches, st->batches_per_epoch, st->total_steps, st->warmup, st->m->threads);
     ft_model_reserve(st->m, data->ds ? a->train_batch_size : data->batches[0].B,
                      a->max_length ? a->max_length : data->max_len);
     st->t_start = ft_now();
     t->tokens_at_start = st->tokens;
-    st->bar = ft_progress_new("steps", (double)st->global_step, (double)st->total_steps, a->quiet);
+    st->bar = ft_progress_new("steps", (double)st->global_step, (double)st->total_steps, a->quiet || !main_rank);
+}
+
+/* Several ranks: micro-batch mb of every rank together is one micro-batch of
+   the global step, and its loss the mean over all their loss items (HF's
+   num_items_in_batch): this rank's gradient, a mean over its own items,
+   counts n_rank/n_all.  params.grad holds the sum so far divided by
+   grad_weight; before backward adds this micro-batch, the buffer moves to
+   its weight.  Returns the micro-batch's global loss; *tokens becomes the
+   tokens of every rank. */
+static float shared_forward_backward(trainer *t, const ft_batch *fb, double *tokens)
+{
+    ft_model *m = t->st.m;
+    float loss = ft_model_forward_train(m, fb, 1);
+    int n = m->loss_items;
+    double s[3] = { n, n ? (double)loss * n : 0, *tokens };
+    ft_dist_sum_f64(s, 3);
+    *tokens = s[2];
+    if (n) {
+        double w = n / s[0];
+        if (t->grad_weight && w != t->grad_weight) ft_grad_scale(&m->params, (float)(t->grad_weight / w));
+        t->grad_weight = w;
+        ft_model_backward(m, fb);
+    }
+    return s[0] ? (float)(s[1] / s[0]) : 0.0f;
 }
 
 /* Forward and backward over micro-batch mb of epoch ep, gradients
@@ -257,6 +300,7 @@ static int micro_step(trainer *t, long ep, long mb)
                    .labels = bd->labels, .Tl = bd->Tl};
     /* fresh masks (or spans) for every micro-batch, keyed by its place in the run */
     uint64_t noise_key = ft_key_mix(ft_key_mix(a->seed, 0x6d6c6dULL), (uint64_t)(ep * st->batches_per_epoch + mb));
+    if (a->world_size > 1) noise_key = ft_key_mix(noise_key, (uint64_t)a->process_index);  /* its own masks */
     if (m->task == FT_TASK_MASKED_LM) ft_mlm_mask_batch(m->mlm, &t->mlm_buf, &fb, noise_key);
     else if (m->spans) ft_spans_corrupt_batch(m->spans, &t->spans_buf, &fb, noise_key);
     if (head >= 0) {
@@ -264,13 +308,15 @@ static int micro_step(trainer *t, long ep, long mb)
         fb.loss_weight = a->task_weights ? (float)a->task_weights[head] : 0;
         t->head_used[head] = 1;
     }
-    float loss = ft_model_forward_backward(m, &fb, 1);
+    double tokens = 0;
+    for (int i = 0; i < bd->B * bd->T; i++) tokens += bd->attention_mask[i] != 0;
+    float loss = a->world_size > 1 ? shared_forward_backward(t, &fb, &tokens) : ft_model_forward_backward(m, &fb, 1);
     if (!isfinite(loss))
         ft_die("loss became %s at step %ld (epoch %.2f, learning rate %g); "
                "the last good checkpoint is %s", isnan(loss) ? "NaN" : "infinite",
                st->global_step + 1, st->epoch, ft_lr_at(a->lr_scheduler, a->learning_rate,
                st->global_step, st->warmup, st->total_steps), t->last_ckpt ? t->last_ckpt : "(none saved yet)");
-    for (int i = 0; i < bd->B * bd->T; i++) st->tokens += bd->attention_mask[i] != 0;
+    st->tokens += tokens;
     t->step_loss += loss / a->grad_accum;
     return 1;
 }
@@ -281,6 +327,11 @@ static void optimizer_step(trainer *t, long ep, long mb)
     ft_run_state *st = &t->st;
     const ft_train_args *a = st->a;
     ft_params *ps = &st->m->params;
+    if (a->world_size > 1) {            /* the sum of every rank's weighted gradient */
+        if (t->grad_weight && t->grad_weight != 1) ft_grad_scale(ps, (float)t->grad_weight);
+        t->grad_weight = 0;
+        ft_dist_sum_grads(ps);
+    }
     ft_grad_scale(ps, 1.0f / a->grad_accum);
     if (st->penalty) {
         /* the penalty is part of the loss: its gradient is clipped with the rest */
@@ -342,6 +393,7 @@ static void finish(trainer *t, int stopped_early)
     const ft_train_args *a = st->a;
     ft_progress_end(st->bar);
     st->bar = NULL;
+    if (!ft_dist_main()) return;        /* rank 0 reports and writes the model */
     if (stopped_early) ft_warn("early stopping: no improvement in %d evaluations", a->early_stopping_patience);
     if (a->load_best_model_at_end && st->best_checkpoint) {
         ft_model_load_weights(st->m, st->best_checkpoint);
@@ -352,6 +404,8 @@ static void finish(trainer *t, int stopped_early)
     double el = ft_now() - st->t_start;
     json_object_set_new(j, "train_runtime", json_real(el));
     json_object_set_new(j, "train_tokens_per_second", json_real(el > 0 ? (st->tokens - t->tokens_at_start) / el : 0));
+    if (a->world_size > 1)              /* rank 0's time in gradient sums, waiting for the others included */
+        json_object_set_new(j, "train_allreduce_seconds", json_real(ft_dist_wait_seconds()));
     json_object_set_new(j, "epoch", json_real(st->epoch));
     json_object_set_new(j, "step", json_integer(st->global_step));
     log_line(st, j);
@@ -381,10 +435,31 @@ static void close_run(trainer *t)
     ft_tb_close(t->st.tb);
 }
 
-int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, const ft_train_args *a)
+/* Several ranks: every one stops at the same step (a signal reached some of
+   them, rank 0's evaluation said stop), and holds the same weights. */
+static void agree(trainer *t, int *stopped_early, int check_weights)
 {
+    int f[2] = { stop_signal, *stopped_early };
+    ft_dist_max_int(f, 2);
+    if (f[0]) stop_signal = f[0];
+    *stopped_early = f[1];
+    if (check_weights) {
+        char what[64];
+        snprintf(what, sizeof what, "the weights after step %ld", t->st.global_step);
+        ft_dist_check_same(ft_dist_params_hash(&t->st.m->params), what);
+    }
+}
+
+int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, const ft_train_args *args)
+{
+    ft_train_args la = *args;           /* with this process's place in the job */
+    la.process_index = ft_dist_rank();
+    la.world_size = ft_dist_size();
+    const ft_train_args *a = &la;
+    int main_rank = ft_dist_main(), many = a->world_size > 1;
     trainer t = {.st = {.a = a, .m = m, .log_history = json_array()}, .data = data, .eval = eval};
     ft_run_state *st = &t.st;
+    if (many) m->seed = ft_key_mix(m->seed, (uint64_t)a->process_index);  /* each rank its own dropout */
     check_args(a, data, eval, m);
     if (m->ntasks) map_heads(&t);
     plan_steps(&t);
@@ -399,19 +474,25 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
             in_step = 0;
             optimizer_step(&t, ep, mb);
             int end_of_epoch = mb + 1 == st->batches_per_epoch;
-            if (due(a->logging_strategy, a->logging_steps, st->global_step, end_of_epoch)) log_train(&t);
+            int logging = due(a->logging_strategy, a->logging_steps, st->global_step, end_of_epoch);
+            int saving = due(a->save_strategy, a->save_steps, st->global_step, end_of_epoch);
+            if (logging) log_train(&t);
             if (eval && due(a->eval_strategy, a->eval_steps ? a->eval_steps : a->logging_steps,
                             st->global_step, end_of_epoch))
-                stopped_early = evaluate(st, eval);
-            if (due(a->save_strategy, a->save_steps, st->global_step, end_of_epoch) || stop_signal) {
+                stopped_early = evaluate(st, eval);     /* sharded over the ranks */
+            if (many) agree(&t, &stopped_early, logging || saving);
+            if (saving || stop_signal) {
                 free(t.last_ckpt);
-                t.last_ckpt = ft_run_save_checkpoint(st);
-                ft_run_rotate_checkpoints(st);
+                t.last_ckpt = main_rank ? ft_run_save_checkpoint(st)
+                                        : ft_xasprintf("%s/checkpoint-%ld", a->output_dir, st->global_step);
+                if (main_rank) ft_run_rotate_checkpoints(st);
             }
             progress(st, t.tokens_at_start);
             if (stop_signal) {
-                ft_warn("interrupted: checkpoint saved to %s; continue with --resume-from-checkpoint %s",
-                        t.last_ckpt, t.last_ckpt);
+                if (main_rank)
+                    ft_warn("interrupted: checkpoint saved to %s; continue with --resume-from-checkpoint %s",
+                            t.last_ckpt, t.last_ckpt);
+                ft_dist_barrier();      /* no rank ends the job before rank 0 has saved */
                 exit_status = 128 + stop_signal;
                 break;
             }

@@ -52,6 +52,10 @@ typedef struct ft_train_args {
     int task_sampling;                  /* enum ft_task_sampling (proportional) */
     double task_temperature;            /* T for temperature sampling (2) */
     const double *task_weights;         /* multi-task: loss weight per head; NULL = all 1 */
+    /* data parallel (set by ft_train from dist.h; 0 and 1 alone): this
+       process's rank and the number of ranks, each reading its shard of
+       every epoch (DistributedSampler) */
+    int process_index, world_size;
 } ft_train_args;
 
 void ft_train_args_default(ft_train_args *a);

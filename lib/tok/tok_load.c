@@ -98,20 +98,33 @@ static int jbool(json_t *o, const char *k, int dflt)
     return json_is_boolean(v) ? json_is_true(v) : dflt;
 }
 
+/* The stages of tokenizer.json's pipeline (normalizer, pre_tokenizer,
+   post_processor, decoder) share a frame: null is no stage, every node has a
+   "type", and a "Sequence" lists stages of its kind under `list`, each loaded
+   by fn.  Returns the node's type for the caller to load, or NULL when there
+   is nothing left to do (*rc: 0, or -1 on failure). */
+typedef int (*stage_fn)(ld *L, ft_tokenizer *t, json_t *n, const char *path);
+static const char *stage_type(ld *L, ft_tokenizer *t, json_t *n, const char *path, const char *list,
+                              stage_fn fn, int *rc)
+{
+    *rc = 0;
+    if (!n || json_is_null(n)) return NULL;
+    const char *type = jstr(n, "type");
+    if (!type) { *rc = fail(L, "%s: no \"type\"", path); return NULL; }
+    if (strcmp(type, "Sequence") != 0) return type;
+    size_t i; json_t *x;
+    json_array_foreach(json_object_get(n, list), i, x) {
+        char p[256]; snprintf(p, sizeof p, "%s.%s[%zu]", path, list, i);
+        if (fn(L, t, x, p)) { *rc = -1; return NULL; }
+    }
+    return NULL;
+}
+
 static int load_norm(ld *L, ft_tokenizer *t, json_t *n, const char *path)
 {
-    if (!n || json_is_null(n)) return 0;
-    const char *type = jstr(n, "type");
-    if (!type) return fail(L, "%s: no \"type\"", path);
-    if (!strcmp(type, "Sequence")) {
-        json_t *list = json_object_get(n, "normalizers");
-        size_t i; json_t *x;
-        json_array_foreach(list, i, x) {
-            char p[256]; snprintf(p, sizeof p, "%s.normalizers[%zu]", path, i);
-            if (load_norm(L, t, x, p)) return -1;
-        }
-        return 0;
-    }
+    int rc;
+    const char *type = stage_type(L, t, n, path, "normalizers", load_norm, &rc);
+    if (!type) return rc;
     tok_norm nm = {0};
     if (!strcmp(type, "BertNormalizer")) {
         nm.kind = NORM_BERT;
@@ -153,18 +166,9 @@ static int load_norm(ld *L, ft_tokenizer *t, json_t *n, const char *path)
 
 static int load_pre(ld *L, ft_tokenizer *t, json_t *n, const char *path)
 {
-    if (!n || json_is_null(n)) return 0;
-    const char *type = jstr(n, "type");
-    if (!type) return fail(L, "%s: no \"type\"", path);
-    if (!strcmp(type, "Sequence")) {
-        json_t *list = json_object_get(n, "pretokenizers");
-        size_t i; json_t *x;
-        json_array_foreach(list, i, x) {
-            char p[256]; snprintf(p, sizeof p, "%s.pretokenizers[%zu]", path, i);
-            if (load_pre(L, t, x, p)) return -1;
-        }
-        return 0;
-    }
+    int rc;
+    const char *type = stage_type(L, t, n, path, "pretokenizers", load_pre, &rc);
+    if (!type) return rc;
     tok_pre p = {0};
     if (!strcmp(type, "BertPreTokenizer")) p.kind = PRE_BERT;
     else if (!strcmp(type, "ByteLevel")) {
@@ -256,18 +260,9 @@ static int load_template_side(ld *L, tok_template *tp, json_t *list, json_t *spe
 
 static int load_post(ld *L, ft_tokenizer *t, json_t *n, const char *path)
 {
-    if (!n || json_is_null(n)) return 0;
-    const char *type = jstr(n, "type");
-    if (!type) return fail(L, "%s: no \"type\"", path);
-    if (!strcmp(type, "Sequence")) {
-        json_t *list = json_object_get(n, "processors");
-        size_t i; json_t *x;
-        json_array_foreach(list, i, x) {
-            char p[256]; snprintf(p, sizeof p, "%s.processors[%zu]", path, i);
-            if (load_post(L, t, x, p)) return -1;
-        }
-        return 0;
-    }
+    int rc;
+    const char *type = stage_type(L, t, n, path, "processors", load_post, &rc);
+    if (!type) return rc;
     if (!strcmp(type, "ByteLevel")) return 0;      /* offsets only; ids unchanged */
     if (!strcmp(type, "BertProcessing") || !strcmp(type, "RobertaProcessing")) {
         json_t *cls = json_object_get(n, "cls"), *sep = json_object_get(n, "sep");
@@ -298,18 +293,11 @@ void tok_add_decoder(ft_tokenizer *t, tok_dec d)
 
 static int load_decoder(ld *L, ft_tokenizer *t, json_t *n, const char *path)
 {
-    if (!n || json_is_null(n)) return 0;
-    const char *type = jstr(n, "type");
-    if (!type) return fail(L, "%s: no \"type\"", path);
+    int rc;
+    const char *type = stage_type(L, t, n, path, "decoders", load_decoder, &rc);
+    if (!type) return rc;
     tok_dec d = {0};
-    if (!strcmp(type, "Sequence")) {
-        size_t i; json_t *x;
-        json_array_foreach(json_object_get(n, "decoders"), i, x) {
-            char p[256]; snprintf(p, sizeof p, "%s.decoders[%zu]", path, i);
-            if (load_decoder(L, t, x, p)) return -1;
-        }
-        return 0;
-    } else if (!strcmp(type, "WordPiece")) {
+    if (!strcmp(type, "WordPiece")) {
         const char *pre = jstr(n, "prefix");
         d = (tok_dec){ .kind = DEC_WORDPIECE, .a = ft_xstrdup(pre ? pre : "##"), .cleanup = jbool(n, "cleanup", 1) };
     } else if (!strcmp(type, "ByteLevel")) d.kind = DEC_BYTELEVEL;

@@ -1,0 +1,43 @@
+/* dist: data-parallel runs over MPI ranks (docs/distributed.md).  Every rank
+   holds the whole model; the gradients are summed across ranks in buckets;
+   rank 0 logs and saves.  A process not started by an MPI launcher (mpirun,
+   srun, hydra) is one rank of one and makes no MPI call at all, so plain
+   `ft-train` behaves exactly as without MPI.  Any failure of a collective
+   aborts the whole job (MPI_ERRORS_ARE_FATAL): a dead rank never hangs the
+   others. */
+#ifndef FT_DIST_H
+#define FT_DIST_H
+#include "params.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* Joins the job when a launcher's environment says there is one; idempotent. */
+void ft_dist_init(int *argc, char ***argv);
+/* Leaves the job (after the last collective); a no-op for one process. */
+void ft_dist_finalize(void);
+int ft_dist_rank(void);                 /* 0 without a launcher */
+int ft_dist_size(void);                 /* 1 without a launcher */
+static inline int ft_dist_main(void) { return ft_dist_rank() == 0; }
+/* Ends every rank of the job with status code (after a message of one's own). */
+_Noreturn void ft_dist_abort(int code);
+
+/* Collectives: every rank calls them in the same order.  In place. */
+void ft_dist_sum_f64(double *x, int n);
+void ft_dist_sum_long(long *x, int n);
+void ft_dist_max_int(int *x, int n);
+void ft_dist_bcast_f32(float *x, size_t n);         /* rank 0's values to all */
+void ft_dist_barrier(void);
+/* Sums the trainable gradients of ps over the ranks, in buckets of about
+   FT_DIST_BUCKET_BYTES taken from the last parameter back (the order backward
+   finishes them, as torch DDP's buckets), all in flight at once. */
+#define FT_DIST_BUCKET_BYTES (25u << 20)
+void ft_dist_sum_grads(ft_params *ps);
+/* Rank 0's weights to every rank: all start from identical parameters. */
+void ft_dist_bcast_params(ft_params *ps);
+/* Dies naming `what` unless every rank has the same 64-bit value. */
+void ft_dist_check_same(uint64_t v, const char *what);
+/* A checksum of the trainable weights (bit-exact; cheap next to a step). */
+uint64_t ft_dist_params_hash(const ft_params *ps);
+/* Seconds this rank has spent inside gradient sums so far (for benchmarks). */
+double ft_dist_wait_seconds(void);
+#endif

@@ -1,0 +1,123 @@
+#!/bin/sh
+# Data-parallel ft-train under mpirun (docs/distributed.md): 2 ranks × batch 4
+# train as 1 process × batch 8 — the same loss log and eval metrics, weights
+# within fp32 summation tolerance after 3 AdamW steps — for BERT
+# classification, GPT-2 + LoRA and T5 (the bound: tests/same_run.py), over shared memory and over TCP on
+# loopback; resume is exact, another rank count is refused, SIGTERM saves one
+# checkpoint, a killed rank ends the job with an error; ft-eval shares the
+# batches and writes one process's metrics.
+. "$FT_ROOT/tests/lib.sh"
+if ! command -v mpirun > /dev/null; then skip "mpi (no mpirun: scripts/deps installs openmpi-bin)"; exit 0; fi
+cd "$TMP"
+# as root Open MPI wants to be told; --oversubscribe: 2 ranks on fewer cores
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+SHM="mpirun -np 2"
+TCP="mpirun -np 2 --mca btl tcp,self --mca btl_tcp_if_include lo"
+same() { $PY "$FT_ROOT/tests/same_run.py" "$@"; }
+
+mkdir bert gpt2 t5
+cat > bert/config.json <<'J'
+{"architectures":["BertForSequenceClassification"],"model_type":"bert","vocab_size":100,"hidden_size":32,"num_hidden_layers":2,"num_attention_heads":4,"intermediate_size":64,"hidden_act":"gelu","hidden_dropout_prob":0.0,"attention_probs_dropout_prob":0.0,"max_position_embeddings":64,"type_vocab_size":2,"layer_norm_eps":1e-12,"initializer_range":0.02,"pad_token_id":0}
+J
+cat > gpt2/config.json <<'J'
+{"architectures":["GPT2LMHeadModel"],"model_type":"gpt2","vocab_size":100,"n_embd":16,"n_layer":2,"n_head":2,"n_positions":64,"activation_function":"gelu_new","layer_norm_epsilon":1e-5,"initializer_range":0.02,"bos_token_id":1,"eos_token_id":2,"resid_pdrop":0.0,"embd_pdrop":0.0,"attn_pdrop":0.0}
+J
+cat > t5/config.json <<'J'
+{"model_type": "t5", "architectures": ["T5ForConditionalGeneration"], "vocab_size": 40, "d_model": 32,
+ "d_kv": 8, "d_ff": 64, "num_layers": 2, "num_decoder_layers": 2, "num_heads": 4,
+ "relative_attention_num_buckets": 16, "relative_attention_max_distance": 32, "dropout_rate": 0.0,
+ "feed_forward_proj": "relu", "pad_token_id": 0, "eos_token_id": 1, "decoder_start_token_id": 0,
+ "is_encoder_decoder": true}
+J
+# odd counts (the sampler pads), rows of different lengths (ranks hold
+# different numbers of tokens), a few unlabelled classification rows
+$PY - <<'P'
+import json, random
+r = random.Random(3)
+def rows(path, n, make):
+    with open(path, 'w') as f:
+        for i in range(n): f.write(json.dumps(make(i)) + "\n")
+def cls(i):
+    lab = r.randrange(3); ids = [1] + [r.randrange(10, 99) for _ in range(r.randrange(4, 20))] + [2]
+    return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": lab if i % 7 else -100}
+def lm(i):
+    ids = [r.randrange(3, 100) for _ in range(r.randint(3, 20))]
+    return {"input_ids": ids, "attention_mask": [1] * len(ids)}
+def s2s(i):
+    src = [r.randrange(3, 40) for _ in range(r.randint(4, 9))]
+    return {"id": i, "input_ids": src + [1], "attention_mask": [1] * (len(src) + 1),
+            "labels": [r.randrange(3, 40) for _ in range(r.randint(1, 12))] + [1]}
+rows('cls.jsonl', 37, cls); rows('val.jsonl', 21, cls); rows('lm.jsonl', 29, lm); rows('s2s.jsonl', 27, s2s)
+P
+S="--quiet --threads 1 --max-steps 3 --logging-steps 1 --save-strategy no --learning-rate 1e-2"
+B="--model bert --from-scratch --num-labels 3 $S --eval-data val.jsonl --eval-strategy steps --eval-steps 1"
+G="--model gpt2 --from-scratch --task causal-lm --lora-r 4 --target-modules c_attn $S"
+T="--model t5 --from-scratch --task seq2seq $S"
+
+ft-train $B --per-device-train-batch-size 8 --output-dir b1 cls.jsonl > b1.log 2> b1.err
+$SHM ft-train $B --per-device-train-batch-size 4 --output-dir b2 cls.jsonl > b2.log 2> b2.err
+check mpi_bert_2x4_equals_1x8_shm same b1 b2
+check mpi_rank0_alone_logs sh -c '[ $(wc -l < b2.log) = $(wc -l < b1.log) ] && [ $(grep -c "model written" b2.err) = 1 ]'
+check mpi_eval_metrics_equal sh -c '[ "$(jq -c "select(.eval_loss) | [.eval_accuracy, .eval_loss]" b1.log)" = \
+    "$(jq -c "select(.eval_loss) | [.eval_accuracy, .eval_loss]" b2.log)" ]'
+$TCP ft-train $B --per-device-train-batch-size 4 --output-dir b3 cls.jsonl > /dev/null 2>&1
+check mpi_bert_2x4_equals_1x8_tcp same b1 b3
+mpirun -np 1 ft-train $B --per-device-train-batch-size 8 --output-dir b4 cls.jsonl > /dev/null 2>&1
+check mpi_one_rank_is_plain_run cmp -s b1/model.safetensors b4/model.safetensors
+
+ft-train $G --per-device-train-batch-size 8 --output-dir g1 lm.jsonl > /dev/null 2>&1
+$SHM ft-train $G --per-device-train-batch-size 4 --output-dir g2 lm.jsonl > /dev/null 2>&1
+check mpi_gpt2_lora_2x4_equals_1x8 same g1 g2
+ft-train $T --per-device-train-batch-size 4 --gradient-accumulation-steps 2 --output-dir t1 s2s.jsonl > /dev/null 2>&1
+$TCP ft-train $T --per-device-train-batch-size 2 --gradient-accumulation-steps 2 --output-dir t2 s2s.jsonl > /dev/null 2>&1
+# Adam divides by the gradient's own size: where a gradient is near zero,
+# fp32 summation noise moves the step by a share of the learning rate (1e-2);
+# the logged grad_norm still agrees to 1e-7
+check mpi_t5_accumulation_2x2x2_equals_1x4x2 same t1 t2 --atol 1e-4
+
+# ft-eval under mpirun: the ranks share the batches, rank 0 writes one
+# process's metrics (classification: counts; seq2seq: the loss)
+metrics() { jq -cS 'del(.eval_runtime, .eval_samples_per_second)' "$1"; }
+for m in b1:val.jsonl t1:s2s.jsonl; do
+    ft-eval --model ${m%%:*} --per-device-eval-batch-size 4 ${m#*:} > e1.json 2> /dev/null
+    $SHM ft-eval --model ${m%%:*} --per-device-eval-batch-size 4 ${m#*:} > e2.json 2> /dev/null
+    check "mpi_eval_tool_sharded_${m%%:*}" sh -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$(metrics e1.json)" "$(metrics e2.json)"
+done
+expect_fail mpi_eval_predictions_one_process '--predictions: one process only' \
+    $SHM ft-eval --model b1 --predictions p.jsonl val.jsonl
+
+# resume: the same rank count continues bit for bit; another is refused
+R="--model bert --from-scratch --num-labels 3 --quiet --threads 1 --max-steps 6 --save-steps 3 --per-device-train-batch-size 4"
+$SHM ft-train $R --output-dir r1 cls.jsonl > /dev/null 2>&1
+$SHM ft-train $R --output-dir r2 cls.jsonl > /dev/null 2>&1
+rm -r r2/checkpoint-6 r2/model.safetensors
+$SHM ft-train $R --output-dir r2 --resume-from-checkpoint r2/checkpoint-3 cls.jsonl > /dev/null 2>&1
+check mpi_resume_bit_exact cmp -s r1/model.safetensors r2/model.safetensors
+check mpi_checkpoint_says_ranks jq_true '.ft_world_size == 2' r1/checkpoint-3/trainer_state.json
+expect_fail mpi_resume_other_rank_count 'trained on 2 processes, this one has 1: resume it with mpirun -np 2' \
+    ft-train $R --output-dir r1 --resume-from-checkpoint r1/checkpoint-3 cls.jsonl
+
+# SIGTERM to mpirun reaches every rank: they stop at one step, rank 0 saves
+L="--model bert --from-scratch --num-labels 3 --quiet --threads 1 --per-device-train-batch-size 4 --max-steps 1000000 --save-steps 1000000"
+$SHM ft-train $L --output-dir s cls.jsonl > /dev/null 2> s.err &
+mp=$!
+for _ in $(seq 100); do grep -q optimisation s.err 2> /dev/null && break; sleep 0.1; done
+sleep 2; kill -TERM $mp; wait $mp
+check mpi_sigterm_saves_one_checkpoint sh -c '[ $(ls -d s/checkpoint-* | wc -l) = 1 ] && grep -q "interrupted: checkpoint saved" s.err' ||
+    sed 's/^/  /' s.err
+
+# a rank killed mid-run ends the job with an error within seconds, no hang
+$SHM ft-train $L --output-dir k cls.jsonl > /dev/null 2> k.err &
+mp=$!
+sleep 2
+victim=$(pgrep -P $mp ft-train | tail -1)
+kill -9 $victim
+start=$(date +%s)
+( sleep 30; kill -9 $mp 2> /dev/null ) & watchdog=$!
+wait $mp; rc=$?
+kill $watchdog 2> /dev/null
+check "mpi_killed_rank_ends_job (exit $rc after $(( $(date +%s) - start ))s)" \
+    sh -c "[ $rc -ne 0 ] && [ $(( $(date +%s) - start )) -lt 30 ] && grep -q 'exited on signal 9' k.err"
+
+expect_fail mpi_refuses_ready_batches 'ready batches (ft-batch) train in one process only' \
+    sh -c "ft-batch -b 4 -o b.ft cls.jsonl && $SHM ft-train --model bert --from-scratch --num-labels 3 --quiet --output-dir x b.ft"
