@@ -9,6 +9,8 @@
 #include "optim.h"
 #include "util.h"
 #include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 typedef struct bench_times {
@@ -22,6 +24,35 @@ static inline double bench_cpu_seconds(void)
     struct rusage u;
     getrusage(RUSAGE_SELF, &u);
     return u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1e-6 * (u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+/* BF16=1 in the environment: the benchmark runs under --bf16.  Returns 1 then. */
+static inline int bench_precision(void)
+{
+    const char *s = getenv("BF16");
+    if (!s || strcmp(s, "1")) return 0;
+    ft_set_precision(FT_PREC_BF16);
+    return 1;
+}
+
+/* The GEMM ceiling of this machine in the precision in force: one large
+   GEMM of the FFN's shape, [M,K]·[K,N]^T with a weight operand (its bf16
+   copy made before the timing, as a training step does once).  GFLOP/s. */
+static inline double bench_gemm_ceiling(size_t M, size_t K, size_t N)
+{
+    ft_params w;                         /* a weight buffer, as the model's */
+    ft_params_init(&w);
+    int64_t sh[2] = {(int64_t)N, (int64_t)K};
+    ft_params_add(&w, "w", 2, sh, 0);
+    ft_params_alloc(&w);
+    float *x = ft_xcalloc(M * K, 4), *y = ft_xcalloc(M * N, 4);
+    ft_sgemm(0, 1, (int)M, (int)N, (int)K, 1, x, K, w.data, K, 0, y, N);
+    double t0 = ft_now();
+    for (int i = 0; i < 5; i++) ft_sgemm(0, 1, (int)M, (int)N, (int)K, 1, x, K, w.data, K, 0, y, N);
+    double g = 5 * 2.0 * M * N * K / (ft_now() - t0) / 1e9;
+    free(x); free(y);
+    ft_params_free(&w);
+    return g;
 }
 
 /* steps timed steps after one warm-up step (caches, pages); the GEMM FLOP

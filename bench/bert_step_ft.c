@@ -12,6 +12,7 @@
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
@@ -19,6 +20,7 @@ int main(int argc, char **argv)
     int steps = argc > 1 ? atoi(argv[1]) : 3, B = argc > 2 ? atoi(argv[2]) : 16;
     int T = argc > 3 ? atoi(argv[3]) : 128, layers = argc > 4 ? atoi(argv[4]) : 12;
     int mlm = argc > 5 && ft_task_parse(argv[5]) == FT_TASK_MASKED_LM;
+    int bf16 = bench_precision();
     json_t *j = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:f, s:f, s:i, s:i, s:f, s:f, s:i, s:i}",
                           "model_type", "bert", "vocab_size", 21128, "hidden_size", 768,
                           "num_hidden_layers", layers, "num_attention_heads", 12, "intermediate_size", 3072,
@@ -39,16 +41,25 @@ int main(int argc, char **argv)
         for (int i = 0; i < B * T; i++) lab[i] = (i * 7) % 20 < 3 ? ids[i] : -100;
     ft_batch bt = { .B = B, .T = T, .input_ids = ids, .attention_mask = am, .labels = lab, .Tl = mlm ? T : 0 };
     ft_adamw *opt = ft_adamw_new(ps, 0.01f);
-    {   /* the machine's ceiling: one large sgemm of the FFN's shape */
-        size_t M = (size_t)B * T, K = 768, Nn = 3072;
-        float *x = ft_xcalloc(M * K, 4), *w = ft_xcalloc(Nn * K, 4), *y = ft_xcalloc(M * Nn, 4);
-        ft_sgemm(0, 1, (int)M, (int)Nn, (int)K, 1, x, K, w, K, 0, y, Nn);
-        double t0 = ft_now();
-        for (int i = 0; i < 5; i++) ft_sgemm(0, 1, (int)M, (int)Nn, (int)K, 1, x, K, w, K, 0, y, Nn);
-        double g = 5 * 2.0 * M * Nn * K / (ft_now() - t0) / 1e9;
-        fprintf(stderr, "ft: sgemm %zux%zux%zu alone: %.1f GFLOP/s\n", M, Nn, K, g);
-        printf("sgemm_gflops %.1f\n", g);
-        free(x); free(w); free(y);
+    {   /* the machine's ceiling: one large GEMM of the FFN's shape */
+        double g = bench_gemm_ceiling((size_t)B * T, 768, 3072);
+        fprintf(stderr, "ft: %s GEMM %dx3072x768 alone: %.1f GFLOP/s\n", bf16 ? "bf16" : "fp32", B * T, g);
+        printf("%s_gflops %.1f\n", bf16 ? "bf16_gemm" : "sgemm", g);
+    }
+    if (getenv("INFER") && !strcmp(getenv("INFER"), "1")) {
+        /* inference, as ft-eval: forward without dropout or saved activations */
+        float *logits = ft_xmalloc((size_t)B * (mlm ? T * 21128 : 5) * sizeof *logits);
+        double best = 1e30, cpu0 = 0;
+        for (int s = 0; s <= steps; s++) {
+            double t0 = ft_now();
+            m->vt->forward(m, &bt, 0, 0, logits);
+            if (s == 0) { ft_gemm_flops_reset(); cpu0 = bench_cpu_seconds(); continue; }
+            best = fmin(best, ft_now() - t0);
+        }
+        double gf = ft_gemm_flops() / steps;
+        printf("%s_infer tokens/s %.1f gflops %.1f step_s %.3f cpu_s %.3f\n", bf16 ? "ft_bf16" : "ft",
+               B * T / best, gf / best / 1e9, best, (bench_cpu_seconds() - cpu0) / steps);
+        return 0;
     }
     bench_times t = bench_train_steps(m, &bt, opt, 2e-5f, steps);
     double flops = ft_model_flops(m, B, T);
@@ -59,6 +70,8 @@ int main(int argc, char **argv)
     if (fabs(counted - flops) > 1e-6 * flops) ft_die("counted GEMM FLOPs differ from the model's count");
     fprintf(stderr, "ft: %d threads, mean step %.3fs (forward %.3f, backward %.3f, clip+adamw %.3f), best %.3fs\n",
             omp_get_max_threads(), t.mean, t.fwd, t.bwd, t.opt, t.best);
-    printf("ft tokens/s %.1f gflops %.1f step_s %.3f cpu_s %.3f\n", B * T / t.mean, flops / t.mean / 1e9, t.mean, t.cpu);
+    if (bf16) fprintf(stderr, "ft: bf16 weight copies %.1f MiB (weights %.1f MiB)\n",
+                      ft_gemm_bf16_bytes() / 1048576.0, ps->total * 4 / 1048576.0);
+    printf("%s tokens/s %.1f gflops %.1f step_s %.3f cpu_s %.3f\n", bf16 ? "ft_bf16" : "ft", B * T / t.mean, flops / t.mean / 1e9, t.mean, t.cpu);
     return 0;
 }

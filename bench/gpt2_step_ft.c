@@ -78,6 +78,7 @@ int main(int argc, char **argv)
     int B = argc > 2 ? atoi(argv[2]) : 4, T = argc > 3 ? atoi(argv[3]) : 256;
     int steps = argc > 4 ? atoi(argv[4]) : 3, g = argc > 5 ? atoi(argv[5]) : 50;
     const char *what = argc > 6 ? argv[6] : "all";
+    bench_precision();                      /* BF16=1: --bf16 */
     if (!strcmp(what, "all") || !strcmp(what, "full")) train(argv[1], 0, B, T, steps);
     if (!strcmp(what, "all") || !strcmp(what, "lora")) train(argv[1], 1, B, T, steps);
     if (!strcmp(what, "all") || !strcmp(what, "gen")) gen(argv[1], 1, 16, g, 1);

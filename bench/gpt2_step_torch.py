@@ -6,7 +6,7 @@ generation with a KV cache.  Prints JSON lines like gpt2_step.
 beam: beam search with 4 beams and the same cache (no EOS: every step keeps
 the top 4 of the 4×V continuations, as BeamSearchScorer does then).
 usage: gpt2_step_torch.py CONFIG.json [B T STEPS GEN_TOKENS [full|lora|gen|beam|all]]"""
-import json, math, resource, sys, time
+import json, math, os, resource, sys, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -14,6 +14,7 @@ import torch.nn.functional as F
 cfg = json.load(open(sys.argv[1]))
 B = int(sys.argv[2]) if len(sys.argv) > 2 else 4
 T = int(sys.argv[3]) if len(sys.argv) > 3 else 256
+BF16 = os.environ.get("BF16") == "1"     # torch.autocast("cpu", torch.bfloat16), as Trainer(bf16=True)
 STEPS = int(sys.argv[4]) if len(sys.argv) > 4 else 3
 GEN = int(sys.argv[5]) if len(sys.argv) > 5 else 50
 WHAT = sys.argv[6] if len(sys.argv) > 6 else "all"
@@ -106,8 +107,9 @@ def train(lora):
     for s in range(STEPS + 1):
         t0 = time.perf_counter()
         opt.zero_grad()
-        logits = m(ids)
-        loss = F.cross_entropy(logits[:, :-1].reshape(-1, V), ids[:, 1:].reshape(-1))
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=BF16):
+            logits = m(ids)
+            loss = F.cross_entropy(logits[:, :-1].reshape(-1, V), ids[:, 1:].reshape(-1))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
@@ -123,7 +125,7 @@ def gen():
     torch.manual_seed(0)
     m = GPT2().eval()
     ids = (torch.arange(16) * 31 % 50000).view(1, 16)
-    with torch.no_grad():
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=BF16):
         t0 = time.perf_counter()
         caches = [[] for _ in range(L)]
         logits = m(ids, caches)
@@ -141,7 +143,7 @@ def beam(K=4):
     torch.manual_seed(0)
     m = GPT2().eval()
     ids = (torch.arange(16) * 31 % 50000).view(1, 16).repeat(K, 1)
-    with torch.no_grad():
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=BF16):
         t0 = time.perf_counter()
         caches = [[] for _ in range(L)]
         logits = m(ids, caches)

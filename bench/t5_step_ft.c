@@ -15,6 +15,7 @@ int main(int argc, char **argv)
     int steps = argc > 1 ? atoi(argv[1]) : 3, B = argc > 2 ? atoi(argv[2]) : 8;
     int Ts = argc > 3 ? atoi(argv[3]) : 128, Tt = argc > 4 ? atoi(argv[4]) : 128;
     int L = argc > 5 ? atoi(argv[5]) : 12, V = 32100;   /* bench_codet5_config's */
+    int bf16 = bench_precision();           /* BF16=1: --bf16 */
     ft_model *m = ft_model_new(bench_codet5_config(L), FT_TASK_SEQ2SEQ, 0, 1);
     ft_params *ps = ft_model_params(m);
     for (int i = 0; i < ps->n; i++) ft_t5_init_param(m, i, 1);
@@ -30,7 +31,7 @@ int main(int argc, char **argv)
     double flops = ft_model_flops(m, B, Ts);
     fprintf(stderr, "ft: %d threads, mean step %.3fs (forward %.3f, backward %.3f, clip+adamw %.3f)\n",
             omp_get_max_threads(), t.mean, t.fwd, t.bwd, t.opt);
-    printf("ft tokens/s %.1f gflops %.1f step_s %.3f\n", B * Tt / t.mean, flops / t.mean / 1e9, t.mean);
+    printf("%s tokens/s %.1f gflops %.1f step_s %.3f\n", bf16 ? "ft_bf16" : "ft", B * Tt / t.mean, flops / t.mean / 1e9, t.mean);
     ft_adamw_free(opt);
     ft_model_free(m);
     free(ids); free(am); free(lab);

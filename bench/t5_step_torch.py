@@ -26,11 +26,12 @@ total = 0
 for s in range(steps + 1):
     t0 = time.time()
     opt.zero_grad()
-    loss = m.forward(ids, mask, labels)[1]
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=os.environ.get("BF16") == "1"):
+        loss = m.forward(ids, mask, labels)[1]
     loss.backward()
     torch.nn.utils.clip_grad_norm_(list(params.values()), 1.0)
     opt.step()
     if s:
         total += time.time() - t0
 mean = total / steps
-print("torch tokens/s %.1f step_s %.3f" % (B * Tt / mean, mean))
+print(("torch_bf16" if os.environ.get("BF16") == "1" else "torch") + " tokens/s %.1f step_s %.3f" % (B * Tt / mean, mean))

@@ -22,6 +22,7 @@
 #   LR (5e-5; from scratch 5e-4, or 1e-3 without pretraining)  THREADS
 #   WARMUP_STEPS (500; 100 from scratch)  WEIGHT_DECAY (0.01)
 #   LABEL_SMOOTHING (0; 0.1 from scratch)
+#   BF16 (empty; 1: ft-train and ft-eval with --bf16, TrainingArguments(bf16=True))
 # A model from scratch is first pretrained as a masked LM (BertForMaskedLM,
 # as run_mlm.py --line_by_line) on the training texts — never the validation
 # texts, labels unused — and the classifier fine-tunes from its encoder:
@@ -48,6 +49,7 @@ MAX_LENGTH=${MAX_LENGTH:-128}
 BATCH=${BATCH:-16}
 THREADS=${THREADS:-$(nproc)}
 WEIGHT_DECAY=${WEIGHT_DECAY:-0.01}
+bf16=; [ "${BF16:-}" = 1 ] && bf16=--bf16
 
 for f in "$DATA" "$LABELS"; do
     [ -r "$f" ] || { echo "case1: $f: not readable (set DATA and LABELS)" >&2; exit 1; }
@@ -101,7 +103,7 @@ if [ "$PRETRAIN_EPOCHS" != 0 ]; then
         --output-dir "$OUT/mlm" --num-train-epochs "$PRETRAIN_EPOCHS" \
         --per-device-train-batch-size "$BATCH" --learning-rate "$PRETRAIN_LR" --group-by-length \
         --warmup-ratio 0.06 --weight-decay "$WEIGHT_DECAY" --save-strategy no --logging-strategy epoch \
-        --seed "$SEED" --threads "$THREADS" "$OUT/pretrain.tok" > "$OUT/mlm_log.jsonl"
+        --seed "$SEED" --threads "$THREADS" $bf16 "$OUT/pretrain.tok" > "$OUT/mlm_log.jsonl"
     MODEL=$OUT/mlm
     scratch=
 fi
@@ -115,8 +117,8 @@ ft-train --model "$MODEL" $scratch --task seq-cls --num-labels "$num_labels" --l
     --label-smoothing-factor "$LABEL_SMOOTHING" \
     --eval-data "$OUT/val.tok" --eval-strategy epoch --save-strategy epoch --save-total-limit 2 \
     --load-best-model-at-end --metric-for-best-model accuracy --logging-steps 50 \
-    --seed "$SEED" --threads "$THREADS" > "$OUT/train_log.jsonl"
-ft-eval --model "$OUT/model" --per-device-eval-batch-size "$BATCH" --threads "$THREADS" \
+    --seed "$SEED" --threads "$THREADS" $bf16 > "$OUT/train_log.jsonl"
+ft-eval --model "$OUT/model" --per-device-eval-batch-size "$BATCH" --threads "$THREADS" $bf16 \
     --predictions "$OUT/predictions.jsonl" -o "$OUT/metrics.json" "$OUT/val.tok"
 echo "case1: model in $OUT/model, metrics in $OUT/metrics.json, predictions in $OUT/predictions.jsonl" >&2
 jq -c '{eval_accuracy, eval_f1_macro, eval_f1_weighted, eval_loss, eval_samples}' "$OUT/metrics.json"

@@ -41,6 +41,8 @@ static const char usage[] =
 "  --fisher-in FILE         online EWC: add gamma × this earlier Fisher\n"
 "  --ewc-gamma G            decay of the earlier Fisher (default 1)\n"
 "  --threads N              compute threads (OpenMP and OpenBLAS)\n"
+"  --bf16                   matmuls in bf16 with fp32 accumulation, as torch.autocast(\"cpu\",\n"
+"                           torch.bfloat16); the rest fp32 (needs AVX512-BF16)\n"
 "  --quiet                  no progress bar (there is none when stderr is not a terminal)\n"
 "  --allow-tokenizer-mismatch  evaluate tokens whose stream header names another\n"
 "                           tokenizer than DIR's (refused by default)\n"
@@ -63,11 +65,11 @@ int main(int argc, char **argv)
     ft_set_prog(argv[0]);
     ft_dist_init(&argc, &argv);         /* one rank of several under mpirun */
     enum { O_MODEL = 256, O_TASK, O_EBS, O_PRED, O_THREADS, O_FOUT, O_FIN, O_GAMMA, O_REFS, O_TCOL,
-           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON, O_ADAPTER, O_MLM_P, O_MEAN_SPAN, O_ALLOW_TOK, O_QUIET };
+           O_NOEXEC, O_JOBS, O_XTIME, O_XMEM, O_PYTHON, O_ADAPTER, O_MLM_P, O_MEAN_SPAN, O_ALLOW_TOK, O_QUIET, O_BF16 };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"task", 1, 0, O_TASK}, {"per-device-eval-batch-size", 1, 0, O_EBS},
         {"batch-size", 1, 0, O_EBS}, {"predictions", 1, 0, O_PRED}, {"output", 1, 0, 'o'},
-        {"threads", 1, 0, O_THREADS}, {"fisher-out", 1, 0, O_FOUT}, {"fisher-in", 1, 0, O_FIN},
+        {"threads", 1, 0, O_THREADS}, {"bf16", 0, 0, O_BF16}, {"fisher-out", 1, 0, O_FOUT}, {"fisher-in", 1, 0, O_FIN},
         {"ewc-gamma", 1, 0, O_GAMMA}, {"references", 1, 0, O_REFS}, {"target-column", 1, 0, O_TCOL},
         {"no-exec", 0, 0, O_NOEXEC}, {"jobs", 1, 0, O_JOBS}, {"exec-timeout", 1, 0, O_XTIME},
         {"exec-memory-mb", 1, 0, O_XMEM}, {"python", 1, 0, O_PYTHON}, {"adapter", 1, 0, O_ADAPTER},
@@ -93,6 +95,7 @@ int main(int argc, char **argv)
         case O_FIN: fisher_in = optarg; break;
         case O_GAMMA: gamma = ft_parse_double("--ewc-gamma", optarg, 0, 1); break;
         case O_THREADS: ft_set_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
+        case O_BF16: ft_set_precision(FT_PREC_BF16); break;
         case O_REFS: refs = optarg; break;
         case O_TCOL: so.target_column = optarg; break;
         case O_NOEXEC: so.exec = 0; break;

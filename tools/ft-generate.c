@@ -33,6 +33,8 @@ static const char usage[] =
 "  --text-column NAME (text)  --prefix TEXT\n"
 "  --max-length N            truncate tokenized text to N tokens (T5: 512; GPT-2: none)\n"
 "  -o FILE (default stdout)  --format jsonl|ft (jsonl on stdout)  --threads N\n"
+"  --bf16                    matmuls in bf16 with fp32 accumulation, as torch.autocast(\"cpu\",\n"
+"                            torch.bfloat16); the rest fp32 (needs AVX512-BF16)\n"
 "  --quiet                   no progress bar (none either when stderr is not a terminal)\n"
 "  --allow-tokenizer-mismatch  generate from input_ids whose stream header names\n"
 "                            another tokenizer than the model's (refused by default)\n"
@@ -75,7 +77,7 @@ int main(int argc, char **argv)
     ft_set_prog(argv[0]);
     enum { O_MODEL = 256, O_ADAPTER, O_MAXNEW, O_BS, O_BEAMS, O_LP, O_ES, O_NR, O_SAMPLE, O_TEMP,
            O_TOPK, O_TOPP, O_SEED, O_REP, O_EOS, O_TEXTCOL, O_PREFIX, O_MAXLEN, O_FORMAT, O_THREADS, O_QUIET,
-           O_ALLOW_TOK };
+           O_ALLOW_TOK, O_BF16 };
     static const struct option opts[] = {
         {"model", 1, 0, O_MODEL}, {"adapter", 1, 0, O_ADAPTER}, {"max-new-tokens", 1, 0, O_MAXNEW},
         {"batch-size", 1, 0, O_BS}, {"num-beams", 1, 0, O_BEAMS}, {"length-penalty", 1, 0, O_LP},
@@ -84,7 +86,7 @@ int main(int argc, char **argv)
         {"top-k", 1, 0, O_TOPK}, {"top-p", 1, 0, O_TOPP}, {"seed", 1, 0, O_SEED},
         {"repetition-penalty", 1, 0, O_REP}, {"eos-token-id", 1, 0, O_EOS},
         {"text-column", 1, 0, O_TEXTCOL}, {"prefix", 1, 0, O_PREFIX}, {"max-length", 1, 0, O_MAXLEN},
-        {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS}, {"quiet", 0, 0, O_QUIET},
+        {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS}, {"bf16", 0, 0, O_BF16}, {"quiet", 0, 0, O_QUIET},
         {"allow-tokenizer-mismatch", 0, 0, O_ALLOW_TOK}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *model = NULL, *adapter = NULL, *outp = "-", *textcol = "text", *fmt = NULL, *prefix = "";
     int bs = 8, c, maxlen = -1, quiet = 0, allow_tok = 0;
@@ -112,6 +114,7 @@ int main(int argc, char **argv)
         case O_MAXLEN: maxlen = (int)ft_parse_long("--max-length", optarg, 1, 1 << 20); break;
         case O_FORMAT: fmt = optarg; break;
         case O_THREADS: ft_set_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
+        case O_BF16: ft_set_precision(FT_PREC_BF16); break;
         case O_QUIET: quiet = 1; break;
         case O_ALLOW_TOK: allow_tok = 1; break;
         case 'o': outp = optarg; break;

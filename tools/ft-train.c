@@ -81,6 +81,10 @@ static const char usage[] =
 "  --replay FILE --replay-ratio R  mix old-task token records in: R of each epoch (0.2)\n"
 "  --resume-from-checkpoint [DIR|last]  continue a run; no DIR or \"last\": the newest\n"
 "                                complete checkpoint-N in --output-dir\n"
+"  --bf16                        mixed precision as TrainingArguments(bf16=True) (torch.autocast\n"
+"                                on CPU): matmuls take bf16 inputs with fp32 accumulation;\n"
+"                                weights, optimiser, norms, softmax, losses stay fp32.  Needs a\n"
+"                                CPU with AVX512-BF16; checkpoints are fp32 as without it\n"
 "  --seed N (42)  --threads N  --quiet  --help\n"
 "Log lines (JSON, one per logging step and evaluation) go to stdout and to\n"
 "train_log.jsonl in the logging dir; a progress bar goes to stderr on a terminal.\n";
@@ -94,7 +98,7 @@ enum {
     O_L2SP, O_EWC, O_FISHER, O_REPLAY, O_REPLAY_RATIO,
     O_LORA_R, O_LORA_ALPHA, O_LORA_DROPOUT, O_TARGETS, O_LORA_BIAS, O_MODULES_TO_SAVE, O_RSLORA,
     O_ADAPTER, O_TASK_LABELS, O_TASK_SAMPLING, O_TASK_TEMP, O_TASK_WEIGHTS, O_LABEL_SMOOTHING, O_MLM_P,
-    O_MEAN_SPAN, O_SPAN_BLOCK, O_ALLOW_TOK, O_REPORT_TO
+    O_MEAN_SPAN, O_SPAN_BLOCK, O_ALLOW_TOK, O_REPORT_TO, O_BF16
 };
 
 /* HF's --report_to: a list of integrations; ft has TensorBoard ("all" is it) */
@@ -257,7 +261,7 @@ int main(int argc, char **argv)
         {"greater-is-better", 1, 0, O_GIB}, {"early-stopping-patience", 1, 0, O_PATIENCE},
         {"early-stopping-threshold", 1, 0, O_THRESH}, {"logging-dir", 1, 0, O_LOG_DIR}, {"report-to", 1, 0, O_REPORT_TO},
         {"logging-steps", 1, 0, O_LOG_STEPS}, {"logging-strategy", 1, 0, O_LOG_STRAT},
-        {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS},
+        {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS}, {"bf16", 0, 0, O_BF16},
         {"resume-from-checkpoint", 2, 0, O_RESUME}, {"dataloader-drop-last", 0, 0, O_DROP_LAST},
         {"group-by-length", 0, 0, O_GROUP}, {"max-length", 1, 0, O_MAX_LEN},
         {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP}, {"l2sp", 1, 0, O_L2SP},
@@ -340,6 +344,7 @@ int main(int argc, char **argv)
         case O_LOG_STRAT: a.logging_strategy = interval("--logging-strategy", optarg); break;
         case O_SEED: a.seed = (uint64_t)ft_parse_long("--seed", optarg, 0, __LONG_MAX__); break;
         case O_THREADS: ft_set_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
+        case O_BF16: ft_set_precision(FT_PREC_BF16); break;
         case O_RESUME:
             /* DIR is optional (HF's resume_from_checkpoint=True): the next
                word is taken when it is "last" or a directory; training data

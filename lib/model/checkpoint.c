@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "checkpoint.h"
 #include "publish.h"
+#include "gemm.h"
 #include "util.h"
 #include <dirent.h>
 #include <errno.h>
@@ -234,6 +235,7 @@ int ft_checkpoint_load_ex(const ft_checkpoint *ck, ft_params *ps, const char *pr
                        "the shape in the current model is [%s]", sf->path, p->name, a, b);
             }
             ft_st_read_f32(sf, st, ps->data + p->offset);
+            ft_gemm_weights_changed(ps->data + p->offset, p->numel);   /* --bf16 copies */
             loaded[i] = 1;
             count++;
         }

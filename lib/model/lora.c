@@ -90,8 +90,10 @@ static void grow_params(ft_params *ps, int nnew, char **names, int64_t (*shapes)
         ft_die("out of memory adding LoRA parameters");
     memcpy(d, old, old_total * sizeof(float));
     memset((float *)d + old_total, 0, (ps->total - old_total) * sizeof(float));
+    ft_gemm_weights_forget(old, old_total);
     free(old);
     ps->data = d;
+    ft_gemm_weights(d, ps->total);
     ps->grad = g;
 }
 
@@ -245,10 +247,10 @@ void ft_lora_fwd_(ft_lora *lo, int layer, float *out, int ldo, const float *in, 
     const float *x = in;
     if (L->train) { ft_dropout_fwd(L->xd, in, (size_t)N * L->in, L->p, key); x = L->xd; }
     const ft_params *ps = lo->ps_;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, L->r, L->in, 1.0f, x, L->in,
-                ft_param_data(ps, L->A), L->in, 0.0f, L->t, L->r);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, L->out, L->r, L->scale, L->t, L->r,
-                ft_param_data(ps, L->B), L->r, 1.0f, out, ldo);
+    ft_sgemm(0, 1, N, L->r, L->in, 1.0f, x, L->in,
+             ft_param_data(ps, L->A), L->in, 0.0f, L->t, L->r);
+    ft_sgemm(0, 1, N, L->out, L->r, L->scale, L->t, L->r,
+             ft_param_data(ps, L->B), L->r, 1.0f, out, ldo);
 }
 
 void ft_lora_bwd_(ft_lora *lo, int layer, float *din, const float *dout, int ldo,
@@ -260,26 +262,26 @@ void ft_lora_bwd_(ft_lora *lo, int layer, float *din, const float *dout, int ldo
     float *dA = ps->p[L->A].trainable ? ft_param_grad(ps, L->A) : NULL;
     float *dB = ps->p[L->B].trainable ? ft_param_grad(ps, L->B) : NULL;
     if (dB)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->out, L->r, N, L->scale, dout, ldo,
-                    L->t, L->r, 1.0f, dB, L->r);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, L->r, L->out, L->scale, dout, ldo,
-                ft_param_data(ps, L->B), L->r, 0.0f, L->dt, L->r);
+        ft_sgemm(1, 0, L->out, L->r, N, L->scale, dout, ldo,
+                 L->t, L->r, 1.0f, dB, L->r);
+    ft_sgemm(0, 0, N, L->r, L->out, L->scale, dout, ldo,
+             ft_param_data(ps, L->B), L->r, 0.0f, L->dt, L->r);
     const float *x = in;
     if (L->train && dA) { ft_dropout_fwd(L->xd, in, (size_t)N * L->in, L->p, L->key); x = L->xd; }
     if (dA)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->r, L->in, N, 1.0f, L->dt, L->r,
-                    x, L->in, 1.0f, dA, L->in);
+        ft_sgemm(1, 0, L->r, L->in, N, 1.0f, L->dt, L->r,
+                 x, L->in, 1.0f, dA, L->in);
     if (!din) return;
     if (L->train) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, L->in, L->r, 1.0f, L->dt, L->r,
-                    ft_param_data(ps, L->A), L->in, 0.0f, L->xd, L->in);
+        ft_sgemm(0, 0, N, L->in, L->r, 1.0f, L->dt, L->r,
+                 ft_param_data(ps, L->A), L->in, 0.0f, L->xd, L->in);
         ft_dropout_bwd(din, L->xd, (size_t)N * L->in, L->p, L->key);
     } else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, L->in, L->r, 1.0f, L->dt, L->r,
-                    ft_param_data(ps, L->A), L->in, 1.0f, din, L->in);
+        ft_sgemm(0, 0, N, L->in, L->r, 1.0f, L->dt, L->r,
+                 ft_param_data(ps, L->A), L->in, 1.0f, din, L->in);
 }
 
-/* ---- merge ---- */
+/* ---- merge: fp32 weight arithmetic (sgemm directly), never bf16 ---- */
 
 void ft_lora_merge(ft_model *m)
 {
@@ -417,6 +419,7 @@ void ft_lora_load_weights(ft_model *m, const char *dir)
                    p, tt->name, a, b);
         }
         ft_st_read_f32(f, tt, ft_param_data(ps, i));
+        ft_gemm_weights_changed(ft_param_data(ps, i), q->numel);
         loaded[i] = 1;
     }
     for (int i = m->lora->nparams_base; i < ps->n; i++)

@@ -217,6 +217,7 @@ static void t5_after_load(ft_model *m, const struct ft_checkpoint *ck, int *load
         if (!st || st->ndim != 2 || st->shape[0] != ps->p[t->shared].shape[0] ||
             st->shape[1] != ps->p[t->shared].shape[1]) continue;
         ft_st_read_f32(f, st, ft_param_data(ps, t->shared));
+        ft_gemm_weights_changed(ft_param_data(ps, t->shared), ps->p[t->shared].numel);
         loaded[t->shared] = 1;
         ft_warn("shared.weight taken from %s (tied embedding)", alias[a]);
         return;

@@ -58,28 +58,6 @@ void ft_blas_reserve(void)
     }
 }
 
-static uint64_t gemm_flops;
-
-double ft_gemm_flops(void) { return (double)__atomic_load_n(&gemm_flops, __ATOMIC_RELAXED); }
-void ft_gemm_flops_reset(void) { __atomic_store_n(&gemm_flops, 0, __ATOMIC_RELAXED); }
-void ft_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, size_t lda,
-              const float *B, size_t ldb, float beta, float *C, size_t ldc)
-{
-    __atomic_fetch_add(&gemm_flops, 2 * (uint64_t)M * N * K, __ATOMIC_RELAXED);
-    if (M <= 8 && !transA) {
-        /* a few rows (decoding): one GEMV per row reads B once per row
-           without sgemm's packing copy, which dominates at this size */
-        for (int i = 0; i < M; i++) {
-            if (beta == 0) memset(C + (size_t)i * ldc, 0, (size_t)N * sizeof *C);   /* no 0·NaN from old memory */
-            cblas_sgemv(CblasRowMajor, transB ? CblasNoTrans : CblasTrans, transB ? N : K, transB ? K : N,
-                        alpha, B, (int)ldb, A + (size_t)i * lda, 1, beta, C + (size_t)i * ldc, 1);
-        }
-        return;
-    }
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                M, N, K, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
-}
-
 /* ---- linear ---- */
 
 void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,

@@ -8,14 +8,16 @@
  *    twice (residuals, tied weights) just gets two backward calls.  Any grad
  *    pointer may be NULL when that gradient is not wanted (frozen weights,
  *    model inputs).
- *  - Ops know nothing of files, models or parameters.  They use OpenBLAS sgemm
- *    and OpenMP; small per-head GEMMs run single-threaded inside an OpenMP
+ *  - Ops know nothing of files, models or parameters.  Their GEMMs go through
+ *    ft_sgemm (gemm.h: OpenBLAS sgemm, or oneDNN bf16 under --bf16), the rest
+ *    is OpenMP; small per-head GEMMs run single-threaded inside an OpenMP
  *    loop over (batch, head) instead of letting BLAS thread them.
  */
 #ifndef FT_OPS_H
 #define FT_OPS_H
 #include <stddef.h>
 #include <stdint.h>
+#include "gemm.h"       /* ft_sgemm: every op's GEMM, fp32 or bf16 */
 
 /* Threads for every op and BLAS call (OpenMP + OpenBLAS-openmp share one
    pool).  n <= 0 keeps the default (OMP_NUM_THREADS, else all cores).
@@ -28,14 +30,6 @@ int ft_get_threads(void);
    checks that they fit, dies with a clear message if not, then makes every
    thread's gemm take its buffer. */
 void ft_blas_reserve(void);
-
-/* Floating-point operations issued to sgemm since the last reset (2·M·N·K
-   per call), so benchmarks can show the work really done. */
-double ft_gemm_flops(void);
-void ft_gemm_flops_reset(void);
-/* sgemm (row-major) that counts its FLOPs; every op's GEMM goes through it. */
-void ft_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, size_t lda,
-              const float *B, size_t ldb, float beta, float *C, size_t ldc);
 
 /* ---- linear: out[N,Cout] = in[N,Cin] · W[Cout,Cin]^T + b[Cout]  (b may be NULL) ---- */
 void ft_linear_fwd(float *out, const float *in, const float *W, const float *b,

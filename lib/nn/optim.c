@@ -1,6 +1,7 @@
 /* optim: AdamW as torch.optim.AdamW (single-tensor path, amsgrad off),
  * HF schedules, global-norm clipping.  See optim.h. */
 #include "optim.h"
+#include "gemm.h"
 #include "util.h"
 #include <math.h>
 #include <stdlib.h>
@@ -62,6 +63,7 @@ static void adamw_pass(ft_adamw *o, ft_params *ps, float lr, const unsigned char
             float denom = sqrtf(v[j]) / bc2_sqrt + eps;
             w[j] -= step_size * m[j] / denom;
         }
+        ft_gemm_weights_changed(w, n);                 /* --bf16: cast again at next use */
     }
 }
 

@@ -1,5 +1,6 @@
 /* params: the parameter table and its two flat buffers.  See params.h. */
 #include "params.h"
+#include "gemm.h"
 #include "util.h"
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@ void ft_params_free(ft_params *ps)
 {
     for (int i = 0; i < ps->n; i++) free(ps->p[i].name);
     free(ps->p);
+    if (ps->data) ft_gemm_weights_forget(ps->data, ps->total);
     free(ps->data);
     free(ps->grad);
     memset(ps, 0, sizeof *ps);
@@ -51,6 +53,7 @@ void ft_params_alloc(ft_params *ps)
 {
     ps->data = alloc_floats(ps->total, "the weights");
     ps->grad = alloc_floats(ps->total, "the gradients");
+    ft_gemm_weights(ps->data, ps->total);     /* --bf16 keeps cast copies of these */
 }
 
 int ft_params_find(const ft_params *ps, const char *name)

@@ -271,3 +271,35 @@ json.dump({"prompts": prompts, "greedy": greedy(prompts, 12, 3),
            "beam4_lp2_es": beam(prompts, 12, 3, 4, length_penalty=2.0, early_stopping=True),
            "beam2_lp05_nr2": beam(prompts, 12, 3, 2, length_penalty=0.5, no_repeat=2),
            "beam3_rep": beam(prompts, 12, 3, 3, rep=1.5)}, open(f"{D}/gen.json", "w"))
+
+
+# ---- bf16 autocast references (tests/ref/bf16.sh): the full model, and LoRA
+# at its 3-step point (B != 0, so A has a gradient), saved as a PEFT adapter ----
+import bf16_ref
+os.makedirs(f"{D}/bf16_adapter", exist_ok=True)
+save_st(f"{D}/bf16_adapter/adapter_model.safetensors",
+        {f"base_model.model.transformer.{t}.lora_{x}.weight": (LA if x == "A" else LB)[t] for t in targets for x in "AB"})
+json.dump({"peft_type": "LORA", "task_type": "CAUSAL_LM", "r": r, "lora_alpha": alpha, "lora_dropout": 0.0,
+           "target_modules": ["c_attn", "c_proj"], "fan_in_fan_out": True, "bias": "none"},
+          open(f"{D}/bf16_adapter/adapter_config.json", "w"))
+
+
+def autocast_run(lora):
+    def run(dtype, ac):
+        Wd = {k: v.detach().to(dtype).requires_grad_(not lora) for k, v in W.items()}
+        ld = {t: (LA[t].detach().to(dtype).requires_grad_(True), LB[t].detach().to(dtype).requires_grad_(True),
+                  alpha / r) for t in targets} if lora else None
+        with bf16_ref.autocast(ac):
+            logits = forward(Wd, ids, mask, loras=ld)
+            loss = lm_loss(logits, labels)
+        loss.backward()
+        if lora:
+            params = {f"transformer.{t}.lora_{x}.weight": ld[t][0 if x == "A" else 1] for t in targets for x in "AB"}
+        else:
+            params = {"transformer." + k: v for k, v in Wd.items()}
+        return logits.reshape(-1, V), loss, params
+    return run
+
+
+bf16_ref.refs(autocast_run(False), f"{D}/bf16_ref.npz")
+bf16_ref.refs(autocast_run(True), f"{D}/bf16_lora_ref.npz")
