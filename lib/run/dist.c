@@ -1,5 +1,6 @@
 /* dist: data-parallel collectives over MPI, or one rank without it.  See dist.h. */
 #include "dist.h"
+#include "gemm.h"
 #include "util.h"
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,7 @@ void ft_dist_check_same(uint64_t v, const char *what) { (void)v; (void)what; }
 void ft_dist_bcast_params(ft_params *ps)
 {
     ft_dist_bcast_f32(ps->data, ps->total);
+    ft_gemm_weights_changed(ps->data, ps->total);   /* bf16 copies of rank 0's weights, not ours */
 }
 
 uint64_t ft_dist_params_hash(const ft_params *ps)
