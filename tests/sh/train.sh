@@ -2,22 +2,7 @@
 # label shows in their tokens: training must learn it, resume must be exact.
 . "$FT_ROOT/tests/lib.sh"
 cd "$TMP"
-cat > config.json <<'J'
-{"architectures":["BertForMaskedLM"],"model_type":"bert","vocab_size":100,"hidden_size":32,"num_hidden_layers":2,"num_attention_heads":4,"intermediate_size":64,"hidden_act":"gelu","hidden_dropout_prob":0.1,"attention_probs_dropout_prob":0.1,"max_position_embeddings":64,"type_vocab_size":2,"layer_norm_eps":1e-12,"initializer_range":0.02,"pad_token_id":0}
-J
-$PY - <<'P'
-import json, random
-r = random.Random(0)
-def gen(n, path):
-    with open(path, 'w') as o:
-        for i in range(n):
-            lab = r.randrange(3)
-            ids = [1] + [r.randrange(10, 40) + 20 * lab if r.random() < 0.5 else r.randrange(10, 99)
-                         for _ in range(r.randrange(5, 20))] + [2]
-            o.write(json.dumps({"input_ids": ids, "attention_mask": [1] * len(ids),
-                                "token_type_ids": [0] * len(ids), "labels": lab}) + "\n")
-gen(300, 'train.jsonl'); gen(100, 'val.jsonl')
-P
+tiny_bert_task
 printf 'red\ngreen\nblue\n' > labels.txt
 COMMON="--model . --from-scratch --num-labels 3 --per-device-train-batch-size 16 --learning-rate 1e-3 --quiet"
 
