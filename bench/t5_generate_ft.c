@@ -1,7 +1,8 @@
 /* Beam-search generation throughput in ft: T5 at CodeT5-base shape (random
  * weights), B inputs of TS tokens, BEAMS beams, MAX_NEW new tokens.
  *   t5_generate_ft [B [TS [BEAMS [MAX_NEW [LAYERS]]]]]
- * Prints "ft gen_tokens/s X seconds Y" (B·MAX_NEW over the wall time). */
+ * Prints "ft gen_tokens/s X seconds Y" (B·MAX_NEW over the wall time).
+ * BF16=1: under --bf16 (bench_precision). */
 #include "bench_step.h"
 #include "generate.h"
 #include "model.h"
@@ -14,6 +15,7 @@
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
+    bench_precision();                          /* BF16=1: --bf16 */
     int B = argc > 1 ? atoi(argv[1]) : 8, Ts = argc > 2 ? atoi(argv[2]) : 64;
     int K = argc > 3 ? atoi(argv[3]) : 4, N = argc > 4 ? atoi(argv[4]) : 32, L = argc > 5 ? atoi(argv[5]) : 12;
     int V = 32100;                              /* bench_codet5_config's */

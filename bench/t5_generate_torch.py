@@ -2,7 +2,9 @@
 (random weights), the encoder once per input, a decoder with a self-attention
 key/value cache and cross-attention keys/values computed once (as HF's T5 with
 use_cache=True), and HF's beam search (t5_ref.beam_core, BeamSearchScorer).
-  t5_generate_torch.py B TS BEAMS MAX_NEW LAYERS THREADS"""
+  t5_generate_torch.py B TS BEAMS MAX_NEW LAYERS THREADS
+BF16=1: under torch.autocast("cpu", torch.bfloat16), as generate() after
+Trainer(bf16=True) runs it."""
 import os, sys, time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "ref"))
 import torch
@@ -19,7 +21,8 @@ w = t5_ref.random_weights(cfg, 0.03)
 m = t5_ref.T5(cfg, w)
 ids = torch.randint(3, V, (B, Ts))
 mask = torch.ones(B, Ts, dtype=torch.long)
-with torch.no_grad():
+BF16 = os.environ.get("BF16") == "1"
+with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=BF16):
     t5_ref.beam_cached(m, ids[:1], mask[:1], 2, 2, K)          # warm-up
     t0 = time.time()
     out = t5_ref.beam_cached(m, ids, mask, 2, N, K)
