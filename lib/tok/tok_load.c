@@ -11,7 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-typedef struct { const char *file; char *err; } ld;
+/* A load in progress: the file errors name, and the first error.  With
+   vocab.json + merges.txt the model is read as one tokenizer.json model, and
+   errors in its merges name merges_file instead. */
+typedef struct { const char *file, *merges_file; char *err; } ld;
 
 __attribute__((format(printf, 2, 3)))
 static int fail(ld *L, const char *fmt, ...)
@@ -456,6 +459,7 @@ static int load_model(ld *L, ft_tokenizer *t, json_t *m)
     t->fuse_unk = jbool(m, "fuse_unk", 0);
     t->ignore_merges = jbool(m, "ignore_merges", 0);
     json_t *merges = json_object_get(m, "merges");
+    if (L->merges_file) L->file = L->merges_file;
     if (!json_is_array(merges)) return fail(L, "model.merges: missing or not a list");
     build_merges(L, t, json_array_size(merges));
     size_t i; json_t *x;
@@ -712,10 +716,12 @@ static int load_gpt2_files(ld *L, ft_tokenizer *t, const char *dir, const char *
         i = j + 1;
     }
     const char *vfile = L->file;
-    L->file = mfile;
-    /* errors read "merges.txt: model.merges[i]": entry i is line i+2 */
+    L->merges_file = mfile;
+    /* errors in the vocabulary name vocab.json; in the merges they read
+       "merges.txt: model.merges[i]": entry i is line i+2 */
     int rc = load_model(L, t, m);
     L->file = vfile;
+    L->merges_file = NULL;
     json_decref(m);
     if (rc) return -1;
     t->pres = ft_xcalloc(1, sizeof *t->pres);
@@ -738,7 +744,7 @@ ft_tokenizer *ft_tok_load(const char *dir, char **err)
     ft_tokenizer *t = ft_xcalloc(1, sizeof *t);
     tok_vocab_init(&t->vocab);
     t->unk_id = -1;
-    ld L = { NULL, NULL };
+    ld L = { 0 };
     size_t n, n2;
     char *s, *s2;
     char *files[2] = { NULL, NULL };

@@ -245,8 +245,16 @@ static void test_bad_files(void)
         FILE *f = fopen(v, "w"); fputs("{\"\xc4\xa0\":0,\" \":1}", f); fclose(f);
         f = fopen(m, "w"); fputs("#version: 0.2\n", f); fclose(f);
         char *err = NULL;
-        CHECK(ft_tok_load(dir, &err) == NULL && err && strstr(err, "token \" \" has ids 0 and 1"));
-        if (err && !strstr(err, "has ids 0 and 1")) fprintf(stderr, "  error was: %s\n", err);
+        /* the vocabulary's error names vocab.json, not merges.txt */
+        CHECK(ft_tok_load(dir, &err) == NULL && err && strstr(err, "token \" \" has ids 0 and 1") &&
+              strstr(err, "vocab.json: "));
+        if (err && !strstr(err, "vocab.json: ")) fprintf(stderr, "  error was: %s\n", err);
+        free(err); err = NULL;
+        /* and a merge's error names merges.txt */
+        f = fopen(v, "w"); fputs("{\"a\":0,\"b\":1}", f); fclose(f);
+        f = fopen(m, "w"); fputs("#version: 0.2\na b\n", f); fclose(f);
+        CHECK(ft_tok_load(dir, &err) == NULL && err && strstr(err, "merges.txt: model.merges[0]: merged token \"ab\""));
+        if (err && !strstr(err, "merges.txt: ")) fprintf(stderr, "  error was: %s\n", err);
         free(err); unlink(v); unlink(m); free(v); free(m); rmdir(dir);
     }
     char *err = NULL;
