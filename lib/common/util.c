@@ -126,6 +126,14 @@ char *ft_xstrdup(const char *s)
     return memcpy(ft_xmalloc(n), s, n);
 }
 
+char *ft_xmemdup(const char *s, size_t n)
+{
+    char *d = ft_xmalloc(n + 1);
+    if (n) memcpy(d, s, n);
+    d[n] = 0;
+    return d;
+}
+
 char *ft_xasprintf(const char *fmt, ...)
 {
     va_list ap;

@@ -27,6 +27,8 @@ void *ft_xrealloc(void *p, size_t n);
    and its size, so that a user under ulimit -v knows what did not fit. */
 void *ft_xcalloc_named(size_t count, size_t size, const char *what);
 char *ft_xstrdup(const char *s);
+/* n bytes of s, NUL-terminated; unlike "%.*s", keeps bytes after a NUL in s */
+char *ft_xmemdup(const char *s, size_t n);
 char *ft_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Atomic output: data goes to "PATH.tmp.PID" and is renamed onto PATH only by

@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+/* Ids a vocabulary file may give: below 2^22, 16 times the largest real
+   vocabulary (~260k), so the per-id tables stay near 40 MB (finding 16). */
+#define TOK_MAX_ID (1 << 22)
+
 /* ---- string -> id map: open addressing over one pool of bytes ---- */
 typedef struct tok_vocab {
     char *pool; size_t pool_len, pool_cap;

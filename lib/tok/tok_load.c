@@ -434,8 +434,14 @@ static int load_model(ld *L, ft_tokenizer *t, json_t *m)
     const char *k; json_t *v;
     json_object_foreach(vocab, k, v) {
         char where[128]; snprintf(where, sizeof where, "model.vocab");
-        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 0x7fffffff)
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
             return fail(L, "model.vocab[\"%s\"]: id is not a non-negative integer", k);
+        /* ids index dense tables (and a model's embedding): the crate's hash
+           maps take any u32, but an id of 2^31 made ft allocate 16 GB for one
+           entry (finding 16); the largest real vocabularies hold ~260k */
+        if (json_integer_value(v) >= TOK_MAX_ID)
+            return fail(L, "model.vocab[\"%s\"]: id %lld is not below %d, the most ids ft reads", k,
+                        (long long)json_integer_value(v), TOK_MAX_ID);
         if (add_vocab_entry(L, t, k, strlen(k), json_integer_value(v), where)) return -1;
     }
     const char *unk = jstr(m, "unk_token");
@@ -478,9 +484,18 @@ static int load_model(ld *L, ft_tokenizer *t, json_t *m)
     return 0;
 }
 
+/* The crate does not take an added token's "id" from the file: a content the
+   model's vocabulary holds gets the model's id, any other the next id after
+   the model's vocabulary and the added tokens so far (AddedVocabulary::
+   add_tokens; it warns when that differs from the file).  Taking the file's
+   id made "[CLS]" 827 in a 300-id vocabulary come out of encode as 827, and
+   an id of 2^31-1 or -5 sized the id table from it (finding 15).  The
+   crate's "model size" counts the vocabulary's entries; ft's n_ids is its
+   largest id + 1, the same for any vocabulary without gaps. */
 static int load_added(ld *L, ft_tokenizer *t, json_t *list)
 {
     size_t i; json_t *x;
+    int next = t->vocab.n_ids;
     json_array_foreach(list, i, x) {
         const char *c = jstr(x, "content");
         json_t *id = json_object_get(x, "id");
@@ -488,9 +503,12 @@ static int load_added(ld *L, ft_tokenizer *t, json_t *list)
         tok_added a = { ft_xstrdup(c), strlen(c), json_integer_value(id), jbool(x, "special", 0),
                         jbool(x, "lstrip", 0), jbool(x, "rstrip", 0), jbool(x, "single_word", 0),
                         jbool(x, "normalized", 0) };
+        int have = tok_vocab_get(&t->vocab, a.s, a.n);
+        if (have >= 0) a.id = have;
+        else { a.id = next; tok_vocab_add(&t->vocab, a.s, a.n, a.id, NULL); }
+        if (a.id >= next) next = a.id + 1;
         t->added = ft_xrealloc(t->added, (t->n_added + 1) * sizeof *t->added);
         t->added[t->n_added++] = a;
-        tok_vocab_add(&t->vocab, a.s, a.n, a.id, NULL);   /* already there is fine */
     }
     return 0;
 }
@@ -515,7 +533,7 @@ static void finish(ft_tokenizer *t)
                 size_t m = tok_normalize(t, sc, a.s, a.n);
                 free(a.s);
                 if (!m) continue;             /* normalizes to nothing: never matched */
-                a.s = ft_xasprintf("%.*s", (int)m, sc->norm); a.n = m;
+                a.s = ft_xmemdup(sc->norm, m); a.n = m;
             }
             t->added[k++] = a;
         }

@@ -79,7 +79,8 @@ char *tok_spiece_load(ft_tokenizer *t, const unsigned char *data, size_t n, int 
                 return ft_xasprintf("pieces[%d]: \"%.*s\" repeats pieces[%d]", npieces, (int)plen, piece, old);
             if (plen > t->max_piece) t->max_piece = plen;
             if (type == SP_CONTROL || type == SP_UNKNOWN || type == SP_USER) {
-                tok_added a = { ft_xasprintf("%.*s", (int)plen, piece), plen, npieces, type != SP_USER, 0, 0, 0, 0 };
+                /* a piece may hold a NUL (valid UTF-8): copy all plen bytes */
+                tok_added a = { ft_xmemdup((const char *)piece, plen), plen, npieces, type != SP_USER, 0, 0, 0, 0 };
                 t->added = ft_xrealloc(t->added, (t->n_added + 1) * sizeof *t->added);
                 t->added[t->n_added++] = a;
             }

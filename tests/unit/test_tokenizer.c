@@ -223,6 +223,9 @@ static void test_bad_files(void)
     bad_dir("tokenizer.json", "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":-3},\"merges\":[]}}", "model.vocab[\"a\"]");
     bad_dir("tokenizer.json", "{\"normalizer\":{\"type\":\"Fancy\"},\"model\":{\"type\":\"BPE\",\"vocab\":{},\"merges\":[]}}",
             "normalizer: normalizer type \"Fancy\"");
+    /* fuzzing (finding 16): an id of 2^31-1 sized the per-id tables from it */
+    bad_dir("tokenizer.json", "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":2147483647},\"merges\":[]}}",
+            "model.vocab[\"a\"]: id 2147483647 is not below 4194304");
     bad_dir("vocab.json", "{}", "no merges.txt");
     bad_dir("vocab.txt", "[PAD]\n[UNK]\n", "[CLS]");
     bad_dir("spiece.model", "\x0a\x7f", "malformed protobuf");          /* length past the end */
@@ -262,6 +265,26 @@ static void test_bad_files(void)
     free(err);
 }
 
+/* Finding 15 (docs/reliability.md): the crate gives an added token whose
+   content the model's vocabulary holds the model's id, and any other the
+   next id after the vocabulary, whatever "id" the file says; ft took the
+   file's id, and "[CLS]" 827 came out of encode in a 3-id vocabulary. */
+static void test_added_token_ids(void)
+{
+    ft_tokenizer *t = load_json("{\"added_tokens\":["
+        "{\"id\":827,\"content\":\"[CLS]\",\"special\":true},"
+        "{\"id\":-5,\"content\":\"<new>\",\"special\":true},"
+        "{\"id\":2147483647,\"content\":\"<new2>\",\"special\":false}],"
+        "\"model\":{\"type\":\"WordPiece\",\"unk_token\":\"[UNK]\",\"continuing_subword_prefix\":\"##\","
+        "\"vocab\":{\"[UNK]\":0,\"[CLS]\":1,\"a\":2}}}");
+    CHECK(t != NULL);
+    if (t) {
+        CHECK(encodes(t, "[CLS]a<new><new2>", (const int32_t[]){1, 2, 3, 4}, 4));
+        CHECK(ft_tok_vocab_size(t) == 5);
+        ft_tok_free(t);
+    }
+}
+
 int main(void)
 {
     snprintf(models, sizeof models, "%s/models", test_shared());
@@ -271,5 +294,6 @@ int main(void)
     RUN(test_gpt2_batch);
     RUN(test_bad_files);
     RUN(test_bpe_missing_symbols);
+    RUN(test_added_token_ids);
     TEST_MAIN_END();
 }
