@@ -71,6 +71,10 @@ char *tok_spiece_load(ft_tokenizer *t, const unsigned char *data, size_t n, int 
                 else if (field == 3 && wt == 0) type = (int)v;
             }
             if (sub.bad || !piece) return ft_xasprintf("pieces[%d]: malformed", npieces);
+            /* sentencepiece refuses it too ("piece must not be empty"); as an
+               added token it matched everywhere and encode never advanced
+               (finding 17) */
+            if (!plen) return ft_xasprintf("pieces[%d]: empty", npieces);
             if (ft_utf8_check((const char *)piece, plen) != plen) return ft_xasprintf("pieces[%d]: not UTF-8", npieces);
             GROW(t->scores, cap, (size_t)npieces + 1);
             t->scores[npieces] = score;
