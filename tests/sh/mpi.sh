@@ -5,7 +5,8 @@
 # classification, GPT-2 + LoRA and T5 (the bound: tests/same_run.py), over shared memory and over TCP on
 # loopback; resume is exact, another rank count is refused, SIGTERM saves one
 # checkpoint, a killed rank ends the job with an error; ft-eval shares the
-# batches and writes one process's metrics.
+# batches and writes one process's metrics and predictions; ft-generate
+# shares the batches and writes one process's output.
 . "$FT_ROOT/tests/lib.sh"
 if ! command -v mpirun > /dev/null; then skip "mpi (no mpirun: scripts/deps installs openmpi-bin)"; exit 0; fi
 cd "$TMP"
@@ -83,8 +84,31 @@ for m in b1:val.jsonl t1:s2s.jsonl; do
     $SHM ft-eval --model ${m%%:*} --per-device-eval-batch-size 4 ${m#*:} > e2.json 2> /dev/null
     check "mpi_eval_tool_sharded_${m%%:*}" sh -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$(metrics e1.json)" "$(metrics e2.json)"
 done
-expect_fail mpi_eval_predictions_one_process '--predictions: one process only' \
-    $SHM ft-eval --model b1 --predictions p.jsonl val.jsonl
+# --predictions: each rank predicts its batches, rank 0 writes them all in
+# input order (21 rows in batches of 4: an odd count, a short last batch)
+ft-eval --model b1 --per-device-eval-batch-size 4 --predictions p1.jsonl val.jsonl > /dev/null 2>&1
+$TCP ft-eval --model b1 --per-device-eval-batch-size 4 --predictions p2.jsonl val.jsonl > /dev/null 2>&1
+check mpi_eval_predictions_in_input_order sh -c '[ $(wc -l < p1.jsonl) = 21 ] && cmp -s p1.jsonl p2.jsonl'
+expect_fail mpi_eval_fisher_one_process '--fisher-out: one process only' \
+    $SHM ft-eval --model b1 --fisher-out f.safetensors val.jsonl
+
+# ft-generate: rank r generates batches r, r+N, …; rank 0 writes every
+# record in input order, the bytes of one process (sampling is keyed by the
+# seed and the input row, so it does not depend on the rank count)
+head -n 5 lm.jsonl > lm5.jsonl
+head -n 9 s2s.jsonl > s2s9.jsonl
+ft-train --model gpt2 --from-scratch --task causal-lm $S --output-dir gg lm.jsonl > /dev/null 2>&1
+N="--quiet --threads 1 --batch-size 2 --max-new-tokens 6"
+for c in gg:lm5.jsonl:greedy: gg:lm5.jsonl:beam:--num-beams=3 gg:lm5.jsonl:sample:--do-sample=--seed=7 \
+         t1:s2s9.jsonl:greedy: t1:s2s9.jsonl:beam:--num-beams=2 t1:s2s9.jsonl:sample:--do-sample=--top-k=5; do
+    IFS=: read -r mdl data kind opt <<EOF2
+$c
+EOF2
+    opt=$(echo "$opt" | tr = ' ')
+    ft-generate --model $mdl $N $opt $data > y1.jsonl 2> /dev/null
+    $SHM ft-generate --model $mdl $N $opt -o y2.jsonl $data > /dev/null 2>&1
+    check "mpi_generate_${mdl}_${kind}_same_bytes" sh -c '[ $(wc -l < y1.jsonl) = $(wc -l < "$1") ] && cmp -s y1.jsonl y2.jsonl' _ $data
+done
 
 # resume: the same rank count continues bit for bit; another is refused
 R="--model bert --from-scratch --num-labels 3 --quiet --threads 1 --max-steps 6 --save-steps 3 --per-device-train-batch-size 4"
