@@ -58,7 +58,8 @@ static const char usage[] =
 "  -h, --help               show this help\n"
 "Under mpirun -np N, N processes share the batches of a model's evaluation and\n"
 "rank 0 writes the metrics and --predictions in input order, equal to one\n"
-"process's (docs/distributed.md); not with --fisher-out or --references.\n";
+"process's, and the --fisher-out summed over the ranks (docs/distributed.md);\n"
+"not with --references.\n";
 
 int main(int argc, char **argv)
 {
@@ -115,9 +116,8 @@ int main(int argc, char **argv)
         default: fputs(usage, stderr); return 2;
         }
     }
-    if (ft_dist_size() > 1 && (refs || fisher_out))
-        ft_die("%s: one process only (not under mpirun -np %d)",
-               refs ? "--references" : "--fisher-out", ft_dist_size());
+    if (ft_dist_size() > 1 && refs)
+        ft_die("--references: one process only (not under mpirun -np %d)", ft_dist_size());
     if (refs) {
         if (task && ft_task_parse(task) != FT_TASK_SEQ2SEQ) ft_die("--references is for --task seq2seq");
         if (optind + 1 < argc) ft_die("one generations file at most (got %d)", argc - optind);

@@ -207,3 +207,14 @@ char *ft_dist_gather_bytes(const void *buf, size_t n, size_t **lens)
     if (n) memcpy(out, buf, n);
     return out;
 }
+
+void ft_dist_sum_f32(float *x, size_t n)
+{
+#ifdef FT_MPI
+    if (size_ <= 1) return;
+    for (size_t i = 0; i < n; i += CHUNK)
+        MPI_Allreduce(MPI_IN_PLACE, x + i, (int)(n - i < CHUNK ? n - i : CHUNK), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+#else
+    (void)x; (void)n;
+#endif
+}

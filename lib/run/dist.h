@@ -46,4 +46,6 @@ double ft_dist_wait_seconds(void);
    malloc'd buffer, and lens[r] (malloc'd, size ft_dist_size()) the share of
    rank r.  Other ranks get NULL.  One process: a copy of its own bytes. */
 char *ft_dist_gather_bytes(const void *buf, size_t n, size_t **lens);
+/* Sums x over the ranks, in place on every rank (any n: in pieces). */
+void ft_dist_sum_f32(float *x, size_t n);
 #endif

@@ -284,7 +284,11 @@ long ft_fisher_compute(ft_model *m, const ft_dataset *ds, const char *earlier, d
     float *F = ft_xcalloc(ps->total, sizeof *F);
     long n = 0;
     ft_model_reserve(m, 1, ds->max_len);
-    for (size_t i = 0; i < ds->n; i++) {
+    /* several ranks: rank r takes examples r, r+N, …; the Fisher is a sum
+       over examples, so the ranks' sums add up (in another fp32 order than
+       one process: equal within summation rounding); rank 0 saves */
+    int nranks = ft_dist_size(), rank = ft_dist_rank();
+    for (size_t i = (size_t)rank; i < ds->n; i += (size_t)nranks) {
         int64_t idx = (int64_t)i;
         if (ds->label_kind == FT_LABELS_CLASS && ds->ex[i].label == -100) continue;
         ft_batch_fill(ds, &o, &idx, 1, &b);
@@ -295,6 +299,8 @@ long ft_fisher_compute(ft_model *m, const ft_dataset *ds, const char *earlier, d
         for (size_t k = 0; k < ps->total; k++) F[k] += ps->grad[k] * ps->grad[k];
         n++;
     }
+    ft_dist_sum_f32(F, ps->total);
+    ft_dist_sum_long(&n, 1);
     if (!n) ft_die("no labelled records to compute a Fisher from");
     for (size_t k = 0; k < ps->total; k++) F[k] /= (float)n;
     if (earlier) {
@@ -304,7 +310,7 @@ long ft_fisher_compute(ft_model *m, const ft_dataset *ds, const char *earlier, d
         free(F0);
         n += n0;
     }
-    ft_fisher_save(ps, F, n, path);
+    if (ft_dist_main()) ft_fisher_save(ps, F, n, path);
     free(F);
     ft_batch_data_free(&b);
     return n;

@@ -5,7 +5,7 @@
 # classification, GPT-2 + LoRA and T5 (the bound: tests/same_run.py), over shared memory and over TCP on
 # loopback; resume is exact, another rank count is refused, SIGTERM saves one
 # checkpoint, a killed rank ends the job with an error; ft-eval shares the
-# batches and writes one process's metrics and predictions; ft-generate
+# batches and writes one process's metrics, predictions and Fisher; ft-generate
 # shares the batches and writes one process's output.
 . "$FT_ROOT/tests/lib.sh"
 if ! command -v mpirun > /dev/null; then skip "mpi (no mpirun: scripts/deps installs openmpi-bin)"; exit 0; fi
@@ -89,8 +89,16 @@ done
 ft-eval --model b1 --per-device-eval-batch-size 4 --predictions p1.jsonl val.jsonl > /dev/null 2>&1
 $TCP ft-eval --model b1 --per-device-eval-batch-size 4 --predictions p2.jsonl val.jsonl > /dev/null 2>&1
 check mpi_eval_predictions_in_input_order sh -c '[ $(wc -l < p1.jsonl) = 21 ] && cmp -s p1.jsonl p2.jsonl'
-expect_fail mpi_eval_fisher_one_process '--fisher-out: one process only' \
-    $SHM ft-eval --model b1 --fisher-out f.safetensors val.jsonl
+# --fisher-out: a sum over examples, so the ranks' sums add up (another fp32
+# order: equal within summation rounding); rank 0 saves.  same_run.py reads
+# the file as a model's weights, beside an empty log
+mkdir fi1 fi2 && touch fi1/train_log.jsonl fi2/train_log.jsonl
+ft-eval --model b1 --fisher-out fi1/model.safetensors val.jsonl > fi1.json 2> /dev/null
+$SHM ft-eval --model b1 --fisher-out fi2/model.safetensors val.jsonl > fi2.json 2> /dev/null
+check mpi_eval_fisher_summed sh -c '[ "$(jq .fisher_samples fi1.json)" = 18 ] && [ "$(jq .fisher_samples fi2.json)" = 18 ] &&
+    $0 "$1" fi1 fi2 --rtol 1e-5 --atol 1e-9' $PY "$FT_ROOT/tests/same_run.py"
+expect_fail mpi_eval_references_one_process '--references: one process only' \
+    $SHM ft-eval --task seq2seq --references s2s.jsonl s2s.jsonl
 
 # ft-generate: rank r generates batches r, r+N, …; rank 0 writes every
 # record in input order, the bytes of one process (sampling is keyed by the
