@@ -151,5 +151,19 @@ kill $watchdog 2> /dev/null
 check "mpi_killed_rank_ends_job (exit $rc after $(( $(date +%s) - start ))s)" \
     sh -c "[ $rc -ne 0 ] && [ $(( $(date +%s) - start )) -lt 30 ] && grep -q 'exited on signal 9' k.err"
 
+# the same for ft-generate while rank 0 waits to gather: an error, no output file
+for _ in $(seq 20); do cat lm.jsonl; done > lm20.jsonl
+$SHM ft-generate --model gg --quiet --threads 1 --max-new-tokens 40 --num-beams 4 -o kg.jsonl lm20.jsonl > /dev/null 2> kg.err &
+mp=$!
+sleep 2
+victim=$(pgrep -P $mp ft-generate | tail -1)
+kill -9 $victim
+start=$(date +%s)
+( sleep 30; kill -9 $mp 2> /dev/null ) & watchdog=$!
+wait $mp; rc=$?
+kill $watchdog 2> /dev/null
+check "mpi_generate_killed_rank_ends_job (exit $rc after $(( $(date +%s) - start ))s)" \
+    sh -c "[ $rc -ne 0 ] && [ $(( $(date +%s) - start )) -lt 30 ] && grep -q 'exited on signal 9' kg.err && [ ! -e kg.jsonl ]"
+
 expect_fail mpi_refuses_ready_batches 'ready batches (ft-batch) train in one process only' \
     sh -c "ft-batch -b 4 -o b.ft cls.jsonl && $SHM ft-train --model bert --from-scratch --num-labels 3 --quiet --output-dir x b.ft"
