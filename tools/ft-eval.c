@@ -57,8 +57,9 @@ static const char usage[] =
 "  --exec-timeout S (10)    --exec-memory-mb N (1024)   --python PATH (python3)\n"
 "  -h, --help               show this help\n"
 "Under mpirun -np N, N processes share the batches of a model's evaluation and\n"
-"rank 0 writes the metrics, equal to one process's (docs/distributed.md); not\n"
-"with --predictions, --fisher-out or --references.\n";
+"rank 0 writes the metrics and --predictions in input order, equal to one\n"
+"process's, and the --fisher-out summed over the ranks (docs/distributed.md);\n"
+"not with --references.\n";
 
 int main(int argc, char **argv)
 {
@@ -115,9 +116,8 @@ int main(int argc, char **argv)
         default: fputs(usage, stderr); return 2;
         }
     }
-    if (ft_dist_size() > 1 && (refs || pred_path || fisher_out))
-        ft_die("%s: one process only (not under mpirun -np %d)",
-               refs ? "--references" : pred_path ? "--predictions" : "--fisher-out", ft_dist_size());
+    if (ft_dist_size() > 1 && refs)
+        ft_die("--references: one process only (not under mpirun -np %d)", ft_dist_size());
     if (refs) {
         if (task && ft_task_parse(task) != FT_TASK_SEQ2SEQ) ft_die("--references is for --task seq2seq");
         if (optind + 1 < argc) ft_die("one generations file at most (got %d)", argc - optind);
@@ -163,9 +163,12 @@ int main(int argc, char **argv)
         ft_lora_load(m, adapter);
     }
     ft_check_dataset_fits(m, ds, in);
+    /* predictions: every rank makes those of its batches, rank 0 writes them all */
     ft_writer *pw = NULL;
-    if (pred_path) pw = ft_writer_open(pred_path, FT_FMT_AUTO, 0, ft_header_new("predictions", argc, argv));
-    json_t *r = ft_evaluate(m, ds, bs, "eval_", pw, quiet || !ft_dist_main());   /* sharded over ranks */
+    if (pred_path && ft_dist_main()) pw = ft_writer_open(pred_path, FT_FMT_AUTO, 0, ft_header_new("predictions", argc, argv));
+    ft_distout *pd = pred_path ? ft_distout_new(pw) : NULL;
+    json_t *r = ft_evaluate(m, ds, bs, "eval_", pd, quiet || !ft_dist_main());   /* sharded over ranks */
+    if (pd) ft_distout_close(pd);
     json_object_set_new(r, "eval_samples", json_integer((json_int_t)ds->n));
     if (fisher_in && !fisher_out) ft_die("--fisher-in needs --fisher-out FILE");
     if (fisher_out) {

@@ -1,6 +1,8 @@
 /* ft-generate: generate text with a causal LM or an encoder-decoder model
    (HF's model.generate(); lib/run/generate.h picks the path from config.json). */
 #include "checkpoint.h"
+#include "dist.h"
+#include "distout.h"
 #include "generate.h"
 #include "lora.h"
 #include "model.h"
@@ -38,7 +40,9 @@ static const char usage[] =
 "  --quiet                   no progress bar (none either when stderr is not a terminal)\n"
 "  --allow-tokenizer-mismatch  generate from input_ids whose stream header names\n"
 "                            another tokenizer than the model's (refused by default)\n"
-"  -h, --help\n";
+"  -h, --help\n"
+"Under mpirun -np N, rank r generates batches r, r+N, ... and rank 0 writes\n"
+"every record in input order: the same output as one process (docs/distributed.md).\n";
 
 typedef struct { int64_t id; int32_t *ids; int n; } prompt;
 
@@ -46,7 +50,9 @@ static ft_tokenizer *tok;
 static char *text_buf, *in_buf;          /* decoded output; prefix + input text */
 static size_t text_cap, in_cap;
 
-static void flush(ft_model *m, prompt *p, int n, const ft_gen_opts *o, long first, ft_writer *w)
+/* Generates one batch (rows first..first+n-1 of the input) and hands its
+   records to w, which puts them in input order across ranks. */
+static void flush(ft_model *m, prompt *p, int n, const ft_gen_opts *o, long first, ft_distout *w)
 {
     if (!n) return;
     const int32_t **pp = ft_xmalloc(n * sizeof *pp);
@@ -64,7 +70,7 @@ static void flush(ft_model *m, prompt *p, int n, const ft_gen_opts *o, long firs
             size_t len = ft_tok_decode(tok, out[i], olen[i], 1, &text_buf, &text_cap);
             ft_record_set_str(&rec, "generated_text", text_buf, len);
         }
-        ft_writer_put(w, &rec);
+        ft_distout_put(w, first + i, &rec);
         free(out[i]);
         free(p[i].ids);
     }
@@ -75,6 +81,7 @@ static void flush(ft_model *m, prompt *p, int n, const ft_gen_opts *o, long firs
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
+    ft_dist_init(&argc, &argv);         /* one rank of several under mpirun */
     enum { O_MODEL = 256, O_ADAPTER, O_MAXNEW, O_BS, O_BEAMS, O_LP, O_ES, O_NR, O_SAMPLE, O_TEMP,
            O_TOPK, O_TOPP, O_SEED, O_REP, O_EOS, O_TEXTCOL, O_PREFIX, O_MAXLEN, O_FORMAT, O_THREADS, O_QUIET,
            O_ALLOW_TOK, O_BF16 };
@@ -153,13 +160,20 @@ int main(int argc, char **argv)
                  : !strcmp(outp, "-") ? FT_FMT_JSONL : ft_format_from_name(outp, &zstd);
     json_t *h = ft_header_new("records", argc, argv);
     json_object_set_new(h, "model", json_string(dir));
-    ft_writer *w = ft_writer_open(outp, of, zstd, h);
+    /* several ranks: each generates every N-th batch (whole batches, so each
+       prompt is padded with the same neighbours as in one process, and
+       sampling keys come from the input row); rank 0 alone writes */
+    int nranks = ft_dist_size(), rank = ft_dist_rank();
+    ft_writer *ow = rank == 0 ? ft_writer_open(outp, of, zstd, h) : NULL;
+    if (!ow) json_decref(h);
+    ft_distout *w = ft_distout_new(ow);
+    long nbatch = 0;
     ft_record rec = {0};
     prompt *batch = ft_xcalloc(bs, sizeof *batch);
     int nb = 0;
     long row = 0, first = 0;
     /* the bar's ETA comes from the share of the input file read (none from a pipe) */
-    ft_progress *bar = ft_progress_new("records", 0, 0, quiet);
+    ft_progress *bar = ft_progress_new("records", 0, 0, quiet || rank);
     while (ft_reader_next(r, &rec)) {
         prompt *p = &batch[nb];
         const ft_value *id = ft_record_get(&rec, "id");
@@ -195,15 +209,18 @@ int main(int argc, char **argv)
                 ft_reader_die(r, "token id %d outside the vocabulary of %ld", p->ids[i], vocab);
         row++;
         if (++nb == bs) {
-            flush(m, batch, nb, &o, first, w);
+            if (nbatch++ % nranks == rank) flush(m, batch, nb, &o, first, w);
+            else for (int i = 0; i < nb; i++) free(batch[i].ids);
             first = row;
             nb = 0;
             ft_progress_update(bar, (double)row, ft_reader_fraction(r), NULL);
         }
     }
-    flush(m, batch, nb, &o, first, w);
+    if (nbatch % nranks == rank) flush(m, batch, nb, &o, first, w);
+    else for (int i = 0; i < nb; i++) free(batch[i].ids);
     ft_progress_end(bar);
-    ft_writer_close(w);
+    ft_distout_close(w);
+    if (ow) ft_writer_close(ow);
     ft_reader_close(r);
     ft_record_free(&rec);
     free(batch);
@@ -212,5 +229,6 @@ int main(int argc, char **argv)
     if (tok) { ft_tok_scratch_free(scratch); ft_encoding_free(&enc); ft_tok_free(tok); }
     free(text_buf);
     free(in_buf);
+    ft_dist_finalize();
     return 0;
 }

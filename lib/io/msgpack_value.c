@@ -228,3 +228,18 @@ json_t *ft_unpack_json(const msgpack_object *o)
     default: return json_null();
     }
 }
+
+int ft_unpack_record(ft_record *rec, const msgpack_object *o, const char **err)
+{
+    ft_record_clear(rec);
+    if (o->type != MSGPACK_OBJECT_MAP) { *err = "a record is not a map"; return -1; }
+    for (uint32_t k = 0; k < o->via.map.size; k++) {
+        const msgpack_object_kv *kv = &o->via.map.ptr[k];
+        if (kv->key.type != MSGPACK_OBJECT_STR) { *err = "a record's key is not a string"; return -1; }
+        ft_value *v = ft_record_add(rec, kv->key.via.str.ptr, kv->key.via.str.size);
+        ft_value *u = ft_unpack_value(&rec->arena, &kv->val, err);
+        if (!u) return -1;
+        *v = *u;
+    }
+    return 0;
+}

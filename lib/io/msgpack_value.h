@@ -10,6 +10,8 @@ void ft_pack_json(msgpack_packer *pk, json_t *j);
 /* Returns NULL and sets *err if the object is not a valid ft value. */
 ft_value *ft_unpack_value(ft_arena *a, const msgpack_object *o, const char **err);
 json_t *ft_unpack_json(const msgpack_object *o);
+/* Fills rec (cleared first) from a packed record (a map); 0, or -1 with *err. */
+int ft_unpack_record(ft_record *rec, const msgpack_object *o, const char **err);
 /* Length of the msgpack object at the start of buf[0..n): 1 with *len set
    when it is complete, 0 when more bytes are needed, -1 when it is not
    msgpack or nests more than FT_MSGPACK_MAX_DEPTH containers (the most

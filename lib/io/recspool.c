@@ -62,15 +62,8 @@ void ft_recspool_get(ft_recspool *s, size_t i, ft_record *rec)
     if (msgpack_unpack_next(&s->unp, s->data + s->off[i], s->off[i + 1] - s->off[i], &pos) !=
         MSGPACK_UNPACK_SUCCESS)
         ft_die("temp file: record %zu unreadable", i);
-    const msgpack_object *o = &s->unp.data;
-    for (uint32_t k = 0; k < o->via.map.size; k++) {
-        const msgpack_object_kv *kv = &o->via.map.ptr[k];
-        ft_value *v = ft_record_add(rec, kv->key.via.str.ptr, kv->key.via.str.size);
-        const char *err = NULL;
-        ft_value *u = ft_unpack_value(&rec->arena, &kv->val, &err);
-        if (!u) ft_die("temp file: record %zu: %s", i, err);
-        *v = *u;
-    }
+    const char *err = NULL;
+    if (ft_unpack_record(rec, &s->unp.data, &err)) ft_die("temp file: record %zu: %s", i, err);
 }
 
 void ft_recspool_free(ft_recspool *s)

@@ -169,3 +169,52 @@ uint64_t ft_dist_params_hash(const ft_params *ps)
         if (ps->p[i].trainable) h = ft_hash64(ft_param_data(ps, i), ps->p[i].numel * sizeof(float), h);
     return h;
 }
+
+/* ---- gathering per-record outputs to rank 0 (kept apart from the training
+   collectives above) ---- */
+char *ft_dist_gather_bytes(const void *buf, size_t n, size_t **lens)
+{
+    *lens = NULL;
+#ifdef FT_MPI
+    if (size_ > 1) {
+        uint64_t mine = n, *all = rank_ ? NULL : ft_xmalloc(size_ * sizeof *all);
+        MPI_Gather(&mine, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+        if (rank_) {
+            /* point to point in pieces: an MPI count is an int */
+            for (size_t i = 0; i < n; i += CHUNK)
+                MPI_Send((const char *)buf + i, (int)(n - i < CHUNK ? n - i : CHUNK), MPI_BYTE, 0, 7, MPI_COMM_WORLD);
+            return NULL;
+        }
+        size_t total = 0;
+        *lens = ft_xmalloc(size_ * sizeof **lens);
+        for (int r = 0; r < size_; r++) total += (*lens)[r] = all[r];
+        free(all);
+        char *out = ft_xmalloc(total ? total : 1), *p = out;
+        if (n) memcpy(p, buf, n);
+        p += n;
+        for (int r = 1; r < size_; r++)
+            for (size_t i = 0, m = (*lens)[r]; i < m; i += CHUNK) {
+                size_t k = m - i < CHUNK ? m - i : CHUNK;
+                MPI_Recv(p, (int)k, MPI_BYTE, r, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                p += k;
+            }
+        return out;
+    }
+#endif
+    *lens = ft_xmalloc(sizeof **lens);
+    (*lens)[0] = n;
+    char *out = ft_xmalloc(n ? n : 1);
+    if (n) memcpy(out, buf, n);
+    return out;
+}
+
+void ft_dist_sum_f32(float *x, size_t n)
+{
+#ifdef FT_MPI
+    if (size_ <= 1) return;
+    for (size_t i = 0; i < n; i += CHUNK)
+        MPI_Allreduce(MPI_IN_PLACE, x + i, (int)(n - i < CHUNK ? n - i : CHUNK), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+#else
+    (void)x; (void)n;
+#endif
+}

@@ -40,4 +40,12 @@ void ft_dist_check_same(uint64_t v, const char *what);
 uint64_t ft_dist_params_hash(const ft_params *ps);
 /* Seconds this rank has spent inside gradient sums so far (for benchmarks). */
 double ft_dist_wait_seconds(void);
+
+/* Per-record outputs (ft-generate, ft-eval --predictions; issue 16).  Every
+   rank hands in n bytes; rank 0 gets all of them, rank 0's first, as one
+   malloc'd buffer, and lens[r] (malloc'd, size ft_dist_size()) the share of
+   rank r.  Other ranks get NULL.  One process: a copy of its own bytes. */
+char *ft_dist_gather_bytes(const void *buf, size_t n, size_t **lens);
+/* Sums x over the ranks, in place on every rank (any n: in pieces). */
+void ft_dist_sum_f32(float *x, size_t n);
 #endif

@@ -70,12 +70,13 @@ static void softmax(const float *x, int k, float *p)
 }
 
 /* Metrics over the examples idx[0..n) with head `head` (0 for a one-head
-   model); adds the summed loss and its count to *loss_sum, *loss_n.  Under
-   several ranks (and without preds) rank r evaluates batches r, r+N, … and
+   model); adds the summed loss and its count to *loss_sum, *loss_n; base is
+   the place of idx[0] among all the records evaluated (predictions' order).
+   Under several ranks rank r evaluates batches r, r+N, … and
    the sums behind every metric are added up across the ranks: the metrics
    of one process over the same batches. */
 static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *order, size_t n,
-                             int head, int batch_size, const char *prefix, ft_writer *preds,
+                             int head, int batch_size, const char *prefix, ft_distout *preds, size_t base,
                              double *loss_sum_out, long *loss_n_out, ft_progress *bar, size_t *done)
 {
     ft_batch_opts o = {.batch_size = batch_size};
@@ -99,7 +100,7 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
     ft_spans_buf sbuf = {0};
     if (m->spans) V = ft_config_int(m->cfg, "vocab_size", 0);
     ft_record rec = {0};
-    int nranks = preds ? 1 : ft_dist_size(), rank = nranks > 1 ? ft_dist_rank() : 0;
+    int nranks = ft_dist_size(), rank = nranks > 1 ? ft_dist_rank() : 0;
     for (size_t s = 0; s < n; s += batch_size) {
         int count = (int)(n - s < (size_t)batch_size ? n - s : (size_t)batch_size);
         if ((long)(s / batch_size) % nranks != rank) continue;
@@ -154,7 +155,7 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
             if (name) ft_record_set_str(&rec, "predicted_label", name, strlen(name));
             int64_t shape[1] = {k};
             ft_record_set_tensor(&rec, "probabilities", FT_F32, 1, shape, prob);
-            ft_writer_put(preds, &rec);
+            ft_distout_put(preds, (long)(base + s + i), &rec);
         }
     }
     if (nranks > 1) {
@@ -208,7 +209,7 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
 }
 
 json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const char *prefix,
-                    ft_writer *preds, int quiet)
+                    ft_distout *preds, int quiet)
 {
     ft_progress *bar = ft_progress_new("records", 0, (double)ds->n, quiet);
     size_t done = 0;
@@ -220,7 +221,7 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
     if (!m->ntasks) {
         ft_batch_opts o = {.batch_size = batch_size};
         ft_epoch_order(ds, &o, 0, order);
-        out = evaluate_part(m, ds, order, ds->n, 0, batch_size, prefix, preds, &loss_sum, &loss_n, bar, &done);
+        out = evaluate_part(m, ds, order, ds->n, 0, batch_size, prefix, preds, 0, &loss_sum, &loss_n, bar, &done);
     } else {
         /* one part per task: <prefix><task>_<metric>, then the overall loss
            and each metric's mean over the tasks (<prefix>average_<metric>) */
@@ -228,12 +229,14 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
         int *heads = ft_task_heads(m, ds, "evaluation data");
         json_t *avg = json_object();
         int parts = 0;
+        size_t base = 0;
         for (int h = 0; h < m->ntasks; h++) {
             size_t n = 0;
             for (size_t i = 0; i < ds->n; i++) if (heads[ds->ex[i].task] == h) order[n++] = (int64_t)i;
             if (!n) continue;
             char *pre = ft_xasprintf("%s%s_", prefix, m->heads[h].name);
-            json_t *r = evaluate_part(m, ds, order, n, h, batch_size, pre, preds, &loss_sum, &loss_n, bar, &done);
+            json_t *r = evaluate_part(m, ds, order, n, h, batch_size, pre, preds, base, &loss_sum, &loss_n, bar, &done);
+            base += n;
             const char *k;
             json_t *v;
             size_t pl = strlen(pre);
@@ -281,7 +284,11 @@ long ft_fisher_compute(ft_model *m, const ft_dataset *ds, const char *earlier, d
     float *F = ft_xcalloc(ps->total, sizeof *F);
     long n = 0;
     ft_model_reserve(m, 1, ds->max_len);
-    for (size_t i = 0; i < ds->n; i++) {
+    /* several ranks: rank r takes examples r, r+N, …; the Fisher is a sum
+       over examples, so the ranks' sums add up (in another fp32 order than
+       one process: equal within summation rounding); rank 0 saves */
+    int nranks = ft_dist_size(), rank = ft_dist_rank();
+    for (size_t i = (size_t)rank; i < ds->n; i += (size_t)nranks) {
         int64_t idx = (int64_t)i;
         if (ds->label_kind == FT_LABELS_CLASS && ds->ex[i].label == -100) continue;
         ft_batch_fill(ds, &o, &idx, 1, &b);
@@ -292,6 +299,8 @@ long ft_fisher_compute(ft_model *m, const ft_dataset *ds, const char *earlier, d
         for (size_t k = 0; k < ps->total; k++) F[k] += ps->grad[k] * ps->grad[k];
         n++;
     }
+    ft_dist_sum_f32(F, ps->total);
+    ft_dist_sum_long(&n, 1);
     if (!n) ft_die("no labelled records to compute a Fisher from");
     for (size_t k = 0; k < ps->total; k++) F[k] /= (float)n;
     if (earlier) {
@@ -301,7 +310,7 @@ long ft_fisher_compute(ft_model *m, const ft_dataset *ds, const char *earlier, d
         free(F0);
         n += n0;
     }
-    ft_fisher_save(ps, F, n, path);
+    if (ft_dist_main()) ft_fisher_save(ps, F, n, path);
     free(F);
     ft_batch_data_free(&b);
     return n;

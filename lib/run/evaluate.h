@@ -5,6 +5,7 @@
 #define FT_EVALUATE_H
 #include "batcher.h"
 #include "dataset.h"
+#include "distout.h"
 #include "model.h"
 #include "stream.h"
 #include <jansson.h>
@@ -12,11 +13,12 @@
 /* Metrics as HF's evaluate() names them: keys prefixed with `prefix`
    ("eval_").  A multi-task model is evaluated per task: <prefix><task>_<metric>
    for each task in ds, <prefix>average_<metric> their mean, <prefix>loss over
-   all records.  preds, if not NULL, receives one record per example
-   (id, label, predicted label, probabilities).  A progress bar shows on a
+   all records.  preds, if not NULL (on every rank), receives one record per
+   example (id, label, predicted label, probabilities), tagged with its place
+   in one process's order; the caller closes it (it writes on rank 0).  A progress bar shows on a
    terminal unless quiet. */
 json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const char *prefix,
-                    ft_writer *preds, int quiet);
+                    ft_distout *preds, int quiet);
 /* Multi-task models: the head (index into m->heads) of each of ds's tasks,
    matched by name; dies naming `what` when a task has no head.  Free it. */
 int *ft_task_heads(const ft_model *m, const ft_dataset *ds, const char *what);

@@ -5,7 +5,8 @@
 # classification, GPT-2 + LoRA and T5 (the bound: tests/same_run.py), over shared memory and over TCP on
 # loopback; resume is exact, another rank count is refused, SIGTERM saves one
 # checkpoint, a killed rank ends the job with an error; ft-eval shares the
-# batches and writes one process's metrics.
+# batches and writes one process's metrics, predictions and Fisher; ft-generate
+# shares the batches and writes one process's output.
 . "$FT_ROOT/tests/lib.sh"
 if ! command -v mpirun > /dev/null; then skip "mpi (no mpirun: scripts/deps installs openmpi-bin)"; exit 0; fi
 cd "$TMP"
@@ -83,8 +84,39 @@ for m in b1:val.jsonl t1:s2s.jsonl; do
     $SHM ft-eval --model ${m%%:*} --per-device-eval-batch-size 4 ${m#*:} > e2.json 2> /dev/null
     check "mpi_eval_tool_sharded_${m%%:*}" sh -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$(metrics e1.json)" "$(metrics e2.json)"
 done
-expect_fail mpi_eval_predictions_one_process '--predictions: one process only' \
-    $SHM ft-eval --model b1 --predictions p.jsonl val.jsonl
+# --predictions: each rank predicts its batches, rank 0 writes them all in
+# input order (21 rows in batches of 4: an odd count, a short last batch)
+ft-eval --model b1 --per-device-eval-batch-size 4 --predictions p1.jsonl val.jsonl > /dev/null 2>&1
+$TCP ft-eval --model b1 --per-device-eval-batch-size 4 --predictions p2.jsonl val.jsonl > /dev/null 2>&1
+check mpi_eval_predictions_in_input_order sh -c '[ $(wc -l < p1.jsonl) = 21 ] && cmp -s p1.jsonl p2.jsonl'
+# --fisher-out: a sum over examples, so the ranks' sums add up (another fp32
+# order: equal within summation rounding); rank 0 saves.  same_run.py reads
+# the file as a model's weights, beside an empty log
+mkdir fi1 fi2 && touch fi1/train_log.jsonl fi2/train_log.jsonl
+ft-eval --model b1 --fisher-out fi1/model.safetensors val.jsonl > fi1.json 2> /dev/null
+$SHM ft-eval --model b1 --fisher-out fi2/model.safetensors val.jsonl > fi2.json 2> /dev/null
+check mpi_eval_fisher_summed sh -c '[ "$(jq .fisher_samples fi1.json)" = 18 ] && [ "$(jq .fisher_samples fi2.json)" = 18 ] &&
+    $0 "$1" fi1 fi2 --rtol 1e-5 --atol 1e-9' $PY "$FT_ROOT/tests/same_run.py"
+expect_fail mpi_eval_references_one_process '--references: one process only' \
+    $SHM ft-eval --task seq2seq --references s2s.jsonl s2s.jsonl
+
+# ft-generate: rank r generates batches r, r+N, …; rank 0 writes every
+# record in input order, the bytes of one process (sampling is keyed by the
+# seed and the input row, so it does not depend on the rank count)
+head -n 5 lm.jsonl > lm5.jsonl
+head -n 9 s2s.jsonl > s2s9.jsonl
+ft-train --model gpt2 --from-scratch --task causal-lm $S --output-dir gg lm.jsonl > /dev/null 2>&1
+N="--quiet --threads 1 --batch-size 2 --max-new-tokens 6"
+for c in gg:lm5.jsonl:greedy: gg:lm5.jsonl:beam:--num-beams=3 gg:lm5.jsonl:sample:--do-sample=--seed=7 \
+         t1:s2s9.jsonl:greedy: t1:s2s9.jsonl:beam:--num-beams=2 t1:s2s9.jsonl:sample:--do-sample=--top-k=5; do
+    IFS=: read -r mdl data kind opt <<EOF2
+$c
+EOF2
+    opt=$(echo "$opt" | tr = ' ')
+    ft-generate --model $mdl $N $opt $data > y1.jsonl 2> /dev/null
+    $SHM ft-generate --model $mdl $N $opt -o y2.jsonl $data > /dev/null 2>&1
+    check "mpi_generate_${mdl}_${kind}_same_bytes" sh -c '[ $(wc -l < y1.jsonl) = $(wc -l < "$1") ] && cmp -s y1.jsonl y2.jsonl' _ $data
+done
 
 # resume: the same rank count continues bit for bit; another is refused
 R="--model bert --from-scratch --num-labels 3 --quiet --threads 1 --max-steps 6 --save-steps 3 --per-device-train-batch-size 4"
@@ -118,6 +150,20 @@ wait $mp; rc=$?
 kill $watchdog 2> /dev/null
 check "mpi_killed_rank_ends_job (exit $rc after $(( $(date +%s) - start ))s)" \
     sh -c "[ $rc -ne 0 ] && [ $(( $(date +%s) - start )) -lt 30 ] && grep -q 'exited on signal 9' k.err"
+
+# the same for ft-generate while rank 0 waits to gather: an error, no output file
+for _ in $(seq 20); do cat lm.jsonl; done > lm20.jsonl
+$SHM ft-generate --model gg --quiet --threads 1 --max-new-tokens 40 --num-beams 4 -o kg.jsonl lm20.jsonl > /dev/null 2> kg.err &
+mp=$!
+sleep 2
+victim=$(pgrep -P $mp ft-generate | tail -1)
+kill -9 $victim
+start=$(date +%s)
+( sleep 30; kill -9 $mp 2> /dev/null ) & watchdog=$!
+wait $mp; rc=$?
+kill $watchdog 2> /dev/null
+check "mpi_generate_killed_rank_ends_job (exit $rc after $(( $(date +%s) - start ))s)" \
+    sh -c "[ $rc -ne 0 ] && [ $(( $(date +%s) - start )) -lt 30 ] && grep -q 'exited on signal 9' kg.err && [ ! -e kg.jsonl ]"
 
 expect_fail mpi_refuses_ready_batches 'ready batches (ft-batch) train in one process only' \
     sh -c "ft-batch -b 4 -o b.ft cls.jsonl && $SHM ft-train --model bert --from-scratch --num-labels 3 --quiet --output-dir x b.ft"
