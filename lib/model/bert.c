@@ -554,6 +554,7 @@ static void bert_backward(ft_model *m, const ft_batch *b)
         for (int j = 0; j < 3; j++)
             ft_lora_bwd(m, L->qkv_w + j, bt->g_in, bt->g_qkv + j * C, 3 * C, h, (int)N);
         float *t = bt->g_out; bt->g_out = bt->g_in; bt->g_in = t;
+        ft_grads_ready(m, L->qkv_w);    /* the layer's first parameter; heads lie above */
     }
 
     /* embeddings: hs[0] = dropout(LN(word + pos + type)) */

@@ -362,6 +362,7 @@ static void gpt2_backward(ft_model *m, const ft_batch *b)
         ft_lora_bwd(m, L->at_w, g->g_ln, g->g_qkv, 3 * C, a->ln1, (int)N);
         ft_layernorm_bwd(g->g_res, G(L->ln1_w), G(L->ln1_b), g->g_ln, g->res[l], a->mean1, a->rstd1,
                          ft_param_data(ps, L->ln1_w), (int)N, C);
+        ft_grads_ready(m, L->ln1_w);    /* the layer's first parameter; wte (tied) lies below */
     }
     ZERO(g->g_tmp, N * C);
     ft_dropout_bwd(g->g_tmp, g->g_res, N * C, pe, ft_site(g->key, 0, 0));

@@ -142,6 +142,12 @@ struct ft_model {
                                     set by the tool; borrowed */
     const struct ft_spans *spans;  /* seq2seq pretraining: T5 span corruption of every
                                     batch (spans.h), set by the tool; borrowed */
+    /* Gradients ready (data-parallel overlap, dist.h): backward calls
+       grads_ready(ctx, k) once every parameter gradient with index >= k
+       (a LoRA adapter's: with its base weight's) is final, k decreasing.
+       NULL: no hook, and backward pays one branch. */
+    void (*grads_ready)(void *ctx, int k);
+    void *grads_ready_ctx;
     const char *const *ignore_keys;  /* checkpoint names (suffixes) that are buffers,
                                         not weights; NULL-terminated, may be NULL */
 };

@@ -4,6 +4,7 @@
  * other module includes it. */
 #ifndef FT_MODEL_IMPL_H
 #define FT_MODEL_IMPL_H
+#include "model.h"
 #include "ops.h"
 #include "params.h"
 #include "rng.h"
@@ -54,6 +55,13 @@ static inline void ft_kv_attend(const ft_kv_slot *kv, ft_attn *at, const float *
     at->Tk = kv->len + at->Tq;
     at->ldk = at->ldv = (size_t)w;
     at->sbk = at->sbv = (size_t)kv->maxT * w;
+}
+
+/* Backward tells the hook (model.h) that the gradients of parameters
+   k, k+1, ... are final: after each layer, k that layer's first parameter. */
+static inline void ft_grads_ready(ft_model *m, int k)
+{
+    if (m->grads_ready) m->grads_ready(m->grads_ready_ctx, k);
 }
 
 /* Dies unless every id in ids[0..n) is below the vocabulary size V;

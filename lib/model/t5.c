@@ -539,8 +539,12 @@ static void t5_backward(ft_model *m, const ft_batch *bt)
         ft_rmsnorm_bwd(g, G(b->ln2), t->g_n, a->x1, a->rstd2, W(b->ln2), Nt, C);
         /* self-attention: g is ∂/∂x1 */
         self_attn_bwd(t, ps, b, a, g, B, Tt, p, DEC, l);
+        /* the block's first parameter; block 0's holds the stack's position
+           bias, final after the loop; shared (index 0) gets both embeddings */
+        if (l) ft_grads_ready(m, b->qkv);
     }
     ft_t5_pos_bias_bwd(G(t->D[0].rel), t->g_bias, H, Tt, Tt, 0, 0, c->num_buckets, c->max_distance);
+    ft_grads_ready(m, t->D[0].qkv);
     ZERO(t->g_t, NtC);
     ft_dropout_bwd(t->g_t, g, NtC, p, ft_site(t->key, DEC + 0, 0));
     if (G(t->shared)) ft_embedding_bwd(G(t->shared), t->dec_ids, t->g_t, Nt, C);
@@ -550,14 +554,17 @@ static void t5_backward(ft_model *m, const ft_batch *bt)
     ft_dropout_bwd(t->g_t, t->g_enc, NsC, p, ft_site(t->key, 0, 5));
     ZERO(g, NsC);
     ft_rmsnorm_bwd(g, G(t->enc_ln), t->g_t, t->enc_last, t->enc_rstd, W(t->enc_ln), Ns, C);
+    ft_grads_ready(m, t->enc_ln);       /* every decoder layer's cross-attention is in it */
     ZERO(t->g_bias, (size_t)H * Ts * Ts);
     for (int l = c->num_layers - 1; l >= 0; l--) {
         const blk_ix *b = &t->E[l];
         blk_act *a = &t->EA[l];
         ff_bwd(t, ps, b, a, g, a->x1, Ns, p, ft_site(t->key, l + 1, 3), ft_site(t->key, l + 1, 4));
         self_attn_bwd(t, ps, b, a, g, B, Ts, p, 0, l);
+        if (l) ft_grads_ready(m, b->qkv);
     }
     ft_t5_pos_bias_bwd(G(t->E[0].rel), t->g_bias, H, Ts, Ts, 0, 1, c->num_buckets, c->max_distance);
+    ft_grads_ready(m, t->E[0].qkv);
     ZERO(t->g_t, NsC);
     ft_dropout_bwd(t->g_t, g, NsC, p, ft_site(t->key, 0, 0));
     if (G(t->shared)) ft_embedding_bwd(G(t->shared), bt->input_ids, t->g_t, Ns, C);

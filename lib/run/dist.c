@@ -1,6 +1,8 @@
 /* dist: data-parallel collectives over MPI, or one rank without it.  See dist.h. */
 #include "dist.h"
 #include "gemm.h"
+#include "lora.h"
+#include "model.h"
 #include "util.h"
 #include <stdlib.h>
 #include <string.h>
@@ -85,12 +87,17 @@ void ft_dist_barrier(void)
 }
 
 /* A bucket: a run of the grad buffer that holds trainable tensors only
-   (LoRA leaves frozen tensors, without gradients, between them). */
-typedef struct { size_t off, n; } span;
+   (LoRA leaves frozen tensors, without gradients, between them): parameters
+   lo..hi, floats off..off+n. */
+typedef struct { size_t off, n; int lo, hi; } span;
 
 static size_t buckets(const ft_params *ps, span *out)
 {
-    size_t nb = 0, cap = FT_DIST_BUCKET_BYTES / sizeof(float);
+    /* FT_DIST_BUCKET_BYTES in the environment: smaller buckets, so that
+       tests of tiny models see the overlap start several */
+    const char *e = getenv("FT_DIST_BUCKET_BYTES");
+    size_t bytes = e && atol(e) > 0 ? (size_t)atol(e) : FT_DIST_BUCKET_BYTES;
+    size_t nb = 0, cap = bytes / sizeof(float);
     int last = -1;                      /* the tensor added last */
     for (int i = ps->n - 1; i >= 0; i--) {
         const ft_param *p = &ps->p[i];
@@ -102,29 +109,122 @@ static size_t buckets(const ft_params *ps, span *out)
         if (b && last == i + 1 && end <= b->off && b->off - end < 16 && b->n + (b->off - p->offset) <= cap) {
             b->n += b->off - p->offset;
             b->off = p->offset;
-        } else out[nb++] = (span){ p->offset, p->numel };
+            b->lo = i;
+        } else out[nb++] = (span){ p->offset, p->numel, i, i };
         last = i;
     }
     return nb;
 }
 
+/* The gradient sum in flight: the buckets, the requests of those started. */
+struct ft_dist_overlap {
+    ft_model *m;
+    span *b;
+    size_t nb, next;                    /* buckets; the first not started */
+    MPI_Request *req;
+    int nreq;
+    int *key;                           /* a parameter is final once backward reports key[i] */
+    float scale;
+};
+
+/* Bucket i scaled (elementwise, as ft_grad_scale: the same floats) and its
+   allreduce started. */
+static void start_bucket(ft_dist_overlap *o, size_t i)
+{
+    ft_params *ps = &o->m->params;
+    const span *b = &o->b[i];
+    if (o->scale != 1.0f)
+        for (int p = b->lo; p <= b->hi; p++) {
+            if (!ps->p[p].trainable) continue;
+            float *g = ps->grad + ps->p[p].offset;
+            size_t n = ps->p[p].numel;
+            float s = o->scale;
+            #pragma omp parallel for simd schedule(static) if (n > 32768)
+            for (size_t j = 0; j < n; j++) g[j] *= s;
+        }
+    for (size_t j = 0; j < b->n; j += CHUNK)
+        MPI_Iallreduce(MPI_IN_PLACE, ps->grad + b->off + j, (int)(b->n - j < CHUNK ? b->n - j : CHUNK),
+                       MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &o->req[o->nreq++]);
+}
+
+/* The model's gradients-ready hook: every bucket whose parameters are all
+   final starts, in bucket order (every rank starts the same collectives in
+   the same order); requests in flight get a Testall, since Open MPI moves a
+   non-blocking collective on only inside MPI calls. */
+static void grads_ready(void *ctx, int k)
+{
+    ft_dist_overlap *o = ctx;
+    while (o->next < o->nb) {
+        const span *b = &o->b[o->next];
+        int ready = 1;
+        for (int p = b->lo; p <= b->hi && ready; p++) ready = o->key[p] >= k;
+        if (!ready) break;
+        start_bucket(o, o->next++);
+    }
+    int done;
+    if (o->nreq) MPI_Testall(o->nreq, o->req, &done, MPI_STATUSES_IGNORE);
+}
+
+static ft_dist_overlap *overlap_new(ft_model *m, float scale)
+{
+    ft_params *ps = &m->params;
+    ft_dist_overlap *o = ft_xcalloc(1, sizeof *o);
+    o->m = m;
+    o->scale = scale;
+    o->b = ft_xmalloc((ps->n ? ps->n : 1) * sizeof *o->b);
+    o->nb = buckets(ps, o->b);
+    size_t nreq = 0;
+    for (size_t i = 0; i < o->nb; i++) nreq += (o->b[i].n + CHUNK - 1) / CHUNK;
+    o->req = ft_xmalloc((nreq ? nreq : 1) * sizeof *o->req);
+    /* a LoRA adapter's gradient is final with its base weight's layer */
+    o->key = ft_xmalloc((ps->n ? ps->n : 1) * sizeof *o->key);
+    for (int i = 0; i < ps->n; i++) o->key[i] = i;
+    if (m->lora)
+        for (int l = 0; l < m->lora->n; l++) {
+            const ft_lora_layer *L = &m->lora->L[l];
+            o->key[L->A] = o->key[L->B] = L->w;
+        }
+    return o;
+}
+
+/* Starts what is left, waits for all of it: the time counted as waited. */
+static void overlap_finish(ft_dist_overlap *o)
+{
+    double t0 = ft_now();
+    while (o->next < o->nb) start_bucket(o, o->next++);
+    MPI_Waitall(o->nreq, o->req, MPI_STATUSES_IGNORE);
+    waited += ft_now() - t0;
+    free(o->req); free(o->b); free(o->key); free(o);
+}
+
+int ft_dist_overlap_on(void)
+{
+    const char *e = getenv("FT_DIST_OVERLAP");
+    return size_ > 1 && !(e && strcmp(e, "0") == 0);
+}
+
+ft_dist_overlap *ft_dist_overlap_begin(ft_model *m, float scale)
+{
+    if (!ft_dist_overlap_on()) return NULL;
+    ft_dist_overlap *o = overlap_new(m, scale);
+    m->grads_ready = grads_ready;
+    m->grads_ready_ctx = o;
+    return o;
+}
+
+void ft_dist_overlap_end(ft_dist_overlap *o)
+{
+    if (!o) return;
+    o->m->grads_ready = NULL;
+    o->m->grads_ready_ctx = NULL;
+    overlap_finish(o);
+}
+
 void ft_dist_sum_grads(ft_params *ps)
 {
     if (size_ <= 1) return;
-    double t0 = ft_now();
-    span *b = ft_xmalloc((ps->n ? ps->n : 1) * sizeof *b);
-    size_t nb = buckets(ps, b), nreq = 0;
-    for (size_t i = 0; i < nb; i++) nreq += (b[i].n + CHUNK - 1) / CHUNK;
-    MPI_Request *req = ft_xmalloc((nreq ? nreq : 1) * sizeof *req);
-    size_t k = 0;
-    for (size_t i = 0; i < nb; i++)
-        for (size_t j = 0; j < b[i].n; j += CHUNK)
-            MPI_Iallreduce(MPI_IN_PLACE, ps->grad + b[i].off + j, (int)(b[i].n - j < CHUNK ? b[i].n - j : CHUNK),
-                           MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &req[k++]);
-    MPI_Waitall((int)k, req, MPI_STATUSES_IGNORE);
-    free(req);
-    free(b);
-    waited += ft_now() - t0;
+    ft_model shell = { .params = *ps };     /* no LoRA keys needed: all start now */
+    overlap_finish(overlap_new(&shell, 1.0f));
 }
 
 void ft_dist_check_same(uint64_t v, const char *what)
@@ -153,6 +253,9 @@ void ft_dist_max_int(int *x, int n) { (void)x; (void)n; }
 void ft_dist_bcast_f32(float *x, size_t n) { (void)x; (void)n; }
 void ft_dist_barrier(void) {}
 void ft_dist_sum_grads(ft_params *ps) { (void)ps; }
+int ft_dist_overlap_on(void) { return 0; }
+ft_dist_overlap *ft_dist_overlap_begin(ft_model *m, float scale) { (void)m; (void)scale; return NULL; }
+void ft_dist_overlap_end(ft_dist_overlap *o) { (void)o; }
 void ft_dist_check_same(uint64_t v, const char *what) { (void)v; (void)what; }
 #endif
 

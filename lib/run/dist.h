@@ -32,6 +32,18 @@ void ft_dist_barrier(void);
    finishes them, as torch DDP's buckets), all in flight at once. */
 #define FT_DIST_BUCKET_BYTES (25u << 20)
 void ft_dist_sum_grads(ft_params *ps);
+/* The same sum overlapped with backward (DDP's buckets): begin, before the
+   backward of a step's last micro-batch, sets the model's gradients-ready
+   hook; each bucket, once backward reports its parameters final, is
+   multiplied by scale (elementwise, as ft_grad_scale) and its allreduce
+   started; end, after backward, starts the rest and waits.  The sums are
+   bit-identical to ft_dist_sum_grads after ft_grad_scale(scale).  NULL (end
+   takes it) when off: one process, or FT_DIST_OVERLAP=0 in the environment. */
+typedef struct ft_dist_overlap ft_dist_overlap;
+struct ft_model;
+int ft_dist_overlap_on(void);
+ft_dist_overlap *ft_dist_overlap_begin(struct ft_model *m, float scale);
+void ft_dist_overlap_end(ft_dist_overlap *o);
 /* Rank 0's weights to every rank: all start from identical parameters. */
 void ft_dist_bcast_params(ft_params *ps);
 /* Dies naming `what` unless every rank has the same 64-bit value. */

@@ -148,6 +148,7 @@ typedef struct trainer {
     ft_spans_buf spans_buf;             /* span-corrupted inputs and targets */
     double step_loss, loss_since, pen_since, last_norm, tokens_at_start;
     double grad_weight;                 /* several ranks: params.grad holds the gradient / this */
+    int summed;                         /* several ranks: the step's sum ran with backward */
     long steps_since;
     char *last_ckpt;
 } trainer;
@@ -268,7 +269,7 @@ static void open_run(trainer *t)
    grad_weight; before backward adds this micro-batch, the buffer moves to
    its weight.  Returns the micro-batch's global loss; *tokens becomes the
    tokens of every rank. */
-static float shared_forward_backward(trainer *t, const ft_batch *fb, double *tokens)
+static float shared_forward_backward(trainer *t, const ft_batch *fb, double *tokens, int last)
 {
     ft_model *m = t->st.m;
     float loss = ft_model_forward_train(m, fb, 1);
@@ -280,14 +281,22 @@ static float shared_forward_backward(trainer *t, const ft_batch *fb, double *tok
         double w = n / s[0];
         if (t->grad_weight && w != t->grad_weight) ft_grad_scale(&m->params, (float)(t->grad_weight / w));
         t->grad_weight = w;
+        /* the step's last micro-batch: its sum runs alongside backward and
+           leaves params.grad holding the gradient itself */
+        ft_dist_overlap *o = last ? ft_dist_overlap_begin(m, (float)w) : NULL;
         ft_model_backward(m, fb);
+        if (o) {
+            ft_dist_overlap_end(o);
+            t->grad_weight = 0;
+            t->summed = 1;
+        }
     }
     return s[0] ? (float)(s[1] / s[0]) : 0.0f;
 }
 
 /* Forward and backward over micro-batch mb of epoch ep, gradients
    accumulating.  Returns 0 when ready batches ran out. */
-static int micro_step(trainer *t, long ep, long mb)
+static int micro_step(trainer *t, long ep, long mb, int last)
 {
     ft_run_state *st = &t->st;
     const ft_train_args *a = st->a;
@@ -310,7 +319,7 @@ static int micro_step(trainer *t, long ep, long mb)
     }
     double tokens = 0;
     for (int i = 0; i < bd->B * bd->T; i++) tokens += bd->attention_mask[i] != 0;
-    float loss = a->world_size > 1 ? shared_forward_backward(t, &fb, &tokens) : ft_model_forward_backward(m, &fb, 1);
+    float loss = a->world_size > 1 ? shared_forward_backward(t, &fb, &tokens, last) : ft_model_forward_backward(m, &fb, 1);
     if (!isfinite(loss))
         ft_die("loss became %s at step %ld (epoch %.2f, learning rate %g); "
                "the last good checkpoint is %s", isnan(loss) ? "NaN" : "infinite",
@@ -327,11 +336,12 @@ static void optimizer_step(trainer *t, long ep, long mb)
     ft_run_state *st = &t->st;
     const ft_train_args *a = st->a;
     ft_params *ps = &st->m->params;
-    if (a->world_size > 1) {            /* the sum of every rank's weighted gradient */
+    if (a->world_size > 1 && !t->summed) {  /* the sum of every rank's weighted gradient */
         if (t->grad_weight && t->grad_weight != 1) ft_grad_scale(ps, (float)t->grad_weight);
         t->grad_weight = 0;
         ft_dist_sum_grads(ps);
     }
+    t->summed = 0;
     ft_grad_scale(ps, 1.0f / a->grad_accum);
     if (st->penalty) {
         /* the penalty is part of the loss: its gradient is clipped with the rest */
@@ -469,7 +479,8 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
         ft_train_feed_epoch(t.feed, ep);
         long in_step = 0;
         for (long mb = (st->global_step - ep * st->steps_per_epoch) * a->grad_accum; mb < st->batches_per_epoch; mb++) {
-            if (!micro_step(&t, ep, mb)) { st->global_step = st->total_steps; break; }
+            int last = in_step + 1 >= a->grad_accum || mb + 1 >= st->batches_per_epoch;
+            if (!micro_step(&t, ep, mb, last)) { st->global_step = st->total_steps; break; }
             if (++in_step < a->grad_accum && mb + 1 < st->batches_per_epoch) continue;
             in_step = 0;
             optimizer_step(&t, ep, mb);

@@ -76,6 +76,18 @@ $TCP ft-train $T --per-device-train-batch-size 2 --gradient-accumulation-steps 2
 # the logged grad_norm still agrees to 1e-7
 check mpi_t5_accumulation_2x2x2_equals_1x4x2 same t1 t2 --atol 1e-4
 
+# the sum overlapped with backward (the default) gives the very weights of
+# the sum after it (FT_DIST_OVERLAP=0), with one bucket or many (small
+# buckets: the hook starts several during backward)
+for run in "b 4 1 cls model" "g 4 1 lm adapter_model" "t 2 2 s2s model"; do
+    set -- $run
+    case $1 in b) A=$B ;; g) A=$G ;; t) A=$T ;; esac
+    A="$A --per-device-train-batch-size $2 --gradient-accumulation-steps $3"
+    FT_DIST_OVERLAP=0 $SHM ft-train $A --output-dir $1off $4.jsonl > /dev/null 2>&1
+    FT_DIST_BUCKET_BYTES=2048 $SHM ft-train $A --output-dir $1on $4.jsonl > /dev/null 2>&1
+    check mpi_overlap_bit_identical_$1 sh -c "cmp $1off/$5.safetensors $1on/$5.safetensors && cmp $1off/$5.safetensors ${1}2/$5.safetensors"
+done
+
 # ft-eval under mpirun: the ranks share the batches, rank 0 writes one
 # process's metrics (classification: counts; seq2seq: the loss)
 metrics() { jq -cS 'del(.eval_runtime, .eval_samples_per_second)' "$1"; }
