@@ -150,32 +150,33 @@ sleep 2; kill -TERM $mp; wait $mp
 check mpi_sigterm_saves_one_checkpoint sh -c '[ $(ls -d s/checkpoint-* | wc -l) = 1 ] && grep -q "interrupted: checkpoint saved" s.err' ||
     sed 's/^/  /' s.err
 
+# Runs "$@" (an mpirun line) in the background, kills its last rank (a
+# child named TOOL) after 2 s and waits for the job, 30 s at most: sets rc
+# and secs (from the kill to the job's end).
+kill_a_rank() {
+    tool=$1; shift
+    "$@" &
+    mp=$!
+    sleep 2
+    kill -9 "$(pgrep -P $mp "$tool" | tail -1)"
+    start=$(date +%s)
+    ( sleep 30; kill -9 $mp 2> /dev/null ) & watchdog=$!
+    wait $mp; rc=$?
+    kill $watchdog 2> /dev/null
+    secs=$(( $(date +%s) - start ))
+}
+
 # a rank killed mid-run ends the job with an error within seconds, no hang
-$SHM ft-train $L --output-dir k cls.jsonl > /dev/null 2> k.err &
-mp=$!
-sleep 2
-victim=$(pgrep -P $mp ft-train | tail -1)
-kill -9 $victim
-start=$(date +%s)
-( sleep 30; kill -9 $mp 2> /dev/null ) & watchdog=$!
-wait $mp; rc=$?
-kill $watchdog 2> /dev/null
-check "mpi_killed_rank_ends_job (exit $rc after $(( $(date +%s) - start ))s)" \
-    sh -c "[ $rc -ne 0 ] && [ $(( $(date +%s) - start )) -lt 30 ] && grep -q 'exited on signal 9' k.err"
+kill_a_rank ft-train $SHM ft-train $L --output-dir k cls.jsonl > /dev/null 2> k.err
+check "mpi_killed_rank_ends_job (exit $rc after ${secs}s)" \
+    sh -c "[ $rc -ne 0 ] && [ $secs -lt 30 ] && grep -q 'exited on signal 9' k.err"
 
 # the same for ft-generate while rank 0 waits to gather: an error, no output file
-for _ in $(seq 20); do cat lm.jsonl; done > lm20.jsonl
-$SHM ft-generate --model gg --quiet --threads 1 --max-new-tokens 40 --num-beams 4 -o kg.jsonl lm20.jsonl > /dev/null 2> kg.err &
-mp=$!
-sleep 2
-victim=$(pgrep -P $mp ft-generate | tail -1)
-kill -9 $victim
-start=$(date +%s)
-( sleep 30; kill -9 $mp 2> /dev/null ) & watchdog=$!
-wait $mp; rc=$?
-kill $watchdog 2> /dev/null
-check "mpi_generate_killed_rank_ends_job (exit $rc after $(( $(date +%s) - start ))s)" \
-    sh -c "[ $rc -ne 0 ] && [ $(( $(date +%s) - start )) -lt 30 ] && grep -q 'exited on signal 9' kg.err && [ ! -e kg.jsonl ]"
+for _ in $(seq 400); do cat lm.jsonl; done > lm400.jsonl   # long enough to outlast the 2 s before the kill
+kill_a_rank ft-generate $SHM ft-generate --model gg --quiet --threads 1 --max-new-tokens 40 --num-beams 4 \
+    -o kg.jsonl lm400.jsonl > /dev/null 2> kg.err
+check "mpi_generate_killed_rank_ends_job (exit $rc after ${secs}s)" \
+    sh -c "[ $rc -ne 0 ] && [ $secs -lt 30 ] && grep -q 'exited on signal 9' kg.err && [ ! -e kg.jsonl ]"
 
 expect_fail mpi_refuses_ready_batches 'ready batches (ft-batch) train in one process only' \
     sh -c "ft-batch -b 4 -o b.ft cls.jsonl && $SHM ft-train --model bert --from-scratch --num-labels 3 --quiet --output-dir x b.ft"
