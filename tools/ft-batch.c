@@ -1,8 +1,8 @@
 /* ft-batch: token records -> padded tensor batches, epoch after epoch. */
 #include "batcher.h"
+#include "opts.h"
 #include "stream.h"
 #include "util.h"
-#include <getopt.h>
 #include <string.h>
 
 static const char usage[] =
@@ -23,43 +23,35 @@ static const char usage[] =
 "  -z, --zstd               compress the output\n"
 "  -h, --help               show this help\n";
 
+/* --padding: 1 for max_length, 0 for longest */
+static int padding(const char *s)
+{
+    return !strcmp(s, "max_length") ? 1 : !strcmp(s, "longest") ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
-    static const struct option opts[] = {
-        {"batch-size", required_argument, 0, 'b'}, {"epochs", required_argument, 0, 'e'},
-        {"shuffle", no_argument, 0, 's'}, {"seed", required_argument, 0, 'S'},
-        {"drop-last", no_argument, 0, 'd'}, {"padding", required_argument, 0, 'p'},
-        {"max-length", required_argument, 0, 'm'}, {"group-by-length", no_argument, 0, 'g'},
-        {"output", required_argument, 0, 'o'}, {"zstd", no_argument, 0, 'z'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     ft_batch_opts o = {.batch_size = 8, .seed = 42};
-    int epochs = 1, zstd = 0, pad_max = 0, c;
+    int epochs = 1, zstd = 0, pad_max = 0;
     const char *out = NULL;
-    while ((c = getopt_long(argc, argv, "b:o:zh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'b': o.batch_size = (int)ft_parse_long("--batch-size", optarg, 1, 1 << 20); break;
-        case 'e': epochs = (int)ft_parse_long("--epochs", optarg, 1, 1 << 20); break;
-        case 's': o.shuffle = 1; break;
-        case 'S': o.seed = (uint64_t)ft_parse_long("--seed", optarg, 0, __LONG_MAX__); break;
-        case 'd': o.drop_last = 1; break;
-        case 'p':
-            if (strcmp(optarg, "max_length") == 0) pad_max = 1;
-            else if (strcmp(optarg, "longest") != 0)
-                ft_die("--padding: '%s' is not longest or max_length", optarg);
-            break;
-        case 'm': o.max_length = (int)ft_parse_long("--max-length", optarg, 1, 1 << 24); break;
-        case 'g': o.group_by_length = 1; break;
-        case 'o': out = optarg; break;
-        case 'z': zstd = 1; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 2;
-        }
-    }
-    if (optind + 1 < argc) ft_die("one input file at most (got %d)", argc - optind);
+    const ft_opt opts[] = {
+        {"batch-size", FT_OPT_INT, .dst = &o.batch_size, .min = 1, .max = 1 << 20, .short_name = 'b'},
+        {"epochs", FT_OPT_INT, .dst = &epochs, .min = 1, .max = 1 << 20},
+        {"shuffle", FT_OPT_FLAG, .dst = &o.shuffle},
+        {"seed", FT_OPT_U64, .dst = &o.seed, .min = 0, .max = __LONG_MAX__},
+        {"drop-last", FT_OPT_FLAG, .dst = &o.drop_last},
+        {"padding", FT_OPT_CHOICE, .dst = &pad_max, .parse = padding, .choices = "longest or max_length"},
+        {"max-length", FT_OPT_INT, .dst = &o.max_length, .min = 1, .max = 1 << 24},
+        {"group-by-length", FT_OPT_FLAG, .dst = &o.group_by_length},
+        {"output", FT_OPT_STR, .dst = &out, .short_name = 'o'},
+        {"zstd", FT_OPT_FLAG, .dst = &zstd, .short_name = 'z'},
+        {"help", FT_OPT_HELP, .short_name = 'h'}, {0}};
+    int first = ft_opts_parse(argc, argv, opts, usage);
+    if (first + 1 < argc) ft_die("one input file at most (got %d)", argc - first);
     if (pad_max && !o.max_length) ft_die("--padding max_length needs --max-length N");
     if (!pad_max) o.max_length = 0;
-    const char *in = optind < argc ? argv[optind] : "-";
+    const char *in = first < argc ? argv[first] : "-";
 
     ft_dataset *ds = ft_dataset_load(in);
     long per_epoch = ft_batches_per_epoch(ds, &o);

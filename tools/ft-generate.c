@@ -6,13 +6,13 @@
 #include "generate.h"
 #include "lora.h"
 #include "model.h"
+#include "opts.h"
 #include "ops.h"
 #include "progress.h"
 #include "stream.h"
 #include "tokcheck.h"
 #include "tokenizer.h"
 #include "util.h"
-#include <getopt.h>
 #include <string.h>
 
 static const char usage[] =
@@ -78,155 +78,170 @@ static void flush(ft_model *m, prompt *p, int n, const ft_gen_opts *o, long firs
     free(pp); free(lens); free(olen); free(out);
 }
 
-int main(int argc, char **argv)
+/* What the flags ask for. */
+typedef struct flags {
+    ft_gen_opts o;                      /* the one set of generation defaults */
+    const char *model, *adapter, *outp, *textcol, *fmt, *prefix;
+    int bs, maxlen, quiet, allow_tok, threads, bf16;
+} flags;
+
+static int parse_flags(flags *f, int argc, char **argv)
 {
-    ft_set_prog(argv[0]);
-    ft_dist_init(&argc, &argv);         /* one rank of several under mpirun */
-    enum { O_MODEL = 256, O_ADAPTER, O_MAXNEW, O_BS, O_BEAMS, O_LP, O_ES, O_NR, O_SAMPLE, O_TEMP,
-           O_TOPK, O_TOPP, O_SEED, O_REP, O_EOS, O_TEXTCOL, O_PREFIX, O_MAXLEN, O_FORMAT, O_THREADS, O_QUIET,
-           O_ALLOW_TOK, O_BF16 };
-    static const struct option opts[] = {
-        {"model", 1, 0, O_MODEL}, {"adapter", 1, 0, O_ADAPTER}, {"max-new-tokens", 1, 0, O_MAXNEW},
-        {"batch-size", 1, 0, O_BS}, {"num-beams", 1, 0, O_BEAMS}, {"length-penalty", 1, 0, O_LP},
-        {"early-stopping", 0, 0, O_ES}, {"no-repeat-ngram-size", 1, 0, O_NR},
-        {"do-sample", 0, 0, O_SAMPLE}, {"temperature", 1, 0, O_TEMP},
-        {"top-k", 1, 0, O_TOPK}, {"top-p", 1, 0, O_TOPP}, {"seed", 1, 0, O_SEED},
-        {"repetition-penalty", 1, 0, O_REP}, {"eos-token-id", 1, 0, O_EOS},
-        {"text-column", 1, 0, O_TEXTCOL}, {"prefix", 1, 0, O_PREFIX}, {"max-length", 1, 0, O_MAXLEN},
-        {"format", 1, 0, O_FORMAT}, {"threads", 1, 0, O_THREADS}, {"bf16", 0, 0, O_BF16}, {"quiet", 0, 0, O_QUIET},
-        {"allow-tokenizer-mismatch", 0, 0, O_ALLOW_TOK}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
-    const char *model = NULL, *adapter = NULL, *outp = "-", *textcol = "text", *fmt = NULL, *prefix = "";
-    int bs = 8, c, maxlen = -1, quiet = 0, allow_tok = 0;
-    ft_gen_opts o;                          /* the one set of generation defaults */
-    ft_gen_opts_default(&o, NULL);
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        switch (c) {
-        case O_MODEL: model = optarg; break;
-        case O_ADAPTER: adapter = optarg; break;
-        case O_MAXNEW: o.max_new_tokens = (int)ft_parse_long("--max-new-tokens", optarg, 0, 1 << 20); break;
-        case O_BS: bs = (int)ft_parse_long("--batch-size", optarg, 1, 1 << 16); break;
-        case O_BEAMS: o.num_beams = (int)ft_parse_long("--num-beams", optarg, 1, 1024); break;
-        case O_LP: o.length_penalty = (float)ft_parse_double("--length-penalty", optarg, -100, 100); break;
-        case O_ES: o.early_stopping = 1; break;
-        case O_NR: o.s.no_repeat_ngram_size = (int)ft_parse_long("--no-repeat-ngram-size", optarg, 0, 1 << 20); break;
-        case O_SAMPLE: o.s.do_sample = 1; break;
-        case O_TEMP: o.s.temperature = (float)ft_parse_double("--temperature", optarg, 1e-6, 1e6); o.s.do_sample = 1; break;
-        case O_TOPK: o.s.top_k = (int)ft_parse_long("--top-k", optarg, 0, 1 << 30); o.s.do_sample = 1; break;
-        case O_TOPP: o.s.top_p = (float)ft_parse_double("--top-p", optarg, 0, 1); o.s.do_sample = 1; break;
-        case O_SEED: o.s.seed = (uint64_t)ft_parse_long("--seed", optarg, 0, __LONG_MAX__); break;
-        case O_REP: o.s.repetition_penalty = (float)ft_parse_double("--repetition-penalty", optarg, 1e-6, 1e6); break;
-        case O_EOS: o.eos_token_id = (int)ft_parse_long("--eos-token-id", optarg, -1, 1 << 30); break;
-        case O_TEXTCOL: textcol = optarg; break;
-        case O_PREFIX: prefix = optarg; break;
-        case O_MAXLEN: maxlen = (int)ft_parse_long("--max-length", optarg, 1, 1 << 20); break;
-        case O_FORMAT: fmt = optarg; break;
-        case O_THREADS: ft_set_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
-        case O_BF16: ft_set_precision(FT_PREC_BF16); break;
-        case O_QUIET: quiet = 1; break;
-        case O_ALLOW_TOK: allow_tok = 1; break;
-        case 'o': outp = optarg; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 2;
+    memset(f, 0, sizeof *f);
+    ft_gen_opts_default(&f->o, NULL);
+    f->outp = "-";
+    f->textcol = "text";
+    f->prefix = "";
+    f->bs = 8;
+    f->maxlen = -1;
+    ft_gen_opts *o = &f->o;
+    const ft_opt opts[] = {
+        {"model", FT_OPT_STR, .dst = &f->model}, {"adapter", FT_OPT_STR, .dst = &f->adapter},
+        {"max-new-tokens", FT_OPT_INT, .dst = &o->max_new_tokens, .min = 0, .max = 1 << 20},
+        {"batch-size", FT_OPT_INT, .dst = &f->bs, .min = 1, .max = 1 << 16},
+        {"num-beams", FT_OPT_INT, .dst = &o->num_beams, .min = 1, .max = 1024},
+        {"length-penalty", FT_OPT_FLOAT, .dst = &o->length_penalty, .lo = -100, .hi = 100},
+        {"early-stopping", FT_OPT_FLAG, .dst = &o->early_stopping},
+        {"no-repeat-ngram-size", FT_OPT_INT, .dst = &o->s.no_repeat_ngram_size, .min = 0, .max = 1 << 20},
+        {"do-sample", FT_OPT_FLAG, .dst = &o->s.do_sample},
+        {"temperature", FT_OPT_FLOAT, .dst = &o->s.temperature, .lo = 1e-6, .hi = 1e6, .given = &o->s.do_sample},
+        {"top-k", FT_OPT_INT, .dst = &o->s.top_k, .min = 0, .max = 1 << 30, .given = &o->s.do_sample},
+        {"top-p", FT_OPT_FLOAT, .dst = &o->s.top_p, .lo = 0, .hi = 1, .given = &o->s.do_sample},
+        {"seed", FT_OPT_U64, .dst = &o->s.seed, .min = 0, .max = __LONG_MAX__},
+        {"repetition-penalty", FT_OPT_FLOAT, .dst = &o->s.repetition_penalty, .lo = 1e-6, .hi = 1e6},
+        {"eos-token-id", FT_OPT_INT, .dst = &o->eos_token_id, .min = -1, .max = 1 << 30},
+        {"text-column", FT_OPT_STR, .dst = &f->textcol}, {"prefix", FT_OPT_STR, .dst = &f->prefix},
+        {"max-length", FT_OPT_INT, .dst = &f->maxlen, .min = 1, .max = 1 << 20},
+        {"format", FT_OPT_STR, .dst = &f->fmt}, {"threads", FT_OPT_INT, .dst = &f->threads, .min = 1, .max = 1024},
+        {"bf16", FT_OPT_FLAG, .dst = &f->bf16}, {"quiet", FT_OPT_FLAG, .dst = &f->quiet},
+        {"allow-tokenizer-mismatch", FT_OPT_FLAG, .dst = &f->allow_tok}, {"help", FT_OPT_HELP, .short_name = 'h'},
+        {NULL, FT_OPT_STR, .dst = &f->outp, .short_name = 'o'},
+        {0}};
+    int first = ft_opts_parse(argc, argv, opts, usage);
+    if (f->threads) ft_set_threads(f->threads);
+    if (f->bf16) ft_set_precision(FT_PREC_BF16);
+    return first;
+}
+
+/* How a record becomes a prompt: its input_ids, else its text tokenized. */
+typedef struct prompt_src {
+    ft_tok_scratch *scratch;
+    ft_tok_opts topts;
+    ft_encoding enc;
+    const char *dir, *textcol, *prefix;
+    long vocab;
+} prompt_src;
+
+static void read_prompt(prompt_src *ps, ft_reader *r, const ft_record *rec, long row, prompt *p)
+{
+    const ft_value *id = ft_record_get(rec, "id");
+    p->id = id && id->type == FT_V_INT ? id->i : row;
+    const ft_value *v = ft_record_get(rec, "input_ids");
+    if (v && v->type == FT_V_TENSOR) {
+        p->n = (int)ft_tensor_numel(&v->t);
+        p->ids = ft_xmalloc((p->n + 1) * sizeof *p->ids);
+        for (int i = 0; i < p->n; i++) p->ids[i] = (int32_t)ft_tensor_get(&v->t, i);
+    } else if (v && v->type == FT_V_ARRAY) {
+        p->n = (int)v->arr.n;
+        p->ids = ft_xmalloc((p->n + 1) * sizeof *p->ids);
+        for (int i = 0; i < p->n; i++) {
+            if (v->arr.items[i]->type != FT_V_INT) ft_reader_die(r, "input_ids holds something not an integer");
+            p->ids[i] = (int32_t)v->arr.items[i]->i;
         }
-    }
-    if (!model) ft_die("--model DIR is required (see --help)");
-    if (optind + 1 < argc) ft_die("one input file at most");
-    const char *in = optind < argc ? argv[optind] : "-";
+    } else if ((v = ft_record_get(rec, ps->textcol)) && v->type == FT_V_STR) {
+        if (!tok) ft_reader_die(r, "a text input, but %s has no tokenizer files; give input_ids", ps->dir);
+        size_t pl = strlen(ps->prefix), tl = pl + v->str.len;
+        if (tl + 1 > in_cap) in_buf = ft_xrealloc(in_buf, in_cap = tl + 1);
+        memcpy(in_buf, ps->prefix, pl);
+        memcpy(in_buf + pl, v->str.s, v->str.len);
+        in_buf[tl] = 0;
+        const char *err;
+        if (ft_tok_encode(tok, ps->scratch, in_buf, tl, NULL, 0, &ps->topts, &ps->enc, &err))
+            ft_reader_die(r, "%s", err);
+        p->n = (int)ps->enc.n;
+        p->ids = ft_xmalloc((p->n + 1) * sizeof *p->ids);
+        memcpy(p->ids, ps->enc.ids, ps->enc.n * sizeof *p->ids);
+    } else ft_reader_die(r, "no input_ids and no \"%s\" column (--text-column)", ps->textcol);
+    for (int i = 0; i < p->n; i++)
+        if (p->ids[i] < 0 || (ps->vocab && p->ids[i] >= ps->vocab))
+            ft_reader_die(r, "token id %d outside the vocabulary of %ld", p->ids[i], ps->vocab);
+}
 
-    char *dir = ft_resolve_model_dir(model);
-    ft_model *m = ft_model_load(dir, ft_generate_task(dir), 0, 42);
-    const char *mt = ft_config_str(m->cfg, "model_type", m->arch);
-    ft_gen_opts_config_ids(&o, m);
-    ft_gen_check(m, &o);
-    if (adapter) {
-        if (!m->vt->linear_kind) ft_die("--adapter: not supported for %s models yet", mt);
-        ft_lora_load(m, adapter);
-    }
-    if (maxlen < 0) maxlen = m->task == FT_TASK_SEQ2SEQ ? 512 : 0;
-    char *terr = NULL;
-    tok = ft_tok_load(dir, &terr);          /* NULL: the model has no tokenizer files */
-    free(terr);
-    ft_tok_scratch *scratch = tok ? ft_tok_scratch_new() : NULL;
-    ft_tok_opts topts = { .add_special_tokens = 1, .max_length = maxlen,
-                          .truncation = maxlen ? FT_TRUNC_LONGEST_FIRST : FT_TRUNC_NONE };
-    ft_encoding enc = {0};
-    long vocab = ft_config_int(m->cfg, "vocab_size", 0);
-    size_t pl = strlen(prefix);
-
-    ft_reader *r = ft_reader_open(in, FT_FMT_AUTO);
-    ft_check_tokenizer(ft_reader_header(r), in, dir, allow_tok);
-    int zstd = 0;
-    ft_format of = fmt ? ft_format_parse(fmt)
-                 : !strcmp(outp, "-") ? FT_FMT_JSONL : ft_format_from_name(outp, &zstd);
-    json_t *h = ft_header_new("records", argc, argv);
-    json_object_set_new(h, "model", json_string(dir));
-    /* several ranks: each generates every N-th batch (whole batches, so each
-       prompt is padded with the same neighbours as in one process, and
-       sampling keys come from the input row); rank 0 alone writes */
-    int nranks = ft_dist_size(), rank = ft_dist_rank();
-    ft_writer *ow = rank == 0 ? ft_writer_open(outp, of, zstd, h) : NULL;
-    if (!ow) json_decref(h);
-    ft_distout *w = ft_distout_new(ow);
-    long nbatch = 0;
+/* The batches of r, generated and written to w in input order.  Several
+   ranks: each generates every N-th batch (whole batches, so each prompt is
+   padded with the same neighbours as in one process, and sampling keys come
+   from the input row). */
+static void generate_all(ft_model *m, const flags *f, prompt_src *ps, ft_reader *r, ft_distout *w)
+{
+    int nranks = ft_dist_size(), rank = ft_dist_rank(), nb = 0;
+    long nbatch = 0, row = 0, first = 0;
     ft_record rec = {0};
-    prompt *batch = ft_xcalloc(bs, sizeof *batch);
-    int nb = 0;
-    long row = 0, first = 0;
+    prompt *batch = ft_xcalloc(f->bs, sizeof *batch);
     /* the bar's ETA comes from the share of the input file read (none from a pipe) */
-    ft_progress *bar = ft_progress_new("records", 0, 0, quiet || rank);
+    ft_progress *bar = ft_progress_new("records", 0, 0, f->quiet || rank);
     while (ft_reader_next(r, &rec)) {
-        prompt *p = &batch[nb];
-        const ft_value *id = ft_record_get(&rec, "id");
-        p->id = id && id->type == FT_V_INT ? id->i : row;
-        const ft_value *v = ft_record_get(&rec, "input_ids");
-        if (v && v->type == FT_V_TENSOR) {
-            p->n = (int)ft_tensor_numel(&v->t);
-            p->ids = ft_xmalloc((p->n + 1) * sizeof *p->ids);
-            for (int i = 0; i < p->n; i++) p->ids[i] = (int32_t)ft_tensor_get(&v->t, i);
-        } else if (v && v->type == FT_V_ARRAY) {
-            p->n = (int)v->arr.n;
-            p->ids = ft_xmalloc((p->n + 1) * sizeof *p->ids);
-            for (int i = 0; i < p->n; i++) {
-                if (v->arr.items[i]->type != FT_V_INT) ft_reader_die(r, "input_ids holds something not an integer");
-                p->ids[i] = (int32_t)v->arr.items[i]->i;
-            }
-        } else if ((v = ft_record_get(&rec, textcol)) && v->type == FT_V_STR) {
-            if (!tok) ft_reader_die(r, "a text input, but %s has no tokenizer files; give input_ids", dir);
-            size_t tl = pl + v->str.len;
-            if (tl + 1 > in_cap) in_buf = ft_xrealloc(in_buf, in_cap = tl + 1);
-            memcpy(in_buf, prefix, pl);
-            memcpy(in_buf + pl, v->str.s, v->str.len);
-            in_buf[tl] = 0;
-            const char *err;
-            if (ft_tok_encode(tok, scratch, in_buf, tl, NULL, 0, &topts, &enc, &err))
-                ft_reader_die(r, "%s", err);
-            p->n = (int)enc.n;
-            p->ids = ft_xmalloc((p->n + 1) * sizeof *p->ids);
-            memcpy(p->ids, enc.ids, enc.n * sizeof *p->ids);
-        } else ft_reader_die(r, "no input_ids and no \"%s\" column (--text-column)", textcol);
-        for (int i = 0; i < p->n; i++)
-            if (p->ids[i] < 0 || (vocab && p->ids[i] >= vocab))
-                ft_reader_die(r, "token id %d outside the vocabulary of %ld", p->ids[i], vocab);
+        read_prompt(ps, r, &rec, row, &batch[nb]);
         row++;
-        if (++nb == bs) {
-            if (nbatch++ % nranks == rank) flush(m, batch, nb, &o, first, w);
+        if (++nb == f->bs) {
+            if (nbatch++ % nranks == rank) flush(m, batch, nb, &f->o, first, w);
             else for (int i = 0; i < nb; i++) free(batch[i].ids);
             first = row;
             nb = 0;
             ft_progress_update(bar, (double)row, ft_reader_fraction(r), NULL);
         }
     }
-    if (nbatch % nranks == rank) flush(m, batch, nb, &o, first, w);
+    if (nbatch % nranks == rank) flush(m, batch, nb, &f->o, first, w);
     else for (int i = 0; i < nb; i++) free(batch[i].ids);
     ft_progress_end(bar);
+    ft_record_free(&rec);
+    free(batch);
+}
+
+int main(int argc, char **argv)
+{
+    ft_set_prog(argv[0]);
+    ft_dist_init(&argc, &argv);         /* one rank of several under mpirun */
+    flags f;
+    int first = parse_flags(&f, argc, argv);
+    if (!f.model) ft_die("--model DIR is required (see --help)");
+    if (first + 1 < argc) ft_die("one input file at most");
+    const char *in = first < argc ? argv[first] : "-";
+
+    char *dir = ft_resolve_model_dir(f.model);
+    ft_model *m = ft_model_load(dir, ft_generate_task(dir), 0, 42);
+    const char *mt = ft_config_str(m->cfg, "model_type", m->arch);
+    ft_gen_opts_config_ids(&f.o, m);
+    ft_gen_check(m, &f.o);
+    if (f.adapter) {
+        if (!ft_lora_supported(m)) ft_die("--adapter: not supported for %s models yet", mt);
+        ft_lora_load(m, f.adapter);
+    }
+    int maxlen = f.maxlen >= 0 ? f.maxlen : m->task == FT_TASK_SEQ2SEQ ? 512 : 0;
+    char *terr = NULL;
+    tok = ft_tok_load(dir, &terr);          /* NULL: the model has no tokenizer files */
+    free(terr);
+    prompt_src ps = { .scratch = tok ? ft_tok_scratch_new() : NULL, .dir = dir, .textcol = f.textcol,
+                      .prefix = f.prefix, .vocab = ft_config_int(m->cfg, "vocab_size", 0),
+                      .topts = { .add_special_tokens = 1, .max_length = maxlen,
+                                 .truncation = maxlen ? FT_TRUNC_LONGEST_FIRST : FT_TRUNC_NONE } };
+
+    ft_reader *r = ft_reader_open(in, FT_FMT_AUTO);
+    ft_check_tokenizer(ft_reader_header(r), in, dir, f.allow_tok);
+    int zstd = 0;
+    ft_format of = f.fmt ? ft_format_parse(f.fmt)
+                 : !strcmp(f.outp, "-") ? FT_FMT_JSONL : ft_format_from_name(f.outp, &zstd);
+    json_t *h = ft_header_new("records", argc, argv);
+    json_object_set_new(h, "model", json_string(dir));
+    ft_writer *ow = ft_dist_rank() == 0 ? ft_writer_open(f.outp, of, zstd, h) : NULL;   /* rank 0 alone writes */
+    if (!ow) json_decref(h);
+    ft_distout *w = ft_distout_new(ow);
+    generate_all(m, &f, &ps, r, w);
     ft_distout_close(w);
     if (ow) ft_writer_close(ow);
     ft_reader_close(r);
-    ft_record_free(&rec);
-    free(batch);
     ft_model_free(m);
     free(dir);
-    if (tok) { ft_tok_scratch_free(scratch); ft_encoding_free(&enc); ft_tok_free(tok); }
+    if (tok) { ft_tok_scratch_free(ps.scratch); ft_encoding_free(&ps.enc); ft_tok_free(tok); }
     free(text_buf);
     free(in_buf);
     ft_dist_finalize();

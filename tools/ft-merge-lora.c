@@ -2,11 +2,11 @@
    merge_and_unload) and write a plain Hugging Face checkpoint. */
 #include "checkpoint.h"
 #include "lora.h"
+#include "opts.h"
 #include "model.h"
 #include "publish.h"
 #include "util.h"
 #include <dirent.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -50,22 +50,13 @@ static const char *task_of(const char *adapter)
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
-    static const struct option opts[] = {
-        {"base", 1, 0, 'b'}, {"adapter", 1, 0, 'a'}, {"output-dir", 1, 0, 'o'},
-        {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     const char *base = NULL, *adapter = NULL, *out = NULL;
-    int c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'b': base = optarg; break;
-        case 'a': adapter = optarg; break;
-        case 'o': out = optarg; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 2;
-        }
-    }
+    const ft_opt opts[] = {
+        {"base", FT_OPT_STR, .dst = &base}, {"adapter", FT_OPT_STR, .dst = &adapter},
+        {"output-dir", FT_OPT_STR, .dst = &out}, {"help", FT_OPT_HELP, .short_name = 'h'}, {0}};
+    int first = ft_opts_parse(argc, argv, opts, usage);
     if (!base || !adapter || !out) ft_die("--base, --adapter and --output-dir are required (see --help)");
-    if (optind < argc) ft_die("unexpected argument '%s'", argv[optind]);
+    if (first < argc) ft_die("unexpected argument '%s'", argv[first]);
     char *dir = ft_resolve_model_dir(base);
     ft_model *m = ft_model_load(dir, task_of(adapter), 0, 42);
     ft_lora_load(m, adapter);

@@ -3,9 +3,9 @@
    work is lib/tok/tokenize.c (and lib/tok/tokcache.c for --cache-dir); this file is
    the flags. */
 #include "tokcache.h"
+#include "opts.h"
 #include "tokenize.h"
 #include "util.h"
-#include <getopt.h>
 #include <string.h>
 
 static const char usage[] =
@@ -55,74 +55,55 @@ static const char usage[] =
 
 static void to_writer(void *w, const ft_record *rec) { ft_writer_put(w, rec); }
 
+static void truncation(const char *s, void *dst)
+{
+    if (ft_tok_truncation_parse(s, dst))
+        ft_die("--truncation: '%s' is not longest_first, only_first, only_second or none", s);
+}
+
+static void padding(const char *s, void *dst)
+{
+    if (ft_tok_padding_parse(s, dst)) ft_die("--padding: '%s' is not none, max_length or longest", s);
+}
+
+static void errors(const char *s, void *dst)
+{
+    if (ft_tok_errors_parse(s, dst)) ft_die("--errors: '%s' is not strict or replace", s);
+}
+
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
-    enum { O_TEXT = 256, O_PAIR, O_LABEL, O_LABELS, O_TARGET, O_MTL, O_PREFIX, O_TASK, O_TASKCOL,
-           O_MAXLEN, O_TRUNC, O_PAD, O_SPECIAL, O_NOSPECIAL, O_ERRORS, O_CACHE, O_SHARD, O_DECODE, O_SKIP,
-           O_BLOCK };
-    static const struct option lo[] = {
-        {"model", required_argument, 0, 'm'}, {"text-column", required_argument, 0, O_TEXT},
-        {"text-pair-column", required_argument, 0, O_PAIR}, {"label-column", required_argument, 0, O_LABEL},
-        {"labels", required_argument, 0, O_LABELS}, {"target-column", required_argument, 0, O_TARGET},
-        {"max-target-length", required_argument, 0, O_MTL}, {"prefix", required_argument, 0, O_PREFIX},
-        {"task", required_argument, 0, O_TASK}, {"task-column", required_argument, 0, O_TASKCOL},
-        {"max-length", required_argument, 0, O_MAXLEN}, {"truncation", required_argument, 0, O_TRUNC},
-        {"padding", required_argument, 0, O_PAD}, {"add-special-tokens", no_argument, 0, O_SPECIAL},
-        {"no-add-special-tokens", no_argument, 0, O_NOSPECIAL}, {"errors", required_argument, 0, O_ERRORS},
-        {"threads", required_argument, 0, 'j'}, {"cache-dir", required_argument, 0, O_CACHE},
-        {"shard-size", required_argument, 0, O_SHARD}, {"decode", no_argument, 0, O_DECODE},
-        {"skip-special-tokens", no_argument, 0, O_SKIP}, {"block-size", required_argument, 0, O_BLOCK}, {"output", required_argument, 0, 'o'},
-        {"zstd", no_argument, 0, 'z'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     ft_tokenize_opts o;
     ft_tokenize_opts_init(&o);
     const char *model = NULL, *cache_dir = NULL, *out = NULL;
     long shard_size = 100000;
-    int trunc_given = 0, decode = 0, skip_special = 0, zstd = 0, c;
-    while ((c = getopt_long(argc, argv, "m:j:o:zh", lo, NULL)) != -1) {
-        switch (c) {
-        case 'm': model = optarg; break;
-        case O_TEXT: o.text_col = optarg; break;
-        case O_PAIR: o.pair_col = optarg; break;
-        case O_LABEL: o.label_col = optarg; o.label_col_given = 1; break;
-        case O_LABELS: o.labels_file = optarg; break;
-        case O_TARGET: o.target_col = optarg; break;
-        case O_MTL: o.max_target_length = (int)ft_parse_long("--max-target-length", optarg, 1, 1 << 24); break;
-        case O_PREFIX: o.prefix = optarg; break;
-        case O_TASK: o.task = optarg; break;
-        case O_TASKCOL: o.task_col = optarg; break;
-        case O_MAXLEN: o.tok.max_length = (int)ft_parse_long("--max-length", optarg, 1, 1 << 24); break;
-        case O_TRUNC:
-            trunc_given = 1;
-            if (ft_tok_truncation_parse(optarg, &o.tok.truncation))
-                ft_die("--truncation: '%s' is not longest_first, only_first, only_second or none", optarg);
-            break;
-        case O_PAD:
-            if (ft_tok_padding_parse(optarg, &o.tok.padding))
-                ft_die("--padding: '%s' is not none, max_length or longest", optarg);
-            break;
-        case O_SPECIAL: o.tok.add_special_tokens = 1; break;
-        case O_NOSPECIAL: o.tok.add_special_tokens = 0; break;
-        case O_ERRORS:
-            if (ft_tok_errors_parse(optarg, &o.replace)) ft_die("--errors: '%s' is not strict or replace", optarg);
-            break;
-        case 'j': o.threads = (int)ft_parse_long("--threads", optarg, 1, 1024); break;
-        case O_CACHE: cache_dir = optarg; break;
-        case O_SHARD: shard_size = ft_parse_long("--shard-size", optarg, 1, __LONG_MAX__); break;
-        case O_DECODE: decode = 1; break;
-        case O_SKIP: skip_special = 1; break;
-        case O_BLOCK: o.block_size = (int)ft_parse_long("--block-size", optarg, 1, 1 << 24); break;
-        case 'o': out = optarg; break;
-        case 'z': zstd = 1; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 2;
-        }
-    }
+    int trunc_given = 0, decode = 0, skip_special = 0, zstd = 0;
+    const ft_opt opts[] = {
+        {"model", FT_OPT_STR, .dst = &model, .short_name = 'm'}, {"text-column", FT_OPT_STR, .dst = &o.text_col},
+        {"text-pair-column", FT_OPT_STR, .dst = &o.pair_col},
+        {"label-column", FT_OPT_STR, .dst = &o.label_col, .given = &o.label_col_given},
+        {"labels", FT_OPT_STR, .dst = &o.labels_file}, {"target-column", FT_OPT_STR, .dst = &o.target_col},
+        {"max-target-length", FT_OPT_INT, .dst = &o.max_target_length, .min = 1, .max = 1 << 24},
+        {"prefix", FT_OPT_STR, .dst = &o.prefix}, {"task", FT_OPT_STR, .dst = &o.task}, {"task-column", FT_OPT_STR, .dst = &o.task_col},
+        {"max-length", FT_OPT_INT, .dst = &o.tok.max_length, .min = 1, .max = 1 << 24},
+        {"truncation", FT_OPT_CALL, .dst = &o.tok.truncation, .call = truncation, .given = &trunc_given},
+        {"padding", FT_OPT_CALL, .dst = &o.tok.padding, .call = padding},
+        {"add-special-tokens", FT_OPT_FLAG, .dst = &o.tok.add_special_tokens},
+        {"no-add-special-tokens", FT_OPT_UNSET, .dst = &o.tok.add_special_tokens},
+        {"errors", FT_OPT_CALL, .dst = &o.replace, .call = errors},
+        {"threads", FT_OPT_INT, .dst = &o.threads, .min = 1, .max = 1024, .short_name = 'j'},
+        {"cache-dir", FT_OPT_STR, .dst = &cache_dir}, {"shard-size", FT_OPT_LONG, .dst = &shard_size, .min = 1, .max = __LONG_MAX__},
+        {"decode", FT_OPT_FLAG, .dst = &decode}, {"skip-special-tokens", FT_OPT_FLAG, .dst = &skip_special},
+        {"block-size", FT_OPT_INT, .dst = &o.block_size, .min = 1, .max = 1 << 24},
+        {"output", FT_OPT_STR, .dst = &out, .short_name = 'o'}, {"zstd", FT_OPT_FLAG, .dst = &zstd, .short_name = 'z'},
+        {"help", FT_OPT_HELP, .short_name = 'h'}, {0}};
+    int first = ft_opts_parse(argc, argv, opts, usage);
     if (!model) { fputs(usage, stderr); ft_die("--model DIR is required"); }
     ft_tokenize_check(&o, NULL, model, trunc_given);
     const char *stdin_only[] = {"-"};
-    char **files = optind < argc ? argv + optind : (char **)stdin_only;
-    int nfiles = optind < argc ? argc - optind : 1;
+    char **files = first < argc ? argv + first : (char **)stdin_only;
+    int nfiles = first < argc ? argc - first : 1;
     ft_tokenizer *t = ft_tok_load_or_die(model);
 
     if (decode) {

@@ -5,15 +5,15 @@
 #include "evaluate.h"
 #include "labelfile.h"
 #include "lora.h"
-#include "mlm.h"
+#include "opts.h"
 #include "spans.h"
+#include "task_setup.h"
 #include "model.h"
 #include "ops.h"
 #include "optim.h"
 #include "tokcheck.h"
 #include "trainer.h"
 #include "util.h"
-#include <getopt.h>
 #include <string.h>
 
 static const char usage[] =
@@ -89,20 +89,8 @@ static const char usage[] =
 "Log lines (JSON, one per logging step and evaluation) go to stdout and to\n"
 "train_log.jsonl in the logging dir; a progress bar goes to stderr on a terminal.\n";
 
-enum {
-    O_MODEL = 256, O_TASK, O_NUM_LABELS, O_LABELS, O_SCRATCH, O_OUT, O_EVAL_DATA, O_EPOCHS,
-    O_MAX_STEPS, O_TBS, O_EBS, O_LR, O_WARMUP_STEPS, O_WARMUP_RATIO, O_WD, O_B1, O_B2, O_EPS,
-    O_MGN, O_SCHED, O_ACCUM, O_EVAL_STRAT, O_EVAL_STEPS, O_SAVE_STRAT, O_SAVE_STEPS,
-    O_SAVE_LIMIT, O_LOAD_BEST, O_METRIC, O_GIB, O_PATIENCE, O_THRESH, O_LOG_DIR, O_LOG_STEPS,
-    O_LOG_STRAT, O_SEED, O_THREADS, O_RESUME, O_DROP_LAST, O_GROUP, O_MAX_LEN, O_QUIET, O_HELP,
-    O_L2SP, O_EWC, O_FISHER, O_REPLAY, O_REPLAY_RATIO,
-    O_LORA_R, O_LORA_ALPHA, O_LORA_DROPOUT, O_TARGETS, O_LORA_BIAS, O_MODULES_TO_SAVE, O_RSLORA,
-    O_ADAPTER, O_TASK_LABELS, O_TASK_SAMPLING, O_TASK_TEMP, O_TASK_WEIGHTS, O_LABEL_SMOOTHING, O_MLM_P,
-    O_MEAN_SPAN, O_SPAN_BLOCK, O_ALLOW_TOK, O_REPORT_TO, O_BF16
-};
-
 /* HF's --report_to: a list of integrations; ft has TensorBoard ("all" is it) */
-static int report_to(const char *s)
+static void report_to(const char *s, void *dst)
 {
     int tb = 0;
     char *list = ft_xstrdup(s), *save = NULL;
@@ -111,16 +99,32 @@ static int report_to(const char *s)
         else if (strcmp(w, "none")) ft_die("--report-to: '%s' is not supported (none, tensorboard, all)", w);
     }
     free(list);
-    return tb;
+    *(int *)dst = tb;
 }
 
-static enum ft_interval interval(const char *flag, const char *s)
+static int interval(const char *s)
 {
     if (!strcmp(s, "no")) return FT_IV_NO;
     if (!strcmp(s, "steps")) return FT_IV_STEPS;
     if (!strcmp(s, "epoch")) return FT_IV_EPOCH;
-    ft_die("%s: '%s' is not one of no, steps, epoch", flag, s);
+    return -1;
 }
+
+static void greater_is_better(const char *s, void *dst)
+{
+    if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "1")) *(int *)dst = 1;
+    else if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "0")) *(int *)dst = 0;
+    else ft_die("--greater-is-better: '%s' is not true or false", s);
+}
+
+/* DIR is optional (HF's resume_from_checkpoint=True): the next word is taken
+   when it is "last" or a directory; training data is a file, so
+   "--resume-from-checkpoint train.ft" still means last */
+static int checkpoint_word(const char *w) { return !strcmp(w, "last") || ft_is_dir(w); }
+static void resume_from(const char *s, void *dst) { *(const char **)dst = s ? s : "last"; }
+
+typedef struct word_list { const char **v; int n; } word_list;
+static void append(const char *s, void *dst) { word_list *l = dst; l->v[l->n++] = s; }
 
 /* A --labels file: the one reader ft-tokenize uses too (lib/io/labelfile.c). */
 static char **read_lines(const char *path, int *n)
@@ -220,252 +224,199 @@ static json_t *multi_task(const ft_dataset *train, const ft_dataset *eval, const
     return arr;
 }
 
-/* --task-weights NAME=W,... → one weight per head (1 for the rest). */
-static double *parse_weights(const ft_model *m, const char *spec)
+/* What the flags ask for. */
+typedef struct flags {
+    ft_train_args a;
+    ft_task_opts task;
+    ft_lora_config lc;
+    const char *model, *labels_file, *eval_path, *replay, *adapter;
+    word_list task_labels;
+    double replay_ratio;
+    int num_labels, scratch, lora, span_block, allow_tok, threads, bf16;
+} flags;
+
+static int parse_flags(flags *f, int argc, char **argv)
 {
-    double *w = ft_xmalloc(m->ntasks * sizeof *w);
-    for (int t = 0; t < m->ntasks; t++) w[t] = 1;
-    char *copy = ft_xstrdup(spec), *save = NULL;
-    for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(it, '=');
-        if (!eq) ft_die("--task-weights: '%s' is not NAME=W", it);
-        *eq = 0;
-        int h = ft_model_head(m, it);
-        if (h < 0) ft_die("--task-weights: no task \"%s\"", it);
-        w[h] = ft_parse_double("--task-weights", eq + 1, 1e-9, 1e6);
+    memset(f, 0, sizeof *f);
+    ft_train_args *a = &f->a;
+    ft_train_args_default(a);
+    ft_task_opts_default(&f->task);
+    f->task.task = "seq-cls";
+    f->task_labels.v = ft_xcalloc(argc, sizeof *f->task_labels.v);
+    f->replay_ratio = 0.2;
+    ft_lora_config_default(&f->lc);
+    ft_lora_config *lc = &f->lc;
+    const long LMAX = __LONG_MAX__;
+    const ft_opt opts[] = {
+        {"model", FT_OPT_STR, .dst = &f->model}, {"task", FT_OPT_STR, .dst = &f->task.task},
+        {"num-labels", FT_OPT_INT, .dst = &f->num_labels, .min = 1, .max = 1 << 20},
+        {"labels", FT_OPT_STR, .dst = &f->labels_file}, {"from-scratch", FT_OPT_FLAG, .dst = &f->scratch},
+        {"output-dir", FT_OPT_STR, .dst = &a->output_dir}, {"eval-data", FT_OPT_STR, .dst = &f->eval_path},
+        {"num-train-epochs", FT_OPT_DOUBLE, .dst = &a->num_train_epochs, .lo = 1e-9, .hi = 1e9},
+        {"max-steps", FT_OPT_LONG, .dst = &a->max_steps, .min = -1, .max = LMAX},
+        {"per-device-train-batch-size", FT_OPT_INT, .dst = &a->train_batch_size, .min = 1, .max = 1 << 20},
+        {"per-device-eval-batch-size", FT_OPT_INT, .dst = &a->eval_batch_size, .min = 1, .max = 1 << 20},
+        {"learning-rate", FT_OPT_DOUBLE, .dst = &a->learning_rate, .lo = 0, .hi = 10},
+        {"warmup-steps", FT_OPT_LONG, .dst = &a->warmup_steps, .min = 0, .max = LMAX},
+        {"warmup-ratio", FT_OPT_DOUBLE, .dst = &a->warmup_ratio, .lo = 0, .hi = 1},
+        {"weight-decay", FT_OPT_DOUBLE, .dst = &a->weight_decay, .lo = 0, .hi = 1e3},
+        {"adam-beta1", FT_OPT_DOUBLE, .dst = &a->adam_beta1, .lo = 0, .hi = 0.999999},
+        {"adam-beta2", FT_OPT_DOUBLE, .dst = &a->adam_beta2, .lo = 0, .hi = 0.999999999},
+        {"adam-epsilon", FT_OPT_DOUBLE, .dst = &a->adam_epsilon, .lo = 0, .hi = 1},
+        {"max-grad-norm", FT_OPT_DOUBLE, .dst = &a->max_grad_norm, .lo = 0, .hi = 1e9},
+        {"label-smoothing-factor", FT_OPT_DOUBLE, .dst = &f->task.label_smoothing, .lo = 0, .hi = 1},
+        {"mlm-probability", FT_OPT_DOUBLE, .dst = &f->task.mlm_probability, .lo = 1e-6, .hi = 1,
+         .given = &f->task.mlm_probability_given},
+        {"mean-noise-span-length", FT_OPT_DOUBLE, .dst = &f->task.mean_noise_span, .lo = 1, .hi = 1e6,
+         .given = &f->task.mean_noise_span_given},
+        {"span-block-size", FT_OPT_INT, .dst = &f->span_block, .min = 2, .max = 1 << 24},
+        {"lr-scheduler-type", FT_OPT_CHOICE, .dst = &a->lr_scheduler, .parse = ft_sched_parse,
+         .choices = "linear, cosine, constant or constant_with_warmup"},
+        {"gradient-accumulation-steps", FT_OPT_INT, .dst = &a->grad_accum, .min = 1, .max = 1 << 20},
+        {"eval-strategy", FT_OPT_CHOICE, .dst = &a->eval_strategy, .parse = interval, .choices = "one of no, steps, epoch"},
+        {"evaluation-strategy", FT_OPT_ALIAS, .alias = "eval-strategy"},
+        {"eval-steps", FT_OPT_LONG, .dst = &a->eval_steps, .min = 1, .max = LMAX},
+        {"save-strategy", FT_OPT_CHOICE, .dst = &a->save_strategy, .parse = interval, .choices = "one of no, steps, epoch"},
+        {"save-steps", FT_OPT_LONG, .dst = &a->save_steps, .min = 1, .max = LMAX},
+        {"save-total-limit", FT_OPT_INT, .dst = &a->save_total_limit, .min = 1, .max = 1 << 20},
+        {"load-best-model-at-end", FT_OPT_FLAG, .dst = &a->load_best_model_at_end},
+        {"metric-for-best-model", FT_OPT_STR, .dst = &a->metric_for_best_model},
+        {"greater-is-better", FT_OPT_CALL, .dst = &a->greater_is_better, .call = greater_is_better},
+        {"early-stopping-patience", FT_OPT_INT, .dst = &a->early_stopping_patience, .min = 1, .max = 1 << 20},
+        {"early-stopping-threshold", FT_OPT_DOUBLE, .dst = &a->early_stopping_threshold, .lo = 0, .hi = 1e9},
+        {"logging-dir", FT_OPT_STR, .dst = &a->logging_dir},
+        {"report-to", FT_OPT_CALL, .dst = &a->report_tensorboard, .call = report_to},
+        {"logging-steps", FT_OPT_LONG, .dst = &a->logging_steps, .min = 1, .max = LMAX},
+        {"logging-strategy", FT_OPT_CHOICE, .dst = &a->logging_strategy, .parse = interval,
+         .choices = "one of no, steps, epoch"},
+        {"seed", FT_OPT_U64, .dst = &a->seed, .min = 0, .max = LMAX},
+        {"threads", FT_OPT_INT, .dst = &f->threads, .min = 1, .max = 1024}, {"bf16", FT_OPT_FLAG, .dst = &f->bf16},
+        {"resume-from-checkpoint", FT_OPT_CALL, .dst = &a->resume_from_checkpoint, .call = resume_from,
+         .optional = 1, .takes_next = checkpoint_word},
+        {"dataloader-drop-last", FT_OPT_FLAG, .dst = &a->drop_last}, {"group-by-length", FT_OPT_FLAG, .dst = &a->group_by_length},
+        {"max-length", FT_OPT_INT, .dst = &a->max_length, .min = 1, .max = 1 << 24},
+        {"quiet", FT_OPT_FLAG, .dst = &a->quiet}, {"help", FT_OPT_HELP, .short_name = 'h'},
+        {"l2sp", FT_OPT_DOUBLE, .dst = &a->l2sp, .lo = 0, .hi = 1e12}, {"ewc", FT_OPT_DOUBLE, .dst = &a->ewc, .lo = 0, .hi = 1e12},
+        {"fisher", FT_OPT_STR, .dst = &a->fisher}, {"replay", FT_OPT_STR, .dst = &f->replay},
+        {"replay-ratio", FT_OPT_DOUBLE, .dst = &f->replay_ratio, .lo = 0, .hi = 0.99},
+        {"lora-r", FT_OPT_INT, .dst = &lc->r, .min = 1, .max = 1 << 16, .given = &f->lora},
+        {"lora-alpha", FT_OPT_FLOAT, .dst = &lc->alpha, .lo = 0, .hi = 1e6, .given = &f->lora},
+        {"lora-dropout", FT_OPT_FLOAT, .dst = &lc->dropout, .lo = 0, .hi = 0.999, .given = &f->lora},
+        {"target-modules", FT_OPT_STR, .dst = &lc->target_modules, .given = &f->lora},
+        {"lora-bias", FT_OPT_CHOICE, .dst = &lc->bias, .parse = ft_lora_bias_parse, .choices = "none, all or lora_only",
+         .given = &f->lora},
+        {"modules-to-save", FT_OPT_STR, .dst = &lc->modules_to_save, .given = &f->lora},
+        {"use-rslora", FT_OPT_FLAG, .dst = &lc->use_rslora, .given = &f->lora},
+        {"adapter", FT_OPT_STR, .dst = &f->adapter},
+        {"task-labels", FT_OPT_CALL, .dst = &f->task_labels, .call = append},
+        {"task-sampling", FT_OPT_CHOICE, .dst = &a->task_sampling, .parse = ft_task_sampling_parse,
+         .choices = "proportional, temperature or round-robin"},
+        {"task-temperature", FT_OPT_DOUBLE, .dst = &a->task_temperature, .lo = 1e-6, .hi = 1e6},
+        {"task-weights", FT_OPT_STR, .dst = &f->task.task_weights},
+        {"allow-tokenizer-mismatch", FT_OPT_FLAG, .dst = &f->allow_tok},
+        {0}};
+    int first = ft_opts_parse(argc, argv, opts, usage);
+    if (f->threads) ft_set_threads(f->threads);
+    if (f->bf16) ft_set_precision(FT_PREC_BF16);
+    return first;
+}
+
+/* --span-block-size N: compute_input_and_target_lengths */
+static int print_span_block(const flags *f)
+{
+    double p = f->task.mlm_probability;
+    if (p >= 1) ft_die("--mlm-probability %g: span corruption needs a noise density below 1", p);
+    int tokens, targets;
+    ft_spans_lengths(p, f->task.mean_noise_span, f->span_block, &tokens, &targets);
+    printf("%d\n", tokens);
+    ft_warn("blocks of %d tokens: span-corrupted inputs of %d, targets of %d", tokens, f->span_block, targets);
+    return 0;
+}
+
+/* The training files (the first, or stdin, then the rest), replay and eval
+   records, each checked against the model's tokenizer. */
+static ft_train_data *load_data(const flags *f, const char *dir, int nfiles, char **files, ft_dataset **eval)
+{
+    const char *train_path = nfiles ? files[0] : "-";
+    ft_train_data *train = ft_train_data_load(train_path);
+    ft_check_tokenizer(train->header, train_path, dir, f->allow_tok);
+    for (int i = 1; i < nfiles; i++) {
+        ft_dataset *more = ft_dataset_load(files[i]);
+        ft_check_tokenizer(more->header, files[i], dir, f->allow_tok);
+        ft_train_data_append(train, more, files[i]);
     }
-    free(copy);
-    return w;
+    if (f->replay) ft_train_data_add_replay(train, f->replay, f->replay_ratio, dir, f->allow_tok);
+    *eval = f->eval_path ? ft_dataset_load(f->eval_path) : NULL;
+    if (*eval) ft_check_tokenizer((*eval)->header, f->eval_path, dir, f->allow_tok);
+    return train;
+}
+
+/* The model to train: its heads for the records' tasks, label names, LoRA. */
+static ft_model *open_model(const flags *f, const char *dir, ft_task_setup *ts, const ft_train_data *train,
+                            const ft_dataset *eval, int nnames, char **names)
+{
+    const ft_train_args *a = &f->a;
+    char *cfgpath = ft_xasprintf("%s/config.json", dir);
+    json_t *tasks = ts->masked_lm || ts->span_corruption ? NULL
+                  : multi_task(train->ds, eval, cfgpath, f->task_labels.v, f->task_labels.n);
+    if (tasks && (f->num_labels || names)) ft_die("several tasks: give their labels with --task-labels, not --num-labels/--labels");
+    if (!tasks && (f->task.task_weights || a->task_sampling || f->task_labels.n))
+        ft_die("--task-* options need records of several tasks (ft-tokenize --task NAME)");
+    ft_model *m = ft_model_open(f->scratch ? cfgpath : dir, ts->task, nnames, tasks, f->scratch, a->seed);
+    free(cfgpath);
+    json_decref(tasks);
+    ft_task_setup_attach(ts, m, dir, &f->task);
+    if (names) ft_model_set_label_names(m, nnames, (const char *const *)names);
+    if (f->adapter && f->lora) ft_die("--adapter continues an adapter with its own config; drop the --lora-* flags");
+    if (f->adapter) ft_lora_load(m, f->adapter);
+    else if (f->lora) ft_lora_attach(m, &f->lc, a->seed);
+    if (m->lora) {
+        if (!m->lora->base_model) m->lora->base_model = ft_xstrdup(f->model);
+        char line[256];
+        ft_lora_trainable_line(m, line, sizeof line);
+        if (ft_dist_main()) fprintf(stderr, "%s\n", line);
+    }
+    return m;
 }
 
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
     ft_dist_init(&argc, &argv);         /* one rank of several under mpirun */
-    static const struct option opts[] = {
-        {"model", 1, 0, O_MODEL}, {"task", 1, 0, O_TASK}, {"num-labels", 1, 0, O_NUM_LABELS},
-        {"labels", 1, 0, O_LABELS}, {"from-scratch", 0, 0, O_SCRATCH}, {"output-dir", 1, 0, O_OUT},
-        {"eval-data", 1, 0, O_EVAL_DATA}, {"num-train-epochs", 1, 0, O_EPOCHS},
-        {"max-steps", 1, 0, O_MAX_STEPS}, {"per-device-train-batch-size", 1, 0, O_TBS},
-        {"per-device-eval-batch-size", 1, 0, O_EBS}, {"learning-rate", 1, 0, O_LR},
-        {"warmup-steps", 1, 0, O_WARMUP_STEPS}, {"warmup-ratio", 1, 0, O_WARMUP_RATIO},
-        {"weight-decay", 1, 0, O_WD}, {"adam-beta1", 1, 0, O_B1}, {"adam-beta2", 1, 0, O_B2},
-        {"adam-epsilon", 1, 0, O_EPS}, {"max-grad-norm", 1, 0, O_MGN},
-        {"label-smoothing-factor", 1, 0, O_LABEL_SMOOTHING}, {"mlm-probability", 1, 0, O_MLM_P},
-        {"mean-noise-span-length", 1, 0, O_MEAN_SPAN}, {"span-block-size", 1, 0, O_SPAN_BLOCK},
-        {"lr-scheduler-type", 1, 0, O_SCHED}, {"gradient-accumulation-steps", 1, 0, O_ACCUM},
-        {"eval-strategy", 1, 0, O_EVAL_STRAT}, {"evaluation-strategy", 1, 0, O_EVAL_STRAT},
-        {"eval-steps", 1, 0, O_EVAL_STEPS}, {"save-strategy", 1, 0, O_SAVE_STRAT},
-        {"save-steps", 1, 0, O_SAVE_STEPS}, {"save-total-limit", 1, 0, O_SAVE_LIMIT},
-        {"load-best-model-at-end", 0, 0, O_LOAD_BEST}, {"metric-for-best-model", 1, 0, O_METRIC},
-        {"greater-is-better", 1, 0, O_GIB}, {"early-stopping-patience", 1, 0, O_PATIENCE},
-        {"early-stopping-threshold", 1, 0, O_THRESH}, {"logging-dir", 1, 0, O_LOG_DIR}, {"report-to", 1, 0, O_REPORT_TO},
-        {"logging-steps", 1, 0, O_LOG_STEPS}, {"logging-strategy", 1, 0, O_LOG_STRAT},
-        {"seed", 1, 0, O_SEED}, {"threads", 1, 0, O_THREADS}, {"bf16", 0, 0, O_BF16},
-        {"resume-from-checkpoint", 2, 0, O_RESUME}, {"dataloader-drop-last", 0, 0, O_DROP_LAST},
-        {"group-by-length", 0, 0, O_GROUP}, {"max-length", 1, 0, O_MAX_LEN},
-        {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, O_HELP}, {"l2sp", 1, 0, O_L2SP},
-        {"ewc", 1, 0, O_EWC}, {"fisher", 1, 0, O_FISHER}, {"replay", 1, 0, O_REPLAY},
-        {"replay-ratio", 1, 0, O_REPLAY_RATIO},
-        {"lora-r", 1, 0, O_LORA_R}, {"lora-alpha", 1, 0, O_LORA_ALPHA},
-        {"lora-dropout", 1, 0, O_LORA_DROPOUT}, {"target-modules", 1, 0, O_TARGETS},
-        {"lora-bias", 1, 0, O_LORA_BIAS}, {"modules-to-save", 1, 0, O_MODULES_TO_SAVE},
-        {"use-rslora", 0, 0, O_RSLORA}, {"adapter", 1, 0, O_ADAPTER}, {"task-labels", 1, 0, O_TASK_LABELS},
-        {"task-sampling", 1, 0, O_TASK_SAMPLING}, {"task-temperature", 1, 0, O_TASK_TEMP},
-        {"task-weights", 1, 0, O_TASK_WEIGHTS}, {"allow-tokenizer-mismatch", 0, 0, O_ALLOW_TOK},
-        {0, 0, 0, 0}};
-    ft_train_args a;
-    ft_train_args_default(&a);
-    float label_smoothing = 0;
-    double mlm_p = 0.15, mean_span = 3.0;
-    int mlm_p_given = 0, mean_span_given = 0;
-    const char *model = NULL, *task = "seq-cls", *labels_file = NULL, *eval_path = NULL;
-    const char *replay = NULL, *task_weights = NULL;
-    const char **task_labels = ft_xcalloc(argc, sizeof *task_labels);
-    int ntask_labels = 0;
-    double replay_ratio = 0.2;
-    int num_labels = 0, scratch = 0, c, lora = 0, span_block = 0, allow_tok = 0;
-    ft_lora_config lc;
-    ft_lora_config_default(&lc);
-    const char *adapter = NULL;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_MODEL: model = optarg; break;
-        case O_TASK: task = optarg; break;
-        case O_NUM_LABELS: num_labels = (int)ft_parse_long("--num-labels", optarg, 1, 1 << 20); break;
-        case O_LABELS: labels_file = optarg; break;
-        case O_SCRATCH: scratch = 1; break;
-        case O_ALLOW_TOK: allow_tok = 1; break;
-        case O_OUT: a.output_dir = optarg; break;
-        case O_EVAL_DATA: eval_path = optarg; break;
-        case O_EPOCHS: a.num_train_epochs = ft_parse_double("--num-train-epochs", optarg, 1e-9, 1e9); break;
-        case O_MAX_STEPS: a.max_steps = ft_parse_long("--max-steps", optarg, -1, __LONG_MAX__); break;
-        case O_TBS: a.train_batch_size = (int)ft_parse_long("--per-device-train-batch-size", optarg, 1, 1 << 20); break;
-        case O_EBS: a.eval_batch_size = (int)ft_parse_long("--per-device-eval-batch-size", optarg, 1, 1 << 20); break;
-        case O_LR: a.learning_rate = ft_parse_double("--learning-rate", optarg, 0, 10); break;
-        case O_WARMUP_STEPS: a.warmup_steps = ft_parse_long("--warmup-steps", optarg, 0, __LONG_MAX__); break;
-        case O_WARMUP_RATIO: a.warmup_ratio = ft_parse_double("--warmup-ratio", optarg, 0, 1); break;
-        case O_WD: a.weight_decay = ft_parse_double("--weight-decay", optarg, 0, 1e3); break;
-        case O_B1: a.adam_beta1 = ft_parse_double("--adam-beta1", optarg, 0, 0.999999); break;
-        case O_B2: a.adam_beta2 = ft_parse_double("--adam-beta2", optarg, 0, 0.999999999); break;
-        case O_EPS: a.adam_epsilon = ft_parse_double("--adam-epsilon", optarg, 0, 1); break;
-        case O_MLM_P: mlm_p = ft_parse_double("--mlm-probability", optarg, 1e-6, 1); mlm_p_given = 1; break;
-        case O_MEAN_SPAN:
-            mean_span = ft_parse_double("--mean-noise-span-length", optarg, 1, 1e6);
-            mean_span_given = 1;
-            break;
-        case O_SPAN_BLOCK: span_block = (int)ft_parse_long("--span-block-size", optarg, 2, 1 << 24); break;
-        case O_LABEL_SMOOTHING:
-            label_smoothing = (float)ft_parse_double("--label-smoothing-factor", optarg, 0, 1);
-            break;
-        case O_MGN: a.max_grad_norm = ft_parse_double("--max-grad-norm", optarg, 0, 1e9); break;
-        case O_SCHED:
-            if ((a.lr_scheduler = ft_sched_parse(optarg)) < 0)
-                ft_die("--lr-scheduler-type: '%s' is not linear, cosine, constant or constant_with_warmup", optarg);
-            break;
-        case O_ACCUM: a.grad_accum = (int)ft_parse_long("--gradient-accumulation-steps", optarg, 1, 1 << 20); break;
-        case O_EVAL_STRAT: a.eval_strategy = interval("--eval-strategy", optarg); break;
-        case O_EVAL_STEPS: a.eval_steps = ft_parse_long("--eval-steps", optarg, 1, __LONG_MAX__); break;
-        case O_SAVE_STRAT: a.save_strategy = interval("--save-strategy", optarg); break;
-        case O_SAVE_STEPS: a.save_steps = ft_parse_long("--save-steps", optarg, 1, __LONG_MAX__); break;
-        case O_SAVE_LIMIT: a.save_total_limit = (int)ft_parse_long("--save-total-limit", optarg, 1, 1 << 20); break;
-        case O_LOAD_BEST: a.load_best_model_at_end = 1; break;
-        case O_METRIC: a.metric_for_best_model = optarg; break;
-        case O_GIB:
-            if (!strcmp(optarg, "true") || !strcmp(optarg, "True") || !strcmp(optarg, "1")) a.greater_is_better = 1;
-            else if (!strcmp(optarg, "false") || !strcmp(optarg, "False") || !strcmp(optarg, "0")) a.greater_is_better = 0;
-            else ft_die("--greater-is-better: '%s' is not true or false", optarg);
-            break;
-        case O_PATIENCE: a.early_stopping_patience = (int)ft_parse_long("--early-stopping-patience", optarg, 1, 1 << 20); break;
-        case O_THRESH: a.early_stopping_threshold = ft_parse_double("--early-stopping-threshold", optarg, 0, 1e9); break;
-        case O_LOG_DIR: a.logging_dir = optarg; break;
-        case O_REPORT_TO: a.report_tensorboard = report_to(optarg); break;
-        case O_LOG_STEPS: a.logging_steps = ft_parse_long("--logging-steps", optarg, 1, __LONG_MAX__); break;
-        case O_LOG_STRAT: a.logging_strategy = interval("--logging-strategy", optarg); break;
-        case O_SEED: a.seed = (uint64_t)ft_parse_long("--seed", optarg, 0, __LONG_MAX__); break;
-        case O_THREADS: ft_set_threads((int)ft_parse_long("--threads", optarg, 1, 1024)); break;
-        case O_BF16: ft_set_precision(FT_PREC_BF16); break;
-        case O_RESUME:
-            /* DIR is optional (HF's resume_from_checkpoint=True): the next
-               word is taken when it is "last" or a directory; training data
-               is a file, so "--resume-from-checkpoint train.ft" still means last */
-            if (!optarg && optind < argc && (!strcmp(argv[optind], "last") || ft_is_dir(argv[optind])))
-                optarg = argv[optind++];
-            a.resume_from_checkpoint = optarg ? optarg : "last";
-            break;
-        case O_DROP_LAST: a.drop_last = 1; break;
-        case O_GROUP: a.group_by_length = 1; break;
-        case O_MAX_LEN: a.max_length = (int)ft_parse_long("--max-length", optarg, 1, 1 << 24); break;
-        case O_QUIET: a.quiet = 1; break;
-        case O_L2SP: a.l2sp = ft_parse_double("--l2sp", optarg, 0, 1e12); break;
-        case O_EWC: a.ewc = ft_parse_double("--ewc", optarg, 0, 1e12); break;
-        case O_FISHER: a.fisher = optarg; break;
-        case O_REPLAY: replay = optarg; break;
-        case O_REPLAY_RATIO: replay_ratio = ft_parse_double("--replay-ratio", optarg, 0, 0.99); break;
-        case O_TASK_LABELS: task_labels[ntask_labels++] = optarg; break;
-        case O_TASK_SAMPLING:
-            if ((a.task_sampling = ft_task_sampling_parse(optarg)) < 0)
-                ft_die("--task-sampling: '%s' is not proportional, temperature or round-robin", optarg);
-            break;
-        case O_TASK_TEMP: a.task_temperature = ft_parse_double("--task-temperature", optarg, 1e-6, 1e6); break;
-        case O_TASK_WEIGHTS: task_weights = optarg; break;
-        case O_LORA_R: lc.r = (int)ft_parse_long("--lora-r", optarg, 1, 1 << 16); lora = 1; break;
-        case O_LORA_ALPHA: lc.alpha = (float)ft_parse_double("--lora-alpha", optarg, 0, 1e6); lora = 1; break;
-        case O_LORA_DROPOUT: lc.dropout = (float)ft_parse_double("--lora-dropout", optarg, 0, 0.999); lora = 1; break;
-        case O_TARGETS: lc.target_modules = optarg; lora = 1; break;
-        case O_LORA_BIAS:
-            if ((int)(lc.bias = ft_lora_bias_parse(optarg)) < 0)
-                ft_die("--lora-bias: '%s' is not none, all or lora_only", optarg);
-            lora = 1;
-            break;
-        case O_MODULES_TO_SAVE: lc.modules_to_save = optarg; lora = 1; break;
-        case O_RSLORA: lc.use_rslora = 1; lora = 1; break;
-        case O_ADAPTER: adapter = optarg; break;
-        case O_HELP: case 'h': fputs(usage, stdout); return 0;
-        default: fputs(usage, stderr); return 2;
-        }
-    }
-    if (span_block) {           /* compute_input_and_target_lengths */
-        if (mlm_p >= 1) ft_die("--mlm-probability %g: span corruption needs a noise density below 1", mlm_p);
-        int tokens, targets;
-        ft_spans_lengths(mlm_p, mean_span, span_block, &tokens, &targets);
-        printf("%d\n", tokens);
-        ft_warn("blocks of %d tokens: span-corrupted inputs of %d, targets of %d", tokens, span_block, targets);
-        return 0;
-    }
-    if (!model) ft_die("--model DIR is required (see --help)");
-    if (!a.output_dir) ft_die("--output-dir DIR is required");
-    int span = ft_task_is_span_corruption(&task);
-    if (ft_task_parse(task) < 0)
-        ft_die("--task: unknown task '%s' (seq-cls, causal-lm, seq2seq, masked-lm, span-corruption)", task);
-    const char *train_path = optind < argc ? argv[optind] : "-";
-    int mlm = ft_task_parse(task) == FT_TASK_MASKED_LM;
-    if (mlm_p_given && !mlm && !span) ft_die("--mlm-probability is for --task masked-lm or span-corruption");
-    if (mean_span_given && !span) ft_die("--mean-noise-span-length is for --task span-corruption");
-    if ((mlm || span) && (num_labels || labels_file || ntask_labels))
-        ft_die("--task %s predicts tokens: --num-labels, --labels and --task-labels do not apply",
-               mlm ? "masked-lm" : "span-corruption");
-
+    flags f;
+    int first = parse_flags(&f, argc, argv);
+    if (f.span_block) return print_span_block(&f);
+    if (!f.model) ft_die("--model DIR is required (see --help)");
+    if (!f.a.output_dir) ft_die("--output-dir DIR is required");
+    char *dir = ft_resolve_model_dir(f.model);
+    ft_task_setup *ts = ft_task_setup_new(&f.task, dir);
+    if ((ts->masked_lm || ts->span_corruption) && (f.num_labels || f.labels_file || f.task_labels.n))
+        ft_die("--task %s predicts tokens: --num-labels, --labels and --task-labels do not apply", ts->flag_task);
     int nnames = 0;
-    char **names = labels_file ? read_lines(labels_file, &nnames) : NULL;
-    if (names && num_labels && num_labels != nnames)
-        ft_die("--num-labels %d but %s names %d labels", num_labels, labels_file, nnames);
-    if (names) num_labels = nnames;
+    char **names = f.labels_file ? read_lines(f.labels_file, &nnames) : NULL;
+    if (names && f.num_labels && f.num_labels != nnames)
+        ft_die("--num-labels %d but %s names %d labels", f.num_labels, f.labels_file, nnames);
+    if (!names) nnames = f.num_labels;
 
-    char *dir = ft_resolve_model_dir(model);
-    ft_train_data *train = ft_train_data_load(train_path);
-    ft_check_tokenizer(train->header, train_path, dir, allow_tok);
-    for (int i = optind + 1; i < argc; i++) {
-        ft_dataset *more = ft_dataset_load(argv[i]);
-        ft_check_tokenizer(more->header, argv[i], dir, allow_tok);
-        ft_train_data_append(train, more, argv[i]);
-    }
-    if (replay) ft_train_data_add_replay(train, replay, replay_ratio, dir, allow_tok);
-    ft_dataset *eval = eval_path ? ft_dataset_load(eval_path) : NULL;
-
-    if (eval) ft_check_tokenizer(eval->header, eval_path, dir, allow_tok);
-    char *cfgpath = ft_xasprintf("%s/config.json", dir);
-    json_t *tasks = mlm || span ? NULL : multi_task(train->ds, eval, cfgpath, task_labels, ntask_labels);
-    if (tasks && (num_labels || names)) ft_die("several tasks: give their labels with --task-labels, not --num-labels/--labels");
-    if (!tasks && (task_weights || a.task_sampling || ntask_labels))
-        ft_die("--task-* options need records of several tasks (ft-tokenize --task NAME)");
-    ft_spans *spans = span ? ft_spans_for_model(dir, mlm_p, mean_span) : NULL;
-    ft_model *m = ft_model_open(scratch ? cfgpath : dir, task, num_labels, tasks, scratch, a.seed);
-    free(cfgpath);
-    json_decref(tasks);
-    m->label_smoothing = label_smoothing;
-    ft_mlm *masking = mlm ? ft_mlm_from_tokenizer(dir, mlm_p) : NULL;
-    m->mlm = masking;
-    m->spans = spans;
-    double *weights = task_weights ? parse_weights(m, task_weights) : NULL;
-    a.task_weights = weights;
-    if (names) ft_model_set_label_names(m, nnames, (const char *const *)names);
-    if (adapter && lora) ft_die("--adapter continues an adapter with its own config; drop the --lora-* flags");
-    if (adapter) ft_lora_load(m, adapter);
-    else if (lora) ft_lora_attach(m, &lc, a.seed);
-    if (m->lora) {
-        if (!m->lora->base_model) m->lora->base_model = ft_xstrdup(model);
-        char line[256];
-        ft_lora_trainable_line(m, line, sizeof line);
-        if (ft_dist_main()) fprintf(stderr, "%s\n", line);
-    }
+    ft_dataset *eval;
+    ft_train_data *train = load_data(&f, dir, argc - first, argv + first, &eval);
+    ft_model *m = open_model(&f, dir, ts, train, eval, nnames, names);
+    const char *train_path = first < argc ? argv[first] : "-";
     if (train->ds) ft_check_dataset_fits(m, train->ds, train_path);
     else ft_check_batches_fit(m, train->batches, train->nbatches, train_path);
-    if (eval) ft_check_dataset_fits(m, eval, eval_path);
+    if (eval) ft_check_dataset_fits(m, eval, f.eval_path);
 
-    int rc = ft_train(m, train, eval, &a);
+    int rc = ft_train(m, ts, train, eval, &f.a);
     if (rc == 0 && ft_dist_main()) {
-        ft_copy_tokenizer_files(dir, a.output_dir);
-        ft_warn("model written to %s", a.output_dir);
+        ft_copy_tokenizer_files(dir, f.a.output_dir);
+        ft_warn("model written to %s", f.a.output_dir);
     }
-    for (int i = 0; i < nnames; i++) free(names[i]);
+    for (int i = 0; names && i < nnames; i++) free(names[i]);
     free(names);
-    free(weights);
-    free(task_labels);
+    free(f.task_labels.v);
     free(dir);
     ft_model_free(m);
-    ft_mlm_free(masking);
-    ft_spans_free(spans);
+    ft_task_setup_free(ts);
     ft_train_data_free(train);
     ft_dataset_free(eval);
     ft_dist_finalize();

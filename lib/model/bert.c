@@ -311,7 +311,7 @@ static float compute_loss(ft_model *m, bert *bt, const ft_batch *b, float *dlogi
                 ft_die("label %d out of range for %d labels", b->labels[i], nl);
         m->loss_items = ft_count_labelled(b->labels, B, -100);
         return w * ft_cross_entropy_smoothed(dlogits, bt->logits, b->labels, B, nl, -100, w,
-                                                m->label_smoothing);
+                                                b->label_smoothing);
     }
     if (!b->float_labels) return NAN;
     m->loss_items = B;
@@ -384,7 +384,7 @@ static float mlm_forward(ft_model *m, bert *bt, const ft_batch *b, const float *
     if (logits_out) memcpy(logits_out, bt->mlogits, (size_t)M * V * sizeof(float));
     float w = b->loss_weight > 0 ? b->loss_weight : 1.0f;
     return w * ft_cross_entropy_smoothed(grad ? bt->mdlogits : NULL, bt->mlogits, bt->mlab, M, V, -100, w,
-                                         m->label_smoothing);
+                                         b->label_smoothing);
 }
 
 static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, float *logits_out)

@@ -310,7 +310,7 @@ static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     m->loss_items = ft_count_labelled(g->labels, (int)N, -100);
     /* dlogits overwrite the logits in place: each row is read before written */
     return ft_cross_entropy_smoothed(grad ? g->logits : NULL, g->logits, g->labels, (int)N, V, -100, 1.0f,
-                                     m->label_smoothing);
+                                     b->label_smoothing);
 }
 
 /* ---- backward ---- */

@@ -518,3 +518,8 @@ void ft_lora_trainable_line(const ft_model *m, char *buf, size_t n)
     snprintf(buf, n, "trainable params: %s || all params: %s || trainable%%: %.4f", a, b,
              all ? 100.0 * train / all : 0.0);
 }
+
+int ft_lora_supported(const ft_model *m)
+{
+    return m->vt->linear_kind != NULL;
+}

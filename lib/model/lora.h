@@ -108,4 +108,7 @@ static inline void ft_lora_bwd(ft_model *m, int widx, float *din, const float *d
     if (m->lora && widx < m->lora->nparams_base && m->lora->by_weight[widx] >= 0)
         ft_lora_bwd_(m->lora, m->lora->by_weight[widx], din, dout, ldo, in, N);
 }
+
+/* Can an adapter attach to m at all (its family marks LoRA's linear layers)? */
+int ft_lora_supported(const ft_model *m);
 #endif

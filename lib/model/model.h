@@ -45,6 +45,7 @@ typedef struct ft_batch {
     int task;                        /* multi-task models: the head (index into
                                         ft_model.heads) every row of the batch uses */
     float loss_weight;               /* scales the loss and its gradient; 0 = 1 */
+    float label_smoothing;           /* HF label_smoothing_factor for the loss; 0 = none */
 } ft_batch;
 
 /* One classification head of a multi-task model: config.json's "ft_tasks"
@@ -131,17 +132,12 @@ struct ft_model {
     uint64_t seed;               /* dropout stream root */
     uint64_t step;               /* forward calls in train mode (dropout keys) */
     int threads;                 /* OpenMP threads used (omp_get_max_threads) */
-    float label_smoothing;       /* HF label_smoothing_factor for classification losses */
     int loss_items;              /* what the last forward's loss is the mean over: labelled
                                     tokens (LMs), rows (classification); data-parallel
                                     training weighs each rank's gradient by it */
     ft_decode_spec gen;          /* generation's ids and limits (decoding families) */
     void *impl;                  /* architecture-specific state */
     struct ft_lora *lora;        /* attached adapter (lora.h), or NULL */
-    const struct ft_mlm *mlm;    /* masked LM: the masking every batch gets (mlm.h),
-                                    set by the tool; borrowed */
-    const struct ft_spans *spans;  /* seq2seq pretraining: T5 span corruption of every
-                                    batch (spans.h), set by the tool; borrowed */
     /* Gradients ready (data-parallel overlap, dist.h): backward calls
        grads_ready(ctx, k) once every parameter gradient with index >= k
        (a LoRA adapter's: with its base weight's) is final, k decreasing.

@@ -465,7 +465,7 @@ static float t5_forward(ft_model *m, const ft_batch *bt, int train, int grad, fl
     if (logits_out) memcpy(logits_out, t->logits, (size_t)Nt * V * sizeof(float));
     m->loss_items = ft_count_labelled(bt->labels, Nt, -100);
     return ft_cross_entropy_smoothed(grad ? t->logits : NULL, t->logits, bt->labels, Nt, V, -100, 1.0f,
-                                     m->label_smoothing);
+                                     bt->label_smoothing);
 }
 
 /* ---- backward ---- */

@@ -2,8 +2,7 @@
 #include "batcher.h"
 #include "dist.h"
 #include "metrics.h"
-#include "mlm.h"
-#include "spans.h"
+#include "task_setup.h"
 #include "penalty.h"
 #include "progress.h"
 #include "rng.h"
@@ -69,37 +68,201 @@ static void softmax(const float *x, int k, float *p)
     for (int i = 0; i < k; i++) p[i] /= s;
 }
 
-/* Metrics over the examples idx[0..n) with head `head` (0 for a one-head
-   model); adds the summed loss and its count to *loss_sum, *loss_n; base is
-   the place of idx[0] among all the records evaluated (predictions' order).
-   Under several ranks rank r evaluates batches r, r+N, … and
-   the sums behind every metric are added up across the ranks: the metrics
-   of one process over the same batches. */
-static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *order, size_t n,
-                             int head, int batch_size, const char *prefix, ft_distout *preds, size_t base,
-                             double *loss_sum_out, long *loss_n_out, ft_progress *bar, size_t *done)
+/* What one part of an evaluation (the records of one head) adds up, batch by
+   batch, per kind of metric; under several ranks each rank adds its own
+   batches and part_reduce sums them, so that the metrics are those of one
+   process over the same batches. */
+typedef struct loss_acc { double sum; long n; } loss_acc;
+/* masked LM (masked tokens) and span corruption (target tokens): token accuracy */
+typedef struct token_acc {
+    int masked_lm, vocab;
+    float *logits;
+    size_t cap;
+    long right, total;
+} token_acc;
+/* classification: the confusion matrix and the per-record predictions */
+typedef struct cls_acc {
+    int k;                              /* classes of the head */
+    float *logits, *prob;
+    ft_cls_metrics *cm;                 /* NULL: one class (regression) or not classification */
+    ft_record rec;
+} cls_acc;
+
+typedef struct part {
+    ft_model *m;
+    const ft_task_setup *ts;
+    int head;
+    ft_task_buf buf;
+    loss_acc loss;
+    token_acc tok;
+    cls_acc cls;
+} part;
+
+static void part_begin(part *p, ft_model *m, const ft_task_setup *ts, int head, int batch_size)
 {
-    ft_batch_opts o = {.batch_size = batch_size};
+    memset(p, 0, sizeof *p);
+    p->m = m;
+    p->ts = ts;
+    p->head = head;
     int k = m->ntasks ? m->heads[head].num_labels : m->num_labels;
-    ft_batch_data b = {0};
-    float *logits = ft_xmalloc((size_t)batch_size * (k > 0 ? k : 1) * sizeof *logits);
-    float *prob = ft_xmalloc((k > 0 ? k : 1) * sizeof *prob);
-    ft_cls_metrics *cm = m->task == FT_TASK_SEQ_CLS && k > 1 ? ft_cls_metrics_new(k) : NULL;
-    double loss_sum = 0;
-    long loss_n = 0;
+    p->cls.k = k;
+    p->cls.logits = ft_xmalloc((size_t)batch_size * (k > 0 ? k : 1) * sizeof *p->cls.logits);
+    p->cls.prob = ft_xmalloc((k > 0 ? k : 1) * sizeof *p->cls.prob);
+    p->cls.cm = m->task == FT_TASK_SEQ_CLS && k > 1 ? ft_cls_metrics_new(k) : NULL;
     /* masked LM: each batch masked as in training, but with a fixed key per
-       batch so every evaluation sees the same masks; accuracy over them */
-    int mlm = m->task == FT_TASK_MASKED_LM;
-    if (mlm && !m->mlm) ft_die("internal: masked-LM evaluation without a masking setup");
-    int V = mlm ? m->mlm->vocab : 0;
-    ft_mlm_buf mbuf = {0};
-    size_t mlogits_cap = 0;
-    float *mlogits = NULL;
-    long mlm_right = 0, mlm_total = 0;
-    /* span corruption: the same, keyed per batch; token accuracy over the targets */
-    ft_spans_buf sbuf = {0};
-    if (m->spans) V = ft_config_int(m->cfg, "vocab_size", 0);
-    ft_record rec = {0};
+       batch so every evaluation sees the same masks; accuracy over them.
+       Span corruption: the same, keyed per batch; accuracy over the targets */
+    p->tok.masked_lm = m->task == FT_TASK_MASKED_LM;
+    if (p->tok.masked_lm && !(ts && ts->mlm)) ft_die("internal: masked-LM evaluation without a masking setup");
+    if (p->tok.masked_lm) p->tok.vocab = ts->mlm->vocab;
+    else if (ts && ts->spans) p->tok.vocab = (int)ft_config_int(m->cfg, "vocab_size", 0);
+}
+
+/* The batch's loss; its logits land where its task's metrics read them. */
+static float part_forward(part *p, ft_batch *fb, size_t s)
+{
+    size_t rows = ft_task_prepare_batch(p->ts, &p->buf, fb, ft_key_mix(0x65766d6c6dULL, s));
+    token_acc *t = &p->tok;
+    int tokens = t->vocab > 0;
+    if (tokens && rows * t->vocab > t->cap)
+        t->logits = ft_xrealloc(t->logits, (t->cap = rows * t->vocab) * sizeof *t->logits);
+    float *out = p->m->task == FT_TASK_SEQ_CLS ? p->cls.logits : tokens ? t->logits : NULL;
+    return ft_model_forward(p->m, fb, out);
+}
+
+static void loss_add(loss_acc *l, float loss, int count)
+{
+    if (isnan(loss)) return;
+    /* HF averages per-example losses: weight each batch by its size */
+    l->sum += (double)loss * count;
+    l->n += count;
+}
+
+/* masked LM: logits of the labelled tokens only; spans: of every position */
+static void token_add(token_acc *t, const ft_batch *fb)
+{
+    if (!t->vocab) return;
+    const int32_t *lab = fb->labels;
+    int V = t->vocab;
+    for (size_t i = 0, r = 0; i < (size_t)fb->B * (t->masked_lm ? fb->T : fb->Tl); i++) {
+        if (lab[i] == -100) { r += !t->masked_lm; continue; }
+        const float *row = t->logits + r++ * V;
+        int pred = 0;
+        for (int c = 1; c < V; c++) if (row[c] > row[pred]) pred = c;
+        t->right += pred == lab[i];
+        t->total++;
+    }
+}
+
+static const char *class_name(const ft_model *m, int head, int c)
+{
+    return m->ntasks ? m->heads[head].id2label[c] : ft_model_label_name(m, c);
+}
+
+/* The batch's class predictions into the confusion matrix, and one record
+   each to preds (at place first + i). */
+static void cls_add(part *p, const ft_batch_data *b, int count, ft_distout *preds, size_t first)
+{
+    cls_acc *a = &p->cls;
+    const ft_model *m = p->m;
+    int k = a->k;
+    for (int i = 0; i < count; i++) {
+        const float *row = a->logits + (size_t)i * k;
+        int pred = 0;
+        for (int c = 1; c < k; c++) if (row[c] > row[pred]) pred = c;
+        if (a->cm && b->labels[i] != -100) ft_cls_metrics_add(a->cm, b->labels[i], pred);
+        if (!preds) continue;
+        softmax(row, k, a->prob);
+        ft_record *rec = &a->rec;
+        ft_record_clear(rec);
+        ft_record_set_int(rec, "id", b->ids[i]);
+        if (m->ntasks) ft_record_set_str(rec, "task", m->heads[p->head].name, strlen(m->heads[p->head].name));
+        if (b->labels[i] != -100) ft_record_set_int(rec, "label", b->labels[i]);
+        ft_record_set_int(rec, "prediction", pred);
+        const char *name = class_name(m, p->head, pred);
+        if (name) ft_record_set_str(rec, "predicted_label", name, strlen(name));
+        int64_t shape[1] = {k};
+        ft_record_set_tensor(rec, "probabilities", FT_F32, 1, shape, a->prob);
+        ft_distout_put(preds, (long)(first + i), rec);
+    }
+}
+
+/* The one cross-rank step: every rank's sums added up. */
+static void part_reduce(part *p)
+{
+    if (ft_dist_size() <= 1) return;
+    double sums[4] = { p->loss.sum, (double)p->loss.n, (double)p->tok.right, (double)p->tok.total };
+    ft_dist_sum_f64(sums, 4);
+    p->loss.sum = sums[0];
+    p->loss.n = (long)sums[1];
+    p->tok.right = (long)sums[2];
+    p->tok.total = (long)sums[3];
+    if (p->cls.cm) {
+        ft_dist_sum_long(p->cls.cm->confusion, p->cls.k * p->cls.k);
+        ft_dist_sum_long(&p->cls.cm->n, 1);
+    }
+}
+
+static void set_real(json_t *out, const char *prefix, const char *name, double v)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%s%s", prefix, name);
+    json_object_set_new(out, key, json_real(v));
+}
+
+static json_t *part_json(part *p, const char *prefix)
+{
+    json_t *out = json_object();
+    const ft_model *m = p->m;
+    if (p->loss.n) {
+        set_real(out, prefix, "loss", p->loss.sum / p->loss.n);
+        if (m->task == FT_TASK_CAUSAL_LM || m->task == FT_TASK_SEQ2SEQ || p->tok.masked_lm)
+            set_real(out, prefix, "perplexity", exp(p->loss.sum / p->loss.n));
+    }
+    if (p->tok.total) {    /* run_mlm.py's accuracy: over the masked tokens (span targets) */
+        set_real(out, prefix, "accuracy", (double)p->tok.right / p->tok.total);
+        char key[256];
+        snprintf(key, sizeof key, p->tok.masked_lm ? "%smasked_tokens" : "%starget_tokens", prefix);
+        json_object_set_new(out, key, json_integer(p->tok.total));
+    }
+    if (p->cls.cm) {
+        int k = p->cls.k;
+        ft_cls_metrics_finish(p->cls.cm);
+        const char **names = ft_xcalloc(k, sizeof *names);
+        for (int c = 0; c < k; c++) names[c] = class_name(m, p->head, c);
+        json_t *cj = ft_cls_metrics_json(p->cls.cm, names, prefix);
+        json_object_update(out, cj);
+        json_decref(cj);
+        free(names);
+    }
+    return out;
+}
+
+static void part_end(part *p)
+{
+    ft_cls_metrics_free(p->cls.cm);
+    ft_record_free(&p->cls.rec);
+    free(p->cls.logits);
+    free(p->cls.prob);
+    free(p->tok.logits);
+    ft_task_buf_free(&p->buf);
+}
+
+/* Metrics over the examples order[0..n) with head `head` (0 for a one-head
+   model); adds the summed loss and its count to *total; base is the place of
+   order[0] among all the records evaluated (predictions' order).  Under
+   several ranks rank r evaluates batches r, r+N, …. */
+static json_t *evaluate_part(ft_model *m, const ft_task_setup *ts, const ft_dataset *ds,
+                             const int64_t *order, size_t n, int head, int batch_size,
+                             const char *prefix, ft_distout *preds, size_t base, loss_acc *total,
+                             ft_progress *bar, size_t *done)
+{
+    part p;
+    part_begin(&p, m, ts, head, batch_size);
+    ft_batch_opts o = {.batch_size = batch_size};
+    ft_batch_data b = {0};
+    /* per-example records are class predictions; generation tasks write theirs with ft-generate */
+    int classes = p.cls.cm || (preds && m->task == FT_TASK_SEQ_CLS);
     int nranks = ft_dist_size(), rank = nranks > 1 ? ft_dist_rank() : 0;
     for (size_t s = 0; s < n; s += batch_size) {
         int count = (int)(n - s < (size_t)batch_size ? n - s : (size_t)batch_size);
@@ -109,119 +272,36 @@ static json_t *evaluate_part(ft_model *m, const ft_dataset *ds, const int64_t *o
                        .attention_mask = b.attention_mask, .token_type_ids = b.token_type_ids,
                        .labels = ds->label_kind != FT_LABELS_NONE ? b.labels : NULL,
                        .Tl = ds->label_kind == FT_LABELS_SEQUENCE ? b.Tl : 0, .task = head};
-        if (mlm) {
-            size_t chosen = ft_mlm_mask_batch(m->mlm, &mbuf, &fb, ft_key_mix(0x65766d6c6dULL, s));
-            if (chosen * V > mlogits_cap) mlogits = ft_xrealloc(mlogits, (mlogits_cap = chosen * V) * sizeof *mlogits);
-        } else if (m->spans) {          /* logits come for every target position */
-            ft_spans_corrupt_batch(m->spans, &sbuf, &fb, ft_key_mix(0x65766d6c6dULL, s));
-            size_t need = (size_t)fb.B * fb.Tl * V;
-            if (need > mlogits_cap) mlogits = ft_xrealloc(mlogits, (mlogits_cap = need) * sizeof *mlogits);
-        }
-        float loss = ft_model_forward(m, &fb, m->task == FT_TASK_SEQ_CLS ? logits : mlm || m->spans ? mlogits : NULL);
-        if (mlm || m->spans) {
-            /* masked LM: logits of the labelled tokens only; spans: of every position */
-            const int32_t *mlab = fb.labels;
-            for (size_t i = 0, r = 0; i < (size_t)fb.B * (mlm ? fb.T : fb.Tl); i++) {
-                if (mlab[i] == -100) { r += !mlm; continue; }
-                const float *row = mlogits + r++ * V;
-                int pred = 0;
-                for (int c = 1; c < V; c++) if (row[c] > row[pred]) pred = c;
-                mlm_right += pred == mlab[i];
-                mlm_total++;
-            }
-        }
-        if (!isnan(loss)) {
-            /* HF averages per-example losses: weight each batch by its size */
-            loss_sum += (double)loss * count;
-            loss_n += count;
-        }
+        float loss = part_forward(&p, &fb, s);
+        token_add(&p.tok, &fb);
+        loss_add(&p.loss, loss, count);
         *done += (size_t)count;
         ft_progress_update(bar, (double)*done, -1, NULL);
-        /* per-example records are class predictions; generation tasks write theirs with ft-generate */
-        if (!cm && (!preds || m->task != FT_TASK_SEQ_CLS)) continue;
-        for (int i = 0; i < count; i++) {
-            const float *row = logits + (size_t)i * k;
-            int pred = 0;
-            for (int c = 1; c < k; c++) if (row[c] > row[pred]) pred = c;
-            if (cm && b.labels[i] != -100) ft_cls_metrics_add(cm, b.labels[i], pred);
-            if (!preds) continue;
-            softmax(row, k, prob);
-            ft_record_clear(&rec);
-            ft_record_set_int(&rec, "id", b.ids[i]);
-            if (m->ntasks) ft_record_set_str(&rec, "task", m->heads[head].name, strlen(m->heads[head].name));
-            if (b.labels[i] != -100) ft_record_set_int(&rec, "label", b.labels[i]);
-            ft_record_set_int(&rec, "prediction", pred);
-            const char *name = m->ntasks ? m->heads[head].id2label[pred] : ft_model_label_name(m, pred);
-            if (name) ft_record_set_str(&rec, "predicted_label", name, strlen(name));
-            int64_t shape[1] = {k};
-            ft_record_set_tensor(&rec, "probabilities", FT_F32, 1, shape, prob);
-            ft_distout_put(preds, (long)(base + s + i), &rec);
-        }
+        if (classes) cls_add(&p, &b, count, preds, base + s);
     }
-    if (nranks > 1) {
-        double sums[4] = { loss_sum, (double)loss_n, (double)mlm_right, (double)mlm_total };
-        ft_dist_sum_f64(sums, 4);
-        loss_sum = sums[0];
-        loss_n = (long)sums[1];
-        mlm_right = (long)sums[2];
-        mlm_total = (long)sums[3];
-        if (cm) {
-            ft_dist_sum_long(cm->confusion, k * k);
-            ft_dist_sum_long(&cm->n, 1);
-        }
-    }
-    json_t *out = json_object();
-    char key[256];
-    if (loss_n) {
-        snprintf(key, sizeof key, "%sloss", prefix);
-        json_object_set_new(out, key, json_real(loss_sum / loss_n));
-        if (m->task == FT_TASK_CAUSAL_LM || m->task == FT_TASK_SEQ2SEQ || mlm) {
-            snprintf(key, sizeof key, "%sperplexity", prefix);
-            json_object_set_new(out, key, json_real(exp(loss_sum / loss_n)));
-        }
-    }
-    if (mlm_total) {       /* run_mlm.py's accuracy: over the masked tokens (span targets) */
-        snprintf(key, sizeof key, "%saccuracy", prefix);
-        json_object_set_new(out, key, json_real((double)mlm_right / mlm_total));
-        snprintf(key, sizeof key, mlm ? "%smasked_tokens" : "%starget_tokens", prefix);
-        json_object_set_new(out, key, json_integer(mlm_total));
-    }
-    if (cm) {
-        ft_cls_metrics_finish(cm);
-        const char **names = ft_xcalloc(k, sizeof *names);
-        for (int c = 0; c < k; c++) names[c] = m->ntasks ? m->heads[head].id2label[c] : ft_model_label_name(m, c);
-        json_t *cj = ft_cls_metrics_json(cm, names, prefix);
-        json_object_update(out, cj);
-        json_decref(cj);
-        free(names);
-        ft_cls_metrics_free(cm);
-    }
-    *loss_sum_out += loss_sum;
-    *loss_n_out += loss_n;
-    ft_record_free(&rec);
+    part_reduce(&p);
+    json_t *out = part_json(&p, prefix);
+    total->sum += p.loss.sum;
+    total->n += p.loss.n;
+    part_end(&p);
     ft_batch_data_free(&b);
-    free(logits);
-    free(prob);
-    ft_mlm_buf_free(&mbuf);
-    ft_spans_buf_free(&sbuf);
-    free(mlogits);
     return out;
 }
 
-json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const char *prefix,
-                    ft_distout *preds, int quiet)
+json_t *ft_evaluate(ft_model *m, const ft_task_setup *ts, const ft_dataset *ds, int batch_size,
+                    const char *prefix, ft_distout *preds, int quiet)
 {
     ft_progress *bar = ft_progress_new("records", 0, (double)ds->n, quiet);
     size_t done = 0;
     int64_t *order = ft_xmalloc((ds->n ? ds->n : 1) * sizeof *order);
-    double t0 = ft_now(), loss_sum = 0;
-    long loss_n = 0;
+    double t0 = ft_now();
+    loss_acc loss = {0};
     json_t *out;
     char key[256];
     if (!m->ntasks) {
         ft_batch_opts o = {.batch_size = batch_size};
         ft_epoch_order(ds, &o, 0, order);
-        out = evaluate_part(m, ds, order, ds->n, 0, batch_size, prefix, preds, 0, &loss_sum, &loss_n, bar, &done);
+        out = evaluate_part(m, ts, ds, order, ds->n, 0, batch_size, prefix, preds, 0, &loss, bar, &done);
     } else {
         /* one part per task: <prefix><task>_<metric>, then the overall loss
            and each metric's mean over the tasks (<prefix>average_<metric>) */
@@ -235,7 +315,7 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
             for (size_t i = 0; i < ds->n; i++) if (heads[ds->ex[i].task] == h) order[n++] = (int64_t)i;
             if (!n) continue;
             char *pre = ft_xasprintf("%s%s_", prefix, m->heads[h].name);
-            json_t *r = evaluate_part(m, ds, order, n, h, batch_size, pre, preds, base, &loss_sum, &loss_n, bar, &done);
+            json_t *r = evaluate_part(m, ts, ds, order, n, h, batch_size, pre, preds, base, &loss, bar, &done);
             base += n;
             const char *k;
             json_t *v;
@@ -259,10 +339,7 @@ json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const cha
         }
         json_decref(avg);
         free(heads);
-        if (loss_n) {
-            snprintf(key, sizeof key, "%sloss", prefix);
-            json_object_set_new(out, key, json_real(loss_sum / loss_n));
-        }
+        if (loss.n) set_real(out, prefix, "loss", loss.sum / loss.n);
     }
     ft_progress_end(bar);
     double secs = ft_now() - t0;

@@ -8,6 +8,7 @@
 #include "distout.h"
 #include "model.h"
 #include "stream.h"
+#include "task_setup.h"
 #include <jansson.h>
 
 /* Metrics as HF's evaluate() names them: keys prefixed with `prefix`
@@ -15,10 +16,12 @@
    for each task in ds, <prefix>average_<metric> their mean, <prefix>loss over
    all records.  preds, if not NULL (on every rank), receives one record per
    example (id, label, predicted label, probabilities), tagged with its place
-   in one process's order; the caller closes it (it writes on rank 0).  A progress bar shows on a
+   in one process's order; the caller closes it (it writes on rank 0).  ts
+   (may be NULL) prepares each batch as training does (masks, spans, label
+   smoothing), with a fixed key per batch.  A progress bar shows on a
    terminal unless quiet. */
-json_t *ft_evaluate(ft_model *m, const ft_dataset *ds, int batch_size, const char *prefix,
-                    ft_distout *preds, int quiet);
+json_t *ft_evaluate(ft_model *m, const ft_task_setup *ts, const ft_dataset *ds, int batch_size,
+                    const char *prefix, ft_distout *preds, int quiet);
 /* Multi-task models: the head (index into m->heads) of each of ds's tasks,
    matched by name; dies naming `what` when a task has no head.  Free it. */
 int *ft_task_heads(const ft_model *m, const ft_dataset *ds, const char *what);

@@ -2,9 +2,7 @@
 #include "evaluate.h"
 #include "checkpoint.h"
 #include "dist.h"
-#include "mlm.h"
 #include "progress.h"
-#include "spans.h"
 #include "publish.h"
 #include "rng.h"
 #include "tensorboard.h"
@@ -89,9 +87,9 @@ static void progress(ft_run_state *st, double tokens_at_start)
 /* ---------- evaluation and the best model ---------- */
 
 /* Returns 1 when training should stop early. */
-static int evaluate(ft_run_state *st, const ft_dataset *eval)
+static int evaluate(ft_run_state *st, const ft_task_setup *ts, const ft_dataset *eval)
 {
-    json_t *r = ft_evaluate(st->m, eval, st->a->eval_batch_size, "eval_", NULL, st->a->quiet || !ft_dist_main());
+    json_t *r = ft_evaluate(st->m, ts, eval, st->a->eval_batch_size, "eval_", NULL, st->a->quiet || !ft_dist_main());
     json_object_set_new(r, "epoch", json_real(st->epoch));
     json_object_set_new(r, "step", json_integer(st->global_step));
     /* the per-class report and matrix are for ft-eval; keep the log lines flat */
@@ -138,14 +136,14 @@ static int evaluate(ft_run_state *st, const ft_dataset *eval)
 /* One run: its saved state and what the loop keeps between steps. */
 typedef struct trainer {
     ft_run_state st;
+    const ft_task_setup *ts;            /* what every batch gets for the task */
     const ft_train_data *data;
     const ft_dataset *eval;
     ft_train_feed *feed;
     int *heads;                         /* multi-task: the head of each dataset task */
     int *param_head;                    /* multi-task: the head a parameter belongs to, or -1 */
     unsigned char *skip, *head_used;    /* multi-task: heads this step left alone / reached */
-    ft_mlm_buf mlm_buf;                 /* masked-LM inputs and labels */
-    ft_spans_buf spans_buf;             /* span-corrupted inputs and targets */
+    ft_task_buf task_buf;               /* masked or span-corrupted inputs and labels */
     double step_loss, loss_since, pen_since, last_norm, tokens_at_start;
     double grad_weight;                 /* several ranks: params.grad holds the gradient / this */
     int summed;                         /* several ranks: the step's sum ran with backward */
@@ -154,7 +152,7 @@ typedef struct trainer {
 } trainer;
 
 static void check_args(const ft_train_args *a, const ft_train_data *data, const ft_dataset *eval,
-                       const ft_model *m)
+                       const ft_model *m, const ft_task_setup *ts)
 {
     if (m->ntasks && !data->ds) ft_die("a multi-task model trains on token records, not ready batches");
     if (m->ntasks && a->task_sampling == FT_TS_TEMPERATURE && !(a->task_temperature > 0))
@@ -165,7 +163,7 @@ static void check_args(const ft_train_args *a, const ft_train_data *data, const 
         ft_die("--load-best-model-at-end requires the save and eval strategy to match (HF rule)");
     if (a->eval_strategy != FT_IV_NO && !eval) ft_die("--eval-strategy %s needs --eval-data FILE",
                                                       a->eval_strategy == FT_IV_EPOCH ? "epoch" : "steps");
-    if (m->task == FT_TASK_MASKED_LM && !m->mlm) ft_die("internal: masked-LM training without a masking setup");
+    if (m->task == FT_TASK_MASKED_LM && !(ts && ts->mlm)) ft_die("internal: masked-LM training without a masking setup");
     if (a->world_size > 1 && !data->ds)
         ft_die("ready batches (ft-batch) train in one process only: give several ranks token records");
 }
@@ -310,11 +308,10 @@ static int micro_step(trainer *t, long ep, long mb, int last)
     /* fresh masks (or spans) for every micro-batch, keyed by its place in the run */
     uint64_t noise_key = ft_key_mix(ft_key_mix(a->seed, 0x6d6c6dULL), (uint64_t)(ep * st->batches_per_epoch + mb));
     if (a->world_size > 1) noise_key = ft_key_mix(noise_key, (uint64_t)a->process_index);  /* its own masks */
-    if (m->task == FT_TASK_MASKED_LM) ft_mlm_mask_batch(m->mlm, &t->mlm_buf, &fb, noise_key);
-    else if (m->spans) ft_spans_corrupt_batch(m->spans, &t->spans_buf, &fb, noise_key);
+    ft_task_prepare_batch(t->ts, &t->task_buf, &fb, noise_key);
     if (head >= 0) {
         fb.task = head;
-        fb.loss_weight = a->task_weights ? (float)a->task_weights[head] : 0;
+        fb.loss_weight = t->ts && t->ts->task_weights ? (float)t->ts->task_weights[head] : 0;
         t->head_used[head] = 1;
     }
     double tokens = 0;
@@ -429,8 +426,7 @@ static void finish(trainer *t, int stopped_early)
 static void close_run(trainer *t)
 {
     free(t->last_ckpt);
-    ft_mlm_buf_free(&t->mlm_buf);
-    ft_spans_buf_free(&t->spans_buf);
+    ft_task_buf_free(&t->task_buf);
     ft_train_feed_free(t->feed);
     free(t->heads);
     free(t->param_head);
@@ -460,17 +456,18 @@ static void agree(trainer *t, int *stopped_early, int check_weights)
     }
 }
 
-int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, const ft_train_args *args)
+int ft_train(ft_model *m, const ft_task_setup *ts, const ft_train_data *data, const ft_dataset *eval,
+             const ft_train_args *args)
 {
     ft_train_args la = *args;           /* with this process's place in the job */
     la.process_index = ft_dist_rank();
     la.world_size = ft_dist_size();
     const ft_train_args *a = &la;
     int main_rank = ft_dist_main(), many = a->world_size > 1;
-    trainer t = {.st = {.a = a, .m = m, .log_history = json_array()}, .data = data, .eval = eval};
+    trainer t = {.st = {.a = a, .m = m, .log_history = json_array()}, .ts = ts, .data = data, .eval = eval};
     ft_run_state *st = &t.st;
     if (many) m->seed = ft_key_mix(m->seed, (uint64_t)a->process_index);  /* each rank its own dropout */
-    check_args(a, data, eval, m);
+    check_args(a, data, eval, m, ts);
     if (m->ntasks) map_heads(&t);
     plan_steps(&t);
     open_run(&t);
@@ -490,7 +487,7 @@ int ft_train(ft_model *m, const ft_train_data *data, const ft_dataset *eval, con
             if (logging) log_train(&t);
             if (eval && due(a->eval_strategy, a->eval_steps ? a->eval_steps : a->logging_steps,
                             st->global_step, end_of_epoch))
-                stopped_early = evaluate(st, eval);     /* sharded over the ranks */
+                stopped_early = evaluate(st, ts, eval);     /* sharded over the ranks */
             if (many) agree(&t, &stopped_early, logging || saving);
             if (saving || stop_signal) {
                 free(t.last_ckpt);

@@ -7,6 +7,7 @@
 #include "batcher.h"
 #include "dataset.h"
 #include "model.h"
+#include "task_setup.h"
 #include "train_data.h"
 
 enum ft_interval { FT_IV_NO, FT_IV_STEPS, FT_IV_EPOCH };
@@ -51,7 +52,6 @@ typedef struct ft_train_args {
     int quiet;                          /* no progress bar */
     int task_sampling;                  /* enum ft_task_sampling (proportional) */
     double task_temperature;            /* T for temperature sampling (2) */
-    const double *task_weights;         /* multi-task: loss weight per head; NULL = all 1 */
     /* data parallel (set by ft_train from dist.h; 0 and 1 alone): this
        process's rank and the number of ranks, each reading its shard of
        every epoch (DistributedSampler) */
@@ -60,8 +60,10 @@ typedef struct ft_train_args {
 
 void ft_train_args_default(ft_train_args *a);
 
-/* Trains m on train (eval may be NULL) and writes the final (or best) model to
+/* Trains m on train (eval may be NULL) with every batch prepared by ts (may
+   be NULL: batches as they are) and writes the final (or best) model to
    output_dir.  Returns the process exit status (0, or 128+signal when
    interrupted after saving a checkpoint). */
-int ft_train(ft_model *m, const ft_train_data *train, const ft_dataset *eval, const ft_train_args *a);
+int ft_train(ft_model *m, const ft_task_setup *ts, const ft_train_data *train, const ft_dataset *eval,
+             const ft_train_args *a);
 #endif

@@ -1,5 +1,5 @@
 # Bash completion (build/completion/ft-*, from scripts/gen-completion): each
-# tool's completion offers exactly the long flags of its getopt table in
+# tool's completion offers exactly the long flags of its option table in
 # tools/*.c, all of them named in its --help, and completes a flag's value as
 # the help describes it (FILE files, DIR directories, a|b words).
 . "$FT_ROOT/tests/lib.sh"
@@ -15,8 +15,8 @@ for src in "$FT_ROOT"/tools/ft-*.c; do
     name=$(basename "$src" .c)
     if [ ! -s "$comp/$name" ]; then fail "${name}_completion (missing $comp/$name)"; continue; fi
     check "${name}_completion_parses" bash -n "$comp/$name"
-    # the getopt table: {"name", has_arg, ...} entries
-    grep -oE '\{"[a-z][a-z0-9-]*", *[0-9a-z_]+,' "$src" | sed -E 's/\{"([^"]*)".*/--\1/' | sort -u > "$TMP/table"
+    # the option table: {"name", has_arg or FT_OPT_KIND, ...} entries (getopt or lib/common/opts.h)
+    grep -oE '\{"[a-z][a-z0-9-]*", *[0-9A-Za-z_]+,' "$src" | sed -E 's/\{"([^"]*)".*/--\1/' | sort -u > "$TMP/table"
     complete_words "$comp/$name" "$name" -- > "$TMP/offered"
     if cmp -s "$TMP/table" "$TMP/offered"; then ok "${name}_completion_is_getopt_table"
     else echo "  table vs completion: $(diff "$TMP/table" "$TMP/offered" | grep '^[<>]' | tr '\n' ' ')"; fail "${name}_completion_is_getopt_table"; fi
