@@ -3,6 +3,7 @@
 #   make test       build and run every test (first installs missing packages: scripts/deps)
 #   make demo       case 1 end to end on an embedded default data set
 #   make bench      side-by-side benchmarks against the Python peers
+#   make bench-table  the speed table with GEMM ceilings (docs/bench.md)
 #   make kill-test  kill -9 a training run 100 times at random moments (docs/reliability.md)
 #   make sanitize   build and run the tests under ASan+UBSan
 #   make fuzz       build the libFuzzer harnesses (fuzz/) and fuzz each for FUZZ_SECONDS
@@ -156,6 +157,11 @@ bench: deps-check
 	$(MAKE) all
 	bench/run
 
+# The speed table on an idle machine (docs/bench.md): BENCH_TABLE="--quick" to try it
+bench-table: deps-check
+	$(MAKE) all
+	bench/table $(BENCH_TABLE) -o $(BUILD)/bench-table.md
+
 # 100 kill -9s of a run saving every step; figures in docs/reliability.md
 KILLS ?= 100
 kill-test: all
@@ -239,5 +245,5 @@ install-lib: $(BUILD)/libft.a $(SHLIB) scripts/ft.pc.in
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench install install-tools install-lib clean \
+.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench bench-table install install-tools install-lib clean \
         fuzz fuzz-deps fuzz-build kill-test
