@@ -17,7 +17,11 @@ raw = {"meta": {"date": "d", "cpu": "c", "cores": 2, "has_bf16": True, "torch": 
        "shapes": {"bert": {"steps": 1, "B": 2, "T": 5, "L": 1}}, "load_before": quiet, "load_after": quiet, "ceilings": c,
        "models": {"bert": {"ft_fp32": side(50e6, 1e4), "torch_fp32": side(25e6), "ft_bf16": side(100e6, 1e4),
                            "torch_bf16": side(40e6, None, 1.5)}}}
+raw["shapes"]["mpi"] = {"steps": 1, "B": 1, "T": 5, "L": 1}    # the --mpi rows: global batch 2 x 5
+raw["ceilings"]["sgemm_1t"] = {"2048x768x768": 50.0}
+raw["mpi"] = {"others_cores": 0.0, "2x1": side(30e6, 1e4), "1x2": side(20e6, 1e4), "1x1": side(16e6, 1e4)}
 json.dump(raw, open("ok.json", "w"))
+del raw["mpi"]
 raw["models"]["bert"]["torch_fp32"] = side(110e6)      # above OpenBLAS, within PyTorch's own: a note
 json.dump(raw, open("note.json", "w"))
 raw["models"]["bert"]["ft_bf16"] = side(250e6, 1e4)    # above every bf16 ceiling: a bug
@@ -31,6 +35,8 @@ check table_renders sh -c "'$table' --from ok.json -o ok.md > ok.out 2> ok.err"
 check table_writes_file cmp -s ok.md ok.out
 check table_ratio_and_rates grep -q '| BERT-base seq-cls 2x5 L1, fp32 | ft | PyTorch | 50000000.0 | 25000000.0 | 2.00x | 50.0 | 25.0 | 50 % | 25 % | OpenBLAS SGEMM 100.0 | 0.00 |' ok.md
 check table_bf16_ceiling grep -q 'bf16 | ft --bf16 | PyTorch bf16 autocast | .* | 100.0 | 40.0 | 50 % | 20 % | oneDNN bf16 200.0 | 1.50 \*\*under load\*\* |' ok.md
+check table_mpi_rows sh -c "grep -q 'L1, equal cores | ft 2 ranks x 1 thread | ft 1 rank x 2 threads | 30000000.0 | 20000000.0 | 1.50x | 30.0 | 20.0 | 30 % | 20 % |' ok.md &&
+    grep -q 'scaling (ideal 2.00x) | .* | 1.88x | 30.0 | 16.0 | 30 % | 32 % | OpenBLAS SGEMM, 2 threads 100.0 / OpenBLAS SGEMM, 1 thread 50.0 |' ok.md"
 check table_quiet_says_idle sh -c "grep -q '^Load before: idle' ok.md && ! grep -q 'NOT IDLE\|MEASUREMENT BUG' ok.md"
 check table_note_within_peer_ceiling sh -c "'$table' --from note.json > note.md 2>&1 && grep -q '^note: .*PyTorch implies 110.0 GFLOP/s, above OpenBLAS SGEMM (100.0) but within' note.md"
 "$table" --from bad.json > bad.md 2> bad.err; rc=$?
