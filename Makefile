@@ -3,7 +3,6 @@
 #   make test       build and run every test (first installs missing packages: scripts/deps)
 #   make demo       case 1 end to end on an embedded default data set
 #   make bench      side-by-side benchmarks against the Python peers
-#   make bench-table  the speed table with GEMM ceilings (docs/bench.md)
 #   make kill-test  kill -9 a training run 100 times at random moments (docs/reliability.md)
 #   make sanitize   build and run the tests under ASan+UBSan
 #   make fuzz       build the libFuzzer harnesses (fuzz/) and fuzz each for FUZZ_SECONDS
@@ -158,6 +157,7 @@ bench: deps-check
 	bench/run
 
 # The speed table on an idle machine (docs/bench.md): BENCH_TABLE="--quick" to try it
+.PHONY: bench-table
 bench-table: deps-check
 	$(MAKE) all
 	bench/table $(BENCH_TABLE) -o $(BUILD)/bench-table.md
@@ -245,5 +245,5 @@ install-lib: $(BUILD)/libft.a $(SHLIB) scripts/ft.pc.in
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench bench-table install install-tools install-lib clean \
+.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench install install-tools install-lib clean \
         fuzz fuzz-deps fuzz-build kill-test
