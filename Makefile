@@ -156,6 +156,12 @@ bench: deps-check
 	$(MAKE) all
 	bench/run
 
+# The speed table on an idle machine (docs/bench.md): BENCH_TABLE="--quick" to try it
+.PHONY: bench-table
+bench-table: deps-check
+	$(MAKE) all
+	bench/table $(BENCH_TABLE) -o $(BUILD)/bench-table.md
+
 # 100 kill -9s of a run saving every step; figures in docs/reliability.md
 KILLS ?= 100
 kill-test: all

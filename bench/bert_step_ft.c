@@ -2,7 +2,8 @@
  *   bert_step_ft [STEPS [B [T [LAYERS [TASK]]]]]   (BERT-base shape by default)
  * TASK seq-cls (default) or masked-lm (15 % of the tokens labelled, HF's
  * default masking rate; ft projects only those onto the vocabulary).
- * Prints "ft tokens/s X gflops Y step_s Z" on stdout, a per-phase split on stderr. */
+ * Prints "ft tokens/s X gflops Y step_s Z cpu_s C flops F" on stdout (F: GEMM
+ * FLOPs of one step, the analytic count), a per-phase split on stderr. */
 #include "bert.h"
 #include "bench_step.h"
 #include "rng.h"
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
             omp_get_max_threads(), t.mean, t.fwd, t.bwd, t.opt, t.best);
     if (bf16) fprintf(stderr, "ft: bf16 weight copies %.1f MiB (weights %.1f MiB)\n",
                       ft_gemm_bf16_bytes() / 1048576.0, ps->total * 4 / 1048576.0);
-    printf("%s tokens/s %.1f gflops %.1f step_s %.3f cpu_s %.3f\n", bf16 ? "ft_bf16" : "ft", B * T / t.mean, flops / t.mean / 1e9, t.mean, t.cpu);
+    printf("%s tokens/s %.1f gflops %.1f step_s %.3f cpu_s %.3f flops %.0f\n", bf16 ? "ft_bf16" : "ft",
+           B * T / t.mean, flops / t.mean / 1e9, t.mean, t.cpu, flops);
     return 0;
 }

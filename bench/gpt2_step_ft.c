@@ -37,8 +37,9 @@ static void train(const char *cfg, int lora, int B, int T, int steps)
     ft_batch b = { .B = B, .T = T, .input_ids = ids };
     double best = bench_train_steps(m, &b, o, 1e-4f, steps).best;
     printf("{\"bench\": \"gpt2_train\", \"impl\": \"ft\", \"mode\": \"%s\", \"B\": %d, \"T\": %d, "
-           "\"threads\": %d, \"tokens_per_s\": %.1f, \"step_s\": %.3f, \"peak_rss_mib\": %.0f}\n",
-           lora ? "lora" : "full", B, T, omp_get_max_threads(), B * T / best, best, rss_kib() / 1024.0);
+           "\"threads\": %d, \"tokens_per_s\": %.1f, \"step_s\": %.3f, \"peak_rss_mib\": %.0f, "
+           "\"flops_per_step\": %.0f}\n", lora ? "lora" : "full", B, T, omp_get_max_threads(), B * T / best, best,
+           rss_kib() / 1024.0, ft_model_flops(m, B, T));
     fflush(stdout);
     ft_adamw_free(o);
     ft_model_free(m);

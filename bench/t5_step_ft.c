@@ -1,6 +1,7 @@
 /* One full T5 training step (forward, backward, clip, AdamW; dropout 0.1) in ft.
  *   t5_step_ft [STEPS [B [TS [TT [LAYERS]]]]]   (CodeT5-base shape by default)
- * Prints "ft tokens/s X gflops Y step_s Z" (tokens = B·TT target tokens). */
+ * Prints "ft tokens/s X gflops Y step_s Z flops F" (tokens = B·TT target tokens;
+ * F: GEMM FLOPs of one step, the analytic count). */
 #include "bench_step.h"
 #include "rng.h"
 #include "t5.h"
@@ -31,7 +32,8 @@ int main(int argc, char **argv)
     double flops = ft_model_flops(m, B, Ts);
     fprintf(stderr, "ft: %d threads, mean step %.3fs (forward %.3f, backward %.3f, clip+adamw %.3f)\n",
             omp_get_max_threads(), t.mean, t.fwd, t.bwd, t.opt);
-    printf("%s tokens/s %.1f gflops %.1f step_s %.3f\n", bf16 ? "ft_bf16" : "ft", B * Tt / t.mean, flops / t.mean / 1e9, t.mean);
+    printf("%s tokens/s %.1f gflops %.1f step_s %.3f flops %.0f\n", bf16 ? "ft_bf16" : "ft", B * Tt / t.mean,
+           flops / t.mean / 1e9, t.mean, flops);
     ft_adamw_free(opt);
     ft_model_free(m);
     free(ids); free(am); free(lab);
