@@ -62,7 +62,7 @@ COMPLETIONS = $(TOOL_SRC:tools/%.c=$(BUILD)/completion/%)
 # under include/ft/ (#include <ft/stream.h>).  Named, not globbed, so a header
 # becomes public by choice; found wherever it lives in lib/ or a layer folder.
 # Each one's own includes must be in the list (tests/sh/install.sh compiles them).
-PUBLIC_H_NAMES = tokenizer.h stream.h format.h record.h tensor.h util.h
+PUBLIC_H_NAMES = tokenizer.h stream.h format.h record.h tensor.h util.h publish.h
 PUBLIC_H  = $(foreach h,$(PUBLIC_H_NAMES),$(firstword $(wildcard lib/$(h) lib/*/$(h))))
 # The shared library's objects are compiled apart with -fPIC, so the tools
 # (linked with libft.a) keep exactly the code they had.

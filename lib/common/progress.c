@@ -21,6 +21,7 @@ static ft_progress *on_screen;
 ft_progress *ft_progress_new(const char *unit, double start, double total, int quiet)
 {
     ft_progress *p = ft_xcalloc(1, sizeof *p);
+    ft_on_message(ft_progress_interrupt);
     p->active = !quiet && isatty(STDERR_FILENO);
     p->unit = unit;
     p->start = start;
