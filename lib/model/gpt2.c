@@ -500,6 +500,16 @@ static const ft_model_vt gpt2_vt = {
     .free = gpt2_free, .init_param = gpt2_init_param, .linear_kind = gpt2_linear_kind,
     .decode_begin = gpt2_decode_begin, .decode_step = gpt2_decode_step,
     .decode_reorder = gpt2_decode_reorder, .decode_end = gpt2_decode_end,
+    .family = &ft_gpt2_family,
+};
+
+/* What model_type "gpt2" stands for (model.h).  LoRA targets as PEFT maps
+   "gpt2"; no seq-cls head (GPT2ForSequenceClassification's "score" is not
+   built here). */
+const ft_family ft_gpt2_family = {
+    .model_type = "gpt2", .name = "GPT-2", .default_task = "causal-lm", .encoder_decoder = 0,
+    .lora_targets = "c_attn", .cls_head = NULL, .eos_token_id = -1, .pad_token_id = -1,
+    .span_corruption = 0, .new_model = ft_gpt2_new,
 };
 
 ft_model *ft_gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
