@@ -4,6 +4,7 @@
  * default masking rate; ft projects only those onto the vocabulary).
  * Prints "ft tokens/s X gflops Y step_s Z" on stdout, a per-phase split on stderr. */
 #include "bert.h"
+#include "gemm_internal.h"
 #include "bench_step.h"
 #include "rng.h"
 #include "util.h"
