@@ -69,7 +69,15 @@ PUBLIC_H  = $(foreach h,$(PUBLIC_H_NAMES),$(firstword $(wildcard lib/$(h) lib/*/
 PIC_OBJ   = $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(PROTO_GEN:$(BUILD)/gen/%.c=$(BUILD)/pic/gen/%.o)
 SHLIB     = $(BUILD)/libft.so.$(VERSION)
 
-all: $(TOOLS) $(TESTS) $(REFS) $(BENCHES) $(COMPLETIONS) prune-tools
+all: checks $(TOOLS) $(TESTS) $(REFS) $(BENCHES) $(COMPLETIONS) prune-tools
+
+# The house rules the build keeps: no function over 120 lines in lib/ or
+# tools/ (scripts/check-fnlen prints FILE:FUNCTION:LINES) and lib/'s layers
+# (scripts/check-layers: no include or use reaching up, no header declaring
+# what a higher layer defines, no circle of modules).  A violation fails make.
+checks:
+	@scripts/check-fnlen
+	@scripts/check-layers
 
 # A bin/ft-* whose tools/*.c is gone (a tool renamed or folded into another)
 # would still be on the tests' PATH: remove it.
@@ -239,5 +247,5 @@ install-lib: $(BUILD)/libft.a $(SHLIB) scripts/ft.pc.in
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench install install-tools install-lib clean \
+.PHONY: all checks prune-tools deps deps-check deps-dry-run test sanitize demo bench install install-tools install-lib clean \
         fuzz fuzz-deps fuzz-build kill-test
