@@ -62,14 +62,22 @@ COMPLETIONS = $(TOOL_SRC:tools/%.c=$(BUILD)/completion/%)
 # under include/ft/ (#include <ft/stream.h>).  Named, not globbed, so a header
 # becomes public by choice; found wherever it lives in lib/ or a layer folder.
 # Each one's own includes must be in the list (tests/sh/install.sh compiles them).
-PUBLIC_H_NAMES = tokenizer.h stream.h format.h record.h tensor.h util.h
+PUBLIC_H_NAMES = tokenizer.h stream.h format.h record.h tensor.h util.h publish.h
 PUBLIC_H  = $(foreach h,$(PUBLIC_H_NAMES),$(firstword $(wildcard lib/$(h) lib/*/$(h))))
 # The shared library's objects are compiled apart with -fPIC, so the tools
 # (linked with libft.a) keep exactly the code they had.
 PIC_OBJ   = $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(PROTO_GEN:$(BUILD)/gen/%.c=$(BUILD)/pic/gen/%.o)
 SHLIB     = $(BUILD)/libft.so.$(VERSION)
 
-all: $(TOOLS) $(TESTS) $(REFS) $(BENCHES) $(COMPLETIONS) prune-tools
+all: checks $(TOOLS) $(TESTS) $(REFS) $(BENCHES) $(COMPLETIONS) prune-tools
+
+# The house rules the build keeps: no function over 120 lines in lib/ or
+# tools/ (scripts/check-fnlen prints FILE:FUNCTION:LINES) and lib/'s layers
+# (scripts/check-layers: no include or use reaching up, no header declaring
+# what a higher layer defines, no circle of modules).  A violation fails make.
+checks:
+	@scripts/check-fnlen
+	@scripts/check-layers
 
 # A bin/ft-* whose tools/*.c is gone (a tool renamed or folded into another)
 # would still be on the tests' PATH: remove it.
@@ -245,5 +253,5 @@ install-lib: $(BUILD)/libft.a $(SHLIB) scripts/ft.pc.in
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all prune-tools deps deps-check deps-dry-run test sanitize demo bench install install-tools install-lib clean \
+.PHONY: all checks prune-tools deps deps-check deps-dry-run test sanitize demo bench install install-tools install-lib clean \
         fuzz fuzz-deps fuzz-build kill-test

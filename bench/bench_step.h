@@ -5,6 +5,7 @@
 #ifndef FT_BENCH_STEP_H
 #define FT_BENCH_STEP_H
 #include "model.h"
+#include "gemm_internal.h"
 #include "ops.h"
 #include "optim.h"
 #include "util.h"

@@ -5,6 +5,7 @@
  * Prints "ft tokens/s X gflops Y step_s Z cpu_s C flops F" on stdout (F: GEMM
  * FLOPs of one step, the analytic count), a per-phase split on stderr. */
 #include "bert.h"
+#include "gemm_internal.h"
 #include "bench_step.h"
 #include "rng.h"
 #include "util.h"

@@ -1,4 +1,5 @@
 /* ft-plot: train_log.jsonl files in, loss curves out (PNG, SVG) through gnuplot. */
+#include "publish.h"
 #include "util.h"
 #include <errno.h>
 #include <getopt.h>

@@ -2,6 +2,7 @@
    algorithm; what matters for numpy parity is the seeding and the order in
    which draws are consumed, both documented in the header. */
 #include "mt19937.h"
+#include "mt19937_internal.h"
 #include "util.h"
 #include <string.h>
 

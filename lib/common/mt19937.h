@@ -19,10 +19,6 @@ typedef struct ft_mt19937 {
 void ft_mt_seed(ft_mt19937 *mt, uint32_t seed);
 /* RandomState(array of uint32): the reference init_by_array. */
 void ft_mt_seed_array(ft_mt19937 *mt, const uint32_t *key, size_t n);
-uint32_t ft_mt_next32(ft_mt19937 *mt);
-/* Uniform integer in [0, max] by masked rejection (numpy's legacy
-   random_interval): draws 32 bits while max fits in 32 bits, else 64. */
-uint64_t ft_mt_interval(ft_mt19937 *mt, uint64_t max);
 /* RandomState.shuffle of a 1-d array of n items of `size` bytes: Fisher-Yates
    from the last item down, j = interval(i). */
 void ft_mt_shuffle(ft_mt19937 *mt, void *items, size_t n, size_t size);

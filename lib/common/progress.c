@@ -17,10 +17,12 @@ struct ft_progress {
 
 /* the bar now drawn, if any: ft_warn and ft_die erase it before they print */
 static ft_progress *on_screen;
+static void erase_on_screen(void);
 
 ft_progress *ft_progress_new(const char *unit, double start, double total, int quiet)
 {
     ft_progress *p = ft_xcalloc(1, sizeof *p);
+    ft_on_message(erase_on_screen);
     p->active = !quiet && isatty(STDERR_FILENO);
     p->unit = unit;
     p->start = start;
@@ -109,7 +111,7 @@ void ft_progress_clear(ft_progress *p)
     if (on_screen == p) on_screen = NULL;
 }
 
-void ft_progress_interrupt(void)
+static void erase_on_screen(void)
 {
     if (on_screen) ft_progress_clear(on_screen);
 }

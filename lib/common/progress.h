@@ -23,8 +23,6 @@ void ft_progress_update(ft_progress *p, double done, double frac, const char *ex
 /* Erases the line, so that other output starts on a clean line; the next
    update draws it again. */
 void ft_progress_clear(ft_progress *p);
-/* Erases whichever bar is on screen (ft_warn and ft_die call it). */
-void ft_progress_interrupt(void);
 /* Erases the line and frees p (NULL is fine). */
 void ft_progress_end(ft_progress *p);
 #endif

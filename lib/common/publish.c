@@ -12,6 +12,103 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Uncommitted output files, removed on any abnormal exit. */
+#define FT_MAX_OUT 64
+static ft_outfile *open_outs[FT_MAX_OUT];
+
+/* Unlink every uncommitted temp file. */
+static void ft_out_abort_all(void)
+{
+    for (int i = 0; i < FT_MAX_OUT; i++)
+        if (open_outs[i] && open_outs[i]->tmp) unlink(open_outs[i]->tmp);
+}
+
+static void on_signal(int sig)
+{
+    ft_out_abort_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static char *tmp_dir;                   /* at most one is being filled at a time */
+
+/* What ft_die does last: unlink every uncommitted output file and remove
+   the temporary directory being filled. */
+static void remove_unpublished(void)
+{
+    ft_out_abort_all();
+    if (tmp_dir) { char *d = tmp_dir; tmp_dir = NULL; ft_rm_rf(d); }
+}
+
+void ft_tmp_dir_begin(const char *path)
+{
+    free(tmp_dir);
+    tmp_dir = ft_xstrdup(path);
+    ft_on_die(remove_unpublished);
+}
+
+void ft_tmp_dir_done(void)
+{
+    free(tmp_dir);
+    tmp_dir = NULL;
+}
+
+ft_outfile *ft_out_open(const char *path, int refuse_tty_binary)
+{
+    ft_outfile *o = ft_xcalloc(1, sizeof *o);
+    if (!path || strcmp(path, "-") == 0) {
+        if (refuse_tty_binary && isatty(STDOUT_FILENO))
+            ft_die("refusing to write binary output to a terminal; "
+                   "redirect it (> file), pass -o FILE, or pipe it to ft-cat");
+        o->fp = stdout;
+        return o;
+    }
+    o->path = ft_xstrdup(path);
+    o->tmp = ft_tmp_name(path);
+    o->fp = fopen(o->tmp, "wb");
+    if (!o->fp) ft_die("%s: cannot create: %s", path, strerror(errno));
+    int slot = -1;
+    for (int i = 0; i < FT_MAX_OUT; i++)
+        if (!open_outs[i]) { slot = i; break; }
+    if (slot < 0) ft_die("too many open output files");
+    open_outs[slot] = o;
+    ft_on_die(remove_unpublished);
+    static int handlers;
+    if (!handlers) {
+        handlers = 1;
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        signal(SIGPIPE, on_signal);
+        signal(SIGHUP, on_signal);
+        /* past a file-size limit, write() fails with EFBIG and the error is
+           reported like a full disk, instead of a silent kill that would leave
+           the temporary behind */
+        signal(SIGXFSZ, SIG_IGN);
+    }
+    return o;
+}
+
+void ft_out_commit(ft_outfile *o)
+{
+    if (fflush(o->fp) != 0 || ferror(o->fp))
+        ft_die("%s: write error: %s", o->path ? o->path : "stdout", strerror(errno));
+    if (o->fp == stdout) { free(o); return; }
+    /* on disk before it is named: a crash never leaves a final name holding
+       a file whose data was still in the page cache */
+    if (fsync(fileno(o->fp)) != 0 && errno != EINVAL)
+        ft_die("%s: write error: %s", o->path, strerror(errno));
+    if (fclose(o->fp) != 0)
+        ft_die("%s: write error: %s", o->path, strerror(errno));
+    if (rename(o->tmp, o->path) != 0)
+        ft_die("%s: cannot rename into place: %s", o->path, strerror(errno));
+    ft_fsync_parent(o->path);
+    for (int i = 0; i < FT_MAX_OUT; i++)
+        if (open_outs[i] == o) open_outs[i] = NULL;
+    free(o->tmp);
+    free(o->path);
+    free(o);
+}
+
 void ft_fsync_path(const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -6,6 +6,24 @@
 #ifndef FT_PUBLISH_H
 #define FT_PUBLISH_H
 #include <stddef.h>
+#include <stdio.h>
+
+/* Atomic output: data goes to "PATH.tmp.PID" and is renamed onto PATH only by
+   ft_out_commit().  If the process dies through ft_die() or a signal first,
+   the temp file is unlinked, so no reader ever sees a half-written file.
+   path "-" or NULL means stdout (nothing to rename). */
+typedef struct ft_outfile {
+    FILE *fp;
+    char *path;     /* final name, NULL for stdout */
+    char *tmp;      /* temp name while open */
+} ft_outfile;
+ft_outfile *ft_out_open(const char *path, int refuse_tty_binary);
+void ft_out_commit(ft_outfile *o);   /* fflush, fsync, close, rename, fsync the directory */
+/* A temporary directory (PATH.tmp.PID being filled) that ft_die removes
+   (a signal leaves it to the next run's sweep, see below); forgotten by
+   ft_tmp_dir_done once published. */
+void ft_tmp_dir_begin(const char *path);
+void ft_tmp_dir_done(void);
 
 /* fsync a file or directory by name; dies naming it on failure. */
 void ft_fsync_path(const char *path);
@@ -22,7 +40,7 @@ void ft_write_json(const void *json, const char *path, size_t flags);
 /* Publish directory tmp (complete, its files already fsynced) as dir: tmp is
    fsynced, then atomically exchanged with an existing dir (the old contents
    end up under tmp's name and are deleted) or renamed onto a new one.
-   Ends ft_tmp_dir_begin(tmp) (util.h). */
+   Ends ft_tmp_dir_begin(tmp). */
 void ft_dir_publish(const char *tmp, const char *dir);
 
 /* Remove a published directory so that no half-deleted tree is ever left

@@ -1,5 +1,6 @@
 /* rng: xoshiro256** seeded by splitmix64; Box-Muller normals.  See rng.h. */
 #include "rng.h"
+#include "rng_internal.h"
 #include <math.h>
 #include <stddef.h>
 

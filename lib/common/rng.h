@@ -16,7 +16,6 @@ typedef struct ft_rng { uint64_t s[4]; } ft_rng;
 void ft_rng_seed(ft_rng *r, uint64_t seed);
 uint64_t ft_rng_u64(ft_rng *r);
 double ft_rng_uniform(ft_rng *r);          /* [0, 1) */
-double ft_rng_normal(ft_rng *r);           /* N(0, 1), Box-Muller */
 void ft_rng_normal_fill(ft_rng *r, float *x, size_t n, float mean, float std);
 
 /* Stateless: 32 well-mixed bits for (key, index). */

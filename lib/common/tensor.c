@@ -1,4 +1,5 @@
 #include "tensor.h"
+#include <math.h>
 #include <string.h>
 
 /* indexed by ft_dtype; NULL: not carried in streams */
@@ -85,4 +86,58 @@ void ft_i32_to_dtype(const int32_t *src, size_t n, ft_dtype d, void *dst)
     case FT_I16: for (size_t i = 0; i < n; i++) { int16_t v = (int16_t)src[i]; memcpy((char *)dst + 2 * i, &v, 2); } break;
     default: memcpy(dst, src, n * 4);
     }
+}
+
+/* ---- half-precision conversions ---- */
+
+float ft_bf16_to_f32(uint16_t h)
+{
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+uint16_t ft_f32_to_bf16(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40);  /* NaN stays NaN */
+    u += 0x7fff + ((u >> 16) & 1);                                             /* nearest even */
+    return (uint16_t)(u >> 16);
+}
+
+float ft_f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, u;
+    if (exp == 0) {
+        if (man == 0) u = sign;
+        else {                                  /* subnormal: normalise */
+            int e = -1;
+            do { e++; man <<= 1; } while (!(man & 0x400));
+            u = sign | ((uint32_t)(127 - 15 - e) << 23) | ((man & 0x3ff) << 13);
+        }
+    } else if (exp == 31) u = sign | 0x7f800000u | (man << 13);
+    else u = sign | ((exp + 127 - 15) << 23) | (man << 13);
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+uint16_t ft_f32_to_f16(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    uint16_t sign = (u >> 16) & 0x8000;
+    uint32_t a = u & 0x7fffffffu;
+    if (a > 0x7f800000u) return sign | 0x7e00;                /* NaN */
+    if (a >= 0x477ff000u) return sign | 0x7c00;               /* overflow → inf */
+    if (a < 0x38800000u) {                                    /* f16 subnormal or zero */
+        /* value = m·2^-24; scaling by a power of two is exact, and
+           nearbyintf rounds half to even (m = 1024 is the smallest normal). */
+        float v = fabsf(f) * 16777216.0f;
+        return sign | (uint16_t)nearbyintf(v);
+    }
+    uint32_t r = a + 0xfff + ((a >> 13) & 1);                  /* nearest even */
+    return sign | (uint16_t)((r - 0x38000000u) >> 13);
 }

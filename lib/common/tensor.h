@@ -44,7 +44,7 @@ ft_dtype ft_dtype_narrowest(int64_t lo, int64_t hi);
 /* n int32 values into dst as dtype d (one of u8, u16, i16, i32). */
 void ft_i32_to_dtype(const int32_t *src, size_t n, ft_dtype d, void *dst);
 
-/* float16 / bfloat16 conversions, round to nearest even (defined in safetensors.c). */
+/* float16 / bfloat16 conversions, round to nearest even. */
 float ft_f16_to_f32(uint16_t h);
 float ft_bf16_to_f32(uint16_t h);
 uint16_t ft_f32_to_f16(float f);

@@ -1,9 +1,6 @@
 #define _GNU_SOURCE
-#include "progress.h"
 #include "util.h"
-#include "publish.h"
 #include <errno.h>
-#include <signal.h>
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -15,24 +12,6 @@
 
 const char *ft_prog = "ft";
 
-/* Uncommitted output files, removed on any abnormal exit. */
-#define FT_MAX_OUT 64
-static ft_outfile *open_outs[FT_MAX_OUT];
-
-/* Unlink every uncommitted temp file. */
-static void ft_out_abort_all(void)
-{
-    for (int i = 0; i < FT_MAX_OUT; i++)
-        if (open_outs[i] && open_outs[i]->tmp) unlink(open_outs[i]->tmp);
-}
-
-static void on_signal(int sig)
-{
-    ft_out_abort_all();
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
 void ft_set_prog(const char *argv0)
 {
     const char *slash = strrchr(argv0, '/');
@@ -41,24 +20,15 @@ void ft_set_prog(const char *argv0)
 
 void (*ft_die_hook)(const char *msg);
 
-static char *tmp_dir;                   /* at most one is being filled at a time */
+static void (*before_message)(void), (*on_die)(void);
 
-void ft_tmp_dir_begin(const char *path)
-{
-    free(tmp_dir);
-    tmp_dir = ft_xstrdup(path);
-}
-
-void ft_tmp_dir_done(void)
-{
-    free(tmp_dir);
-    tmp_dir = NULL;
-}
+void ft_on_message(void (*fn)(void)) { before_message = fn; }
+void ft_on_die(void (*fn)(void)) { on_die = fn; }
 
 /* "PROG: message" on stderr, the progress line (if any) erased first. */
 static void say(const char *fmt, va_list ap)
 {
-    ft_progress_interrupt();
+    if (before_message) before_message();
     fprintf(stderr, "%s: ", ft_prog);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
@@ -78,8 +48,7 @@ void ft_die(const char *fmt, ...)
     va_start(ap, fmt);
     say(fmt, ap);
     va_end(ap);
-    ft_out_abort_all();
-    if (tmp_dir) { char *d = tmp_dir; tmp_dir = NULL; ft_rm_rf(d); }
+    if (on_die) on_die();
     exit(1);
 }
 
@@ -143,61 +112,6 @@ char *ft_xasprintf(const char *fmt, ...)
     va_end(ap);
     if (n < 0) ft_die("out of memory");
     return s;
-}
-
-ft_outfile *ft_out_open(const char *path, int refuse_tty_binary)
-{
-    ft_outfile *o = ft_xcalloc(1, sizeof *o);
-    if (!path || strcmp(path, "-") == 0) {
-        if (refuse_tty_binary && isatty(STDOUT_FILENO))
-            ft_die("refusing to write binary output to a terminal; "
-                   "redirect it (> file), pass -o FILE, or pipe it to ft-cat");
-        o->fp = stdout;
-        return o;
-    }
-    o->path = ft_xstrdup(path);
-    o->tmp = ft_tmp_name(path);
-    o->fp = fopen(o->tmp, "wb");
-    if (!o->fp) ft_die("%s: cannot create: %s", path, strerror(errno));
-    int slot = -1;
-    for (int i = 0; i < FT_MAX_OUT; i++)
-        if (!open_outs[i]) { slot = i; break; }
-    if (slot < 0) ft_die("too many open output files");
-    open_outs[slot] = o;
-    static int handlers;
-    if (!handlers) {
-        handlers = 1;
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
-        signal(SIGPIPE, on_signal);
-        signal(SIGHUP, on_signal);
-        /* past a file-size limit, write() fails with EFBIG and the error is
-           reported like a full disk, instead of a silent kill that would leave
-           the temporary behind */
-        signal(SIGXFSZ, SIG_IGN);
-    }
-    return o;
-}
-
-void ft_out_commit(ft_outfile *o)
-{
-    if (fflush(o->fp) != 0 || ferror(o->fp))
-        ft_die("%s: write error: %s", o->path ? o->path : "stdout", strerror(errno));
-    if (o->fp == stdout) { free(o); return; }
-    /* on disk before it is named: a crash never leaves a final name holding
-       a file whose data was still in the page cache */
-    if (fsync(fileno(o->fp)) != 0 && errno != EINVAL)
-        ft_die("%s: write error: %s", o->path, strerror(errno));
-    if (fclose(o->fp) != 0)
-        ft_die("%s: write error: %s", o->path, strerror(errno));
-    if (rename(o->tmp, o->path) != 0)
-        ft_die("%s: cannot rename into place: %s", o->path, strerror(errno));
-    ft_fsync_parent(o->path);
-    for (int i = 0; i < FT_MAX_OUT; i++)
-        if (open_outs[i] == o) open_outs[i] = NULL;
-    free(o->tmp);
-    free(o->path);
-    free(o);
 }
 
 char *ft_read_file(const char *path, size_t *len)

@@ -1,5 +1,5 @@
-/* util: errors, checked allocation, atomic output files, number parsing,
-   directories, time, hashing.  libc and libxxhash only: the lowest layer. */
+/* util: errors, checked allocation, number parsing, directories, time,
+   hashing.  libc and libxxhash only: the lowest layer. */
 #ifndef FT_UTIL_H
 #define FT_UTIL_H
 #include <stddef.h>
@@ -19,6 +19,12 @@ __attribute__((format(printf, 1, 2))) void ft_warn(const char *fmt, ...);
    ft_die passes the message here instead of printing it and exiting.  The
    hook must not return (it longjmps back into the harness). */
 extern void (*ft_die_hook)(const char *msg);
+/* Modules above util that have something on screen or on disk to tidy
+   register it here, so that util needs none of them: fn runs before every
+   ft_warn/ft_die message (progress.c erases its bar), resp. as ft_die's last
+   step before exit (publish.c removes unpublished outputs).  One of each. */
+void ft_on_message(void (*fn)(void));
+void ft_on_die(void (*fn)(void));
 
 void *ft_xmalloc(size_t n);
 void *ft_xcalloc(size_t count, size_t size);
@@ -31,22 +37,6 @@ char *ft_xstrdup(const char *s);
 char *ft_xmemdup(const char *s, size_t n);
 char *ft_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Atomic output: data goes to "PATH.tmp.PID" and is renamed onto PATH only by
-   ft_out_commit().  If the process dies through ft_die() or a signal first,
-   the temp file is unlinked, so no reader ever sees a half-written file.
-   path "-" or NULL means stdout (nothing to rename). */
-typedef struct ft_outfile {
-    FILE *fp;
-    char *path;     /* final name, NULL for stdout */
-    char *tmp;      /* temp name while open */
-} ft_outfile;
-ft_outfile *ft_out_open(const char *path, int refuse_tty_binary);
-void ft_out_commit(ft_outfile *o);   /* fflush, fsync, close, rename, fsync the directory */
-/* A temporary directory (PATH.tmp.PID being filled) that ft_die removes
-   (a signal leaves it to the next run's sweep, see publish.h); forgotten by
-   ft_tmp_dir_done once published. */
-void ft_tmp_dir_begin(const char *path);
-void ft_tmp_dir_done(void);
 
 /* Read a whole file ("-" = stdin) into memory; dies with the name on error. */
 char *ft_read_file(const char *path, size_t *len);

@@ -1,6 +1,7 @@
 /* splitplan: see splitplan.h.  Every random draw happens in the same order as
    in sklearn/numpy, since one extra or missing draw changes every row after. */
 #include "splitplan.h"
+#include "splitplan_internal.h"
 #include "util.h"
 #include <errno.h>
 #include <math.h>

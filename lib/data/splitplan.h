@@ -42,8 +42,5 @@ void ft_split_shuffled(ft_split_plan *p, ft_mt19937 *mt, size_t n, size_t n_trai
    Returns NULL, or an error message (caller frees). */
 char *ft_split_stratified(ft_split_plan *p, ft_mt19937 *mt, const uint32_t *y, size_t n,
                           size_t ncls, size_t n_train, size_t n_test);
-/* _approximate_mode: out[c] draws from class c, summing to n_draws. */
-void ft_approximate_mode(const uint64_t *counts, size_t ncls, size_t n_draws, ft_mt19937 *mt,
-                         uint64_t *out);
 void ft_split_plan_free(ft_split_plan *p);
 #endif

@@ -1,4 +1,5 @@
 #include "labelfile.h"
+#include "labelfile_internal.h"
 #include "util.h"
 #include <string.h>
 

@@ -13,10 +13,6 @@ typedef struct ft_label_names {
     int n;
 } ft_label_names;
 
-/* Parses text[0..len).  0 on success; else -1 with *line (from 1) and *err (a
-   static message) describing the first problem. */
-int ft_label_names_parse(const char *text, size_t len, ft_label_names *out, size_t *line,
-                         const char **err);
 /* Reads path, or dies with "PATH:LINE: what is wrong". */
 ft_label_names ft_label_names_read(const char *path);
 /* The id of name s[0..len), or -1. */

@@ -1,11 +1,11 @@
 /* safetensors reader (mmap) and writer.  See safetensors.h for the format. */
 #define _GNU_SOURCE
 #include "safetensors.h"
+#include "publish.h"
 #include "util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -24,60 +24,6 @@ static const char *ft_dtype_name(enum ft_dtype d)
     for (size_t i = 0; i < sizeof dtypes / sizeof *dtypes; i++)
         if (dtypes[i].d == d) return dtypes[i].name;
     return "?";
-}
-
-/* ---- half-precision conversions ---- */
-
-float ft_bf16_to_f32(uint16_t h)
-{
-    uint32_t u = (uint32_t)h << 16;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-uint16_t ft_f32_to_bf16(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40);  /* NaN stays NaN */
-    u += 0x7fff + ((u >> 16) & 1);                                             /* nearest even */
-    return (uint16_t)(u >> 16);
-}
-
-float ft_f16_to_f32(uint16_t h)
-{
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff, u;
-    if (exp == 0) {
-        if (man == 0) u = sign;
-        else {                                  /* subnormal: normalise */
-            int e = -1;
-            do { e++; man <<= 1; } while (!(man & 0x400));
-            u = sign | ((uint32_t)(127 - 15 - e) << 23) | ((man & 0x3ff) << 13);
-        }
-    } else if (exp == 31) u = sign | 0x7f800000u | (man << 13);
-    else u = sign | ((exp + 127 - 15) << 23) | (man << 13);
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-uint16_t ft_f32_to_f16(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    uint16_t sign = (u >> 16) & 0x8000;
-    uint32_t a = u & 0x7fffffffu;
-    if (a > 0x7f800000u) return sign | 0x7e00;                /* NaN */
-    if (a >= 0x477ff000u) return sign | 0x7c00;               /* overflow → inf */
-    if (a < 0x38800000u) {                                    /* f16 subnormal or zero */
-        /* value = m·2^-24; scaling by a power of two is exact, and
-           nearbyintf rounds half to even (m = 1024 is the smallest normal). */
-        float v = fabsf(f) * 16777216.0f;
-        return sign | (uint16_t)nearbyintf(v);
-    }
-    uint32_t r = a + 0xfff + ((a >> 13) & 1);                  /* nearest even */
-    return sign | (uint16_t)((r - 0x38000000u) >> 13);
 }
 
 /* ---- reader ---- */

@@ -5,6 +5,7 @@
 #ifndef FT_STREAM_H
 #define FT_STREAM_H
 #include "format.h"
+#include "publish.h"
 #include "record.h"
 #include <jansson.h>
 

@@ -614,13 +614,24 @@ static const ft_model_vt bert_vt = {
     .forward = bert_forward, .backward = bert_backward, .reserve = bert_reserve, .flops = bert_flops,
     .free = bert_free, .init_param = ft_bert_init_param, .linear_kind = bert_linear_kind,
     .param_head = bert_param_head,
+    .family = &ft_bert_family,
+};
+
+static ft_model *bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
+
+/* What model_type "bert" stands for (model.h).  LoRA targets as PEFT maps
+   "bert"; the seq-cls head is "classifier", kept trainable under LoRA. */
+const ft_family ft_bert_family = {
+    .model_type = "bert", .name = "BERT", .default_task = "seq-cls", .encoder_decoder = 0,
+    .lora_targets = "query,value", .cls_head = "classifier", .eos_token_id = -1, .pad_token_id = -1,
+    .span_corruption = 0, .new_model = bert_new,
 };
 
 /* The decoder of BertForMaskedLM is the word embedding (tied, HF's default);
    a checkpoint may store it again under these names. */
 static const char *const mlm_tied_keys[] = { "cls.predictions.decoder.weight", "cls.predictions.decoder.bias", NULL };
 
-ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
+static ft_model *bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
 {
     if (task != FT_TASK_SEQ_CLS && task != FT_TASK_MASKED_LM)
         ft_die("%s: BERT supports --task seq-cls and masked-lm", cfg->path);

@@ -17,9 +17,10 @@ typedef struct ft_bert_config {
 
 void ft_bert_config_read(const ft_config *cfg, ft_bert_config *bc);
 
-/* Build the model (params allocated, zero); ft_model_open initialises the
-   weights through ft_model_vt.init_param. */
-ft_model *ft_bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
+/* The family (model.h): model_type "bert".  Its new_model builds the model
+   (params allocated, zero); ft_model_open initialises the weights through
+   ft_model_vt.init_param. */
+extern const ft_family ft_bert_family;
 /* HF BertPreTrainedModel._init_weights of one parameter (by its name); the
    vtable's init_param, exported for the benchmarks. */
 void ft_bert_init_param(ft_model *m, int idx, uint64_t seed);

@@ -41,7 +41,7 @@ typedef struct gpt2 {
     layer_act *A;
     int32_t *pos_ids, *labels;
     float *g_res, *g_tmp, *g_ln, *g_ctx, *g_qkv, *g_f, *g_f2, *scratch;
-    int B, T, train, have_grad, have_loss;
+    int B, T, train, have_grad;
     uint64_t key;
 } gpt2;
 
@@ -500,9 +500,21 @@ static const ft_model_vt gpt2_vt = {
     .free = gpt2_free, .init_param = gpt2_init_param, .linear_kind = gpt2_linear_kind,
     .decode_begin = gpt2_decode_begin, .decode_step = gpt2_decode_step,
     .decode_reorder = gpt2_decode_reorder, .decode_end = gpt2_decode_end,
+    .family = &ft_gpt2_family,
 };
 
-ft_model *ft_gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
+static ft_model *gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
+
+/* What model_type "gpt2" stands for (model.h).  LoRA targets as PEFT maps
+   "gpt2"; no seq-cls head (GPT2ForSequenceClassification's "score" is not
+   built here). */
+const ft_family ft_gpt2_family = {
+    .model_type = "gpt2", .name = "GPT-2", .default_task = "causal-lm", .encoder_decoder = 0,
+    .lora_targets = "c_attn", .cls_head = NULL, .eos_token_id = -1, .pad_token_id = -1,
+    .span_corruption = 0, .new_model = gpt2_new,
+};
+
+static ft_model *gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
 {
     (void)num_labels;
     if (task != FT_TASK_CAUSAL_LM) ft_die("%s: GPT-2 supports --task causal-lm", cfg->path);

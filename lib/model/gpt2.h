@@ -18,5 +18,8 @@ typedef struct ft_gpt2_config {
 
 void ft_gpt2_config_read(const ft_config *cfg, ft_gpt2_config *gc);
 
-ft_model *ft_gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
+/* The family (model.h): model_type "gpt2".  Its new_model builds the model
+   (params allocated, zero); ft_model_open initialises the weights through
+   ft_model_vt.init_param. */
+extern const ft_family ft_gpt2_family;
 #endif

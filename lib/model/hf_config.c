@@ -133,17 +133,6 @@ long ft_config_req_int(const ft_config *c, const char *key)
     return ft_config_int(c, key, 0);
 }
 
-int ft_config_is_encoder_decoder(const ft_config *c)
-{
-    json_t *v = json_object_get(c->json, "is_encoder_decoder");
-    if (v && !json_is_null(v)) {
-        if (!json_is_boolean(v)) ft_die("%s: \"is_encoder_decoder\" is not true or false", what(c));
-        return json_is_true(v);
-    }
-    const char *mt = ft_config_str(c, "model_type", "");
-    return !strcmp(mt, "t5");
-}
-
 void ft_config_set_str(ft_config *c, const char *key, const char *val)
 {
     if (val) json_object_set_new(c->json, key, json_string(val));

@@ -31,10 +31,6 @@ void ft_config_check_size(const ft_config *c, double nparams, const char *dims);
 /* Dies if the key is absent. */
 long ft_config_req_int(const ft_config *c, const char *key);
 
-/* PretrainedConfig.is_encoder_decoder: the key when present, else the model
-   class's default (T5Config: true; BERT, GPT-2: false). */
-int ft_config_is_encoder_decoder(const ft_config *c);
-
 /* Replace the label set (names may be NULL → LABEL_i), as
    from_pretrained(num_labels=N) does when N differs from the config. */
 void ft_config_set_labels(ft_config *c, int n, const char *const *names);

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "model.h"
 #include "ops.h"
-#include <omp.h>
 #include "bert.h"
 #include "gpt2.h"
 #include "lora.h"
@@ -14,6 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* The model families, one line each. */
+static const ft_family *const families[] = { &ft_bert_family, &ft_gpt2_family, &ft_t5_family, NULL };
+
+const ft_family *const *ft_families(void) { return families; }
+
+const ft_family *ft_family_of(const char *model_type)
+{
+    for (const ft_family *const *f = families; *f && model_type; f++)
+        if (!strcmp((*f)->model_type, model_type)) return *f;
+    return NULL;
+}
 
 int ft_task_parse(const char *s)
 {
@@ -33,10 +44,20 @@ const char *ft_task_of_config(const ft_config *c)
     if (ft_ends_with(arch, "LMHeadModel") || ft_ends_with(arch, "ForCausalLM")) return "causal-lm";
     if (ft_ends_with(arch, "ForConditionalGeneration")) return "seq2seq";
     if (*arch) return "seq-cls";
-    const char *mt = ft_config_str(c, "model_type", "");
-    if (!strcmp(mt, "gpt2")) return "causal-lm";
-    if (!strcmp(mt, "t5")) return "seq2seq";
-    return "seq-cls";
+    const ft_family *f = ft_family_of(ft_config_str(c, "model_type", ""));
+    return f ? f->default_task : "seq-cls";
+}
+
+int ft_config_is_encoder_decoder(const ft_config *c)
+{
+    json_t *v = json_object_get(c->json, "is_encoder_decoder");
+    if (v && !json_is_null(v)) {
+        if (!json_is_boolean(v))
+            ft_die("%s: \"is_encoder_decoder\" is not true or false", c->path ? c->path : "config");
+        return json_is_true(v);
+    }
+    const ft_family *f = ft_family_of(ft_config_str(c, "model_type", ""));
+    return f ? f->encoder_decoder : 0;
 }
 
 static enum ft_task task_or_die(const char *s)
@@ -50,11 +71,15 @@ ft_model *ft_model_new(ft_config *cfg, enum ft_task task, int num_labels, uint64
 {
     const char *mt = ft_config_str(cfg, "model_type", NULL);
     if (!mt) ft_die("%s: no model_type", cfg->path);
+    const ft_family *f = ft_family_of(mt);
+    if (!f) {
+        char list[256] = "";
+        for (const ft_family *const *g = families; *g; g++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", g == families ? "" : ", ", (*g)->model_type);
+        ft_die("%s: model_type \"%s\" is not supported yet (%s)", cfg->path, mt, list);
+    }
     ft_blas_reserve();
-    if (!strcmp(mt, "bert")) return ft_bert_new(cfg, task, num_labels, seed);
-    if (!strcmp(mt, "gpt2")) return ft_gpt2_new(cfg, task, num_labels, seed);
-    if (!strcmp(mt, "t5")) return ft_t5_new(cfg, task, num_labels, seed);
-    ft_die("%s: model_type \"%s\" is not supported yet (bert, gpt2, t5)", cfg->path, mt);
+    return f->new_model(cfg, task, num_labels, seed);
 }
 
 static void init_all(ft_model *m)
@@ -104,54 +129,6 @@ ft_model *ft_model_new_from_config(const char *config_path, const char *task, in
 ft_model *ft_model_load(const char *name_or_dir, const char *task, int num_labels, uint64_t seed)
 {
     return ft_model_open(name_or_dir, task, num_labels, NULL, 0, seed);
-}
-
-ft_model *ft_model_shell(const ft_model_vt *vt, void *impl, const char *arch, const char *base_prefix,
-                         ft_config *cfg, enum ft_task task, uint64_t seed)
-{
-    ft_model *m = ft_xcalloc(1, sizeof *m);
-    m->vt = vt;
-    m->impl = impl;
-    m->arch = arch;
-    m->base_prefix = base_prefix;
-    m->task = task;
-    m->cfg = cfg;
-    m->seed = seed;
-    m->threads = omp_get_max_threads();
-    ft_params_init(&m->params);
-    return m;
-}
-
-void ft_model_read_tasks(ft_model *m)
-{
-    json_t *a = json_object_get(m->cfg->json, "ft_tasks");
-    if (!a || json_is_null(a)) return;
-    const char *path = m->cfg->path ? m->cfg->path : "config";
-    if (!json_is_array(a) || json_array_size(a) == 0) ft_die("%s: ft_tasks is not a list of tasks", path);
-    m->ntasks = (int)json_array_size(a);
-    m->heads = ft_xcalloc(m->ntasks, sizeof *m->heads);
-    m->num_labels = 0;
-    for (int t = 0; t < m->ntasks; t++) {
-        json_t *o = json_array_get(a, t);
-        const char *name = json_string_value(json_object_get(o, "name"));
-        json_t *nl = json_object_get(o, "num_labels"), *names = json_object_get(o, "id2label");
-        if (!name || !*name || strchr(name, '.') || !json_is_integer(nl) || json_integer_value(nl) < 2 ||
-            json_integer_value(nl) > 1 << 20)
-            ft_die("%s: ft_tasks[%d] needs a name (no dots) and num_labels >= 2", path, t);
-        for (int u = 0; u < t; u++)
-            if (!strcmp(m->heads[u].name, name)) ft_die("%s: task \"%s\" twice in ft_tasks", path, name);
-        ft_head *h = &m->heads[t];
-        h->name = ft_xstrdup(name);
-        h->num_labels = (int)json_integer_value(nl);
-        h->id2label = ft_xcalloc(h->num_labels, sizeof *h->id2label);
-        for (int i = 0; i < h->num_labels; i++) {
-            char k[32];
-            snprintf(k, sizeof k, "%d", i);
-            const char *v = json_string_value(json_object_get(names, k));
-            h->id2label[i] = v ? ft_xstrdup(v) : ft_xasprintf("LABEL_%d", i);
-        }
-        if (h->num_labels > m->num_labels) m->num_labels = h->num_labels;
-    }
 }
 
 int ft_model_head(const ft_model *m, const char *name)

@@ -1,6 +1,7 @@
 /* model: the interface the trainer and evaluator drive, independent of the
  * architecture.  Each family (bert.c, gpt2.c, t5.c) provides an ft_model_vt
- * and a case in ft_model_new; a new family touches its own file and those.
+ * and an ft_family, and a line in model.c's table of families; a new family
+ * touches its own file and that line.
  *
  * Typical training loop (see docs/compute-core.md):
  *   ft_model *m = ft_model_load("bert-base-chinese", "seq-cls", 5, seed);
@@ -25,8 +26,8 @@ enum ft_task { FT_TASK_SEQ_CLS, FT_TASK_CAUSAL_LM, FT_TASK_SEQ2SEQ, FT_TASK_MASK
 int ft_task_parse(const char *s);           /* -1 if unknown */
 /* The task a saved model is for, from its config.json: architectures[0]
    (…ForMaskedLM: masked-lm; …LMHeadModel, …ForCausalLM: causal-lm;
-   …ForConditionalGeneration: seq2seq), else model_type (gpt2: causal-lm,
-   t5: seq2seq), else seq-cls. */
+   …ForConditionalGeneration: seq2seq), else its family's default task (by
+   model_type), else seq-cls. */
 const char *ft_task_of_config(const ft_config *c);
 
 /* HF problem_type for sequence classification. */
@@ -116,7 +117,33 @@ typedef struct ft_model_vt {
                         const int32_t *mask, int Tn, float *logits);
     void (*decode_reorder)(ft_model *m, ft_decoder *d, const int *src);
     void (*decode_end)(ft_decoder *d);
+    const struct ft_family *family;   /* what the family is known by (below) */
 } ft_model_vt;
+
+/* A model family: what config.json's model_type alone tells, before any
+   model is built.  Each family's file defines one beside its vtable; model.c
+   lists them. */
+typedef struct ft_family {
+    const char *model_type;      /* config.json's "model_type" */
+    const char *name;            /* in messages ("T5") */
+    const char *default_task;    /* ft_task_of_config's answer when no architectures say */
+    int encoder_decoder;         /* is_encoder_decoder when the config does not say */
+    const char *lora_targets;    /* LoRA's default target modules: PEFT's
+                                    TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING */
+    const char *cls_head;        /* the sequence-classification head's module, which
+                                    LoRA keeps trainable as PEFT's SEQ_CLS does; NULL: none */
+    int eos_token_id, pad_token_id;  /* generation's defaults where config.json has
+                                        none (the HF config class's), -1: none */
+    int span_corruption;         /* --task span-corruption can pretrain it */
+    ft_model *(*new_model)(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
+} ft_family;
+/* The family of a model_type, or NULL. */
+const ft_family *ft_family_of(const char *model_type);
+/* The families, NULL-terminated. */
+const ft_family *const *ft_families(void);
+/* PretrainedConfig.is_encoder_decoder: the key when present, else the model
+   class's default (its family's encoder_decoder; 0 for an unknown family). */
+int ft_config_is_encoder_decoder(const ft_config *c);
 
 struct ft_model {
     const ft_model_vt *vt;
@@ -160,13 +187,6 @@ ft_model *ft_model_open(const char *name_or_dir, const char *task, int num_label
                         int scratch, uint64_t seed);
 /* The head of the task called name, or -1. */
 int ft_model_head(const ft_model *m, const char *name);
-/* A model shell for an architecture's constructor: vtable, state, HF class
-   name, checkpoint prefix, task, config (owned from here on), dropout seed,
-   thread count, an empty parameter table. */
-ft_model *ft_model_shell(const ft_model_vt *vt, void *impl, const char *arch, const char *base_prefix,
-                         ft_config *cfg, enum ft_task task, uint64_t seed);
-/* Reads cfg's "ft_tasks" into m->heads (architectures call it). */
-void ft_model_read_tasks(ft_model *m);
 /* A fresh model from a config alone, initialised as HF's _init_weights. */
 ft_model *ft_model_new_from_config(const char *config_path, const char *task,
                                    int num_labels, uint64_t seed);

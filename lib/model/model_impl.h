@@ -1,6 +1,6 @@
 /* model_impl: what the model families (bert.c, gpt2.c, t5.c) share inside
  * their files — the activation arena, gradient and zeroing shorthands,
- * dropout keys, the token-id check.  Internal to the families: no tool or
+ * dropout keys, the token-id check, the model shell (model_impl.c).  Internal to the families: no tool or
  * other module includes it. */
 #ifndef FT_MODEL_IMPL_H
 #define FT_MODEL_IMPL_H
@@ -15,6 +15,14 @@
 #define ZERO(p, n) memset((p), 0, (size_t)(n) * sizeof(float))
 /* The gradient of parameter i of the table `ps` in scope, NULL when frozen. */
 #define G(i) (ps->p[i].trainable ? ft_param_grad(ps, i) : NULL)
+
+/* A model shell for an architecture's constructor: vtable, state, HF class
+   name, checkpoint prefix, task, config (owned from here on), dropout seed,
+   thread count, an empty parameter table. */
+ft_model *ft_model_shell(const ft_model_vt *vt, void *impl, const char *arch, const char *base_prefix,
+                         ft_config *cfg, enum ft_task task, uint64_t seed);
+/* Reads cfg's "ft_tasks" into m->heads (architectures call it). */
+void ft_model_read_tasks(ft_model *m);
 
 /* Activations are slices of one allocation, each rounded up to 16 floats
    (64 bytes).  With base NULL, take only counts, so one layout function both

@@ -722,9 +722,21 @@ static const ft_model_vt t5_vt = {
     .free = t5_free, .init_param = ft_t5_init_param, .after_load = t5_after_load,
     .decode_begin = t5_decode_begin, .decode_step = t5_decode_step,
     .decode_reorder = t5_decode_reorder, .decode_end = t5_decode_end,
+    .family = &ft_t5_family,
 };
 
-ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
+static ft_model *t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
+
+/* What model_type "t5" stands for (model.h).  LoRA targets as PEFT maps "t5",
+   for when T5 gets LoRA hooks (no linear_kind yet: ft_lora_attach refuses it
+   first); generation's eos 1 and pad 0 are T5Config's defaults. */
+const ft_family ft_t5_family = {
+    .model_type = "t5", .name = "T5", .default_task = "seq2seq", .encoder_decoder = 1,
+    .lora_targets = "q,v", .cls_head = NULL, .eos_token_id = 1, .pad_token_id = 0,
+    .span_corruption = 1, .new_model = t5_new,
+};
+
+static ft_model *t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
 {
     (void)num_labels;
     if (task != FT_TASK_SEQ2SEQ) ft_die("%s: T5 supports only --task seq2seq", cfg->path);

@@ -25,7 +25,10 @@ typedef struct ft_t5_config {
 
 void ft_t5_config_read(const ft_config *cfg, ft_t5_config *tc);
 
-ft_model *ft_t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
+/* The family (model.h): model_type "t5".  Its new_model builds the model
+   (params allocated, zero); ft_model_open initialises the weights through
+   ft_model_vt.init_param. */
+extern const ft_family ft_t5_family;
 /* HF T5PreTrainedModel._init_weights for one parameter. */
 void ft_t5_init_param(ft_model *m, int idx, uint64_t seed);
 

@@ -1,5 +1,6 @@
 /* gemm: ft_sgemm in fp32 (OpenBLAS) or bf16 (oneDNN).  See gemm.h. */
 #include "gemm.h"
+#include "gemm_internal.h"
 #include "tensor.h"     /* ft_f32_to_bf16: torch's rounding, as the scalar twin */
 #include "util.h"
 #include <cblas.h>
@@ -333,4 +334,3 @@ void ft_set_precision(enum ft_precision p)
     precision = p;
 }
 
-enum ft_precision ft_get_precision(void) { return precision; }

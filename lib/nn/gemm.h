@@ -28,15 +28,11 @@ enum ft_precision { FT_PREC_FP32, FT_PREC_BF16 };
 /* Choose the precision of every later GEMM; dies when bf16 is not
    available on this CPU (see above). */
 void ft_set_precision(enum ft_precision p);
-enum ft_precision ft_get_precision(void);
 
 /* C[M,N] = alpha·op(A)·op(B) + beta·C, row-major, op(X) = X^T when transX.
    Counts its FLOPs (2·M·N·K) for the benchmarks. */
 void ft_sgemm(int transA, int transB, int M, int N, int K, float alpha, const float *A, size_t lda,
               const float *B, size_t ldb, float beta, float *C, size_t ldc);
-/* Floating-point operations issued since the last reset. */
-double ft_gemm_flops(void);
-void ft_gemm_flops_reset(void);
 
 /* The weight buffers whose bf16 copies are kept across calls: register
    [p, p+n) once allocated, forget it before freeing, and say when weights
@@ -44,7 +40,5 @@ void ft_gemm_flops_reset(void);
 void ft_gemm_weights(const float *p, size_t n);
 void ft_gemm_weights_forget(const float *p, size_t n);
 void ft_gemm_weights_changed(const float *p, size_t n);
-/* Bytes held by the bf16 weight copies (the memory --bf16 adds). */
-size_t ft_gemm_bf16_bytes(void);
 
 #endif

@@ -4,6 +4,7 @@
    the exp/erf loops (see ops_math.h) without -ffast-math's reassociation. */
 #pragma GCC optimize ("no-trapping-math", "no-math-errno")
 #include "ops.h"
+#include "ops_internal.h"
 #include "ops_math.h"
 #include "rng.h"
 #include <cblas.h>

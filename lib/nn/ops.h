@@ -23,7 +23,6 @@
    pool).  n <= 0 keeps the default (OMP_NUM_THREADS, else all cores).
    Use as many threads as cores, never more: oversubscribed OpenMP spins. */
 void ft_set_threads(int n);
-int ft_get_threads(void);
 /* Take the BLAS library's work buffers now, before the big allocations.
    OpenBLAS (0.3.21) allocates one (~128 MiB of address space) per concurrent
    gemm on first use and, when that fails (ulimit -v), retries forever: this
@@ -67,12 +66,6 @@ void ft_rmsnorm_bwd(float *din, float *dgamma, const float *dout, const float *i
                     const float *rstd, const float *gamma, int N, int C);
 
 /* ---- activations, n elements; in-place (out == in) allowed in fwd ---- */
-void ft_gelu_fwd(float *out, const float *in, size_t n);       /* exact erf GELU ("gelu") */
-void ft_gelu_bwd(float *din, const float *dout, const float *in, size_t n);
-void ft_gelu_tanh_fwd(float *out, const float *in, size_t n);  /* "gelu_new" (GPT-2, T5 v1.1) */
-void ft_gelu_tanh_bwd(float *din, const float *dout, const float *in, size_t n);
-void ft_relu_fwd(float *out, const float *in, size_t n);
-void ft_relu_bwd(float *din, const float *dout, const float *in, size_t n);
 void ft_tanh_fwd(float *out, const float *in, size_t n);
 void ft_tanh_bwd(float *din, const float *dout, const float *out, size_t n); /* uses the OUTPUT */
 
@@ -143,10 +136,6 @@ void ft_attention_bwd(float *dqkv, const float *dout, const float *qkv,
 
 /* ---- losses.  All return the mean loss and write dlogits = ∂loss/∂logits
    (overwrite, scaled by dscale) when dlogits != NULL. ---- */
-/* softmax cross-entropy, logits[N,V], labels[N]; labels == ignore_index are
-   skipped and the mean is over the rest (0 if none, like torch gives nan→ we give 0). */
-float ft_cross_entropy(float *dlogits, const float *logits, const int32_t *labels,
-                       int N, int V, int ignore_index, float dscale);
 /* The same with HF's label smoothing (TrainingArguments.label_smoothing_factor):
    (1-eps)·cross-entropy + eps·mean over classes of -log softmax, eps = 0 is
    plain cross-entropy. */

@@ -4,6 +4,7 @@
    exp loops (see ops_math.h) without -ffast-math's reassociation. */
 #pragma GCC optimize ("no-trapping-math", "no-math-errno")
 #include "ops.h"
+#include "ops_internal.h"
 #include "ops_math.h"
 #include <math.h>
 #include <stdlib.h>

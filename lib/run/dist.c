@@ -53,12 +53,6 @@ void ft_dist_finalize(void)
     joined = 0;
 }
 
-void ft_dist_abort(int code)
-{
-    if (joined) MPI_Abort(MPI_COMM_WORLD, code);
-    exit(code);
-}
-
 void ft_dist_sum_f64(double *x, int n)
 {
     if (size_ > 1) MPI_Allreduce(MPI_IN_PLACE, x, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
@@ -74,7 +68,8 @@ void ft_dist_max_int(int *x, int n)
     if (size_ > 1) MPI_Allreduce(MPI_IN_PLACE, x, n, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
 }
 
-void ft_dist_bcast_f32(float *x, size_t n)
+/* rank 0's values to all */
+static void bcast_f32(float *x, size_t n)
 {
     if (size_ <= 1) return;
     for (size_t i = 0; i < n; i += CHUNK)
@@ -197,7 +192,7 @@ static void overlap_finish(ft_dist_overlap *o)
     free(o->req); free(o->b); free(o->key); free(o);
 }
 
-int ft_dist_overlap_on(void)
+static int overlap_on(void)
 {
     const char *e = getenv("FT_DIST_OVERLAP");
     return size_ > 1 && !(e && strcmp(e, "0") == 0);
@@ -205,7 +200,7 @@ int ft_dist_overlap_on(void)
 
 ft_dist_overlap *ft_dist_overlap_begin(ft_model *m, float scale)
 {
-    if (!ft_dist_overlap_on()) return NULL;
+    if (!overlap_on()) return NULL;
     ft_dist_overlap *o = overlap_new(m, scale);
     m->grads_ready = grads_ready;
     m->grads_ready_ctx = o;
@@ -246,14 +241,12 @@ void ft_dist_init(int *argc, char ***argv)
     joined = 1;
 }
 void ft_dist_finalize(void) {}
-void ft_dist_abort(int code) { exit(code); }
 void ft_dist_sum_f64(double *x, int n) { (void)x; (void)n; }
 void ft_dist_sum_long(long *x, int n) { (void)x; (void)n; }
 void ft_dist_max_int(int *x, int n) { (void)x; (void)n; }
-void ft_dist_bcast_f32(float *x, size_t n) { (void)x; (void)n; }
+static void bcast_f32(float *x, size_t n) { (void)x; (void)n; }
 void ft_dist_barrier(void) {}
 void ft_dist_sum_grads(ft_params *ps) { (void)ps; }
-int ft_dist_overlap_on(void) { return 0; }
 ft_dist_overlap *ft_dist_overlap_begin(ft_model *m, float scale) { (void)m; (void)scale; return NULL; }
 void ft_dist_overlap_end(ft_dist_overlap *o) { (void)o; }
 void ft_dist_check_same(uint64_t v, const char *what) { (void)v; (void)what; }
@@ -261,7 +254,7 @@ void ft_dist_check_same(uint64_t v, const char *what) { (void)v; (void)what; }
 
 void ft_dist_bcast_params(ft_params *ps)
 {
-    ft_dist_bcast_f32(ps->data, ps->total);
+    bcast_f32(ps->data, ps->total);
     ft_gemm_weights_changed(ps->data, ps->total);   /* bf16 copies of rank 0's weights, not ours */
 }
 

@@ -18,14 +18,11 @@ void ft_dist_finalize(void);
 int ft_dist_rank(void);                 /* 0 without a launcher */
 int ft_dist_size(void);                 /* 1 without a launcher */
 static inline int ft_dist_main(void) { return ft_dist_rank() == 0; }
-/* Ends every rank of the job with status code (after a message of one's own). */
-_Noreturn void ft_dist_abort(int code);
 
 /* Collectives: every rank calls them in the same order.  In place. */
 void ft_dist_sum_f64(double *x, int n);
 void ft_dist_sum_long(long *x, int n);
 void ft_dist_max_int(int *x, int n);
-void ft_dist_bcast_f32(float *x, size_t n);         /* rank 0's values to all */
 void ft_dist_barrier(void);
 /* Sums the trainable gradients of ps over the ranks, in buckets of about
    FT_DIST_BUCKET_BYTES taken from the last parameter back (the order backward
@@ -41,7 +38,6 @@ void ft_dist_sum_grads(ft_params *ps);
    takes it) when off: one process, or FT_DIST_OVERLAP=0 in the environment. */
 typedef struct ft_dist_overlap ft_dist_overlap;
 struct ft_model;
-int ft_dist_overlap_on(void);
 ft_dist_overlap *ft_dist_overlap_begin(struct ft_model *m, float scale);
 void ft_dist_overlap_end(ft_dist_overlap *o);
 /* Rank 0's weights to every rank: all start from identical parameters. */

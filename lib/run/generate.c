@@ -27,9 +27,9 @@ void ft_gen_opts_default(ft_gen_opts *o, const ft_model *m)
 
 void ft_gen_opts_config_ids(ft_gen_opts *o, const ft_model *m)
 {
-    int s2s = m->task == FT_TASK_SEQ2SEQ;                               /* T5Config: eos 1, pad 0 */
-    if (o->eos_token_id == FT_GEN_ID_FROM_CONFIG) o->eos_token_id = cfg_id(m->cfg, "eos_token_id", s2s ? 1 : -1);
-    if (o->pad_token_id == FT_GEN_ID_FROM_CONFIG) o->pad_token_id = cfg_id(m->cfg, "pad_token_id", s2s ? 0 : -1);
+    const ft_family *f = m->vt->family;                 /* the HF config class's defaults */
+    if (o->eos_token_id == FT_GEN_ID_FROM_CONFIG) o->eos_token_id = cfg_id(m->cfg, "eos_token_id", f ? f->eos_token_id : -1);
+    if (o->pad_token_id == FT_GEN_ID_FROM_CONFIG) o->pad_token_id = cfg_id(m->cfg, "pad_token_id", f ? f->pad_token_id : -1);
 }
 
 const char *ft_generate_task(const char *model_dir)

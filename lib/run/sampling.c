@@ -1,5 +1,6 @@
 /* sampling: HF's logits processors and warpers on one row.  See sampling.h. */
 #include "sampling.h"
+#include "sampling_internal.h"
 #include "util.h"
 #include <math.h>
 #include <stdlib.h>

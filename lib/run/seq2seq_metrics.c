@@ -2,6 +2,7 @@
  * pass@1.  See seq2seq_metrics.h. */
 #define _GNU_SOURCE
 #include "seq2seq_metrics.h"
+#include "seq2seq_metrics_internal.h"
 #include "sandbox.h"
 #include "util.h"
 #include <math.h>

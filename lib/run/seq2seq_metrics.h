@@ -21,10 +21,6 @@
 
 int ft_exact_match(const char *pred, const char *ref);
 
-/* 13a tokenization: returns the number of tokens; *out is a malloc'd array of
-   malloc'd strings (free with ft_tokens_free). */
-size_t ft_bleu_tokenize_13a(const char *s, char ***out);
-void ft_tokens_free(char **toks, size_t n);
 
 typedef struct ft_bleu {
     double correct[4], total[4];

@@ -41,9 +41,15 @@ ft_spans *ft_spans_for_model(const char *dir, double noise_density, double mean_
 {
     char *cp = ft_xasprintf("%s/config.json", dir);
     ft_config *cfg = ft_config_load(cp);
-    if (strcmp(ft_config_str(cfg, "model_type", ""), "t5"))
-        ft_die("%s: --task span-corruption pretrains T5 models (model_type \"t5\"), not \"%s\"",
-               cp, ft_config_str(cfg, "model_type", "?"));
+    const ft_family *f = ft_family_of(ft_config_str(cfg, "model_type", ""));
+    if (!f || !f->span_corruption) {
+        char can[256] = "";
+        for (const ft_family *const *g = ft_families(); *g; g++)
+            if ((*g)->span_corruption)
+                snprintf(can + strlen(can), sizeof can - strlen(can), "%s%s models (model_type \"%s\")",
+                         *can ? ", " : "", (*g)->name, (*g)->model_type);
+        ft_die("%s: --task span-corruption pretrains %s, not \"%s\"", cp, can, ft_config_str(cfg, "model_type", "?"));
+    }
     ft_config_free(cfg);
     free(cp);
     return ft_spans_from_tokenizer(dir, noise_density, mean_span);

@@ -6,6 +6,7 @@
  * ops over it (linear, attention) forward and backward.  On a CPU without
  * AVX512-BF16 only the emulation is checked. */
 #include "test.h"
+#include "gemm_internal.h"
 #include "gradcheck.h"
 #include "ops.h"
 #include "tensor.h"

@@ -2,6 +2,7 @@
    write-back format; bad configs are rejected with the key named. */
 #include "test.h"
 #include "hf_config.h"
+#include "model.h"
 #include "util.h"
 #include <fcntl.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* labelfile: the one --labels reader (ft-tokenize and ft-train). */
-#include "labelfile.h"
+#include "labelfile_internal.h"
 #include "test.h"
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* mt19937 against values printed by numpy 1.24's legacy RandomState. */
-#include "mt19937.h"
+#include "mt19937_internal.h"
 #include "test.h"
 
 static void reference_stream(void)

@@ -1,7 +1,7 @@
 /* Every op's backward against central finite differences of its forward. */
 #include "test.h"
 #include "gradcheck.h"
-#include "ops.h"
+#include "ops_internal.h"
 #include <stdlib.h>
 #include <string.h>
 

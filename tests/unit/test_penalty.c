@@ -1,7 +1,7 @@
 /* L2-SP and EWC penalties: values and gradients by finite differences. */
 #include "test.h"
 #include "penalty.h"
-#include "rng.h"
+#include "rng_internal.h"
 #include "util.h"
 #include <string.h>
 #include <unistd.h>

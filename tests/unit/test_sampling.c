@@ -1,7 +1,7 @@
 /* sampling: HF's repetition penalty, no-repeat n-gram, temperature, top-k,
    top-p, and draws. */
 #include "test.h"
-#include "sampling.h"
+#include "sampling_internal.h"
 #include <math.h>
 #include <string.h>
 

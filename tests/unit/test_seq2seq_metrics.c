@@ -3,7 +3,7 @@
    tests/ref/bleu.sh through `--bleu FILE`), and the pass@1 sandbox: pass,
    fail, syntax error, hang, crash, memory hog, network, scratch directory. */
 #include "test.h"
-#include "seq2seq_metrics.h"
+#include "seq2seq_metrics_internal.h"
 #include "util.h"
 #include <jansson.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* splitplan against values printed by scikit-learn 1.2 / numpy 1.24. */
-#include "splitplan.h"
+#include "splitplan_internal.h"
 #include "test.h"
 #include <string.h>
 

@@ -1,4 +1,5 @@
 #include "test.h"
+#include "publish.h"
 #include "util.h"
 #include <stdint.h>
 #include <string.h>
