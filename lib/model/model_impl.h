@@ -1,5 +1,5 @@
 /* model_impl: what the model families (bert.c, gpt2.c, t5.c) share inside
- * their files — the activation arena, gradient and zeroing shorthands,
+ * their files — gradient and zeroing shorthands,
  * dropout keys, the token-id check.  Internal to the families: no tool or
  * other module includes it. */
 #ifndef FT_MODEL_IMPL_H
@@ -15,17 +15,6 @@
 #define ZERO(p, n) memset((p), 0, (size_t)(n) * sizeof(float))
 /* The gradient of parameter i of the table `ps` in scope, NULL when frozen. */
 #define G(i) (ps->p[i].trainable ? ft_param_grad(ps, i) : NULL)
-
-/* Activations are slices of one allocation, each rounded up to 16 floats
-   (64 bytes).  With base NULL, take only counts, so one layout function both
-   sizes the arena and carves it. */
-typedef struct ft_slab { float *base; size_t used; } ft_slab;
-static inline float *ft_slab_take(ft_slab *a, size_t n)
-{
-    float *p = a->base ? a->base + a->used : NULL;
-    a->used += (n + 15) & ~(size_t)15;
-    return p;
-}
 
 /* The dropout stream of site `which` (< 8) in block `layer` of one step. */
 static inline uint64_t ft_site(uint64_t key, int layer, int which)
