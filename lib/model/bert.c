@@ -18,6 +18,7 @@
  * Activations live in one arena sized for B×T tokens up front; the backward
  * walks the same list in reverse, accumulating into params.grad. */
 #include "bert.h"
+#include "slab.h"
 #include "lora.h"
 #include "model_impl.h"
 #include "ops.h"
@@ -48,9 +49,7 @@ typedef struct bert {
     int32_t *msel, *mlab;
     float *mx, *mt, *mg, *mu, *mmean, *mrstd, *mlogits, *mdlogits, *md1, *md2;
     layer_ix *L;
-    /* arena */
-    float *arena;
-    size_t arena_floats;
+    ft_slab arena;
     int capN, capB, capT, cap_train;   /* cap_train: arena keeps every layer + grads */
     float *emb_in, *emb_mean, *emb_rstd, **hs, *mask, *cls, *pooled, *pooled_d, *logits, *dlogits;
     layer_act *A;
@@ -200,8 +199,54 @@ void ft_bert_init_param(ft_model *m, int i, uint64_t seed)
 
 /* ---- arena ---- */
 
-/* Training keeps every layer's activations and needs the gradient buffers;
-   inference (train = 0) reuses one layer's slots for all layers. */
+/* Lists the arena's arrays.  Training keeps every layer's activations and
+   needs the gradient buffers; inference lists one layer's slots and two
+   hidden states, which share_layers hands to every layer. */
+static void arena_list(ft_model *m, ft_slab *ar, int B, int T, int train)
+{
+    bert *bt = m->impl;
+    ft_bert_config *c = &bt->c;
+    size_t N = (size_t)B * T, C = c->hidden_size, F = c->intermediate_size, H = c->num_heads;
+    size_t Lb = train ? c->num_layers : 1, nl = m->num_labels, TT = (size_t)T * T;
+    ft_slab_add(ar, &bt->emb_in, N * C);
+    ft_slab_add(ar, &bt->emb_mean, N);
+    ft_slab_add(ar, &bt->emb_rstd, N);
+    for (size_t l = 0; l <= Lb; l++) ft_slab_add(ar, &bt->hs[l], N * C);
+    ft_slab_add(ar, &bt->mask, N);
+    float **head[] = { &bt->cls, &bt->pooled, &bt->pooled_d };
+    for (int i = 0; i < 3; i++) ft_slab_add(ar, head[i], B * C);
+    ft_slab_add(ar, &bt->logits, B * nl);
+    ft_slab_add(ar, &bt->dlogits, B * nl);
+    for (size_t l = 0; l < Lb; l++) {
+        layer_act *a = &bt->A[l];
+        ft_slab_add(ar, &a->qkv, 3 * N * C);
+        ft_slab_add(ar, &a->probs, B * H * TT);
+        float **rows[] = { &a->ctx, &a->r1, &a->h1, &a->r2 }, **stats[] = { &a->mean1, &a->rstd1, &a->mean2, &a->rstd2 };
+        for (int i = 0; i < 4; i++) ft_slab_add(ar, rows[i], N * C);
+        for (int i = 0; i < 4; i++) ft_slab_add(ar, stats[i], N);
+        ft_slab_add(ar, &a->f, N * F);
+        ft_slab_add(ar, &a->g, N * F);
+    }
+    ft_slab_add(ar, &bt->g_tmp, N * C);                 /* also the forward's scratch */
+    ft_slab_add(ar, &bt->scratch, ft_attn_scratch(T, T));
+    if (!train) return;
+    float **g_rows[] = { &bt->g_out, &bt->g_in, &bt->g_h1, &bt->g_ctx };
+    for (int i = 0; i < 4; i++) ft_slab_add(ar, g_rows[i], N * C);
+    ft_slab_add(ar, &bt->g_qkv, 3 * N * C);
+    ft_slab_add(ar, &bt->g_f1, N * F);
+    ft_slab_add(ar, &bt->g_f2, N * F);
+    float **g_head[] = { &bt->g_pool, &bt->g_pool2, &bt->g_cls };
+    for (int i = 0; i < 3; i++) ft_slab_add(ar, g_head[i], B * C);
+}
+
+/* Inference: every layer uses layer 0's slots, and the hidden states
+   alternate between hs[0] and hs[1]. */
+static void share_layers(bert *bt)
+{
+    for (int l = 1; l < bt->c.num_layers; l++) bt->A[l] = bt->A[0];
+    for (int l = 2; l <= bt->c.num_layers; l++) bt->hs[l] = bt->hs[l & 1];
+}
+
 static void arena_ensure(ft_model *m, int B, int T, int train)
 {
     bert *bt = m->impl;
@@ -210,66 +255,17 @@ static void arena_ensure(ft_model *m, int B, int T, int train)
         if (B < bt->capB) B = bt->capB;
         if (T < bt->capT) T = bt->capT;
     }
-    ft_bert_config *c = &bt->c;
-    size_t N = (size_t)B * T, C = c->hidden_size, F = c->intermediate_size, H = c->num_heads;
-    size_t Lb = train ? c->num_layers : 1, nl = m->num_labels, TT = (size_t)T * T;
-    size_t per_layer = 3 * N * C + B * H * TT + N * C + N * C + 2 * N + N * C + 2 * N * F + N * C + 2 * N;
-    size_t grads = 5 * N * C + 2 * N * F + 3 * N * C + 3 * (size_t)B * C;
-    size_t total = N * C + 2 * N + (Lb + 1) * N * C + N + 3 * (size_t)B * C + 2 * B * nl
-                 + Lb * per_layer + N * C + (train ? grads : 0) + ft_attention_scratch(T);
-    /* every sub-array 16-float aligned */
-    size_t slots = 64 + 16 * Lb;
-    total += slots * 16;
-    free(bt->arena);
-    if (posix_memalign((void **)&bt->arena, 64, total * sizeof(float)))
-        ft_die("out of memory: activations for %d×%d tokens need %.1f GiB", B, T,
-               total * 4.0 / (1 << 30));
-    bt->arena_floats = total;
-    ft_slab ar = { bt->arena, 0 };
-    bt->emb_in = ft_slab_take(&ar, N * C);
-    bt->emb_mean = ft_slab_take(&ar, N);
-    bt->emb_rstd = ft_slab_take(&ar, N);
+    int L = bt->c.num_layers;
     free(bt->hs);
-    bt->hs = ft_xcalloc(Lb + 1, sizeof *bt->hs);
-    for (size_t l = 0; l <= Lb; l++) bt->hs[l] = ft_slab_take(&ar, N * C);
-    bt->mask = ft_slab_take(&ar, N);
-    bt->cls = ft_slab_take(&ar, B * C);
-    bt->pooled = ft_slab_take(&ar, B * C);
-    bt->pooled_d = ft_slab_take(&ar, B * C);
-    bt->logits = ft_slab_take(&ar, B * nl);
-    bt->dlogits = ft_slab_take(&ar, B * nl);
     free(bt->A);
-    bt->A = ft_xcalloc(Lb + 1, sizeof *bt->A);
-    for (size_t l = 0; l < Lb; l++) {
-        layer_act *a = &bt->A[l];
-        a->qkv = ft_slab_take(&ar, 3 * N * C);
-        a->probs = ft_slab_take(&ar, B * H * TT);
-        a->ctx = ft_slab_take(&ar, N * C);
-        a->r1 = ft_slab_take(&ar, N * C);
-        a->mean1 = ft_slab_take(&ar, N);
-        a->rstd1 = ft_slab_take(&ar, N);
-        a->h1 = ft_slab_take(&ar, N * C);
-        a->f = ft_slab_take(&ar, N * F);
-        a->g = ft_slab_take(&ar, N * F);
-        a->r2 = ft_slab_take(&ar, N * C);
-        a->mean2 = ft_slab_take(&ar, N);
-        a->rstd2 = ft_slab_take(&ar, N);
-    }
-    bt->g_tmp = ft_slab_take(&ar, N * C);                /* also the forward's scratch */
-    if (train) {
-    bt->g_out = ft_slab_take(&ar, N * C);
-    bt->g_in = ft_slab_take(&ar, N * C);
-    bt->g_h1 = ft_slab_take(&ar, N * C);
-    bt->g_ctx = ft_slab_take(&ar, N * C);
-    bt->g_qkv = ft_slab_take(&ar, 3 * N * C);
-    bt->g_f1 = ft_slab_take(&ar, N * F);
-    bt->g_f2 = ft_slab_take(&ar, N * F);
-    bt->g_pool = ft_slab_take(&ar, B * C);
-    bt->g_pool2 = ft_slab_take(&ar, B * C);
-    bt->g_cls = ft_slab_take(&ar, B * C);
-    }
-    bt->scratch = ft_slab_take(&ar, ft_attention_scratch(T));
-    if (ar.used > total) ft_die("internal: arena overflow");
+    bt->hs = ft_xcalloc(L + 2, sizeof *bt->hs);
+    bt->A = ft_xcalloc(L + 1, sizeof *bt->A);
+    arena_list(m, &bt->arena, B, T, train);
+    char what[96];
+    snprintf(what, sizeof what, "activations for %d×%d tokens", B, T);
+    ft_slab_commit(&bt->arena, what);
+    if (!train) share_layers(bt);
+    size_t N = (size_t)B * T;
     free(bt->pos_ids);
     free(bt->zero_ids);
     bt->pos_ids = ft_xcalloc(N, sizeof(int32_t));
@@ -424,13 +420,13 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
 
     for (int l = 0; l < c->num_layers; l++) {
         layer_ix *L = &bt->L[l];
-        /* inference: one layer's slots, hidden states ping-pong in hs[0..1] */
-        layer_act *a = &bt->A[grad ? l : 0];
-        float *h = bt->hs[grad ? l : l & 1], *hout = bt->hs[grad ? l + 1 : (l + 1) & 1];
+        layer_act *a = &bt->A[l];           /* inference: the same slots for every layer */
+        float *h = bt->hs[l], *hout = bt->hs[l + 1];
         ft_linear_fwd(a->qkv, h, ft_param_data(ps, L->qkv_w), ft_param_data(ps, L->qkv_b), (int)N, C, 3 * C);
         for (int j = 0; j < 3; j++)
             ft_lora_fwd(m, L->qkv_w + j, a->qkv + j * C, 3 * C, h, (int)N, train, ft_site(bt->key, l + 1, 5 + j));
-        ft_attention_fwd(a->ctx, a->probs, a->qkv, bt->mask, B, T, C, H, 0, pa, ft_site(bt->key, l + 1, 1), bt->scratch);
+        ft_attn at = ft_attn_packed(B, T, C, H, bt->mask, 0, pa, ft_site(bt->key, l + 1, 1));
+        ft_attn_fwd(&at, a->ctx, a->probs, a->qkv, a->qkv + C, a->qkv + 2 * C, bt->scratch);
         ft_linear_fwd(bt->g_tmp, a->ctx, ft_param_data(ps, L->ao_w), ft_param_data(ps, L->ao_b), (int)N, C, C);
         ft_lora_fwd(m, L->ao_w, bt->g_tmp, C, a->ctx, (int)N, train, ft_site(bt->key, l + 1 + c->num_layers, 0));
         ft_dropout_add_fwd(a->r1, bt->g_tmp, h, N * C, ph, ft_site(bt->key, l + 1, 2));
@@ -446,7 +442,7 @@ static float bert_forward(ft_model *m, const ft_batch *b, int train, int grad, f
                          ft_param_data(ps, L->ln2_b), (int)N, C, c->layer_norm_eps);
     }
 
-    float *last = bt->hs[grad ? c->num_layers : c->num_layers & 1];
+    float *last = bt->hs[c->num_layers];
     if (bt->mlm) {
         float loss = mlm_forward(m, bt, b, last, grad, logits_out);
         if (grad && isnan(loss)) ft_die("training batch has no labels");
@@ -549,7 +545,9 @@ static void bert_backward(ft_model *m, const ft_batch *b)
         ft_linear_bwd(bt->g_ctx, G(L->ao_w), G(L->ao_b), bt->g_tmp, a->ctx, ft_param_data(ps, L->ao_w), (int)N, C, C);
         ft_lora_bwd(m, L->ao_w, bt->g_ctx, bt->g_tmp, C, a->ctx, (int)N);
         ZERO(bt->g_qkv, 3 * N * C);
-        ft_attention_bwd(bt->g_qkv, bt->g_ctx, a->qkv, a->probs, B, T, C, H, pa, ft_site(bt->key, l + 1, 1), bt->scratch);
+        ft_attn at = ft_attn_packed(B, T, C, H, bt->mask, 0, pa, ft_site(bt->key, l + 1, 1));
+        ft_attn_bwd(&at, bt->g_qkv, bt->g_qkv + C, bt->g_qkv + 2 * C, NULL, bt->g_ctx, a->qkv, a->qkv + C,
+                    a->qkv + 2 * C, a->probs, bt->scratch);
         ft_linear_bwd(bt->g_in, G(L->qkv_w), G(L->qkv_b), bt->g_qkv, h, ft_param_data(ps, L->qkv_w), (int)N, C, 3 * C);
         for (int j = 0; j < 3; j++)
             ft_lora_bwd(m, L->qkv_w + j, bt->g_in, bt->g_qkv + j * C, 3 * C, h, (int)N);
@@ -586,7 +584,7 @@ static double bert_flops(const ft_model *m, int B, int T)
 static void bert_free(ft_model *m)
 {
     bert *bt = m->impl;
-    free(bt->arena); free(bt->hs); free(bt->A); free(bt->L); free(bt->cls_w); free(bt->cls_b);
+    ft_slab_free(&bt->arena); free(bt->hs); free(bt->A); free(bt->L); free(bt->cls_w); free(bt->cls_b);
     free(bt->pos_ids); free(bt->zero_ids);
     free(bt->mx); free(bt->mt); free(bt->mg); free(bt->mu); free(bt->md1); free(bt->md2);
     free(bt->mmean); free(bt->mrstd); free(bt->mlogits); free(bt->mdlogits); free(bt->msel); free(bt->mlab);

@@ -12,6 +12,7 @@
  * Every Conv1D goes through the LoRA hooks (lora.h).  Activations live in one
  * arena sized for B×T tokens; the backward walks the layers in reverse. */
 #include "gpt2.h"
+#include "slab.h"
 #include <limits.h>
 #include "lora.h"
 #include "model_impl.h"
@@ -35,8 +36,8 @@ typedef struct gpt2 {
     ft_gpt2_config c;
     int wte, wpe, lnf_w, lnf_b;
     layer_ix *L;
-    float *arena;
-    int capB, capT;
+    ft_slab arena;
+    int capB, capT, cap_train;         /* cap_train: arena keeps every layer + grads */
     float **res, *lnf, *lnf_mean, *lnf_rstd, *logits, *mask;
     layer_act *A;
     int32_t *pos_ids, *labels;
@@ -157,64 +158,77 @@ static int gpt2_linear_kind(const ft_model *m, int i)
 
 /* ---- arena ---- */
 
-static void gpt2_reserve(ft_model *m, int B, int T)
+/* Lists the arena's arrays.  Training keeps every layer's activations and
+   needs the gradient buffers; inference lists one layer's slots and two
+   residual streams, which share_layers hands to every layer. */
+static void arena_list(gpt2 *g, ft_slab *ar, int B, int T, int train)
 {
-    gpt2 *g = m->impl;
-    if (B <= g->capB && T <= g->capT) return;
-    if (B < g->capB) B = g->capB;
-    if (T < g->capT) T = g->capT;
     ft_gpt2_config *c = &g->c;
     size_t N = (size_t)B * T, C = c->n_embd, F = c->n_inner, H = c->n_head, V = c->vocab_size;
-    size_t Lb = c->n_layer, TT = (size_t)T * T;
-    size_t per_layer = 7 * N * C + 4 * N + (size_t)B * H * TT + 2 * N * F;
-    size_t total = (Lb + 1) * N * C + N * C + 2 * N + N * V + N
-                 + Lb * per_layer + 7 * N * C + 2 * N * F + ft_attention_scratch(T)
-                 + (32 + 16 * Lb) * 16;
-    free(g->arena);
-    if (posix_memalign((void **)&g->arena, 64, total * sizeof(float)))
-        ft_die("out of memory: activations for %d×%d tokens need %.1f GiB", B, T, total * 4.0 / (1 << 30));
-    ft_slab ar = { g->arena, 0 };
-    free(g->res);
-    g->res = ft_xcalloc(Lb + 1, sizeof *g->res);
-    for (size_t l = 0; l <= Lb; l++) g->res[l] = ft_slab_take(&ar, N * C);
-    g->lnf = ft_slab_take(&ar, N * C);
-    g->lnf_mean = ft_slab_take(&ar, N);
-    g->lnf_rstd = ft_slab_take(&ar, N);
-    g->logits = ft_slab_take(&ar, N * V);
-    g->mask = ft_slab_take(&ar, N);
-    free(g->A);
-    g->A = ft_xcalloc(Lb + 1, sizeof *g->A);
+    size_t Lb = train ? c->n_layer : 1, TT = (size_t)T * T;
+    for (size_t l = 0; l <= Lb; l++) ft_slab_add(ar, &g->res[l], N * C);
+    ft_slab_add(ar, &g->lnf, N * C);
+    ft_slab_add(ar, &g->lnf_mean, N);
+    ft_slab_add(ar, &g->lnf_rstd, N);
+    ft_slab_add(ar, &g->logits, N * V);
+    ft_slab_add(ar, &g->mask, N);
     for (size_t l = 0; l < Lb; l++) {
         layer_act *a = &g->A[l];
-        a->ln1 = ft_slab_take(&ar, N * C);
-        a->mean1 = ft_slab_take(&ar, N);
-        a->rstd1 = ft_slab_take(&ar, N);
-        a->qkv = ft_slab_take(&ar, 3 * N * C);
-        a->probs = ft_slab_take(&ar, (size_t)B * H * TT);
-        a->ctx = ft_slab_take(&ar, N * C);
-        a->res1 = ft_slab_take(&ar, N * C);
-        a->ln2 = ft_slab_take(&ar, N * C);
-        a->mean2 = ft_slab_take(&ar, N);
-        a->rstd2 = ft_slab_take(&ar, N);
-        a->f = ft_slab_take(&ar, N * F);
-        a->g = ft_slab_take(&ar, N * F);
+        float **rows[] = { &a->ln1, &a->ctx, &a->res1, &a->ln2 }, **stats[] = { &a->mean1, &a->rstd1, &a->mean2, &a->rstd2 };
+        for (int i = 0; i < 4; i++) ft_slab_add(ar, rows[i], N * C);
+        for (int i = 0; i < 4; i++) ft_slab_add(ar, stats[i], N);
+        ft_slab_add(ar, &a->qkv, 3 * N * C);
+        ft_slab_add(ar, &a->probs, B * H * TT);
+        ft_slab_add(ar, &a->f, N * F);
+        ft_slab_add(ar, &a->g, N * F);
     }
-    g->g_res = ft_slab_take(&ar, N * C);
-    g->g_tmp = ft_slab_take(&ar, N * C);
-    g->g_ln = ft_slab_take(&ar, N * C);
-    g->g_ctx = ft_slab_take(&ar, N * C);
-    g->g_qkv = ft_slab_take(&ar, 3 * N * C);
-    g->g_f = ft_slab_take(&ar, N * F);
-    g->g_f2 = ft_slab_take(&ar, N * F);
-    g->scratch = ft_slab_take(&ar, ft_attention_scratch(T));
-    if (ar.used > total) ft_die("internal: arena overflow");
+    ft_slab_add(ar, &g->g_tmp, N * C);                  /* also the forward's scratch */
+    ft_slab_add(ar, &g->scratch, ft_attn_scratch(T, T));
+    if (!train) return;
+    float **g_rows[] = { &g->g_res, &g->g_ln, &g->g_ctx };
+    for (int i = 0; i < 3; i++) ft_slab_add(ar, g_rows[i], N * C);
+    ft_slab_add(ar, &g->g_qkv, 3 * N * C);
+    ft_slab_add(ar, &g->g_f, N * F);
+    ft_slab_add(ar, &g->g_f2, N * F);
+}
+
+/* Inference: every layer uses layer 0's slots, and the residual stream
+   alternates between res[0] and res[1]. */
+static void share_layers(gpt2 *g)
+{
+    for (int l = 1; l < g->c.n_layer; l++) g->A[l] = g->A[0];
+    for (int l = 2; l <= g->c.n_layer; l++) g->res[l] = g->res[l & 1];
+}
+
+static void arena_ensure(ft_model *m, int B, int T, int train)
+{
+    gpt2 *g = m->impl;
+    if (B <= g->capB && T <= g->capT && (g->cap_train || !train)) return;
+    if (g->cap_train == train) {            /* growing: keep the larger of each */
+        if (B < g->capB) B = g->capB;
+        if (T < g->capT) T = g->capT;
+    }
+    int L = g->c.n_layer;
+    free(g->res);
+    free(g->A);
+    g->res = ft_xcalloc(L + 2, sizeof *g->res);
+    g->A = ft_xcalloc(L + 1, sizeof *g->A);
+    arena_list(g, &g->arena, B, T, train);
+    char what[96];
+    snprintf(what, sizeof what, "activations for %d×%d tokens", B, T);
+    ft_slab_commit(&g->arena, what);
+    if (!train) share_layers(g);
+    size_t N = (size_t)B * T;
     free(g->pos_ids);
     free(g->labels);
     g->pos_ids = ft_xcalloc(N, sizeof(int32_t));
     g->labels = ft_xcalloc(N, sizeof(int32_t));
     g->capB = B;
     g->capT = T;
+    g->cap_train = train;
 }
+
+static void gpt2_reserve(ft_model *m, int B, int T) { arena_ensure(m, B, T, 1); }
 
 /* ---- forward ---- */
 
@@ -258,9 +272,7 @@ static void block_fwd(ft_model *m, int l, layer_act *a, const float *x, float *o
                      ft_param_data(ps, L->ln1_b), N, C, c->layer_norm_eps);
     ft_conv1d_fwd(a->qkv, a->ln1, ft_param_data(ps, L->at_w), ft_param_data(ps, L->at_b), N, C, 3 * C);
     ft_lora_fwd(m, L->at_w, a->qkv, 3 * C, a->ln1, N, train, ft_site(key, l + 1, 4));
-    ft_attn at = { .B = B, .Tq = T, .Tk = T, .H = H, .D = C / H, .ldq = 3 * (size_t)C, .ldk = 3 * (size_t)C,
-                   .ldv = 3 * (size_t)C, .ldo = (size_t)C, .mask = mask, .causal = 1,
-                   .scale = 1.0f / sqrtf((float)(C / H)), .p = pa, .key = ft_site(key, l + 1, 1) };
+    ft_attn at = ft_attn_packed(B, T, C, H, mask, 1, pa, ft_site(key, l + 1, 1));
     const float *K = a->qkv + C, *V = a->qkv + 2 * C;
     if (kv) ft_kv_attend(kv, &at, &K, &V, a->qkv, 3 * (size_t)C, C, 2 * (size_t)C, C);
     ft_attn_fwd(&at, a->ctx, a->probs, a->qkv, K, V, g->scratch);
@@ -286,7 +298,7 @@ static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     size_t N = (size_t)B * T;
     if (B <= 0 || T <= 0) ft_die("empty batch");
     if (T > c->n_positions) ft_die("sequence length %d exceeds n_positions %d", T, c->n_positions);
-    gpt2_reserve(m, B, T);
+    arena_ensure(m, B, T, grad);
     ft_check_ids(b->input_ids, N, V, "token");
     for (size_t i = 0; i < N; i++) {
         g->pos_ids[i] = (int32_t)(i % T);
@@ -356,7 +368,9 @@ static void gpt2_backward(ft_model *m, const ft_batch *b)
         ft_conv1d_bwd(g->g_ctx, G(L->ap_w), G(L->ap_b), g->g_tmp, a->ctx, ft_param_data(ps, L->ap_w), (int)N, C, C);
         ft_lora_bwd(m, L->ap_w, g->g_ctx, g->g_tmp, C, a->ctx, (int)N);
         ZERO(g->g_qkv, 3 * N * C);
-        ft_attention_bwd(g->g_qkv, g->g_ctx, a->qkv, a->probs, B, T, C, H, pa, ft_site(g->key, l + 1, 1), g->scratch);
+        ft_attn at = ft_attn_packed(B, T, C, H, g->mask, 1, pa, ft_site(g->key, l + 1, 1));
+        ft_attn_bwd(&at, g->g_qkv, g->g_qkv + C, g->g_qkv + 2 * C, NULL, g->g_ctx, a->qkv, a->qkv + C,
+                    a->qkv + 2 * C, a->probs, g->scratch);
         ZERO(g->g_ln, N * C);
         ft_conv1d_bwd(g->g_ln, G(L->at_w), G(L->at_b), g->g_qkv, a->ln1, ft_param_data(ps, L->at_w), (int)N, C, 3 * C);
         ft_lora_bwd(m, L->at_w, g->g_ln, g->g_qkv, 3 * C, a->ln1, (int)N);
@@ -382,7 +396,7 @@ static double gpt2_flops(const ft_model *m, int B, int T)
 static void gpt2_free(ft_model *m)
 {
     gpt2 *g = m->impl;
-    free(g->arena); free(g->res); free(g->A); free(g->L);
+    ft_slab_free(&g->arena); free(g->res); free(g->A); free(g->L);
     free(g->pos_ids); free(g->labels);
     free(g);
 }

@@ -1,6 +1,6 @@
 /* model_impl: what the model families (bert.c, gpt2.c, t5.c) share inside
- * their files — the activation arena, gradient and zeroing shorthands,
- * dropout keys, the token-id check, the model shell (model_impl.c).  Internal to the families: no tool or
+ * their files — gradient and zeroing shorthands, dropout keys, the token-id
+ * check, the model shell (model_impl.c).  Internal to the families: no tool or
  * other module includes it. */
 #ifndef FT_MODEL_IMPL_H
 #define FT_MODEL_IMPL_H
@@ -23,17 +23,6 @@ ft_model *ft_model_shell(const ft_model_vt *vt, void *impl, const char *arch, co
                          ft_config *cfg, enum ft_task task, uint64_t seed);
 /* Reads cfg's "ft_tasks" into m->heads (architectures call it). */
 void ft_model_read_tasks(ft_model *m);
-
-/* Activations are slices of one allocation, each rounded up to 16 floats
-   (64 bytes).  With base NULL, take only counts, so one layout function both
-   sizes the arena and carves it. */
-typedef struct ft_slab { float *base; size_t used; } ft_slab;
-static inline float *ft_slab_take(ft_slab *a, size_t n)
-{
-    float *p = a->base ? a->base + a->used : NULL;
-    a->used += (n + 15) & ~(size_t)15;
-    return p;
-}
 
 /* The dropout stream of site `which` (< 8) in block `layer` of one step. */
 static inline uint64_t ft_site(uint64_t key, int layer, int which)

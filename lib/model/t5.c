@@ -17,6 +17,7 @@
  * Activations come from one arena sized for (B, Ts, Tt); the backward walks
  * the blocks in reverse, accumulating into params.grad. */
 #include "t5.h"
+#include "slab.h"
 #include <limits.h>
 #include "checkpoint.h"
 #include "model_impl.h"
@@ -47,9 +48,8 @@ typedef struct t5 {
     int inner;                      /* H·d_kv */
     int shared, enc_ln, dec_ln, lm_head;
     blk_ix *E, *D;
-    /* arena */
-    float *arena;
-    int capB, capTs, capTt;
+    ft_slab arena;
+    int capB, capTs, capTt, cap_train; /* cap_train: arena keeps every block + grads */
     blk_act *EA, *DA;
     float *enc_last, *enc_norm, *enc_rstd, *enc_out;
     float *dec_last, *dec_norm, *dec_rstd, *hs, *logits;
@@ -226,67 +226,101 @@ static void t5_after_load(ft_model *m, const struct ft_checkpoint *ck, int *load
 
 /* ---- arena ---- */
 
-static void layout(t5 *t, ft_slab *a, int B, int Ts, int Tt)
+/* Lists one block's activations: N rows of its stack (B sequences of T),
+   for a decoder block (Ts: encoder length, else 0) the cross-attention's too.
+   x_only lists just the block's input (inference: see share_blocks). */
+static void list_block(t5 *t, ft_slab *ar, blk_act *x, int B, int T, int Ts, int x_only)
+{
+    ft_t5_config *c = &t->c;
+    size_t N = (size_t)B * T, C = c->d_model, I = t->inner, F = c->d_ff, H = c->num_heads;
+    ft_slab_add(ar, &x->x, N * C);
+    if (x_only) return;
+    float **rows[] = { &x->n1, &x->x1, &x->nf }, **stats[] = { &x->rstd1, &x->rstdf };
+    for (int i = 0; i < 3; i++) ft_slab_add(ar, rows[i], N * C);
+    for (int i = 0; i < 2; i++) ft_slab_add(ar, stats[i], N);
+    ft_slab_add(ar, &x->qkv, N * 3 * I);
+    ft_slab_add(ar, &x->probs, B * H * T * T);
+    ft_slab_add(ar, &x->ctx, N * I);
+    float **ff[] = { &x->f0, &x->gd, &x->f1, &x->a0 };
+    for (int i = 0; i < (c->gated ? 4 : 2); i++) ft_slab_add(ar, ff[i], N * F);
+    if (!Ts) return;
+    ft_slab_add(ar, &x->n2, N * C);
+    ft_slab_add(ar, &x->x2, N * C);
+    ft_slab_add(ar, &x->rstd2, N);
+    ft_slab_add(ar, &x->cq, N * I);
+    ft_slab_add(ar, &x->ckv, (size_t)B * Ts * 2 * I);
+    ft_slab_add(ar, &x->probs2, B * H * T * Ts);
+    ft_slab_add(ar, &x->ctx2, N * I);
+}
+
+/* Lists the arena's arrays.  Training keeps every block's activations and
+   needs the gradient buffers; inference lists block 0's and the input of
+   block 1 in each stack, which share_blocks hands to every block. */
+static void arena_list(t5 *t, ft_slab *ar, int B, int Ts, int Tt, int train)
 {
     ft_t5_config *c = &t->c;
     size_t Ns = (size_t)B * Ts, Nt = (size_t)B * Tt, C = c->d_model, I = t->inner, F = c->d_ff;
-    size_t H = c->num_heads, V = c->vocab_size, Nm = Ns > Nt ? Ns : Nt;
-    size_t Tm = Ts > Tt ? Ts : Tt;
-    for (int l = 0; l < c->num_layers; l++) {
-        blk_act *x = &t->EA[l];
-        x->x = ft_slab_take(a, Ns * C); x->n1 = ft_slab_take(a, Ns * C); x->rstd1 = ft_slab_take(a, Ns);
-        x->qkv = ft_slab_take(a, Ns * 3 * I); x->probs = ft_slab_take(a, B * H * Ts * Ts); x->ctx = ft_slab_take(a, Ns * I);
-        x->x1 = ft_slab_take(a, Ns * C); x->nf = ft_slab_take(a, Ns * C); x->rstdf = ft_slab_take(a, Ns);
-        x->f0 = ft_slab_take(a, Ns * F); x->gd = ft_slab_take(a, Ns * F);
-        if (c->gated) { x->f1 = ft_slab_take(a, Ns * F); x->a0 = ft_slab_take(a, Ns * F); }
-    }
-    t->enc_last = ft_slab_take(a, Ns * C); t->enc_norm = ft_slab_take(a, Ns * C); t->enc_rstd = ft_slab_take(a, Ns);
-    t->enc_out = ft_slab_take(a, Ns * C);
-    for (int l = 0; l < c->num_decoder_layers; l++) {
-        blk_act *x = &t->DA[l];
-        x->x = ft_slab_take(a, Nt * C); x->n1 = ft_slab_take(a, Nt * C); x->rstd1 = ft_slab_take(a, Nt);
-        x->qkv = ft_slab_take(a, Nt * 3 * I); x->probs = ft_slab_take(a, B * H * Tt * Tt); x->ctx = ft_slab_take(a, Nt * I);
-        x->x1 = ft_slab_take(a, Nt * C);
-        x->n2 = ft_slab_take(a, Nt * C); x->rstd2 = ft_slab_take(a, Nt); x->cq = ft_slab_take(a, Nt * I);
-        x->ckv = ft_slab_take(a, Ns * 2 * I); x->probs2 = ft_slab_take(a, B * H * Tt * Ts); x->ctx2 = ft_slab_take(a, Nt * I);
-        x->x2 = ft_slab_take(a, Nt * C);
-        x->nf = ft_slab_take(a, Nt * C); x->rstdf = ft_slab_take(a, Nt);
-        x->f0 = ft_slab_take(a, Nt * F); x->gd = ft_slab_take(a, Nt * F);
-        if (c->gated) { x->f1 = ft_slab_take(a, Nt * F); x->a0 = ft_slab_take(a, Nt * F); }
-    }
-    t->dec_last = ft_slab_take(a, Nt * C); t->dec_norm = ft_slab_take(a, Nt * C); t->dec_rstd = ft_slab_take(a, Nt);
-    t->hs = ft_slab_take(a, Nt * C); t->logits = ft_slab_take(a, Nt * V);
-    t->emask = ft_slab_take(a, Ns); t->enc_bias = ft_slab_take(a, H * Ts * Ts); t->dec_bias = ft_slab_take(a, H * Tt * Tt);
-    t->g_res = ft_slab_take(a, Nm * C); t->g_t = ft_slab_take(a, Nm * (C > I ? C : I)); t->g_n = ft_slab_take(a, Nm * C);
-    t->g_ctx = ft_slab_take(a, Nm * I); t->g_qkv = ft_slab_take(a, Nm * 3 * I);
-    t->g_f0 = ft_slab_take(a, Nm * F); t->g_f1 = ft_slab_take(a, Nm * F); t->g_h = ft_slab_take(a, Nm * F);
-    t->g_ckv = ft_slab_take(a, Ns * 2 * I); t->g_enc = ft_slab_take(a, Ns * C); t->g_bias = ft_slab_take(a, H * Tm * Tm);
-    t->scratch = ft_slab_take(a, ft_t5_attn_scratch((int)Tm, (int)Tm));
+    size_t H = c->num_heads, V = c->vocab_size, Nm = Ns > Nt ? Ns : Nt, Tm = Ts > Tt ? Ts : Tt;
+    for (int l = 0; l < c->num_layers && (train || l < 2); l++)
+        list_block(t, ar, &t->EA[l], B, Ts, 0, !train && l == 1);
+    for (int l = 0; l < c->num_decoder_layers && (train || l < 2); l++)
+        list_block(t, ar, &t->DA[l], B, Tt, Ts, !train && l == 1);
+    float **rows[] = { &t->enc_last, &t->enc_norm, &t->enc_out, &t->dec_last, &t->dec_norm, &t->hs };
+    for (int i = 0; i < 6; i++) ft_slab_add(ar, rows[i], (i < 3 ? Ns : Nt) * C);
+    ft_slab_add(ar, &t->enc_rstd, Ns);
+    ft_slab_add(ar, &t->dec_rstd, Nt);
+    ft_slab_add(ar, &t->logits, Nt * V);
+    ft_slab_add(ar, &t->emask, Ns);
+    ft_slab_add(ar, &t->enc_bias, H * Ts * Ts);
+    ft_slab_add(ar, &t->dec_bias, H * Tt * Tt);
+    ft_slab_add(ar, &t->g_t, Nm * (C > I ? C : I));     /* also the forward's scratch */
+    ft_slab_add(ar, &t->scratch, ft_attn_scratch((int)Tm, (int)Tm));
+    if (!train) return;
+    ft_slab_add(ar, &t->g_res, Nm * C);
+    ft_slab_add(ar, &t->g_n, Nm * C);
+    ft_slab_add(ar, &t->g_ctx, Nm * I);
+    ft_slab_add(ar, &t->g_qkv, Nm * 3 * I);
+    float **g_ff[] = { &t->g_f0, &t->g_f1, &t->g_h };
+    for (int i = 0; i < 3; i++) ft_slab_add(ar, g_ff[i], Nm * F);
+    ft_slab_add(ar, &t->g_ckv, Ns * 2 * I);
+    ft_slab_add(ar, &t->g_enc, Ns * C);
+    ft_slab_add(ar, &t->g_bias, H * Tm * Tm);
 }
 
-static void ensure(ft_model *m, int B, int Ts, int Tt)
+/* Inference: every block of a stack uses block 0's slots but for its input,
+   which alternates between block 0's and block 1's. */
+static void share_blocks(blk_act *A, int nl)
+{
+    float *x[2] = { A[0].x, nl > 1 ? A[1].x : NULL };
+    for (int l = 1; l < nl; l++) {
+        A[l] = A[0];
+        A[l].x = x[l & 1];
+    }
+}
+
+static void ensure(ft_model *m, int B, int Ts, int Tt, int train)
 {
     t5 *t = m->impl;
-    if (B <= t->capB && Ts <= t->capTs && Tt <= t->capTt) return;
-    if (B < t->capB) B = t->capB;
-    if (Ts < t->capTs) Ts = t->capTs;
-    if (Tt < t->capTt) Tt = t->capTt;
-    ft_slab a = {0};
-    layout(t, &a, B, Ts, Tt);
-    free(t->arena);
-    t->arena = NULL;
-    if (posix_memalign((void **)&t->arena, 64, a.used * sizeof(float)))
-        ft_die("out of memory: T5 activations for batch %d, source %d, target %d need %.1f GiB",
-               B, Ts, Tt, a.used * 4.0 / (1 << 30));
-    a.base = t->arena;
-    a.used = 0;
-    layout(t, &a, B, Ts, Tt);
+    if (B <= t->capB && Ts <= t->capTs && Tt <= t->capTt && (t->cap_train || !train)) return;
+    if (t->cap_train == train) {            /* growing: keep the larger of each */
+        if (B < t->capB) B = t->capB;
+        if (Ts < t->capTs) Ts = t->capTs;
+        if (Tt < t->capTt) Tt = t->capTt;
+    }
+    arena_list(t, &t->arena, B, Ts, Tt, train);
+    char what[128];
+    snprintf(what, sizeof what, "T5 activations for batch %d, source %d, target %d", B, Ts, Tt);
+    ft_slab_commit(&t->arena, what);
+    if (!train) {
+        share_blocks(t->EA, t->c.num_layers);
+        share_blocks(t->DA, t->c.num_decoder_layers);
+    }
     free(t->dec_ids);
     t->dec_ids = ft_xcalloc((size_t)B * Tt, sizeof *t->dec_ids);
-    t->capB = B; t->capTs = Ts; t->capTt = Tt;
+    t->capB = B; t->capTs = Ts; t->capTt = Tt; t->cap_train = train;
 }
 
-static void t5_reserve(ft_model *m, int B, int T) { ensure(m, B, T, T); }
+static void t5_reserve(ft_model *m, int B, int T) { ensure(m, B, T, T, 1); }
 
 /* ---- forward ---- */
 
@@ -296,7 +330,16 @@ enum { DEC = 4096 };
 
 #define W(i) ft_param_data(ps, (i))
 
-/* y = x + dropout(FF(RMS(x))) for N rows */
+/* T5's attention: no 1/sqrt(d) scaling; q rows of stride ldq, keys and
+   values rows of stride ldkv (slices of one projection), out rows of I. */
+static ft_attn t5_attn(const t5 *t, int B, int Tq, int Tk, size_t ldq, size_t ldkv, const float *bias,
+                       const float *mask, int causal, float p, uint64_t key)
+{
+    return (ft_attn){ .B = B, .Tq = Tq, .Tk = Tk, .H = t->c.num_heads, .D = t->c.d_kv, .ldq = ldq,
+                      .ldk = ldkv, .ldv = ldkv, .ldo = (size_t)t->inner, .mask = mask, .bias = bias,
+                      .causal = causal, .scale = 1.0f, .p = p, .key = key };
+}
+
 /* y = x + dropout(FF(RMS(x))); tmp [N, C] scratch. */
 static void ff_fwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, float *y, const float *x,
                    int N, float p, uint64_t k1, uint64_t k2, float *tmp)
@@ -368,8 +411,9 @@ static void encode(ft_model *m, t5 *t, const int32_t *ids, const int32_t *mask, 
         float *y = l + 1 < c->num_layers ? t->EA[l + 1].x : t->enc_last;
         ft_rmsnorm_fwd(a->n1, a->rstd1, a->x, W(b->ln1), Ns, C, c->eps);
         ft_linear_fwd(a->qkv, a->n1, W(b->qkv), NULL, Ns, C, 3 * I);
-        ft_t5_attn_fwd(a->ctx, a->probs, a->qkv, 3 * I, a->qkv + I, a->qkv + 2 * I, 3 * I, t->enc_bias,
-                       t->emask, B, Ts, Ts, H, c->d_kv, 0, p, ft_site(t->key, l + 1, 1), t->scratch);
+        ft_attn sa = t5_attn(t, B, Ts, Ts, 3 * (size_t)I, 3 * (size_t)I, t->enc_bias, t->emask, 0, p,
+                             ft_site(t->key, l + 1, 1));
+        ft_attn_fwd(&sa, a->ctx, a->probs, a->qkv, a->qkv + I, a->qkv + 2 * I, t->scratch);
         ft_linear_fwd(t->g_t, a->ctx, W(b->o), NULL, Ns, I, C);
         ft_dropout_add_fwd(a->x1, t->g_t, a->x, (size_t)Ns * C, p, ft_site(t->key, l + 1, 2));
         ff_fwd(t, ps, b, a, y, a->x1, Ns, p, ft_site(t->key, l + 1, 3), ft_site(t->key, l + 1, 4), t->g_t);
@@ -396,9 +440,7 @@ static void dec_block_fwd(ft_model *m, int l, blk_act *a, float *y, float *tmp, 
     int C = c->d_model, I = t->inner, N = B * Tt;
     ft_rmsnorm_fwd(a->n1, a->rstd1, a->x, W(b->ln1), N, C, c->eps);
     ft_linear_fwd(a->qkv, a->n1, W(b->qkv), NULL, N, C, 3 * I);
-    ft_attn sa = { .B = B, .Tq = Tt, .Tk = Tt, .H = c->num_heads, .D = c->d_kv, .ldq = 3 * (size_t)I,
-                   .ldk = 3 * (size_t)I, .ldv = 3 * (size_t)I, .ldo = (size_t)I, .bias = bias, .causal = 1,
-                   .scale = 1.0f, .p = p, .key = ft_site(key, DEC + l + 1, 1) };
+    ft_attn sa = t5_attn(t, B, Tt, Tt, 3 * (size_t)I, 3 * (size_t)I, bias, NULL, 1, p, ft_site(key, DEC + l + 1, 1));
     const float *K = a->qkv + I, *V = a->qkv + 2 * I;
     if (kv) ft_kv_attend(kv, &sa, &K, &V, a->qkv, 3 * (size_t)I, I, 2 * (size_t)I, I);
     ft_attn_fwd(&sa, a->ctx, a->probs, a->qkv, K, V, t->scratch);
@@ -406,9 +448,7 @@ static void dec_block_fwd(ft_model *m, int l, blk_act *a, float *y, float *tmp, 
     ft_dropout_add_fwd(a->x1, tmp, a->x, (size_t)N * C, p, ft_site(key, DEC + l + 1, 2));
     ft_rmsnorm_fwd(a->n2, a->rstd2, a->x1, W(b->ln2), N, C, c->eps);
     ft_linear_fwd(a->cq, a->n2, W(b->cq), NULL, N, C, I);
-    ft_attn ca = { .B = B, .Tq = Tt, .Tk = Ts, .H = c->num_heads, .D = c->d_kv, .ldq = (size_t)I,
-                   .ldk = (size_t)ldc, .ldv = (size_t)ldc, .ldo = (size_t)I, .mask = emask,
-                   .scale = 1.0f, .p = p, .key = ft_site(key, DEC + l + 1, 5) };
+    ft_attn ca = t5_attn(t, B, Tt, Ts, (size_t)I, (size_t)ldc, NULL, emask, 0, p, ft_site(key, DEC + l + 1, 5));
     ft_attn_fwd(&ca, a->ctx2, a->probs2, a->cq, ck, cv, t->scratch);
     ft_linear_fwd(tmp, a->ctx2, W(b->co), NULL, N, I, C);
     ft_dropout_add_fwd(a->x2, tmp, a->x1, (size_t)N * C, p, ft_site(key, DEC + l + 1, 6));
@@ -427,7 +467,7 @@ static float t5_forward(ft_model *m, const ft_batch *bt, int train, int grad, fl
         if (grad) ft_die("training a seq2seq model needs target token labels (ft-tokenize --target-column)");
         return NAN;
     }
-    ensure(m, B, Ts, Tt);
+    ensure(m, B, Ts, Tt, grad);
     int Ns = B * Ts, Nt = B * Tt;
     ft_check_ids(bt->input_ids, Ns, V, "token");
     for (int i = 0; i < Nt; i++)
@@ -478,16 +518,16 @@ static void self_attn_bwd(t5 *t, ft_params *ps, const blk_ix *b, blk_act *a, flo
                           int B, int T, float p, int stack, int l)
 {
     ft_t5_config *c = &t->c;
-    int C = c->d_model, I = t->inner, H = c->num_heads, N = B * T;
+    int C = c->d_model, I = t->inner, N = B * T;
     size_t NC = (size_t)N * C;
     ZERO(t->g_t, NC);
     ft_dropout_bwd(t->g_t, g, NC, p, ft_site(t->key, stack + l + 1, 2));
     ZERO(t->g_ctx, (size_t)N * I);
     ft_linear_bwd(t->g_ctx, G(b->o), NULL, t->g_t, a->ctx, W(b->o), N, I, C);
     ZERO(t->g_qkv, (size_t)N * 3 * I);
-    ft_t5_attn_bwd(t->g_qkv, t->g_qkv + I, t->g_qkv + 2 * I, t->g_bias, t->g_ctx, a->qkv, 3 * I,
-                   a->qkv + I, a->qkv + 2 * I, 3 * I, a->probs, B, T, T, H, c->d_kv, p,
-                   ft_site(t->key, stack + l + 1, 1), t->scratch);
+    ft_attn at = t5_attn(t, B, T, T, 3 * (size_t)I, 3 * (size_t)I, NULL, NULL, 0, p, ft_site(t->key, stack + l + 1, 1));
+    ft_attn_bwd(&at, t->g_qkv, t->g_qkv + I, t->g_qkv + 2 * I, t->g_bias, t->g_ctx, a->qkv, a->qkv + I,
+                a->qkv + 2 * I, a->probs, t->scratch);
     ZERO(t->g_n, NC);
     ft_linear_bwd(t->g_n, G(b->qkv), NULL, t->g_qkv, a->n1, W(b->qkv), N, C, 3 * I);
     ft_rmsnorm_bwd(g, G(b->ln1), t->g_n, a->x, a->rstd1, W(b->ln1), N, C);
@@ -531,8 +571,9 @@ static void t5_backward(ft_model *m, const ft_batch *bt)
         ft_linear_bwd(t->g_ctx, G(b->co), NULL, t->g_t, a->ctx2, W(b->co), Nt, I, C);
         ZERO(t->g_qkv, (size_t)Nt * I);
         ZERO(t->g_ckv, (size_t)Ns * 2 * I);
-        ft_t5_attn_bwd(t->g_qkv, t->g_ckv, t->g_ckv + I, NULL, t->g_ctx, a->cq, I, a->ckv, a->ckv + I, 2 * I,
-                       a->probs2, B, Tt, Ts, H, c->d_kv, p, ft_site(t->key, DEC + l + 1, 5), t->scratch);
+        ft_attn ca = t5_attn(t, B, Tt, Ts, (size_t)I, 2 * (size_t)I, NULL, NULL, 0, p, ft_site(t->key, DEC + l + 1, 5));
+        ft_attn_bwd(&ca, t->g_qkv, t->g_ckv, t->g_ckv + I, NULL, t->g_ctx, a->cq, a->ckv, a->ckv + I, a->probs2,
+                    t->scratch);
         ft_linear_bwd(t->g_enc, G(b->ckv), NULL, t->g_ckv, t->enc_out, W(b->ckv), Ns, C, 2 * I);
         ZERO(t->g_n, NtC);
         ft_linear_bwd(t->g_n, G(b->cq), NULL, t->g_qkv, a->n2, W(b->cq), Nt, C, I);
@@ -584,7 +625,7 @@ static double t5_flops(const ft_model *m, int B, int T)
 static void t5_free(ft_model *m)
 {
     t5 *t = m->impl;
-    free(t->arena); free(t->EA); free(t->DA); free(t->E); free(t->D); free(t->dec_ids);
+    ft_slab_free(&t->arena); free(t->EA); free(t->DA); free(t->E); free(t->D); free(t->dec_ids);
     free(t);
 }
 
@@ -612,7 +653,7 @@ static ft_decoder *t5_decode_begin(ft_model *m, int R, int max_len, const ft_enc
     const int32_t *ids = enc->ids, *mask = enc->mask;
     int B = enc->B, Ts = enc->T, expand = R / B, Ns = B * Ts;
     ft_check_ids(ids, (size_t)Ns, c->vocab_size, "token");
-    ensure(m, B, Ts, 1);
+    ensure(m, B, Ts, 1, 0);
     t->key = 0;
     encode(m, t, ids, mask, B, Ts, 0);
     t5_state *s = ft_xcalloc(1, sizeof *s);

@@ -89,10 +89,13 @@ void ft_dropout_bwd(float *din, const float *dout, size_t n, float p, uint64_t k
 void ft_dropout_add_fwd(float *out, const float *x, const float *res, size_t n,
                         float p, uint64_t key);
 
-/* ---- multi-head scaled dot-product attention: the one kernel for every
+/* ---- multi-head scaled dot-product attention: the one entry point for every
    model and mode — self, causal and cross attention, T5's position bias and
-   its gradient, and decoding against a KV cache.  Row-major with explicit
-   row strides so q/k/v can be slices of one packed projection:
+   its gradient, and decoding against a KV cache.  A model fills the ft_attn
+   descriptor (by hand, or with a builder such as ft_attn_packed) and calls
+   ft_attn_fwd / ft_attn_bwd.  Row-major with explicit row strides, each of
+   q, k and v its own pointer and stride, so they can be slices of one packed
+   projection, separate buffers (rotary applied first) or a KV cache:
      q  [B,Tq,*] row stride ldq, head h at columns [h*D,(h+1)*D)
      k,v[B,Tk,*] row strides ldk, ldv;  out [B,Tq,*] row stride ldo
      sbq, sbk, sbv, sbo: floats from one sequence to the next (0: T rows of
@@ -104,8 +107,11 @@ void ft_dropout_add_fwd(float *out, const float *x, const float *res, size_t n,
      scale: multiplies q·k (1/sqrt(D) for BERT/GPT-2, 1 for T5)
      p, key: dropout on the probabilities (counter-based, see ft_dropout_fwd)
    probs [B,H,Tq,Tk] keeps softmax output for the backward.
-   scratch: ft_attention_scratch(max(Tq,Tk)) floats; may be NULL when p = 0
-   in the forward. */
+   scratch: ft_attn_scratch(Tq, Tk) floats (a bound for smaller calls too);
+   may be NULL when p = 0 in the forward.
+   Fields added later (key/value heads fewer than H, a sliding window) must
+   mean "off" when 0, so descriptors filled by designated initialisers keep
+   their meaning. */
 typedef struct ft_attn {
     int B, Tq, Tk, H, D;
     size_t ldq, ldk, ldv, ldo;
@@ -115,24 +121,20 @@ typedef struct ft_attn {
     float scale, p;
     uint64_t key;
 } ft_attn;
-size_t ft_attention_scratch(int T);
+size_t ft_attn_scratch(int Tq, int Tk);
 void ft_attn_fwd(const ft_attn *a, float *out, float *probs, const float *q, const float *k,
                  const float *v, float *scratch);
 /* dq, dk, dv (same strides as q, k, v) and dbias [H,Tq,Tk] accumulate;
-   any may be NULL. */
+   any may be NULL.  Reads neither mask, bias nor causal: the forward's
+   probabilities carry them (masked ones are 0), so the forward's descriptor
+   serves as it is. */
 void ft_attn_bwd(const ft_attn *a, float *dq, float *dk, float *dv, float *dbias,
                  const float *dout, const float *q, const float *k, const float *v,
                  const float *probs, float *scratch);
-
-/* Packed self-attention (BERT, GPT-2): qkv[B,T,3C] holds per token q (C),
-   k (C), v (C); out[B,T,C]; scale 1/sqrt(C/H). */
-void ft_attention_fwd(float *out, float *probs, const float *qkv, const float *mask,
-                      int B, int T, int C, int H, int causal, float p, uint64_t key,
-                      float *scratch);
-/* dqkv[B,T,3C] += ∂L/∂qkv given dout[B,T,C]. */
-void ft_attention_bwd(float *dqkv, const float *dout, const float *qkv,
-                      const float *probs, int B, int T, int C, int H,
-                      float p, uint64_t key, float *scratch);
+/* Self-attention over one packed projection (BERT, GPT-2): qkv[B,T,3C] holds
+   per token q (C), k (C), v (C), so q = qkv, k = qkv + C, v = qkv + 2C;
+   out[B,T,C]; H heads of C/H channels, scale 1/sqrt(C/H). */
+ft_attn ft_attn_packed(int B, int T, int C, int H, const float *mask, int causal, float p, uint64_t key);
 
 /* ---- losses.  All return the mean loss and write dlogits = ∂loss/∂logits
    (overwrite, scaled by dscale) when dlogits != NULL. ---- */

@@ -14,9 +14,9 @@
 #include <omp.h>
 #include <string.h>
 
-size_t ft_attention_scratch(int T)
+size_t ft_attn_scratch(int Tq, int Tk)
 {
-    return (size_t)omp_get_max_threads() * 2 * (size_t)T * T;
+    return (size_t)omp_get_max_threads() * 2 * (size_t)Tq * Tk;
 }
 
 static inline int visible(const ft_attn *a, int i)   /* keys [0, visible) for query i */
@@ -161,28 +161,10 @@ void ft_attn_bwd(const ft_attn *a, float *dq, float *dk, float *dv, float *dbias
                       scratch + (size_t)omp_get_thread_num() * 2 * blk);
 }
 
-static ft_attn packed(int B, int T, int C, int H, const float *mask, int causal, float p, uint64_t key)
+ft_attn ft_attn_packed(int B, int T, int C, int H, const float *mask, int causal, float p, uint64_t key)
 {
-    ft_attn a = { .B = B, .Tq = T, .Tk = T, .H = H, .D = C / H,
-                  .ldq = 3 * (size_t)C, .ldk = 3 * (size_t)C, .ldv = 3 * (size_t)C, .ldo = (size_t)C,
-                  .mask = mask, .causal = causal, .scale = 1.0f / sqrtf((float)(C / H)),
-                  .p = p, .key = key };
-    return a;
-}
-
-void ft_attention_fwd(float *out, float *probs, const float *qkv, const float *mask,
-                      int B, int T, int C, int H, int causal, float p, uint64_t key,
-                      float *scratch)
-{
-    ft_attn a = packed(B, T, C, H, mask, causal, p, key);
-    ft_attn_fwd(&a, out, probs, qkv, qkv + C, qkv + 2 * C, scratch);
-}
-
-void ft_attention_bwd(float *dqkv, const float *dout, const float *qkv,
-                      const float *probs, int B, int T, int C, int H,
-                      float p, uint64_t key, float *scratch)
-{
-    /* causal or not does not matter here: masked probabilities are 0 */
-    ft_attn a = packed(B, T, C, H, NULL, 0, p, key);
-    ft_attn_bwd(&a, dqkv, dqkv + C, dqkv + 2 * C, NULL, dout, qkv, qkv + C, qkv + 2 * C, probs, scratch);
+    return (ft_attn){ .B = B, .Tq = T, .Tk = T, .H = H, .D = C / H,
+                      .ldq = 3 * (size_t)C, .ldk = 3 * (size_t)C, .ldv = 3 * (size_t)C, .ldo = (size_t)C,
+                      .mask = mask, .causal = causal, .scale = 1.0f / sqrtf((float)(C / H)),
+                      .p = p, .key = key };
 }

@@ -1,6 +1,4 @@
-/* ops_t5: relative position bias, T5's call of the attention kernel
- * (ft_attn: separate query and key lengths, per-head bias, no scaling),
- * elementwise product.  See ops_t5.h. */
+/* ops_t5: relative position bias, elementwise product.  See ops_t5.h. */
 #include "ops_t5.h"
 #include "ops.h"
 #include <math.h>
@@ -63,39 +61,6 @@ void ft_t5_pos_bias_bwd(float *dtable, const float *dbias, int H, int Tq, int Tk
         }
         for (int b = 0; b < num_buckets; b++) dtable[(size_t)b * H + h] += (float)acc[b];
     }
-}
-
-/* T5's attention is ft_attn with scale 1 and one k/v row stride. */
-static ft_attn t5_attn(int ldq, int ldkv, const float *bias, const float *mask, int B, int Tq, int Tk,
-                       int H, int D, int causal, float p, uint64_t key)
-{
-    return (ft_attn){ .B = B, .Tq = Tq, .Tk = Tk, .H = H, .D = D, .ldq = (size_t)ldq, .ldk = (size_t)ldkv,
-                      .ldv = (size_t)ldkv, .ldo = (size_t)H * D, .mask = mask, .bias = bias,
-                      .causal = causal, .scale = 1.0f, .p = p, .key = key };
-}
-
-size_t ft_t5_attn_scratch(int Tq, int Tk)
-{
-    return (size_t)omp_get_max_threads() * 2 * (size_t)Tq * Tk;
-}
-
-void ft_t5_attn_fwd(float *out, float *probs, const float *q, int ldq,
-                    const float *k, const float *v, int ldkv, const float *bias,
-                    const float *mask, int B, int Tq, int Tk, int H, int D, int causal,
-                    float p, uint64_t key, float *scratch)
-{
-    ft_attn a = t5_attn(ldq, ldkv, bias, mask, B, Tq, Tk, H, D, causal, p, key);
-    ft_attn_fwd(&a, out, probs, q, k, v, scratch);
-}
-
-void ft_t5_attn_bwd(float *dq, float *dk, float *dv, float *dbias, const float *dout,
-                    const float *q, int ldq, const float *k, const float *v, int ldkv,
-                    const float *probs, int B, int Tq, int Tk, int H, int D,
-                    float p, uint64_t key, float *scratch)
-{
-    /* causal or not does not matter here: masked probabilities are 0 */
-    ft_attn a = t5_attn(ldq, ldkv, NULL, NULL, B, Tq, Tk, H, D, 0, p, key);
-    ft_attn_bwd(&a, dq, dk, dv, dbias, dout, q, k, v, probs, scratch);
 }
 
 void ft_mul_fwd(float *out, const float *a, const float *b, size_t n)

@@ -172,10 +172,11 @@ static void test_ops_bf16(void)
     float *ao[2], *dq[2];
     for (int k = 0; k < 2; k++) {
         use(k ? (native ? "native" : "emulate") : "fp32");
-        float *probs = malloc((size_t)B * H * T * T * 4), *scr = malloc(ft_attention_scratch(T) * 4);
+        float *probs = malloc((size_t)B * H * T * T * 4), *scr = malloc(ft_attn_scratch(T, T) * 4);
         ao[k] = calloc((size_t)B * T * C, 4); dq[k] = calloc((size_t)B * T * 3 * C, 4);
-        ft_attention_fwd(ao[k], probs, qkv, NULL, B, T, C, H, 1, 0.0f, 0, scr);
-        ft_attention_bwd(dq[k], g, qkv, probs, B, T, C, H, 0.0f, 0, scr);
+        ft_attn a = ft_attn_packed(B, T, C, H, NULL, 1, 0.0f, 0);
+        ft_attn_fwd(&a, ao[k], probs, qkv, qkv + C, qkv + 2 * C, scr);
+        ft_attn_bwd(&a, dq[k], dq[k] + C, dq[k] + 2 * C, NULL, g, qkv, qkv + C, qkv + 2 * C, probs, scr);
         free(probs); free(scr);
     }
     CHECK(rel_err(ao[1], ao[0], (size_t)B * T * C) < 2e-2);

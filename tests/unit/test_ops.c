@@ -173,8 +173,8 @@ typedef struct { float *qkv, *out, *probs, *mask, *R, *scratch; int B, T, C, H, 
 static double att_loss(void *p)
 {
     att_ctx *c = p;
-    ft_attention_fwd(c->out, c->probs, c->qkv, c->mask, c->B, c->T, c->C, c->H, c->causal,
-                     c->p, 99, c->scratch);
+    ft_attn a = ft_attn_packed(c->B, c->T, c->C, c->H, c->mask, c->causal, c->p, 99);
+    ft_attn_fwd(&a, c->out, c->probs, c->qkv, c->qkv + c->C, c->qkv + 2 * c->C, c->scratch);
     return dot_d(c->out, c->R, (size_t)c->B * c->T * c->C);
 }
 static void att_case(int causal, float p, const char *name)
@@ -182,12 +182,14 @@ static void att_case(int causal, float p, const char *name)
     att_ctx c = { .B = 2, .T = 5, .C = 8, .H = 2, .causal = causal, .p = p };
     size_t nq = 2 * 5 * 24, no = 2 * 5 * 8;
     c.qkv = randv(nq, 13, 1); c.out = zeros(no); c.probs = zeros(2 * 2 * 25);
-    c.R = randv(no, 14, 1); c.scratch = zeros(ft_attention_scratch(5));
+    c.R = randv(no, 14, 1); c.scratch = zeros(ft_attn_scratch(5, 5));
     float mask[10] = { 0, 0, 0, 0, 0, 0, 0, 0, -1e30f, -1e30f };   /* batch 1 padded */
     c.mask = mask;
     att_loss(&c);
     float *dqkv = zeros(nq);
-    ft_attention_bwd(dqkv, c.R, c.qkv, c.probs, c.B, c.T, c.C, c.H, c.p, 99, c.scratch);
+    ft_attn a = ft_attn_packed(c.B, c.T, c.C, c.H, c.mask, c.causal, c.p, 99);
+    ft_attn_bwd(&a, dqkv, dqkv + c.C, dqkv + 2 * c.C, NULL, c.R, c.qkv, c.qkv + c.C, c.qkv + 2 * c.C, c.probs,
+                c.scratch);
     GC(name, c.qkv, nq, dqkv, att_loss, &c);
     /* padded keys get no attention; softmax rows sum to 1 */
     for (int h = 0; h < 2; h++)
@@ -224,7 +226,7 @@ static void xatt_case(int causal, const char *name)
     c.a.bias = c.bias;
     c.out = zeros(no); c.probs = zeros(B * H * Tq * Tk); c.R = randv(no, 25, 1);
     for (size_t i = 0; i < no; i++) if (i % 6 >= (size_t)H * D) c.R[i] = 0;   /* padding columns */
-    c.scratch = zeros(ft_attention_scratch(Tk));
+    c.scratch = zeros(ft_attn_scratch(Tq, Tk));
     xatt_loss(&c);
     float *dq = zeros(nq), *dk = zeros(nk), *dv = zeros(nv), *db = zeros(nb);
     ft_attn_bwd(&c.a, dq, dk, dv, db, c.R, c.q, c.k, c.v, c.probs, c.scratch);
@@ -244,8 +246,9 @@ static void test_attention_values(void)
 {
     int B = 1, T = 4, C = 6, H = 3, D = 2;
     float *qkv = randv(T * 3 * C, 15, 1), out[24], probs[48];
-    float *scratch = zeros(ft_attention_scratch(T));
-    ft_attention_fwd(out, probs, qkv, NULL, B, T, C, H, 0, 0, 0, scratch);
+    float *scratch = zeros(ft_attn_scratch(T, T));
+    ft_attn a = ft_attn_packed(B, T, C, H, NULL, 0, 0, 0);
+    ft_attn_fwd(&a, out, probs, qkv, qkv + C, qkv + 2 * C, scratch);
     for (int h = 0; h < H; h++)
         for (int i = 0; i < T; i++) {
             double s[4], mx = -1e300, z = 0;

@@ -9,6 +9,7 @@
 #include "gradcheck.h"
 #include "generate.h"
 #include "model.h"
+#include "ops.h"
 #include "ops_t5.h"
 #include "optim.h"
 #include "safetensors.h"
@@ -27,11 +28,19 @@ typedef struct {
     float p;
 } attn_ctx;
 
+/* T5's form of ft_attn: scale 1, k and v slices of one projection. */
+static ft_attn t5_desc(const attn_ctx *c)
+{
+    return (ft_attn){ .B = c->B, .Tq = c->Tq, .Tk = c->Tk, .H = c->H, .D = c->D, .ldq = (size_t)c->ldq,
+                      .ldk = (size_t)c->ldkv, .ldv = (size_t)c->ldkv, .ldo = (size_t)c->H * c->D,
+                      .mask = c->mask, .bias = c->bias, .causal = c->causal, .scale = 1.0f, .p = c->p, .key = 99 };
+}
+
 static double attn_loss(void *vc)
 {
     attn_ctx *c = vc;
-    ft_t5_attn_fwd(c->out, c->probs, c->q, c->ldq, c->kv, c->kv + c->H * c->D, c->ldkv, c->bias, c->mask,
-                   c->B, c->Tq, c->Tk, c->H, c->D, c->causal, c->p, 99, c->scratch);
+    ft_attn a = t5_desc(c);
+    ft_attn_fwd(&a, c->out, c->probs, c->q, c->kv, c->kv + c->H * c->D, c->scratch);
     return dot_d(c->out, c->R, (size_t)c->B * c->Tq * c->H * c->D);
 }
 
@@ -46,14 +55,14 @@ static void attn_case(int B, int Tq, int Tk, int causal, float p)
     c.q = malloc(nq * 4); c.kv = malloc(nkv * 4); c.bias = malloc(nb * 4);
     c.mask = calloc((size_t)B * Tk, 4); c.out = malloc(no * 4); c.R = malloc(no * 4);
     c.probs = malloc((size_t)B * c.H * Tq * Tk * 4);
-    c.scratch = malloc(ft_t5_attn_scratch(Tq, Tk) * 4);
+    c.scratch = malloc(ft_attn_scratch(Tq, Tk) * 4);
     fill_normal(c.q, nq, 1, 1.0f); fill_normal(c.kv, nkv, 2, 1.0f); fill_normal(c.bias, nb, 3, 1.0f);
     fill_normal(c.R, no, 4, 1.0f);
     if (B > 1) c.mask[(size_t)1 * Tk + Tk - 1] = -1e30f;     /* one padded key in row 1 */
     float *dq = calloc(nq, 4), *dkv = calloc(nkv, 4), *db = calloc(nb, 4);
     attn_loss(&c);
-    ft_t5_attn_bwd(dq, dkv, dkv + I, db, c.R, c.q, c.ldq, c.kv, c.kv + I, c.ldkv, c.probs,
-                   B, Tq, Tk, c.H, c.D, p, 99, c.scratch);
+    ft_attn a = t5_desc(&c);
+    ft_attn_bwd(&a, dq, dkv, dkv + I, db, c.R, c.q, c.kv, c.kv + I, c.probs, c.scratch);
     CHECK(gradcheck("dq", c.q, nq, dq, attn_loss, &c, 1e-2f, 1e-3, 1e-2) <= 1);
     CHECK(gradcheck("dkv", c.kv, nkv, dkv, attn_loss, &c, 1e-2f, 1e-3, 1e-2) <= 1);
     CHECK(gradcheck("dbias", c.bias, nb, db, attn_loss, &c, 1e-2f, 1e-3, 1e-2) <= 1);
