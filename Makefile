@@ -33,7 +33,7 @@ ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
 MPI_DEF     = $(if $(MPI_LIBS),-DFT_MPI)
-LDLIBS  = -ldnnl -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lxxhash -lprotobuf-c -lm -lpthread -fopenmp \
+LDLIBS  = -ldnnl -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lonig -lxxhash -lprotobuf-c -lm -lpthread -fopenmp \
           -Wl,--as-needed $(MPI_LIBS) -Wl,--no-as-needed
 
 # lib/ is in folders by layer, lowest first (scripts/layers.txt; checked by
