@@ -120,6 +120,7 @@ struct ft_tokenizer {
     tok_added *added; int n_added;
     uint8_t added_first[256];       /* bytes an added token may start with */
     int pad_id, has_type_ids, model_max_length;
+    char *config_pad;               /* tokenizer_config.json's pad_token, if any */
     /* decoder */
     struct tok_dec *decs; int n_decs;   /* decoder chain, in order */
     uint8_t *is_special;            /* per id */

@@ -579,8 +579,11 @@ static void finish(ft_tokenizer *t)
     } else if (t->model == MODEL_BPE) { finish_bpe(t); tok_compact_merges(t); tok_byte_pairs(t); }
     else tok_unigram_build(t);
     t->pad_id = -1;
+    /* transformers pads with tokenizer_config.json's pad_token (Qwen's
+       <|endoftext|>); without one, with the usual names */
+    if (t->config_pad) t->pad_id = tok_vocab_get(&t->vocab, t->config_pad, strlen(t->config_pad));
     static const char *pads[] = { "[PAD]", "<pad>", NULL };
-    for (int i = 0; pads[i]; i++) {
+    for (int i = 0; pads[i] && t->pad_id < 0; i++) {
         int id = tok_vocab_get(&t->vocab, pads[i], strlen(pads[i]));
         if (id >= 0) { t->pad_id = id; break; }
     }
@@ -615,6 +618,9 @@ static void read_config(ft_tokenizer *t, const char *dir, int *lower, int *strip
     if (!j) return;
     json_t *m = json_object_get(j, "model_max_length");
     if (json_is_integer(m) && json_integer_value(m) < 1000000000) t->model_max_length = json_integer_value(m);
+    json_t *pad = json_object_get(j, "pad_token");
+    const char *ps = json_is_string(pad) ? json_string_value(pad) : jstr(pad, "content");
+    if (ps && *ps) t->config_pad = ft_xstrdup(ps);
     if (lower) *lower = jbool(j, "do_lower_case", *lower);
     if (strip) { json_t *x = json_object_get(j, "strip_accents"); if (json_is_boolean(x)) *strip = json_is_true(x); }
     if (chinese) *chinese = jbool(j, "tokenize_chinese_chars", *chinese);
@@ -868,6 +874,6 @@ void ft_tok_free(ft_tokenizer *t)
     for (int i = 0; i < t->n_added; i++) free(t->added[i].s);
     free(t->added); free(t->is_special); free(t->is_bytes);
     for (int i = 0; i < t->n_decs; i++) { free(t->decs[i].a); free(t->decs[i].b); }
-    free(t->decs);
+    free(t->decs); free(t->config_pad);
     free(t);
 }
