@@ -16,7 +16,7 @@ if ! NODE_PATH=$(scripts/npm-oracles 2>"$TMP/npm.log"); then
     exit 1
 fi
 export NODE_PATH
-cc -std=gnu11 -O2 $(for d in lib/*/; do printf -- "-I%s " "${d%/}"; done) tests/ref/tok_driver.c "$build/libft.a" ${FT_LDFLAGS:-} -ljansson -lutf8proc -lonig -lxxhash -lm -lpthread -fopenmp \
+cc -std=gnu11 -O2 $(for d in lib/*/; do printf -- "-I%s " "${d%/}"; done) tests/ref/tok_driver.c "$build/libft.a" ${FT_LDFLAGS:-} -ljansson -lutf8proc -lc -lonig -lxxhash -lm -lpthread -fopenmp \
    -o "$TMP/tok_driver" 2>"$TMP/cc.log" || { cat "$TMP/cc.log"; fail tokenizer_driver_build; exit 1; }
 node tests/ref/tok_cases.js "$SHARED" > "$TMP/cases.jsonl" || { fail tokenizer_cases; exit 1; }
 ncases=$(wc -l < "$TMP/cases.jsonl")
