@@ -87,6 +87,20 @@ def small_tokenizer_json(m, keep=300):
     return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 for m in ["bert-base-chinese", "gpt2", "t5-small", "codet5-base"]:
     put("tokenizer_json", m + ".json", small_tokenizer_json(m))
+# Split regexes on Oniguruma: Llama 3's pre-tokenizer with NFC (as Qwen3), and
+# regex and literal Splits with the other behaviours and invert
+llama3_re = ("(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
+             "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+")
+byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
+for name, norm, splits in [
+        ("llama3-split", {"type": "NFC"}, [{"type": "Split", "pattern": {"Regex": llama3_re}, "behavior": "Isolated", "invert": False}]),
+        ("split-behaviours", None, [{"type": "Split", "pattern": {"Regex": "\\s+"}, "behavior": "MergedWithNext", "invert": True},
+                                    {"type": "Split", "pattern": {"String": ","}, "behavior": "Contiguous", "invert": False},
+                                    {"type": "Split", "pattern": {"Regex": "o*"}, "behavior": "MergedWithPrevious", "invert": False}])]:
+    d = json.loads(small_tokenizer_json("gpt2"))
+    d["normalizer"] = norm
+    d["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": splits + [byte_level]}
+    put("tokenizer_json", name + ".json", json.dumps(d, ensure_ascii=False, separators=(",", ":")))
 vocab = open(f"{shared}/models/bert-base-chinese/vocab.txt", encoding="utf-8").read().split("\n")
 put("vocab_txt", "bert.txt", "\n".join(vocab[:400] + vocab[670:800] + vocab[8000:8100]) + "\n")
 gv = json.load(open(f"{shared}/models/gpt2/vocab.json"))

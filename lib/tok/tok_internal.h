@@ -46,9 +46,10 @@ size_t tok_precompiled_apply(const tok_norm *nm, const char *in, size_t n, char 
 
 /* ---- pre-tokenizers: a flat list applied in order ---- */
 enum { PRE_BERT, PRE_BYTELEVEL, PRE_WHITESPACE, PRE_WHITESPACE_SPLIT,
-       PRE_METASPACE, PRE_DIGITS, PRE_PUNCT, PRE_SPLIT_GPT2, PRE_SPLIT_LITERAL };
-/* Split behaviours (SplitDelimiterBehavior) for literal patterns */
+       PRE_METASPACE, PRE_DIGITS, PRE_PUNCT, PRE_SPLIT_GPT2, PRE_SPLIT };
+/* Split behaviours (SplitDelimiterBehavior) */
 enum { SPLIT_REMOVED, SPLIT_ISOLATED, SPLIT_MERGED_PREV, SPLIT_MERGED_NEXT, SPLIT_CONTIGUOUS };
+typedef struct tok_regex tok_regex;
 typedef struct tok_pre {
     int kind;
     int add_prefix_space, use_regex;     /* BYTELEVEL */
@@ -56,8 +57,21 @@ typedef struct tok_pre {
     char repl[8]; int repl_len;          /* METASPACE replacement (UTF-8) */
     int prepend;                         /* METASPACE: 0 never, 1 always, 2 first */
     int split;                           /* METASPACE */
-    char *lit; size_t lit_len; int behavior;  /* SPLIT_LITERAL */
+    /* SPLIT: a literal (lit) or a regex (re), a behaviour, and invert */
+    char *lit; size_t lit_len; tok_regex *re; int behavior, invert;
 } tok_pre;
+
+/* ---- tok_regex.c: Oniguruma, the engine of the crate's Split and Replace
+   regexes, with its UTF-8 encoding and default syntax ---- */
+/* Compiles pat; NULL with *err (to free) naming the problem. */
+tok_regex *tok_regex_new(const char *pat, size_t n, char **err);
+void tok_regex_free(tok_regex *re);
+/* Leftmost match in u[from..n) with u[0..n) as the whole subject (so
+   lookarounds and anchors see its ends); 1 with [*s, *e), or 0 when there
+   is none.  region is per thread (scratch), made on first use. */
+int tok_regex_search(const tok_regex *re, void **region, const unsigned char *u, size_t n,
+                     size_t from, size_t *s, size_t *e);
+void tok_regex_region_free(void *region);
 
 /* ---- models ---- */
 enum { MODEL_WORDPIECE, MODEL_BPE, MODEL_UNIGRAM };
@@ -106,6 +120,7 @@ struct ft_tokenizer {
     tok_added *added; int n_added;
     uint8_t added_first[256];       /* bytes an added token may start with */
     int pad_id, has_type_ids, model_max_length;
+    char *config_pad;               /* tokenizer_config.json's pad_token, if any */
     /* decoder */
     struct tok_dec *decs; int n_decs;   /* decoder chain, in order */
     uint8_t *is_special;            /* per id */
@@ -134,6 +149,8 @@ struct ft_tok_scratch {
     tok_span *spans2; size_t spans2_cap;
     char *pre; size_t pre_cap;              /* rewritten text for Metaspace */
     size_t piece_off;                       /* where the text being split starts in the input */
+    struct tok_mark { uint32_t start, end; int match; } *marks; size_t marks_cap;  /* Split */
+    void *region;                           /* Oniguruma's match region (tok_regex.c) */
     int32_t *ids[2]; size_t nids[2], ids_cap[2];
     /* BPE work */
     struct bpe_sym { int32_t id, prev, next; } *syms; size_t syms_cap;

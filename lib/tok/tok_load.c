@@ -169,6 +169,43 @@ static int load_norm(ld *L, ft_tokenizer *t, json_t *n, const char *path)
     return 0;
 }
 
+/* Split: a literal or a regex with any of the crate's behaviours, and
+   invert.  The GPT-2 regex, isolated, goes to the hand-written scanner
+   (tok_pretok.c); any other regex to Oniguruma, which refuses what it
+   cannot compile with its own message. */
+static int load_split(ld *L, tok_pre *p, json_t *n, const char *path)
+{
+    static const char gpt2_re[] =
+        "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+    static const char *behs[] = { "Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous" };
+    json_t *pat = json_object_get(n, "pattern");
+    json_t *lit = json_object_get(pat, "String"), *re = json_object_get(pat, "Regex");
+    const char *beh = jstr(n, "behavior");
+    int b = -1;
+    for (int i = 0; i < 5; i++) if (beh && !strcmp(beh, behs[i])) b = i;
+    if (b < 0) return fail(L, "%s: Split behavior \"%s\" is not one of Removed, Isolated, "
+                           "MergedWithPrevious, MergedWithNext, Contiguous", path, beh ? beh : "(none)");
+    p->kind = PRE_SPLIT; p->behavior = b; p->invert = jbool(n, "invert", 0);
+    if (json_is_string(lit) && json_string_length(lit)) {
+        p->lit = ft_xmemdup(json_string_value(lit), json_string_length(lit));
+        p->lit_len = json_string_length(lit);
+        return 0;
+    }
+    /* the crate escapes a literal into a regex: an empty one matches the
+       empty string everywhere, as the empty regex does */
+    if (!json_is_string(re) && !json_is_string(lit)) return fail(L, "%s: Split needs a pattern {\"String\": ...} or {\"Regex\": ...}", path);
+    const char *rs = json_is_string(re) ? json_string_value(re) : "";
+    size_t rn = json_is_string(re) ? json_string_length(re) : 0;
+    if (!strcmp(rs, gpt2_re) && b == SPLIT_ISOLATED && !p->invert) { p->kind = PRE_SPLIT_GPT2; return 0; }
+    char *err = NULL;
+    if (!(p->re = tok_regex_new(rs, rn, &err))) {
+        fail(L, "%s.pattern.Regex: \"%s\" does not compile: %s", path, rs, err);
+        free(err);
+        return -1;
+    }
+    return 0;
+}
+
 static int load_pre(ld *L, ft_tokenizer *t, json_t *n, const char *path)
 {
     int rc;
@@ -198,20 +235,7 @@ static int load_pre(ld *L, ft_tokenizer *t, json_t *n, const char *path)
                            : jbool(n, "add_prefix_space", 1);
         p.split = jbool(n, "split", 1);
     } else if (!strcmp(type, "Split")) {
-        /* literal patterns with any behaviour; of regexes, the GPT-2 pattern
-           (isolated), which the hand-written scanner implements */
-        static const char gpt2_re[] =
-            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-        json_t *pat = json_object_get(n, "pattern");
-        const char *lit = jstr(pat, "String"), *re = jstr(pat, "Regex"), *beh = jstr(n, "behavior");
-        static const char *behs[] = { "Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous" };
-        int b = -1;
-        for (int i = 0; i < 5; i++) if (beh && !strcmp(beh, behs[i])) b = i;
-        if (b < 0) return fail(L, "%s: Split behavior \"%s\" unknown", path, beh ? beh : "(none)");
-        if (jbool(n, "invert", 0)) return fail(L, "%s: Split with invert is not supported", path);
-        if (re && !strcmp(re, gpt2_re) && b == SPLIT_ISOLATED) p.kind = PRE_SPLIT_GPT2;
-        else if (lit && *lit) { p.kind = PRE_SPLIT_LITERAL; p.lit = ft_xstrdup(lit); p.lit_len = strlen(lit); p.behavior = b; }
-        else return fail(L, "%s: Split with regex \"%s\" is not supported (only the GPT-2 pattern)", path, re ? re : "?");
+        if (load_split(L, &p, n, path)) return -1;
     } else return fail(L, "%s: pre-tokenizer type \"%s\" is not supported", path, type);
     t->pres = ft_xrealloc(t->pres, (t->n_pres + 1) * sizeof *t->pres);
     t->pres[t->n_pres++] = p;
@@ -555,8 +579,11 @@ static void finish(ft_tokenizer *t)
     } else if (t->model == MODEL_BPE) { finish_bpe(t); tok_compact_merges(t); tok_byte_pairs(t); }
     else tok_unigram_build(t);
     t->pad_id = -1;
+    /* transformers pads with tokenizer_config.json's pad_token (Qwen's
+       <|endoftext|>); without one, with the usual names */
+    if (t->config_pad) t->pad_id = tok_vocab_get(&t->vocab, t->config_pad, strlen(t->config_pad));
     static const char *pads[] = { "[PAD]", "<pad>", NULL };
-    for (int i = 0; pads[i]; i++) {
+    for (int i = 0; pads[i] && t->pad_id < 0; i++) {
         int id = tok_vocab_get(&t->vocab, pads[i], strlen(pads[i]));
         if (id >= 0) { t->pad_id = id; break; }
     }
@@ -591,6 +618,9 @@ static void read_config(ft_tokenizer *t, const char *dir, int *lower, int *strip
     if (!j) return;
     json_t *m = json_object_get(j, "model_max_length");
     if (json_is_integer(m) && json_integer_value(m) < 1000000000) t->model_max_length = json_integer_value(m);
+    json_t *pad = json_object_get(j, "pad_token");
+    const char *ps = json_is_string(pad) ? json_string_value(pad) : jstr(pad, "content");
+    if (ps && *ps) t->config_pad = ft_xstrdup(ps);
     if (lower) *lower = jbool(j, "do_lower_case", *lower);
     if (strip) { json_t *x = json_object_get(j, "strip_accents"); if (json_is_boolean(x)) *strip = json_is_true(x); }
     if (chinese) *chinese = jbool(j, "tokenize_chinese_chars", *chinese);
@@ -838,12 +868,12 @@ void ft_tok_free(ft_tokenizer *t)
     }
     free(t->scores); free(t->pref);
     free(t->norms);
-    for (int i = 0; i < t->n_pres; i++) free(t->pres[i].lit);
+    for (int i = 0; i < t->n_pres; i++) { free(t->pres[i].lit); tok_regex_free(t->pres[i].re); }
     free(t->pres);
     free_template(&t->single); free_template(&t->pair);
     for (int i = 0; i < t->n_added; i++) free(t->added[i].s);
     free(t->added); free(t->is_special); free(t->is_bytes);
     for (int i = 0; i < t->n_decs; i++) { free(t->decs[i].a); free(t->decs[i].b); }
-    free(t->decs);
+    free(t->decs); free(t->config_pad);
     free(t);
 }

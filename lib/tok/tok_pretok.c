@@ -1,7 +1,8 @@
 /* tok_pretok: pre-tokenizers split normalized text into words (spans of
    bytes).  Each step refines the spans of the step before.  The byte-level
    (GPT-2) regex is a hand-written scanner over the probed Oniguruma classes,
-   so no regex engine runs per byte. */
+   so no regex engine runs per byte; other Split regexes run on Oniguruma
+   itself (tok_regex.c). */
 #include "tok_internal.h"
 #include "util.h"
 #include <string.h>
@@ -133,29 +134,89 @@ static void split_digits(ft_tok_scratch *s, const unsigned char *u, size_t a, si
     emit(s, w, b);
 }
 
-/* Split on a literal delimiter with one of the crate's behaviours. */
-static void split_literal(ft_tok_scratch *s, const tok_pre *p, const unsigned char *u, size_t a, size_t b)
+/* Split: the pattern's matches and the gaps between them as marks covering
+   [a, b), as the crate's Pattern::find_matches gives them. */
+static inline void mark(ft_tok_scratch *s, size_t *n, size_t a, size_t b, int match)
+{
+    GROW(s->marks, s->marks_cap, *n + 1);
+    s->marks[*n].start = a; s->marks[*n].end = b; s->marks[*n].match = match;
+    (*n)++;
+}
+
+/* A literal's leftmost non-overlapping occurrences. */
+static size_t marks_literal(ft_tok_scratch *s, const tok_pre *p, const unsigned char *u, size_t a, size_t b)
 {
     const size_t L = p->lit_len;
-    size_t w = a, i = a, pend = a;      /* pend: start of a MergedWithNext delimiter */
-    int have_pend = 0;
+    size_t n = 0, prev = a, i = a;
     while (i + L <= b) {
-        if (memcmp(u + i, p->lit, L)) { i++; continue; }
-        switch (p->behavior) {
-        case SPLIT_REMOVED: emit(s, w, i); w = i + L; break;
-        case SPLIT_ISOLATED: emit(s, w, i); emit(s, i, i + L); w = i + L; break;
-        case SPLIT_MERGED_PREV: emit(s, w, i + L); w = i + L; break;
-        case SPLIT_MERGED_NEXT: emit(s, have_pend ? pend : w, i); pend = i; have_pend = 1; w = i; break;
-        case SPLIT_CONTIGUOUS: {
-            size_t j = i + L;
-            while (j + L <= b && !memcmp(u + j, p->lit, L)) j += L;
-            emit(s, w, i); emit(s, i, j); w = j; i = j; continue;
-        }
-        }
-        i += L;
+        if (u[i] != (unsigned char)p->lit[0] || memcmp(u + i, p->lit, L)) { i++; continue; }
+        if (prev != i) mark(s, &n, prev, i, 0);
+        mark(s, &n, i, i + L, 1);
+        prev = i += L;
     }
-    emit(s, w, b);
-    (void)pend;
+    if (prev != b) mark(s, &n, prev, b, 0);
+    return n;
+}
+
+/* A regex's matches, iterated as the onig crate's find_iter does: after an
+   empty match the search moves on one character, and an empty match right
+   after a non-empty one is skipped. */
+static size_t marks_regex(ft_tok_scratch *s, const tok_pre *p, const unsigned char *u, size_t a, size_t b)
+{
+    const size_t len = b - a;
+    size_t n = 0, prev = 0, from = 0, ms, me;
+    int skip_next_empty = 0;
+    while (from <= len && tok_regex_search(p->re, &s->region, u + a, len, from, &ms, &me)) {
+        from = me;
+        if (me == ms) {
+            int cl = 1;
+            if (from < len) cp_at(u + a, from, len, &cl);
+            from += cl;
+            if (skip_next_empty) { skip_next_empty = 0; continue; }
+        } else skip_next_empty = 1;
+        if (prev != ms) mark(s, &n, a + prev, a + ms, 0);
+        mark(s, &n, a + ms, a + me, 1);
+        prev = me;
+    }
+    if (prev != len) mark(s, &n, a + prev, b, 0);
+    return n;
+}
+
+/* The crate's NormalizedString::split: marks to pieces by the behaviour
+   (folded in place), empty pieces dropped. */
+static void split_pattern(ft_tok_scratch *s, const tok_pre *p, const unsigned char *u, size_t a, size_t b)
+{
+    size_t n = p->re ? marks_regex(s, p, u, a, b) : marks_literal(s, p, u, a, b), k = 0;
+    struct tok_mark *m = s->marks;
+    if (p->invert) for (size_t i = 0; i < n; i++) m[i].match = !m[i].match;
+    int prev = 0;
+    switch (p->behavior) {
+    case SPLIT_ISOLATED: k = n; break;
+    case SPLIT_REMOVED:
+        for (size_t i = 0; i < n; i++) if (!m[i].match) m[k++] = m[i];
+        break;
+    case SPLIT_CONTIGUOUS:
+    case SPLIT_MERGED_PREV:
+        for (size_t i = 0; i < n; i++) {
+            int is = m[i].match;
+            int join = p->behavior == SPLIT_CONTIGUOUS ? is == prev : is && !prev;
+            if (join && k) m[k - 1].end = m[i].end; else m[k++] = m[i];
+            prev = is;
+        }
+        break;
+    case SPLIT_MERGED_NEXT: {        /* the same fold from the end */
+        size_t top = n;
+        for (size_t i = n; i-- > 0;) {
+            int is = m[i].match;
+            if (is && !prev && top < n) m[top].start = m[i].start; else m[--top] = m[i];
+            prev = is;
+        }
+        memmove(m, m + top, (n - top) * sizeof *m);
+        k = n - top;
+        break;
+    }
+    }
+    for (size_t i = 0; i < k; i++) emit(s, m[i].start, m[i].end);
 }
 
 static void split_punct(ft_tok_scratch *s, const unsigned char *u, size_t a, size_t b)
@@ -232,7 +293,7 @@ const char *tok_pretokenize(const ft_tokenizer *t, ft_tok_scratch *s, const char
             case PRE_DIGITS: split_digits(s, u, a, b, p->individual_digits); break;
             case PRE_PUNCT: split_punct(s, u, a, b); break;
             case PRE_SPLIT_GPT2: split_gpt2(s, u, a, b); break;
-            case PRE_SPLIT_LITERAL: split_literal(s, p, u, a, b); break;
+            case PRE_SPLIT: split_pattern(s, p, u, a, b); break;
             }
         }
     swap:;

