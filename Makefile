@@ -20,7 +20,15 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 VERSION   = 0.1.0
 SOVERSION = 0
 CC      ?= cc
+# Portable by default: x86-64-v3 (AVX2, FMA, F16C), which every machine of the
+# fleet has, so a binary built on one runs on all; the hot kernels carry
+# AVX-512 variants picked at run time (lib/common/isa.h, docs/compute-core.md).
+# NATIVE=1 builds for this CPU alone (use its own BUILD/BIN: the objects differ).
+ifeq ($(NATIVE),1)
 OPT     ?= -O2 -march=native
+else
+OPT     ?= -O2 -march=x86-64-v3
+endif
 CFLAGS  ?= $(OPT) -g
 BUILD   ?= build
 BIN     ?= bin
@@ -87,9 +95,20 @@ checks:
 prune-tools:
 	@rm -f $(filter-out $(TOOLS),$(wildcard $(BIN)/ft-*))
 
-$(BUILD)/lib/%.o: lib/%.c $(LIB_H)
+# The compiler and flags the objects were built with, rewritten only when they
+# change: a switch to or from NATIVE=1 rebuilds everything, never mixes the two
+# (tests/sh/isa.sh reads it to know a native build from a portable one).
+FORCE:
+$(BUILD)/flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(OPT) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(OPT) $(CFLAGS)' > $@
+
+$(BUILD)/lib/%.o: lib/%.c $(LIB_H) $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# the kernels' sqrtf must vectorise: no errno to set (their arguments are >= 0)
+$(BUILD)/lib/nn/kern.o $(BUILD)/pic/lib/nn/kern.o: ALL_CFLAGS += -fno-math-errno
 
 # only dist.c sees mpi.h
 $(BUILD)/lib/run/dist.o $(BUILD)/pic/lib/run/dist.o: ALL_CFLAGS += $(MPI_CFLAGS) $(MPI_DEF)
@@ -98,10 +117,10 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: %.proto | $(BUILD)/gen
 	protoc-c --proto_path=$(dir $<) --c_out=$(BUILD)/gen $<
 
 # generated code: compiled as protoc-c wrote it, without our warning flags
-$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h
+$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h $(BUILD)/flags
 	$(CC) -std=gnu11 -I$(BUILD)/gen $(CFLAGS) -c $< -o $@
 
-$(BUILD)/pic/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h
+$(BUILD)/pic/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -I$(BUILD)/gen $(CFLAGS) -fPIC -c $< -o $@
 
@@ -110,7 +129,7 @@ $(filter %/tensorboard.o,$(LIB_OBJ) $(PIC_OBJ)): $(BUILD)/gen/tb_event.pb-c.h
 $(BUILD)/libft.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/pic/lib/%.o: lib/%.c $(LIB_H)
+$(BUILD)/pic/lib/%.o: lib/%.c $(LIB_H) $(BUILD)/flags
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
 
@@ -256,5 +275,5 @@ install-lib: $(BUILD)/libft.a $(SHLIB) scripts/ft.pc.in
 clean:
 	rm -rf build build-san build-fuzz bin
 
-.PHONY: all checks prune-tools deps deps-check deps-dry-run test sanitize demo bench install install-tools install-lib clean \
+.PHONY: FORCE all checks prune-tools deps deps-check deps-dry-run test sanitize demo bench install install-tools install-lib clean \
         fuzz fuzz-deps fuzz-build kill-test

@@ -83,8 +83,9 @@ static const char usage[] =
 "                                complete checkpoint-N in --output-dir\n"
 "  --bf16                        mixed precision as TrainingArguments(bf16=True) (torch.autocast\n"
 "                                on CPU): matmuls take bf16 inputs with fp32 accumulation;\n"
-"                                weights, optimiser, norms, softmax, losses stay fp32.  Needs a\n"
-"                                CPU with AVX512-BF16; checkpoints are fp32 as without it\n"
+"                                weights, optimiser, norms, softmax, losses stay fp32.  oneDNN on\n"
+"                                a CPU with AVX512-BF16, else emulated (the same rounding, fp32\n"
+"                                speed; one notice); checkpoints are fp32 as without it\n"
 "  --seed N (42)  --threads N  --quiet  --help\n"
 "Log lines (JSON, one per logging step and evaluation) go to stdout and to\n"
 "train_log.jsonl in the logging dir; a progress bar goes to stderr on a terminal.\n";

@@ -2,6 +2,7 @@
 #include "gemm.h"
 #include "gemm_internal.h"
 #include "tensor.h"     /* ft_f32_to_bf16: torch's rounding, as the scalar twin */
+#include "kern.h"      /* bf16_round: the emulation's rounding, vectorised */
 #include "util.h"
 #include <cblas.h>
 #include <dnnl.h>
@@ -11,7 +12,7 @@
 #include <string.h>
 
 static enum ft_precision precision = FT_PREC_FP32;
-static int emulate;                     /* FT_BF16_CPU=emulate: rounded inputs, sgemm */
+static int emulate;                     /* no AVX512-BF16 (or FT_BF16_CPU): rounded inputs, sgemm */
 static dnnl_engine_t engine;
 
 static uint64_t gemm_flops;
@@ -269,13 +270,14 @@ static void gemm_bf16(int ta, int tb, int M, int N, int K, float alpha, const fl
     DNNL_OK(dnnl_stream_wait(stream));
 }
 
-/* FT_BF16_CPU=emulate: round both inputs to bf16 values and multiply in fp32. */
+/* The emulation: round both inputs to bf16 values (torch's rule, as
+   ft_f32_to_bf16) and multiply in fp32. */
 static const float *rounded(int slot, const float *X, int rows, int cols, size_t ld)
 {
     float *d = scratch_get(slot, (size_t)rows * cols * sizeof(float));
-    for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++)
-            d[(size_t)r * cols + c] = ft_bf16_to_f32(ft_f32_to_bf16(X[(size_t)r * ld + c]));
+    const ft_kernels *k = ft_kern;
+    #pragma omp parallel for schedule(static) if ((size_t)rows * cols > 65536 && !omp_in_parallel())
+    for (int r = 0; r < rows; r++) k->bf16_round(d + (size_t)r * cols, X + (size_t)r * ld, (size_t)cols);
     return d;
 }
 
@@ -318,18 +320,24 @@ void ft_sgemm(int transA, int transB, int M, int N, int K, float alpha, const fl
 
 void ft_set_precision(enum ft_precision p)
 {
+    static int noticed;
     if (p == FT_PREC_BF16) {
         const char *cpu = getenv("FT_BF16_CPU");
-        emulate = cpu && !strcmp(cpu, "emulate");
+        int forced = cpu && !strcmp(cpu, "emulate");
         int absent = cpu && !strcmp(cpu, "absent");
-        if (!emulate && !absent && !engine) {
+        if (!forced && !absent && !engine) {
             if (!__builtin_cpu_supports("avx512bf16") ||
                 dnnl_get_effective_cpu_isa() < dnnl_cpu_isa_avx512_core_bf16) absent = 1;
             else DNNL_OK(dnnl_engine_create(&engine, dnnl_cpu, 0));
         }
-        if (absent)
-            ft_die("--bf16 needs a CPU with AVX512-BF16 (avx512_bf16 in /proc/cpuinfo) and this one has none; "
-                   "run without --bf16 for fp32");
+        emulate = forced || absent;
+        /* once per process: a script written with --bf16 runs on every CPU,
+           and says which way */
+        if (absent && !noticed) {
+            noticed = 1;
+            ft_warn("--bf16: this CPU has no AVX512-BF16 (avx512_bf16 in /proc/cpuinfo): emulating it "
+                    "(matmul inputs rounded to bf16, fp32 products: the same numbers, at fp32 speed)");
+        }
     }
     precision = p;
 }

@@ -14,19 +14,20 @@
  * call into a per-thread scratch buffer.  oneDNN primitives are cached per
  * thread by shape, so a steady state allocates nothing.
  *
- * A CPU without AVX512-BF16 cannot take --bf16: ft_set_precision stops with
- * a message.  FT_BF16_CPU=emulate instead rounds the inputs to bf16 and
- * multiplies with sgemm (same numbers up to summation order; for tests on
- * any machine), and FT_BF16_CPU=absent pretends the instruction set is
- * missing (to test that message). */
+ * A CPU without AVX512-BF16 runs an emulation: both inputs rounded to bf16
+ * (the same rule), the products summed in fp32 by sgemm: the same numbers up
+ * to summation order, at fp32 speed; ft_set_precision says so once on stderr.
+ * FT_BF16_CPU=emulate takes the emulation quietly on any CPU (tests), and
+ * FT_BF16_CPU=absent pretends the instruction set is missing (the notice
+ * and the emulation, as on such a CPU). */
 #ifndef FT_GEMM_H
 #define FT_GEMM_H
 #include <stddef.h>
 #include <stdint.h>
 
 enum ft_precision { FT_PREC_FP32, FT_PREC_BF16 };
-/* Choose the precision of every later GEMM; dies when bf16 is not
-   available on this CPU (see above). */
+/* Choose the precision of every later GEMM (bf16 without AVX512-BF16: the
+   emulation, with one notice; see above). */
 void ft_set_precision(enum ft_precision p);
 
 /* C[M,N] = alpha·op(A)·op(B) + beta·C, row-major, op(X) = X^T when transX.

@@ -5,6 +5,7 @@
 #pragma GCC optimize ("no-trapping-math", "no-math-errno")
 #include "ops.h"
 #include "ops_internal.h"
+#include "kern.h"
 #include "ops_math.h"
 #include "rng.h"
 #include <cblas.h>
@@ -84,10 +85,7 @@ static void colsum_acc(float *acc, const float *x, int N, int C)
         lo &= ~(size_t)15;  /* keep chunks cache-line aligned */
         if (omp_get_thread_num() == omp_get_num_threads() - 1) hi = C;
         else hi &= ~(size_t)15;
-        for (int n = 0; n < N; n++) {
-            const float *r = x + (size_t)n * C;
-            for (size_t c = lo; c < hi; c++) acc[c] += r[c];
-        }
+        ft_kern->colsum(acc, x, N, C, lo, hi);
     }
 }
 
@@ -154,54 +152,30 @@ void ft_embedding_bwd(float *dtable, const int32_t *ids, const float *dout, int 
 void ft_layernorm_fwd(float *out, float *mean, float *rstd, const float *in,
                       const float *gamma, const float *beta, int N, int C, float eps)
 {
+    const ft_kernels *k = ft_kern;
     #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
-    for (int n = 0; n < N; n++) {
-        const float *x = in + (size_t)n * C;
-        float *o = out + (size_t)n * C;
-        float s = 0;
-        for (int c = 0; c < C; c++) s += x[c];
-        float m = s / C, v = 0;
-        for (int c = 0; c < C; c++) { float d = x[c] - m; v += d * d; }
-        float r = 1.0f / sqrtf(v / C + eps);
-        for (int c = 0; c < C; c++) o[c] = (x[c] - m) * r * gamma[c] + beta[c];
-        if (mean) mean[n] = m;
-        if (rstd) rstd[n] = r;
-    }
+    for (int n = 0; n < N; n++)
+        k->layernorm_row(out + (size_t)n * C, in + (size_t)n * C, gamma, beta, C, eps,
+                         mean ? mean + n : NULL, rstd ? rstd + n : NULL);
 }
 
 void ft_layernorm_bwd(float *din, float *dgamma, float *dbeta, const float *dout,
                       const float *in, const float *mean, const float *rstd,
                       const float *gamma, int N, int C)
 {
+    const ft_kernels *k = ft_kern;
     if (din) {
         #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
-        for (int n = 0; n < N; n++) {
-            const float *x = in + (size_t)n * C, *g = dout + (size_t)n * C;
-            float *d = din + (size_t)n * C, m = mean[n], r = rstd[n];
-            float sum_dy = 0, sum_dy_xh = 0;
-            for (int c = 0; c < C; c++) {
-                float dy = g[c] * gamma[c];
-                sum_dy += dy;
-                sum_dy_xh += dy * (x[c] - m) * r;
-            }
-            sum_dy /= C; sum_dy_xh /= C;
-            for (int c = 0; c < C; c++) {
-                float xh = (x[c] - m) * r;
-                d[c] += r * (g[c] * gamma[c] - sum_dy - xh * sum_dy_xh);
-            }
-        }
+        for (int n = 0; n < N; n++)
+            k->layernorm_bwd_row(din + (size_t)n * C, in + (size_t)n * C, dout + (size_t)n * C, gamma,
+                                 mean[n], rstd[n], C);
     }
     if (dgamma || dbeta) {
         #pragma omp parallel if ((size_t)N * C > FT_PAR_MIN)
         {
             size_t lo, hi;
             my_range((size_t)C, &lo, &hi);
-            for (int n = 0; n < N; n++) {
-                const float *x = in + (size_t)n * C, *g = dout + (size_t)n * C;
-                float m = mean[n], r = rstd[n];
-                if (dgamma) for (size_t c = lo; c < hi; c++) dgamma[c] += g[c] * (x[c] - m) * r;
-                if (dbeta) for (size_t c = lo; c < hi; c++) dbeta[c] += g[c];
-            }
+            k->layernorm_dparams(dgamma, dbeta, in, dout, mean, rstd, N, C, lo, hi);
         }
     }
 }
@@ -211,94 +185,71 @@ void ft_layernorm_bwd(float *din, float *dgamma, float *dbeta, const float *dout
 void ft_rmsnorm_fwd(float *out, float *rstd, const float *in, const float *gamma,
                     int N, int C, float eps)
 {
+    const ft_kernels *k = ft_kern;
     #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
-    for (int n = 0; n < N; n++) {
-        const float *x = in + (size_t)n * C;
-        float *o = out + (size_t)n * C, s = 0;
-        for (int c = 0; c < C; c++) s += x[c] * x[c];
-        float r = 1.0f / sqrtf(s / C + eps);
-        for (int c = 0; c < C; c++) o[c] = x[c] * r * gamma[c];
-        if (rstd) rstd[n] = r;
-    }
+    for (int n = 0; n < N; n++)
+        k->rmsnorm_row(out + (size_t)n * C, in + (size_t)n * C, gamma, C, eps, rstd ? rstd + n : NULL);
 }
 
 void ft_rmsnorm_bwd(float *din, float *dgamma, const float *dout, const float *in,
                     const float *rstd, const float *gamma, int N, int C)
 {
+    const ft_kernels *k = ft_kern;
     if (din) {
         #pragma omp parallel for schedule(static) if ((size_t)N * C > FT_PAR_MIN)
-        for (int n = 0; n < N; n++) {
-            const float *x = in + (size_t)n * C, *g = dout + (size_t)n * C;
-            float *d = din + (size_t)n * C, r = rstd[n], s = 0;
-            for (int c = 0; c < C; c++) s += g[c] * gamma[c] * x[c] * r;
-            s /= C;
-            for (int c = 0; c < C; c++) d[c] += r * (g[c] * gamma[c] - x[c] * r * s);
-        }
+        for (int n = 0; n < N; n++)
+            k->rmsnorm_bwd_row(din + (size_t)n * C, in + (size_t)n * C, dout + (size_t)n * C, gamma, rstd[n], C);
     }
     if (dgamma) {
         #pragma omp parallel if ((size_t)N * C > FT_PAR_MIN)
         {
             size_t lo, hi;
             my_range((size_t)C, &lo, &hi);
-            for (int n = 0; n < N; n++) {
-                const float *x = in + (size_t)n * C, *g = dout + (size_t)n * C;
-                float r = rstd[n];
-                for (size_t c = lo; c < hi; c++) dgamma[c] += g[c] * x[c] * r;
-            }
+            k->rmsnorm_dgamma(dgamma, in, dout, rstd, N, C, lo, hi);
         }
     }
 }
 
 /* ---- activations ---- */
 
-#define SQRT1_2 0.70710678118654752440f
-#define INV_SQRT_2PI 0.39894228040143267794f
-
-/* GELU(x) = x·Φ(x) = 0.5·x·(1 + erf(x/√2));  GELU'(x) = Φ(x) + x·φ(x),
-   φ(x) = exp(−x²/2)/√(2π) — the same exponential erf needs. */
+/* GELU (erf and tanh forms): kern_body.h, each thread on its own range. */
 void ft_gelu_fwd(float *out, const float *in, size_t n)
 {
-    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
-    for (size_t i = 0; i < n; i++) {
-        float x = in[i], z = x * SQRT1_2;
-        out[i] = 0.5f * x * (1.0f + ft_erf_g(z, ft_expf(-z * z)));
+    #pragma omp parallel if (n > FT_PAR_MIN)
+    {
+        size_t lo, hi;
+        my_range(n, &lo, &hi);
+        ft_kern->gelu_fwd(out + lo, in + lo, hi - lo);
     }
 }
 
 void ft_gelu_bwd(float *din, const float *dout, const float *in, size_t n)
 {
-    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
-    for (size_t i = 0; i < n; i++) {
-        float x = in[i], z = x * SQRT1_2, g = ft_expf(-z * z);
-        float cdf = 0.5f * (1.0f + ft_erf_g(z, g));
-        din[i] += dout[i] * (cdf + x * INV_SQRT_2PI * g);
+    #pragma omp parallel if (n > FT_PAR_MIN)
+    {
+        size_t lo, hi;
+        my_range(n, &lo, &hi);
+        ft_kern->gelu_bwd(din + lo, dout + lo, in + lo, hi - lo);
     }
 }
 
-/* gelu_new: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) */
-#define GELU_K 0.79788456080286535588f
-/* 0.5·x·(1 + tanh u) = x·σ(2u) and 1 - tanh²u = 4σ(1-σ): one ft_expf, which
-   vectorises (glibc's tanhf is a scalar call), and no cancellation where
-   tanh u is near -1. */
 void ft_gelu_tanh_fwd(float *out, const float *in, size_t n)
 {
-    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
-    for (size_t i = 0; i < n; i++) {
-        float x = in[i];
-        float u = GELU_K * (x + 0.044715f * x * x * x);
-        out[i] = x / (1.0f + ft_expf(-2.0f * u));
+    #pragma omp parallel if (n > FT_PAR_MIN)
+    {
+        size_t lo, hi;
+        my_range(n, &lo, &hi);
+        ft_kern->gelu_tanh_fwd(out + lo, in + lo, hi - lo);
     }
 }
 
 void ft_gelu_tanh_bwd(float *din, const float *dout, const float *in, size_t n)
 {
-    #pragma omp parallel for simd schedule(static) if (n > FT_PAR_MIN)
-    for (size_t i = 0; i < n; i++) {
-        float x = in[i];
-        float u = GELU_K * (x + 0.044715f * x * x * x);
-        float s = 1.0f / (1.0f + ft_expf(-2.0f * u));
-        float du = GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
-        din[i] += dout[i] * (s + 2.0f * x * s * (1.0f - s) * du);
+    #pragma omp parallel if (n > FT_PAR_MIN)
+    {
+        size_t lo, hi;
+        my_range(n, &lo, &hi);
+        ft_kern->gelu_tanh_bwd(din + lo, dout + lo, in + lo, hi - lo);
     }
 }
 

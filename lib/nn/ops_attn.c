@@ -7,6 +7,7 @@
    the exp/erf loops (see ops_math.h) without -ffast-math's reassociation. */
 #pragma GCC optimize ("no-trapping-math", "no-math-errno")
 #include "ops.h"
+#include "kern.h"
 #include "ops_math.h"
 #include "rng.h"
 #include <cblas.h>
@@ -50,20 +51,8 @@ static void fwd_block(const ft_attn *a, int b, int h, float *out, float *probs, 
     else ft_sgemm(0, 1, Tq, Tk, D, a->scale, qb, a->ldq, kb, a->ldk, 0.0f, P, Tk);
     const float *mk = a->mask ? a->mask + (size_t)b * Tk : NULL;
     const float *bias = a->bias ? a->bias + (size_t)h * blk : NULL;
-    for (int i = 0; i < Tq; i++) {
-        float *row = P + (size_t)i * Tk;
-        int jmax = visible(a, i);
-        if (bias) for (int j = 0; j < jmax; j++) row[j] += bias[(size_t)i * Tk + j];
-        if (mk) for (int j = 0; j < jmax; j++) row[j] += mk[j];
-        float mx = -INFINITY;
-        for (int j = 0; j < jmax; j++) mx = row[j] > mx ? row[j] : mx;
-        float s = 0;
-        #pragma omp simd reduction(+:s)
-        for (int j = 0; j < jmax; j++) { row[j] = ft_expf(row[j] - mx); s += row[j]; }
-        float inv = jmax ? 1.0f / s : 0.0f;
-        for (int j = 0; j < jmax; j++) row[j] *= inv;
-        for (int j = jmax; j < Tk; j++) row[j] = 0.0f;
-    }
+    for (int i = 0; i < Tq; i++)
+        ft_kern->softmax_row(P + (size_t)i * Tk, bias ? bias + (size_t)i * Tk : NULL, mk, visible(a, i), Tk);
     const float *Pd = P;
     if (a->p > 0) {
         ft_dropout_block(scratch, P, blk, ((size_t)b * a->H + h) * blk, a->p, a->key);
@@ -110,22 +99,8 @@ static void bwd_block(const ft_attn *a, int b, int h, float *dq, float *dk, floa
                     1.0f, Pv, Tk, dO, a->ldo, 1.0f, dv + vo, a->ldv);
     }
     /* back through dropout, then softmax: dS = P ∘ (dP − Σ_j dP·P) */
-    uint32_t th = ft_drop_threshold(a->p);
-    float pscale = a->p > 0 ? 1.0f / (1.0f - a->p) : 1.0f;
-    for (int i = 0; i < Tq; i++) {
-        float *g = dP + (size_t)i * Tk;
-        const float *pr = P + (size_t)i * Tk;
-        if (a->p > 0) {
-            size_t rb = base + (size_t)i * Tk;
-            #pragma omp simd
-            for (int j = 0; j < Tk; j++) g[j] = ft_hash_u32(a->key, rb + j) >= th ? g[j] * pscale : 0.0f;
-        }
-        float s = 0;
-        #pragma omp simd reduction(+:s)
-        for (int j = 0; j < Tk; j++) s += g[j] * pr[j];
-        #pragma omp simd
-        for (int j = 0; j < Tk; j++) g[j] = pr[j] * (g[j] - s);
-    }
+    for (int i = 0; i < Tq; i++)
+        ft_kern->softmax_bwd_row(dP + (size_t)i * Tk, P + (size_t)i * Tk, Tk, a->p, a->key, base + (size_t)i * Tk);
     /* the bias and mask are added to the scores, so dbias = dS (unscaled) */
     if (dbias) {
         float *db = dbias + (size_t)h * blk;

@@ -5,6 +5,7 @@
 #pragma GCC optimize ("no-trapping-math", "no-math-errno")
 #include "ops.h"
 #include "ops_internal.h"
+#include "kern.h"
 #include "ops_math.h"
 #include <math.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ float ft_cross_entropy_smoothed(float *dlogits, const float *logits, const int32
        dlogits may alias logits: a row is read fully before it is written. */
     double *row_loss = calloc(N > 0 ? (size_t)N : 1, sizeof *row_loss);
     if (!row_loss) return NAN;
+    const ft_kernels *k = ft_kern;
     #pragma omp parallel for schedule(static) if ((size_t)N * V > 32768)
     for (int n = 0; n < N; n++) {
         const float *x = logits + (size_t)n * V;
@@ -41,32 +43,7 @@ float ft_cross_entropy_smoothed(float *dlogits, const float *logits, const int32
             if (d) memset(d, 0, V * sizeof(float));
             continue;
         }
-        /* vectorised: float exponentials (ft_expf, 1.5e-7 relative), sums in
-           double; a vocabulary-sized row is a large share of a masked-LM step */
-        float mx = x[0];
-        #pragma omp simd reduction(max:mx)
-        for (int v = 1; v < V; v++) mx = x[v] > mx ? x[v] : mx;
-        double s = 0, sum_x = 0;
-        for (int v0 = 0; v0 < V; v0 += 512) {   /* float lanes over a chunk, chunks in double */
-            int v1 = V - v0 < 512 ? V : v0 + 512;
-            float cs = 0;
-            #pragma omp simd reduction(+:cs)
-            for (int v = v0; v < v1; v++) cs += ft_expf(x[v] - mx);
-            s += cs;
-        }
-        double lse = mx + log(s);
-        if (eps > 0) {
-            #pragma omp simd reduction(+:sum_x)
-            for (int v = 0; v < V; v++) sum_x += x[v];
-        }
-        /* HF's LabelSmoother: (1-ε)·nll + ε·mean over classes of -log p */
-        row_loss[n] = (1.0 - eps) * (lse - x[labels[n]]) + (eps > 0 ? eps * (lse - sum_x / V) : 0.0);
-        if (d) {
-            float k = dscale / count, u = eps > 0 ? k * eps / V : 0.0f, flse = (float)lse;
-            #pragma omp simd
-            for (int v = 0; v < V; v++) d[v] = ft_expf(x[v] - flse) * k - u;
-            d[labels[n]] -= k * (1.0f - eps);
-        }
+        row_loss[n] = k->xent_row(d, x, V, labels[n], eps, dscale / count);
     }
     double total = 0;
     for (int n = 0; n < N; n++) total += row_loss[n];

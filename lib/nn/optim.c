@@ -2,8 +2,10 @@
  * HF schedules, global-norm clipping.  See optim.h. */
 #include "optim.h"
 #include "gemm.h"
+#include "kern.h"
 #include "util.h"
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,16 +54,14 @@ static void adamw_pass(ft_adamw *o, ft_params *ps, float lr, const unsigned char
         double bc1 = 1.0 - pow(o->beta1, (double)t), bc2 = 1.0 - pow(o->beta2, (double)t);
         float step_size = (float)(lr / bc1), bc2_sqrt = (float)sqrt(bc2);
         float *m = o->m + p->offset, *v = o->v + p->offset;
-        float decay = p->no_decay ? 1.0f : 1.0f - lr * o->weight_decay;
-        #pragma omp parallel for simd schedule(static) if (n > 32768)
-        for (size_t j = 0; j < n; j++) {
-            float gj = g[j] * gscale;                      /* clip_grad_norm_'s g.mul_(coef) */
-            if (zero) g[j] = 0;
-            w[j] *= decay;
-            m[j] = m[j] * b1 + (1.0f - b1) * gj;         /* torch 1.13: mul_(β1).add_(g, 1-β1) */
-            v[j] = v[j] * b2 + (1.0f - b2) * gj * gj;
-            float denom = sqrtf(v[j]) / bc2_sqrt + eps;
-            w[j] -= step_size * m[j] / denom;
+        ft_adamw_coef c = { .b1 = b1, .b2 = b2, .eps = eps, .step_size = step_size, .bc2_sqrt = bc2_sqrt,
+                            .decay = p->no_decay ? 1.0f : 1.0f - lr * o->weight_decay,
+                            .gscale = gscale, .zero = zero };
+        #pragma omp parallel if (n > 32768)
+        {
+            size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+            size_t lo = n * t / nt, hi = n * (t + 1) / nt;
+            ft_kern->adamw(w + lo, g + lo, m + lo, v + lo, hi - lo, &c);
         }
         ft_gemm_weights_changed(w, n);                 /* --bf16: cast again at next use */
     }
@@ -84,10 +84,13 @@ static float ft_grad_norm(const ft_params *ps)
         const float *g = ps->grad + ps->p[i].offset;
         size_t n = ps->p[i].numel;
         double s = 0;
-        /* simd: several partial sums, else one dependent add per element
-           (latency-bound, 3× slower than reading the gradients) */
-        #pragma omp parallel for simd reduction(+:s) schedule(static) if (n > 32768)
-        for (size_t j = 0; j < n; j++) s += (double)g[j] * g[j];
+        /* simd (kern.h): several partial sums, else one dependent add per
+           element (latency-bound, 3× slower than reading the gradients) */
+        #pragma omp parallel reduction(+:s) if (n > 32768)
+        {
+            size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+            s += ft_kern->sumsq(g + n * t / nt, n * (t + 1) / nt - n * t / nt);
+        }
         total += s;
     }
     return (float)sqrt(total);
