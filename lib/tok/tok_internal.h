@@ -138,7 +138,11 @@ typedef struct tok_dec {
     int prepend;            /* METASPACE: strip the first token's space */
     int start, stop;        /* STRIP */
 } tok_dec;
-void tok_add_decoder(ft_tokenizer *t, tok_dec d);
+static inline void tok_add_decoder(ft_tokenizer *t, tok_dec d)
+{
+    t->decs = ft_xrealloc(t->decs, (t->n_decs + 1) * sizeof *t->decs);
+    t->decs[t->n_decs++] = d;
+}
 
 /* Per-thread growable buffers. */
 typedef struct tok_span { uint32_t start, end; } tok_span;
@@ -184,7 +188,8 @@ void tok_compact_merges(ft_tokenizer *t);
 void tok_byte_pairs(ft_tokenizer *t);
 /* tok_spiece.c: NULL, or an error message to free */
 char *tok_spiece_load(ft_tokenizer *t, const unsigned char *data, size_t n, int extra_ids);
-/* tok_load.c: byte-level alphabet (byte -> code point) */
+/* tok_bytes.c: byte-level alphabet (byte -> code point and back) */
+void tok_bytes_init(void);          /* before tok_cp_to_byte; idempotent */
 uint32_t tok_byte_to_cp(int b);
 int tok_cp_to_byte(uint32_t cp);    /* -1: not in the alphabet */
 

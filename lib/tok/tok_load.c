@@ -28,26 +28,6 @@ static int fail(ld *L, const char *fmt, ...)
     return -1;
 }
 
-/* GPT-2's byte-to-unicode alphabet: printable Latin-1 bytes stand for
-   themselves, the other 68 bytes are shifted to U+0100.. in byte order. */
-uint32_t tok_byte_to_cp(int b)
-{
-    if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255)) return b;
-    int n = 0;
-    for (int x = 0; x < b; x++)
-        if (!((x >= 33 && x <= 126) || (x >= 161 && x <= 172) || (x >= 174 && x <= 255))) n++;
-    return 256 + n;
-}
-
-static int cp_to_byte[324];
-static void init_byte_map(void)
-{
-    for (int i = 0; i < 324; i++) cp_to_byte[i] = -1;
-    for (int b = 0; b < 256; b++) cp_to_byte[tok_byte_to_cp(b)] = b;
-}
-
-int tok_cp_to_byte(uint32_t cp) { return cp < 324 ? cp_to_byte[cp] : -1; }
-
 /* Undo the byte-level alphabet: "Ġthe" -> " the".  Returns the new length,
    or -1 when s holds a character outside the alphabet (an added token). */
 static long unbyte(const char *s, size_t n, char *out)
@@ -56,8 +36,9 @@ static long unbyte(const char *s, size_t n, char *out)
     size_t i = 0, o = 0;
     while (i < n) {
         uint32_t cp; int len = ft_utf8_decode(u + i, n - i, &cp);
-        if (!len || cp >= 324 || cp_to_byte[cp] < 0) return -1;
-        out[o++] = (char)cp_to_byte[cp];
+        int b = len ? tok_cp_to_byte(cp) : -1;
+        if (b < 0) return -1;
+        out[o++] = (char)b;
         i += len;
     }
     return o;
@@ -327,12 +308,6 @@ static int load_post(ld *L, ft_tokenizer *t, json_t *n, const char *path)
         return 0;
     }
     return fail(L, "%s: post-processor type \"%s\" is not supported", path, type);
-}
-
-void tok_add_decoder(ft_tokenizer *t, tok_dec d)
-{
-    t->decs = ft_xrealloc(t->decs, (t->n_decs + 1) * sizeof *t->decs);
-    t->decs[t->n_decs++] = d;
 }
 
 static int load_decoder(ld *L, ft_tokenizer *t, json_t *n, const char *path)
@@ -788,7 +763,7 @@ static int load_gpt2_files(ld *L, ft_tokenizer *t, const char *dir, const char *
 ft_tokenizer *ft_tok_load(const char *dir, char **err)
 {
     ft_uc_init();
-    init_byte_map();
+    tok_bytes_init();
     ft_tokenizer *t = ft_xcalloc(1, sizeof *t);
     tok_vocab_init(&t->vocab);
     t->unk_id = -1;
