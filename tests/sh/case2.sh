@@ -1,7 +1,8 @@
 #!/bin/sh
 # Case 2 pipeline end to end on a tiny configuration (40 MBPP training pairs,
 # 6 test tasks, a 1-layer T5 with the real codet5-base tokenizer, one epoch,
-# span-corruption pretraining on the standard library's json package first):
+# with PRETRAIN=yes: span-corruption pretraining on the standard library's
+# json package first):
 # every stage runs and the metrics JSON has what docs/case2-code-generation.md
 # reports; a given MODEL is pretrained further on a user's code the same way.
 . "$FT_ROOT/tests/lib.sh"
@@ -10,7 +11,7 @@ if [ ! -r "$SHARED/models/codet5-base/vocab.json" ] || [ ! -r "$SHARED/data/code
 fi
 json=$(ls -d /usr/lib/python3.*/json 2>/dev/null | head -1)
 OUT=$TMP/c2 TRAIN_LIMIT=40 TEST_LIMIT=6 EPOCHS=1 SMALL_D_MODEL=64 SMALL_LAYERS=1 NUM_BEAMS=2 \
-    MAX_NEW_TOKENS=8 MAX_LENGTH=64 MAX_TARGET_LENGTH=64 THREADS=2 PRETRAIN_CODE=$json PRETRAIN_TOKENS=3000 \
+    MAX_NEW_TOKENS=8 MAX_LENGTH=64 MAX_TARGET_LENGTH=64 THREADS=2 PRETRAIN=yes PRETRAIN_CODE=$json PRETRAIN_TOKENS=3000 \
     /usr/bin/time -o "$TMP/time.txt" -f '%U %S' \
     "$FT_ROOT/pipelines/case2-code-generation.sh" > "$TMP/out.txt" 2> "$TMP/err.txt"
 rc=$?
@@ -43,3 +44,11 @@ check "case2_model_continued" sh -c "[ $rc = 0 ] && grep -q 'span-corruption pre
 ft-generate --model "$TMP/c2/model" --num-beams 2 --max-new-tokens 8 --max-length 64 \
     --prefix "生成代码: " "$TMP/c2/test.tok" > "$TMP/gen_tok.jsonl"
 check "case2_text_and_token_inputs_agree" sh -c "jq -c .generated_ids '$TMP/c2/gen.jsonl' > '$TMP/a'; jq -c .generated_ids '$TMP/gen_tok.jsonl' > '$TMP/b'; cmp -s '$TMP/a' '$TMP/b'"
+# the default from scratch fine-tunes without pretraining (docs: "Defaults")
+OUT=$TMP/c2c TRAIN_LIMIT=8 TEST_LIMIT=2 EPOCHS=1 SMALL_D_MODEL=64 SMALL_LAYERS=1 NUM_BEAMS=1 \
+    MAX_NEW_TOKENS=4 MAX_LENGTH=64 MAX_TARGET_LENGTH=64 THREADS=2 \
+    "$FT_ROOT/pipelines/case2-code-generation.sh" > "$TMP/out3.txt" 2> "$TMP/err3.txt"
+rc=$?
+[ $rc -eq 0 ] || cat "$TMP/err3.txt"
+check "case2_default_no_pretraining" sh -c "[ $rc = 0 ] && [ ! -e '$TMP/c2c/pretrained' ] &&
+    jq -s -e 'map(.stage) == [\"fine-tuning\", \"generation\", \"evaluation\"]' '$TMP/c2c/stages.jsonl' > /dev/null"
