@@ -38,3 +38,16 @@ void ft_slab_free(ft_slab *a)
     free(a->slot);
     *a = (ft_slab){0};
 }
+
+int ft_slab_shape_grow(ft_slab_shape *cap, int *want, int n, int train)
+{
+    int fits = cap->train || !train;
+    for (int i = 0; i < n; i++) fits = fits && want[i] <= cap->dim[i];
+    if (fits) return 0;
+    for (int i = 0; i < n; i++) {
+        if (cap->train == train && want[i] < cap->dim[i]) want[i] = cap->dim[i];
+        cap->dim[i] = want[i];
+    }
+    cap->train = train;
+    return 1;
+}

@@ -33,4 +33,14 @@ void ft_slab_add(ft_slab *a, float **dst, size_t n);
    `what` ("activations for 8×128 tokens") and the size.  Clears the list. */
 void ft_slab_commit(ft_slab *a, const char *what);
 void ft_slab_free(ft_slab *a);
+
+/* The shape an arena was laid out for (up to 3 dimensions: the batch and
+   the lengths) and whether for training (every layer kept, with gradients)
+   or for inference (one layer's worth, reused). */
+typedef struct ft_slab_shape { int dim[3]; int train; } ft_slab_shape;
+/* Whether activations for want[0..n) (train: for training) need a new
+   layout.  When they do, want[] becomes the shape to lay out and *cap
+   records it: while the mode stays, each dimension keeps the larger of old
+   and new, so that alternating shapes stop reallocating. */
+int ft_slab_shape_grow(ft_slab_shape *cap, int *want, int n, int train);
 #endif

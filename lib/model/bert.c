@@ -50,7 +50,7 @@ typedef struct bert {
     float *mx, *mt, *mg, *mu, *mmean, *mrstd, *mlogits, *mdlogits, *md1, *md2;
     layer_ix *L;
     ft_slab arena;
-    int capN, capB, capT, cap_train;   /* cap_train: arena keeps every layer + grads */
+    ft_slab_shape cap;                 /* what the arena holds: B, T, training or not */
     float *emb_in, *emb_mean, *emb_rstd, **hs, *mask, *cls, *pooled, *pooled_d, *logits, *dlogits;
     layer_act *A;
     int32_t *pos_ids, *zero_ids;
@@ -250,11 +250,9 @@ static void share_layers(bert *bt)
 static void arena_ensure(ft_model *m, int B, int T, int train)
 {
     bert *bt = m->impl;
-    if (B <= bt->capB && T <= bt->capT && (bt->cap_train || !train)) return;
-    if (bt->cap_train == train) {           /* growing: keep the larger of each */
-        if (B < bt->capB) B = bt->capB;
-        if (T < bt->capT) T = bt->capT;
-    }
+    int want[2] = {B, T};
+    if (!ft_slab_shape_grow(&bt->cap, want, 2, train)) return;
+    B = want[0], T = want[1];
     int L = bt->c.num_layers;
     free(bt->hs);
     free(bt->A);
@@ -270,10 +268,6 @@ static void arena_ensure(ft_model *m, int B, int T, int train)
     free(bt->zero_ids);
     bt->pos_ids = ft_xcalloc(N, sizeof(int32_t));
     bt->zero_ids = ft_xcalloc(N, sizeof(int32_t));
-    bt->capB = B;
-    bt->capT = T;
-    bt->capN = (int)N;
-    bt->cap_train = train;
 }
 
 static void bert_reserve(ft_model *m, int B, int T) { arena_ensure(m, B, T, 1); }

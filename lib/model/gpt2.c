@@ -37,7 +37,7 @@ typedef struct gpt2 {
     int wte, wpe, lnf_w, lnf_b;
     layer_ix *L;
     ft_slab arena;
-    int capB, capT, cap_train;         /* cap_train: arena keeps every layer + grads */
+    ft_slab_shape cap;                 /* what the arena holds: B, T, training or not */
     float **res, *lnf, *lnf_mean, *lnf_rstd, *logits, *mask;
     layer_act *A;
     int32_t *pos_ids, *labels;
@@ -203,11 +203,9 @@ static void share_layers(gpt2 *g)
 static void arena_ensure(ft_model *m, int B, int T, int train)
 {
     gpt2 *g = m->impl;
-    if (B <= g->capB && T <= g->capT && (g->cap_train || !train)) return;
-    if (g->cap_train == train) {            /* growing: keep the larger of each */
-        if (B < g->capB) B = g->capB;
-        if (T < g->capT) T = g->capT;
-    }
+    int want[2] = {B, T};
+    if (!ft_slab_shape_grow(&g->cap, want, 2, train)) return;
+    B = want[0], T = want[1];
     int L = g->c.n_layer;
     free(g->res);
     free(g->A);
@@ -223,9 +221,6 @@ static void arena_ensure(ft_model *m, int B, int T, int train)
     free(g->labels);
     g->pos_ids = ft_xcalloc(N, sizeof(int32_t));
     g->labels = ft_xcalloc(N, sizeof(int32_t));
-    g->capB = B;
-    g->capT = T;
-    g->cap_train = train;
 }
 
 static void gpt2_reserve(ft_model *m, int B, int T) { arena_ensure(m, B, T, 1); }

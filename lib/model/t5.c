@@ -49,7 +49,7 @@ typedef struct t5 {
     int shared, enc_ln, dec_ln, lm_head;
     blk_ix *E, *D;
     ft_slab arena;
-    int capB, capTs, capTt, cap_train; /* cap_train: arena keeps every block + grads */
+    ft_slab_shape cap;                 /* what the arena holds: B, Ts, Tt, training or not */
     blk_act *EA, *DA;
     float *enc_last, *enc_norm, *enc_rstd, *enc_out;
     float *dec_last, *dec_norm, *dec_rstd, *hs, *logits;
@@ -301,12 +301,9 @@ static void share_blocks(blk_act *A, int nl)
 static void ensure(ft_model *m, int B, int Ts, int Tt, int train)
 {
     t5 *t = m->impl;
-    if (B <= t->capB && Ts <= t->capTs && Tt <= t->capTt && (t->cap_train || !train)) return;
-    if (t->cap_train == train) {            /* growing: keep the larger of each */
-        if (B < t->capB) B = t->capB;
-        if (Ts < t->capTs) Ts = t->capTs;
-        if (Tt < t->capTt) Tt = t->capTt;
-    }
+    int want[3] = {B, Ts, Tt};
+    if (!ft_slab_shape_grow(&t->cap, want, 3, train)) return;
+    B = want[0], Ts = want[1], Tt = want[2];
     arena_list(t, &t->arena, B, Ts, Tt, train);
     char what[128];
     snprintf(what, sizeof what, "T5 activations for batch %d, source %d, target %d", B, Ts, Tt);
@@ -317,7 +314,6 @@ static void ensure(ft_model *m, int B, int Ts, int Tt, int train)
     }
     free(t->dec_ids);
     t->dec_ids = ft_xcalloc((size_t)B * Tt, sizeof *t->dec_ids);
-    t->capB = B; t->capTs = Ts; t->capTt = Tt; t->cap_train = train;
 }
 
 static void t5_reserve(ft_model *m, int B, int T) { ensure(m, B, T, T, 1); }
