@@ -3,6 +3,7 @@
 #include "fuzz.h"
 #include "model.h"
 #include "train_state.h"
+#include "train_state_internal.h"
 #include <jansson.h>
 #include <stdlib.h>
 

@@ -1,5 +1,6 @@
 /* ops_t5: relative position bias, elementwise product.  See ops_t5.h. */
 #include "ops_t5.h"
+#include "ops_t5_internal.h"
 #include "ops.h"
 #include <math.h>
 #include <omp.h>

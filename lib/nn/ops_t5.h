@@ -8,9 +8,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* HF T5Attention._relative_position_bucket for relative_position = key − query. */
-int ft_t5_rel_bucket(int rel, int bidirectional, int num_buckets, int max_distance);
-
 /* bias[H,Tq,Tk] = table[bucket(j − (q0+i)), h] for query i (absolute position
    q0+i) and key j.  table[num_buckets, H] (nn.Embedding layout). */
 void ft_t5_pos_bias_fwd(float *bias, const float *table, int H, int Tq, int Tk, int q0,

@@ -1,5 +1,6 @@
 /* mlm: DataCollatorForLanguageModeling's masking.  See mlm.h. */
 #include "mlm.h"
+#include "mlm_internal.h"
 #include "rng.h"
 #include "tokenizer.h"
 #include "util.h"

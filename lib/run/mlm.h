@@ -25,12 +25,6 @@ typedef struct ft_mlm {
 ft_mlm *ft_mlm_from_tokenizer(const char *dir, double probability);
 void ft_mlm_free(ft_mlm *c);
 
-/* Masks n tokens: ids_out = the masked input, labels_out = the original id
-   where masked, else -100.  attention_mask (may be NULL): 0 = padding, never
-   masked.  Returns how many tokens were chosen. */
-size_t ft_mlm_mask(const ft_mlm *c, size_t n, const int32_t *ids, const int32_t *attention_mask,
-                   int32_t *ids_out, int32_t *labels_out, uint64_t key);
-
 /* Masked inputs and labels for one batch at a time; they only grow. */
 typedef struct ft_mlm_buf { int32_t *ids, *labels; size_t cap; } ft_mlm_buf;
 /* Masks batch b in place of its inputs: b->input_ids and b->labels then

@@ -1,5 +1,6 @@
 /* spans: DataCollatorForT5MLM's span corruption.  See spans.h. */
 #include "spans.h"
+#include "spans_internal.h"
 #include "rng.h"
 #include "tokenizer.h"
 #include "util.h"

@@ -31,34 +31,19 @@ typedef struct ft_spans {
     int32_t *sentinel;
 } ft_spans;
 
-/* From the tokenizer files in dir; dies naming dir when there is none, it has
-   no <extra_id_0> or no </s>, or the density / span length are out of range. */
-ft_spans *ft_spans_from_tokenizer(const char *dir, double noise_density, double mean_span);
 void ft_spans_free(ft_spans *c);
-/* The same for the model in dir: dies unless its config.json is a T5's. */
+/* From the tokenizer files of the model in dir: dies naming dir when there
+   is none, it has no <extra_id_0> or no </s>, the density / span length are
+   out of range, or its family takes no span corruption. */
 ft_spans *ft_spans_for_model(const char *dir, double noise_density, double mean_span);
 /* Is *task "span-corruption"?  Then it becomes "seq2seq" (the model is a
    T5ForConditionalGeneration either way; only its batches differ). */
 int ft_task_is_span_corruption(const char **task);
 
-/* random_spans_noise_mask's counts for a block of n >= 2 tokens. */
-void ft_spans_counts(double noise_density, double mean_span, int n, int *noise, int *spans);
 /* HF's compute_input_and_target_lengths: the block length whose corrupted
    inputs are at most inputs_length tokens, and the targets' length. */
 void ft_spans_lengths(double noise_density, double mean_span, int inputs_length,
                       int *tokens_length, int *targets_length);
-
-/* The draws of both shuffles (noise runs, then non-noise runs) for a block of
-   n tokens: draws[t] is in [0, i] for the t-th swap (i counting down from the
-   last index to 1, as numpy's shuffle).  Returns how many (≤ n). */
-int ft_spans_draw(const ft_spans *c, int n, uint64_t key, uint32_t *draws);
-/* The noise mask of a block of n tokens from those draws. */
-void ft_spans_noise_mask(const ft_spans *c, int n, const uint32_t *draws, uint8_t *is_noise);
-/* Inputs and labels of one block under is_noise; they hold at most n + 1
-   entries each.  Dies when the block needs more spans than there are
-   sentinels. */
-void ft_spans_apply(const ft_spans *c, const int32_t *ids, int n, const uint8_t *is_noise,
-                    int32_t *inputs, int *ninputs, int32_t *labels, int *nlabels);
 
 /* Corrupted batches, one at a time; the buffers only grow. */
 typedef struct ft_spans_buf {

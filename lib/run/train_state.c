@@ -1,4 +1,5 @@
 #include "train_state.h"
+#include "train_state_internal.h"
 #include "checkpoint.h"
 #include "publish.h"
 #include "safetensors.h"

@@ -41,6 +41,4 @@ char *ft_run_save_checkpoint(ft_run_state *st);
 void ft_run_rotate_checkpoints(const ft_run_state *st);
 /* Loads the weights, optimizer, penalty anchor and state of a checkpoint. */
 void ft_run_resume(ft_run_state *st, const char *dir);
-/* The trainer_state.json part of a resume (counters, best metric, log). */
-void ft_run_state_read(ft_run_state *st, const char *path);
 #endif

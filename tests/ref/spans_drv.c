@@ -4,6 +4,7 @@
    reimplementation of DataCollatorForT5MLM to redo from the same draws.
    usage: spans_drv TOKENIZER_DIR */
 #include "spans.h"
+#include "spans_internal.h"
 #include "rng.h"
 #include "util.h"
 #include <stdio.h>

@@ -1,6 +1,7 @@
 /* Masked-LM masking (DataCollatorForLanguageModeling's rule) on the real
    bert-base-chinese tokenizer in $FT_SHARED/models. */
 #include "mlm.h"
+#include "mlm_internal.h"
 #include "test.h"
 #include "util.h"
 #include <string.h>

@@ -2,6 +2,7 @@
    and t5-small tokenizers in $FT_SHARED/models: sentinels, lengths, the
    statistics of many draws, the layout of inputs and targets, batches. */
 #include "spans.h"
+#include "spans_internal.h"
 #include "rng.h"
 #include "test.h"
 #include "util.h"

@@ -11,6 +11,7 @@
 #include "model.h"
 #include "ops.h"
 #include "ops_t5.h"
+#include "ops_t5_internal.h"
 #include "optim.h"
 #include "safetensors.h"
 #include "t5.h"
