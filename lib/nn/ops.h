@@ -172,4 +172,21 @@ float ft_mse(float *dpred, const float *pred, const float *target, size_t n, flo
 float ft_bce_logits(float *dlogits, const float *logits, const float *target, size_t n,
                     float dscale);
 
+/* ---- causal-LM head and loss in row chunks (ops_lmhead.c) ----
+   For rows n of h[N,C] with labels[n] != ignore, logits_n = h_n · W^T (W [V,C],
+   nn.Linear layout, e.g. a tied embedding); loss = the mean over the labelled
+   rows of cross-entropy with HF's label smoothing eps (ft_cross_entropy_smoothed
+   on each chunk, so one cross-entropy).  When dh or dW is not NULL, also the
+   backward of dscale·loss: dh[N,C] += ∂/∂h, dW[V,C] += ∂/∂W (either may be NULL).
+   Only a chunk's labelled rows are packed and multiplied, so the full
+   [N,V] logits never exist and ignored rows cost nothing.
+   chunk: rows per chunk; <= 0 picks one whose logits are near 8 Mi floats.
+   scratch: ft_lm_head_scratch(chunk, C, V) floats (NULL: allocated per call).
+   Returns the loss; 0 with no gradient when no row is labelled, as
+   ft_cross_entropy_smoothed. */
+size_t ft_lm_head_scratch(int chunk, int C, int V);
+float ft_lm_head_loss(float *dh, float *dW, const float *h, const float *W, const int32_t *labels,
+                      int N, int C, int V, int ignore, float eps, float dscale, int chunk,
+                      float *scratch);
+
 #endif
