@@ -52,7 +52,7 @@ static void gen(const char *cfg, int B, int prompt, int ntok, int beams)
     ft_gen_opts o;
     ft_gen_opts_default(&o, m);
     o.max_new_tokens = ntok;
-    o.eos_token_id = -1;
+    o.n_eos = 0;
     o.num_beams = beams;
     int32_t **p = ft_xmalloc(B * sizeof *p), **out = ft_xmalloc(B * sizeof *out);
     int *lens = ft_xmalloc(B * sizeof *lens), *ol = ft_xmalloc(B * sizeof *ol);

@@ -26,12 +26,17 @@ static const char usage[] =
 "input_ids, else its text column (after --prefix) tokenized.\n"
 "  --model DIR               model directory (config.json + weights)\n"
 "  --adapter DIR             apply a LoRA adapter (PEFT layout) unmerged (GPT-2)\n"
-"  --max-new-tokens N (20)   --batch-size N (8 inputs decoded together)\n"
+"The generation options default to the model's generation_config.json (as HF's\n"
+"GenerationConfig.from_pretrained), else to config.json's ids and the values below;\n"
+"a flag overrides either.\n"
+"  --max-new-tokens N (20; a generation_config.json max_length counts the prompt)\n"
+"  --batch-size N (8 inputs decoded together)\n"
 "  --num-beams N (1)  --length-penalty X (1.0)  --early-stopping   (beam search)\n"
 "  --do-sample               sample instead of greedy (implied by the next three)\n"
+"  --no-do-sample            greedy even where generation_config.json samples\n"
 "  --temperature X (1.0)  --top-k N (50)  --top-p X (1.0)  --seed N (42)\n"
 "  --repetition-penalty X (1.0)  --no-repeat-ngram-size N (0)\n"
-"  --eos-token-id N (config's; -1 = none)\n"
+"  --eos-token-id N[,N...]   a row ends at any of these ids (the model's; -1 = none)\n"
 "  --text-column NAME (text)  --prefix TEXT\n"
 "  --max-length N            truncate tokenized text to N tokens (T5: 512; GPT-2: none)\n"
 "  -o FILE (default stdout)  --format jsonl|ft (jsonl on stdout)  --threads N\n"
@@ -86,10 +91,16 @@ typedef struct flags {
     int bs, maxlen, quiet, allow_tok, threads, bf16;
 } flags;
 
+static void eos_flag(const char *v, void *dst)
+{
+    const char *bad = ft_gen_parse_eos(v, dst);
+    if (bad) ft_die("--eos-token-id: '%s': %s", v, bad);
+}
+
 static int parse_flags(flags *f, int argc, char **argv)
 {
     memset(f, 0, sizeof *f);
-    ft_gen_opts_default(&f->o, NULL);
+    ft_gen_opts_default(&f->o, NULL);   /* the flags first, the model's defaults after it loads */
     f->outp = "-";
     f->textcol = "text";
     f->prefix = "";
@@ -105,12 +116,13 @@ static int parse_flags(flags *f, int argc, char **argv)
         {"early-stopping", FT_OPT_FLAG, .dst = &o->early_stopping},
         {"no-repeat-ngram-size", FT_OPT_INT, .dst = &o->s.no_repeat_ngram_size, .min = 0, .max = 1 << 20},
         {"do-sample", FT_OPT_FLAG, .dst = &o->s.do_sample},
+        {"no-do-sample", FT_OPT_UNSET, .dst = &o->s.do_sample},
         {"temperature", FT_OPT_FLOAT, .dst = &o->s.temperature, .lo = 1e-6, .hi = 1e6, .given = &o->s.do_sample},
         {"top-k", FT_OPT_INT, .dst = &o->s.top_k, .min = 0, .max = 1 << 30, .given = &o->s.do_sample},
         {"top-p", FT_OPT_FLOAT, .dst = &o->s.top_p, .lo = 0, .hi = 1, .given = &o->s.do_sample},
         {"seed", FT_OPT_U64, .dst = &o->s.seed, .min = 0, .max = __LONG_MAX__},
         {"repetition-penalty", FT_OPT_FLOAT, .dst = &o->s.repetition_penalty, .lo = 1e-6, .hi = 1e6},
-        {"eos-token-id", FT_OPT_INT, .dst = &o->eos_token_id, .min = -1, .max = 1 << 30},
+        {"eos-token-id", FT_OPT_CALL, .dst = o, .call = eos_flag},
         {"text-column", FT_OPT_STR, .dst = &f->textcol}, {"prefix", FT_OPT_STR, .dst = &f->prefix},
         {"max-length", FT_OPT_INT, .dst = &f->maxlen, .min = 1, .max = 1 << 20},
         {"format", FT_OPT_STR, .dst = &f->fmt}, {"threads", FT_OPT_INT, .dst = &f->threads, .min = 1, .max = 1024},
@@ -211,7 +223,7 @@ int main(int argc, char **argv)
     char *dir = ft_resolve_model_dir(f.model);
     ft_model *m = ft_model_load(dir, ft_generate_task(dir), 0, 42);
     const char *mt = ft_config_str(m->cfg, "model_type", m->arch);
-    ft_gen_opts_config_ids(&f.o, m);
+    ft_gen_opts_from_model(&f.o, m);
     ft_gen_check(m, &f.o);
     if (f.adapter) {
         if (!ft_lora_supported(m)) ft_die("--adapter: not supported for %s models yet", mt);

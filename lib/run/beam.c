@@ -8,7 +8,8 @@
 typedef struct { double score; int32_t *seq; int len; } hyp;
 
 struct ft_beam {
-    int B, K, max_new, max_len, eos, pad, cur;   /* cur: tokens per row so far */
+    int B, K, max_new, max_len, pad, cur;        /* cur: tokens per row so far */
+    int *eos, n_eos;            /* the ids that end a hypothesis */
     float lp;
     int early;
     int32_t *seqs, *tmp;        /* [B·K, max_len] */
@@ -22,11 +23,14 @@ struct ft_beam {
     int finalized;
 };
 
-ft_beam *ft_beam_new(int B, int K, int max_new, float length_penalty, int early_stopping, int eos, int pad)
+ft_beam *ft_beam_new(int B, int K, int max_new, float length_penalty, int early_stopping,
+                     const int *eos, int n_eos, int pad)
 {
     ft_beam *bs = ft_xcalloc(1, sizeof *bs);
     bs->B = B; bs->K = K; bs->max_new = max_new; bs->max_len = max_new + 1;
-    bs->eos = eos; bs->pad = pad; bs->lp = length_penalty; bs->early = early_stopping;
+    bs->eos = ft_xmalloc((n_eos + 1) * sizeof *bs->eos);
+    if (n_eos) memcpy(bs->eos, eos, n_eos * sizeof *eos);
+    bs->n_eos = n_eos; bs->pad = pad; bs->lp = length_penalty; bs->early = early_stopping;
     bs->cur = 1;
     size_t R = (size_t)B * K;
     bs->seqs = ft_xcalloc(R * bs->max_len, sizeof *bs->seqs);
@@ -51,13 +55,14 @@ void ft_beam_free(ft_beam *bs)
     if (!bs) return;
     for (int i = 0; i < bs->B * bs->K; i++) free(bs->hyps[i].seq);
     free(bs->seqs); free(bs->tmp); free(bs->scores); free(bs->cand_s); free(bs->cand_i);
-    free(bs->hyps); free(bs->nhyp); free(bs->worst); free(bs->done);
+    free(bs->hyps); free(bs->nhyp); free(bs->worst); free(bs->done); free(bs->eos);
     free(bs);
 }
 
 /* BeamHypotheses.add: seq[0..len) (start token first), score already
-   normalised; a hypothesis that ended with eos keeps it (HF appends eos to
-   every hypothesis shorter than max_length, which are exactly those). */
+   normalised; a hypothesis that ended with an eos id keeps it (eos; -1: none
+   — HF appends eos to every hypothesis shorter than max_length, which are
+   exactly those). */
 static void add_hyp(ft_beam *bs, int b, const int32_t *seq, int len, double score, int eos)
 {
     hyp *H = bs->hyps + (size_t)b * bs->K;
@@ -113,9 +118,9 @@ int ft_beam_step(ft_beam *bs, float *lp, int V, int32_t *next, int *src)
         float new_scores[K];
         for (int rank = 0; rank < n && kept < K; rank++) {
             int k = bs->cand_i[rank] / V, tok = bs->cand_i[rank] % V, row = b * K + k;
-            if (tok == bs->eos) {
+            if (ft_is_eos(tok, bs->eos, bs->n_eos)) {
                 if (rank >= K) continue;
-                add_hyp(bs, b, bs->seqs + (size_t)row * ML, cur, bs->cand_s[rank] / pow(cur, bs->lp), bs->eos);
+                add_hyp(bs, b, bs->seqs + (size_t)row * ML, cur, bs->cand_s[rank] / pow(cur, bs->lp), tok);
             } else {
                 int r = b * K + kept;
                 next[r] = tok; src[r] = row; new_scores[kept] = bs->cand_s[rank];

@@ -5,32 +5,9 @@
 #include "rng.h"
 #include "util.h"
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int cfg_id(const ft_config *c, const char *key, int def)
-{
-    json_t *e = json_object_get(c->json, key);
-    return e && json_is_integer(e) ? (int)json_integer_value(e) : def;
-}
-
-void ft_gen_opts_default(ft_gen_opts *o, const ft_model *m)
-{
-    memset(o, 0, sizeof *o);
-    o->max_new_tokens = 20;
-    o->eos_token_id = o->pad_token_id = FT_GEN_ID_FROM_CONFIG;
-    o->num_beams = 1;
-    o->length_penalty = 1.0f;
-    ft_sampling_default(&o->s);
-    if (m) ft_gen_opts_config_ids(o, m);
-}
-
-void ft_gen_opts_config_ids(ft_gen_opts *o, const ft_model *m)
-{
-    const ft_family *f = m->family;                     /* the HF config class's defaults */
-    if (o->eos_token_id == FT_GEN_ID_FROM_CONFIG) o->eos_token_id = cfg_id(m->cfg, "eos_token_id", f ? f->eos_token_id : -1);
-    if (o->pad_token_id == FT_GEN_ID_FROM_CONFIG) o->pad_token_id = cfg_id(m->cfg, "pad_token_id", f ? f->pad_token_id : -1);
-}
 
 const char *ft_generate_task(const char *model_dir)
 {
@@ -46,7 +23,9 @@ void ft_gen_check(const ft_model *m, const ft_gen_opts *o)
 {
     if (m->task != FT_TASK_CAUSAL_LM && m->task != FT_TASK_SEQ2SEQ)
         ft_die("generation needs a causal-lm or seq2seq model, not a sequence classifier");
-    if (o->max_new_tokens < 0) ft_die("--max-new-tokens: must not be negative");
+    if (o->num_beams == FT_GEN_UNSET || o->n_eos == FT_GEN_UNSET || isnan(o->length_penalty))
+        ft_die("generation options not set from the model (ft_gen_opts_from_model)");
+    if (o->max_new_tokens < 0 && o->max_length <= 0) ft_die("--max-new-tokens: must not be negative");
     if (o->num_beams < 1) ft_die("--num-beams: must be at least 1");
     if (o->num_beams > 1 && o->s.do_sample)
         ft_die("--do-sample: not supported with --num-beams > 1 (beam sampling) yet; "
@@ -157,7 +136,7 @@ static void gen_beam(ft_model *m, ft_decoder *d, rows *w, int B, const ft_gen_op
 {
     int V = m->gen.vocab_size, R = w->R;
     ft_beam *bs = ft_beam_new(B, o->num_beams, w->maxT - w->n, o->length_penalty, o->early_stopping,
-                              o->eos_token_id, pad);
+                              o->eos_token_ids, o->n_eos, pad);
     float *lp = ft_xmalloc((size_t)R * V * sizeof *lp);
     int32_t *tok = ft_xmalloc(R * sizeof *tok), *np = ft_xmalloc(R * sizeof *np);
     int *src = ft_xmalloc(R * sizeof *src);
@@ -182,7 +161,7 @@ static void gen_beam(ft_model *m, ft_decoder *d, rows *w, int B, const ft_gen_op
 static void gen_simple(ft_model *m, ft_decoder *d, rows *w, const ft_gen_opts *o, int pad, long first_row,
                        int32_t **out, int *out_len)
 {
-    int B = w->R, V = m->gen.vocab_size, eos = o->eos_token_id;
+    int B = w->R, V = m->gen.vocab_size;
     int *done = ft_xcalloc(B, sizeof *done);
     int32_t *nid = ft_xmalloc(B * sizeof *nid), *np = ft_xmalloc(B * sizeof *np);
     float *logits = ft_xmalloc((size_t)B * V * sizeof *logits);
@@ -200,7 +179,7 @@ static void gen_simple(ft_model *m, ft_decoder *d, rows *w, const ft_gen_opts *o
             if (!done[i]) {
                 tok = ft_next_token(&o->s, logits + (size_t)i * V, V, w->seq + (size_t)i * w->maxT, w->T, &rng[i]);
                 out[i][out_len[i]++] = tok;
-                if (tok == eos) done[i] = 1;
+                if (ft_is_eos(tok, o->eos_token_ids, o->n_eos)) done[i] = 1;
             }
             all_done &= done[i];
             nid[i] = tok;
@@ -212,19 +191,49 @@ static void gen_simple(ft_model *m, ft_decoder *d, rows *w, const ft_gen_opts *o
     free(done); free(nid); free(np); free(logits); free(rng);
 }
 
-void ft_generate(ft_model *m, int B, const int32_t *const *prompts, const int *lens,
-                 const ft_gen_opts *o, long first_row, int32_t **out, int *out_len)
+/* The tokens a run needs besides the prompts, from o as HF's
+   _prepare_special_tokens picks them: pad the first eos when unset (then the
+   config's, then 0), an empty prompt's bos (else the first eos), the
+   decoder's start token (else bos). */
+typedef struct gen_ids { int pad, bos; int32_t start; } gen_ids;
+
+static gen_ids pick_ids(const ft_model *m, const ft_gen_opts *o)
 {
-    ft_gen_check(m, o);
+    const ft_decode_spec *c = &m->gen;
+    int eos = o->n_eos ? o->eos_token_ids[0] : -1;
+    gen_ids g;
+    g.pad = o->pad_token_id >= 0 ? o->pad_token_id : eos >= 0 ? eos : c->pad_token_id >= 0 ? c->pad_token_id : 0;
+    g.bos = o->bos_token_id >= 0 ? o->bos_token_id : eos >= 0 ? eos : 0;
+    g.start = o->decoder_start_token_id >= 0 ? o->decoder_start_token_id : o->bos_token_id;
+    if (m->task == FT_TASK_SEQ2SEQ && g.start < 0)
+        ft_die("generation needs a decoder_start_token_id or a bos_token_id (the model's "
+               "generation_config.json or config.json has neither)");
+    return g;
+}
+
+/* How many tokens to generate: max_new_tokens, else what max_length leaves
+   after the n tokens a row starts with (at least one, as HF's loop makes). */
+static int new_tokens(const ft_model *m, int B, const int *lens, const ft_gen_opts *o)
+{
+    if (o->max_new_tokens >= 0) return o->max_new_tokens;
+    int n = 1;
+    if (m->task != FT_TASK_SEQ2SEQ) for (int b = 0; b < B; b++) if (lens[b] > n) n = lens[b];
+    return o->max_length > n ? o->max_length - n : 1;
+}
+
+void ft_generate(ft_model *m, int B, const int32_t *const *prompts, const int *lens,
+                 const ft_gen_opts *opts, long first_row, int32_t **out, int *out_len)
+{
+    ft_gen_check(m, opts);
     if (!m->vt->decode_begin) ft_die("generation is not supported for %s", m->arch);
+    ft_gen_opts run = *opts, *o = &run;
+    o->max_new_tokens = new_tokens(m, B, lens, opts);
     if (o->max_new_tokens == 0) {
         for (int b = 0; b < B; b++) { out[b] = ft_xmalloc(sizeof **out); out_len[b] = 0; }
         return;
     }
-    const ft_decode_spec *c = &m->gen;
-    int eos = o->eos_token_id, K = o->num_beams;
-    int pad = o->pad_token_id >= 0 ? o->pad_token_id : c->pad_token_id >= 0 ? c->pad_token_id : eos >= 0 ? eos : 0;
-    int bos = c->bos_token_id >= 0 ? c->bos_token_id : eos >= 0 ? eos : 0;
+    gen_ids id = pick_ids(m, o);
+    int K = o->num_beams, pad = id.pad;
     rows w;
     ft_decoder *d;
     if (m->task == FT_TASK_SEQ2SEQ) {
@@ -240,15 +249,15 @@ void ft_generate(ft_model *m, int B, const int32_t *const *prompts, const int *l
                 ids[(size_t)b * T + t] = t < lens[b] ? prompts[b][t] : pad;
                 mask[(size_t)b * T + t] = t < lens[b];
             }
-            start[b] = &c->decoder_start_token_id;
+            start[b] = &id.start;
             one[b] = 1;
         }
-        rows_init(&w, B, K, start, one, o->max_new_tokens, 0, pad, bos);
+        rows_init(&w, B, K, start, one, o->max_new_tokens, 0, pad, id.bos);
         ft_encoder_input in = { ids, mask, B, T };
         d = m->vt->decode_begin(m, w.R, w.maxT, &in);
         free(ids); free(mask); free(start); free(one);
     } else {
-        rows_init(&w, B, K, prompts, lens, o->max_new_tokens, c->max_positions, pad, bos);
+        rows_init(&w, B, K, prompts, lens, o->max_new_tokens, m->gen.max_positions, pad, id.bos);
         d = m->vt->decode_begin(m, w.R, w.maxT, NULL);
     }
     if (K > 1) gen_beam(m, d, &w, B, o, pad, out, out_len);
