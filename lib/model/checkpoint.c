@@ -397,7 +397,8 @@ void ft_copy_tokenizer_files(const char *src_dir, const char *dst_dir)
 {
     static const char *files[] = {"tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json",
                                   "merges.txt", "special_tokens_map.json", "spiece.model",
-                                  "added_tokens.json", NULL};
+                                  "added_tokens.json", "chat_template.jinja",
+                                  "generation_config.json", NULL};
     for (int i = 0; files[i]; i++) {
         char *s = ft_xasprintf("%s/%s", src_dir, files[i]), *d = ft_xasprintf("%s/%s", dst_dir, files[i]);
         if (strcmp(s, d) != 0 && access(s, R_OK) == 0) copy_file(s, d);

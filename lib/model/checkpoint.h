@@ -65,8 +65,10 @@ void ft_checkpoint_rotate(const char *output_dir, int limit, const char *best);
 /* Write ps as model.safetensors (HF names, F32, {"format": "pt"} metadata). */
 void ft_checkpoint_save_params(const ft_params *ps, const char *path);
 
-/* Copies the tokenizer files found in src_dir (tokenizer.json, vocab.txt, …)
-   into dst_dir, each atomically, so that a written model directory is complete. */
+/* Copies the tokenizer files found in src_dir (tokenizer.json, vocab.txt, …,
+   chat_template.jinja) and generation_config.json (generation's defaults, as
+   save_pretrained keeps them) into dst_dir, each atomically, so that a
+   written model directory is complete. */
 void ft_copy_tokenizer_files(const char *src_dir, const char *dst_dir);
 
 #endif
