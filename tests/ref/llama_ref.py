@@ -327,10 +327,14 @@ def greedy(s, W, prompts, max_new, eos, loras=None):
     with torch.no_grad():
         for _ in range(max_new):
             pos = (m.cumsum(-1) - 1).masked_fill(m == 0, 1)
-            nxt = forward(s, W, ids, m, pos, loras)[:, -1].argmax(-1)
+            last = forward(s, W, ids, m, pos, loras)[:, -1]
+            nxt = last.argmax(-1)
+            top2 = last.topk(2, dim=-1).values
             for i in range(len(prompts)):
                 if not done[i]:
                     out[i].append(int(nxt[i]))
+                    # fp32 could pick the other of two near-equal logits
+                    assert top2[i, 0] - top2[i, 1] > 1e-4 * top2[i].abs().max(), (i, top2[i])
             if eos is not None:
                 done |= nxt == eos
             ids = torch.cat([ids, nxt[:, None]], 1)
