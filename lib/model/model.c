@@ -4,6 +4,7 @@
 #include "ops.h"
 #include "bert.h"
 #include "gpt2.h"
+#include "llama.h"
 #include "lora.h"
 #include "t5.h"
 #include "checkpoint.h"
@@ -15,7 +16,8 @@
 #include <sys/stat.h>
 
 /* The model families, one line each. */
-static const ft_family *const families[] = { &ft_bert_family, &ft_gpt2_family, &ft_t5_family, NULL };
+static const ft_family *const families[] = { &ft_bert_family, &ft_gpt2_family, &ft_t5_family, &ft_llama_family,
+    &ft_mistral_family, &ft_qwen2_family, &ft_qwen3_family, NULL };
 
 const ft_family *const *ft_families(void) { return families; }
 
@@ -79,7 +81,9 @@ ft_model *ft_model_new(ft_config *cfg, enum ft_task task, int num_labels, uint64
         ft_die("%s: model_type \"%s\" is not supported yet (%s)", cfg->path, mt, list);
     }
     ft_blas_reserve();
-    return f->new_model(cfg, task, num_labels, seed);
+    ft_model *m = f->new_model(cfg, task, num_labels, seed);
+    m->family = f;
+    return m;
 }
 
 static void init_all(ft_model *m)

@@ -78,6 +78,21 @@ void ft_act_fwd(int act, float *out, const float *in, size_t n);
 /* din += dout · act'(in) */
 void ft_act_bwd(int act, float *din, const float *dout, const float *in, size_t n);
 
+/* ---- Llama-shaped decoders (ops_llama.c) ----
+   Rotary position embeddings, rotate-half layout (HF apply_rotary_pos_emb):
+   cs[N,D] holds per row cos(pos·inv_freq[i]) in [0,D/2) and sin in [D/2,D)
+   (each times scaling, HF's attention_scaling), inv_freq [D/2].  x [N,*]
+   row stride ld holds nh heads of D channels from column 0; rotated in place:
+   x1·cos − x2·sin, x2·cos + x1·sin for the halves x1, x2 of each head.
+   The backward rotates dx back (the transpose), also in place. */
+void ft_rope_table(float *cs, const int32_t *pos, int N, int D, const float *inv_freq, float scaling);
+void ft_rope_fwd(float *x, size_t ld, int N, int nh, int D, const float *cs);
+void ft_rope_bwd(float *dx, size_t ld, int N, int nh, int D, const float *cs);
+/* SwiGLU (LlamaMLP, hidden_act silu): out = silu(gate)·up, n elements;
+   dgate, dup accumulate (either may be NULL). */
+void ft_swiglu_fwd(float *out, const float *gate, const float *up, size_t n);
+void ft_swiglu_bwd(float *dgate, float *dup, const float *dout, const float *gate, const float *up, size_t n);
+
 /* ---- dropout: counter-based, so the backward regenerates the mask instead of
    storing it.  Element i of stream `key` is kept iff hash(key, i) >= p·2^32;
    kept values are scaled by 1/(1-p).  Reproducible for a given key regardless
@@ -105,6 +120,11 @@ void ft_dropout_add_fwd(float *out, const float *x, const float *res, size_t n,
      causal: key j visible to query i iff j <= i + (Tk - Tq)  (so a decoding
        step's Tq new queries see the Tk - Tq cached keys and their own past)
      scale: multiplies q·k (1/sqrt(D) for BERT/GPT-2, 1 for T5)
+     Hkv: key/value heads (grouped-query attention): query head h reads
+       key/value head h / (H / Hkv); 0 means H.  No bias with Hkv < H.
+     window: with causal, key j is visible to query i only when
+       i + (Tk - Tq) - j < window (HF's sliding window over cache
+       positions); 0: no window
      p, key: dropout on the probabilities (counter-based, see ft_dropout_fwd)
    probs [B,H,Tq,Tk] keeps softmax output for the backward.
    scratch: ft_attn_scratch(Tq, Tk) floats (a bound for smaller calls too);
@@ -120,6 +140,7 @@ typedef struct ft_attn {
     int causal;
     float scale, p;
     uint64_t key;
+    int Hkv, window;
 } ft_attn;
 size_t ft_attn_scratch(int Tq, int Tk);
 void ft_attn_fwd(const ft_attn *a, float *out, float *probs, const float *q, const float *k,
@@ -150,5 +171,22 @@ float ft_mse(float *dpred, const float *pred, const float *target, size_t n, flo
 /* BCEWithLogits mean over n elements (multi_label_classification). */
 float ft_bce_logits(float *dlogits, const float *logits, const float *target, size_t n,
                     float dscale);
+
+/* ---- causal-LM head and loss in row chunks (ops_lmhead.c) ----
+   For rows n of h[N,C] with labels[n] != ignore, logits_n = h_n · W^T (W [V,C],
+   nn.Linear layout, e.g. a tied embedding); loss = the mean over the labelled
+   rows of cross-entropy with HF's label smoothing eps (ft_cross_entropy_smoothed
+   on each chunk, so one cross-entropy).  When dh or dW is not NULL, also the
+   backward of dscale·loss: dh[N,C] += ∂/∂h, dW[V,C] += ∂/∂W (either may be NULL).
+   Only a chunk's labelled rows are packed and multiplied, so the full
+   [N,V] logits never exist and ignored rows cost nothing.
+   chunk: rows per chunk; <= 0 picks one whose logits are near 8 Mi floats.
+   scratch: ft_lm_head_scratch(chunk, C, V) floats (NULL: allocated per call).
+   Returns the loss; 0 with no gradient when no row is labelled, as
+   ft_cross_entropy_smoothed. */
+size_t ft_lm_head_scratch(int chunk, int C, int V);
+float ft_lm_head_loss(float *dh, float *dW, const float *h, const float *W, const int32_t *labels,
+                      int N, int C, int V, int ignore, float eps, float dscale, int chunk,
+                      float *scratch);
 
 #endif
