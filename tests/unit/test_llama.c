@@ -2,7 +2,7 @@
    configs — llama with grouped-query attention, llama3 rope scaling and
    attention dropout; qwen2 with q/k/v biases and a tied head; qwen3 with
    q/k norms and head_dim × heads ≠ hidden — with and without LoRA on every
-   linear layer; causal masking.  Parity with PyTorch is tests/ref/llama.sh. */
+   linear layer, each with gradient checkpointing off and on; causal masking.  Parity with PyTorch is tests/ref/llama.sh. */
 #include "test.h"
 #include "gradcheck.h"
 #include "lora.h"
@@ -14,24 +14,28 @@
 
 static char dir[] = "/tmp/ft_test_llama_XXXXXX";
 
+/* rms_norm_eps 0.1: with 4-wide heads a q or k vector of a tiny model can
+   come near zero, where RMSNorm's curvature (~1/rms²) makes central
+   differences with h = 1e-2 meaningless; eps keeps it away from that
+   point (the parity tests use the real 1e-5 / 1e-6). */
 /* head_dim 4: wavelengths 6.3 and 2π·500000^0.5 ≈ 4443; an original context
    of 16 puts the first in the smoothed band (4..16), the second in the ÷8 one */
 static const char *llama_cfg =
     "{\"model_type\":\"llama\",\"vocab_size\":23,\"hidden_size\":8,\"intermediate_size\":12,"
-    "\"num_hidden_layers\":2,\"num_attention_heads\":2,\"num_key_value_heads\":1,\"rms_norm_eps\":1e-5,"
+    "\"num_hidden_layers\":2,\"num_attention_heads\":2,\"num_key_value_heads\":1,\"rms_norm_eps\":0.1,"
     "\"rope_theta\":500000.0,\"max_position_embeddings\":64,\"tie_word_embeddings\":false,"
     "\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8.0,\"low_freq_factor\":1.0,"
     "\"high_freq_factor\":4.0,\"original_max_position_embeddings\":16},"
     "\"attention_dropout\":0.1,\"initializer_range\":0.3,\"eos_token_id\":3}";
 static const char *qwen2_cfg =
     "{\"model_type\":\"qwen2\",\"vocab_size\":23,\"hidden_size\":8,\"intermediate_size\":12,"
-    "\"num_hidden_layers\":2,\"num_attention_heads\":2,\"num_key_value_heads\":2,\"rms_norm_eps\":1e-6,"
+    "\"num_hidden_layers\":2,\"num_attention_heads\":2,\"num_key_value_heads\":2,\"rms_norm_eps\":0.1,"
     "\"rope_theta\":1000000.0,\"max_position_embeddings\":64,\"tie_word_embeddings\":true,"
     "\"use_sliding_window\":false,\"sliding_window\":4096,\"initializer_range\":0.3,\"eos_token_id\":3}";
 static const char *qwen3_cfg =
     "{\"model_type\":\"qwen3\",\"vocab_size\":23,\"hidden_size\":6,\"intermediate_size\":10,"
     "\"num_hidden_layers\":2,\"num_attention_heads\":2,\"num_key_value_heads\":1,\"head_dim\":4,"
-    "\"rms_norm_eps\":1e-6,\"rope_theta\":1000000.0,\"max_position_embeddings\":64,"
+    "\"rms_norm_eps\":0.1,\"rope_theta\":1000000.0,\"max_position_embeddings\":64,"
     "\"tie_word_embeddings\":true,\"attention_bias\":false,\"initializer_range\":0.3,\"eos_token_id\":3}";
 
 static ft_model *tiny(const char *name, const char *cfg, uint64_t seed)
@@ -76,25 +80,42 @@ static double model_loss(void *p)
     return c->m->vt->forward(c->m, &c->b, c->train, 0, NULL);
 }
 
+/* Finite differences of every trainable tensor, with gradient checkpointing
+   off and on: the recomputed layers (dropout masks included) must give the
+   very gradients of the kept activations. */
 static void check_all_grads(ft_model *m, int train)
 {
     fb_ctx c = { m, batch(), train };
     ft_params *ps = ft_model_params(m);
-    ft_params_zero_grad(ps);
-    ft_model_forward_backward(m, &c.b, train);
-    for (int i = 0; i < ps->n; i++) {
-        if (!ps->p[i].trainable) continue;
-        double w = gradcheck(ps->p[i].name, ft_param_data(ps, i), ps->p[i].numel, ft_param_grad(ps, i),
-                             model_loss, &c, 1e-2f, 2e-4, 2e-2);
-        CHECK(w <= 1);
+    float *kept = ft_xmalloc(ps->total * sizeof *kept);
+    for (int gc = 0; gc < 2; gc++) {
+        m->gradient_checkpointing = gc;
+        ft_params_zero_grad(ps);
+        uint64_t step = m->step;
+        ft_model_forward_backward(m, &c.b, train);
+        if (!gc) { memcpy(kept, ps->grad, ps->total * sizeof *kept); m->step = step; continue; }
+        for (int i = 0; i < ps->n; i++) {
+            if (!ps->p[i].trainable) continue;
+            float *g = ft_param_grad(ps, i), *k = kept + ps->p[i].offset;
+            double e = 0;
+            for (size_t j = 0; j < ps->p[i].numel; j++) e = fmax(e, fabs(g[j] - k[j]) / (1e-6 + fabs(k[j])));
+            if (e > 1e-5) fprintf(stderr, "  %s: checkpointed gradient differs by %.3g\n", ps->p[i].name, e);
+            CHECK(e <= 1e-5);
+            double w = gradcheck(ps->p[i].name, ft_param_data(ps, i), ps->p[i].numel, g,
+                                 model_loss, &c, 1e-2f, 2e-4, 2e-2);
+            CHECK(w <= 1);
+        }
     }
+    m->gradient_checkpointing = 0;
+    free(kept);
 }
 
 static void attach_lora(ft_model *m)
 {
     ft_lora_config c;
     ft_lora_config_default(&c);
-    c.r = 3; c.alpha = 6; c.dropout = 0.1f; c.target_modules = "all-linear";
+    c.r = 3; c.alpha = 6; c.dropout = 0.1f;
+    c.target_modules = "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj";
     ft_lora_attach(m, &c, 5);
     CHECK(m->lora->n == 7 * 2);          /* q k v o gate up down × 2 layers, not lm_head */
     ft_params *ps = ft_model_params(m);
