@@ -39,8 +39,81 @@ there, so the reference gives such rows no labelled target (the first real
 token of the left-padded row is -100 too) and the drivers compare logits at
 real tokens only."""
 import json, math, os, struct, sys
-import torch
-import torch.nn.functional as F
+import numpy as np
+
+# ---- comparison (numpy only: importing torch takes seconds on a busy machine) ----
+def load_np(path):
+    b = open(path, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    out = {}
+    for k, v in h.items():
+        if k == "__metadata__":
+            continue
+        assert v["dtype"] == "F32", f"{path}: {k} is {v['dtype']}"
+        lo, hi = v["data_offsets"]
+        out[k] = np.frombuffer(b[8 + n + lo:8 + n + hi], np.float32).astype(np.float64).reshape(v["shape"])
+    return out
+
+
+def peft_names(got):
+    """base_model.model.M.lora_X.weight -> X.M, as the reference names them"""
+    out = {}
+    for k, v in got.items():
+        assert k.startswith("base_model.model.") and k.endswith((".lora_A.weight", ".lora_B.weight")), k
+        out[k[-8] + "." + k[len("base_model.model."):-len(".lora_A.weight")]] = v
+    return out
+
+
+# Adam divides each element's step by its own gradient: where that gradient is
+# near zero (RoPE's slowest pair barely rotates over 9 positions, so a k bias
+# there is almost shift invariant), fp32 rounding noise in it becomes a share
+# of the step.  A step-3 weight may then differ by 3·lr·min(2, NOISE·max|g| /
+# |g_i|), g the first step's reference gradient, on top of TOL·max|ref|.
+GRAD_NOISE = 1e-5
+
+
+def adam_bound(g, lr):
+    return 3 * lr * np.minimum(2.0, GRAD_NOISE * np.abs(g).max() / np.maximum(np.abs(g), 1e-30))
+
+
+def cmp(got_path, ref_path, prefix, tol, gprefix=None, lr=0.0):
+    """worst |got - ref| / (tol·max|ref| + adam_bound) over the tensors; <= 1 passes"""
+    got, ref = load_np(got_path), load_np(ref_path)
+    if prefix.startswith("adapter:"):
+        got, prefix = peft_names(got), prefix[8:] + "_"
+        gprefix = gprefix and gprefix + "_"
+    worst, bad = (0.0, "-"), []
+    for k, g in got.items():
+        r = ref.get(prefix + k)
+        if r is None:
+            bad.append(f"{k}: not in the reference")
+            continue
+        if g.shape != r.shape:
+            bad.append(f"{k}: shape {list(g.shape)} vs {list(r.shape)}")
+            continue
+        bound = tol * max(float(np.abs(r).max()), 1e-30)
+        if gprefix:
+            bound = bound + adam_bound(ref[gprefix + k], lr)
+        e = float((np.abs(g - r) / bound).max())
+        worst = max(worst, (e, prefix + k))
+    want = {k[len(prefix):] for k in ref if k.startswith(prefix)}
+    missing = want - set(got)
+    print(f"  {os.path.basename(got_path)}: {len(got)} tensors, worst |ft - ref| / bound {worst[0]:.3g} ({worst[1]})"
+          f", bound {tol}·max|ref|" + (" + Adam's noise" if gprefix else "")
+          + (f"; missing {sorted(missing)}" if missing else ""))
+    for b in bad:
+        print("  " + b)
+    return worst[0] <= 1 and not bad and not missing
+
+
+if __name__ == "__main__" and sys.argv[1] == "cmp":
+    got, ref, prefix, tol = sys.argv[2:6]
+    gp, lr = (sys.argv[6], float(sys.argv[7])) if len(sys.argv) > 7 else (None, 0.0)
+    sys.exit(0 if cmp(got, ref, prefix, float(tol), gp, lr) else 1)
+
+import torch  # noqa: E402  (after the numpy-only command)
+import torch.nn.functional as F  # noqa: E402
 
 LINEARS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 F32_MIN = torch.finfo(torch.float32).min
@@ -252,22 +325,6 @@ def save_st(path, tensors):
         f.write(st_bytes(tensors))
 
 
-def load_st(path):
-    b = open(path, "rb").read()
-    n = struct.unpack("<Q", b[:8])[0]
-    h = json.loads(b[8:8 + n])
-    dt = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
-    out = {}
-    for k, v in h.items():
-        if k == "__metadata__":
-            continue
-        lo, hi = v["data_offsets"]
-        t = torch.frombuffer(bytearray(b[8 + n + lo:8 + n + hi]), dtype=dt[v["dtype"]]) if hi > lo \
-            else torch.zeros(0)
-        out[k] = t.reshape(v["shape"]).to(torch.float64)
-    return out
-
-
 def save_model(d, s, W, shards):
     os.makedirs(d, exist_ok=True)
     with open(f"{d}/config.json", "w") as f:
@@ -425,62 +482,7 @@ def build(D, name, cfg, seed):
     return s, W, ids, mask, labels, free
 
 
-def peft_names(got):
-    """base_model.model.M.lora_X.weight -> X.M, as the reference names them"""
-    out = {}
-    for k, v in got.items():
-        assert k.startswith("base_model.model.") and k.endswith((".lora_A.weight", ".lora_B.weight")), k
-        out[k[-8] + "." + k[len("base_model.model."):-len(".lora_A.weight")]] = v
-    return out
-
-
-# Adam divides each element's step by its own gradient: where that gradient is
-# near zero (RoPE's slowest pair barely rotates over 9 positions, so a k bias
-# there is almost shift invariant), fp32 rounding noise in it becomes a share
-# of the step.  A step-3 weight may then differ by 3·lr·min(2, NOISE·max|g| /
-# |g_i|), g the first step's reference gradient, on top of TOL·max|ref|.
-GRAD_NOISE = 1e-5
-
-
-def adam_bound(g, lr):
-    return 3 * lr * torch.clamp(GRAD_NOISE * g.abs().max() / g.abs().clamp_min(1e-30), max=2.0)
-
-
-def cmp(got_path, ref_path, prefix, tol, gprefix=None, lr=0.0):
-    """worst |got - ref| / (tol·max|ref| + adam_bound) over the tensors; <= 1 passes"""
-    got, ref = load_st(got_path), load_st(ref_path)
-    if prefix.startswith("adapter:"):
-        got, prefix = peft_names(got), prefix[8:] + "_"
-        gprefix = gprefix and gprefix + "_"
-    worst, bad = (0.0, "-"), []
-    for k, g in got.items():
-        r = ref.get(prefix + k)
-        if r is None:
-            bad.append(f"{k}: not in the reference")
-            continue
-        if tuple(g.shape) != tuple(r.shape):
-            bad.append(f"{k}: shape {list(g.shape)} vs {list(r.shape)}")
-            continue
-        bound = tol * max(float(r.abs().max()), 1e-30)
-        if gprefix:
-            bound = bound + adam_bound(ref[gprefix + k], lr)
-        e = float(((g - r).abs() / bound).max())
-        worst = max(worst, (e, prefix + k))
-    want = {k[len(prefix):] for k in ref if k.startswith(prefix)}
-    missing = want - set(got)
-    print(f"  {os.path.basename(got_path)}: {len(got)} tensors, worst |ft - ref| / bound {worst[0]:.3g} ({worst[1]})"
-          f", bound {tol}·max|ref|" + (" + Adam's noise" if gprefix else "")
-          + (f"; missing {sorted(missing)}" if missing else ""))
-    for b in bad:
-        print("  " + b)
-    return worst[0] <= 1 and not bad and not missing
-
-
 def main():
-    if sys.argv[1] == "cmp":
-        got, ref, prefix, tol = sys.argv[2:6]
-        gp, lr = (sys.argv[6], float(sys.argv[7])) if len(sys.argv) > 7 else (None, 0.0)
-        sys.exit(0 if cmp(got, ref, prefix, float(tol), gp, lr) else 1)
     root = sys.argv[1]
     for i, (name, cfg) in enumerate(configs().items()):
         build(f"{root}/{name}", name, cfg, 1000 + i)
