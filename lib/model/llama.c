@@ -61,7 +61,7 @@ typedef struct llama {
     layer_act *A;
     float *g_res, *g_xn, *g_ctx, *g_q, *g_q2, *g_k, *g_k2, *g_v, *g_gate, *g_up, *g_act;
     int32_t *pos, *labels;
-    int B, T, train, have_grad, recompute;
+    int B, T, train, have_grad, recompute, head_done;
     uint64_t key;
 } llama;
 
@@ -442,8 +442,14 @@ static float llama_forward(ft_model *m, const ft_batch *b, int train, int grad, 
         ft_linear_fwd(logits_out, g->hf, W, NULL, (int)N, C, V);
         return ft_cross_entropy_smoothed(NULL, logits_out, g->labels, (int)N, V, -100, 1.0f, b->label_smoothing);
     }
-    return ft_lm_head_loss(NULL, NULL, g->hf, W, g->labels, (int)N, C, V, -100, b->label_smoothing, 1.0f, 0,
-                           g->lm_scratch);
+    /* A frozen head (LoRA): its input's gradient now, so backward need not
+       compute the logits again.  A trained one adds to its weight's gradient,
+       which the trainer may rescale between forward and backward: backward
+       computes the logits once more, a chunk at a time. */
+    g->head_done = grad && !G(g->lm_head);
+    if (g->head_done) ZERO(g->g_xn, N * C);
+    return ft_lm_head_loss(g->head_done ? g->g_xn : NULL, NULL, g->hf, W, g->labels, (int)N, C, V, -100,
+                           b->label_smoothing, 1.0f, 0, g->lm_scratch);
 }
 
 /* ---- backward ---- */
@@ -513,9 +519,11 @@ static void llama_backward(ft_model *m, const ft_batch *b)
     ft_params *ps = &m->params;
     if (!g->have_grad || b->B != g->B || b->T != g->T) ft_die("internal: backward without its forward");
     int C = c->C, N = g->B * g->T;
-    ZERO(g->g_xn, (size_t)N * C);
-    ft_lm_head_loss(g->g_xn, G(g->lm_head), g->hf, ft_param_data(ps, g->lm_head), g->labels, N, C, c->V, -100,
-                    b->label_smoothing, 1.0f, 0, g->lm_scratch);
+    if (!g->head_done) {
+        ZERO(g->g_xn, (size_t)N * C);
+        ft_lm_head_loss(g->g_xn, G(g->lm_head), g->hf, ft_param_data(ps, g->lm_head), g->labels, N, C, c->V,
+                        -100, b->label_smoothing, 1.0f, 0, g->lm_scratch);
+    }
     ZERO(g->g_res, (size_t)N * C);
     ft_rmsnorm_bwd(g->g_res, G(g->norm), g->g_xn, g->res[c->L], g->rstd_f, ft_param_data(ps, g->norm), N, C);
     for (int l = c->L - 1; l >= 0; l--) {

@@ -185,6 +185,14 @@ int ft_model_param_head(const ft_model *m, int idx)
     return m->vt->param_head ? m->vt->param_head(m, idx) : -1;
 }
 
+void ft_model_gradient_checkpointing(ft_model *m)
+{
+    if (!m->family || !m->family->gradient_checkpointing)
+        ft_die("--gradient-checkpointing: not supported for %s yet (the Llama family has it)",
+               m->family ? m->family->name : m->arch);
+    m->gradient_checkpointing = 1;
+}
+
 void ft_model_reserve(ft_model *m, int B, int T) { m->vt->reserve(m, B, T); }
 double ft_model_flops(const ft_model *m, int B, int T) { return m->vt->flops(m, B, T); }
 

@@ -214,6 +214,9 @@ void ft_model_backward(ft_model *m, const ft_batch *b);
    may be NULL.  Returns the loss, or NAN without labels. */
 float ft_model_forward(ft_model *m, const ft_batch *b, float *logits_out);
 void ft_model_reserve(ft_model *m, int B, int T);
+/* Turns gradient checkpointing on; dies naming the flag when m's family
+   cannot recompute its layers. */
+void ft_model_gradient_checkpointing(ft_model *m);
 double ft_model_flops(const ft_model *m, int B, int T);
 
 /* Write config.json + model.safetensors (HF layout) into dir (created).
