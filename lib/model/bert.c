@@ -606,7 +606,6 @@ static const ft_model_vt bert_vt = {
     .forward = bert_forward, .backward = bert_backward, .reserve = bert_reserve, .flops = bert_flops,
     .free = bert_free, .init_param = ft_bert_init_param, .linear_kind = bert_linear_kind,
     .param_head = bert_param_head,
-    .family = &ft_bert_family,
 };
 
 static ft_model *bert_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);

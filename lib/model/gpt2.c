@@ -227,28 +227,6 @@ static void gpt2_reserve(ft_model *m, int B, int T) { arena_ensure(m, B, T, 1); 
 
 /* ---- forward ---- */
 
-/* Shifted labels: row t predicts token t+1.  From the batch's token labels
-   ([B,Tl], -100 ignored, missing columns ignored), else — like HF's
-   DataCollatorForLanguageModeling — from input_ids with padding ignored. */
-static int shift_labels(const ft_batch *b, int32_t *out, int V)
-{
-    int B = b->B, T = b->T;
-    const int32_t *lab = b->Tl > 0 ? b->labels : NULL;   /* class labels [B]: none for an LM */
-    if (lab && b->Tl > T) ft_die("labels have %d tokens, inputs %d", b->Tl, T);
-    for (int i = 0; i < B; i++)
-        for (int t = 0; t < T; t++) {
-            int32_t y = -100;
-            if (t + 1 < T) {
-                if (lab) y = t + 1 < b->Tl ? lab[(size_t)i * b->Tl + t + 1] : -100;
-                else if (!b->attention_mask || b->attention_mask[(size_t)i * T + t + 1])
-                    y = b->input_ids[(size_t)i * T + t + 1];
-            }
-            if (y != -100 && (y < 0 || y >= V)) ft_die("label %d out of range for vocab_size %d", y, V);
-            out[(size_t)i * T + t] = y;
-        }
-    return 1;
-}
-
 /* One block, the same for training, evaluation and cached decoding:
    out = block(x) over B sequences of T new tokens [B·T, C] (out may be x);
    a receives the activations the backward needs, tmp is [B·T, C] scratch.
@@ -269,7 +247,7 @@ static void block_fwd(ft_model *m, int l, layer_act *a, const float *x, float *o
     ft_lora_fwd(m, L->at_w, a->qkv, 3 * C, a->ln1, N, train, ft_site(key, l + 1, 4));
     ft_attn at = ft_attn_packed(B, T, C, H, mask, 1, pa, ft_site(key, l + 1, 1));
     const float *K = a->qkv + C, *V = a->qkv + 2 * C;
-    if (kv) ft_kv_attend(kv, &at, &K, &V, a->qkv, 3 * (size_t)C, C, 2 * (size_t)C, C);
+    if (kv) ft_kv_attend(kv, &at, &K, &V, K, V, 3 * (size_t)C, C);
     ft_attn_fwd(&at, a->ctx, a->probs, a->qkv, K, V, g->scratch);
     ft_conv1d_fwd(tmp, a->ctx, ft_param_data(ps, L->ap_w), ft_param_data(ps, L->ap_b), N, C, C);
     ft_lora_fwd(m, L->ap_w, tmp, C, a->ctx, N, train, ft_site(key, l + 1, 5));
@@ -313,7 +291,7 @@ static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, f
                      ft_param_data(ps, g->lnf_b), (int)N, C, c->layer_norm_eps);
     ft_linear_fwd(g->logits, g->lnf, ft_param_data(ps, g->wte), NULL, (int)N, C, V);
     if (logits_out) memcpy(logits_out, g->logits, N * V * sizeof(float));
-    shift_labels(b, g->labels, V);
+    ft_shift_labels(b, g->labels, V);
     m->loss_items = ft_count_labelled(g->labels, (int)N, -100);
     /* dlogits overwrite the logits in place: each row is read before written */
     return ft_cross_entropy_smoothed(grad ? g->logits : NULL, g->logits, g->labels, (int)N, V, -100, 1.0f,
@@ -509,7 +487,6 @@ static const ft_model_vt gpt2_vt = {
     .free = gpt2_free, .init_param = gpt2_init_param, .linear_kind = gpt2_linear_kind,
     .decode_begin = gpt2_decode_begin, .decode_step = gpt2_decode_step,
     .decode_reorder = gpt2_decode_reorder, .decode_end = gpt2_decode_end,
-    .family = &ft_gpt2_family,
 };
 
 static ft_model *gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);

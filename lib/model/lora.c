@@ -147,7 +147,7 @@ ft_lora *ft_lora_attach(ft_model *m, const ft_lora_config *cfg, uint64_t seed)
     lo->ps_ = ps;
     const char *tm = cfg->target_modules;
     if (!tm) {
-        tm = m->vt->family ? m->vt->family->lora_targets : NULL;
+        tm = m->family ? m->family->lora_targets : NULL;
         if (!tm) ft_die("--target-modules is required for model_type %s", ft_config_str(m->cfg, "model_type", ""));
     }
     lo->cfg.target_modules = ft_xstrdup(tm);
@@ -155,7 +155,7 @@ ft_lora *ft_lora_attach(ft_model *m, const ft_lora_config *cfg, uint64_t seed)
     if (is_all_linear(tm)) lo->targets = all_linear_modules(m, &lo->ntargets);
     else if (!lo->is_regex) lo->targets = split_list(tm, &lo->ntargets);
     lo->save = split_list(cfg->modules_to_save, &lo->nsave);
-    const char *head = m->vt->family ? m->vt->family->cls_head : NULL;
+    const char *head = m->family ? m->family->cls_head : NULL;
     if (m->task == FT_TASK_SEQ_CLS && head && !name_matches(head, lo->save, lo->nsave)) {
         /* PEFT's SEQ_CLS task type keeps the new head trainable */
         lo->save = ft_xrealloc(lo->save, (lo->nsave + 1) * sizeof *lo->save);

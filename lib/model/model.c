@@ -4,6 +4,7 @@
 #include "ops.h"
 #include "bert.h"
 #include "gpt2.h"
+#include "llama.h"
 #include "lora.h"
 #include "t5.h"
 #include "checkpoint.h"
@@ -15,7 +16,8 @@
 #include <sys/stat.h>
 
 /* The model families, one line each. */
-static const ft_family *const families[] = { &ft_bert_family, &ft_gpt2_family, &ft_t5_family, NULL };
+static const ft_family *const families[] = { &ft_bert_family, &ft_gpt2_family, &ft_t5_family, &ft_llama_family,
+    &ft_mistral_family, &ft_qwen2_family, &ft_qwen3_family, NULL };
 
 const ft_family *const *ft_families(void) { return families; }
 
@@ -79,7 +81,9 @@ ft_model *ft_model_new(ft_config *cfg, enum ft_task task, int num_labels, uint64
         ft_die("%s: model_type \"%s\" is not supported yet (%s)", cfg->path, mt, list);
     }
     ft_blas_reserve();
-    return f->new_model(cfg, task, num_labels, seed);
+    ft_model *m = f->new_model(cfg, task, num_labels, seed);
+    m->family = f;
+    return m;
 }
 
 static void init_all(ft_model *m)
@@ -179,6 +183,14 @@ float ft_model_forward(ft_model *m, const ft_batch *b, float *logits_out)
 int ft_model_param_head(const ft_model *m, int idx)
 {
     return m->vt->param_head ? m->vt->param_head(m, idx) : -1;
+}
+
+void ft_model_gradient_checkpointing(ft_model *m)
+{
+    if (!m->family || !m->family->gradient_checkpointing)
+        ft_die("--gradient-checkpointing: not supported for %s yet (the Llama family has it)",
+               m->family ? m->family->name : m->arch);
+    m->gradient_checkpointing = 1;
 }
 
 void ft_model_reserve(ft_model *m, int B, int T) { m->vt->reserve(m, B, T); }

@@ -1,5 +1,5 @@
 /* model: the interface the trainer and evaluator drive, independent of the
- * architecture.  Each family (bert.c, gpt2.c, t5.c) provides an ft_model_vt
+ * architecture.  Each family (bert.c, gpt2.c, t5.c, llama.c) provides an ft_model_vt
  * and an ft_family, and a line in model.c's table of families; a new family
  * touches its own file and that line.
  *
@@ -117,7 +117,6 @@ typedef struct ft_model_vt {
                         const int32_t *mask, int Tn, float *logits);
     void (*decode_reorder)(ft_model *m, ft_decoder *d, const int *src);
     void (*decode_end)(ft_decoder *d);
-    const struct ft_family *family;   /* what the family is known by (below) */
 } ft_model_vt;
 
 /* A model family: what config.json's model_type alone tells, before any
@@ -135,6 +134,7 @@ typedef struct ft_family {
     int eos_token_id, pad_token_id;  /* generation's defaults where config.json has
                                         none (the HF config class's), -1: none */
     int span_corruption;         /* --task span-corruption can pretrain it */
+    int gradient_checkpointing;  /* honours ft_model.gradient_checkpointing */
     ft_model *(*new_model)(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
 } ft_family;
 /* The family of a model_type, or NULL. */
@@ -147,6 +147,7 @@ int ft_config_is_encoder_decoder(const ft_config *c);
 
 struct ft_model {
     const ft_model_vt *vt;
+    const ft_family *family;     /* what its config's model_type names (ft_model_new sets it) */
     const char *arch;            /* HF class name written to config.json */
     const char *base_prefix;     /* "bert." ... for checkpoint quirks */
     enum ft_task task;
@@ -171,6 +172,9 @@ struct ft_model {
        NULL: no hook, and backward pays one branch. */
     void (*grads_ready)(void *ctx, int k);
     void *grads_ready_ctx;
+    int gradient_checkpointing;  /* TrainingArguments' gradient_checkpointing: training keeps
+                                    each layer's input only and recomputes the layer in
+                                    backward (families with .gradient_checkpointing) */
     const char *const *ignore_keys;  /* checkpoint names (suffixes) that are buffers,
                                         not weights; NULL-terminated, may be NULL */
 };
@@ -210,6 +214,9 @@ void ft_model_backward(ft_model *m, const ft_batch *b);
    may be NULL.  Returns the loss, or NAN without labels. */
 float ft_model_forward(ft_model *m, const ft_batch *b, float *logits_out);
 void ft_model_reserve(ft_model *m, int B, int T);
+/* Turns gradient checkpointing on; dies naming the flag when m's family
+   cannot recompute its layers. */
+void ft_model_gradient_checkpointing(ft_model *m);
 double ft_model_flops(const ft_model *m, int B, int T);
 
 /* Write config.json + model.safetensors (HF layout) into dir (created).

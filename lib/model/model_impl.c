@@ -50,3 +50,23 @@ void ft_model_read_tasks(ft_model *m)
         if (h->num_labels > m->num_labels) m->num_labels = h->num_labels;
     }
 }
+
+/* What the causal-LM families share: the labels their loss reads. */
+int ft_shift_labels(const ft_batch *b, int32_t *out, int V)
+{
+    int B = b->B, T = b->T;
+    const int32_t *lab = b->Tl > 0 ? b->labels : NULL;   /* class labels [B]: none for an LM */
+    if (lab && b->Tl > T) ft_die("labels have %d tokens, inputs %d", b->Tl, T);
+    for (int i = 0; i < B; i++)
+        for (int t = 0; t < T; t++) {
+            int32_t y = -100;
+            if (t + 1 < T) {
+                if (lab) y = t + 1 < b->Tl ? lab[(size_t)i * b->Tl + t + 1] : -100;
+                else if (!b->attention_mask || b->attention_mask[(size_t)i * T + t + 1])
+                    y = b->input_ids[(size_t)i * T + t + 1];
+            }
+            if (y != -100 && (y < 0 || y >= V)) ft_die("label %d out of range for vocab_size %d", y, V);
+            out[(size_t)i * T + t] = y;
+        }
+    return 1;
+}

@@ -34,18 +34,19 @@ static inline uint64_t ft_site(uint64_t key, int layer, int which)
    sequence, rows of w floats, the first len positions filled. */
 typedef struct ft_kv_slot { float *k, *v; int len, maxT; } ft_kv_slot;
 
-/* Appends the at->Tq new keys and values of each of at->B sequences (rows of
-   qkv, stride ld; keys at column koff, values at voff) to the cache, and
-   points the attention (*K, *V, lengths, strides) at all of it. */
+/* Appends the at->Tq new keys and values of each of at->B sequences (rows
+   of w floats at k and v, row stride ld: slices of a packed projection or
+   buffers of their own) to the cache, and points the attention (*K, *V,
+   lengths, strides) at all of it. */
 static inline void ft_kv_attend(const ft_kv_slot *kv, ft_attn *at, const float **K, const float **V,
-                                const float *qkv, size_t ld, size_t koff, size_t voff, int w)
+                                const float *k, const float *v, size_t ld, int w)
 {
     for (int b = 0; b < at->B; b++)
         for (int t = 0; t < at->Tq; t++) {
-            const float *src = qkv + ((size_t)b * at->Tq + t) * ld;
+            size_t src = ((size_t)b * at->Tq + t) * ld;
             size_t row = ((size_t)b * kv->maxT + kv->len + t) * w;
-            memcpy(kv->k + row, src + koff, w * sizeof(float));
-            memcpy(kv->v + row, src + voff, w * sizeof(float));
+            memcpy(kv->k + row, k + src, w * sizeof(float));
+            memcpy(kv->v + row, v + src, w * sizeof(float));
         }
     *K = kv->k;
     *V = kv->v;
@@ -60,6 +61,12 @@ static inline void ft_grads_ready(ft_model *m, int k)
 {
     if (m->grads_ready) m->grads_ready(m->grads_ready_ctx, k);
 }
+
+/* Causal-LM labels shifted for the loss, out[B,T]: row t predicts token
+   t+1, from the batch's token labels ([B,Tl], -100 ignored, missing
+   columns ignored), else — like HF's DataCollatorForLanguageModeling —
+   from input_ids with padding ignored.  Dies on a label outside [0, V). */
+int ft_shift_labels(const ft_batch *b, int32_t *out, int V);
 
 /* Dies unless every id in ids[0..n) is below the vocabulary size V;
    what names them in the message ("token", "decoder token"). */

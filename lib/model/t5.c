@@ -438,7 +438,7 @@ static void dec_block_fwd(ft_model *m, int l, blk_act *a, float *y, float *tmp, 
     ft_linear_fwd(a->qkv, a->n1, W(b->qkv), NULL, N, C, 3 * I);
     ft_attn sa = t5_attn(t, B, Tt, Tt, 3 * (size_t)I, 3 * (size_t)I, bias, NULL, 1, p, ft_site(key, DEC + l + 1, 1));
     const float *K = a->qkv + I, *V = a->qkv + 2 * I;
-    if (kv) ft_kv_attend(kv, &sa, &K, &V, a->qkv, 3 * (size_t)I, I, 2 * (size_t)I, I);
+    if (kv) ft_kv_attend(kv, &sa, &K, &V, K, V, 3 * (size_t)I, I);
     ft_attn_fwd(&sa, a->ctx, a->probs, a->qkv, K, V, t->scratch);
     ft_linear_fwd(tmp, a->ctx, W(b->o), NULL, N, I, C);
     ft_dropout_add_fwd(a->x1, tmp, a->x, (size_t)N * C, p, ft_site(key, DEC + l + 1, 2));
@@ -759,7 +759,6 @@ static const ft_model_vt t5_vt = {
     .free = t5_free, .init_param = ft_t5_init_param, .after_load = t5_after_load,
     .decode_begin = t5_decode_begin, .decode_step = t5_decode_step,
     .decode_reorder = t5_decode_reorder, .decode_end = t5_decode_end,
-    .family = &ft_t5_family,
 };
 
 static ft_model *t5_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);

@@ -78,6 +78,21 @@ void ft_act_fwd(int act, float *out, const float *in, size_t n);
 /* din += dout · act'(in) */
 void ft_act_bwd(int act, float *din, const float *dout, const float *in, size_t n);
 
+/* ---- Llama-shaped decoders (ops_llama.c) ----
+   Rotary position embeddings, rotate-half layout (HF apply_rotary_pos_emb):
+   cs[N,D] holds per row cos(pos·inv_freq[i]) in [0,D/2) and sin in [D/2,D)
+   (each times scaling, HF's attention_scaling), inv_freq [D/2].  x [N,*]
+   row stride ld holds nh heads of D channels from column 0; rotated in place:
+   x1·cos − x2·sin, x2·cos + x1·sin for the halves x1, x2 of each head.
+   The backward rotates dx back (the transpose), also in place. */
+void ft_rope_table(float *cs, const int32_t *pos, int N, int D, const float *inv_freq, float scaling);
+void ft_rope_fwd(float *x, size_t ld, int N, int nh, int D, const float *cs);
+void ft_rope_bwd(float *dx, size_t ld, int N, int nh, int D, const float *cs);
+/* SwiGLU (LlamaMLP, hidden_act silu): out = silu(gate)·up, n elements;
+   dgate, dup accumulate (either may be NULL). */
+void ft_swiglu_fwd(float *out, const float *gate, const float *up, size_t n);
+void ft_swiglu_bwd(float *dgate, float *dup, const float *dout, const float *gate, const float *up, size_t n);
+
 /* ---- dropout: counter-based, so the backward regenerates the mask instead of
    storing it.  Element i of stream `key` is kept iff hash(key, i) >= p·2^32;
    kept values are scaled by 1/(1-p).  Reproducible for a given key regardless
@@ -105,6 +120,11 @@ void ft_dropout_add_fwd(float *out, const float *x, const float *res, size_t n,
      causal: key j visible to query i iff j <= i + (Tk - Tq)  (so a decoding
        step's Tq new queries see the Tk - Tq cached keys and their own past)
      scale: multiplies q·k (1/sqrt(D) for BERT/GPT-2, 1 for T5)
+     Hkv: key/value heads (grouped-query attention): query head h reads
+       key/value head h / (H / Hkv); 0 means H.  No bias with Hkv < H.
+     window: with causal, key j is visible to query i only when
+       i + (Tk - Tq) - j < window (HF's sliding window over cache
+       positions); 0: no window
      p, key: dropout on the probabilities (counter-based, see ft_dropout_fwd)
    probs [B,H,Tq,Tk] keeps softmax output for the backward.
    scratch: ft_attn_scratch(Tq, Tk) floats (a bound for smaller calls too);
@@ -120,6 +140,7 @@ typedef struct ft_attn {
     int causal;
     float scale, p;
     uint64_t key;
+    int Hkv, window;
 } ft_attn;
 size_t ft_attn_scratch(int Tq, int Tk);
 void ft_attn_fwd(const ft_attn *a, float *out, float *probs, const float *q, const float *k,

@@ -20,12 +20,22 @@ size_t ft_attn_scratch(int Tq, int Tk)
     return (size_t)omp_get_max_threads() * 2 * (size_t)Tq * Tk;
 }
 
-static inline int visible(const ft_attn *a, int i)   /* keys [0, visible) for query i */
+static inline int visible(const ft_attn *a, int i)   /* keys [first_visible, visible) for query i */
 {
     if (!a->causal) return a->Tk;
     int j = i + (a->Tk - a->Tq) + 1;
     return j < 0 ? 0 : j > a->Tk ? a->Tk : j;
 }
+
+static inline int first_visible(const ft_attn *a, int i)
+{
+    if (!a->causal || a->window <= 0) return 0;
+    int j = i + (a->Tk - a->Tq) - a->window + 1;
+    return j < 0 ? 0 : j;
+}
+
+/* The key/value head query head h reads (grouped-query attention). */
+static inline int kv_head(const ft_attn *a, int h) { return a->Hkv > 0 ? h / (a->H / a->Hkv) : h; }
 
 /* Row offset of batch b: its own stride when given (a KV cache keeps maxT
    rows per sequence), else T rows of ld floats. */
@@ -37,8 +47,8 @@ static void fwd_block(const ft_attn *a, int b, int h, float *out, float *probs, 
     int Tq = a->Tq, Tk = a->Tk, D = a->D;
     size_t blk = (size_t)Tq * Tk;
     const float *qb = q + boff(a->sbq, b, Tq, a->ldq) + (size_t)h * D;
-    const float *kb = k + boff(a->sbk, b, Tk, a->ldk) + (size_t)h * D;
-    const float *vb = v + boff(a->sbv, b, Tk, a->ldv) + (size_t)h * D;
+    const float *kb = k + boff(a->sbk, b, Tk, a->ldk) + (size_t)kv_head(a, h) * D;
+    const float *vb = v + boff(a->sbv, b, Tk, a->ldv) + (size_t)kv_head(a, h) * D;
     float *ob = out + boff(a->sbo, b, Tq, a->ldo) + (size_t)h * D;
     float *P = probs + ((size_t)b * a->H + h) * blk;
     if (Tq == 1)            /* decoding one token: a GEMM call costs more than its work */
@@ -51,8 +61,13 @@ static void fwd_block(const ft_attn *a, int b, int h, float *out, float *probs, 
     else ft_sgemm(0, 1, Tq, Tk, D, a->scale, qb, a->ldq, kb, a->ldk, 0.0f, P, Tk);
     const float *mk = a->mask ? a->mask + (size_t)b * Tk : NULL;
     const float *bias = a->bias ? a->bias + (size_t)h * blk : NULL;
-    for (int i = 0; i < Tq; i++)
-        ft_kern->softmax_row(P + (size_t)i * Tk, bias ? bias + (size_t)i * Tk : NULL, mk, visible(a, i), Tk);
+    for (int i = 0; i < Tq; i++) {
+        float *row = P + (size_t)i * Tk;
+        int lo = first_visible(a, i);
+        for (int j = 0; j < lo; j++) row[j] = 0.0f;
+        ft_kern->softmax_row(row + lo, bias ? bias + (size_t)i * Tk + lo : NULL, mk ? mk + lo : NULL,
+                             visible(a, i) - lo, Tk - lo);
+    }
     const float *Pd = P;
     if (a->p > 0) {
         ft_dropout_block(scratch, P, blk, ((size_t)b * a->H + h) * blk, a->p, a->key);
@@ -83,8 +98,9 @@ static void bwd_block(const ft_attn *a, int b, int h, float *dq, float *dk, floa
 {
     int Tq = a->Tq, Tk = a->Tk, D = a->D;
     size_t blk = (size_t)Tq * Tk, base = ((size_t)b * a->H + h) * blk;
-    size_t qo = boff(a->sbq, b, Tq, a->ldq) + (size_t)h * D, ko = boff(a->sbk, b, Tk, a->ldk) + (size_t)h * D;
-    size_t vo = boff(a->sbv, b, Tk, a->ldv) + (size_t)h * D;
+    size_t qo = boff(a->sbq, b, Tq, a->ldq) + (size_t)h * D;
+    size_t ko = boff(a->sbk, b, Tk, a->ldk) + (size_t)kv_head(a, h) * D;
+    size_t vo = boff(a->sbv, b, Tk, a->ldv) + (size_t)kv_head(a, h) * D;
     const float *dO = dout + boff(a->sbo, b, Tq, a->ldo) + (size_t)h * D;
     const float *P = probs + base;
     float *dP = scratch, *Pd = scratch + blk;
@@ -129,11 +145,15 @@ void ft_attn_bwd(const ft_attn *a, float *dq, float *dk, float *dv, float *dbias
                           scratch + (size_t)omp_get_thread_num() * 2 * blk);
         return;
     }
+    /* the query heads of one key/value head add into its dk, dv: one thread
+       takes the whole group */
+    int Hkv = a->Hkv > 0 ? a->Hkv : a->H, G = a->H / Hkv;
     #pragma omp parallel for collapse(2) schedule(static) if (work > 65536)
     for (int b = 0; b < a->B; b++)
-        for (int h = 0; h < a->H; h++)
-            bwd_block(a, b, h, dq, dk, dv, NULL, dout, q, k, v, probs,
-                      scratch + (size_t)omp_get_thread_num() * 2 * blk);
+        for (int hk = 0; hk < Hkv; hk++)
+            for (int h = hk * G; h < (hk + 1) * G; h++)
+                bwd_block(a, b, h, dq, dk, dv, NULL, dout, q, k, v, probs,
+                          scratch + (size_t)omp_get_thread_num() * 2 * blk);
 }
 
 ft_attn ft_attn_packed(int B, int T, int C, int H, const float *mask, int causal, float p, uint64_t key)

@@ -27,7 +27,7 @@ void ft_gen_opts_default(ft_gen_opts *o, const ft_model *m)
 
 void ft_gen_opts_config_ids(ft_gen_opts *o, const ft_model *m)
 {
-    const ft_family *f = m->vt->family;                 /* the HF config class's defaults */
+    const ft_family *f = m->family;                     /* the HF config class's defaults */
     if (o->eos_token_id == FT_GEN_ID_FROM_CONFIG) o->eos_token_id = cfg_id(m->cfg, "eos_token_id", f ? f->eos_token_id : -1);
     if (o->pad_token_id == FT_GEN_ID_FROM_CONFIG) o->pad_token_id = cfg_id(m->cfg, "pad_token_id", f ? f->pad_token_id : -1);
 }
