@@ -33,6 +33,11 @@ static char *write_config(const char *name, const char *json)
     return p;
 }
 
+static const char *qwen2_cfg =
+    "{\"model_type\":\"qwen2\",\"vocab_size\":40,\"hidden_size\":8,\"intermediate_size\":12,"
+    "\"num_hidden_layers\":2,\"num_attention_heads\":4,\"num_key_value_heads\":2,"
+    "\"max_position_embeddings\":16,\"tie_word_embeddings\":false}";
+
 static ft_lora_config lcfg(const char *targets)
 {
     ft_lora_config c;
@@ -123,12 +128,35 @@ static void bert_all_linear(void)
     free(cfg);
 }
 
+/* Llama family (untied lm_head, an nn.Linear PEFT leaves out): the seven
+   projections of every layer */
+static void qwen2_all_linear(void)
+{
+    static const char *proj[] = { "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+                                  "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj" };
+    char *cfg = write_config("qwen2", qwen2_cfg);
+    ft_model *m = ft_model_new_from_config(cfg, "causal-lm", 0, 1);
+    ft_lora_config c = lcfg("all-linear");
+    ft_lora_attach(m, &c, 3);
+    CHECK(m->lora->n == 2 * 7);
+    for (int l = 0; l < 2; l++)
+        for (int k = 0; k < 7; k++) {
+            char *mod = ft_xasprintf("model.layers.%d.%s", l, proj[k]);
+            CHECK(adapted(m, mod));
+            free(mod);
+        }
+    CHECK(!adapted(m, "lm_head"));
+    ft_model_free(m);
+    free(cfg);
+}
+
 int main(void)
 {
     ft_set_prog("test_lora_all_linear");
     if (!mkdtemp(dir)) return 1;
     RUN(gpt2_all_linear);
     RUN(bert_all_linear);
+    RUN(qwen2_all_linear);
     char *cmd = ft_xasprintf("rm -rf %s", dir);
     if (system(cmd)) {}
     free(cmd);
