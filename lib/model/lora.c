@@ -13,6 +13,7 @@
 #include <math.h>
 #include <regex.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #define PEFT_PREFIX "base_model.model."
@@ -109,6 +110,26 @@ static char *module_of(const char *wname)
     return ft_xasprintf("%.*s", (int)(n - 7), wname);   /* drop ".weight" */
 }
 
+/* PEFT's INCLUDE_LINEAR_LAYERS_SHORTHAND, compared case-insensitively as PEFT does. */
+static int is_all_linear(const char *s) { return !strcasecmp(s, "all-linear"); }
+
+/* "all-linear" resolved as PEFT's _maybe_include_all_linear_layers: the full
+   name of every linear layer, less the output layer (get_output_embeddings)
+   and, for SEQ_CLS, the classifier head.  A family's linear_kind marks
+   neither (they have no LoRA hooks), so the marked layers are the set; PEFT
+   saves that resolved set in adapter_config.json, and so does ft. */
+static char **all_linear_modules(const ft_model *m, int *n)
+{
+    char **out = NULL;
+    *n = 0;
+    for (int i = 0; i < m->params.n; i++) {
+        if (!m->vt->linear_kind(m, i)) continue;
+        out = ft_xrealloc(out, (*n + 1) * sizeof *out);
+        out[(*n)++] = module_of(m->params.p[i].name);
+    }
+    return out;
+}
+
 static int is_bias(const char *name)
 {
     size_t n = strlen(name);
@@ -130,8 +151,9 @@ ft_lora *ft_lora_attach(ft_model *m, const ft_lora_config *cfg, uint64_t seed)
         if (!tm) ft_die("--target-modules is required for model_type %s", ft_config_str(m->cfg, "model_type", ""));
     }
     lo->cfg.target_modules = ft_xstrdup(tm);
-    lo->is_regex = is_regex(tm);
-    if (!lo->is_regex) lo->targets = split_list(tm, &lo->ntargets);
+    lo->is_regex = !is_all_linear(tm) && is_regex(tm);
+    if (is_all_linear(tm)) lo->targets = all_linear_modules(m, &lo->ntargets);
+    else if (!lo->is_regex) lo->targets = split_list(tm, &lo->ntargets);
     lo->save = split_list(cfg->modules_to_save, &lo->nsave);
     const char *head = m->family ? m->family->cls_head : NULL;
     if (m->task == FT_TASK_SEQ_CLS && head && !name_matches(head, lo->save, lo->nsave)) {

@@ -27,7 +27,9 @@ typedef struct ft_lora_config {
     float dropout;              /* 0 */
     const char *target_modules; /* "c_attn,c_proj" (names or dotted suffixes), or a regex
                                    matched against the whole module name when it has
-                                   regex characters; NULL = the model's default */
+                                   regex characters, or "all-linear" (PEFT's shorthand:
+                                   every layer linear_kind marks, which must leave out
+                                   the output layer); NULL = the model's default */
     enum ft_lora_bias bias;
     const char *modules_to_save;/* comma list, or NULL */
     int use_rslora;

@@ -309,6 +309,262 @@ static void test_losses(void)
     CHECK_NEAR(ft_cross_entropy(NULL, z, &l1, 1, 3, -100, 1), log(3.0), 1e-7);
 }
 
+/* ---- Llama-shaped decoders: rotary embeddings, SwiGLU, grouped-query and
+   sliding-window attention ---- */
+
+/* HF's default rope: inv_freq[i] = 1/theta^(2i/D) */
+static void rope_inv_freq(float *inv_freq, int D, double theta)
+{
+    for (int i = 0; i < D / 2; i++) inv_freq[i] = (float)(1.0 / pow(theta, 2.0 * i / D));
+}
+
+/* table and forward against HF's formula x·cos + rotate_half(x)·sin, with
+   cos/sin over [D] = cat(freqs, freqs) and rotate_half(x) = cat(-x2, x1) */
+static void test_rope_values(void)
+{
+    enum { N = 4, D = 8, NH = 2, LD = 19 };   /* LD > NH·D: the other columns stay */
+    int32_t pos[N] = { 0, 1, 7, 300 };
+    float inv_freq[D / 2], cs[N * D];
+    rope_inv_freq(inv_freq, D, 10000.0);
+    float scaling = 0.75f;
+    ft_rope_table(cs, pos, N, D, inv_freq, scaling);
+    float *x = randv(N * LD, 41, 1), *x0 = malloc(sizeof(float) * N * LD);
+    memcpy(x0, x, sizeof(float) * N * LD);
+    ft_rope_fwd(x, LD, N, NH, D, cs);
+    for (int n = 0; n < N; n++) {
+        for (int i = 0; i < D; i++) {
+            double f = (double)((float)pos[n] * inv_freq[i % (D / 2)]);
+            CHECK_NEAR(cs[n * D + i], (i < D / 2 ? cos(f) : sin(f)) * scaling, 1e-6);
+        }
+        for (int h = 0; h < NH; h++) {
+            const float *a = x0 + n * LD + h * D;
+            for (int i = 0; i < D; i++) {
+                int j = i % (D / 2);
+                double f = (double)((float)pos[n] * inv_freq[j]);
+                double rot = i < D / 2 ? -a[i + D / 2] : a[i - D / 2];
+                double want = (a[i] * cos(f) + rot * sin(f)) * scaling;
+                CHECK_NEAR(x[n * LD + h * D + i], want, 1e-5);
+            }
+        }
+        for (int c = NH * D; c < LD; c++) CHECK(x[n * LD + c] == x0[n * LD + c]);
+    }
+    /* an unscaled rotation is orthogonal: the backward undoes the forward */
+    ft_rope_table(cs, pos, N, D, inv_freq, 1.0f);
+    memcpy(x, x0, sizeof(float) * N * LD);
+    ft_rope_fwd(x, LD, N, NH, D, cs);
+    ft_rope_bwd(x, LD, N, NH, D, cs);
+    for (int i = 0; i < N * LD; i++) CHECK_NEAR(x[i], x0[i], 1e-5);
+    free(x); free(x0);
+}
+
+typedef struct { float *x, *y, *cs, *R; int N, nh, D; size_t ld; } rope_ctx;
+static double rope_loss(void *p)
+{
+    rope_ctx *c = p;
+    memcpy(c->y, c->x, sizeof(float) * c->N * c->ld);
+    ft_rope_fwd(c->y, c->ld, c->N, c->nh, c->D, c->cs);
+    return dot_d(c->y, c->R, (size_t)c->N * c->ld);
+}
+static void test_rope_grad(void)
+{
+    enum { N = 3, D = 6, NH = 3, LD = 20 };
+    int32_t pos[N] = { 2, 5, 11 };
+    float inv_freq[D / 2], cs[N * D];
+    rope_inv_freq(inv_freq, D, 500.0);
+    ft_rope_table(cs, pos, N, D, inv_freq, 1.3f);
+    rope_ctx c = { .x = randv(N * LD, 42, 1), .y = zeros(N * LD), .cs = cs, .R = randv(N * LD, 43, 1),
+                   .N = N, .nh = NH, .D = D, .ld = LD };
+    float *dx = malloc(sizeof(float) * N * LD);
+    memcpy(dx, c.R, sizeof(float) * N * LD);
+    ft_rope_bwd(dx, LD, N, NH, D, cs);   /* in place: dout in, din out */
+    GC("rope", c.x, N * LD, dx, rope_loss, &c);
+    free(c.x); free(c.y); free(c.R); free(dx);
+}
+
+/* silu(gate)·up against double, the backward by finite differences */
+typedef struct { float *g, *u, *out, *R; size_t n; } swiglu_ctx;
+static double swiglu_loss(void *p)
+{
+    swiglu_ctx *c = p;
+    ft_swiglu_fwd(c->out, c->g, c->u, c->n);
+    return dot_d(c->out, c->R, c->n);
+}
+static void test_swiglu(void)
+{
+    size_t n = 40;
+    swiglu_ctx c = { .g = randv(n, 44, 3), .u = randv(n, 45, 1), .out = zeros(n), .R = randv(n, 46, 1), .n = n };
+    c.g[0] = -30; c.g[1] = 30; c.g[2] = 0;   /* saturated and zero gates */
+    swiglu_loss(&c);
+    for (size_t i = 0; i < n; i++) {
+        double g = c.g[i], want = g / (1 + exp(-g)) * c.u[i];
+        CHECK_NEAR(c.out[i], want, 1e-6 * fabs(want) + 1e-7);
+    }
+    float *dg = zeros(n), *du = zeros(n);
+    ft_swiglu_bwd(dg, du, c.R, c.g, c.u, n);
+    GC("swiglu dgate", c.g, n, dg, swiglu_loss, &c);
+    GC("swiglu dup", c.u, n, du, swiglu_loss, &c);
+    /* accumulates; either gradient may be NULL */
+    float dg3 = dg[3], du3 = du[3];
+    ft_swiglu_bwd(dg, NULL, c.R, c.g, c.u, n);
+    ft_swiglu_bwd(NULL, du, c.R, c.g, c.u, n);
+    CHECK_NEAR(dg[3], 2 * dg3, 1e-6);
+    CHECK_NEAR(du[3], 2 * du3, 1e-6);
+    free(c.g); free(c.u); free(c.out); free(c.R); free(dg); free(du);
+}
+
+/* k or v [B,T,Hkv·D] with each KV head repeated for its H/Hkv query heads
+   (HF's repeat_kv): [B,T,H·D] */
+static float *repeat_kv(const float *x, int BT, int H, int Hkv, int D)
+{
+    float *r = malloc(sizeof(float) * BT * H * D);
+    for (int n = 0; n < BT; n++)
+        for (int h = 0; h < H; h++)
+            memcpy(r + ((size_t)n * H + h) * D, x + ((size_t)n * Hkv + h / (H / Hkv)) * D, sizeof(float) * D);
+    return r;
+}
+/* the gradient of a repeated tensor summed back over each group */
+static float *sum_groups(const float *dr, int BT, int H, int Hkv, int D)
+{
+    float *s = zeros((size_t)BT * Hkv * D);
+    for (int n = 0; n < BT; n++)
+        for (int h = 0; h < H; h++)
+            for (int d = 0; d < D; d++)
+                s[((size_t)n * Hkv + h / (H / Hkv)) * D + d] += dr[((size_t)n * H + h) * D + d];
+    return s;
+}
+
+/* max |a-b| / max |b| */
+static double rel_err(const float *a, const float *b, size_t n)
+{
+    double m = 0, s = 0;
+    for (size_t i = 0; i < n; i++) { m = fmax(m, fabs((double)a[i] - b[i])); s = fmax(s, fabs(b[i])); }
+    return s > 0 ? m / s : m;
+}
+
+/* Grouped-query attention equals the same attention over repeated K/V heads:
+   the output and dq equal, dk/dv the repeated heads' gradients summed per
+   group.  Large enough to run the threaded backward. */
+static void gqa_case(int B, int Tq, int Tk, int H, int Hkv, int D, int causal, int window, float p,
+                     const char *name)
+{
+    size_t nq = (size_t)B * Tq * H * D, nk = (size_t)B * Tk * Hkv * D, nr = (size_t)B * Tk * H * D;
+    float *q = randv(nq, 51, 1), *k = randv(nk, 52, 1), *v = randv(nk, 53, 1), *R = randv(nq, 54, 1);
+    float *kr = repeat_kv(k, B * Tk, H, Hkv, D), *vr = repeat_kv(v, B * Tk, H, Hkv, D);
+    float *mask = zeros((size_t)B * Tk);
+    if (B > 1) mask[Tk] = -3.4e38f;   /* a padded key in batch 1 */
+    ft_attn g = { .B = B, .Tq = Tq, .Tk = Tk, .H = H, .D = D, .ldq = (size_t)H * D,
+                  .ldk = (size_t)Hkv * D, .ldv = (size_t)Hkv * D, .ldo = (size_t)H * D, .mask = mask,
+                  .causal = causal, .scale = 1.0f / sqrtf((float)D), .p = p, .key = 7,
+                  .Hkv = Hkv, .window = window };
+    ft_attn r = g;
+    r.ldk = r.ldv = (size_t)H * D;
+    r.Hkv = 0;
+    size_t np = (size_t)B * H * Tq * Tk;
+    float *og = zeros(nq), *orr = zeros(nq), *pg = zeros(np), *pr = zeros(np);
+    float *scratch = zeros(ft_attn_scratch(Tq, Tk));
+    ft_attn_fwd(&g, og, pg, q, k, v, scratch);
+    ft_attn_fwd(&r, orr, pr, q, kr, vr, scratch);
+    CHECK(rel_err(og, orr, nq) < 1e-6);
+    CHECK(rel_err(pg, pr, np) < 1e-6);
+    float *dqg = zeros(nq), *dkg = zeros(nk), *dvg = zeros(nk);
+    float *dqr = zeros(nq), *dkr = zeros(nr), *dvr = zeros(nr);
+    ft_attn_bwd(&g, dqg, dkg, dvg, NULL, R, q, k, v, pg, scratch);
+    ft_attn_bwd(&r, dqr, dkr, dvr, NULL, R, q, kr, vr, pr, scratch);
+    float *dks = sum_groups(dkr, B * Tk, H, Hkv, D), *dvs = sum_groups(dvr, B * Tk, H, Hkv, D);
+    double e[3] = { rel_err(dqg, dqr, nq), rel_err(dkg, dks, nk), rel_err(dvg, dvs, nk) };
+    if (e[0] > 1e-5 || e[1] > 1e-5 || e[2] > 1e-5)
+        fprintf(stderr, "  %s: dq %.3g dk %.3g dv %.3g\n", name, e[0], e[1], e[2]);
+    CHECK(e[0] <= 1e-5 && e[1] <= 1e-5 && e[2] <= 1e-5);
+    free(q); free(k); free(v); free(R); free(kr); free(vr); free(mask); free(og); free(orr);
+    free(pg); free(pr); free(scratch); free(dqg); free(dkg); free(dvg); free(dqr); free(dkr);
+    free(dvr); free(dks); free(dvs);
+}
+static void test_attention_gqa(void)
+{
+    gqa_case(2, 5, 5, 4, 2, 3, 0, 0, 0, "gqa");
+    gqa_case(2, 5, 5, 6, 2, 3, 1, 0, 0, "gqa causal");
+    gqa_case(2, 5, 5, 4, 1, 3, 1, 0, 0.2f, "gqa one kv head, dropout");
+    gqa_case(2, 3, 7, 4, 2, 3, 1, 0, 0, "gqa causal, Tq < Tk");
+    gqa_case(3, 40, 40, 8, 2, 16, 1, 0, 0, "gqa threaded");
+    gqa_case(2, 6, 6, 4, 2, 3, 1, 3, 0, "gqa sliding window");
+    gqa_case(2, 2, 9, 4, 2, 3, 1, 4, 0, "gqa sliding window, Tq < Tk");
+}
+
+/* finite differences through grouped-query attention with a window */
+typedef struct { ft_attn a; float *q, *k, *v, *out, *probs, *R, *scratch; } gqa_ctx;
+static double gqa_loss(void *p)
+{
+    gqa_ctx *c = p;
+    ft_attn_fwd(&c->a, c->out, c->probs, c->q, c->k, c->v, c->scratch);
+    return dot_d(c->out, c->R, (size_t)c->a.B * c->a.Tq * c->a.ldo);
+}
+static void test_attention_gqa_grad(void)
+{
+    int B = 2, T = 5, H = 4, Hkv = 2, D = 3;
+    gqa_ctx c;
+    ft_attn a = { .B = B, .Tq = T, .Tk = T, .H = H, .D = D, .ldq = H * D, .ldk = Hkv * D, .ldv = Hkv * D,
+                  .ldo = H * D, .causal = 1, .scale = 0.5f, .Hkv = Hkv, .window = 2 };
+    c.a = a;
+    size_t nq = (size_t)B * T * H * D, nk = (size_t)B * T * Hkv * D;
+    c.q = randv(nq, 61, 1); c.k = randv(nk, 62, 1); c.v = randv(nk, 63, 1); c.R = randv(nq, 64, 1);
+    c.out = zeros(nq); c.probs = zeros((size_t)B * H * T * T); c.scratch = zeros(ft_attn_scratch(T, T));
+    gqa_loss(&c);
+    float *dq = zeros(nq), *dk = zeros(nk), *dv = zeros(nk);
+    ft_attn_bwd(&c.a, dq, dk, dv, NULL, c.R, c.q, c.k, c.v, c.probs, c.scratch);
+    GC("gqa window dq", c.q, nq, dq, gqa_loss, &c);
+    GC("gqa window dk", c.k, nk, dk, gqa_loss, &c);
+    GC("gqa window dv", c.v, nk, dv, gqa_loss, &c);
+    free(c.q); free(c.k); free(c.v); free(c.R); free(c.out); free(c.probs); free(c.scratch);
+    free(dq); free(dk); free(dv);
+}
+
+/* A sliding window is the causal attention with the keys at distance >= window
+   masked by an additive bias (HF's sliding-window mask): same output and
+   gradients, and no probability outside the window. */
+static void window_case(int Tq, int Tk, int window)
+{
+    int B = 2, H = 2, D = 4;
+    size_t nq = (size_t)B * Tq * H * D, nk = (size_t)B * Tk * H * D, nb = (size_t)H * Tq * Tk;
+    float *q = randv(nq, 71, 1), *k = randv(nk, 72, 1), *v = randv(nk, 73, 1), *R = randv(nq, 74, 1);
+    float *bias = zeros(nb);
+    for (int h = 0; h < H; h++)
+        for (int i = 0; i < Tq; i++)
+            for (int j = 0; j < Tk; j++)
+                if (i + (Tk - Tq) - j >= window) bias[((size_t)h * Tq + i) * Tk + j] = -1e30f;
+    ft_attn w = { .B = B, .Tq = Tq, .Tk = Tk, .H = H, .D = D, .ldq = H * D, .ldk = H * D, .ldv = H * D,
+                  .ldo = H * D, .causal = 1, .scale = 0.5f, .window = window };
+    ft_attn m = w;
+    m.window = 0;
+    m.bias = bias;
+    size_t np = (size_t)B * H * Tq * Tk;
+    float *ow = zeros(nq), *om = zeros(nq), *pw = zeros(np), *pm = zeros(np);
+    float *scratch = zeros(ft_attn_scratch(Tq, Tk));
+    ft_attn_fwd(&w, ow, pw, q, k, v, scratch);
+    ft_attn_fwd(&m, om, pm, q, k, v, scratch);
+    CHECK(rel_err(ow, om, nq) < 1e-6);
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < H; h++)
+            for (int i = 0; i < Tq; i++)
+                for (int j = 0; j < Tk; j++) {
+                    int d = i + (Tk - Tq) - j;
+                    if (d < 0 || d >= window) CHECK(pw[(((size_t)b * H + h) * Tq + i) * Tk + j] == 0);
+                }
+    float *g[6];
+    for (int i = 0; i < 6; i++) g[i] = zeros(i % 3 ? nk : nq);
+    ft_attn_bwd(&w, g[0], g[1], g[2], NULL, R, q, k, v, pw, scratch);
+    ft_attn_bwd(&m, g[3], g[4], g[5], NULL, R, q, k, v, pm, scratch);
+    for (int i = 0; i < 3; i++) CHECK(rel_err(g[i], g[i + 3], i ? nk : nq) < 1e-5);
+    free(q); free(k); free(v); free(R); free(bias); free(ow); free(om); free(pw); free(pm); free(scratch);
+    for (int i = 0; i < 6; i++) free(g[i]);
+}
+static void test_attention_window(void)
+{
+    window_case(7, 7, 3);
+    window_case(7, 7, 1);    /* each query sees itself only */
+    window_case(7, 7, 7);    /* as wide as the sequence: plain causal */
+    window_case(3, 8, 4);    /* decoding against a cache */
+}
+
 int openblas_get_num_threads(void);
 
 /* --threads: one call sets OpenMP's and OpenBLAS's pools (OpenBLAS left at
@@ -343,5 +599,11 @@ int main(void)
     RUN(test_attention_cross_bias);
     RUN(test_attention_causal_offset);
     RUN(test_losses);
+    RUN(test_rope_values);
+    RUN(test_rope_grad);
+    RUN(test_swiglu);
+    RUN(test_attention_gqa);
+    RUN(test_attention_gqa_grad);
+    RUN(test_attention_window);
     TEST_MAIN_END();
 }
