@@ -177,6 +177,14 @@ void ft_st_read_f32(const ft_st_file *f, const ft_st_tensor *t, float *dst)
     default:
         ft_die("%s: tensor %s: dtype %s is not a float type", f->path, t->name, ft_dtype_name(t->dtype));
     }
+    /* Once copied, the file's pages need not stay in this process's memory
+       until the file is closed (a 2 GB checkpoint would otherwise sit
+       resident beside its copy while the model loads).  The pages stay in
+       the page cache, and a later read of the map faults them back in. */
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)src + pg - 1) & ~(uintptr_t)(pg - 1);
+    uintptr_t hi = ((uintptr_t)src + (t->end - t->begin)) & ~(uintptr_t)(pg - 1);
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 /* ---- writer ---- */

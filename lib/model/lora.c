@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <regex.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -86,13 +87,21 @@ static void grow_params(ft_params *ps, int nnew, char **names, int64_t (*shapes)
     ps->grad = NULL;
     size_t old_total = ps->total;
     for (int i = 0; i < nnew; i++) ft_params_add(ps, names[i], 2, shapes[i], ft_hf_no_decay(names[i], NULL));
-    void *d = NULL, *g = NULL;
-    if (posix_memalign(&d, 64, ps->total * sizeof(float)) || posix_memalign(&g, 64, ps->total * sizeof(float)))
-        ft_die("out of memory adding LoRA parameters");
-    memcpy(d, old, old_total * sizeof(float));
-    memset((float *)d + old_total, 0, (ps->total - old_total) * sizeof(float));
+    /* realloc grows a large buffer in place (mremap), so the base weights
+       are not held twice while the adapter is added; a block that comes back
+       off the 64-byte alignment is copied once more into an aligned one */
     ft_gemm_weights_forget(old, old_total);
-    free(old);
+    float *d = realloc(old, ps->total * sizeof(float));
+    void *g = NULL;
+    if (!d || posix_memalign(&g, 64, ps->total * sizeof(float))) ft_die("out of memory adding LoRA parameters");
+    if ((uintptr_t)d % 64) {
+        void *a = NULL;
+        if (posix_memalign(&a, 64, ps->total * sizeof(float))) ft_die("out of memory adding LoRA parameters");
+        memcpy(a, d, old_total * sizeof(float));
+        free(d);
+        d = a;
+    }
+    memset(d + old_total, 0, (ps->total - old_total) * sizeof(float));
     ps->data = d;
     ft_gemm_weights(d, ps->total);
     ps->grad = g;

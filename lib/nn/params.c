@@ -4,6 +4,9 @@
 #include "util.h"
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 void ft_params_init(ft_params *ps) { memset(ps, 0, sizeof *ps); }
 
@@ -40,12 +43,28 @@ int ft_params_add(ft_params *ps, const char *name, int ndim, const int64_t *shap
     return ps->n++;
 }
 
+/* Zeroes bytes at p without touching the whole pages inside: they are
+   handed back (MADV_DONTNEED reads back as zeros), so the kernel maps a page
+   only when it is written.  A buffer that is never written (the gradients
+   of frozen weights) then costs no memory. */
+static void zero_lazily(void *p, size_t bytes)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(uintptr_t)(pg - 1), b = ((uintptr_t)p + bytes) & ~(uintptr_t)(pg - 1);
+    if (bytes < ((size_t)1 << 20) || b <= a || madvise((void *)a, b - a, MADV_DONTNEED)) {
+        memset(p, 0, bytes);
+        return;
+    }
+    memset(p, 0, a - (uintptr_t)p);
+    memset((void *)b, 0, (uintptr_t)p + bytes - b);
+}
+
 static float *alloc_floats(size_t n, const char *what)
 {
     void *p = NULL;
     if (posix_memalign(&p, 64, (n ? n : 1) * sizeof(float)))
         ft_die("out of memory allocating %s of %zu parameters (%.1f MiB)", what, n, n * 4.0 / (1 << 20));
-    memset(p, 0, n * sizeof(float));
+    zero_lazily(p, n * sizeof(float));
     return p;
 }
 

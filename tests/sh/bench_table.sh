@@ -44,6 +44,21 @@ check table_above_ceiling_exits_3 [ $rc = 3 ]
 check table_above_ceiling_is_loud sh -c "grep -q '250 % \*\*ABOVE CEILING\*\*' bad.md && grep -q '^!!! MEASUREMENT BUG: .*ft --bf16 implies 250.0 GFLOP/s' bad.err"
 check table_not_idle_is_said sh -c "grep -q 'NOT IDLE' bad.md && grep -q '^!!! The machine was not idle' bad.md"
 check table_failed_side_is_na sh -c "grep -q 'emulated bf16 | ft | PyTorch bf16 autocast | 50000000.0 | n/a | n/a' bad.md && grep -q 'PyTorch bf16 autocast: torch: it broke' bad.md"
+# the Llama family's two table models (full, LoRA): their rows and their own FLOP counts
+$PY - <<'P'
+import json
+raw = json.load(open("ok.json"))
+del raw["mpi"]
+q = {"steps": 1, "B": 2, "T": 5, "L": 1}
+raw["shapes"] = {"llama": q, "llama_lora": q}
+s = lambda t, f=None: {"tokens_per_s": t, "flops_per_step": f, "others_cores": 0.0}
+raw["models"] = {"llama": {"ft_fp32": s(60e6, 1e4), "torch_fp32": s(30e6), "ft_bf16": s(90e6, 1e4), "torch_bf16": s(45e6)},
+                 "llama_lora": {"ft_fp32": s(80e6, 5e3), "torch_fp32": s(40e6), "ft_bf16": s(100e6, 5e3), "torch_bf16": s(50e6)}}
+json.dump(raw, open("llama.json", "w"))
+P
+check table_llama_rows sh -c "'$table' --from llama.json > llama.md 2>&1 &&
+    grep -q '| SmolLM2-135M-shaped llama, full 2x5 L1, fp32 | ft | PyTorch | 60000000.0 | 30000000.0 | 2.00x | 60.0 | 30.0 |' llama.md &&
+    grep -q '| SmolLM2-135M-shaped llama, LoRA r=16 all linear 2x5 L1, bf16 | ft --bf16 | PyTorch bf16 autocast | 100000000.0 | 50000000.0 | 2.00x | 50.0 | 25.0 |' llama.md"
 check table_bad_model_refused sh -c "! '$table' --only bert,nope 2> err && grep -q \"unknown model 'nope'\" err"
 
 # the helpers bench/table runs
