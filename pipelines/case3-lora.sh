@@ -25,7 +25,8 @@
 #   MODEL      a GPT-2 or Llama-family directory to adapt; empty: pretrain a small
 #              GPT-2 on GENERAL
 #   TARGETS    LoRA's target modules (c_attn,c_proj for GPT-2; empty for any other
-#              model_type: the family's default, ft-train without --target-modules)
+#              model_type: the family's default, ft-train without --target-modules;
+#              MODEL a hub name: c_attn,c_proj unless TARGETS is set)
 #   TOKENIZER  tokenizer files for that small GPT-2  (../shared/models/gpt2)
 #   GENERAL    fortune files, general English        (/usr/share/games/fortunes)
 #   DOMAIN     CSV with a text column, the new domain (../shared/data/tasks/ag_news/ag_news.csv)
@@ -73,8 +74,11 @@ if [ -z "$MODEL" ]; then
         --seed "$SEED" --threads "$THREADS" --quiet > "$OUT/pretrain.log"
     MODEL=$OUT/base
 fi
-# GPT-2's targets are the Python's above; other families keep PEFT's default
-model_type=$(jq -r '.model_type // ""' "$MODEL/config.json")
+# GPT-2's targets are the Python's above; other families keep PEFT's default.
+# A hub name or cache path (no config.json right there) keeps GPT-2's, as
+# this script always did; TARGETS= (set, empty) gives a Llama there its default.
+model_type=gpt2
+if [ -f "$MODEL/config.json" ]; then model_type=$(jq -r '.model_type // ""' "$MODEL/config.json"); fi
 if [ "$model_type" = gpt2 ]; then TARGETS=${TARGETS-c_attn,c_proj}; else TARGETS=${TARGETS-}; fi
 
 # 2. the new domain: held-out rows at the end, both cut into blocks
