@@ -1,5 +1,6 @@
 #!/bin/bash
-# Case 3 — LoRA domain adaptation of GPT-2, as this Python would do it:
+# Case 3 — LoRA domain adaptation of GPT-2 (or a Llama-family model), as this
+# Python would do it:
 #
 #   tok = AutoTokenizer.from_pretrained("gpt2")
 #   lm = lambda ds: ds.map(tokenize, batched=True).map(group_texts, batched=True)  # run_clm
@@ -15,10 +16,17 @@
 # the real gpt2 vocabulary is first trained from scratch on a general English
 # corpus a Debian package installs (the `fortunes` package), then adapted with
 # LoRA to another domain (English news, ag_news); MODEL=/path/to/gpt2 uses a
-# real checkpoint instead and skips that step.
+# real checkpoint instead and skips that step.  MODEL may also be a Llama,
+# Mistral, Qwen2 or Qwen3 directory (config.json, safetensors, tokenizer
+# files); LoRA then targets what PEFT's LoraConfig without target_modules
+# does for that model_type (q_proj, v_proj), unless TARGETS says otherwise.
 #
 # Inputs (environment, with defaults):
-#   MODEL      a GPT-2 directory to adapt; empty: pretrain a small one on GENERAL
+#   MODEL      a GPT-2 or Llama-family directory to adapt; empty: pretrain a small
+#              GPT-2 on GENERAL
+#   TARGETS    LoRA's target modules (c_attn,c_proj for GPT-2; empty for any other
+#              model_type: the family's default, ft-train without --target-modules;
+#              MODEL a hub name: c_attn,c_proj unless TARGETS is set)
 #   TOKENIZER  tokenizer files for that small GPT-2  (../shared/models/gpt2)
 #   GENERAL    fortune files, general English        (/usr/share/games/fortunes)
 #   DOMAIN     CSV with a text column, the new domain (../shared/data/tasks/ag_news/ag_news.csv)
@@ -66,6 +74,12 @@ if [ -z "$MODEL" ]; then
         --seed "$SEED" --threads "$THREADS" --quiet > "$OUT/pretrain.log"
     MODEL=$OUT/base
 fi
+# GPT-2's targets are the Python's above; other families keep PEFT's default.
+# A hub name or cache path (no config.json right there) keeps GPT-2's, as
+# this script always did; TARGETS= (set, empty) gives a Llama there its default.
+model_type=gpt2
+if [ -f "$MODEL/config.json" ]; then model_type=$(jq -r '.model_type // ""' "$MODEL/config.json"); fi
+if [ "$model_type" = gpt2 ]; then TARGETS=${TARGETS-c_attn,c_proj}; else TARGETS=${TARGETS-}; fi
 
 # 2. the new domain: held-out rows at the end, both cut into blocks
 n=$(($(wc -l < "$DOMAIN") - 1))
@@ -77,7 +91,7 @@ ft-eval --model "$MODEL" --task causal-lm --threads "$THREADS" "$OUT/domain-test
 
 # 3. LoRA on the new domain, merged into a plain checkpoint
 ft-train --model "$MODEL" --task causal-lm --lora-r 8 --lora-alpha 32 --lora-dropout 0.1 \
-    --target-modules c_attn,c_proj --output-dir "$OUT/lora" --max-steps "$LORA_STEPS" \
+    ${TARGETS:+--target-modules "$TARGETS"} --output-dir "$OUT/lora" --max-steps "$LORA_STEPS" \
     --per-device-train-batch-size "$BATCH" --learning-rate "$LORA_LR" --warmup-steps 10 \
     --save-strategy no --logging-steps 50 --seed "$SEED" --threads "$THREADS" --quiet \
     "$OUT/domain-train.ft" > "$OUT/lora.log" 2> "$OUT/lora.err"

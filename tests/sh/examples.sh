@@ -7,7 +7,7 @@ for f in "$ex"/*.sh; do
     n=$(basename "$f" .sh)
     [ "$n" = common ] && continue
     check "${n}_header_says_what_it_prints" sh -c 'sed -n "2,/common.sh/p" "$1" | grep -q "^# Prints"' _ "$f"
-    case $n in jq-filter|parallel-shards|python-stream|make-cache|lora-two-adapters|predictions-csv|continual-ewc|libft) ;;
+    case $n in jq-filter|parallel-shards|python-stream|make-cache|lora-two-adapters|llama-lora|predictions-csv|continual-ewc|libft) ;;
     *) fail "${n}_is_tested (add it to tests/sh/examples.sh)" ;; esac
 done
 # run NAME VAR=VALUE...: the example at toy size, its stdout in $TMP/NAME.out
@@ -47,6 +47,14 @@ check lora_two_adapters sh -c '[ -s "$1/sports/adapter_model.safetensors" ] && [
     ! cmp -s "$1/sports/adapter_model.safetensors" "$1/business/adapter_model.safetensors"' _ "$TMP/lora-two-adapters"
 check lora_generations jq_true -s 'length == 2 and all(.sports | type == "string") and all(.business | type == "string")' "$TMP/lora-two-adapters.out"
 check lora_merged_equals_adapter jq_true -s 'all(.merged_equals_sports)' "$TMP/lora-two-adapters.out"
+
+# a Llama with the real Llama 3 tokenizer (npm test data): q_proj,v_proj LoRA,
+# r=8 on 1 layer of hidden 32 (4 heads, 2 KV heads): 8*(32+32) + 8*(32+16)
+run llama-lora PRETRAIN_STEPS=4 LORA_STEPS=6 BLOCK=32 ROWS=150
+check llama_lora_default_targets jq_true '.model_type == "llama" and .target_modules == ["q_proj", "v_proj"] and
+    .trainable_params == 896 and (.eval_loss_merged | type) == "number"' "$TMP/llama-lora.out"
+check llama_lora_merged_equals_adapter jq_true '.generations | length == 2 and all(.merged_same and (.adapted | type) == "string")' \
+    "$TMP/llama-lora.out"
 
 run predictions-csv ROWS=200 EPOCHS=1
 check predictions_csv_for_spreadsheet $PY -c "
