@@ -159,32 +159,50 @@ const char *ft_st_meta(const ft_st_file *f, const char *key)
     return NULL;
 }
 
+/* dst[0..n) from n elements of dtype at src (little-endian host). */
+static int convert_f32(float *dst, const unsigned char *src, size_t n, int dtype)
+{
+    switch (dtype) {
+    case FT_F32: memcpy(dst, src, n * 4); return 1;
+    case FT_F16:
+        for (size_t i = 0; i < n; i++) dst[i] = ft_f16_to_f32((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
+        return 1;
+    case FT_BF16:
+        for (size_t i = 0; i < n; i++) dst[i] = ft_bf16_to_f32((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
+        return 1;
+    case FT_F64:
+        for (size_t i = 0; i < n; i++) { double d; memcpy(&d, src + 8 * i, 8); dst[i] = (float)d; }
+        return 1;
+    default: return 0;
+    }
+}
+
+/* Hands the whole pages of [p, p+bytes) of the map back: once copied, the
+   file's pages need not stay in this process's memory until the file is
+   closed (a 2 GB checkpoint would otherwise sit resident beside its copy).
+   They stay in the page cache; a later read of the map faults them in. */
+static void release_pages(const unsigned char *p, size_t bytes)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + pg - 1) & ~(uintptr_t)(pg - 1);
+    uintptr_t hi = ((uintptr_t)p + bytes) & ~(uintptr_t)(pg - 1);
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+/* In pieces of 16 MiB of the file, each released once converted, so that
+   a large tensor (a 151,936-word embedding is 544 MB) is never resident
+   twice. */
 void ft_st_read_f32(const ft_st_file *f, const ft_st_tensor *t, float *dst)
 {
     const unsigned char *src = f->data + t->begin;
-    size_t n = t->numel;
-    switch (t->dtype) {
-    case FT_F32: memcpy(dst, src, n * 4); break;      /* little-endian host */
-    case FT_F16:
-        for (size_t i = 0; i < n; i++) dst[i] = ft_f16_to_f32((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
-        break;
-    case FT_BF16:
-        for (size_t i = 0; i < n; i++) dst[i] = ft_bf16_to_f32((uint16_t)(src[2 * i] | src[2 * i + 1] << 8));
-        break;
-    case FT_F64:
-        for (size_t i = 0; i < n; i++) { double d; memcpy(&d, src + 8 * i, 8); dst[i] = (float)d; }
-        break;
-    default:
+    size_t esize = (t->end - t->begin) / (t->numel ? t->numel : 1), piece = ((size_t)16 << 20) / (esize ? esize : 1);
+    if (!convert_f32(dst, src, 0, t->dtype))
         ft_die("%s: tensor %s: dtype %s is not a float type", f->path, t->name, ft_dtype_name(t->dtype));
+    for (size_t i = 0; i < t->numel; i += piece) {
+        size_t n = t->numel - i < piece ? t->numel - i : piece;
+        convert_f32(dst + i, src + i * esize, n, t->dtype);
+        release_pages(src + i * esize, n * esize);
     }
-    /* Once copied, the file's pages need not stay in this process's memory
-       until the file is closed (a 2 GB checkpoint would otherwise sit
-       resident beside its copy while the model loads).  The pages stay in
-       the page cache, and a later read of the map faults them back in. */
-    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    uintptr_t lo = ((uintptr_t)src + pg - 1) & ~(uintptr_t)(pg - 1);
-    uintptr_t hi = ((uintptr_t)src + (t->end - t->begin)) & ~(uintptr_t)(pg - 1);
-    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 /* ---- writer ---- */
