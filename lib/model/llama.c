@@ -272,13 +272,20 @@ static int llama_linear_kind(const ft_model *m, int i)
 /* ---- arena ---- */
 
 /* One layer's activations.  Gradient checkpointing and inference list one
-   for every layer to share; plain training one per layer. */
-static void list_layer(const cfg *c, ft_slab *ar, layer_act *a, size_t N, size_t BHTT)
+   for every layer to share; plain training one per layer, where the norms'
+   outputs and the SwiGLU product (cheap to recompute from what is kept)
+   are listed once (own_inputs) and shared: backward recomputes them. */
+static void list_layer(const cfg *c, ft_slab *ar, layer_act *a, size_t N, size_t BHTT, int own_inputs)
 {
     size_t C = c->C, HD = (size_t)c->H * c->D, KD = (size_t)c->Hkv * c->D, F = c->F;
-    float **rows_c[] = { &a->xn1, &a->res1, &a->xn2 }, **rows_f[] = { &a->gate, &a->up, &a->act };
-    for (int i = 0; i < 3; i++) ft_slab_add(ar, rows_c[i], N * C);
-    for (int i = 0; i < 3; i++) ft_slab_add(ar, rows_f[i], N * F);
+    if (own_inputs) {
+        ft_slab_add(ar, &a->xn1, N * C);
+        ft_slab_add(ar, &a->xn2, N * C);
+        ft_slab_add(ar, &a->act, N * F);
+    }
+    ft_slab_add(ar, &a->res1, N * C);
+    ft_slab_add(ar, &a->gate, N * F);
+    ft_slab_add(ar, &a->up, N * F);
     ft_slab_add(ar, &a->rstd1, N);
     ft_slab_add(ar, &a->rstd2, N);
     ft_slab_add(ar, &a->q, N * HD);
@@ -299,7 +306,7 @@ static void arena_list(llama *g, ft_slab *ar, int B, int T, int train, int per_l
     size_t N = (size_t)B * T, C = c->C, HD = (size_t)c->H * c->D, KD = (size_t)c->Hkv * c->D, F = c->F;
     size_t Lres = train ? c->L : 1, Lact = per_layer ? c->L : 1;
     for (size_t l = 0; l <= Lres; l++) ft_slab_add(ar, &g->res[l], N * C);
-    for (size_t l = 0; l < Lact; l++) list_layer(c, ar, &g->A[l], N, (size_t)B * c->H * T * T);
+    for (size_t l = 0; l < Lact; l++) list_layer(c, ar, &g->A[l], N, (size_t)B * c->H * T * T, l == 0);
     ft_slab_add(ar, &g->hf, N * C);
     ft_slab_add(ar, &g->rstd_f, N);
     ft_slab_add(ar, &g->mask, N);
@@ -333,6 +340,11 @@ static void arena_ensure(ft_model *m, int B, int T, int train)
     snprintf(what, sizeof what, "activations for %d×%d tokens", B, T);
     ft_slab_commit(&g->arena, what);
     for (int l = 1; !per_layer && l < L; l++) g->A[l] = g->A[0];
+    for (int l = 1; per_layer && l < L; l++) {
+        g->A[l].xn1 = g->A[0].xn1;
+        g->A[l].xn2 = g->A[0].xn2;
+        g->A[l].act = g->A[0].act;
+    }
     for (int l = 2; !train && l <= L; l++) g->res[l] = g->res[l & 1];
     g->recompute = train && !per_layer;
     size_t N = (size_t)B * T;
@@ -487,6 +499,11 @@ static void block_bwd(ft_model *m, int l, layer_act *a, const float *x)
     ft_params *ps = &m->params;
     const layer_ix *L = &g->Lx[l];
     int N = g->B * g->T, C = c->C, HD = c->H * c->D, KD = c->Hkv * c->D, F = c->F;
+    /* the shared slots hold another layer's: this one's again, bit for bit */
+    if (!g->recompute) {
+        ft_rmsnorm_fwd(a->xn2, a->rstd2, a->res1, ft_param_data(ps, L->post_norm), N, C, c->eps);
+        ft_swiglu_fwd(a->act, a->gate, a->up, (size_t)N * F);
+    }
     ZERO(g->g_act, (size_t)N * F);
     proj_bwd(m, L->d_w, L->d_b, g->g_act, g->g_res, a->act, N, F, C);
     ZERO(g->g_gate, (size_t)N * F);
@@ -505,6 +522,7 @@ static void block_bwd(ft_model *m, int l, layer_act *a, const float *x)
     ft_attn_bwd(&at, g->g_q, g->g_k, g->g_v, NULL, g->g_ctx, a->q, a->k, a->v, a->probs, g->attn_scratch);
     float *dq = qk_backward(m, l, a, g->g_q, g->g_q2, c->H, 0);
     float *dk = qk_backward(m, l, a, g->g_k, g->g_k2, c->Hkv, 1);
+    if (!g->recompute) ft_rmsnorm_fwd(a->xn1, a->rstd1, x, ft_param_data(ps, L->in_norm), N, C, c->eps);
     ZERO(g->g_xn, (size_t)N * C);
     proj_bwd(m, L->q_w, L->q_b, g->g_xn, dq, a->xn1, N, C, HD);
     proj_bwd(m, L->k_w, L->k_b, g->g_xn, dk, a->xn1, N, C, KD);
@@ -614,7 +632,7 @@ static void cache_grow(llama *g, cache *d, int Tn)
     size_t N = (size_t)d->R * Tn;
     if ((int)N <= d->capN) return;
     d->capN = (int)N;
-    list_layer(&g->c, &d->slab, &d->a, N, N * g->c.H * d->maxT);
+    list_layer(&g->c, &d->slab, &d->a, N, N * g->c.H * d->maxT, 1);
     ft_slab_add(&d->slab, &d->x, N * g->c.C);
     ft_slab_add(&d->slab, &d->cs, N * g->c.D);
     ft_slab_add(&d->slab, &d->tmp, N * g->c.C);
