@@ -245,11 +245,11 @@ void ft_lora_free(ft_lora *lo)
 {
     if (!lo) return;
     for (int l = 0; l < lo->n; l++) {
-        free(lo->L[l].module); free(lo->L[l].t); free(lo->L[l].xd); free(lo->L[l].dt);
+        free(lo->L[l].module); free(lo->L[l].t); free(lo->L[l].dt);
     }
     for (int i = 0; i < lo->ntargets; i++) free(lo->targets[i]);
     for (int i = 0; i < lo->nsave; i++) free(lo->save[i]);
-    free(lo->targets); free(lo->save); free(lo->L); free(lo->by_weight);
+    free(lo->targets); free(lo->save); free(lo->L); free(lo->by_weight); free(lo->xd);
     free((char *)lo->cfg.target_modules);
     free(lo->base_model);
     free(lo);
@@ -257,25 +257,29 @@ void ft_lora_free(ft_lora *lo)
 
 /* ---- hooks ---- */
 
-static void ensure(ft_lora_layer *L, int N)
+static void ensure(ft_lora *lo, ft_lora_layer *L, int N)
 {
+    if ((size_t)N * L->in > lo->xd_cap) {
+        lo->xd_cap = (size_t)N * L->in;
+        free(lo->xd);
+        lo->xd = ft_xmalloc(lo->xd_cap * sizeof(float));
+    }
     if ((size_t)N <= L->capN) return;
     L->capN = N;
-    free(L->t); free(L->dt); free(L->xd);
+    free(L->t); free(L->dt);
     L->t = ft_xmalloc((size_t)N * L->r * sizeof(float));
     L->dt = ft_xmalloc((size_t)N * L->r * sizeof(float));
-    L->xd = ft_xmalloc((size_t)N * L->in * sizeof(float));
 }
 
 void ft_lora_fwd_(ft_lora *lo, int layer, float *out, int ldo, const float *in, int N,
                   int train, uint64_t key)
 {
     ft_lora_layer *L = &lo->L[layer];
-    ensure(L, N);
+    ensure(lo, L, N);
     L->train = train && L->p > 0;
     L->key = key;
     const float *x = in;
-    if (L->train) { ft_dropout_fwd(L->xd, in, (size_t)N * L->in, L->p, key); x = L->xd; }
+    if (L->train) { ft_dropout_fwd(lo->xd, in, (size_t)N * L->in, L->p, key); x = lo->xd; }
     const ft_params *ps = lo->ps_;
     ft_sgemm(0, 1, N, L->r, L->in, 1.0f, x, L->in,
              ft_param_data(ps, L->A), L->in, 0.0f, L->t, L->r);
@@ -297,15 +301,15 @@ void ft_lora_bwd_(ft_lora *lo, int layer, float *din, const float *dout, int ldo
     ft_sgemm(0, 0, N, L->r, L->out, L->scale, dout, ldo,
              ft_param_data(ps, L->B), L->r, 0.0f, L->dt, L->r);
     const float *x = in;
-    if (L->train && dA) { ft_dropout_fwd(L->xd, in, (size_t)N * L->in, L->p, L->key); x = L->xd; }
+    if (L->train && dA) { ft_dropout_fwd(lo->xd, in, (size_t)N * L->in, L->p, L->key); x = lo->xd; }
     if (dA)
         ft_sgemm(1, 0, L->r, L->in, N, 1.0f, L->dt, L->r,
                  x, L->in, 1.0f, dA, L->in);
     if (!din) return;
     if (L->train) {
         ft_sgemm(0, 0, N, L->in, L->r, 1.0f, L->dt, L->r,
-                 ft_param_data(ps, L->A), L->in, 0.0f, L->xd, L->in);
-        ft_dropout_bwd(din, L->xd, (size_t)N * L->in, L->p, L->key);
+                 ft_param_data(ps, L->A), L->in, 0.0f, lo->xd, L->in);
+        ft_dropout_bwd(din, lo->xd, (size_t)N * L->in, L->p, L->key);
     } else
         ft_sgemm(0, 0, N, L->in, L->r, 1.0f, L->dt, L->r,
                  ft_param_data(ps, L->A), L->in, 1.0f, din, L->in);

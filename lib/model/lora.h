@@ -50,7 +50,7 @@ typedef struct ft_lora_layer {
     float scale, p;
     /* state of the last forward */
     float *t;                   /* [N,r] dropout(x)·A^T */
-    float *xd, *dt;             /* scratch [N,in], [N,r] */
+    float *dt;                  /* scratch [N,r] */
     size_t capN;
     int train;
     uint64_t key;
@@ -65,6 +65,9 @@ typedef struct ft_lora {
     ft_lora_layer *L;
     int n;
     int *by_weight;             /* parameter index → layer, -1 */
+    float *xd;                  /* dropout(x) of the layer in hand [N, widest in]: shared,
+                                   since backward draws the mask again from its key */
+    size_t xd_cap;
     int nparams_base;           /* parameters before the adapter's */
     ft_params *ps_;             /* the model's table */
     char *base_model;           /* base_model_name_or_path for adapter_config.json */
