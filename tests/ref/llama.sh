@@ -4,7 +4,7 @@
 # ≠ hidden) against the float64 PyTorch reference tests/ref/llama_ref.py:
 # through the generic model API (build/ref/causal_drv: logits, loss, every
 # gradient, 3 AdamW steps, LoRA, merge), then through the tools users run
-# (ft-train full and LoRA for 3 steps, also with --gradient-checkpointing;
+# (ft-train full and LoRA for 3 steps, also with --gradient-checkpointing and --bf16;
 # ft-merge-lora; ft-generate greedy),
 # and 2 ranks × batch 1 = 1 × batch 2 under mpirun.
 . "$FT_ROOT/tests/lib.sh"
@@ -56,21 +56,29 @@ for m in llama qwen2 qwen3; do
 done
 
 # gradient checkpointing (recompute each layer in backward): the same 3 steps
-if ft-train --help | grep -q -- --gradient-checkpointing; then
-    for m in llama qwen3; do
-        d=$TMP/$m
-        ft-train --model "$d/model" $S --gradient-checkpointing --learning-rate 1e-3 --output-dir "$d/gc" \
-            "$d/train.jsonl" > /dev/null 2> "$d/gc.err"
-        check ${m}_ft_train_gradient_checkpointing ref cmp "$d/gc/model.safetensors" "$d/ref.safetensors" \
-            step3. 2e-5 grad. 1e-3
-        ft-train --model "$d/model" $S --gradient-checkpointing --adapter "$d/adapter0" --learning-rate 1e-2 \
-            --output-dir "$d/gcl" "$d/train.jsonl" > /dev/null 2> "$d/gcl.err"
-        check ${m}_ft_train_lora_gradient_checkpointing ref cmp "$d/gcl/adapter_model.safetensors" \
-            "$d/ref.safetensors" adapter:lora_step3 2e-5 lora_grad 1e-2
-    done
-else
-    skip "llama_gradient_checkpointing (ft-train has no --gradient-checkpointing yet)"
-fi
+for m in llama qwen3; do
+    d=$TMP/$m
+    ft-train --model "$d/model" $S --gradient-checkpointing --learning-rate 1e-3 --output-dir "$d/gc" \
+        "$d/train.jsonl" > /dev/null 2> "$d/gc.err"
+    check ${m}_ft_train_gradient_checkpointing ref cmp "$d/gc/model.safetensors" "$d/ref.safetensors" \
+        step3. 2e-5 grad. 1e-3
+    ft-train --model "$d/model" $S --gradient-checkpointing --adapter "$d/adapter0" --learning-rate 1e-2 \
+        --output-dir "$d/gcl" "$d/train.jsonl" > /dev/null 2> "$d/gcl.err"
+    check ${m}_ft_train_lora_gradient_checkpointing ref cmp "$d/gcl/adapter_model.safetensors" \
+        "$d/ref.safetensors" adapter:lora_step3 2e-5 lora_grad 1e-2
+done
+
+# --bf16 (bf16 matmul inputs, fp32 accumulation; emulated on a CPU without
+# AVX512-BF16): the same 3 steps within bf16's rounding of the fp32
+# reference, and not the fp32 run itself
+for m in llama qwen2; do
+    d=$TMP/$m
+    ft-train --model "$d/model" $S --bf16 --learning-rate 1e-3 --output-dir "$d/bf16" "$d/train.jsonl" \
+        > /dev/null 2> "$d/bf16.err"
+    check ${m}_ft_train_bf16_close env LLAMA_REF_GRAD_NOISE=1e-2 $PY "$FT_ROOT/tests/ref/llama_ref.py" cmp \
+        "$d/bf16/model.safetensors" "$d/ref.safetensors" step3. 3e-3 grad. 1e-3
+    check ${m}_ft_train_bf16_is_not_fp32 sh -c "! cmp -s '$d/bf16/model.safetensors' '$d/full/model.safetensors'"
+done
 
 # data parallel: 2 ranks × batch 1 = 1 process × batch 2 (rows of 9 and 6 tokens)
 if command -v mpirun > /dev/null; then

@@ -70,7 +70,9 @@ def peft_names(got):
 # there is almost shift invariant), fp32 rounding noise in it becomes a share
 # of the step.  A step-3 weight may then differ by 3·lr·min(2, NOISE·max|g| /
 # |g_i|), g the first step's reference gradient, on top of TOL·max|ref|.
-GRAD_NOISE = 1e-5
+# bf16 runs (matmul inputs rounded to 8 bits) give their gradient noise in
+# LLAMA_REF_GRAD_NOISE.
+GRAD_NOISE = float(os.environ.get("LLAMA_REF_GRAD_NOISE", "1e-5"))
 
 
 def adam_bound(g, lr):
