@@ -11,16 +11,6 @@
 #include <string.h>
 #include <sys/resource.h>
 
-static long rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long v = 0;
-    while (f && fgets(line, sizeof line, f)) if (!strncmp(line, "VmHWM:", 6)) v = atol(line + 6);
-    if (f) fclose(f);
-    return v;
-}
-
 static void train(const char *cfg, int lora, int B, int T, int steps)
 {
     ft_model *m = ft_model_new_from_config(cfg, "causal-lm", 0, 1);
@@ -39,7 +29,7 @@ static void train(const char *cfg, int lora, int B, int T, int steps)
     printf("{\"bench\": \"gpt2_train\", \"impl\": \"ft\", \"mode\": \"%s\", \"B\": %d, \"T\": %d, "
            "\"threads\": %d, \"tokens_per_s\": %.1f, \"step_s\": %.3f, \"peak_rss_mib\": %.0f, "
            "\"flops_per_step\": %.0f}\n", lora ? "lora" : "full", B, T, omp_get_max_threads(), B * T / best, best,
-           rss_kib() / 1024.0, ft_model_flops(m, B, T));
+           bench_peak_rss_kib() / 1024.0, ft_model_flops(m, B, T));
     fflush(stdout);
     ft_adamw_free(o);
     ft_model_free(m);

@@ -11,16 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static long peak_rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long v = 0;
-    while (f && fgets(line, sizeof line, f)) if (!strncmp(line, "VmHWM:", 6)) v = atol(line + 6);
-    if (f) fclose(f);
-    return v;
-}
-
 /* The GEMM work a LoRA step needs: the full step's count less the weight
    gradients of the frozen projections and of the frozen (tied) embedding
    that the LM head reads, plus the adapters' own 6·N·(in·r + r·out).  The
@@ -66,7 +56,7 @@ int main(int argc, char **argv)
            "\"fwd_s\": %.3f, \"bwd_s\": %.3f, \"opt_s\": %.3f, \"cpu_s\": %.3f, \"peak_rss_mib\": %.0f, "
            "\"flops_per_step\": %.0f, \"gemm_flops_counted\": %.0f}\n",
            mode, bf16 ? "bf16" : "fp32", B, T, omp_get_max_threads(), B * T / t.best, t.best, t.mean,
-           t.fwd, t.bwd, t.opt, t.cpu, peak_rss_kib() / 1024.0,
+           t.fwd, t.bwd, t.opt, t.cpu, bench_peak_rss_kib() / 1024.0,
            lora ? lora_flops(m, B, T) : ft_model_flops(m, B, T), ft_gemm_flops() / steps);
     ft_adamw_free(o);
     ft_model_free(m);

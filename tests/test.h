@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 static int t_failed_checks;
 static int t_passed, t_failed;
@@ -24,6 +26,19 @@ static int t_passed, t_failed;
     else { printf("FAIL %s\n", #fn); t_failed++; } fflush(stdout); } while (0)
 
 #define TEST_MAIN_END() return t_failed ? 1 : 0
+
+/* root/name/config.json holding json (directory made); returns the config's
+   path, malloc'd. */
+static inline char *test_write_config(const char *root, const char *name, const char *json)
+{
+    char d[4096], p[4200];
+    snprintf(d, sizeof d, "%s/%s", root, name);
+    mkdir(d, 0777);
+    snprintf(p, sizeof p, "%s/config.json", d);
+    FILE *f = fopen(p, "w");
+    if (!f || fputs(json, f) < 0 || fclose(f)) { fprintf(stderr, "cannot write %s\n", p); exit(2); }
+    return strdup(p);
+}
 
 /* ../shared (data and tokenizer files), or $FT_SHARED as tests/run sets it. */
 static inline const char *test_shared(void)

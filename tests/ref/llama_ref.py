@@ -116,6 +116,8 @@ if __name__ == "__main__" and sys.argv[1] == "cmp":
 
 import torch  # noqa: E402  (after the numpy-only command)
 import torch.nn.functional as F  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bert_parity import st_write  # noqa: E402
 
 LINEARS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 F32_MIN = torch.finfo(torch.float32).min
@@ -308,23 +310,9 @@ def adamw_3_steps(params, loss_fn, lr):
         opt.step()
 
 
-# ---- safetensors ----
-def st_bytes(tensors):
-    hdr, blobs, off = {}, [], 0
-    for k, t in tensors.items():
-        b = t.detach().contiguous().to(torch.float32).numpy().tobytes()
-        hdr[k] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    hdr["__metadata__"] = {"format": "pt"}
-    h = json.dumps(hdr).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    return struct.pack("<Q", len(h)) + h + b"".join(blobs)
-
-
+# ---- safetensors: bert_parity's writer, F32 ----
 def save_st(path, tensors):
-    with open(path, "wb") as f:
-        f.write(st_bytes(tensors))
+    st_write(path, {k: t.detach().to(torch.float32).numpy() for k, t in tensors.items()}, {"format": "pt"})
 
 
 def save_model(d, s, W, shards):

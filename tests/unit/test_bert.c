@@ -19,16 +19,12 @@ static const char *tiny_cfg =
     "\"hidden_dropout_prob\":0.1,\"attention_probs_dropout_prob\":0.1,\"hidden_act\":\"gelu\","
     "\"pad_token_id\":0,\"num_labels\":3,\"some_unknown_key\":[1,2]}";
 
+/* The model directory dir/name holding config.json. */
 static char *write_cfg(const char *name, const char *json)
 {
-    char *d = ft_xasprintf("%s/%s", dir, name);
-    mkdir(d, 0777);
-    char *p = ft_xasprintf("%s/config.json", d);
-    FILE *f = fopen(p, "w");
-    fputs(json, f);
-    fclose(f);
-    free(p);
-    return d;
+    char *p = test_write_config(dir, name, json);
+    *strrchr(p, '/') = 0;
+    return p;
 }
 
 static ft_model *tiny(int num_labels, uint64_t seed)

@@ -21,18 +21,6 @@ static const char *bert_cfg =
     "\"num_attention_heads\":2,\"intermediate_size\":12,\"max_position_embeddings\":12,"
     "\"type_vocab_size\":2,\"initializer_range\":0.3,\"num_labels\":3}";
 
-static char *write_config(const char *name, const char *json)
-{
-    char *d = ft_xasprintf("%s/%s", dir, name);
-    mkdir(d, 0777);
-    char *p = ft_xasprintf("%s/config.json", d);
-    FILE *f = fopen(p, "w");
-    fputs(json, f);
-    fclose(f);
-    free(d);
-    return p;
-}
-
 static const char *qwen2_cfg =
     "{\"model_type\":\"qwen2\",\"vocab_size\":40,\"hidden_size\":8,\"intermediate_size\":12,"
     "\"num_hidden_layers\":2,\"num_attention_heads\":4,\"num_key_value_heads\":2,"
@@ -69,7 +57,7 @@ static void check_saved_targets(const ft_model *m, const char *ad)
 
 static void gpt2_all_linear(void)
 {
-    char *cfg = write_config("gpt2", gpt2_cfg);
+    char *cfg = test_write_config(dir, "gpt2", gpt2_cfg);
     ft_model *m = ft_model_new_from_config(cfg, "causal-lm", 0, 1);
     char *base = ft_xasprintf("%s/gpt2_base", dir), *ad = ft_xasprintf("%s/gpt2_adapter", dir);
     ft_model_save(m, base);
@@ -114,7 +102,7 @@ static void gpt2_all_linear(void)
    trains (PEFT's SEQ_CLS modules_to_save) */
 static void bert_all_linear(void)
 {
-    char *cfg = write_config("bert", bert_cfg);
+    char *cfg = test_write_config(dir, "bert", bert_cfg);
     ft_model *m = ft_model_new_from_config(cfg, "seq-cls", 3, 1);
     ft_lora_config c = lcfg("all-linear");
     ft_lora_attach(m, &c, 3);
@@ -134,7 +122,7 @@ static void qwen2_all_linear(void)
 {
     static const char *proj[] = { "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
                                   "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj" };
-    char *cfg = write_config("qwen2", qwen2_cfg);
+    char *cfg = test_write_config(dir, "qwen2", qwen2_cfg);
     ft_model *m = ft_model_new_from_config(cfg, "causal-lm", 0, 1);
     ft_lora_config c = lcfg("all-linear");
     ft_lora_attach(m, &c, 3);
