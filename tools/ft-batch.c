@@ -80,12 +80,10 @@ int main(int argc, char **argv)
     json_object_set_new(h, "total_steps", json_integer(per_epoch * epochs));
     json_object_set_new(h, "shuffle", json_boolean(o.shuffle));
     json_object_set_new(h, "seed", json_integer((json_int_t)o.seed));
-    if (pack) {
-        json_object_set_new(h, "packing", json_true());
-        json_object_set_new(h, "max_length", json_integer(row_length));
-        json_object_set_new(h, "packed_rows", json_integer(pack->nrows));
-        json_object_set_new(h, "truncated", json_integer(pack->truncated));
-    }
+    if (pack)   /* one key: the format's sniffer reads a header of up to 15 keys (a msgpack fixmap) */
+        json_object_set_new(h, "packing", json_pack("{s:i, s:I, s:I}", "max_length", row_length,
+                                                    "rows", (json_int_t)pack->nrows,
+                                                    "truncated", (json_int_t)pack->truncated));
     if (ds->ntasks) {
         json_t *t = json_array();
         for (int i = 0; i < ds->ntasks; i++) json_array_append_new(t, json_string(ds->tasks[i]));

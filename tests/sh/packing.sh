@@ -35,13 +35,18 @@ P
 # the batch stream: position ids restart, segments count examples, nothing crosses
 ft-batch --packing --max-length 16 -b 1 -o packed.ft pairs.jsonl
 ft-batch -b 2 -o padded.ft pairs.jsonl
-check pack_header jq_true '.ft_header | .packing == true and .max_length == 16 and .packed_rows == 12 and .steps_per_epoch == 12' \
+check pack_header jq_true '.ft_header | .packing == {"max_length": 16, "rows": 12, "truncated": 0} and .steps_per_epoch == 12' \
     "$(ft-cat --header packed.ft | head -1 > h.json; echo h.json)"
 ft-cat packed.ft | head -1 > b0.json
 check pack_positions_restart jq_true '(.segment_ids[0] | index(1)) as $k | .position_ids[0][$k] == 0 and .position_ids[0][0] == 0
     and (.position_ids[0] | length) == 16' b0.json
 check pack_no_padding jq_true '[.attention_mask[][]] | all(. == 1)' b0.json
 ft-cat packed.ft > packed.jsonl
+# a header that carries ft-tokenize's tokenizer too stays a readable stream
+printf '{"text": "The packed rows."}\n{"text": "A second, longer example of text."}\n' > t.jsonl
+ft-tokenize -m "$SHARED/models/gpt2" -o t.ft t.jsonl
+ft-batch --packing --max-length 32 -o tp.ft t.ft
+check pack_tokenized_header sh -c '[ "$(ft-cat tp.ft | jq -c ".segment_ids[0] | max")" = 1 ]'
 check pack_old_reader_ok sh -c 'ft-cat padded.ft | jq -e "has(\"position_ids\") | not" > /dev/null'
 
 # the same loss curve, padded or packed, for both families
@@ -61,7 +66,7 @@ done
 # longer than a row: cut to it, counted on stderr; every example kept
 ft-batch --packing --max-length 16 -b 8 -o long.ft long.jsonl 2> long.err
 check pack_truncation_counted grep -q '2 examples longer than --max-length 16 cut to it (31 tokens dropped)' long.err
-check pack_truncation_kept jq_true '.ft_header.truncated == 2' "$(ft-cat --header long.ft | head -1 > lh.json; echo lh.json)"
+check pack_truncation_kept jq_true '.ft_header.packing.truncated == 2' "$(ft-cat --header long.ft | head -1 > lh.json; echo lh.json)"
 check pack_truncated_rows sh -c '[ "$(ft-cat long.ft | jq -c "[.segment_ids[] | max + 1] | add")" = 4 ]'
 expect_fail pack_needs_max_length 'needs --max-length' ft-batch --packing pairs.jsonl
 expect_fail pack_class_labels 'class labels' sh -c 'echo "{\"input_ids\":[1,2],\"labels\":1}" | ft-batch --packing --max-length 8'
