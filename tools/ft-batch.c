@@ -1,6 +1,7 @@
 /* ft-batch: token records -> padded tensor batches, epoch after epoch. */
 #include "batcher.h"
 #include "opts.h"
+#include "pack.h"
 #include "stream.h"
 #include "util.h"
 #include <string.h>
@@ -17,8 +18,13 @@ static const char usage[] =
 "      --seed N             shuffling seed (default 42)\n"
 "      --drop-last          drop the last incomplete batch of each epoch\n"
 "      --padding MODE       longest (pad to the batch's longest row, default) or max_length\n"
-"      --max-length N       the length for --padding max_length\n"
+"      --max-length N       the length for --padding max_length; with --packing, a row's\n"
 "      --group-by-length    put rows of similar length together (HF group_by_length)\n"
+"      --packing            lay examples end to end in rows of at most --max-length\n"
+"                           tokens (TRL packing, padding_free), in order; -b counts\n"
+"                           rows; batches gain position_ids and segment_ids; an\n"
+"                           example longer than a row is cut, counted on stderr\n"
+"                           (docs/packing.md)\n"
 "  -o, --output FILE        write FILE (.ft, .ftz, .jsonl) instead of stdout\n"
 "  -z, --zstd               compress the output\n"
 "  -h, --help               show this help\n";
@@ -33,7 +39,7 @@ int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
     ft_batch_opts o = {.batch_size = 8, .seed = 42};
-    int epochs = 1, zstd = 0, pad_max = 0;
+    int epochs = 1, zstd = 0, pad_max = 0, packing = 0;
     const char *out = NULL;
     const ft_opt opts[] = {
         {"batch-size", FT_OPT_INT, .dst = &o.batch_size, .min = 1, .max = 1 << 20, .short_name = 'b'},
@@ -44,17 +50,24 @@ int main(int argc, char **argv)
         {"padding", FT_OPT_CHOICE, .dst = &pad_max, .parse = padding, .choices = "longest or max_length"},
         {"max-length", FT_OPT_INT, .dst = &o.max_length, .min = 1, .max = 1 << 24},
         {"group-by-length", FT_OPT_FLAG, .dst = &o.group_by_length},
+        {"packing", FT_OPT_FLAG, .dst = &packing},
         {"output", FT_OPT_STR, .dst = &out, .short_name = 'o'},
         {"zstd", FT_OPT_FLAG, .dst = &zstd, .short_name = 'z'},
         {"help", FT_OPT_HELP, .short_name = 'h'}, {0}};
     int first = ft_opts_parse(argc, argv, opts, usage);
     if (first + 1 < argc) ft_die("one input file at most (got %d)", argc - first);
     if (pad_max && !o.max_length) ft_die("--padding max_length needs --max-length N");
+    if (packing && !o.max_length) ft_die("--packing needs --max-length N, the tokens of a row");
+    if (packing && o.group_by_length) ft_die("--packing and --group-by-length do not go together");
+    int row_length = o.max_length;
     if (!pad_max) o.max_length = 0;
     const char *in = first < argc ? argv[first] : "-";
 
     ft_dataset *ds = ft_dataset_load(in);
-    long per_epoch = ft_batches_per_epoch(ds, &o);
+    ft_pack *pack = packing ? ft_pack_new(ds, row_length) : NULL;
+    if (pack) ft_pack_report(pack);
+    long per_epoch = pack ? ft_pack_batches_per_epoch(pack, &o) : ft_batches_per_epoch(ds, &o);
+    size_t units = pack ? (size_t)pack->nrows : ds->n;      /* what batches are made of: rows or examples */
     if (per_epoch == 0) ft_die("%s: %zu records make no batch of %d with --drop-last", in, ds->n, o.batch_size);
 
     json_t *h = ft_header_new("batches", argc, argv);
@@ -67,6 +80,10 @@ int main(int argc, char **argv)
     json_object_set_new(h, "total_steps", json_integer(per_epoch * epochs));
     json_object_set_new(h, "shuffle", json_boolean(o.shuffle));
     json_object_set_new(h, "seed", json_integer((json_int_t)o.seed));
+    if (pack)   /* one key: the format's sniffer reads a header of up to 15 keys (a msgpack fixmap) */
+        json_object_set_new(h, "packing", json_pack("{s:i, s:I, s:I}", "max_length", row_length,
+                                                    "rows", (json_int_t)pack->nrows,
+                                                    "truncated", (json_int_t)pack->truncated));
     if (ds->ntasks) {
         json_t *t = json_array();
         for (int i = 0; i < ds->ntasks; i++) json_array_append_new(t, json_string(ds->tasks[i]));
@@ -74,15 +91,17 @@ int main(int argc, char **argv)
     }
     ft_writer *w = ft_writer_open(out, FT_FMT_AUTO, zstd, h);
 
-    int64_t *order = ft_xmalloc(ds->n * sizeof *order);
+    int64_t *order = ft_xmalloc((units ? units : 1) * sizeof *order);
     ft_batch_data b = {0};
     ft_record rec = {0};
     for (int e = 0; e < epochs; e++) {
-        ft_epoch_order(ds, &o, e, order);
+        if (pack) ft_pack_epoch_order(pack, &o, e, order);
+        else ft_epoch_order(ds, &o, e, order);
         for (long s = 0; s < per_epoch; s++) {
             size_t start = (size_t)s * o.batch_size;
-            int count = (int)(ds->n - start < (size_t)o.batch_size ? ds->n - start : (size_t)o.batch_size);
-            ft_batch_fill(ds, &o, order + start, count, &b);
+            int count = (int)(units - start < (size_t)o.batch_size ? units - start : (size_t)o.batch_size);
+            if (pack) ft_pack_fill(ds, pack, &o, order + start, count, &b);
+            else ft_batch_fill(ds, &o, order + start, count, &b);
             ft_record_clear(&rec);
             ft_batch_to_record(&b, &rec);
             ft_record_set_int(&rec, "epoch", e);
@@ -98,6 +117,7 @@ int main(int argc, char **argv)
     ft_record_free(&rec);
     ft_batch_data_free(&b);
     free(order);
+    ft_pack_free(pack);
     ft_dataset_free(ds);
     return 0;
 }

@@ -62,6 +62,9 @@ static const char usage[] =
 "  --per-device-train-batch-size N (8)    --per-device-eval-batch-size N (8)\n"
 "  --gradient-accumulation-steps N (1)    --dataloader-drop-last     --group-by-length\n"
 "  --max-length N                pad batches to N tokens (default: the longest row)\n"
+"  --packing                     causal LM: examples end to end in rows of --max-length\n"
+"                                tokens, each attending to itself only (TRL packing with\n"
+"                                padding_free); the batch size counts rows (docs/packing.md)\n"
 "Optimiser:\n"
 "  --learning-rate X (5e-5)  --weight-decay X (0)  --adam-beta1 X (0.9)  --adam-beta2 X (0.999)\n"
 "  --adam-epsilon X (1e-8)   --max-grad-norm X (1.0; 0 = no clipping)\n"
@@ -300,6 +303,7 @@ static int parse_flags(flags *f, int argc, char **argv)
          .optional = 1, .takes_next = checkpoint_word},
         {"dataloader-drop-last", FT_OPT_FLAG, .dst = &a->drop_last}, {"group-by-length", FT_OPT_FLAG, .dst = &a->group_by_length},
         {"max-length", FT_OPT_INT, .dst = &a->max_length, .min = 1, .max = 1 << 24},
+        {"packing", FT_OPT_FLAG, .dst = &a->packing},
         {"quiet", FT_OPT_FLAG, .dst = &a->quiet}, {"help", FT_OPT_HELP, .short_name = 'h'},
         {"l2sp", FT_OPT_DOUBLE, .dst = &a->l2sp, .lo = 0, .hi = 1e12}, {"ewc", FT_OPT_DOUBLE, .dst = &a->ewc, .lo = 0, .hi = 1e12},
         {"fisher", FT_OPT_STR, .dst = &a->fisher}, {"replay", FT_OPT_STR, .dst = &f->replay},

@@ -62,7 +62,7 @@ void ft_epoch_order(const ft_dataset *ds, const ft_batch_opts *o, int epoch, int
     order[longest] = t;
 }
 
-static void reserve(ft_batch_data *b, int B, int T, int Tl, int has_tt)
+void ft_batch_reserve(ft_batch_data *b, int B, int T, int Tl, int has_tt, int packed)
 {
     size_t tok = (size_t)B * T, lab = (size_t)B * (Tl > 0 ? Tl : 1);
     if (tok > b->cap_tok) {
@@ -70,12 +70,20 @@ static void reserve(ft_batch_data *b, int B, int T, int Tl, int has_tt)
         b->input_ids = ft_xrealloc(b->input_ids, tok * sizeof(int32_t));
         b->attention_mask = ft_xrealloc(b->attention_mask, tok * sizeof(int32_t));
         b->cap_tt = 0;
+        b->cap_pack = 0;
     }
     if (has_tt && b->cap_tt < b->cap_tok) {
         b->cap_tt = b->cap_tok;
         b->tt_buf = ft_xrealloc(b->tt_buf, b->cap_tt * sizeof(int32_t));
     }
     b->token_type_ids = has_tt ? b->tt_buf : NULL;
+    if (packed && b->cap_pack < b->cap_tok) {
+        b->cap_pack = b->cap_tok;
+        b->pos_buf = ft_xrealloc(b->pos_buf, b->cap_pack * sizeof(int32_t));
+        b->seg_buf = ft_xrealloc(b->seg_buf, b->cap_pack * sizeof(int32_t));
+    }
+    b->position_ids = packed ? b->pos_buf : NULL;
+    b->segment_ids = packed ? b->seg_buf : NULL;
     if ((size_t)B > b->cap_rows) {
         b->cap_rows = B;
         b->ids = ft_xrealloc(b->ids, B * sizeof *b->ids);
@@ -110,7 +118,7 @@ void ft_batch_fill(const ft_dataset *ds, const ft_batch_opts *o, const int64_t *
             labels_follow_inputs = ds->ex[idx[i]].lab_len == ds->ex[idx[i]].len;
         if (labels_follow_inputs) Tl = T;
     }
-    reserve(out, count, T, Tl, ds->type_ids != NULL);
+    ft_batch_reserve(out, count, T, Tl, ds->type_ids != NULL, 0);
     out->B = count;
     out->T = T;
     out->Tl = ds->label_kind == FT_LABELS_SEQUENCE ? Tl : 0;
@@ -142,6 +150,8 @@ void ft_batch_data_free(ft_batch_data *b)
     free(b->input_ids);
     free(b->attention_mask);
     free(b->tt_buf);
+    free(b->pos_buf);
+    free(b->seg_buf);
     free(b->labels);
     free(b->ids);
     free(b->tasks);
@@ -154,6 +164,8 @@ void ft_batch_to_record(const ft_batch_data *b, ft_record *rec)
     ft_record_set_tensor(rec, "input_ids", FT_I32, 2, shape, b->input_ids);
     ft_record_set_tensor(rec, "attention_mask", FT_I32, 2, shape, b->attention_mask);
     if (b->token_type_ids) ft_record_set_tensor(rec, "token_type_ids", FT_I32, 2, shape, b->token_type_ids);
+    if (b->position_ids) ft_record_set_tensor(rec, "position_ids", FT_I32, 2, shape, b->position_ids);
+    if (b->segment_ids) ft_record_set_tensor(rec, "segment_ids", FT_I32, 2, shape, b->segment_ids);
     int64_t lshape[2] = {b->B, b->Tl};
     ft_record_set_tensor(rec, "labels", FT_I32, b->Tl ? 2 : 1, lshape, b->labels);
     ft_record_set_tensor(rec, "id", FT_I64, 1, shape, b->ids);
@@ -168,20 +180,24 @@ static int int_tensor(const ft_record *rec, const char *key, int ndim, const ft_
 
 int ft_batch_from_record(const ft_record *rec, ft_batch_data *b, const char **err)
 {
-    const ft_value *ids, *mask, *tt, *lab, *id;
+    const ft_value *ids, *mask, *tt, *lab, *id, *pos, *seg;
     if (!int_tensor(rec, "input_ids", 2, &ids)) { *err = "input_ids is not a [B,T] integer tensor"; return 0; }
     int B = (int)ids->t.shape[0], T = (int)ids->t.shape[1];
     int has_mask = int_tensor(rec, "attention_mask", 2, &mask);
     int has_tt = int_tensor(rec, "token_type_ids", 2, &tt);
+    int has_pos = int_tensor(rec, "position_ids", 2, &pos), has_seg = int_tensor(rec, "segment_ids", 2, &seg);
     if ((has_mask && (mask->t.shape[0] != B || mask->t.shape[1] != T)) ||
-        (has_tt && (tt->t.shape[0] != B || tt->t.shape[1] != T))) {
-        *err = "attention_mask/token_type_ids shape differs from input_ids";
+        (has_tt && (tt->t.shape[0] != B || tt->t.shape[1] != T)) ||
+        (has_pos && (pos->t.shape[0] != B || pos->t.shape[1] != T)) ||
+        (has_seg && (seg->t.shape[0] != B || seg->t.shape[1] != T))) {
+        *err = "attention_mask/token_type_ids/position_ids/segment_ids shape differs from input_ids";
         return 0;
     }
+    if (has_pos != has_seg) { *err = "a packed batch needs both position_ids and segment_ids"; return 0; }
     int Tl = 0;
     lab = ft_record_get(rec, "labels");
     if (lab && lab->type == FT_V_TENSOR && lab->t.ndim == 2) Tl = (int)lab->t.shape[1];
-    reserve(b, B, T, Tl, has_tt);
+    ft_batch_reserve(b, B, T, Tl, has_tt, has_pos);
     b->B = B;
     b->T = T;
     b->Tl = Tl;
@@ -189,6 +205,10 @@ int ft_batch_from_record(const ft_record *rec, ft_batch_data *b, const char **er
     if (has_mask) ft_tensor_to_i32(&mask->t, b->attention_mask);
     else for (int i = 0; i < B * T; i++) b->attention_mask[i] = 1;
     if (has_tt) ft_tensor_to_i32(&tt->t, b->token_type_ids);
+    if (has_pos) {
+        ft_tensor_to_i32(&pos->t, b->position_ids);
+        ft_tensor_to_i32(&seg->t, b->segment_ids);
+    }
 
     if (lab && lab->type == FT_V_TENSOR && lab->t.shape[0] == B &&
         ft_dtype_is_int(lab->t.dtype))

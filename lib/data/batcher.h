@@ -23,7 +23,11 @@ typedef struct ft_batch_data {
     int64_t *ids;                 /* [B] source record ids */
     int32_t *tasks;               /* [B] task index */
     int32_t *tt_buf;              /* storage behind token_type_ids */
-    size_t cap_tok, cap_tt, cap_rows, cap_lab;
+    /* packed rows (pack.h): [B,T] each token's position in its example and
+       the example's index in its row; NULL when rows are one example each */
+    int32_t *position_ids, *segment_ids;
+    int32_t *pos_buf, *seg_buf;   /* storage behind them */
+    size_t cap_tok, cap_tt, cap_rows, cap_lab, cap_pack;
 } ft_batch_data;
 
 long ft_batches_per_epoch(const ft_dataset *ds, const ft_batch_opts *o);
@@ -37,8 +41,13 @@ void ft_shuffle_i64(int64_t *a, size_t n, struct ft_rng *rng);
 void ft_batch_fill(const ft_dataset *ds, const ft_batch_opts *o, const int64_t *idx, int count,
                    ft_batch_data *out);
 void ft_batch_data_free(ft_batch_data *b);
+/* Room in b for B rows of T tokens and Tl labels (Tl 0: one per row), with
+   token type ids (has_tt) and packing's position and segment ids (packed);
+   the pointers of what is not asked for become NULL. */
+void ft_batch_reserve(ft_batch_data *b, int B, int T, int Tl, int has_tt, int packed);
 
-/* Batch <-> record (fields input_ids, attention_mask, token_type_ids, labels, id). */
+/* Batch <-> record (fields input_ids, attention_mask, token_type_ids, labels, id;
+   packed batches also position_ids and segment_ids). */
 void ft_batch_to_record(const ft_batch_data *b, ft_record *rec);
 /* Returns 0 with *err set if the record is not a batch. */
 int ft_batch_from_record(const ft_record *rec, ft_batch_data *b, const char **err);

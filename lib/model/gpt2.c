@@ -41,6 +41,7 @@ typedef struct gpt2 {
     float **res, *lnf, *lnf_mean, *lnf_rstd, *logits, *mask;
     layer_act *A;
     int32_t *pos_ids, *labels;
+    const int32_t *seg;                /* the batch's segment_ids (packing), borrowed; NULL: none */
     float *g_res, *g_tmp, *g_ln, *g_ctx, *g_qkv, *g_f, *g_f2, *scratch;
     int B, T, train, have_grad;
     uint64_t key;
@@ -246,6 +247,7 @@ static void block_fwd(ft_model *m, int l, layer_act *a, const float *x, float *o
     ft_conv1d_fwd(a->qkv, a->ln1, ft_param_data(ps, L->at_w), ft_param_data(ps, L->at_b), N, C, 3 * C);
     ft_lora_fwd(m, L->at_w, a->qkv, 3 * C, a->ln1, N, train, ft_site(key, l + 1, 4));
     ft_attn at = ft_attn_packed(B, T, C, H, mask, 1, pa, ft_site(key, l + 1, 1));
+    at.segment = kv ? NULL : g->seg;
     const float *K = a->qkv + C, *V = a->qkv + 2 * C;
     if (kv) ft_kv_attend(kv, &at, &K, &V, K, V, 3 * (size_t)C, C);
     ft_attn_fwd(&at, a->ctx, a->probs, a->qkv, K, V, g->scratch);
@@ -273,10 +275,9 @@ static float gpt2_forward(ft_model *m, const ft_batch *b, int train, int grad, f
     if (T > c->n_positions) ft_die("sequence length %d exceeds n_positions %d", T, c->n_positions);
     arena_ensure(m, B, T, grad);
     ft_check_ids(b->input_ids, N, V, "token");
-    for (size_t i = 0; i < N; i++) {
-        g->pos_ids[i] = (int32_t)(i % T);
-        g->mask[i] = b->attention_mask && !b->attention_mask[i] ? -FLT_MAX : 0.0f;
-    }
+    ft_batch_positions(b, g->pos_ids, c->n_positions);
+    for (size_t i = 0; i < N; i++) g->mask[i] = b->attention_mask && !b->attention_mask[i] ? -FLT_MAX : 0.0f;
+    g->seg = b->segment_ids;
     if (train) m->step++;
     g->key = ft_key_mix(m->seed, m->step);
     g->B = B; g->T = T; g->train = train; g->have_grad = grad;

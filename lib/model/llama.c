@@ -61,6 +61,7 @@ typedef struct llama {
     layer_act *A;
     float *g_res, *g_xn, *g_ctx, *g_q, *g_q2, *g_k, *g_k2, *g_v, *g_gate, *g_up, *g_act;
     int32_t *pos, *labels;
+    const int32_t *seg;                 /* the batch's segment_ids (packing), borrowed; NULL: none */
     int B, T, train, have_grad, recompute, head_done;
     uint64_t key;
 } llama;
@@ -409,6 +410,7 @@ static void block_fwd(ft_model *m, int l, layer_act *a, const float *x, float *o
     proj(m, L->v_w, L->v_b, a->v, a->xn1, N, C, KD, train, ft_site(key, l + 1, 3));
     qk_prepare(m, l, a, N, cs);
     ft_attn at = attn_desc(g, l, B, T, mask, train, key);
+    at.segment = kv ? NULL : g->seg;
     const float *K = a->k, *V = a->v;
     if (kv) ft_kv_attend(kv, &at, &K, &V, a->k, a->v, KD, KD);
     ft_attn_fwd(&at, a->ctx, a->probs, a->q, K, V, at.p > 0 ? g->attn_scratch : NULL);
@@ -435,10 +437,9 @@ static float llama_forward(ft_model *m, const ft_batch *b, int train, int grad, 
     if (T > c->max_pos) ft_die("sequence length %d exceeds max_position_embeddings %d", T, c->max_pos);
     arena_ensure(m, B, T, grad);
     ft_check_ids(b->input_ids, N, V, "token");
-    for (size_t i = 0; i < N; i++) {
-        g->pos[i] = (int32_t)(i % T);
-        g->mask[i] = b->attention_mask && !b->attention_mask[i] ? -FLT_MAX : 0.0f;
-    }
+    ft_batch_positions(b, g->pos, c->max_pos);
+    for (size_t i = 0; i < N; i++) g->mask[i] = b->attention_mask && !b->attention_mask[i] ? -FLT_MAX : 0.0f;
+    g->seg = b->segment_ids;
     if (train) m->step++;
     g->key = ft_key_mix(m->seed, m->step);
     g->B = B; g->T = T; g->train = train; g->have_grad = grad;
@@ -537,6 +538,7 @@ static void llama_backward(ft_model *m, const ft_batch *b)
     ft_params *ps = &m->params;
     if (!g->have_grad || b->B != g->B || b->T != g->T) ft_die("internal: backward without its forward");
     int C = c->C, N = g->B * g->T;
+    g->seg = b->segment_ids;            /* a checkpointed layer's recompute masks as its forward */
     if (!g->head_done) {
         ZERO(g->g_xn, (size_t)N * C);
         ft_lm_head_loss(g->g_xn, G(g->lm_head), g->hf, ft_param_data(ps, g->lm_head), g->labels, N, C, c->V,

@@ -47,6 +47,15 @@ typedef struct ft_batch {
                                         ft_model.heads) every row of the batch uses */
     float loss_weight;               /* scales the loss and its gradient; 0 = 1 */
     float label_smoothing;           /* HF label_smoothing_factor for the loss; 0 = none */
+    /* Packing (docs/packing.md; causal LMs): several examples laid end to end
+       in a row.  segment_ids [B,T]: which example of its row each token
+       belongs to, an example's tokens contiguous (trailing padding takes its
+       row's last id); attention stays inside an example and no label
+       crosses into the next.  position_ids [B,T]: each token's position
+       (0 at each example's start).  NULL: one example per row, positions
+       0..T-1. */
+    const int32_t *position_ids;
+    const int32_t *segment_ids;
 } ft_batch;
 
 /* One classification head of a multi-task model: config.json's "ft_tasks"

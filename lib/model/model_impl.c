@@ -51,7 +51,8 @@ void ft_model_read_tasks(ft_model *m)
     }
 }
 
-/* What the causal-LM families share: the labels their loss reads. */
+/* What the causal-LM families share: the labels their loss reads.  With
+   packing, a token's label is never the next example's first token. */
 int ft_shift_labels(const ft_batch *b, int32_t *out, int V)
 {
     int B = b->B, T = b->T;
@@ -60,7 +61,8 @@ int ft_shift_labels(const ft_batch *b, int32_t *out, int V)
     for (int i = 0; i < B; i++)
         for (int t = 0; t < T; t++) {
             int32_t y = -100;
-            if (t + 1 < T) {
+            if (t + 1 < T && !(b->segment_ids && b->segment_ids[(size_t)i * T + t + 1] !=
+                                                 b->segment_ids[(size_t)i * T + t])) {
                 if (lab) y = t + 1 < b->Tl ? lab[(size_t)i * b->Tl + t + 1] : -100;
                 else if (!b->attention_mask || b->attention_mask[(size_t)i * T + t + 1])
                     y = b->input_ids[(size_t)i * T + t + 1];
@@ -69,4 +71,14 @@ int ft_shift_labels(const ft_batch *b, int32_t *out, int V)
             out[(size_t)i * T + t] = y;
         }
     return 1;
+}
+
+void ft_batch_positions(const ft_batch *b, int32_t *pos, int max_pos)
+{
+    size_t N = (size_t)b->B * b->T;
+    for (size_t i = 0; i < N; i++) {
+        pos[i] = b->position_ids ? b->position_ids[i] : (int32_t)(i % b->T);
+        if (pos[i] < 0 || pos[i] >= max_pos)
+            ft_die("position id %d (row %zu, token %zu) outside [0, %d)", pos[i], i / b->T, i % b->T, max_pos);
+    }
 }

@@ -65,8 +65,13 @@ static inline void ft_grads_ready(ft_model *m, int k)
 /* Causal-LM labels shifted for the loss, out[B,T]: row t predicts token
    t+1, from the batch's token labels ([B,Tl], -100 ignored, missing
    columns ignored), else — like HF's DataCollatorForLanguageModeling —
-   from input_ids with padding ignored.  Dies on a label outside [0, V). */
+   from input_ids with padding ignored.  Packed rows (b->segment_ids): the
+   last token of each example gets -100, as HF's DataCollatorWithFlattening
+   labels each example's first token -100.  Dies on a label outside [0, V). */
 int ft_shift_labels(const ft_batch *b, int32_t *out, int V);
+/* The position of each of the batch's tokens, pos[B,T]: b->position_ids,
+   else 0..T-1 in every row.  Dies on one outside [0, max_pos). */
+void ft_batch_positions(const ft_batch *b, int32_t *pos, int max_pos);
 
 /* Dies unless every id in ids[0..n) is below the vocabulary size V;
    what names them in the message ("token", "decoder token"). */

@@ -125,6 +125,10 @@ void ft_dropout_add_fwd(float *out, const float *x, const float *res, size_t n,
      window: with causal, key j is visible to query i only when
        i + (Tk - Tq) - j < window (HF's sliding window over cache
        positions); 0: no window
+     segment [B,Tk] example ids (packing): key j is visible to query i only
+       when j lies in the same run of equal ids as key position i + (Tk - Tq),
+       the query's own (an example's tokens are contiguous, as packing lays
+       them); NULL: off
      p, key: dropout on the probabilities (counter-based, see ft_dropout_fwd)
    probs [B,H,Tq,Tk] keeps softmax output for the backward.
    scratch: ft_attn_scratch(Tq, Tk) floats (a bound for smaller calls too);
@@ -141,12 +145,13 @@ typedef struct ft_attn {
     float scale, p;
     uint64_t key;
     int Hkv, window;
+    const int32_t *segment;
 } ft_attn;
 size_t ft_attn_scratch(int Tq, int Tk);
 void ft_attn_fwd(const ft_attn *a, float *out, float *probs, const float *q, const float *k,
                  const float *v, float *scratch);
 /* dq, dk, dv (same strides as q, k, v) and dbias [H,Tq,Tk] accumulate;
-   any may be NULL.  Reads neither mask, bias nor causal: the forward's
+   any may be NULL.  Reads neither mask, bias, causal nor segment: the forward's
    probabilities carry them (masked ones are 0), so the forward's descriptor
    serves as it is. */
 void ft_attn_bwd(const ft_attn *a, float *dq, float *dk, float *dv, float *dbias,

@@ -34,6 +34,16 @@ static inline int first_visible(const ft_attn *a, int i)
     return j < 0 ? 0 : j;
 }
 
+/* The run of equal segment ids around key position at: [*lo, *hi). */
+static void segment_run(const int32_t *seg, int Tk, int at, int *lo, int *hi)
+{
+    int s = seg[at], a = at, b = at + 1;
+    while (a > 0 && seg[a - 1] == s) a--;
+    while (b < Tk && seg[b] == s) b++;
+    *lo = a;
+    *hi = b;
+}
+
 /* The key/value head query head h reads (grouped-query attention). */
 static inline int kv_head(const ft_attn *a, int h) { return a->Hkv > 0 ? h / (a->H / a->Hkv) : h; }
 
@@ -61,12 +71,19 @@ static void fwd_block(const ft_attn *a, int b, int h, float *out, float *probs, 
     else ft_sgemm(0, 1, Tq, Tk, D, a->scale, qb, a->ldq, kb, a->ldk, 0.0f, P, Tk);
     const float *mk = a->mask ? a->mask + (size_t)b * Tk : NULL;
     const float *bias = a->bias ? a->bias + (size_t)h * blk : NULL;
+    const int32_t *seg = a->segment ? a->segment + (size_t)b * Tk : NULL;
+    int run_lo = 0, run_hi = 0;         /* the current query's example (segment) */
     for (int i = 0; i < Tq; i++) {
         float *row = P + (size_t)i * Tk;
-        int lo = first_visible(a, i);
+        int lo = first_visible(a, i), hi = visible(a, i), at = i + (Tk - Tq);
+        if (seg && at >= 0 && at < Tk) {
+            if (i == 0 || at >= run_hi) segment_run(seg, Tk, at, &run_lo, &run_hi);
+            if (lo < run_lo) lo = run_lo;
+            if (hi > run_hi) hi = run_hi;
+        }
         for (int j = 0; j < lo; j++) row[j] = 0.0f;
         ft_kern->softmax_row(row + lo, bias ? bias + (size_t)i * Tk + lo : NULL, mk ? mk + lo : NULL,
-                             visible(a, i) - lo, Tk - lo);
+                             hi - lo, Tk - lo);
     }
     const float *Pd = P;
     if (a->p > 0) {

@@ -1,4 +1,5 @@
 #include "train_data.h"
+#include "pack.h"
 #include "rng.h"
 #include "tokcheck.h"
 #include "trainer.h"
@@ -204,8 +205,25 @@ struct ft_train_feed {
     int64_t *order, *sel;               /* sel: multi-task replay's examples */
     int64_t *full;                      /* several ranks: the epoch's order before sharding */
     mt_batch *plan;                     /* multi-task: the epoch's batches */
+    ft_pack *pack;                      /* packing: the rows, made once; order is over rows */
     ft_batch_data b;
 };
+
+/* --packing: the rows of the token records, packed once in their order. */
+static void feed_pack(ft_train_feed *f)
+{
+    const ft_train_data *d = f->data;
+    const ft_train_args *a = f->a;
+    if (!d->ds) ft_die("--packing packs token records; ready batches are packed by ft-batch --packing");
+    if (f->heads || d->n_new || a->world_size > 1)
+        ft_die("--packing trains one task in one process, without replay (for now)");
+    if (a->group_by_length) ft_die("--packing and --group-by-length do not go together");
+    f->pack = ft_pack_new(d->ds, a->max_length);
+    if (a->process_index == 0) ft_pack_report(f->pack);
+    f->bo.max_length = 0;               /* rows padded to the batch's longest, as padding_free */
+    f->epoch_n = (size_t)f->pack->nrows;
+    f->batches_per_epoch = ft_pack_batches_per_epoch(f->pack, &f->bo);
+}
 
 ft_train_feed *ft_train_feed_new(const ft_train_data *d, const ft_train_args *a, const int *heads, int nheads)
 {
@@ -232,6 +250,7 @@ ft_train_feed *ft_train_feed_new(const ft_train_data *d, const ft_train_args *a,
                          : a->drop_last ? (long)(f->epoch_n / a->train_batch_size)
                          : (long)((f->epoch_n + a->train_batch_size - 1) / a->train_batch_size);
     if (heads) f->plan = ft_xmalloc((f->batches_per_epoch ? f->batches_per_epoch : 1) * sizeof *f->plan);
+    if (a->packing) feed_pack(f);
     return f;
 }
 
@@ -246,7 +265,8 @@ void ft_train_feed_epoch(ft_train_feed *f, long ep)
     } else if (f->full) {
         epoch_order(f->data, &f->bo, (int)ep, f->full);
         shard(f->full, f->global_n, f->a->process_index, f->a->world_size, f->order, f->epoch_n);
-    } else if (f->data->ds) epoch_order(f->data, &f->bo, (int)ep, f->order);
+    } else if (f->pack) ft_pack_epoch_order(f->pack, &f->bo, (int)ep, f->order);
+    else if (f->data->ds) epoch_order(f->data, &f->bo, (int)ep, f->order);
 }
 
 const ft_batch_data *ft_train_feed_batch(ft_train_feed *f, long mb, int *head)
@@ -257,7 +277,9 @@ const ft_batch_data *ft_train_feed_batch(ft_train_feed *f, long mb, int *head)
         *head = f->plan[mb].head;
     } else if (f->data->ds) {
         size_t bs = (size_t)f->a->train_batch_size, start = (size_t)mb * bs;
-        ft_batch_fill(f->data->ds, &f->bo, f->order + start, (int)(f->epoch_n - start < bs ? f->epoch_n - start : bs), &f->b);
+        int count = (int)(f->epoch_n - start < bs ? f->epoch_n - start : bs);
+        if (f->pack) ft_pack_fill(f->data->ds, f->pack, &f->bo, f->order + start, count, &f->b);
+        else ft_batch_fill(f->data->ds, &f->bo, f->order + start, count, &f->b);
     } else {
         long k = f->ep * f->batches_per_epoch + mb;
         return k < f->data->nbatches ? &f->data->batches[k] : NULL;
@@ -272,6 +294,7 @@ void ft_train_feed_free(ft_train_feed *f)
     free(f->full);
     free(f->sel);
     free(f->plan);
+    ft_pack_free(f->pack);
     ft_batch_data_free(&f->b);
     free(f);
 }

@@ -187,6 +187,9 @@ static void plan_steps(trainer *t)
     ft_run_state *st = &t->st;
     const ft_train_args *a = st->a;
     const ft_train_data *data = t->data;
+    int packed = a->packing || (!data->ds && data->batches[0].segment_ids);
+    if (packed && st->m->task != FT_TASK_CAUSAL_LM)
+        ft_die("packed batches are for a causal language model (--task causal-lm), not this model's task");
     t->feed = ft_train_feed_new(data, a, t->heads, st->m->ntasks);
     st->batches_per_epoch = ft_train_feed_batches_per_epoch(t->feed);
     if (st->batches_per_epoch == 0) ft_die("the training data make no batch");
@@ -247,7 +250,11 @@ static void open_run(trainer *t)
         ft_warn("%d processes: global batch %d per process × %d × %d accumulation = %d", a->world_size,
                 a->train_batch_size, a->world_size, a->grad_accum,
                 a->train_batch_size * a->world_size * a->grad_accum);
-    if (main_rank && data->ds)
+    if (main_rank && data->ds && a->packing)
+        ft_warn("%zu examples packed into rows of %d tokens, %ld batches of %d rows per epoch, "
+                "%ld optimisation steps (warmup %ld), %d threads", data->ds->n, a->max_length,
+                st->batches_per_epoch, a->train_batch_size, st->total_steps, st->warmup, st->m->threads);
+    else if (main_rank && data->ds)
         ft_warn("%zu examples, %ld batches of %d per epoch, %ld optimisation steps (warmup %ld), %d threads",
                 data->ds->n, st->batches_per_epoch, a->train_batch_size, st->total_steps, st->warmup, st->m->threads);
     else if (main_rank)
@@ -304,7 +311,8 @@ static int micro_step(trainer *t, long ep, long mb, int last)
     if (!bd) return 0;
     ft_batch fb = {.B = bd->B, .T = bd->T, .input_ids = bd->input_ids,
                    .attention_mask = bd->attention_mask, .token_type_ids = bd->token_type_ids,
-                   .labels = bd->labels, .Tl = bd->Tl};
+                   .labels = bd->labels, .Tl = bd->Tl,
+                   .position_ids = bd->position_ids, .segment_ids = bd->segment_ids};
     /* fresh masks (or spans) for every micro-batch, keyed by its place in the run */
     uint64_t noise_key = ft_key_mix(ft_key_mix(a->seed, 0x6d6c6dULL), (uint64_t)(ep * st->batches_per_epoch + mb));
     if (a->world_size > 1) noise_key = ft_key_mix(noise_key, (uint64_t)a->process_index);  /* its own masks */

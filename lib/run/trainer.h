@@ -45,7 +45,9 @@ typedef struct ft_train_args {
     int report_tensorboard;             /* --report-to tensorboard: event files in the logging dir */
     uint64_t seed;                      /* 42 */
     int drop_last, group_by_length;
-    int max_length;                     /* pad batches to this; 0 = longest */
+    int max_length;                     /* pad batches to this; 0 = longest; with packing,
+                                           a packed row's tokens */
+    int packing;                        /* SFTConfig packing + padding_free (pack.h) */
     const char *resume_from_checkpoint;
     double l2sp, ewc;                   /* continual learning penalties (0 = off) */
     const char *fisher;                 /* diagonal Fisher for EWC */
