@@ -31,9 +31,11 @@ ft_format ft_format_from_name(const char *path, int *zstd)
 
 ft_format ft_format_sniff(const char *p, size_t n)
 {
-    /* An ft stream starts with a msgpack map whose first key is "format". */
-    if (n >= 8 && ((unsigned char)p[0] & 0xf0) == 0x80 && (unsigned char)p[1] == 0xa6 &&
-        memcmp(p + 2, "format", 6) == 0)
+    /* An ft stream starts with a msgpack map whose first key is "format":
+       a fixmap (up to 15 keys) or a map16 (a header with more). */
+    const unsigned char *u = (const unsigned char *)p;
+    size_t k = n >= 1 && (u[0] & 0xf0) == 0x80 ? 1 : n >= 1 && u[0] == 0xde ? 3 : 0;
+    if (k && n >= k + 7 && u[k] == 0xa6 && memcmp(p + k + 1, "format", 6) == 0)
         return FT_FMT_FT;
     size_t i = 0;
     if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) i = 3;       /* UTF-8 BOM */
