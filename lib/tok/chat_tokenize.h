@@ -22,4 +22,22 @@ void ft_chat_config_free(ft_chat_config *c);
    the keys of extra (tools, ..., may be NULL).  0, or -1 with *err. */
 int ft_chat_render_messages(const ft_chat_config *c, json_t *messages, json_t *extra, int add_generation_prompt,
                             ft_chat_render *out, char **err);
+
+/* Encoding conversations with one tokenizer. */
+typedef struct ft_chat_encoder ft_chat_encoder;
+ft_chat_encoder *ft_chat_encoder_new(const ft_chat_config *c, const ft_tokenizer *t);
+void ft_chat_encoder_free(ft_chat_encoder *e);
+
+/* One conversation: e->ids are the render's tokens; labels (n entries,
+   malloc'd into *labels, grown as needed) are the ids, or with
+   assistant_only -100 outside the assistant spans of docs/chat.md.  0, or -1
+   with *err malloc'd. */
+int ft_chat_encode(ft_chat_encoder *ce, json_t *messages, json_t *extra, int add_generation_prompt,
+                   int assistant_only, ft_encoding *e, int32_t **labels, char **err);
+
+/* The character ranges (bytes of r->text) that --assistant-only-loss
+   labels: {% generation %} blocks when the template has them, else each
+   assistant message's span (docs/chat.md).  Returns the count; *out malloc'd. */
+size_t ft_chat_assistant_spans(ft_chat_encoder *ce, json_t *messages, json_t *extra, int add_generation_prompt,
+                               const ft_chat_render *r, ft_chat_span **out, char **err);
 #endif
