@@ -17,7 +17,7 @@ static json_t *value_json(ft_reader *r, const ft_value *v, const char *name)
     ft_value_write_json(mem, v);
     fclose(mem);
     json_error_t je;
-    json_t *j = json_loadb(buf, len, 0, &je);
+    json_t *j = json_loadb(buf, len, JSON_DECODE_ANY, &je);
     free(buf);
     if (!j) ft_reader_die(r, "field \"%s\": %s", name, je.text);
     return j;
