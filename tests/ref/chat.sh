@@ -43,7 +43,10 @@ for m in llama3 qwen3; do
             END { printf "%d 0 %d\n", same, bad }' > "$TMP/counts"
     fi
     read -r same known bad < "$TMP/counts"
-    if [ "$bad" -eq 0 ]; then ok "chat_render_${m}_hf_jinja ($same of $ncases equal; $known differ where @huggingface/jinja ignores strip's argument and jinja2 agrees with ft)"
+    if [ "$has_jinja2" = 0 ] && [ "$bad" -gt 0 ]; then
+        # no jinja2 to tell @huggingface/jinja's known strip bug from ours
+        skip "chat_render_${m}_hf_jinja ($same of $ncases equal, $bad differ; install python3-jinja2 to judge them)"
+    elif [ "$bad" -eq 0 ]; then ok "chat_render_${m}_hf_jinja ($same of $ncases equal; $known differ where @huggingface/jinja ignores strip's argument and jinja2 agrees with ft)"
     else echo "  $bad of $ncases differ from @huggingface/jinja"; fail "chat_render_${m}_hf_jinja"; fi
 
     # ids: ft-tokenize --chat against HF tokenizers on the reference render
