@@ -2,6 +2,7 @@
    Hugging Face's tokenizers would make them; or, with --decode, back.  The
    work is lib/tok/tokenize.c (and lib/tok/tokcache.c for --cache-dir); this file is
    the flags. */
+#include "chat_records.h"
 #include "tokcache.h"
 #include "opts.h"
 #include "tokenize.h"
@@ -47,6 +48,15 @@ static const char usage[] =
 "                             the remainder is dropped), as HF's group_texts in\n"
 "                             run_clm and run_mlm (ft-train --task masked-lm masks them,\n"
 "                             --task span-corruption corrupts spans as run_t5_mlm_flax)\n"
+"      --chat                 conversations: render each record's \"messages\" (a list\n"
+"                             of {role, content} maps; \"tools\" too when present) with\n"
+"                             the model's chat template (tokenizer_config.json) and\n"
+"                             tokenize it as apply_chat_template(tokenize=True):\n"
+"                             input_ids, and labels = input_ids (docs/chat.md)\n"
+"      --assistant-only-loss  with --chat: labels -100 except on each assistant\n"
+"                             message's tokens and its end-of-turn token\n"
+"      --add-generation-prompt  with --chat: end with the assistant's header, a\n"
+"                             prompt for ft-generate (no labels)\n"
 "      --decode               turn input_ids (and sequence labels) back into text\n"
 "      --skip-special-tokens  with --decode: leave special tokens out\n"
 "  -o, --output FILE          write FILE (.ft, .ftz, .jsonl, .csv) instead of stdout\n"
@@ -71,6 +81,21 @@ static void errors(const char *s, void *dst)
     if (ft_tok_errors_parse(s, dst)) ft_die("--errors: '%s' is not strict or replace", s);
 }
 
+static void ft_tokenize_chat(ft_tokenizer *t, const char *model, const ft_tokenize_opts *o, const ft_chat_opts *co,
+                             char **files, int nfiles, const char *out, int zstd, int argc, char **argv)
+{
+    char *err = NULL;
+    ft_chat_config *cfg = ft_chat_config_load(model, &err);
+    if (!cfg) ft_die("%s", err);
+    json_t *h = ft_tokenize_header(t, model, o, argc, argv);
+    json_object_set_new(h, "chat", json_pack("{sbsb}", "assistant_only_loss", co->assistant_only_loss,
+                                             "add_generation_prompt", co->add_generation_prompt));
+    ft_writer *w = ft_writer_open(out, FT_FMT_AUTO, zstd, h);
+    ft_tokenize_chat_files(co, cfg, t, files, nfiles, to_writer, w);
+    ft_writer_close(w);
+    ft_chat_config_free(cfg);
+}
+
 int main(int argc, char **argv)
 {
     ft_set_prog(argv[0]);
@@ -78,7 +103,8 @@ int main(int argc, char **argv)
     ft_tokenize_opts_init(&o);
     const char *model = NULL, *cache_dir = NULL, *out = NULL;
     long shard_size = 100000;
-    int trunc_given = 0, decode = 0, skip_special = 0, zstd = 0;
+    int trunc_given = 0, decode = 0, skip_special = 0, zstd = 0, chat = 0;
+    ft_chat_opts co = {0};
     const ft_opt opts[] = {
         {"model", FT_OPT_STR, .dst = &model, .short_name = 'm'}, {"text-column", FT_OPT_STR, .dst = &o.text_col},
         {"text-pair-column", FT_OPT_STR, .dst = &o.pair_col},
@@ -94,6 +120,8 @@ int main(int argc, char **argv)
         {"errors", FT_OPT_CALL, .dst = &o.replace, .call = errors},
         {"threads", FT_OPT_INT, .dst = &o.threads, .min = 1, .max = 1024, .short_name = 'j'},
         {"cache-dir", FT_OPT_STR, .dst = &cache_dir}, {"shard-size", FT_OPT_LONG, .dst = &shard_size, .min = 1, .max = __LONG_MAX__},
+        {"chat", FT_OPT_FLAG, .dst = &chat}, {"assistant-only-loss", FT_OPT_FLAG, .dst = &co.assistant_only_loss},
+        {"add-generation-prompt", FT_OPT_FLAG, .dst = &co.add_generation_prompt},
         {"decode", FT_OPT_FLAG, .dst = &decode}, {"skip-special-tokens", FT_OPT_FLAG, .dst = &skip_special},
         {"block-size", FT_OPT_INT, .dst = &o.block_size, .min = 1, .max = 1 << 24},
         {"output", FT_OPT_STR, .dst = &out, .short_name = 'o'}, {"zstd", FT_OPT_FLAG, .dst = &zstd, .short_name = 'z'},
@@ -106,6 +134,17 @@ int main(int argc, char **argv)
     int nfiles = first < argc ? argc - first : 1;
     ft_tokenizer *t = ft_tok_load_or_die(model);
 
+    if (chat || co.assistant_only_loss || co.add_generation_prompt) {
+        if (!chat) ft_die("--assistant-only-loss and --add-generation-prompt go with --chat");
+        if (decode || cache_dir || o.block_size || o.pair_col || o.target_col || o.tok.padding != FT_PAD_NONE || o.tok.max_length)
+            ft_die("--chat does not combine with --decode, --cache-dir, --block-size, --text-pair-column, "
+                   "--target-column, --padding or --max-length");
+        if (co.assistant_only_loss && co.add_generation_prompt)
+            ft_die("--assistant-only-loss labels training records; --add-generation-prompt makes prompts");
+        ft_tokenize_chat(t, model, &o, &co, files, nfiles, out, zstd, argc, argv);
+        ft_tok_free(t);
+        return 0;
+    }
     if (decode) {
         ft_writer *w = ft_writer_open(out, out ? FT_FMT_AUTO : FT_FMT_JSONL, zstd, NULL);
         ft_tokenize_decode(t, skip_special, files, nfiles, w);
