@@ -19,7 +19,7 @@ static const char usage[] =
 "llama.cpp loads: its tensor names, hyperparameters and tokenizer\n"
 "(byte-level BPE), the q/k permutation of its llama architecture.  An adapter\n"
 "needs its base model (--base, else the adapter's base_model_name_or_path)\n"
-"and is applied in llama.cpp with --lora.  The file is written under a\n"
+"and is applied on the base GGUF by llama.cpp.  The file is written under a\n"
 "temporary name, read back and checked, then renamed onto OUT.gguf.\n"
 "Refuses by name what llama.cpp cannot express (sliding windows, trained\n"
 "biases in an adapter, other tokenizers, ...).\n"
