@@ -491,6 +491,7 @@ static const ft_model_vt gpt2_vt = {
 };
 
 static ft_model *gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
+static const ft_gguf_family gpt2_gguf;
 
 /* What model_type "gpt2" stands for (model.h).  LoRA targets as PEFT maps
    "gpt2"; no seq-cls head (GPT2ForSequenceClassification's "score" is not
@@ -498,7 +499,7 @@ static ft_model *gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uin
 const ft_family ft_gpt2_family = {
     .model_type = "gpt2", .name = "GPT-2", .default_task = "causal-lm", .encoder_decoder = 0,
     .lora_targets = "c_attn", .cls_head = NULL, .eos_token_id = -1, .pad_token_id = -1,
-    .span_corruption = 0, .new_model = gpt2_new,
+    .span_corruption = 0, .new_model = gpt2_new, .gguf = &gpt2_gguf,
 };
 
 static ft_model *gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed)
@@ -514,3 +515,62 @@ static ft_model *gpt2_new(ft_config *cfg, enum ft_task task, int num_labels, uin
     build_params(m, g);
     return m;
 }
+
+/* ---- GGUF export (ft-export, export_gguf.h): llama.cpp's "gpt2" ---- */
+/* (included here, not above, to keep this block apart from the model's code) */
+#include "gguf.h"
+
+static const char *gpt2_gguf_arch(const ft_model *m)
+{
+    const gpt2 *g = m->impl;
+    if (g->c.act != FT_ACT_GELU_NEW)
+        ft_die("%s: activation_function is not gelu_new, and llama.cpp's gpt2 computes gelu_new", m->cfg->path);
+    return "gpt2";
+}
+
+static void gpt2_gguf_meta(const ft_model *m, struct ft_gguf *f, const char *arch)
+{
+    const ft_gpt2_config *c = &((const gpt2 *)m->impl)->c;
+    char k[96];
+#define KV_U32(name, v) (snprintf(k, sizeof k, "%s." name, arch), ft_gguf_kv_u32(f, k, (uint32_t)(v)))
+    KV_U32("context_length", c->n_positions);
+    KV_U32("embedding_length", c->n_embd);
+    KV_U32("feed_forward_length", c->n_inner);
+    KV_U32("block_count", c->n_layer);
+    KV_U32("attention.head_count", c->n_head);
+#undef KV_U32
+    snprintf(k, sizeof k, "%s.attention.layer_norm_epsilon", arch);
+    ft_gguf_kv_f32(f, k, c->layer_norm_eps);
+}
+
+/* transformer.h.N.MODULE.{weight,bias} → blk.N.NAME; Conv1D weights transposed */
+static int gpt2_gguf_name(const ft_model *m, const char *hf, ft_gguf_name *o)
+{
+    (void)m;
+    static const char *const map[][2] = {
+        { "ln_1", "attn_norm" }, { "attn.c_attn", "attn_qkv" }, { "attn.c_proj", "attn_output" },
+        { "ln_2", "ffn_norm" }, { "mlp.c_fc", "ffn_up" }, { "mlp.c_proj", "ffn_down" },
+        { "transformer.wte", "token_embd" }, { "transformer.wpe", "position_embd" },
+        { "transformer.ln_f", "output_norm" },
+    };
+    memset(o, 0, sizeof *o);
+    const char *dot = strrchr(hf, '.');
+    if (!dot || (strcmp(dot, ".weight") && strcmp(dot, ".bias"))) return -1;
+    int l = -1, at = 0;
+    char mod[64];
+    if (sscanf(hf, "transformer.h.%d.%n", &l, &at) == 1 && at) hf += at;
+    else l = -1;
+    if ((size_t)(dot - hf) >= sizeof mod) return -1;
+    snprintf(mod, sizeof mod, "%.*s", (int)(dot - hf), hf);
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
+        if (strcmp(mod, map[i][0]) || (l >= 0) != (i < 6)) continue;
+        if (l >= 0) snprintf(o->name, sizeof o->name, "blk.%d.%s%s", l, map[i][1], dot);
+        else snprintf(o->name, sizeof o->name, "%s%s", map[i][1], dot);
+        o->transpose = l >= 0 && i != 0 && i != 3 && !strcmp(dot, ".weight");
+        o->keep_f32 = i == 7;
+        return 0;
+    }
+    return -1;
+}
+
+static const ft_gguf_family gpt2_gguf = { .arch = gpt2_gguf_arch, .meta = gpt2_gguf_meta, .name = gpt2_gguf_name };

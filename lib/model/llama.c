@@ -678,13 +678,14 @@ static const ft_model_vt llama_vt = {
 };
 
 static ft_model *llama_new(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
+static const ft_gguf_family llama_gguf;
 
 /* The four model_types: PEFT's default LoRA targets (q_proj, v_proj) and the
    HF config classes' eos defaults (LlamaConfig and MistralConfig 2). */
 #define LLAMA_FAMILY(var, type, nm, eos) \
     const ft_family var = { .model_type = type, .name = nm, .default_task = "causal-lm", \
         .lora_targets = "q_proj,v_proj", .eos_token_id = eos, .pad_token_id = -1, \
-        .gradient_checkpointing = 1, .new_model = llama_new }
+        .gradient_checkpointing = 1, .new_model = llama_new, .gguf = &llama_gguf }
 LLAMA_FAMILY(ft_llama_family, "llama", "Llama", 2);
 LLAMA_FAMILY(ft_mistral_family, "mistral", "Mistral", 2);
 LLAMA_FAMILY(ft_qwen2_family, "qwen2", "Qwen2", -1);
@@ -712,3 +713,91 @@ static ft_model *llama_new(ft_config *cfg, enum ft_task task, int num_labels, ui
     build_params(m, g);
     return m;
 }
+
+/* ---- GGUF export (ft-export, export_gguf.h): llama.cpp's "llama" (also
+   for mistral, as convert_hf_to_gguf's LlamaModel), "qwen2", "qwen3" ---- */
+/* (included here, not above, to keep this block apart from the model's code) */
+#include "gguf.h"
+
+static const char *llama_gguf_arch(const ft_model *m)
+{
+    const cfg *c = &((const llama *)m->impl)->c;
+    const char *type = m->family->model_type, *path = m->cfg->path;
+    int qwen = !strncmp(type, "qwen", 4);
+    for (int l = 0; l < c->L; l++)
+        if (c->window[l] > 0 && c->window[l] < c->max_pos)
+            ft_die("%s: sliding_window %d (layer %d): llama.cpp's %s attends to every position",
+                   path, c->window[l], l, qwen ? type : "llama");
+    if (c->mlp_bias) ft_die("%s: mlp_bias: llama.cpp's llama has no feed-forward biases", path);
+    if (!strcmp(type, "qwen3") && c->o_bias) ft_die("%s: attention_bias: llama.cpp's qwen3 has no attention biases", path);
+    if (qwen && c->rope_type == ROPE_LLAMA3)
+        ft_die("%s: rope_scaling llama3: llama.cpp applies its rope_freqs to the llama architecture only", path);
+    return qwen ? type : "llama";
+}
+
+static void llama_gguf_meta(const ft_model *m, struct ft_gguf *f, const char *arch)
+{
+    const llama *g = m->impl;
+    const cfg *c = &g->c;
+    char k[96];
+#define KEY(name) (snprintf(k, sizeof k, "%s." name, arch), k)
+    ft_gguf_kv_u32(f, KEY("context_length"), (uint32_t)c->max_pos);
+    ft_gguf_kv_u32(f, KEY("embedding_length"), (uint32_t)c->C);
+    ft_gguf_kv_u32(f, KEY("block_count"), (uint32_t)c->L);
+    ft_gguf_kv_u32(f, KEY("feed_forward_length"), (uint32_t)c->F);
+    ft_gguf_kv_u32(f, KEY("attention.head_count"), (uint32_t)c->H);
+    ft_gguf_kv_u32(f, KEY("attention.head_count_kv"), (uint32_t)c->Hkv);
+    ft_gguf_kv_u32(f, KEY("attention.key_length"), (uint32_t)c->D);
+    ft_gguf_kv_u32(f, KEY("attention.value_length"), (uint32_t)c->D);
+    ft_gguf_kv_u32(f, KEY("rope.dimension_count"), (uint32_t)c->D);
+    ft_gguf_kv_u32(f, KEY("vocab_size"), (uint32_t)c->V);
+    ft_gguf_kv_f32(f, KEY("rope.freq_base"), c->theta);
+    ft_gguf_kv_f32(f, KEY("attention.layer_norm_rms_epsilon"), c->eps);
+    if (c->rope_type == ROPE_LINEAR) {
+        ft_gguf_kv_str(f, KEY("rope.scaling.type"), "linear");
+        ft_gguf_kv_f32(f, KEY("rope.scaling.factor"), c->factor);
+    }
+#undef KEY
+    if (c->rope_type == ROPE_LLAMA3) {
+        /* llama.cpp divides each frequency by rope_freqs[i]: the unscaled
+           inverse frequency over the one make_inv_freq scaled */
+        int h = c->D / 2;
+        float *ff = ft_xmalloc(h * sizeof *ff);
+        for (int i = 0; i < h; i++)
+            ff[i] = (float)(1.0 / pow((double)c->theta, (double)((float)(2 * i) / (float)c->D))) / g->inv_freq[i];
+        int64_t shape[1] = { h };
+        ft_gguf_tensor(f, "rope_freqs.weight", 1, shape, ff, FT_GGUF_F32);
+        free(ff);
+    }
+}
+
+static int llama_gguf_name(const ft_model *m, const char *hf, ft_gguf_name *o)
+{
+    static const char *const map[][2] = {
+        { "input_layernorm", "attn_norm" }, { "post_attention_layernorm", "ffn_norm" },
+        { "self_attn.q_proj", "attn_q" }, { "self_attn.k_proj", "attn_k" }, { "self_attn.v_proj", "attn_v" },
+        { "self_attn.o_proj", "attn_output" }, { "self_attn.q_norm", "attn_q_norm" },
+        { "self_attn.k_norm", "attn_k_norm" }, { "mlp.gate_proj", "ffn_gate" }, { "mlp.up_proj", "ffn_up" },
+        { "mlp.down_proj", "ffn_down" },
+        { "model.embed_tokens", "token_embd" }, { "model.norm", "output_norm" }, { "lm_head", "output" },
+    };
+    const cfg *c = &((const llama *)m->impl)->c;
+    memset(o, 0, sizeof *o);
+    const char *dot = strrchr(hf, '.');
+    if (!dot || (strcmp(dot, ".weight") && strcmp(dot, ".bias"))) return -1;
+    int l = -1, at = 0;
+    if (sscanf(hf, "model.layers.%d.%n", &l, &at) == 1 && at) hf += at;
+    else l = -1;
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
+        if (strlen(map[i][0]) != (size_t)(dot - hf) || strncmp(hf, map[i][0], dot - hf) || (l >= 0) != (i < 11)) continue;
+        if (l >= 0) snprintf(o->name, sizeof o->name, "blk.%d.%s%s", l, map[i][1], dot);
+        else snprintf(o->name, sizeof o->name, "%s%s", map[i][1], dot);
+        /* convert_hf_to_gguf's LlamaModel.permute: llama.cpp's llama rotates
+           adjacent pairs, HF the two halves of each head */
+        if (strncmp(m->family->model_type, "qwen", 4)) o->permute_heads = i == 2 ? c->H : i == 3 ? c->Hkv : 0;
+        return 0;
+    }
+    return -1;
+}
+
+static const ft_gguf_family llama_gguf = { .arch = llama_gguf_arch, .meta = llama_gguf_meta, .name = llama_gguf_name };

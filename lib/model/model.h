@@ -128,6 +128,26 @@ typedef struct ft_model_vt {
     void (*decode_end)(ft_decoder *d);
 } ft_model_vt;
 
+/* How a family is written as GGUF for llama.cpp (export_gguf.h): what it
+   knows of llama.cpp's names.  Each hook dies naming the config key or
+   parameter that llama.cpp cannot express. */
+struct ft_gguf;
+typedef struct ft_gguf_name {
+    char name[64];               /* llama.cpp's tensor name ("blk.0.attn_q.weight") */
+    int transpose;               /* stored [in,out] (Conv1D): written as [out,in] */
+    int permute_heads;           /* > 0: rows interleaved as convert_hf_to_gguf's
+                                    LlamaModel.permute does with this many heads */
+    int keep_f32;                /* F32 whatever the output type (position_embd) */
+} ft_gguf_name;
+typedef struct ft_gguf_family {
+    /* general.architecture ("llama" for mistral) */
+    const char *(*arch)(const ft_model *m);
+    /* the ARCH.* hyperparameters, and tensors the converter derives (rope_freqs) */
+    void (*meta)(const ft_model *m, struct ft_gguf *g, const char *arch);
+    /* llama.cpp's name for parameter hf: 0, or -1 when it has none */
+    int (*name)(const ft_model *m, const char *hf, ft_gguf_name *out);
+} ft_gguf_family;
+
 /* A model family: what config.json's model_type alone tells, before any
    model is built.  Each family's file defines one beside its vtable; model.c
    lists them. */
@@ -145,6 +165,7 @@ typedef struct ft_family {
     int span_corruption;         /* --task span-corruption can pretrain it */
     int gradient_checkpointing;  /* honours ft_model.gradient_checkpointing */
     ft_model *(*new_model)(ft_config *cfg, enum ft_task task, int num_labels, uint64_t seed);
+    const ft_gguf_family *gguf;  /* ft-export --format gguf; NULL: not exportable */
 } ft_family;
 /* The family of a model_type, or NULL. */
 const ft_family *ft_family_of(const char *model_type);
