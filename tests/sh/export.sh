@@ -6,7 +6,8 @@
 # log-probabilities at every position (KV cache F32, flash attention off)
 # must match ft's own forward (tests/ref/gguf_drv.c) within TOL below, over
 # the tokens ft gives p > 1e-6, and the argmax must agree wherever ft's
-# top-two gap exceeds 2·TOL.  A LoRA adapter exported alone and applied by
+# top-two gap exceeds 2·TOL; the f32 file's greedy continuation must be
+# ft-generate's.  A LoRA adapter exported alone and applied by
 # llama.cpp on the base GGUF must match ft's base + adapter.  The weights
 # are scaled up (x SHARP) from their 0.02 initialisation so that attention,
 # rope and the q/k permutation move the log-probabilities well past TOL.
@@ -67,6 +68,15 @@ run_model() {
         fi
         check "export_${name}_${t}_llamacpp_logprobs" compare "$name.$t" "$TMP/$name.ft.bin" "$TMP/$name.$t.bin" "$V" "$(tol $t)"
     done
+    # greedy continuation of the f32 file: llama.cpp's 8 tokens are ft-generate's (no eos stop on either side)
+    if node "$CHECK" "$TMP/$name.f32.gguf" "$ids" "$TMP/$name.g.bin" "" 8 > "$TMP/$name.g.json" 2> "$TMP/err"; then
+        echo "{\"input_ids\": $ids}" | ft-generate --model "$TMP/$name" --max-new-tokens 8 --eos-token-id -1 \
+            > "$TMP/$name.ftg.json" 2> "$TMP/err"
+        check "export_${name}_f32_llamacpp_greedy" $PY -c "
+import json, sys
+l = json.load(open('$TMP/$name.g.json'))['greedy']; f = json.loads(open('$TMP/$name.ftg.json').readline())['generated_ids']
+print('  llama.cpp', l, 'ft', f); sys.exit(l != f)"
+    else tail -3 "$TMP/err"; fail "export_${name}_f32_llamacpp_greedy"; fi
 }
 
 g2tok=$SHARED/models/gpt2
