@@ -58,6 +58,12 @@ void ft_gguf_kv_u32(ft_gguf *g, const char *k, uint32_t v) { key(g, k, T_U32); p
 void ft_gguf_kv_f32(ft_gguf *g, const char *k, float v) { key(g, k, T_F32); put(&g->kv, &v, 4); }
 void ft_gguf_kv_bool(ft_gguf *g, const char *k, int v) { uint8_t b = v != 0; key(g, k, T_BOOL); put(&g->kv, &b, 1); }
 
+#define ARCH_KEY(k, arch, name) char k[128]; snprintf(k, sizeof k, "%s.%s", arch, name)
+void ft_gguf_arch_u32(ft_gguf *g, const char *arch, const char *name, uint32_t v) { ARCH_KEY(k, arch, name); ft_gguf_kv_u32(g, k, v); }
+void ft_gguf_arch_f32(ft_gguf *g, const char *arch, const char *name, float v) { ARCH_KEY(k, arch, name); ft_gguf_kv_f32(g, k, v); }
+void ft_gguf_arch_str(ft_gguf *g, const char *arch, const char *name, const char *val) { ARCH_KEY(k, arch, name); ft_gguf_kv_str(g, k, val); }
+#undef ARCH_KEY
+
 static void arr(ft_gguf *g, const char *k, int type, size_t n)
 {
     key(g, k, T_ARR);

@@ -34,6 +34,11 @@ void ft_gguf_kv_str(ft_gguf *g, const char *key, const char *val);
 void ft_gguf_kv_u32(ft_gguf *g, const char *key, uint32_t v);
 void ft_gguf_kv_f32(ft_gguf *g, const char *key, float v);
 void ft_gguf_kv_bool(ft_gguf *g, const char *key, int v);
+/* The same under the architecture's prefix: "<arch>.<name>" (llama.cpp's
+   per-architecture keys, e.g. "llama.context_length"). */
+void ft_gguf_arch_u32(ft_gguf *g, const char *arch, const char *name, uint32_t v);
+void ft_gguf_arch_f32(ft_gguf *g, const char *arch, const char *name, float v);
+void ft_gguf_arch_str(ft_gguf *g, const char *arch, const char *name, const char *val);
 /* Arrays: strings (len NULL: NUL-terminated), int32, float32. */
 void ft_gguf_kv_strs(ft_gguf *g, const char *key, const char *const *v, const size_t *len, size_t n);
 void ft_gguf_kv_i32s(ft_gguf *g, const char *key, const int32_t *v, size_t n);

@@ -531,16 +531,12 @@ static const char *gpt2_gguf_arch(const ft_model *m)
 static void gpt2_gguf_meta(const ft_model *m, struct ft_gguf *f, const char *arch)
 {
     const ft_gpt2_config *c = &((const gpt2 *)m->impl)->c;
-    char k[96];
-#define KV_U32(name, v) (snprintf(k, sizeof k, "%s." name, arch), ft_gguf_kv_u32(f, k, (uint32_t)(v)))
-    KV_U32("context_length", c->n_positions);
-    KV_U32("embedding_length", c->n_embd);
-    KV_U32("feed_forward_length", c->n_inner);
-    KV_U32("block_count", c->n_layer);
-    KV_U32("attention.head_count", c->n_head);
-#undef KV_U32
-    snprintf(k, sizeof k, "%s.attention.layer_norm_epsilon", arch);
-    ft_gguf_kv_f32(f, k, c->layer_norm_eps);
+    ft_gguf_arch_u32(f, arch, "context_length", (uint32_t)c->n_positions);
+    ft_gguf_arch_u32(f, arch, "embedding_length", (uint32_t)c->n_embd);
+    ft_gguf_arch_u32(f, arch, "feed_forward_length", (uint32_t)c->n_inner);
+    ft_gguf_arch_u32(f, arch, "block_count", (uint32_t)c->n_layer);
+    ft_gguf_arch_u32(f, arch, "attention.head_count", (uint32_t)c->n_head);
+    ft_gguf_arch_f32(f, arch, "attention.layer_norm_epsilon", c->layer_norm_eps);
 }
 
 /* transformer.h.N.MODULE.{weight,bias} → blk.N.NAME; Conv1D weights transposed */

@@ -176,7 +176,13 @@ static void read_config(const ft_config *cf, cfg *c, const char *type)
                              c->L * (2 * C * HD + 2 * C * KD + 3 * C * c->F), dims);
 }
 
-/* HF's inv_freq in float32, then rope_scaling's adjustment
+/* HF's unscaled inv_freq of pair i, in float32: 1 / theta^(2i/D). */
+static float base_inv_freq(const cfg *c, int i)
+{
+    return 1.0f / (float)pow((double)c->theta, (double)((float)(2 * i) / (float)c->D));
+}
+
+/* HF's inv_freq, then rope_scaling's adjustment
    (_compute_linear_scaling_rope_parameters, _compute_llama3_parameters). */
 static void make_inv_freq(llama *g)
 {
@@ -184,8 +190,7 @@ static void make_inv_freq(llama *g)
     int h = c->D / 2;
     g->inv_freq = ft_xmalloc(h * sizeof(float));
     for (int i = 0; i < h; i++) {
-        float e = (float)(2 * i) / (float)c->D;
-        float f = 1.0f / (float)pow((double)c->theta, (double)e);
+        float f = base_inv_freq(c, i);
         if (c->rope_type == ROPE_LINEAR) f /= c->factor;
         else if (c->rope_type == ROPE_LLAMA3) {
             float low_wl = c->orig_max_pos / c->low_freq, high_wl = c->orig_max_pos / c->high_freq;
@@ -739,32 +744,29 @@ static void llama_gguf_meta(const ft_model *m, struct ft_gguf *f, const char *ar
 {
     const llama *g = m->impl;
     const cfg *c = &g->c;
-    char k[96];
-#define KEY(name) (snprintf(k, sizeof k, "%s." name, arch), k)
-    ft_gguf_kv_u32(f, KEY("context_length"), (uint32_t)c->max_pos);
-    ft_gguf_kv_u32(f, KEY("embedding_length"), (uint32_t)c->C);
-    ft_gguf_kv_u32(f, KEY("block_count"), (uint32_t)c->L);
-    ft_gguf_kv_u32(f, KEY("feed_forward_length"), (uint32_t)c->F);
-    ft_gguf_kv_u32(f, KEY("attention.head_count"), (uint32_t)c->H);
-    ft_gguf_kv_u32(f, KEY("attention.head_count_kv"), (uint32_t)c->Hkv);
-    ft_gguf_kv_u32(f, KEY("attention.key_length"), (uint32_t)c->D);
-    ft_gguf_kv_u32(f, KEY("attention.value_length"), (uint32_t)c->D);
-    ft_gguf_kv_u32(f, KEY("rope.dimension_count"), (uint32_t)c->D);
-    ft_gguf_kv_u32(f, KEY("vocab_size"), (uint32_t)c->V);
-    ft_gguf_kv_f32(f, KEY("rope.freq_base"), c->theta);
-    ft_gguf_kv_f32(f, KEY("attention.layer_norm_rms_epsilon"), c->eps);
+    ft_gguf_arch_u32(f, arch, "context_length", (uint32_t)c->max_pos);
+    ft_gguf_arch_u32(f, arch, "embedding_length", (uint32_t)c->C);
+    ft_gguf_arch_u32(f, arch, "block_count", (uint32_t)c->L);
+    ft_gguf_arch_u32(f, arch, "feed_forward_length", (uint32_t)c->F);
+    ft_gguf_arch_u32(f, arch, "attention.head_count", (uint32_t)c->H);
+    ft_gguf_arch_u32(f, arch, "attention.head_count_kv", (uint32_t)c->Hkv);
+    ft_gguf_arch_u32(f, arch, "attention.key_length", (uint32_t)c->D);
+    ft_gguf_arch_u32(f, arch, "attention.value_length", (uint32_t)c->D);
+    ft_gguf_arch_u32(f, arch, "rope.dimension_count", (uint32_t)c->D);
+    ft_gguf_arch_u32(f, arch, "vocab_size", (uint32_t)c->V);
+    ft_gguf_arch_f32(f, arch, "rope.freq_base", c->theta);
+    ft_gguf_arch_f32(f, arch, "attention.layer_norm_rms_epsilon", c->eps);
     if (c->rope_type == ROPE_LINEAR) {
-        ft_gguf_kv_str(f, KEY("rope.scaling.type"), "linear");
-        ft_gguf_kv_f32(f, KEY("rope.scaling.factor"), c->factor);
+        ft_gguf_arch_str(f, arch, "rope.scaling.type", "linear");
+        ft_gguf_arch_f32(f, arch, "rope.scaling.factor", c->factor);
     }
-#undef KEY
     if (c->rope_type == ROPE_LLAMA3) {
         /* llama.cpp divides each frequency by rope_freqs[i]: the unscaled
            inverse frequency over the one make_inv_freq scaled */
         int h = c->D / 2;
         float *ff = ft_xmalloc(h * sizeof *ff);
         for (int i = 0; i < h; i++)
-            ff[i] = (float)(1.0 / pow((double)c->theta, (double)((float)(2 * i) / (float)c->D))) / g->inv_freq[i];
+            ff[i] = base_inv_freq(c, i) / g->inv_freq[i];
         int64_t shape[1] = { h };
         ft_gguf_tensor(f, "rope_freqs.weight", 1, shape, ff, FT_GGUF_F32);
         free(ff);
