@@ -40,12 +40,7 @@ static const char *qwen3_cfg =
 
 static ft_model *tiny(const char *name, const char *cfg, uint64_t seed)
 {
-    char *d = ft_xasprintf("%s/%s", dir, name);
-    mkdir(d, 0777);
-    char *p = ft_xasprintf("%s/config.json", d);
-    FILE *f = fopen(p, "w");
-    fputs(cfg, f);
-    fclose(f);
+    char *p = test_write_config(dir, name, cfg);
     ft_model *m = ft_model_new_from_config(p, "causal-lm", 0, seed);
     /* weights of a trained model's size: the norms away from 1, so their
        gradients are not degenerate */
@@ -57,7 +52,6 @@ static ft_model *tiny(const char *name, const char *cfg, uint64_t seed)
             for (size_t j = 0; j < ps->p[i].numel; j++) w[j] += 1.0f;
         }
     free(p);
-    free(d);
     return m;
 }
 

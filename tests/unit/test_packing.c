@@ -34,15 +34,9 @@ static const char *qwen3_cfg =
 
 static ft_model *model(const char *name, const char *cfg)
 {
-    char *d = ft_xasprintf("%s/%s", dir, name);
-    mkdir(d, 0777);
-    char *p = ft_xasprintf("%s/config.json", d);
-    FILE *f = fopen(p, "w");
-    fputs(cfg, f);
-    fclose(f);
+    char *p = test_write_config(dir, name, cfg);
     ft_model *m = ft_model_new_from_config(p, "causal-lm", 0, 7);
     free(p);
-    free(d);
     return m;
 }
 
