@@ -41,10 +41,7 @@ ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
 MPI_DEF     = $(if $(MPI_LIBS),-DFT_MPI)
-# -lc before -lonig: libonig also exports POSIX regcomp/regexec/regfree, and
-# the first library that defines a symbol wins, so glibc's must come first
-# (lib/model/lora.c's --target-modules regexes use glibc's regex_t).
-LDLIBS  = -ldnnl -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lc -lonig -lxxhash -lprotobuf-c -lm -lpthread -fopenmp \
+LDLIBS  = -ldnnl -lopenblas -lmsgpackc -lzstd -lcsv -ljansson -lutf8proc -lonig -lxxhash -lprotobuf-c -lm -lpthread -fopenmp \
           -Wl,--as-needed $(MPI_LIBS) -Wl,--no-as-needed
 
 # lib/ is in folders by layer, lowest first (scripts/layers.txt; checked by

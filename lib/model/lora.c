@@ -1,6 +1,7 @@
 /* lora: adapters on linear layers, PEFT's semantics and file layout.  See lora.h. */
 #define _GNU_SOURCE
 #include "lora.h"
+#include "regex.h"
 #include "checkpoint.h"
 #include "ops.h"
 #include "rng.h"
@@ -11,7 +12,6 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
-#include <regex.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -49,8 +49,8 @@ static char **split_list(const char *s, int *n)
     return out;
 }
 
-/* PEFT's check_target_module_exists: a string is a regex that must match the
-   whole name; a list matches a name exactly or as a dotted suffix. */
+/* PEFT's check_target_module_exists: a string is a Python regex that must match the
+   whole name (re.fullmatch); a list matches a name exactly or as a dotted suffix. */
 static int name_matches(const char *name, char **list, int n)
 {
     size_t nl = strlen(name);
@@ -64,12 +64,9 @@ static int name_matches(const char *name, char **list, int n)
 
 static int regex_full(const char *pattern, const char *name)
 {
-    char *anch = ft_xasprintf("^(%s)$", pattern);
-    regex_t re;
-    if (regcomp(&re, anch, REG_EXTENDED | REG_NOSUB)) ft_die("--target-modules: bad regex '%s'", pattern);
-    int ok = regexec(&re, name, 0, NULL, 0) == 0;
-    regfree(&re);
-    free(anch);
+    char *err = NULL;
+    int ok = ft_regex_fullmatch(pattern, name, &err);
+    if (ok < 0) ft_die("--target-modules: bad regex '%s': %s", pattern, err);
     return ok;
 }
 

@@ -4,6 +4,7 @@
 #define FT_TOK_INTERNAL_H
 #include "tokenizer.h"
 #include "tok_unicode.h"
+#include "regex.h"
 #include "util.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -49,7 +50,6 @@ enum { PRE_BERT, PRE_BYTELEVEL, PRE_WHITESPACE, PRE_WHITESPACE_SPLIT,
        PRE_METASPACE, PRE_DIGITS, PRE_PUNCT, PRE_SPLIT_GPT2, PRE_SPLIT };
 /* Split behaviours (SplitDelimiterBehavior) */
 enum { SPLIT_REMOVED, SPLIT_ISOLATED, SPLIT_MERGED_PREV, SPLIT_MERGED_NEXT, SPLIT_CONTIGUOUS };
-typedef struct tok_regex tok_regex;
 typedef struct tok_pre {
     int kind;
     int add_prefix_space, use_regex;     /* BYTELEVEL */
@@ -58,20 +58,8 @@ typedef struct tok_pre {
     int prepend;                         /* METASPACE: 0 never, 1 always, 2 first */
     int split;                           /* METASPACE */
     /* SPLIT: a literal (lit) or a regex (re), a behaviour, and invert */
-    char *lit; size_t lit_len; tok_regex *re; int behavior, invert;
+    char *lit; size_t lit_len; ft_regex *re; int behavior, invert;
 } tok_pre;
-
-/* ---- tok_regex.c: Oniguruma, the engine of the crate's Split and Replace
-   regexes, with its UTF-8 encoding and default syntax ---- */
-/* Compiles pat; NULL with *err (to free) naming the problem. */
-tok_regex *tok_regex_new(const char *pat, size_t n, char **err);
-void tok_regex_free(tok_regex *re);
-/* Leftmost match in u[from..n) with u[0..n) as the whole subject (so
-   lookarounds and anchors see its ends); 1 with [*s, *e), or 0 when there
-   is none.  region is per thread (scratch), made on first use. */
-int tok_regex_search(const tok_regex *re, void **region, const unsigned char *u, size_t n,
-                     size_t from, size_t *s, size_t *e);
-void tok_regex_region_free(void *region);
 
 /* ---- models ---- */
 enum { MODEL_WORDPIECE, MODEL_BPE, MODEL_UNIGRAM };

@@ -179,7 +179,7 @@ static int load_split(ld *L, tok_pre *p, json_t *n, const char *path)
     size_t rn = json_is_string(re) ? json_string_length(re) : 0;
     if (!strcmp(rs, gpt2_re) && b == SPLIT_ISOLATED && !p->invert) { p->kind = PRE_SPLIT_GPT2; return 0; }
     char *err = NULL;
-    if (!(p->re = tok_regex_new(rs, rn, &err))) {
+    if (!(p->re = ft_regex_new(rs, rn, FT_REGEX_ONIG, &err))) {
         fail(L, "%s.pattern.Regex: \"%s\" does not compile: %s", path, rs, err);
         free(err);
         return -1;
@@ -843,7 +843,7 @@ void ft_tok_free(ft_tokenizer *t)
     }
     free(t->scores); free(t->pref);
     free(t->norms);
-    for (int i = 0; i < t->n_pres; i++) { free(t->pres[i].lit); tok_regex_free(t->pres[i].re); }
+    for (int i = 0; i < t->n_pres; i++) { free(t->pres[i].lit); ft_regex_free(t->pres[i].re); }
     free(t->pres);
     free_template(&t->single); free_template(&t->pair);
     for (int i = 0; i < t->n_added; i++) free(t->added[i].s);

@@ -2,7 +2,7 @@
    bytes).  Each step refines the spans of the step before.  The byte-level
    (GPT-2) regex is a hand-written scanner over the probed Oniguruma classes,
    so no regex engine runs per byte; other Split regexes run on Oniguruma
-   itself (tok_regex.c). */
+   itself (lib/common/regex.c). */
 #include "tok_internal.h"
 #include "util.h"
 #include <string.h>
@@ -166,7 +166,7 @@ static size_t marks_regex(ft_tok_scratch *s, const tok_pre *p, const unsigned ch
     const size_t len = b - a;
     size_t n = 0, prev = 0, from = 0, ms, me;
     int skip_next_empty = 0;
-    while (from <= len && tok_regex_search(p->re, &s->region, u + a, len, from, &ms, &me)) {
+    while (from <= len && ft_regex_search(p->re, &s->region, u + a, len, from, &ms, &me)) {
         from = me;
         if (me == ms) {
             int cl = 1;

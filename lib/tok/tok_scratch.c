@@ -11,6 +11,6 @@ void ft_tok_scratch_free(ft_tok_scratch *s)
     free(s->norm); free(s->norm2); free(s->spans); free(s->spans2); free(s->pre);
     free(s->ids[0]); free(s->ids[1]); free(s->syms); free(s->heap); free(s->lat);
     tok_cache_free(s->cache);
-    free(s->marks); tok_regex_region_free(s->region);
+    free(s->marks); ft_regex_region_free(s->region);
     free(s);
 }

@@ -138,6 +138,21 @@ static void qwen2_all_linear(void)
     free(cfg);
 }
 
+/* a regex target is Python's re.fullmatch over the full module name
+   (PEFT's check_target_module_exists): layer 1's q and down projections */
+static void qwen2_regex_targets(void)
+{
+    char *cfg = test_write_config(dir, "qwen2", qwen2_cfg);
+    ft_model *m = ft_model_new_from_config(cfg, "causal-lm", 0, 1);
+    ft_lora_config c = lcfg("model\\.layers\\.1\\..*\\.(q_proj|down_proj)");
+    ft_lora_attach(m, &c, 3);
+    CHECK(m->lora->n == 2);
+    CHECK(adapted(m, "model.layers.1.self_attn.q_proj"));
+    CHECK(adapted(m, "model.layers.1.mlp.down_proj"));
+    ft_model_free(m);
+    free(cfg);
+}
+
 int main(void)
 {
     ft_set_prog("test_lora_all_linear");
@@ -145,6 +160,7 @@ int main(void)
     RUN(gpt2_all_linear);
     RUN(bert_all_linear);
     RUN(qwen2_all_linear);
+    RUN(qwen2_regex_targets);
     char *cmd = ft_xasprintf("rm -rf %s", dir);
     if (system(cmd)) {}
     free(cmd);
