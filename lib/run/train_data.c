@@ -215,14 +215,17 @@ static void feed_pack(ft_train_feed *f)
     const ft_train_data *d = f->data;
     const ft_train_args *a = f->a;
     if (!d->ds) ft_die("--packing packs token records; ready batches are packed by ft-batch --packing");
-    if (f->heads || d->n_new || a->world_size > 1)
-        ft_die("--packing trains one task in one process, without replay (for now)");
+    if (f->heads || d->n_new) ft_die("--packing trains one task, without replay (for now)");
     if (a->group_by_length) ft_die("--packing and --group-by-length do not go together");
     f->pack = ft_pack_new(d->ds, a->max_length);
     if (a->process_index == 0) ft_pack_report(f->pack);
     f->bo.max_length = 0;               /* rows padded to the batch's longest, as padding_free */
-    f->epoch_n = (size_t)f->pack->nrows;
-    f->batches_per_epoch = ft_pack_batches_per_epoch(f->pack, &f->bo);
+    /* several ranks share the rows as they share examples unpacked: every
+       rank packs the same rows, then takes its DistributedSampler shard */
+    f->global_n = f->epoch_n = (size_t)f->pack->nrows;
+    if (a->world_size > 1) f->epoch_n = shard_size(f->global_n, a->world_size, a->drop_last);
+    size_t bs = (size_t)a->train_batch_size;
+    f->batches_per_epoch = (long)(a->drop_last ? f->epoch_n / bs : (f->epoch_n + bs - 1) / bs);
 }
 
 ft_train_feed *ft_train_feed_new(const ft_train_data *d, const ft_train_args *a, const int *heads, int nheads)
@@ -263,7 +266,8 @@ void ft_train_feed_epoch(ft_train_feed *f, long ep)
         if (f->sel) epoch_order(f->data, &f->bo, (int)ep, f->sel);
         mt_plan(f->data->ds, f->sel, f->epoch_n, f->heads, f->nheads, f->a, ep, f->order, f->plan);
     } else if (f->full) {
-        epoch_order(f->data, &f->bo, (int)ep, f->full);
+        if (f->pack) ft_pack_epoch_order(f->pack, &f->bo, (int)ep, f->full);
+        else epoch_order(f->data, &f->bo, (int)ep, f->full);
         shard(f->full, f->global_n, f->a->process_index, f->a->world_size, f->order, f->epoch_n);
     } else if (f->pack) ft_pack_epoch_order(f->pack, &f->bo, (int)ep, f->order);
     else if (f->data->ds) epoch_order(f->data, &f->bo, (int)ep, f->order);

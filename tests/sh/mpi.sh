@@ -2,7 +2,7 @@
 # Data-parallel ft-train under mpirun (docs/distributed.md): 2 ranks × batch 4
 # train as 1 process × batch 8 — the same loss log and eval metrics, weights
 # within fp32 summation tolerance after 3 AdamW steps — for BERT
-# classification, GPT-2 + LoRA and T5 (the bound: tests/same_run.py), over shared memory and over TCP on
+# classification, GPT-2 + LoRA (also packed) and T5 (the bound: tests/same_run.py), over shared memory and over TCP on
 # loopback; resume is exact, another rank count is refused, SIGTERM saves one
 # checkpoint, a killed rank ends the job with an error; ft-eval shares the
 # batches and writes one process's metrics, predictions and Fisher; ft-generate
@@ -69,6 +69,11 @@ check mpi_one_rank_is_plain_run cmp -s b1/model.safetensors b4/model.safetensors
 ft-train $G --per-device-train-batch-size 8 --output-dir g1 lm.jsonl > /dev/null 2>&1
 $SHM ft-train $G --per-device-train-batch-size 4 --output-dir g2 lm.jsonl > /dev/null 2>&1
 check mpi_gpt2_lora_2x4_equals_1x8 same g1 g2
+# --packing: every rank packs the same rows and takes its shard of them
+P="--max-length 16 --packing --max-steps 2"
+ft-train $G $P --per-device-train-batch-size 8 --output-dir p1 lm.jsonl > /dev/null 2>&1
+$SHM ft-train $G $P --per-device-train-batch-size 4 --output-dir p2 lm.jsonl > /dev/null 2>&1
+check mpi_gpt2_packed_2x4_equals_1x8 same p1 p2
 ft-train $T --per-device-train-batch-size 4 --gradient-accumulation-steps 2 --output-dir t1 s2s.jsonl > /dev/null 2>&1
 $TCP ft-train $T --per-device-train-batch-size 2 --gradient-accumulation-steps 2 --output-dir t2 s2s.jsonl > /dev/null 2>&1
 # Adam divides by the gradient's own size: where a gradient is near zero,
