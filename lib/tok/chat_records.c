@@ -92,7 +92,10 @@ typedef struct chat_run {
 static void encode_messages(chat_run *cr, ft_reader *r, const ft_record *rec)
 {
     json_t *messages = field_json(r, rec, "messages");
-    if (!messages) ft_reader_die(r, "field \"messages\" missing (--chat takes records with a list of {role, content} maps)");
+    if (!messages)
+        ft_reader_die(r, "field \"messages\" missing (--chat takes records with a list of {role, content} maps%s)",
+                      ft_record_get(rec, "prompt") ? "; prompt/completion records take --completion-only-loss or "
+                                                     "--prompt-completion" : "");
     check_messages(r, messages, "messages", "");
     json_t *extra = template_extra(r, rec, cr->o);
     char *err = NULL;

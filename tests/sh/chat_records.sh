@@ -65,6 +65,7 @@ expect_fail record_kwargs_own_argument 'kwmsg.jsonl:1: field "chat_template_kwar
 expect_fail kwargs_flag_not_json 'ft-tokenize: --chat-template-kwargs: not JSON' ft-tokenize -m m --chat --chat-template-kwargs '{x' plain.jsonl
 expect_fail kwargs_flag_generation_prompt 'use --add-generation-prompt' ft-tokenize -m m --chat --chat-template-kwargs '{"add_generation_prompt":true}' plain.jsonl
 expect_fail kwargs_flag_without_chat 'go with --chat' ft-tokenize -m m --chat-template-kwargs '{}' plain.jsonl
+expect_fail chat_prompt_records_hint 'conv.jsonl:1: field "messages" missing .*take --completion-only-loss' ft-tokenize -m m --chat conv.jsonl
 expect_fail completion_with_generation_prompt 'makes prompts' ft-tokenize -m m --chat --completion-only-loss --add-generation-prompt conv.jsonl
 expect_fail completion_with_max_length 'does not combine' ft-tokenize -m m --completion-only-loss --max-length 8 std.jsonl
 expect_fail standard_without_eos 'has no eos_token' ft-tokenize -m "$GPT2" --completion-only-loss std.jsonl
