@@ -57,6 +57,15 @@ static const char usage[] =
 "                             message's tokens and its end-of-turn token\n"
 "      --add-generation-prompt  with --chat: end with the assistant's header, a\n"
 "                             prompt for ft-generate (no labels)\n"
+"      --chat-template-kwargs JSON  with --chat: a map of more template variables\n"
+"                             (e.g. '{\"enable_thinking\": false}'); a record's own\n"
+"                             \"chat_template_kwargs\" map adds to it and wins\n"
+"      --prompt-completion    records with \"prompt\" and \"completion\" (strings; lists\n"
+"                             of messages with --chat) tokenized as TRL's SFTTrainer:\n"
+"                             prompt, then prompt + completion (+ eos_token for\n"
+"                             strings); labels = input_ids (docs/chat.md)\n"
+"      --completion-only-loss  --prompt-completion with labels -100 on the prompt's\n"
+"                             tokens (the first len(tokens of the prompt alone))\n"
 "      --decode               turn input_ids (and sequence labels) back into text\n"
 "      --skip-special-tokens  with --decode: leave special tokens out\n"
 "  -o, --output FILE          write FILE (.ft, .ftz, .jsonl, .csv) instead of stdout\n"
@@ -81,19 +90,66 @@ static void errors(const char *s, void *dst)
     if (ft_tok_errors_parse(s, dst)) ft_die("--errors: '%s' is not strict or replace", s);
 }
 
-static void ft_tokenize_chat(ft_tokenizer *t, const char *model, const ft_tokenize_opts *o, const ft_chat_opts *co,
-                             char **files, int nfiles, const char *out, int zstd, int argc, char **argv)
+static void chat_template_kwargs(const char *s, void *dst)
+{
+    json_error_t je;
+    json_t *j = json_loads(s, JSON_DECODE_ANY, &je);
+    if (!j) ft_die("--chat-template-kwargs: not JSON: %s", je.text);
+    const char *why = ft_chat_kwargs_problem(j);
+    if (why) ft_die("--chat-template-kwargs: '%s' %s", s, why);
+    json_decref(*(json_t **)dst);
+    *(json_t **)dst = j;
+}
+
+/* --chat and --prompt-completion: the header says which, then
+   lib/tok/chat_records.c does the work. */
+static void ft_tokenize_chat(ft_tokenizer *t, const char *model, const ft_tokenize_opts *o, ft_chat_opts *co,
+                             int chat, char **files, int nfiles, const char *out, int zstd, int argc, char **argv)
 {
     char *err = NULL;
-    ft_chat_config *cfg = ft_chat_config_load(model, &err);
-    if (!cfg) ft_die("%s", err);
+    ft_chat_config *cfg = chat ? ft_chat_config_load(model, &err) : NULL;
+    if (chat && !cfg) ft_die("%s", err);
+    json_t *special = ft_chat_special_tokens(model);
+    co->eos_token = json_string_value(json_object_get(special, "eos_token"));
+    co->add_special_tokens = o->tok.add_special_tokens;
+    if (!chat && !co->eos_token)
+        ft_die("%s/tokenizer_config.json has no eos_token: --prompt-completion appends it to each completion "
+               "string, as TRL's SFTTrainer does", model);
     json_t *h = ft_tokenize_header(t, model, o, argc, argv);
-    json_object_set_new(h, "chat", json_pack("{sbsb}", "assistant_only_loss", co->assistant_only_loss,
-                                             "add_generation_prompt", co->add_generation_prompt));
+    if (chat) {
+        json_t *c = json_pack("{sbsb}", "assistant_only_loss", co->assistant_only_loss, "add_generation_prompt",
+                              co->add_generation_prompt);
+        if (co->template_kwargs) json_object_set(c, "chat_template_kwargs", co->template_kwargs);
+        json_object_set_new(h, "chat", c);
+    }
+    if (co->prompt_completion) {
+        json_t *pc = json_pack("{sb}", "completion_only_loss", co->completion_only_loss);
+        if (!chat) json_object_set_new(pc, "eos_token", json_string(co->eos_token));
+        json_object_set_new(h, "prompt_completion", pc);
+    }
     ft_writer *w = ft_writer_open(out, FT_FMT_AUTO, zstd, h);
     ft_tokenize_chat_files(co, cfg, t, files, nfiles, to_writer, w);
     ft_writer_close(w);
+    json_decref(special);
     ft_chat_config_free(cfg);
+}
+
+/* The flags of --chat and --prompt-completion that cannot go together. */
+static void chat_check(const ft_tokenize_opts *o, ft_chat_opts *co, int chat, int decode, const char *cache_dir)
+{
+    if (co->completion_only_loss) co->prompt_completion = 1;
+    const char *mode = chat ? "--chat" : "--prompt-completion";
+    if (!chat && (co->assistant_only_loss || co->add_generation_prompt || co->template_kwargs))
+        ft_die("--assistant-only-loss, --add-generation-prompt and --chat-template-kwargs go with --chat");
+    if (decode || cache_dir || o->block_size || o->pair_col || o->target_col || o->tok.padding != FT_PAD_NONE ||
+        o->tok.max_length)
+        ft_die("%s does not combine with --decode, --cache-dir, --block-size, --text-pair-column, "
+               "--target-column, --padding or --max-length", mode);
+    if (co->assistant_only_loss && co->add_generation_prompt)
+        ft_die("--assistant-only-loss labels training records; --add-generation-prompt makes prompts");
+    if (co->prompt_completion && co->add_generation_prompt)
+        ft_die("--prompt-completion records are for training; --add-generation-prompt makes prompts (of "
+               "\"messages\" records)");
 }
 
 int main(int argc, char **argv)
@@ -122,6 +178,9 @@ int main(int argc, char **argv)
         {"cache-dir", FT_OPT_STR, .dst = &cache_dir}, {"shard-size", FT_OPT_LONG, .dst = &shard_size, .min = 1, .max = __LONG_MAX__},
         {"chat", FT_OPT_FLAG, .dst = &chat}, {"assistant-only-loss", FT_OPT_FLAG, .dst = &co.assistant_only_loss},
         {"add-generation-prompt", FT_OPT_FLAG, .dst = &co.add_generation_prompt},
+        {"chat-template-kwargs", FT_OPT_CALL, .dst = &co.template_kwargs, .call = chat_template_kwargs},
+        {"prompt-completion", FT_OPT_FLAG, .dst = &co.prompt_completion},
+        {"completion-only-loss", FT_OPT_FLAG, .dst = &co.completion_only_loss},
         {"decode", FT_OPT_FLAG, .dst = &decode}, {"skip-special-tokens", FT_OPT_FLAG, .dst = &skip_special},
         {"block-size", FT_OPT_INT, .dst = &o.block_size, .min = 1, .max = 1 << 24},
         {"output", FT_OPT_STR, .dst = &out, .short_name = 'o'}, {"zstd", FT_OPT_FLAG, .dst = &zstd, .short_name = 'z'},
@@ -134,14 +193,11 @@ int main(int argc, char **argv)
     int nfiles = first < argc ? argc - first : 1;
     ft_tokenizer *t = ft_tok_load_or_die(model);
 
-    if (chat || co.assistant_only_loss || co.add_generation_prompt) {
-        if (!chat) ft_die("--assistant-only-loss and --add-generation-prompt go with --chat");
-        if (decode || cache_dir || o.block_size || o.pair_col || o.target_col || o.tok.padding != FT_PAD_NONE || o.tok.max_length)
-            ft_die("--chat does not combine with --decode, --cache-dir, --block-size, --text-pair-column, "
-                   "--target-column, --padding or --max-length");
-        if (co.assistant_only_loss && co.add_generation_prompt)
-            ft_die("--assistant-only-loss labels training records; --add-generation-prompt makes prompts");
-        ft_tokenize_chat(t, model, &o, &co, files, nfiles, out, zstd, argc, argv);
+    if (chat || co.assistant_only_loss || co.add_generation_prompt || co.template_kwargs || co.prompt_completion ||
+        co.completion_only_loss) {
+        chat_check(&o, &co, chat, decode, cache_dir);
+        ft_tokenize_chat(t, model, &o, &co, chat, files, nfiles, out, zstd, argc, argv);
+        json_decref(co.template_kwargs);
         ft_tok_free(t);
         return 0;
     }

@@ -48,34 +48,44 @@ static char *template_source(const char *dir, json_t *cfg, char **err)
     return NULL;
 }
 
-ft_chat_config *ft_chat_config_load(const char *dir, char **err)
+json_t *ft_chat_special_tokens(const char *dir)
 {
     char *path = ft_xasprintf("%s/tokenizer_config.json", dir);
     json_error_t je;
     json_t *cfg = json_load_file(path, JSON_DECODE_INT_AS_REAL, &je);   /* model_max_length 1e30 */
+    free(path);
+    json_t *special = json_object();
+    static const char *const names[] = {"bos_token", "eos_token", "unk_token", "pad_token", NULL};
+    for (int i = 0; cfg && names[i]; i++) {
+        json_t *v = json_object_get(cfg, names[i]);
+        if (json_is_object(v)) v = json_object_get(v, "content");
+        if (json_is_string(v)) json_object_set(special, names[i], v);
+    }
+    json_decref(cfg);
+    return special;
+}
+
+ft_chat_config *ft_chat_config_load(const char *dir, char **err)
+{
+    char *path = ft_xasprintf("%s/tokenizer_config.json", dir);
+    json_error_t je;
+    json_t *cfg = json_load_file(path, JSON_DECODE_INT_AS_REAL, &je);
     if (!cfg) cfg = json_object();   /* a chat_template.jinja may stand alone */
     free(path);
     char *src = template_source(dir, cfg, err);
-    if (!src) { json_decref(cfg); return NULL; }
+    json_decref(cfg);
+    if (!src) return NULL;
     char *perr = NULL;
     ft_chat_template *t = ft_chat_template_parse(src, &perr);
     free(src);
     if (!t) {
         *err = ft_xasprintf("%s: chat template: %s", dir, perr);
         free(perr);
-        json_decref(cfg);
         return NULL;
     }
     ft_chat_config *c = ft_xcalloc(1, sizeof *c);
     c->tpl = t;
-    c->special = json_object();
-    static const char *const names[] = {"bos_token", "eos_token", "unk_token", "pad_token", NULL};
-    for (int i = 0; names[i]; i++) {
-        json_t *v = json_object_get(cfg, names[i]);
-        if (json_is_object(v)) v = json_object_get(v, "content");
-        if (json_is_string(v)) json_object_set(c->special, names[i], v);
-    }
-    json_decref(cfg);
+    c->special = ft_chat_special_tokens(dir);
     return c;
 }
 

@@ -14,6 +14,11 @@ typedef struct ft_chat_config {
     json_t *special;            /* bos_token, eos_token, ... as strings */
 } ft_chat_config;
 
+/* The special tokens of dir's tokenizer_config.json (bos_token, eos_token,
+   unk_token, pad_token; strings or AddedToken maps) as strings, as
+   transformers' special_tokens_map has them; an empty object without it. */
+json_t *ft_chat_special_tokens(const char *dir);
+
 /* The chat template of model directory dir; NULL with *err (malloc'd). */
 ft_chat_config *ft_chat_config_load(const char *dir, char **err);
 void ft_chat_config_free(ft_chat_config *c);

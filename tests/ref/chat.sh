@@ -7,7 +7,9 @@
 #    @huggingface/jinja except where that one is wrong and jinja2 agrees
 #    with ft (its str.strip/lstrip/rstrip ignore their argument);
 #  - ft-tokenize --chat ids equal HF tokenizers' on the render (no special
-#    tokens added), with and without --add-generation-prompt;
+#    tokens added), with and without --add-generation-prompt, the cases with
+#    enable_thinking given as the records' chat_template_kwargs (and the same
+#    from --chat-template-kwargs);
 #  - --assistant-only-loss labels every assistant line and no other
 #    (tests/ref/chat_mask_check.js).
 . "$FT_ROOT/tests/lib.sh"
@@ -55,8 +57,10 @@ for m in llama3 qwen3; do
             const c=fs.readFileSync(0,"utf8").split("\n").filter(x=>x).map(x=>JSON.parse(x));
             const r=fs.readFileSync(process.argv[2],"utf8").split("\n").filter(x=>x).map(x=>JSON.parse(x));
             const recs=[], enc=[];
-            c.forEach((x,i)=>{ if (x.enable_thinking !== undefined || !r[i].hex) return;
-                const rec={messages:x.messages}; if (x.tools) rec.tools=x.tools; recs.push(JSON.stringify(rec));
+            c.forEach((x,i)=>{ if (!r[i].hex) return;
+                const rec={messages:x.messages}; if (x.tools) rec.tools=x.tools;
+                if (x.enable_thinking !== undefined) rec.chat_template_kwargs={enable_thinking:x.enable_thinking};
+                recs.push(JSON.stringify(rec));
                 if (!!x.add_generation_prompt === !!gp) enc.push(i); });
             fs.writeFileSync(process.argv[3], recs.join("\n")+"\n");' $gp "$TMP/hf.jsonl" "$TMP/recs.jsonl" < "$TMP/cases.jsonl"
         flag=; [ $gp = 1 ] && flag=--add-generation-prompt
@@ -65,7 +69,7 @@ for m in llama3 qwen3; do
         # then HF tokenizers encodes without special tokens
         node -e 'const fs=require("fs"); const gp=+process.argv[1];
             fs.readFileSync(0,"utf8").split("\n").filter(x=>x).forEach(l=>{const x=JSON.parse(l);
-              if (x.enable_thinking !== undefined) return; x.add_generation_prompt=!!gp; console.log(JSON.stringify(x)); });' $gp < "$TMP/cases.jsonl" > "$TMP/cases_gp.jsonl"
+              x.add_generation_prompt=!!gp; console.log(JSON.stringify(x)); });' $gp < "$TMP/cases.jsonl" > "$TMP/cases_gp.jsonl"
         if [ "$has_jinja2" = 1 ]; then python3 tests/ref/chat_jinja2.py "$d"; else node tests/ref/chat_oracle.js "$d"; fi < "$TMP/cases_gp.jsonl" | node -e '
             fs=require("fs"); fs.readFileSync(0,"utf8").split("\n").filter(x=>x).forEach(l=>{const x=JSON.parse(l);
               console.log(JSON.stringify({a:Buffer.from(x.hex,"hex").toString("utf8"),special:false}));});' > "$TMP/enc.jsonl"
@@ -76,9 +80,21 @@ for m in llama3 qwen3; do
         else echo "  $(paste -d'\t' "$TMP/ref_ids" "$TMP/ft_ids" | awk -F'\t' '$1!=$2' | wc -l) of $n differ"; fail "chat_ids_${m}_generation_prompt_$gp"; fi
     done
 
+    # --chat-template-kwargs gives the variable as the records' chat_template_kwargs
+    # do (their ids checked above): the enable_thinking cases as prompts
+    grep '"chat_template_kwargs"' "$TMP/recs.jsonl" > "$TMP/think.jsonl"
+    sed 's/,"chat_template_kwargs":{"enable_thinking":false}//' "$TMP/think.jsonl" > "$TMP/bare.jsonl"
+    if bin/ft-tokenize --chat --add-generation-prompt -m "$d" -o "$TMP/k_rec.jsonl" "$TMP/think.jsonl" &&
+       bin/ft-tokenize --chat --add-generation-prompt -m "$d" --chat-template-kwargs '{"enable_thinking": false}' -o "$TMP/k_flag.jsonl" "$TMP/bare.jsonl" &&
+       bin/ft-tokenize --chat --add-generation-prompt -m "$d" -o "$TMP/k_none.jsonl" "$TMP/bare.jsonl" && cmp -s "$TMP/k_rec.jsonl" "$TMP/k_flag.jsonl"; then
+        ndiff=$(paste -d '\t' "$TMP/k_rec.jsonl" "$TMP/k_none.jsonl" | awk -F'\t' '$1 != $2' | wc -l)
+        ok "chat_template_kwargs_flag_$m ($(wc -l < "$TMP/think.jsonl") enable_thinking=false conversations as the records' field makes them; $ndiff differ without it)"
+    else fail "chat_template_kwargs_flag_$m"; fi
+
     # --assistant-only-loss: the invariant over every training conversation
     node -e 'require("fs").readFileSync(0,"utf8").split("\n").filter(x=>x).forEach(l=>{const x=JSON.parse(l);
-        if (x.enable_thinking !== undefined) return; const r={messages:x.messages}; if (x.tools) r.tools=x.tools; console.log(JSON.stringify(r));});' \
+        const r={messages:x.messages}; if (x.tools) r.tools=x.tools;
+        if (x.enable_thinking !== undefined) r.chat_template_kwargs={enable_thinking:x.enable_thinking}; console.log(JSON.stringify(r));});' \
         < "$TMP/cases.jsonl" > "$TMP/train.jsonl"
     bin/ft-tokenize --chat --assistant-only-loss -m "$d" -o "$TMP/masked.jsonl" "$TMP/train.jsonl" 2>"$TMP/err" || { cat "$TMP/err"; fail "chat_assistant_only_loss_$m"; continue; }
     if node tests/ref/chat_mask_check.js "$d" "$TMP/train.jsonl" "$TMP/masked.jsonl" > "$TMP/mask.log"; then
