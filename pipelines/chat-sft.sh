@@ -159,9 +159,11 @@ ft-generate --model "$OUT/model" --max-new-tokens "$MAX_NEW_TOKENS" --no-do-samp
     "${eos_flag[@]}" --threads "$THREADS" --quiet $bf16 \
     "$OUT/prompts.ft" > "$OUT/generated.jsonl"
 # one line per held-out conversation: the question, the expected answer, the
-# model's (stripped) and whether generation ended at an end-of-turn id
+# model's (stripped, and after a leading <think> block: Qwen3's template
+# writes an empty one into the last assistant turn, so the model learns it)
+# and whether generation ended at an end-of-turn id
 jq -c -n --slurpfile c "$OUT/heldout.jsonl" --argjson eos "$eos" '
-    def strip: sub("^\\s+"; "") | sub("\\s+$"; "");
+    def strip: sub("^\\s*<think>.*?</think>"; ""; "p") | sub("^\\s+"; "") | sub("\\s+$"; "");
     [inputs] | to_entries[] | .key as $i | .value as $g | $c[$i].messages as $m |
     {id: $i, question: $m[0].content, answer: $m[1].content,
      prediction: ($g.generated_text | strip), generated_ids: $g.generated_ids,
