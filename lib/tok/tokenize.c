@@ -134,8 +134,12 @@ static void gput(group_t *g, const char *s, size_t n)
 static const ft_value *column(ft_reader *r, const ft_record *rec, const char *name, int required)
 {
     const ft_value *v = ft_record_get(rec, name);
-    if (!v && required) ft_reader_die(r, "column \"%s\" missing", name);
-    return v;
+    if (v || !required) return v;
+    /* records of the other shapes ft-tokenize reads say which flag they need */
+    const char *hint = ft_record_get(rec, "messages") ? " (a conversation: --chat)"
+                     : ft_record_get(rec, "prompt") && ft_record_get(rec, "completion")
+                     ? " (prompt and completion: --completion-only-loss, or --prompt-completion to label both)" : "";
+    ft_reader_die(r, "column \"%s\" missing%s", name, hint);
 }
 
 /* A text value into the group.  CSV and JSON readers have checked its UTF-8
