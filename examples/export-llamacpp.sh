@@ -1,6 +1,6 @@
 #!/bin/sh
 # From a LoRA fine-tune to llama.cpp: the adapter is merged and the merged
-# model exported as GGUF (f32, and q8_0 at a quarter of the size), the
+# model exported as GGUF (f32, and q8_0: 34 bytes per 32 weights), the
 # adapter also exported alone to be applied by llama.cpp on the base model's
 # GGUF; then llama.cpp continues the same prompts as ft-generate:
 #
