@@ -25,7 +25,8 @@
 #
 # MODEL=dir uses yours (GPT-2 or the Llama family).  Without one, a small
 # Llama with the real Llama 3 tokenizer is trained briefly from scratch on
-# the fortunes first (small_llama in common.sh), then LoRA on sports news.
+# the fortunes first (small_llama, shared with llama-lora.sh), then LoRA on
+# sports news.
 #
 # Prints one JSON line: the model_type, LoRA's target modules, the GGUF
 # sizes in bytes, and per prompt ft-generate's continuation and llama.cpp's

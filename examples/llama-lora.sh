@@ -14,7 +14,7 @@
 # downloaded here, a small Llama with the real Llama 3 tokenizer (128,256
 # ids; the files that scripts/npm-oracles installs as test data, or
 # TOKENIZER=dir) is trained briefly from scratch on the fortunes first
-# (small_llama in common.sh).
+# (small_llama, shared with export-llamacpp.sh).
 #
 # Prints one JSON line: the model_type, LoRA's target modules and trainable
 # parameters, the held-out loss of the base and of the merged model, and per
