@@ -40,3 +40,15 @@ def gen(n, path):
 gen(300, 'train.jsonl'); gen(100, 'val.jsonl')
 P
 }
+
+# random_model NAME TOKDIR CONFIG_JSON: $TMP/NAME, a model of that config,
+# randomly initialised, with TOKDIR's tokenizer.json and tokenizer_config.json
+# (one training step of ft-train --from-scratch writes it).  Returns ft-train's status.
+random_model() {
+    mkdir -p "$TMP/$1.init"
+    cp "$2/tokenizer.json" "$2/tokenizer_config.json" "$TMP/$1.init/"
+    echo "$3" > "$TMP/$1.init/config.json"
+    echo '{"text": "A tiny model."}' | ft-tokenize -m "$TMP/$1.init" -o "$TMP/$1.ft"
+    ft-train --model "$TMP/$1.init" --from-scratch --task causal-lm --output-dir "$TMP/$1" --max-steps 1 \
+        --save-strategy no --threads 1 --quiet "$TMP/$1.ft" > /dev/null 2>&1
+}

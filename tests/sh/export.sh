@@ -23,12 +23,7 @@ tol() { case $1 in f32) echo 3e-3 ;; f16) echo 1e-1 ;; bf16) echo 5e-1 ;; q8_0) 
 
 # make NAME TOKDIR CONFIG_JSON: a random model (one training step writes it), weights × SHARP
 make_model() {
-    mkdir -p "$TMP/$1.init"
-    cp "$2/tokenizer.json" "$2/tokenizer_config.json" "$TMP/$1.init/"
-    echo "$3" > "$TMP/$1.init/config.json"
-    echo '{"text": "A tiny model."}' | ft-tokenize -m "$TMP/$1.init" -o "$TMP/$1.ft"
-    ft-train --model "$TMP/$1.init" --from-scratch --task causal-lm --output-dir "$TMP/$1" --max-steps 1 \
-        --save-strategy no --threads 1 --quiet "$TMP/$1.ft" > /dev/null 2>&1
+    random_model "$@"
     $PY - "$TMP/$1/model.safetensors" $SHARP <<'P'
 import json, struct, sys, numpy as np
 p, s = sys.argv[1], float(sys.argv[2])

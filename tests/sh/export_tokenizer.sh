@@ -20,13 +20,7 @@ node "$TOK" lines "$SHARED" > "$TMP/lines.jsonl" || { fail export_tokenizer_line
 
 # tiny NAME TOKDIR CONFIG_JSON: a random model with that tokenizer, exported as GGUF
 tiny() {
-    mkdir -p "$TMP/$1.init"
-    cp "$2/tokenizer.json" "$2/tokenizer_config.json" "$TMP/$1.init/"
-    echo "$3" > "$TMP/$1.init/config.json"
-    echo '{"text": "A tiny model."}' | ft-tokenize -m "$TMP/$1.init" -o "$TMP/$1.ft"
-    ft-train --model "$TMP/$1.init" --from-scratch --task causal-lm --output-dir "$TMP/$1" --max-steps 1 \
-        --save-strategy no --threads 1 --quiet "$TMP/$1.ft" > /dev/null 2>&1 &&
-    ft-export --format gguf "$TMP/$1" "$TMP/$1.gguf"
+    random_model "$@" && ft-export --format gguf "$TMP/$1" "$TMP/$1.gguf"
 }
 
 # compare NAME TOKDIR: ft-tokenize's ids against llama.cpp's and Hugging Face
