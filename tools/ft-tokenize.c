@@ -66,6 +66,8 @@ static const char usage[] =
 "                             strings); labels = input_ids (docs/chat.md)\n"
 "      --completion-only-loss  --prompt-completion with labels -100 on the prompt's\n"
 "                             tokens (the first len(tokens of the prompt alone))\n"
+"                             (--max-length N with --chat or --prompt-completion keeps\n"
+"                             each record's first N tokens, as SFTConfig's max_length)\n"
 "      --decode               turn input_ids (and sequence labels) back into text\n"
 "      --skip-special-tokens  with --decode: leave special tokens out\n"
 "  -o, --output FILE          write FILE (.ft, .ftz, .jsonl, .csv) instead of stdout\n"
@@ -141,10 +143,13 @@ static void chat_check(const ft_tokenize_opts *o, ft_chat_opts *co, int chat, in
     const char *mode = chat ? "--chat" : "--prompt-completion";
     if (!chat && (co->assistant_only_loss || co->add_generation_prompt || co->template_kwargs))
         ft_die("--assistant-only-loss, --add-generation-prompt and --chat-template-kwargs go with --chat");
-    if (decode || cache_dir || o->block_size || o->pair_col || o->target_col || o->tok.padding != FT_PAD_NONE ||
-        o->tok.max_length)
+    if (decode || cache_dir || o->block_size || o->pair_col || o->target_col || o->tok.padding != FT_PAD_NONE)
         ft_die("%s does not combine with --decode, --cache-dir, --block-size, --text-pair-column, "
-               "--target-column, --padding or --max-length", mode);
+               "--target-column or --padding", mode);
+    if (o->tok.max_length && co->add_generation_prompt)
+        ft_die("--max-length cuts training records at the end; a prompt (--add-generation-prompt) would lose "
+               "its assistant header");
+    co->max_length = o->tok.max_length;
     if (co->assistant_only_loss && co->add_generation_prompt)
         ft_die("--assistant-only-loss labels training records; --add-generation-prompt makes prompts");
     if (co->prompt_completion && co->add_generation_prompt)

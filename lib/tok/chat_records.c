@@ -87,7 +87,18 @@ typedef struct chat_run {
     int32_t *labels;
     size_t nrec, not_prefix;    /* records whose prompt ids are not the whole's first */
     char *first_not_prefix;     /* where the first of those is */
+    size_t ncut, cut_tokens;    /* records longer than max_length, and the tokens they lost */
 } chat_run;
+
+/* --max-length: the first max_length tokens of a record (labels alike). */
+static size_t kept_length(chat_run *cr)
+{
+    size_t n = cr->e.n, L = (size_t)cr->o->max_length;
+    if (!L || n <= L) return n;
+    cr->ncut++;
+    cr->cut_tokens += n - L;
+    return L;
+}
 
 static void encode_messages(chat_run *cr, ft_reader *r, const ft_record *rec)
 {
@@ -159,9 +170,10 @@ size_t ft_tokenize_chat_files(const ft_chat_opts *o, const ft_chat_config *cfg, 
         while (ft_reader_next(r, &rec)) {
             if (o->prompt_completion) encode_prompt_completion(&cr, r, &rec);
             else encode_messages(&cr, r, &rec);
+            size_t n = kept_length(&cr);
             ft_record_clear(&out);
-            put_i32(&out, "input_ids", cr.e.ids, cr.e.n);
-            if (!o->add_generation_prompt) put_i32(&out, "labels", cr.labels, cr.e.n);
+            put_i32(&out, "input_ids", cr.e.ids, n);
+            if (!o->add_generation_prompt) put_i32(&out, "labels", cr.labels, n);
             put(ctx, &out);
             cr.nrec++;
         }
@@ -171,6 +183,9 @@ size_t ft_tokenize_chat_files(const ft_chat_opts *o, const ft_chat_config *cfg, 
         fprintf(stderr, "%s: %zu of %zu records: the prompt's tokens are not the first tokens of prompt + completion's "
                 "(first at %s); their first len(prompt tokens) tokens count as the prompt all the same, as in TRL's "
                 "SFTTrainer (docs/chat.md)\n", ft_prog, cr.not_prefix, cr.nrec, cr.first_not_prefix);
+    if (cr.ncut)
+        fprintf(stderr, "%s: %zu of %zu records longer than --max-length %d cut to it (%zu tokens dropped), as TRL's "
+                "SFTTrainer truncates (keep_start)\n", ft_prog, cr.ncut, cr.nrec, o->max_length, cr.cut_tokens);
     free(cr.first_not_prefix);
     ft_record_free(&rec);
     ft_record_free(&out);

@@ -9,6 +9,9 @@
      with a chat template), as TRL's SFTTrainer tokenizes them
      (lib/tok/chat_completion.c); with completion_only_loss the prompt's
      labels are -100.
+   max_length cuts each record to its first max_length tokens, as TRL's
+   SFTTrainer truncates (truncate_dataset, keep_start), and says on stderr
+   how many it cut.
    Template variables: the record's "tools", then the keys of
    template_kwargs (--chat-template-kwargs), then those of the record's
    "chat_template_kwargs" map. */
@@ -25,6 +28,7 @@ typedef struct ft_chat_opts {
     int add_special_tokens;     /* the standard prompt-completion form's tokenizer calls */
     const char *eos_token;      /* appended to standard completions (TRL's add_eos) */
     json_t *template_kwargs;    /* --chat-template-kwargs, or NULL */
+    int max_length;             /* --max-length: keep a training record's first N tokens (0: all) */
 } ft_chat_opts;
 
 /* cfg may be NULL only for the standard prompt-completion form.  Dies with

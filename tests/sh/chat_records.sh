@@ -33,6 +33,16 @@ tok --chat --completion-only-loss conv.jsonl > conv.out
 # "user: hi<eos>\nassistant:" is the prompt; "assistant: yo<eos>\n" the whole's tail
 check conversational_labels sh -c 'jq -c "[.input_ids, .labels]" conv.out | grep -qx "\[\[7220,25,23105,50256,198,562,10167,25,27406,50256,198\],\[-100,-100,-100,-100,-100,-100,-100,-100,27406,50256,198\]\]"'
 
+# --max-length: a record's first N tokens, labels alike (TRL's keep_start), counted on stderr
+ft-tokenize -m m --completion-only-loss --max-length 4 std.jsonl -o - 2> cut.err | ft-cat --to jsonl > cut.jsonl
+check max_length_keeps_start jq_true -s '.[0].input_ids == [464,6766,318,4171] and .[0].labels == [-100,-100,-100,4171]
+    and .[1].input_ids == [3198,734,50256]' cut.jsonl
+check max_length_counted grep -q "1 of 2 records longer than --max-length 4 cut to it (2 tokens dropped)" cut.err
+check max_length_chat sh -c 'ft-tokenize -m m --chat --completion-only-loss --max-length 9 conv.jsonl -o - 2> /dev/null |
+    ft-cat --to jsonl | jq -e "(.input_ids | length) == 9 and (.labels | length) == 9 and .labels[8] == 27406" > /dev/null'
+expect_fail max_length_not_for_prompts 'a prompt (--add-generation-prompt) would lose its assistant header' \
+    ft-tokenize -m m --chat --add-generation-prompt --max-length 5 plain.jsonl
+
 # template variables: the flag, the record's map (which wins), special tokens overridden
 echo '{"messages":[{"role":"user","content":"hi"}]}' > plain.jsonl
 echo '{"messages":[{"role":"user","content":"hi"}],"chat_template_kwargs":{"greeting":"rec"}}' > rec.jsonl
@@ -67,5 +77,5 @@ expect_fail kwargs_flag_generation_prompt 'use --add-generation-prompt' ft-token
 expect_fail kwargs_flag_without_chat 'go with --chat' ft-tokenize -m m --chat-template-kwargs '{}' plain.jsonl
 expect_fail chat_prompt_records_hint 'conv.jsonl:1: field "messages" missing .*take --completion-only-loss' ft-tokenize -m m --chat conv.jsonl
 expect_fail completion_with_generation_prompt 'makes prompts' ft-tokenize -m m --chat --completion-only-loss --add-generation-prompt conv.jsonl
-expect_fail completion_with_max_length 'does not combine' ft-tokenize -m m --completion-only-loss --max-length 8 std.jsonl
+expect_fail completion_with_padding 'does not combine' ft-tokenize -m m --completion-only-loss --padding max_length --max-length 8 std.jsonl
 expect_fail standard_without_eos 'has no eos_token' ft-tokenize -m "$GPT2" --completion-only-loss std.jsonl
