@@ -66,6 +66,9 @@ static const char usage[] =
 "                             strings); labels = input_ids (docs/chat.md)\n"
 "      --completion-only-loss  --prompt-completion with labels -100 on the prompt's\n"
 "                             tokens (the first len(tokens of the prompt alone))\n"
+"      --eos-token TOKEN      with --chat or --prompt-completion: TOKEN instead of the\n"
+"                             tokenizer's eos_token (appended to completions, and the\n"
+"                             template's eos_token), as SFTConfig's eos_token\n"
 "                             (--max-length N with --chat or --prompt-completion keeps\n"
 "                             each record's first N tokens, as SFTConfig's max_length)\n"
 "      --decode               turn input_ids (and sequence labels) back into text\n"
@@ -112,7 +115,13 @@ static void ft_tokenize_chat(ft_tokenizer *t, const char *model, const ft_tokeni
     ft_chat_config *cfg = chat ? ft_chat_config_load(model, &err) : NULL;
     if (chat && !cfg) ft_die("%s", err);
     json_t *special = ft_chat_special_tokens(model);
-    co->eos_token = json_string_value(json_object_get(special, "eos_token"));
+    if (co->eos_token) {                /* --eos-token: SFTConfig's eos_token replaces the tokenizer's */
+        if (ft_tok_token_to_id(t, co->eos_token, strlen(co->eos_token)) < 0)
+            ft_die("--eos-token '%s' is not a token of %s's vocabulary", co->eos_token, model);
+        if (chat && !co->template_kwargs) co->template_kwargs = json_object();
+        if (chat && !json_object_get(co->template_kwargs, "eos_token"))
+            json_object_set_new(co->template_kwargs, "eos_token", json_string(co->eos_token));
+    } else co->eos_token = json_string_value(json_object_get(special, "eos_token"));
     co->add_special_tokens = o->tok.add_special_tokens;
     if (!chat && !co->eos_token)
         ft_die("%s/tokenizer_config.json has no eos_token: --prompt-completion appends it to each completion "
@@ -143,6 +152,8 @@ static void chat_check(const ft_tokenize_opts *o, ft_chat_opts *co, int chat, in
     const char *mode = chat ? "--chat" : "--prompt-completion";
     if (!chat && (co->assistant_only_loss || co->add_generation_prompt || co->template_kwargs))
         ft_die("--assistant-only-loss, --add-generation-prompt and --chat-template-kwargs go with --chat");
+    if (!chat && !co->prompt_completion && co->eos_token)
+        ft_die("--eos-token goes with --chat or --prompt-completion (SFTConfig's eos_token)");
     if (decode || cache_dir || o->block_size || o->pair_col || o->target_col || o->tok.padding != FT_PAD_NONE)
         ft_die("%s does not combine with --decode, --cache-dir, --block-size, --text-pair-column, "
                "--target-column or --padding", mode);
@@ -186,6 +197,7 @@ int main(int argc, char **argv)
         {"chat-template-kwargs", FT_OPT_CALL, .dst = &co.template_kwargs, .call = chat_template_kwargs},
         {"prompt-completion", FT_OPT_FLAG, .dst = &co.prompt_completion},
         {"completion-only-loss", FT_OPT_FLAG, .dst = &co.completion_only_loss},
+        {"eos-token", FT_OPT_STR, .dst = &co.eos_token},
         {"decode", FT_OPT_FLAG, .dst = &decode}, {"skip-special-tokens", FT_OPT_FLAG, .dst = &skip_special},
         {"block-size", FT_OPT_INT, .dst = &o.block_size, .min = 1, .max = 1 << 24},
         {"output", FT_OPT_STR, .dst = &out, .short_name = 'o'}, {"zstd", FT_OPT_FLAG, .dst = &zstd, .short_name = 'z'},
@@ -199,7 +211,7 @@ int main(int argc, char **argv)
     ft_tokenizer *t = ft_tok_load_or_die(model);
 
     if (chat || co.assistant_only_loss || co.add_generation_prompt || co.template_kwargs || co.prompt_completion ||
-        co.completion_only_loss) {
+        co.completion_only_loss || co.eos_token) {
         chat_check(&o, &co, chat, decode, cache_dir);
         ft_tokenize_chat(t, model, &o, &co, chat, files, nfiles, out, zstd, argc, argv);
         json_decref(co.template_kwargs);

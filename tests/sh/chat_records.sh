@@ -33,6 +33,8 @@ tok --chat --completion-only-loss conv.jsonl > conv.out
 # "user: hi<eos>\nassistant:" is the prompt; "assistant: yo<eos>\n" the whole's tail
 check conversational_labels sh -c 'jq -c "[.input_ids, .labels]" conv.out | grep -qx "\[\[7220,25,23105,50256,198,562,10167,25,27406,50256,198\],\[-100,-100,-100,-100,-100,-100,-100,-100,27406,50256,198\]\]"'
 
+echo '{"messages":[{"role":"user","content":"hi"}]}' > plain.jsonl
+
 # --max-length: a record's first N tokens, labels alike (TRL's keep_start), counted on stderr
 ft-tokenize -m m --completion-only-loss --max-length 4 std.jsonl -o - 2> cut.err | ft-cat --to jsonl > cut.jsonl
 check max_length_keeps_start jq_true -s '.[0].input_ids == [464,6766,318,4171] and .[0].labels == [-100,-100,-100,4171]
@@ -43,8 +45,16 @@ check max_length_chat sh -c 'ft-tokenize -m m --chat --completion-only-loss --ma
 expect_fail max_length_not_for_prompts 'a prompt (--add-generation-prompt) would lose its assistant header' \
     ft-tokenize -m m --chat --add-generation-prompt --max-length 5 plain.jsonl
 
+# --eos-token (SFTConfig's eos_token, which TRL sets as the tokenizer's): appended to
+# completions not ending with it, and the template's eos_token
+ft-tokenize -m m --completion-only-loss --eos-token . std.jsonl -o - | ft-cat --to jsonl > eos.jsonl
+check eos_token_appended jq_true -s '.[0].input_ids == [464,6766,318,4171,13] and .[1].input_ids == [3198,734,50256,13]' eos.jsonl
+check eos_token_in_template sh -c 'ft-tokenize -m m --chat --eos-token . plain.jsonl -o - |
+    ft-tokenize -m m --decode | jq -e ".text == \"user: hi.\n\"" > /dev/null'
+expect_fail eos_token_not_in_vocab "--eos-token '<nope>' is not a token" ft-tokenize -m m --completion-only-loss --eos-token '<nope>' std.jsonl
+expect_fail eos_token_needs_chat 'goes with --chat or --prompt-completion' ft-tokenize -m m --eos-token . std.jsonl
+
 # template variables: the flag, the record's map (which wins), special tokens overridden
-echo '{"messages":[{"role":"user","content":"hi"}]}' > plain.jsonl
 echo '{"messages":[{"role":"user","content":"hi"}],"chat_template_kwargs":{"greeting":"rec"}}' > rec.jsonl
 tok --chat plain.jsonl | ids > none.ids
 tok --chat rec.jsonl | ids > rec.ids
