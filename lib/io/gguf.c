@@ -64,6 +64,25 @@ void ft_gguf_arch_f32(ft_gguf *g, const char *arch, const char *name, float v) {
 void ft_gguf_arch_str(ft_gguf *g, const char *arch, const char *name, const char *val) { ARCH_KEY(k, arch, name); ft_gguf_kv_str(g, k, val); }
 #undef ARCH_KEY
 
+int ft_gguf_map_name(const char *hf, const char *layer_prefix, const char *const (*map)[2], int nmap,
+                     int n_layer_rows, char *out, size_t outsz)
+{
+    const char *dot = strrchr(hf, '.');
+    if (!dot || (strcmp(dot, ".weight") && strcmp(dot, ".bias"))) return -1;
+    size_t np = strlen(layer_prefix);
+    int l = -1, at = 0;
+    if (!strncmp(hf, layer_prefix, np) && sscanf(hf + np, "%d.%n", &l, &at) == 1 && at) hf += np + at;
+    else l = -1;
+    size_t n = (size_t)(dot - hf);
+    for (int i = 0; i < nmap; i++) {
+        if (strlen(map[i][0]) != n || strncmp(hf, map[i][0], n) || (l >= 0) != (i < n_layer_rows)) continue;
+        if (l >= 0) snprintf(out, outsz, "blk.%d.%s%s", l, map[i][1], dot);
+        else snprintf(out, outsz, "%s%s", map[i][1], dot);
+        return i;
+    }
+    return -1;
+}
+
 static void arr(ft_gguf *g, const char *k, int type, size_t n)
 {
     key(g, k, T_ARR);

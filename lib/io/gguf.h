@@ -39,6 +39,15 @@ void ft_gguf_kv_bool(ft_gguf *g, const char *key, int v);
 void ft_gguf_arch_u32(ft_gguf *g, const char *arch, const char *name, uint32_t v);
 void ft_gguf_arch_f32(ft_gguf *g, const char *arch, const char *name, float v);
 void ft_gguf_arch_str(ft_gguf *g, const char *arch, const char *name, const char *val);
+/* An HF parameter name as llama.cpp's tensor name, by a family's table map
+   of {HF module, llama.cpp name} rows, the first n_layer_rows of them
+   inside a layer: "<layer_prefix>N.<module>.weight" → "blk.N.<name>.weight"
+   and "<module>.bias" → "<name>.bias".  Returns the row matched, with the
+   name in out[outsz]; -1 when none matches or the name does not end in
+   .weight or .bias. */
+int ft_gguf_map_name(const char *hf, const char *layer_prefix, const char *const (*map)[2], int nmap,
+                     int n_layer_rows, char *out, size_t outsz);
+
 /* Arrays: strings (len NULL: NUL-terminated), int32, float32. */
 void ft_gguf_kv_strs(ft_gguf *g, const char *key, const char *const *v, const size_t *len, size_t n);
 void ft_gguf_kv_i32s(ft_gguf *g, const char *key, const int32_t *v, size_t n);

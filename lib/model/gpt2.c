@@ -550,23 +550,12 @@ static int gpt2_gguf_name(const ft_model *m, const char *hf, ft_gguf_name *o)
         { "transformer.ln_f", "output_norm" },
     };
     memset(o, 0, sizeof *o);
-    const char *dot = strrchr(hf, '.');
-    if (!dot || (strcmp(dot, ".weight") && strcmp(dot, ".bias"))) return -1;
-    int l = -1, at = 0;
-    char mod[64];
-    if (sscanf(hf, "transformer.h.%d.%n", &l, &at) == 1 && at) hf += at;
-    else l = -1;
-    if ((size_t)(dot - hf) >= sizeof mod) return -1;
-    snprintf(mod, sizeof mod, "%.*s", (int)(dot - hf), hf);
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
-        if (strcmp(mod, map[i][0]) || (l >= 0) != (i < 6)) continue;
-        if (l >= 0) snprintf(o->name, sizeof o->name, "blk.%d.%s%s", l, map[i][1], dot);
-        else snprintf(o->name, sizeof o->name, "%s%s", map[i][1], dot);
-        o->transpose = l >= 0 && i != 0 && i != 3 && !strcmp(dot, ".weight");
-        o->keep_f32 = i == 7;
-        return 0;
-    }
-    return -1;
+    int i = ft_gguf_map_name(hf, "transformer.h.", map, (int)(sizeof map / sizeof *map), 6, o->name, sizeof o->name);
+    if (i < 0) return -1;
+    size_t n = strlen(hf);
+    o->transpose = i < 6 && i != 0 && i != 3 && !strcmp(hf + n - 7, ".weight");
+    o->keep_f32 = i == 7;
+    return 0;
 }
 
 static const ft_gguf_family gpt2_gguf = { .arch = gpt2_gguf_arch, .meta = gpt2_gguf_meta, .name = gpt2_gguf_name };

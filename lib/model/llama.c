@@ -785,21 +785,12 @@ static int llama_gguf_name(const ft_model *m, const char *hf, ft_gguf_name *o)
     };
     const cfg *c = &((const llama *)m->impl)->c;
     memset(o, 0, sizeof *o);
-    const char *dot = strrchr(hf, '.');
-    if (!dot || (strcmp(dot, ".weight") && strcmp(dot, ".bias"))) return -1;
-    int l = -1, at = 0;
-    if (sscanf(hf, "model.layers.%d.%n", &l, &at) == 1 && at) hf += at;
-    else l = -1;
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
-        if (strlen(map[i][0]) != (size_t)(dot - hf) || strncmp(hf, map[i][0], dot - hf) || (l >= 0) != (i < 11)) continue;
-        if (l >= 0) snprintf(o->name, sizeof o->name, "blk.%d.%s%s", l, map[i][1], dot);
-        else snprintf(o->name, sizeof o->name, "%s%s", map[i][1], dot);
-        /* convert_hf_to_gguf's LlamaModel.permute: llama.cpp's llama rotates
-           adjacent pairs, HF the two halves of each head */
-        if (strncmp(m->family->model_type, "qwen", 4)) o->permute_heads = i == 2 ? c->H : i == 3 ? c->Hkv : 0;
-        return 0;
-    }
-    return -1;
+    int i = ft_gguf_map_name(hf, "model.layers.", map, (int)(sizeof map / sizeof *map), 11, o->name, sizeof o->name);
+    if (i < 0) return -1;
+    /* convert_hf_to_gguf's LlamaModel.permute: llama.cpp's llama rotates
+       adjacent pairs, HF the two halves of each head */
+    if (strncmp(m->family->model_type, "qwen", 4)) o->permute_heads = i == 2 ? c->H : i == 3 ? c->Hkv : 0;
+    return 0;
 }
 
 static const ft_gguf_family llama_gguf = { .arch = llama_gguf_arch, .meta = llama_gguf_meta, .name = llama_gguf_name };
