@@ -27,7 +27,9 @@ static const char usage[] =
 "      --prefix TEXT          put TEXT before every text (e.g. \"summarize: \")\n"
 "      --task NAME            add task NAME to every record\n"
 "      --task-column NAME     take each record's task from column NAME\n"
-"      --max-length N         truncate to N tokens, special tokens included\n"
+"      --max-length N         truncate to N tokens, special tokens included (with\n"
+"                             --chat or --prompt-completion: each training record's\n"
+"                             first N tokens and labels, as SFTConfig's max_length)\n"
 "      --truncation S         longest_first (default with --max-length),\n"
 "                             only_first, only_second, none; without\n"
 "                             --max-length: the model's model_max_length\n"
@@ -69,8 +71,6 @@ static const char usage[] =
 "      --eos-token TOKEN      with --chat or --prompt-completion: TOKEN instead of the\n"
 "                             tokenizer's eos_token (appended to completions, and the\n"
 "                             template's eos_token), as SFTConfig's eos_token\n"
-"                             (--max-length N with --chat or --prompt-completion keeps\n"
-"                             each record's first N tokens, as SFTConfig's max_length)\n"
 "      --decode               turn input_ids (and sequence labels) back into text\n"
 "      --skip-special-tokens  with --decode: leave special tokens out\n"
 "  -o, --output FILE          write FILE (.ft, .ftz, .jsonl, .csv) instead of stdout\n"
@@ -146,7 +146,8 @@ static void ft_tokenize_chat(ft_tokenizer *t, const char *model, const ft_tokeni
 }
 
 /* The flags of --chat and --prompt-completion that cannot go together. */
-static void chat_check(const ft_tokenize_opts *o, ft_chat_opts *co, int chat, int decode, const char *cache_dir)
+static void chat_check(const ft_tokenize_opts *o, ft_chat_opts *co, int chat, int decode, const char *cache_dir,
+                       int trunc_given)
 {
     if (co->completion_only_loss) co->prompt_completion = 1;
     const char *mode = chat ? "--chat" : "--prompt-completion";
@@ -154,9 +155,10 @@ static void chat_check(const ft_tokenize_opts *o, ft_chat_opts *co, int chat, in
         ft_die("--assistant-only-loss, --add-generation-prompt and --chat-template-kwargs go with --chat");
     if (!chat && !co->prompt_completion && co->eos_token)
         ft_die("--eos-token goes with --chat or --prompt-completion (SFTConfig's eos_token)");
-    if (decode || cache_dir || o->block_size || o->pair_col || o->target_col || o->tok.padding != FT_PAD_NONE)
+    if (decode || cache_dir || o->block_size || o->pair_col || o->target_col || o->tok.padding != FT_PAD_NONE ||
+        trunc_given)
         ft_die("%s does not combine with --decode, --cache-dir, --block-size, --text-pair-column, "
-               "--target-column or --padding", mode);
+               "--target-column, --padding or --truncation", mode);
     if (o->tok.max_length && co->add_generation_prompt)
         ft_die("--max-length cuts training records at the end; a prompt (--add-generation-prompt) would lose "
                "its assistant header");
@@ -212,7 +214,7 @@ int main(int argc, char **argv)
 
     if (chat || co.assistant_only_loss || co.add_generation_prompt || co.template_kwargs || co.prompt_completion ||
         co.completion_only_loss || co.eos_token) {
-        chat_check(&o, &co, chat, decode, cache_dir);
+        chat_check(&o, &co, chat, decode, cache_dir, trunc_given);
         ft_tokenize_chat(t, model, &o, &co, chat, files, nfiles, out, zstd, argc, argv);
         json_decref(co.template_kwargs);
         ft_tok_free(t);
