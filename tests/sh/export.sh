@@ -130,7 +130,7 @@ ft-train --model "$TMP/llama" --task causal-lm --output-dir "$TMP/lora" --max-st
 check export_lora_trained [ -s "$TMP/lora/adapter_model.safetensors" ]
 if ft-export --format gguf --base "$TMP/llama" "$TMP/lora" "$TMP/lora.gguf" 2> "$TMP/err" &&
    node "$CHECK" "$TMP/llama.f32.gguf" "$ids" "$TMP/lora.bin" "$TMP/lora.gguf" > /dev/null 2> "$TMP/err"; then
-    "$DRV" "$TMP/llama" "$ids" "$TMP/lora.ft.bin" "$TMP/lora"
+    "$DRV" "$TMP/llama" "$ids" "$TMP/lora.ft.bin" "$TMP/lora" || fail export_lora_ft_forward
     check export_lora_llamacpp_logprobs compare lora "$TMP/lora.ft.bin" "$TMP/lora.bin" 128256 1e-3
     # not vacuous: the adapter moves the log-probabilities far past the tolerance
     if compare base-vs-lora "$TMP/llama.ft.bin" "$TMP/lora.ft.bin" 128256 1e-2; then fail export_lora_changes_model
