@@ -53,6 +53,7 @@ int main(int argc, char **argv)
     if (type < 0) ft_die("--outtype %s: unknown (f32, f16, bf16, q8_0)", outtype);
     if (argc - first != 2) ft_die("expected MODEL_OR_ADAPTER_DIR OUT.gguf (see --help)");
     const char *in = argv[first], *out = argv[first + 1];
+    if (!strcmp(out, "-")) ft_die("a GGUF file cannot go to stdout (it is read back and checked before it is published)");
     ft_sweep_dead_temps_of(out);
     if (is_adapter(in)) {
         char *cp = ft_xasprintf("%s/adapter_config.json", in), *bm = NULL;

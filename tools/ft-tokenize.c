@@ -114,14 +114,13 @@ static void ft_tokenize_chat(ft_tokenizer *t, const char *model, const ft_tokeni
     char *err = NULL;
     ft_chat_config *cfg = chat ? ft_chat_config_load(model, &err) : NULL;
     if (chat && !cfg) ft_die("%s", err);
-    json_t *special = ft_chat_special_tokens(model);
+    json_t *special = cfg ? json_incref(cfg->special) : ft_chat_special_tokens(model);
     if (co->eos_token) {                /* --eos-token: SFTConfig's eos_token replaces the tokenizer's */
         if (ft_tok_token_to_id(t, co->eos_token, strlen(co->eos_token)) < 0)
             ft_die("--eos-token '%s' is not a token of %s's vocabulary", co->eos_token, model);
-        if (chat && !co->template_kwargs) co->template_kwargs = json_object();
-        if (chat && !json_object_get(co->template_kwargs, "eos_token"))
-            json_object_set_new(co->template_kwargs, "eos_token", json_string(co->eos_token));
-    } else co->eos_token = json_string_value(json_object_get(special, "eos_token"));
+        json_object_set_new(special, "eos_token", json_string(co->eos_token));   /* the template's too */
+    }
+    co->eos_token = json_string_value(json_object_get(special, "eos_token"));
     co->add_special_tokens = o->tok.add_special_tokens;
     if (!chat && !co->eos_token)
         ft_die("%s/tokenizer_config.json has no eos_token: --prompt-completion appends it to each completion "

@@ -114,10 +114,25 @@ char *ft_xasprintf(const char *fmt, ...)
     return s;
 }
 
+static char *read_all(FILE *fp, const char *path, size_t *len);
+
 char *ft_read_file(const char *path, size_t *len)
 {
     FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!fp) ft_die("%s: cannot open: %s", path, strerror(errno));
+    return read_all(fp, path, len);
+}
+
+char *ft_read_file_opt(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp && errno == ENOENT) return NULL;
+    if (!fp) ft_die("%s: cannot open: %s", path, strerror(errno));
+    return read_all(fp, path, len);
+}
+
+static char *read_all(FILE *fp, const char *path, size_t *len)
+{
     size_t cap = 1 << 16, n = 0;
     char *buf = ft_xmalloc(cap + 1);
     for (;;) {

@@ -40,6 +40,8 @@ char *ft_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Read a whole file ("-" = stdin) into memory; dies with the name on error. */
 char *ft_read_file(const char *path, size_t *len);
+/* The same, NULL when the file does not exist (an optional file). */
+char *ft_read_file_opt(const char *path, size_t *len);
 
 /* Strict number parsing for flags: dies naming the flag on bad input. */
 long ft_parse_long(const char *flag, const char *s, long min, long max);

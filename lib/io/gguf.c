@@ -1,5 +1,6 @@
 /* gguf: the GGUF v3 writer and its structural check.  See gguf.h. */
 #include "gguf.h"
+#include "mapin.h"
 #include "publish.h"
 #include "tensor.h"
 #include "util.h"
@@ -184,7 +185,7 @@ void ft_gguf_write(const ft_gguf *g, const char *path)
         off = align_up(off + t->nbytes);
     }
     ft_outfile *o = ft_out_open(path, 1);
-    if (!o->path) ft_die("ft-export: a GGUF file cannot go to stdout (its check reads it back)");
+    if (!o->path) ft_die("a GGUF file cannot go to stdout (its check reads it back)");
     wr(o->fp, h.p, h.n, path);
     write_zeros(o->fp, align_up(h.n) - h.n, path);
     for (size_t i = 0; i < g->n_t; i++) {
@@ -301,9 +302,11 @@ static int check_infos(rd *r, uint64_t n_t, size_t alignment)
 int ft_gguf_check(const char *path, char **err)
 {
     *err = NULL;
-    size_t n = 0;
-    uint8_t *buf = (uint8_t *)ft_read_file(path, &n);
-    rd r = { buf, n, 0, path, err };
+    /* mapped, not read: the check parses the header and compares sizes, so
+       the tensors' pages are never touched (an f32 file is the model's size) */
+    ft_mapped *m = ft_map_input(path);
+    const uint8_t *buf = (const uint8_t *)m->data;
+    rd r = { buf, m->len, 0, path, err };
     uint32_t ver = 0; uint64_t n_t = 0, n_kv = 0;
     size_t alignment = FT_GGUF_ALIGNMENT;
     int rc = take(&r, NULL, 4) || memcmp(buf, "GGUF", 4) ? bad(&r, "not a GGUF file", NULL) : 0;
@@ -311,6 +314,6 @@ int ft_gguf_check(const char *path, char **err)
     if (!rc && (take(&r, &n_t, 8) || take(&r, &n_kv, 8))) rc = -1;
     if (!rc) rc = check_kvs(&r, n_kv, &alignment);
     if (!rc) rc = check_infos(&r, n_t, alignment);
-    free(buf);
+    ft_unmap_input(m);
     return rc;
 }

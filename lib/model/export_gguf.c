@@ -20,9 +20,14 @@ static uint32_t file_type(enum ft_gguf_type t)
 
 static const ft_gguf_family *gguf_of(const ft_model *m, const char *dir)
 {
-    if (!m->family || !m->family->gguf)
-        ft_die("%s: model_type \"%s\" cannot be exported as GGUF (gpt2, llama, mistral, qwen2, qwen3)", dir,
-               m->family ? m->family->model_type : "?");
+    if (!m->family || !m->family->gguf) {
+        char list[256] = "";            /* the families that have a GGUF mapping */
+        for (const ft_family *const *f = ft_families(); *f; f++)
+            if ((*f)->gguf) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", *list ? ", " : "",
+                                     (*f)->model_type);
+        ft_die("%s: model_type \"%s\" cannot be exported as GGUF (%s)", dir,
+               m->family ? m->family->model_type : "?", list);
+    }
     if (m->task != FT_TASK_CAUSAL_LM) ft_die("%s: only causal language models are exported as GGUF", dir);
     return m->family->gguf;
 }

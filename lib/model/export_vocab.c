@@ -5,6 +5,7 @@
  * the special token ids and the chat template of tokenizer_config.json.
  * See export_gguf.h. */
 #include "export_gguf.h"
+#include "chat_tokenize.h"
 #include "util.h"
 #include <jansson.h>
 #include <stdlib.h>
@@ -36,36 +37,30 @@ static const char *pre_name(json_t *tj, const char *path)
     ft_die("%s: pre_tokenizer is none llama.cpp names (GPT-2's ByteLevel, Llama 3's or Qwen2's regex)", path);
 }
 
-/* tokenizer_config.json's bos_token etc.: a string or {"content": ...} */
-static const char *special_str(json_t *cfg, const char *key)
-{
-    json_t *e = json_object_get(cfg, key);
-    if (json_is_object(e)) e = json_object_get(e, "content");
-    return json_string_value(e);
-}
-
-static void special_ids(ft_gguf *g, json_t *cfg, const char **tok, int n)
+/* The special token ids (tokenizer_config.json's, as chat templates see
+   them), add_bos/add_eos, and the chat template wherever transformers keeps
+   it (chat_template.jinja, else tokenizer_config.json). */
+static void special_ids(ft_gguf *g, const char *dir, json_t *cfg, const char **tok, int n)
 {
     static const char *const keys[][2] = {
         { "bos_token", "tokenizer.ggml.bos_token_id" }, { "eos_token", "tokenizer.ggml.eos_token_id" },
         { "pad_token", "tokenizer.ggml.padding_token_id" }, { "unk_token", "tokenizer.ggml.unknown_token_id" },
     };
+    json_t *special = ft_chat_special_tokens(dir);
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
-        const char *s = special_str(cfg, keys[k][0]);
+        const char *s = json_string_value(json_object_get(special, keys[k][0]));
         if (!s) continue;
         for (int i = 0; i < n; i++)
             if (tok[i] && !strcmp(tok[i], s)) { ft_gguf_kv_u32(g, keys[k][1], (uint32_t)i); break; }
     }
+    json_decref(special);
     json_t *b = json_object_get(cfg, "add_bos_token"), *e = json_object_get(cfg, "add_eos_token");
     if (json_is_boolean(b)) ft_gguf_kv_bool(g, "tokenizer.ggml.add_bos_token", json_is_true(b));
     if (json_is_boolean(e)) ft_gguf_kv_bool(g, "tokenizer.ggml.add_eos_token", json_is_true(e));
-    json_t *ct = json_object_get(cfg, "chat_template");
-    if (json_is_array(ct)) {      /* named templates: the default one */
-        size_t i; json_t *t, *d = NULL;
-        json_array_foreach(ct, i, t) if (!strcmp(json_string_value(json_object_get(t, "name")) ?: "", "default")) d = t;
-        ct = json_object_get(d, "template");
-    }
-    if (json_is_string(ct)) ft_gguf_kv_str(g, "tokenizer.chat_template", json_string_value(ct));
+    char *err = NULL, *tpl = ft_chat_template_source(dir, &err);
+    if (tpl) ft_gguf_kv_str(g, "tokenizer.chat_template", tpl);
+    free(tpl);
+    free(err);                          /* a model without a chat template is fine */
 }
 
 static void merges(ft_gguf *g, json_t *list, const char *path)
@@ -132,7 +127,7 @@ void ft_export_gguf_vocab(ft_gguf *g, const char *dir, int n_vocab)
     }
     ft_gguf_kv_strs(g, "tokenizer.ggml.tokens", tok, NULL, (size_t)n_vocab);
     ft_gguf_kv_i32s(g, "tokenizer.ggml.token_type", tt, (size_t)n_vocab);
-    if (cfg) special_ids(g, cfg, tok, n_vocab);
+    special_ids(g, dir, cfg, tok, n_vocab);
     for (int t = 0; t < n_vocab; t++) free(pad[t]);
     free(pad); free(tok); free(tt);
     json_decref(tj); json_decref(cfg);

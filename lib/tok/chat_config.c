@@ -8,29 +8,13 @@
 #include "util.h"
 #include <string.h>
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = NULL;
-    size_t len = 0, cap = 0, k;
-    do {
-        if (len + 4096 + 1 > cap) { cap = cap ? 2 * cap : 8192; buf = ft_xrealloc(buf, cap); }
-        k = fread(buf + len, 1, 4096, f);
-        len += k;
-    } while (k > 0);
-    fclose(f);
-    buf[len] = 0;
-    return buf;
-}
-
 /* The template source: chat_template.jinja when the directory has one (as
    transformers saves it since 4.50), else tokenizer_config.json's
    chat_template, a string or a list of {name, template} (the "default" one). */
 static char *template_source(const char *dir, json_t *cfg, char **err)
 {
     char *path = ft_xasprintf("%s/chat_template.jinja", dir);
-    char *src = read_file(path);
+    char *src = ft_read_file_opt(path, NULL);
     free(path);
     if (src) return src;
     json_t *t = json_object_get(cfg, "chat_template");
@@ -48,12 +32,17 @@ static char *template_source(const char *dir, json_t *cfg, char **err)
     return NULL;
 }
 
-json_t *ft_chat_special_tokens(const char *dir)
+static json_t *load_config(const char *dir)
 {
     char *path = ft_xasprintf("%s/tokenizer_config.json", dir);
     json_error_t je;
     json_t *cfg = json_load_file(path, JSON_DECODE_INT_AS_REAL, &je);   /* model_max_length 1e30 */
     free(path);
+    return cfg;
+}
+
+static json_t *special_tokens(json_t *cfg)
+{
     json_t *special = json_object();
     static const char *const names[] = {"bos_token", "eos_token", "unk_token", "pad_token", NULL};
     for (int i = 0; cfg && names[i]; i++) {
@@ -61,31 +50,42 @@ json_t *ft_chat_special_tokens(const char *dir)
         if (json_is_object(v)) v = json_object_get(v, "content");
         if (json_is_string(v)) json_object_set(special, names[i], v);
     }
+    return special;
+}
+
+json_t *ft_chat_special_tokens(const char *dir)
+{
+    json_t *cfg = load_config(dir), *special = special_tokens(cfg);
     json_decref(cfg);
     return special;
 }
 
-ft_chat_config *ft_chat_config_load(const char *dir, char **err)
+char *ft_chat_template_source(const char *dir, char **err)
 {
-    char *path = ft_xasprintf("%s/tokenizer_config.json", dir);
-    json_error_t je;
-    json_t *cfg = json_load_file(path, JSON_DECODE_INT_AS_REAL, &je);
-    if (!cfg) cfg = json_object();   /* a chat_template.jinja may stand alone */
-    free(path);
+    json_t *cfg = load_config(dir);
     char *src = template_source(dir, cfg, err);
     json_decref(cfg);
-    if (!src) return NULL;
+    return src;
+}
+
+ft_chat_config *ft_chat_config_load(const char *dir, char **err)
+{
+    json_t *cfg = load_config(dir);     /* NULL: a chat_template.jinja may stand alone */
+    char *src = template_source(dir, cfg, err);
+    if (!src) { json_decref(cfg); return NULL; }
     char *perr = NULL;
     ft_chat_template *t = ft_chat_template_parse(src, &perr);
     free(src);
     if (!t) {
         *err = ft_xasprintf("%s: chat template: %s", dir, perr);
         free(perr);
+        json_decref(cfg);
         return NULL;
     }
     ft_chat_config *c = ft_xcalloc(1, sizeof *c);
     c->tpl = t;
-    c->special = ft_chat_special_tokens(dir);
+    c->special = special_tokens(cfg);
+    json_decref(cfg);
     return c;
 }
 

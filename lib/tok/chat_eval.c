@@ -7,18 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-void ct_emit(ct_ctx *c, const char *s, size_t n)
-{
-    if (c->out.len + n + 1 > c->out.cap) {
-        size_t cap = c->out.cap ? c->out.cap : 4096;
-        while (cap < c->out.len + n + 1) cap *= 2;
-        c->out.p = ft_xrealloc(c->out.p, cap);
-        c->out.cap = cap;
-    }
-    memcpy(c->out.p + c->out.len, s, n);
-    c->out.len += n;
-    c->out.p[c->out.len] = 0;
-}
+void ct_emit(ct_ctx *c, const char *s, size_t n) { ct_put(&c->out, s, n); }
 
 static void push_scope(ct_ctx *c, const ct_node *at)
 {

@@ -73,7 +73,7 @@ void ct_put(ct_sbuf *b, const char *s, size_t n);   /* keeps p NUL-terminated */
 #define CT_MAX_SCOPES 256
 
 typedef struct ct_ctx {
-    struct { char *p; size_t len, cap; } out;
+    ct_sbuf out;
     json_t *scope[CT_MAX_SCOPES];
     int nscope;
     json_t *messages;           /* vars' messages (borrowed) */

@@ -70,8 +70,10 @@ static size_t special_at(const ft_chat_encoder *e, const char *s, size_t n)
 static size_t content_start(ft_chat_encoder *ce, json_t *messages, json_t *extra, int gen, size_t i,
                             const ft_chat_render *r, char **err)
 {
-    json_t *copy = json_deep_copy(messages);
-    json_t *m = json_array_get(copy, i);
+    /* a shallow copy of the list with message i alone copied: the others
+       are shared, unchanged */
+    json_t *copy = json_copy(messages), *m = json_copy(json_array_get(messages, i));
+    json_array_set_new(copy, i, m);
     const char *content = json_string_value(json_object_get(m, "content"));
     json_object_set_new(m, "content", json_string(content && content[0] == 1 ? "\002" : "\001"));
     ft_chat_render p;
@@ -106,8 +108,11 @@ static int assistant_span(ft_chat_encoder *ce, json_t *messages, json_t *extra, 
     return 0;
 }
 
-size_t ft_chat_assistant_spans(ft_chat_encoder *ce, json_t *messages, json_t *extra, int gen,
-                               const ft_chat_render *r, ft_chat_span **out, char **err)
+/* The character ranges (bytes of r->text) that --assistant-only-loss
+   labels: {% generation %} blocks when the template has them, else each
+   assistant message's span (docs/chat.md).  Returns the count; *out malloc'd. */
+static size_t assistant_spans(ft_chat_encoder *ce, json_t *messages, json_t *extra, int gen,
+                              const ft_chat_render *r, ft_chat_span **out, char **err)
 {
     *err = NULL;
     if (r->ngen) {
@@ -162,7 +167,7 @@ int ft_chat_encode(ft_chat_encoder *ce, json_t *messages, json_t *extra, int gen
     int rc = 0;
     if (assistant_only) {
         ft_chat_span *sp;
-        size_t nsp = ft_chat_assistant_spans(ce, messages, extra, gen, &r, &sp, err);
+        size_t nsp = assistant_spans(ce, messages, extra, gen, &r, &sp, err);
         rc = *err ? -1 : mask_labels(ce, &r, sp, nsp, e, *labels, err);
         free(sp);
     } else {

@@ -18,6 +18,10 @@ typedef struct ft_chat_config {
    unk_token, pad_token; strings or AddedToken maps) as strings, as
    transformers' special_tokens_map has them; an empty object without it. */
 json_t *ft_chat_special_tokens(const char *dir);
+/* The chat template's source (malloc'd): chat_template.jinja when dir has
+   one, else tokenizer_config.json's chat_template (a list: its "default");
+   NULL with *err when there is none. */
+char *ft_chat_template_source(const char *dir, char **err);
 
 /* The chat template of model directory dir; NULL with *err (malloc'd). */
 ft_chat_config *ft_chat_config_load(const char *dir, char **err);
@@ -40,9 +44,4 @@ void ft_chat_encoder_free(ft_chat_encoder *e);
 int ft_chat_encode(ft_chat_encoder *ce, json_t *messages, json_t *extra, int add_generation_prompt,
                    int assistant_only, ft_encoding *e, int32_t **labels, char **err);
 
-/* The character ranges (bytes of r->text) that --assistant-only-loss
-   labels: {% generation %} blocks when the template has them, else each
-   assistant message's span (docs/chat.md).  Returns the count; *out malloc'd. */
-size_t ft_chat_assistant_spans(ft_chat_encoder *ce, json_t *messages, json_t *extra, int add_generation_prompt,
-                               const ft_chat_render *r, ft_chat_span **out, char **err);
 #endif

@@ -567,20 +567,9 @@ static void finish(ft_tokenizer *t)
 static char *read_opt(const char *dir, const char *name, size_t *n)
 {
     char *p = ft_xasprintf("%s/%s", dir, name);
-    FILE *f = fopen(p, "rb");
+    char *s = ft_read_file_opt(p, n);
     free(p);
-    if (!f) return NULL;
-    size_t cap = 1 << 16, len = 0;
-    char *buf = ft_xmalloc(cap);
-    size_t r;
-    while ((r = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += r;
-        if (cap - len < 2) buf = ft_xrealloc(buf, cap *= 2);
-    }
-    fclose(f);
-    buf[len] = 0;
-    *n = len;
-    return buf;
+    return s;
 }
 
 static void read_config(ft_tokenizer *t, const char *dir, int *lower, int *strip, int *chinese)

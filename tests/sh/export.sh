@@ -137,6 +137,11 @@ if ft-export --format gguf --base "$TMP/llama" "$TMP/lora" "$TMP/lora.gguf" 2> "
     else ok export_lora_changes_model; fi
 else tail -3 "$TMP/err"; fail export_lora_llamacpp; fi
 
+# the chat template from chat_template.jinja, where transformers >= 4.50 saves it
+mkdir -p "$TMP/jt" && cp "$TMP/qwen3/"* "$TMP/jt/" && printf '{{ bos_token }}chat-template-from-jinja-file' > "$TMP/jt/chat_template.jinja"
+check export_chat_template_jinja sh -c 'ft-export --format gguf "$1/jt" "$1/jt.gguf" 2> /dev/null &&
+    grep -q chat-template-from-jinja-file "$1/jt.gguf"' _ "$TMP"
+
 # refusals by name; nothing left under the output's name
 sed 's/"max_position_embeddings": 64/"max_position_embeddings": 64, "sliding_window": 16/; s/"qwen2"/"mistral"/' \
     "$TMP/qwen2/config.json" > "$TMP/c.json"
