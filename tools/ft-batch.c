@@ -67,7 +67,7 @@ int main(int argc, char **argv)
     ft_dataset *ds = ft_dataset_load(in);
     ft_pack *pack = packing ? ft_pack_new(ds, row_length) : NULL;
     if (pack) ft_pack_report(pack);
-    long per_epoch = pack ? ft_pack_batches_per_epoch(pack, &o) : ft_batches_per_epoch(ds, &o);
+    long per_epoch = pack ? ft_batches_for((size_t)pack->nrows, &o) : ft_batches_per_epoch(ds, &o);
     size_t units = pack ? (size_t)pack->nrows : ds->n;      /* what batches are made of: rows or examples */
     if (per_epoch == 0) ft_die("%s: %zu records make no batch of %d with --drop-last", in, ds->n, o.batch_size);
 
@@ -96,7 +96,7 @@ int main(int argc, char **argv)
     ft_batch_data b = {0};
     ft_record rec = {0};
     for (int e = 0; e < epochs; e++) {
-        if (pack) ft_pack_epoch_order(pack, &o, e, order);
+        if (pack) ft_order_shuffled(order, (size_t)pack->nrows, o.seed, e, o.shuffle);
         else ft_epoch_order(ds, &o, e, order);
         for (long s = 0; s < per_epoch; s++) {
             size_t start = (size_t)s * o.batch_size;

@@ -3,11 +3,13 @@
 #include "util.h"
 #include <string.h>
 
-long ft_batches_per_epoch(const ft_dataset *ds, const ft_batch_opts *o)
+long ft_batches_for(size_t n, const ft_batch_opts *o)
 {
-    long n = (long)ds->n, b = o->batch_size;
-    return o->drop_last ? n / b : (n + b - 1) / b;
+    size_t b = (size_t)o->batch_size;
+    return (long)(o->drop_last ? n / b : (n + b - 1) / b);
 }
+
+long ft_batches_per_epoch(const ft_dataset *ds, const ft_batch_opts *o) { return ft_batches_for(ds->n, o); }
 
 /* Lemire's multiply-shift with rejection for the bounded draw. */
 void ft_shuffle_i64(int64_t *a, size_t n, ft_rng *rng)
@@ -38,13 +40,18 @@ static int by_len_desc(const void *x, const void *y)
     return (a < b) - (a > b);
 }
 
+void ft_order_shuffled(int64_t *order, size_t n, uint64_t seed, int epoch, int shuffle)
+{
+    for (size_t i = 0; i < n; i++) order[i] = (int64_t)i;
+    if (!shuffle) return;
+    ft_rng rng;
+    ft_rng_seed(&rng, seed * 0x100000001b3ull + (uint64_t)epoch);
+    ft_shuffle_i64(order, n, &rng);
+}
+
 void ft_epoch_order(const ft_dataset *ds, const ft_batch_opts *o, int epoch, int64_t *order)
 {
-    for (size_t i = 0; i < ds->n; i++) order[i] = (int64_t)i;
-    if (!o->shuffle && !o->group_by_length) return;
-    ft_rng rng;
-    ft_rng_seed(&rng, o->seed * 0x100000001b3ull + (uint64_t)epoch);
-    ft_shuffle_i64(order, ds->n, &rng);
+    ft_order_shuffled(order, ds->n, o->seed, epoch, o->shuffle || o->group_by_length);
     if (!o->group_by_length) return;
     /* LengthGroupedSampler: megabatches of 50 batches, each sorted by length
        (longest first), and the longest example of all moved to the very

@@ -31,6 +31,12 @@ typedef struct ft_batch_data {
 } ft_batch_data;
 
 long ft_batches_per_epoch(const ft_dataset *ds, const ft_batch_opts *o);
+/* Batches of o->batch_size in an epoch of n units (examples, packed rows),
+   the last one partial unless drop_last. */
+long ft_batches_for(size_t n, const ft_batch_opts *o);
+/* order[0..n) = 0 .. n-1, shuffled with the epoch's seed when shuffle: the
+   one shuffle of examples (ft_epoch_order) and of packed rows. */
+void ft_order_shuffled(int64_t *order, size_t n, uint64_t seed, int epoch, int shuffle);
 /* The order of examples in an epoch (0-based): n = ds->n indices. */
 void ft_epoch_order(const ft_dataset *ds, const ft_batch_opts *o, int epoch, int64_t *order);
 /* Fisher-Yates with an unbiased bounded draw: the order depends only on the

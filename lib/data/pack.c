@@ -58,22 +58,6 @@ void ft_pack_report(const ft_pack *p)
                 p->truncated, p->truncated == 1 ? "" : "s", p->max_length, p->cut_tokens);
 }
 
-long ft_pack_batches_per_epoch(const ft_pack *p, const ft_batch_opts *o)
-{
-    long b = o->batch_size;
-    return o->drop_last ? p->nrows / b : (p->nrows + b - 1) / b;
-}
-
-void ft_pack_epoch_order(const ft_pack *p, const ft_batch_opts *o, int epoch, int64_t *order)
-{
-    if (o->group_by_length) ft_die("packing and group_by_length do not go together: packed rows are all near --max-length");
-    for (long i = 0; i < p->nrows; i++) order[i] = i;
-    if (!o->shuffle) return;
-    ft_rng rng;
-    ft_rng_seed(&rng, o->seed * 0x100000001b3ull + (uint64_t)epoch);   /* as ft_epoch_order */
-    ft_shuffle_i64(order, (size_t)p->nrows, &rng);
-}
-
 /* Row r's examples into row[T] (and its mask, labels, positions, segments). */
 static void fill_row(const ft_dataset *ds, const ft_pack *p, long r, int T, int Tl, ft_batch_data *out, int i)
 {

@@ -31,10 +31,8 @@ void ft_pack_free(ft_pack *p);
 /* "<tool>: packing: N examples longer than --max-length M cut to it (K tokens dropped)"
    on stderr when any was; nothing otherwise. */
 void ft_pack_report(const ft_pack *p);
-/* Batches of o->batch_size rows per epoch. */
-long ft_pack_batches_per_epoch(const ft_pack *p, const ft_batch_opts *o);
-/* The order of rows in an epoch (shuffled as ft_epoch_order shuffles examples). */
-void ft_pack_epoch_order(const ft_pack *p, const ft_batch_opts *o, int epoch, int64_t *order);
+/* Epochs: ft_batches_for(p->nrows, o) batches, the rows in the order of
+   ft_order_shuffled (batcher.h), as examples unpacked. */
 /* Rows rows[0..count) into out, padded to o->max_length when set, else to the
    longest row; out->position_ids and out->segment_ids are filled (trailing
    padding: position 0, its row's last example), out->ids[r] is the record id

@@ -209,7 +209,9 @@ struct ft_train_feed {
     ft_batch_data b;
 };
 
-/* --packing: the rows of the token records, packed once in their order. */
+/* --packing: the rows of the token records, packed once in their order; an
+   epoch is then over rows as it is over examples unpacked (several ranks:
+   every rank packs the same rows and takes its DistributedSampler shard). */
 static void feed_pack(ft_train_feed *f)
 {
     const ft_train_data *d = f->data;
@@ -220,12 +222,6 @@ static void feed_pack(ft_train_feed *f)
     f->pack = ft_pack_new(d->ds, a->max_length);
     if (a->process_index == 0) ft_pack_report(f->pack);
     f->bo.max_length = 0;               /* rows padded to the batch's longest, as padding_free */
-    /* several ranks share the rows as they share examples unpacked: every
-       rank packs the same rows, then takes its DistributedSampler shard */
-    f->global_n = f->epoch_n = (size_t)f->pack->nrows;
-    if (a->world_size > 1) f->epoch_n = shard_size(f->global_n, a->world_size, a->drop_last);
-    size_t bs = (size_t)a->train_batch_size;
-    f->batches_per_epoch = (long)(a->drop_last ? f->epoch_n / bs : (f->epoch_n + bs - 1) / bs);
 }
 
 ft_train_feed *ft_train_feed_new(const ft_train_data *d, const ft_train_args *a, const int *heads, int nheads)
@@ -239,7 +235,9 @@ ft_train_feed *ft_train_feed_new(const ft_train_data *d, const ft_train_args *a,
     f->bo = (ft_batch_opts){.batch_size = a->train_batch_size, .shuffle = 1, .seed = a->seed,
                             .drop_last = a->drop_last, .max_length = a->max_length,
                             .group_by_length = a->group_by_length};
-    f->global_n = f->epoch_n = train ? (d->n_new ? d->n_new + replay_count(d) : train->n) : 0;
+    if (a->packing) feed_pack(f);
+    f->global_n = f->epoch_n = f->pack ? (size_t)f->pack->nrows
+                             : train ? (d->n_new ? d->n_new + replay_count(d) : train->n) : 0;
     f->order = train ? ft_xmalloc((train->n + 1) * sizeof *f->order) : NULL;
     if (train && a->world_size > 1) {
         if (heads) ft_die("a multi-task model trains in one process only (for now)");
@@ -249,11 +247,8 @@ ft_train_feed *ft_train_feed_new(const ft_train_data *d, const ft_train_args *a,
     f->sel = heads && d->n_new ? ft_xmalloc(train->n * sizeof *f->sel) : NULL;
     if (f->sel) epoch_order(d, &f->bo, 0, f->sel);      /* replay: the same task counts every epoch */
     f->batches_per_epoch = heads ? mt_plan(train, f->sel, f->epoch_n, heads, nheads, a, 0, NULL, NULL)
-                         : !train ? d->batches_per_epoch
-                         : a->drop_last ? (long)(f->epoch_n / a->train_batch_size)
-                         : (long)((f->epoch_n + a->train_batch_size - 1) / a->train_batch_size);
+                         : !train ? d->batches_per_epoch : ft_batches_for(f->epoch_n, &f->bo);
     if (heads) f->plan = ft_xmalloc((f->batches_per_epoch ? f->batches_per_epoch : 1) * sizeof *f->plan);
-    if (a->packing) feed_pack(f);
     return f;
 }
 
@@ -266,10 +261,10 @@ void ft_train_feed_epoch(ft_train_feed *f, long ep)
         if (f->sel) epoch_order(f->data, &f->bo, (int)ep, f->sel);
         mt_plan(f->data->ds, f->sel, f->epoch_n, f->heads, f->nheads, f->a, ep, f->order, f->plan);
     } else if (f->full) {
-        if (f->pack) ft_pack_epoch_order(f->pack, &f->bo, (int)ep, f->full);
+        if (f->pack) ft_order_shuffled(f->full, f->global_n, f->bo.seed, (int)ep, f->bo.shuffle);
         else epoch_order(f->data, &f->bo, (int)ep, f->full);
         shard(f->full, f->global_n, f->a->process_index, f->a->world_size, f->order, f->epoch_n);
-    } else if (f->pack) ft_pack_epoch_order(f->pack, &f->bo, (int)ep, f->order);
+    } else if (f->pack) ft_order_shuffled(f->order, f->global_n, f->bo.seed, (int)ep, f->bo.shuffle);
     else if (f->data->ds) epoch_order(f->data, &f->bo, (int)ep, f->order);
 }
 
