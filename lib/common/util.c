@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -112,6 +113,16 @@ char *ft_xasprintf(const char *fmt, ...)
     va_end(ap);
     if (n < 0) ft_die("out of memory");
     return s;
+}
+
+int ft_pages_drop(const void *p, size_t bytes, uintptr_t *lo, uintptr_t *hi)
+{
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1), b = ((uintptr_t)p + bytes) & ~(pg - 1);
+    if (b <= a || madvise((void *)a, b - a, MADV_DONTNEED)) return -1;
+    if (lo) *lo = a;
+    if (hi) *hi = b;
+    return 0;
 }
 
 static char *read_all(FILE *fp, const char *path, size_t *len);

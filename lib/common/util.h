@@ -40,6 +40,11 @@ char *ft_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Read a whole file ("-" = stdin) into memory; dies with the name on error. */
 char *ft_read_file(const char *path, size_t *len);
+/* Gives the whole pages inside [p, p+bytes) back to the kernel
+   (MADV_DONTNEED: private anonymous or read-only mapped memory reads as
+   zeros or the file again).  0 with [*lo, *hi) the range given back (either
+   may be NULL), -1 when no whole page lies inside or madvise failed. */
+int ft_pages_drop(const void *p, size_t bytes, uintptr_t *lo, uintptr_t *hi);
 /* The same, NULL when the file does not exist (an optional file). */
 char *ft_read_file_opt(const char *path, size_t *len);
 

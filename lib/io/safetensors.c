@@ -181,14 +181,6 @@ static int convert_f32(float *dst, const unsigned char *src, size_t n, int dtype
    file's pages need not stay in this process's memory until the file is
    closed (a 2 GB checkpoint would otherwise sit resident beside its copy).
    They stay in the page cache; a later read of the map faults them in. */
-static void release_pages(const unsigned char *p, size_t bytes)
-{
-    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    uintptr_t lo = ((uintptr_t)p + pg - 1) & ~(uintptr_t)(pg - 1);
-    uintptr_t hi = ((uintptr_t)p + bytes) & ~(uintptr_t)(pg - 1);
-    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
-}
-
 /* In pieces of 16 MiB of the file, each released once converted, so that
    a large tensor (a 151,936-word embedding is 544 MB) is never resident
    twice. */
@@ -201,7 +193,7 @@ void ft_st_read_f32(const ft_st_file *f, const ft_st_tensor *t, float *dst)
     for (size_t i = 0; i < t->numel; i += piece) {
         size_t n = t->numel - i < piece ? t->numel - i : piece;
         convert_f32(dst + i, src + i * esize, n, t->dtype);
-        release_pages(src + i * esize, n * esize);
+        ft_pages_drop(src + i * esize, n * esize, NULL, NULL);
     }
 }
 

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 void ft_params_init(ft_params *ps) { memset(ps, 0, sizeof *ps); }
@@ -49,9 +48,8 @@ int ft_params_add(ft_params *ps, const char *name, int ndim, const int64_t *shap
    of frozen weights) then costs no memory. */
 static void zero_lazily(void *p, size_t bytes)
 {
-    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
-    uintptr_t a = ((uintptr_t)p + pg - 1) & ~(uintptr_t)(pg - 1), b = ((uintptr_t)p + bytes) & ~(uintptr_t)(pg - 1);
-    if (bytes < ((size_t)1 << 20) || b <= a || madvise((void *)a, b - a, MADV_DONTNEED)) {
+    uintptr_t a, b;
+    if (bytes < ((size_t)1 << 20) || ft_pages_drop(p, bytes, &a, &b)) {
         memset(p, 0, bytes);
         return;
     }
