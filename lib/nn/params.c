@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
-#include <unistd.h>
 
 void ft_params_init(ft_params *ps) { memset(ps, 0, sizeof *ps); }
 
