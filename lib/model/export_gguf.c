@@ -58,28 +58,32 @@ static void permute_rows(float *dst, const float *x, int64_t rows, int64_t cols,
                 memcpy(dst + (h * per + 2 * j + s) * cols, x + (h * per + s * half + j) * cols, cols * sizeof *x);
 }
 
-/* One parameter as the family names it, in its file orientation. */
+/* One parameter as the family names it, in its file orientation: only a
+   transposed or permuted tensor is copied first (ft_gguf_tensor converts
+   from x itself otherwise). */
 static void add_tensor(ft_gguf *g, const ft_gguf_name *nm, int nd, const int64_t *shape0, const float *x,
                        enum ft_gguf_type outtype)
 {
     int64_t shape[2] = { shape0[0], nd > 1 ? shape0[1] : 1 }, numel = shape[0] * shape[1];
-    float *buf = ft_xmalloc((size_t)numel * sizeof *buf);
+    float *t_buf = NULL, *p_buf = NULL;
     if (nm->transpose) {
+        t_buf = ft_xmalloc((size_t)numel * sizeof *t_buf);
         for (int64_t i = 0; i < shape[0]; i++)
-            for (int64_t j = 0; j < shape[1]; j++) buf[j * shape[0] + i] = x[i * shape[1] + j];
+            for (int64_t j = 0; j < shape[1]; j++) t_buf[j * shape[0] + i] = x[i * shape[1] + j];
         int64_t t = shape[0]; shape[0] = shape[1]; shape[1] = t;
-    } else memcpy(buf, x, (size_t)numel * sizeof *buf);
+        x = t_buf;
+    }
     if (nm->permute_heads) {
-        float *p = ft_xmalloc((size_t)numel * sizeof *p);
-        permute_rows(p, buf, shape[0], shape[1], nm->permute_heads, nm->name);
-        free(buf);
-        buf = p;
+        p_buf = ft_xmalloc((size_t)numel * sizeof *p_buf);
+        permute_rows(p_buf, x, shape[0], shape[1], nm->permute_heads, nm->name);
+        x = p_buf;
     }
     enum ft_gguf_type t = outtype;
     if (nd < 2 || nm->keep_f32) t = FT_GGUF_F32;
     else if (t == FT_GGUF_Q8_0 && !ft_gguf_can_q8_0(2, shape)) t = FT_GGUF_F16;
-    ft_gguf_tensor(g, nm->name, nd, shape, buf, t);
-    free(buf);
+    ft_gguf_tensor(g, nm->name, nd, shape, x, t);
+    free(t_buf);
+    free(p_buf);
 }
 
 void ft_export_gguf_model(ft_model *m, const char *dir, enum ft_gguf_type outtype, const char *out)
