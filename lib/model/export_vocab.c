@@ -37,26 +37,44 @@ static const char *pre_name(json_t *tj, const char *path)
     ft_die("%s: pre_tokenizer is none llama.cpp names (GPT-2's ByteLevel, Llama 3's or Qwen2's regex)", path);
 }
 
+/* Whether the tokenizer puts bos / eos around a text, as ft-tokenize (and
+   HF's fast tokenizer, through its post-processor) does with special tokens
+   added: llama.cpp's add_bos_token / add_eos_token.  Both are written, as
+   llama.cpp's default when they are missing depends on the pre-tokenizer
+   (Llama 3's adds bos). */
+static void add_special(ft_gguf *g, const char *dir, long bos, long eos)
+{
+    ft_tokenizer *t = ft_tok_load_or_die(dir);
+    ft_tok_scratch *s = ft_tok_scratch_new();
+    ft_encoding e = {0};
+    ft_tok_opts o = {.add_special_tokens = 1};
+    const char *err;
+    if (ft_tok_encode(t, s, "a", 1, NULL, 0, &o, &e, &err)) ft_die("%s: tokenizer: %s", dir, err);
+    ft_gguf_kv_bool(g, "tokenizer.ggml.add_bos_token", bos >= 0 && e.n && e.ids[0] == bos);
+    ft_gguf_kv_bool(g, "tokenizer.ggml.add_eos_token", eos >= 0 && e.n && e.ids[e.n - 1] == eos);
+    ft_encoding_free(&e);
+    ft_tok_scratch_free(s);
+    ft_tok_free(t);
+}
+
 /* The special token ids (tokenizer_config.json's, as chat templates see
    them), add_bos/add_eos, and the chat template wherever transformers keeps
    it (chat_template.jinja, else tokenizer_config.json). */
-static void special_ids(ft_gguf *g, const char *dir, json_t *cfg, const char **tok, int n)
+static void special_ids(ft_gguf *g, const char *dir, const char **tok, int n)
 {
     static const char *const keys[][2] = {
         { "bos_token", "tokenizer.ggml.bos_token_id" }, { "eos_token", "tokenizer.ggml.eos_token_id" },
         { "pad_token", "tokenizer.ggml.padding_token_id" }, { "unk_token", "tokenizer.ggml.unknown_token_id" },
     };
+    long id[4] = { -1, -1, -1, -1 };
     json_t *special = ft_chat_special_tokens(dir);
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         const char *s = json_string_value(json_object_get(special, keys[k][0]));
-        if (!s) continue;
-        for (int i = 0; i < n; i++)
-            if (tok[i] && !strcmp(tok[i], s)) { ft_gguf_kv_u32(g, keys[k][1], (uint32_t)i); break; }
+        for (int i = 0; s && i < n; i++)
+            if (tok[i] && !strcmp(tok[i], s)) { id[k] = i; ft_gguf_kv_u32(g, keys[k][1], (uint32_t)i); break; }
     }
     json_decref(special);
-    json_t *b = json_object_get(cfg, "add_bos_token"), *e = json_object_get(cfg, "add_eos_token");
-    if (json_is_boolean(b)) ft_gguf_kv_bool(g, "tokenizer.ggml.add_bos_token", json_is_true(b));
-    if (json_is_boolean(e)) ft_gguf_kv_bool(g, "tokenizer.ggml.add_eos_token", json_is_true(e));
+    add_special(g, dir, id[0], id[1]);
     char *err = NULL, *tpl = ft_chat_template_source(dir, &err);
     if (tpl) ft_gguf_kv_str(g, "tokenizer.chat_template", tpl);
     free(tpl);
@@ -79,11 +97,11 @@ static void merges(ft_gguf *g, json_t *list, const char *path)
     free(m);
 }
 
-static json_t *load(const char *path, int required)
+static json_t *load(const char *path)
 {
     json_error_t e;
     json_t *j = json_load_file(path, 0, &e);
-    if (!j && required) ft_die("%s:%d: %s", path, e.line, e.text);
+    if (!j) ft_die("%s:%d: %s", path, e.line, e.text);
     return j;
 }
 
@@ -110,8 +128,8 @@ static void vocab_tokens(json_t *tj, const char *tp, int n_vocab, const char **t
 
 void ft_export_gguf_vocab(ft_gguf *g, const char *dir, int n_vocab)
 {
-    char *tp = ft_xasprintf("%s/tokenizer.json", dir), *cp = ft_xasprintf("%s/tokenizer_config.json", dir);
-    json_t *tj = load(tp, 1), *cfg = load(cp, 0);
+    char *tp = ft_xasprintf("%s/tokenizer.json", dir);
+    json_t *tj = load(tp);
     json_t *model = json_object_get(tj, "model");
     const char *type = json_string_value(json_object_get(model, "type"));
     if (!type || strcmp(type, "BPE") || !json_is_object(json_object_get(model, "vocab")))
@@ -127,9 +145,9 @@ void ft_export_gguf_vocab(ft_gguf *g, const char *dir, int n_vocab)
     }
     ft_gguf_kv_strs(g, "tokenizer.ggml.tokens", tok, NULL, (size_t)n_vocab);
     ft_gguf_kv_i32s(g, "tokenizer.ggml.token_type", tt, (size_t)n_vocab);
-    special_ids(g, dir, cfg, tok, n_vocab);
+    special_ids(g, dir, tok, n_vocab);
     for (int t = 0; t < n_vocab; t++) free(pad[t]);
     free(pad); free(tok); free(tt);
-    json_decref(tj); json_decref(cfg);
-    free(tp); free(cp);
+    json_decref(tj);
+    free(tp);
 }
